@@ -127,7 +127,9 @@ FEEDBACK = Table(
     ),
 )
 
-RAW_TABLES: dict[str, Table] = {t.name: t for t in (CUSTOMERS, TRANSACTIONS, INTERACTIONS, FEEDBACK)}
+RAW_TABLES: dict[str, Table] = {
+    t.name: t for t in (CUSTOMERS, TRANSACTIONS, INTERACTIONS, FEEDBACK)
+}
 
 
 def table(name: str) -> Table:
@@ -135,9 +137,7 @@ def table(name: str) -> Table:
     try:
         return RAW_TABLES[name]
     except KeyError:
-        raise ValueError(
-            f"unknown table {name!r}: choose one of {', '.join(RAW_TABLES)}"
-        ) from None
+        raise ValueError(f"unknown table {name!r}: choose one of {', '.join(RAW_TABLES)}") from None
 
 
 def create_sql(t: Table) -> str:

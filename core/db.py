@@ -142,6 +142,4 @@ def data_version(con: duckdb.DuckDBPyConnection) -> int:
 
 def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Rows in each raw table."""
-    return {
-        name: con.execute(f"select count(*) from {name}").fetchone()[0] for name in RAW_TABLES
-    }
+    return {name: con.execute(f"select count(*) from {name}").fetchone()[0] for name in RAW_TABLES}

@@ -1,0 +1,78 @@
+"""The Overview's figures: headline KPIs over the trailing 12 months and the monthly trend."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from core import sql
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """Headline figures for the 12 months ending on `as_of`, and the 12 months before.
+
+    customers: signed up on or before the period's end; active_customers: bought in the
+    period; revenue: net of refunds; orders: rows with a positive amount; repeat_customers:
+    active customers who bought on two or more days in the period.
+    """
+
+    as_of: dt.date
+    customers: int
+    customers_previous: int
+    active_customers: int
+    active_customers_previous: int
+    revenue: float
+    revenue_previous: float
+    orders: int
+    orders_previous: int
+    repeat_customers: int
+    repeat_customers_previous: int
+
+    @property
+    def avg_order_value(self) -> float | None:
+        return self.revenue / self.orders if self.orders else None
+
+    @property
+    def avg_order_value_previous(self) -> float | None:
+        return self.revenue_previous / self.orders_previous if self.orders_previous else None
+
+    @property
+    def repeat_rate(self) -> float | None:
+        """Share of active customers who bought on 2+ days in the period."""
+        return self.repeat_customers / self.active_customers if self.active_customers else None
+
+    @property
+    def repeat_rate_previous(self) -> float | None:
+        if not self.active_customers_previous:
+            return None
+        return self.repeat_customers_previous / self.active_customers_previous
+
+
+def overview_kpis(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> Kpis:
+    """The headline KPIs as of `as_of` (see `Kpis` for the definitions)."""
+    cur = con.execute(sql.load("overview_kpis"), {"as_of": as_of})
+    names = [d[0] for d in cur.description]
+    row = dict(zip(names, cur.fetchone(), strict=True))
+    return Kpis(as_of=as_of, **row)
+
+
+def monthly_revenue(con: duckdb.DuckDBPyConnection, as_of: dt.date, months: int = 36):
+    """Revenue, orders and buying customers per calendar month, the `months` up to `as_of`.
+
+    Returns a DataFrame `month, revenue, orders, customers, is_partial` (the as-of month is
+    partial unless `as_of` is its last day); months without sales are zero, not missing.
+    """
+    start = (pd.Timestamp(as_of).to_period("M") - (months - 1)).to_timestamp().date()
+    return con.execute(sql.load("monthly_revenue"), {"as_of": as_of, "start_month": start}).df()
+
+
+def data_range(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | None:
+    """First and last day with a transaction, or None when there are no transactions."""
+    first, last = con.execute(
+        "select min(ordered_at)::date, max(ordered_at)::date from transactions"
+    ).fetchone()
+    return (first, last) if first is not None else None

@@ -1,0 +1,65 @@
+-- customer_features: one row per customer signed up by the as-of date, with what they
+-- bought up to and including that date. Parameters: $as_of (date).
+with
+
+customers as (
+    select * from customers
+    where signed_up_at < $as_of::date + interval 1 day
+),
+
+transactions as (
+    select * from transactions
+    where ordered_at < $as_of::date + interval 1 day
+),
+
+purchases as (
+    select
+        customer_id,
+        min(ordered_at) filter (where amount > 0) as first_purchase_at,
+        max(ordered_at) filter (where amount > 0) as last_purchase_at,
+        count(*) filter (where amount > 0) as count_orders,
+        count(distinct ordered_at::date) filter (where amount > 0) as count_purchase_days,
+        sum(amount) as revenue,
+        sum(amount - cost) as margin,
+        sum(amount) filter (
+            where ordered_at >= $as_of::date - interval 1 year + interval 1 day
+        ) as revenue_12m,
+        sum(amount - cost) filter (
+            where ordered_at >= $as_of::date - interval 1 year + interval 1 day
+        ) as margin_12m,
+        count(*) filter (
+            where amount > 0 and ordered_at >= $as_of::date - interval 1 year + interval 1 day
+        ) as count_orders_12m
+    from transactions
+    group by customer_id
+),
+
+final as (
+    select
+        c.customer_id,
+        c.signed_up_at,
+        c.acquisition_channel,
+        c.acquisition_cost,
+        c.region,
+        c.city,
+        c.referred_by,
+        p.first_purchase_at,
+        p.last_purchase_at,
+        coalesce(p.count_orders, 0) as count_orders,
+        coalesce(p.count_purchase_days, 0) as count_purchase_days,
+        coalesce(p.revenue, 0) as revenue,
+        p.margin,
+        coalesce(p.revenue_12m, 0) as revenue_12m,
+        p.margin_12m,
+        coalesce(p.count_orders_12m, 0) as count_orders_12m,
+        p.revenue / nullif(p.count_orders, 0) as avg_order_value,
+        date_diff('day', c.signed_up_at::date, $as_of::date) as tenure_days,
+        date_diff('day', p.last_purchase_at::date, $as_of::date) as recency_days,
+        coalesce(p.count_orders, 0) > 0 as is_buyer,
+        coalesce(p.count_purchase_days, 0) > 1 as is_repeat,
+        $as_of::date as as_of
+    from customers as c
+    left join purchases as p on p.customer_id = c.customer_id
+)
+
+select * from final

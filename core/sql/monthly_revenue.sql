@@ -1,0 +1,37 @@
+-- monthly_revenue: one row per calendar month from $start_month to the month of $as_of,
+-- including months with no sales. Parameters: $as_of (date), $start_month (date).
+with
+
+months as (
+    select unnest(generate_series($start_month::date, $as_of::date, interval 1 month))::date
+        as month
+),
+
+transactions as (
+    select * from transactions
+    where ordered_at >= $start_month::date and ordered_at < $as_of::date + interval 1 day
+),
+
+sales as (
+    select
+        date_trunc('month', ordered_at)::date as month,
+        sum(amount) as revenue,
+        count(*) filter (where amount > 0) as orders,
+        count(distinct customer_id) filter (where amount > 0) as customers
+    from transactions
+    group by all
+),
+
+final as (
+    select
+        m.month,
+        coalesce(s.revenue, 0) as revenue,
+        coalesce(s.orders, 0) as orders,
+        coalesce(s.customers, 0) as customers,
+        m.month = date_trunc('month', $as_of::date)::date
+            and $as_of::date < last_day($as_of::date) as is_partial
+    from months as m
+    left join sales as s using (month)
+)
+
+select * from final order by month

@@ -1,0 +1,82 @@
+-- overview_kpis: one row of headline figures for the 12 months ending on $as_of and the
+-- 12 months before them. Parameters: $as_of (date).
+with
+
+windows as (
+    select
+        $as_of::date + interval 1 day as current_end,
+        $as_of::date - interval 1 year + interval 1 day as current_start,
+        $as_of::date - interval 2 year + interval 1 day as previous_start
+),
+
+transactions as (
+    select t.*, t.ordered_at >= w.current_start as is_current
+    from transactions as t, windows as w
+    where t.ordered_at >= w.previous_start and t.ordered_at < w.current_end
+),
+
+per_customer as (
+    select
+        customer_id,
+        is_current,
+        count(distinct ordered_at::date) filter (where amount > 0) as purchase_days
+    from transactions
+    group by all
+),
+
+buyers as (
+    select
+        is_current,
+        count(*) filter (where purchase_days > 0) as active_customers,
+        count(*) filter (where purchase_days > 1) as repeat_customers
+    from per_customer
+    group by all
+),
+
+sales as (
+    select
+        is_current,
+        sum(amount) as revenue,
+        count(*) filter (where amount > 0) as orders
+    from transactions
+    group by all
+),
+
+periods as (
+    select
+        is_current,
+        coalesce(s.revenue, 0) as revenue,
+        coalesce(s.orders, 0) as orders,
+        coalesce(b.active_customers, 0) as active_customers,
+        coalesce(b.repeat_customers, 0) as repeat_customers
+    from sales as s
+    full join buyers as b using (is_current)
+),
+
+signups as (
+    select
+        count(*) filter (where signed_up_at < w.current_end) as customers,
+        count(*) filter (where signed_up_at < w.current_start) as customers_previous
+    from customers, windows as w
+),
+
+final as (
+    select
+        s.customers,
+        s.customers_previous,
+        coalesce(max(p.active_customers) filter (where p.is_current), 0) as active_customers,
+        coalesce(max(p.active_customers) filter (where not p.is_current), 0)
+            as active_customers_previous,
+        coalesce(max(p.revenue) filter (where p.is_current), 0) as revenue,
+        coalesce(max(p.revenue) filter (where not p.is_current), 0) as revenue_previous,
+        coalesce(max(p.orders) filter (where p.is_current), 0) as orders,
+        coalesce(max(p.orders) filter (where not p.is_current), 0) as orders_previous,
+        coalesce(max(p.repeat_customers) filter (where p.is_current), 0) as repeat_customers,
+        coalesce(max(p.repeat_customers) filter (where not p.is_current), 0)
+            as repeat_customers_previous
+    from signups as s
+    left join periods as p on true
+    group by s.customers, s.customers_previous
+)
+
+select * from final

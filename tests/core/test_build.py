@@ -1,0 +1,43 @@
+"""customer_features: one row per customer signed up by the as-of date."""
+
+import datetime as dt
+
+import pytest
+
+from core import db
+from core.build import build
+
+
+def test_grain_and_revenue_add_up(demo_db):
+    con = db.connect(demo_db)
+    as_of = dt.date(2026, 6, 30)
+    result = build(con, as_of=as_of)
+    f = con.execute("select * from customer_features").df()
+    assert result.customer_features == len(f) > 0
+    assert f["customer_id"].notna().all()
+    assert f["customer_id"].is_unique
+    signed_up = con.execute(
+        "select count(*) from customers where signed_up_at < ?::date + 1", [as_of]
+    ).fetchone()[0]
+    assert len(f) == signed_up
+    revenue = con.execute(
+        "select sum(amount) from transactions where ordered_at < ?::date + 1", [as_of]
+    ).fetchone()[0]
+    assert f["revenue"].sum() == pytest.approx(revenue, rel=1e-9)
+    assert (f.loc[f["is_buyer"], "recency_days"] >= 0).all()
+    assert (f["count_purchase_days"] <= f["count_orders"]).all()
+    assert db.get_meta(con, "features_as_of") == as_of.isoformat()
+    build(con)  # leave the fixture as it was built: as of the last day with data
+    con.close()
+
+
+def test_default_as_of_is_the_last_day_with_data(demo_db):
+    con = db.connect(demo_db)
+    last = con.execute("select max(ordered_at)::date from transactions").fetchone()[0]
+    assert build(con).as_of == last
+    con.close()
+
+
+def test_build_on_an_empty_database(empty_db):
+    con = db.connect(empty_db)
+    assert build(con).customer_features == 0

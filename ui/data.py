@@ -1,0 +1,87 @@
+"""Cached access to the database for the pages: one connection, a cursor per query.
+
+Cached functions take small knobs (a date, the data version) and read the data inside,
+never a DataFrame. `version` is `core.db.data_version`, raised by every import and build,
+so a new import refreshes every cached figure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from core import db, overview
+from core.build import build
+from core.demo import build_demo
+
+DEMO_CUSTOMERS = 20_000
+
+
+@dataclass(frozen=True)
+class DataState:
+    """What the database holds, enough to decide what a page can show."""
+
+    path: Path
+    customers: int
+    transactions: int
+    first_day: dt.date | None
+    last_day: dt.date | None
+
+    @property
+    def is_empty(self) -> bool:
+        return self.customers == 0 and self.transactions == 0
+
+
+@st.cache_resource(show_spinner=False)
+def _connection(path: str):
+    return db.connect(path)
+
+
+def cursor():
+    """A new cursor on the app's one connection (DuckDB cursors are per thread)."""
+    return _connection(str(db.default_path())).cursor()
+
+
+def default_database_missing() -> bool:
+    """True when the app runs on the default database and the file is not there yet."""
+    path = db.default_path()
+    return path == db.DEFAULT_PATH and not path.exists()
+
+
+def build_demo_data() -> None:
+    """Fill the (empty) database with the demo data set and build the derived tables."""
+    con = cursor()
+    build_demo(con, customers=DEMO_CUSTOMERS)
+    build(con)
+    st.cache_data.clear()
+
+
+def data_version() -> int:
+    return db.data_version(cursor())
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def data_state(version: int) -> DataState:
+    con = cursor()
+    counts = db.row_counts(con)
+    first, last = overview.data_range(con) or (None, None)
+    return DataState(
+        path=db.default_path(),
+        customers=counts["customers"],
+        transactions=counts["transactions"],
+        first_day=first,
+        last_day=last,
+    )
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def kpis(as_of: dt.date, version: int) -> overview.Kpis:
+    return overview.overview_kpis(cursor(), as_of)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def monthly_revenue(as_of: dt.date, version: int):
+    return overview.monthly_revenue(cursor(), as_of, months=36)

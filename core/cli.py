@@ -157,7 +157,7 @@ def _export(args) -> int:
             f"error: {args.table} does not exist yet: run `python -m core build`", file=sys.stderr
         )
         return 1
-    frame = con.execute(f"select * from {args.table}").df()  # table name from EXPORTABLE
+    frame = con.table(args.table).df()
     data = to_csv_bytes(frame) if suffix == ".csv" else to_excel_bytes(frame)
     args.file.write_bytes(data)
     print(f"{len(frame):,} rows of {args.table} written to {args.file}")

@@ -5,10 +5,10 @@ import streamlit as st
 from ui import charts, data
 from ui import format as fmt
 from ui.empty import show_empty_state
+from ui.frame import page_context
 from ui.i18n import t
-from ui.sidebar import context
 
-ctx = context()
+ctx = page_context()
 st.title(t("overview.title"))
 if show_empty_state(ctx):
     st.stop()
@@ -17,53 +17,42 @@ kpis = data.kpis(ctx.as_of, ctx.version)
 st.caption(t("overview.caption", as_of=ctx.as_of))
 
 
-def delta(change: str | None, key: str = "overview.delta") -> str | None:
-    return t(key, change=change) if change else None
+def points(change: str | None) -> str | None:
+    return t("overview.points", change=change) if change else None
 
 
-first, second = st.columns(3), st.columns(3)
-first[0].metric(
-    t("overview.customers"),
-    fmt.count(kpis.customers, ctx.lang),
-    delta(fmt.change(kpis.customers, kpis.customers_previous)),
-    help=t("overview.customers_help"),
-    border=True,
-)
-first[1].metric(
-    t("overview.active_customers"),
-    fmt.count(kpis.active_customers, ctx.lang),
-    delta(fmt.change(kpis.active_customers, kpis.active_customers_previous)),
-    help=t("overview.active_customers_help"),
-    border=True,
-)
-first[2].metric(
-    t("overview.revenue"),
-    fmt.money(kpis.revenue, ctx.lang),
-    delta(fmt.change(kpis.revenue, kpis.revenue_previous)),
-    help=t("overview.revenue_help"),
-    border=True,
-)
-second[0].metric(
-    t("overview.orders"),
-    fmt.count(kpis.orders, ctx.lang),
-    delta(fmt.change(kpis.orders, kpis.orders_previous)),
-    help=t("overview.orders_help"),
-    border=True,
-)
-second[1].metric(
-    t("overview.aov"),
-    fmt.money(kpis.avg_order_value, ctx.lang, exact=True),
-    delta(fmt.change(kpis.avg_order_value, kpis.avg_order_value_previous)),
-    help=t("overview.aov_help"),
-    border=True,
-)
-second[2].metric(
-    t("overview.repeat_rate"),
-    fmt.percent(kpis.repeat_rate),
-    delta(fmt.point_change(kpis.repeat_rate, kpis.repeat_rate_previous), "overview.delta_points"),
-    help=t("overview.repeat_rate_help"),
-    border=True,
-)
+lang = ctx.lang
+tiles = {  # catalog key -> (value, change against the previous 12 months)
+    "customers": (
+        fmt.count(kpis.customers, lang),
+        fmt.change(kpis.customers, kpis.customers_previous),
+    ),
+    "active_customers": (
+        fmt.count(kpis.active_customers, lang),
+        fmt.change(kpis.active_customers, kpis.active_customers_previous),
+    ),
+    "revenue": (fmt.money(kpis.revenue, lang), fmt.change(kpis.revenue, kpis.revenue_previous)),
+    "orders": (fmt.count(kpis.orders, lang), fmt.change(kpis.orders, kpis.orders_previous)),
+    "aov": (
+        fmt.money(kpis.avg_order_value, lang, exact=True),
+        fmt.change(kpis.avg_order_value, kpis.avg_order_value_previous),
+    ),
+    "repeat_rate": (
+        fmt.percent(kpis.repeat_rate),
+        points(fmt.point_change(kpis.repeat_rate, kpis.repeat_rate_previous)),
+    ),
+}
+for column, (key, (value, change)) in zip(
+    [*st.columns(3), *st.columns(3)], tiles.items(), strict=True
+):
+    column.metric(
+        t(f"overview.{key}"),
+        value,
+        change,
+        help=t(f"overview.{key}_help"),
+        delta_description=t("overview.vs_previous"),
+        border=True,
+    )
 
 if ctx.state.transactions == 0:
     st.info(t("empty.no_transactions"))

@@ -27,12 +27,31 @@ def init_language() -> None:
         st.session_state["lang"] = current_language()
 
 
-def _sync_language() -> None:
-    lang = st.session_state["lang"]
+# The widgets keep their value under their own keys and copy it to `lang` / `as_of` when
+# changed: a widget can be redrawn under a new identity (see ui/frame.py), and its
+# default then comes from the copy, so the choice survives.
+def _language_changed() -> None:
+    lang = st.session_state["lang"] = st.session_state["sidebar_lang"]
     if lang == DEFAULT_LANGUAGE:
         st.query_params.pop("lang", None)
     else:
         st.query_params["lang"] = lang
+
+
+def _as_of_changed() -> None:
+    st.session_state["as_of"] = st.session_state["sidebar_as_of"]
+
+
+def _language_input() -> None:
+    options = list(LANGUAGES)
+    st.selectbox(
+        t("sidebar.language"),
+        options=options,
+        index=options.index(current_language()),
+        format_func=LANGUAGES.get,
+        key="sidebar_lang",
+        on_change=_language_changed,
+    )
 
 
 def _as_of_input(state: data.DataState) -> dt.date:
@@ -41,14 +60,17 @@ def _as_of_input(state: data.DataState) -> dt.date:
         return dt.date.today()
     chosen = st.session_state.get("as_of")
     if not isinstance(chosen, dt.date) or not first <= chosen <= last:
-        st.session_state["as_of"] = last
-    return st.date_input(
+        chosen = st.session_state["as_of"] = last
+    st.date_input(
         t("sidebar.as_of"),
+        value=chosen,
         min_value=first,
         max_value=last,
-        key="as_of",
+        key="sidebar_as_of",
+        on_change=_as_of_changed,
         help=t("sidebar.as_of_help"),
     )
+    return chosen
 
 
 def render() -> Context:
@@ -56,13 +78,7 @@ def render() -> Context:
     version = data.data_version()
     state = data.data_state(version)
     with st.sidebar:
-        st.selectbox(
-            t("sidebar.language"),
-            options=list(LANGUAGES),
-            format_func=LANGUAGES.get,
-            key="lang",
-            on_change=_sync_language,
-        )
+        _language_input()
         as_of = _as_of_input(state)
         if state.first_day is not None:
             st.caption(t("sidebar.data_range", first=state.first_day, last=state.last_day))

@@ -9,7 +9,9 @@ def test_new_file_gets_the_current_schema(tmp_path):
     con = db.connect(tmp_path / "new.duckdb")
     assert db.schema_version(con) == db.SCHEMA_VERSION
     assert db.row_counts(con) == dict.fromkeys(RAW_TABLES, 0)
-    tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+    tables = {
+        r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()
+    }
     assert {"rule_sets", "scenarios", "meta", *RAW_TABLES} <= tables
 
 

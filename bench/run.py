@@ -1,0 +1,178 @@
+"""Benchmarks on a 1,000,000-customer database: `make bench` (or `python -m bench.run`).
+
+Builds the bench database once under bench/.data/ (git-ignored) and times:
+- the demo build at 1M customers (only when the database is built, or with --rebuild);
+- an import of a 20-million-row transactions CSV into an empty database;
+- `core build` (the derived tables) on the 1M database;
+- the Overview page's script run through app.py, cold and with a warm cache.
+Figures go to bench/results.json and bench/RESULTS.md with the machine they ran on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+
+from core import db
+from core.build import build
+from core.demo import build_demo
+from core.importer import import_file
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / ".data"
+RESULTS_JSON = HERE / "results.json"
+RESULTS_MD = HERE / "RESULTS.md"
+DEMO_END = dt.date(2026, 11, 20)
+
+
+def _timed(fn, *args, **kwargs):
+    started = time.perf_counter()
+    value = fn(*args, **kwargs)
+    return value, time.perf_counter() - started
+
+
+def bench_demo(path: Path, customers: int, rebuild: bool) -> dict:
+    if path.exists() and not rebuild:
+        con = db.connect(path)
+        return {"skipped": "database already built (use --rebuild to time it)", **_sizes(con)}
+    path.unlink(missing_ok=True)
+    con = db.connect(path)
+    _, seconds = _timed(build_demo, con, customers=customers, seed=1, end=DEMO_END)
+    _, build_seconds = _timed(build, con)
+    con.close()
+    return {
+        "seconds": round(seconds, 2),
+        "build_seconds": round(build_seconds, 2),
+        **_sizes(db.connect(path)),
+    }
+
+
+def _sizes(con) -> dict:
+    return {f"rows_{name}": n for name, n in db.row_counts(con).items()}
+
+
+def write_transactions_csv(path: Path, rows: int, customers: int) -> None:
+    """A realistic 20M-row transactions export (ISO timestamps, two decimals)."""
+    if path.exists():
+        return
+    con = db.connect(DATA / "scratch.duckdb")
+    con.execute(
+        """
+        copy (
+            select
+                'T' || lpad(i::varchar, 9, '0') as transaction_id,
+                'C' || lpad((hash(i) % $customers)::varchar, 7, '0') as customer_id,
+                strftime(timestamp '2023-11-20' + to_seconds((hash(i * 7) % 94608000)::bigint),
+                         '%Y-%m-%d %H:%M:%S') as ordered_at,
+                round(20 + (hash(i * 13) % 100000) / 100.0, 2) as amount,
+                round((20 + (hash(i * 13) % 100000) / 100.0) * 0.6, 2) as cost,
+                1 + hash(i * 17) % 5 as quantity,
+                ['beauty', 'apparel', 'food', 'electronics', 'home', 'baby'][1 + hash(i) % 6]
+                    as product_category,
+                ['app', 'mini_program', 'web', 'store'][1 + hash(i * 3) % 4] as channel
+            from range($rows) as r(i)
+        ) to '"""
+        + str(path)
+        + "' (header, delimiter ',')",  # path is ours, not user input
+        {"rows": rows, "customers": customers},
+    )
+    con.close()
+    (DATA / "scratch.duckdb").unlink(missing_ok=True)
+
+
+def bench_import(csv: Path, rows: int) -> dict:
+    target = DATA / "import-target.duckdb"
+    target.unlink(missing_ok=True)
+    con = db.connect(target)
+    result, seconds = _timed(import_file, con, "transactions", csv)
+    con.close()
+    target.unlink(missing_ok=True)
+    return {
+        "rows": result.rows_loaded,
+        "customers_created": result.customers_created,
+        "seconds": round(seconds, 2),
+        "rows_per_second": round(result.rows_loaded / seconds),
+        "file_mb": round(csv.stat().st_size / 1e6),
+    }
+
+
+def bench_build(path: Path) -> dict:
+    con = db.connect(path)
+    result, seconds = _timed(build, con)
+    con.close()
+    return {"seconds": round(seconds, 2), "customer_features": result.customer_features}
+
+
+def bench_overview(path: Path, repeats: int = 5) -> dict:
+    """The Overview script run through app.py: the first (cold) run and warm reruns."""
+    from streamlit.testing.v1 import AppTest
+
+    os.environ[db.ENV_VAR] = str(path)
+    at = AppTest.from_file(str(HERE.parent / "app.py"), default_timeout=300)
+    _, cold = _timed(at.run)
+    assert not at.exception, at.exception
+    warm = [_timed(at.run)[1] for _ in range(repeats)]
+    return {
+        "cold_seconds": round(cold, 3),
+        "warm_seconds_median": round(statistics.median(warm), 3),
+        "warm_seconds": [round(w, 3) for w in warm],
+    }
+
+
+def write_results(results: dict) -> None:
+    RESULTS_JSON.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run {results['when']} on {results['machine']}. Regenerate with `make bench`.",
+        "",
+        "| measure | figure |",
+        "|---|---|",
+    ]
+    for section, figures in results["figures"].items():
+        for key, value in figures.items():
+            lines.append(f"| {section}: {key} | {value} |")
+    RESULTS_MD.write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--rows", type=int, default=20_000_000, help="rows in the import CSV")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild and time the demo")
+    parser.add_argument("--skip-import", action="store_true")
+    args = parser.parse_args()
+
+    DATA.mkdir(exist_ok=True)
+    bench_db = DATA / f"bench-{args.customers}.duckdb"
+    figures = {}
+    figures["demo"] = bench_demo(bench_db, args.customers, args.rebuild)
+    print("demo", figures["demo"], flush=True)
+    if not args.skip_import:
+        csv = DATA / f"transactions-{args.rows}.csv"
+        write_transactions_csv(csv, args.rows, args.customers)
+        figures["import"] = bench_import(csv, args.rows)
+        print("import", figures["import"], flush=True)
+    figures["build"] = bench_build(bench_db)
+    print("build", figures["build"], flush=True)
+    figures["overview"] = bench_overview(bench_db)
+    print("overview", figures["overview"], flush=True)
+    write_results(
+        {
+            "when": dt.datetime.now().isoformat(timespec="seconds"),
+            "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python "
+            f"{platform.python_version()}",
+            "customers": args.customers,
+            "figures": figures,
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""The house rules of DESIGN.md, checked by reading the code."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from ui.navigation import PAGES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_core_never_imports_streamlit():
+    offenders = [p for p in (ROOT / "core").rglob("*.py") if "streamlit" in _imports(p)]
+    assert not offenders, f"core/ must not import streamlit: {offenders}"
+
+
+def test_pages_do_no_domain_work():
+    pattern = re.compile(r"\bselect\s+.+\bfrom\b|\.execute\(|\.groupby\(|import duckdb", re.I)
+    for page in (ROOT / "pages").glob("*.py"):
+        text = page.read_text(encoding="utf-8")
+        assert not pattern.search(text), f"{page.name} does SQL or groupby: move it to core/"
+        assert "core" not in _imports(page), f"{page.name} imports core/: go through ui/"
+
+
+def test_every_page_file_is_registered_and_every_registered_page_exists():
+    files = {f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py")}
+    registered = {spec.path for spec in PAGES}
+    assert files == registered
+
+
+SQL_WORDS = re.compile(r"\b(select|where|insert|update|delete|values|set)\b", re.I)
+VALUE_IN_FSTRING = re.compile(r"""f(["']).*?(?:'\{[^}]*\}'|[=<>]\s*\{[^}]*\})""")
+
+
+def test_sql_values_are_bound_not_formatted():
+    """No value is formatted into SQL text in core/: no f-string SQL with a quoted `'{x}'`
+    or a `= {x}` comparison (identifiers checked against the contract may be formatted;
+    values never)."""
+    offenders = [
+        f"{p.name}:{n}"
+        for p in (ROOT / "core").rglob("*.py")
+        for n, line in enumerate(p.read_text("utf-8").splitlines(), 1)
+        if VALUE_IN_FSTRING.search(line) and SQL_WORDS.search(line)
+    ]
+    assert not offenders, f"values formatted into SQL at {offenders}: bind them"

@@ -121,7 +121,6 @@ def _import(args) -> int:
         )
     except ImportFailed as error:
         print(f"error: {error}", file=sys.stderr)
-        print("nothing was loaded; the database is as it was.", file=sys.stderr)
         return 1
     print("\n".join(result.summary()))
     return 0
@@ -151,7 +150,7 @@ def _export(args) -> int:
     con = db.connect(args.db)
     exists = con.execute(
         "select count(*) from information_schema.tables where table_name = ?", [args.table]
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not exists:
         print(
             f"error: {args.table} does not exist yet: run `python -m core build`", file=sys.stderr

@@ -1,0 +1,1283 @@
+"""Loading a user's file into one raw table: every row checked first, then all or nothing.
+
+`import_file(con, "transactions", "sales.csv")` reads a CSV (.csv/.txt/.tsv), Excel (.xlsx)
+or Parquet file, checks every value against the import contract (`core.contract`) and
+loads it in one transaction. By default any problem rejects the whole file and the
+database is left exactly as it was; with `skip_invalid=True` the valid rows are loaded and
+every rejected row is written to a report CSV.
+
+How (fast enough for tens of millions of rows): Python only sniffs the first bytes of a
+CSV (encoding, delimiter, header); DuckDB reads the file, never row by row in Python. One
+SQL pass parses every value (`try_cast`, `try_strptime`, bounds, choices) into a typed
+staging table with a per-row "has a problem" flag; duplicate keys and unknown customers
+are set-based checks on it; the load is `delete ... where key in (file keys)` + `insert`.
+Only when a row has a problem is the file read a second time to report the raw values.
+User data reaches SQL only as bound parameters; identifiers come from the contract.
+
+Row numbers are what a spreadsheet shows: header = row 1, first data row = row 2, for
+CSV and Excel (the real sheet row). For Parquet a record's row is its 1-based record
+number + 1, so the first record is row 2 as well. CSV rows count records, so a quoted
+value spanning lines stays one row (DuckDB counts the same way); empty lines count too,
+assuming no quoted value spanning lines comes before an empty line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import datetime as dt
+import io
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from core import contract, db
+from core.contract import DATE, INTEGER, NUMBER, TIMESTAMP, Field, Table
+
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+DELIMITERS = (",", "\t", ";", "|")  # detected from the first lines, in this order of preference
+# Characters that, in a header read as one column, suggest the file uses another delimiter.
+OTHER_SEPARATORS = (":", "^", "~", "#", "/", "\\", "，", "；", "、", "\u3000", " ")
+
+# Dates: ISO forms (2024-03-05, 2024-03-05 14:30:00, 2024-03-05T14:30:00) are read by a
+# plain cast; these formats cover YYYY/MM/DD and YYYYMMDD, with or without a time.
+DATE_FORMATS = (
+    "%Y/%m/%d",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y%m%d",
+    "%Y%m%d %H:%M",
+    "%Y%m%d %H:%M:%S",
+    "%Y%m%d%H%M",
+    "%Y%m%d%H%M%S",
+)
+DATE_EXAMPLE = "expected e.g. 2024-03-05 or 2024/03/05 14:30"
+YEARS = (1900, 2100)  # a date outside these years is a typo (e.g. '24-03-05' read as year 24)
+CURRENCY_SIGNS = "¥￥$"
+
+# transactions may give quantity and unit_price instead of amount: amount = their product.
+UNIT_PRICE = Field("unit_price", NUMBER, help="price per unit; only to compute amount")
+
+# Fields with a rule of their own, named from the contract (a KeyError here if it changes).
+CUSTOMER_KEY = contract.CUSTOMERS.key
+SIGNED_UP_AT = contract.CUSTOMERS.field("signed_up_at").name
+ORDERED_AT = contract.TRANSACTIONS.field("ordered_at").name
+AMOUNT = contract.TRANSACTIONS.field("amount").name
+QUANTITY = contract.TRANSACTIONS.field("quantity").name
+
+PROBLEMS_KEPT = 1000  # ImportFailed.problems holds the first ones; `.total` counts all
+PROBLEMS_SHOWN = 10  # in the message
+VALUE_SHOWN = 200  # characters of a value kept in problems and reports
+HEAD_BYTES = 1 << 16  # sniffed for encoding and delimiter
+CHUNK_BYTES = 1 << 24  # transcoding and scanning
+
+STRUCTURAL = {  # DuckDB reject error type -> message ({found}/{expected}: field counts)
+    "MISSING COLUMNS": "broken row: {found} fields where the header has {expected}",
+    "TOO MANY COLUMNS": (
+        "broken row: {found} fields where the header has {expected} "
+        "(a value containing the delimiter must be in double quotes)"
+    ),
+    "UNQUOTED VALUE": "broken row: a quoted value is not closed, or has text after its quote",
+    "INVALID ENCODING": "invalid UTF-8 text (save the file as UTF-8 or GBK)",
+    "LINE SIZE OVER MAXIMUM": "the line is too long",
+}
+LAST_ROW_HINT = " (this is the last row: is the file truncated?)"
+
+# Temporary tables (per connection); dropped when the import ends.
+TYPED = "_startier_import_typed"
+SKIPS = "_startier_import_skips"
+BROKEN = "_startier_import_broken"
+PROBLEMS = "_startier_import_problems"
+BAD = "_startier_import_bad"
+DUP_HASHES = "_startier_import_dup_hashes"
+REJECTS = "_startier_import_rejects"
+REJECT_SCANS = "_startier_import_reject_scans"
+EXCEL_VIEW = "_startier_import_excel"
+TEMP_TABLES = (TYPED, SKIPS, BROKEN, PROBLEMS, BAD, DUP_HASHES, REJECTS, REJECT_SCANS)
+
+_IDENT = re.compile(r"[a-z_][a-z0-9_]*")
+_PARAM = re.compile(r"\$([A-Za-z_]\w*)")
+_NUMBER_SHAPE = (  # what the slow path accepts: currency sign, 3-digit thousands groups
+    r"\s*[-+]?\s*[" + CURRENCY_SIGNS + r"]?\s*[-+]?"
+    r"(\d{1,3}(,\d{3})+(\.\d+)?|\d+(\.\d+)?|\.\d+)\s*"
+)
+_NUMBER_NOISE = r"[\s," + CURRENCY_SIGNS + "]"
+_DATE_SHAPE = (
+    r"\d{4}/\d{1,2}/\d{1,2}( \d{1,2}:\d{2}(:\d{2})?)?|\d{8}( \d{1,2}:\d{2}(:\d{2})?|\d{4}|\d{6})?"
+)
+_BLANK_LINE = re.compile(rb"\n(?=\r?\n)")
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a file; `row` and `column` are None for the whole file."""
+
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        return f"{', '.join(where)}: {self.reason}"
+
+
+class ImportFailed(Exception):
+    """The file was not imported; `.problems` says why (first PROBLEMS_KEPT, in row order).
+
+    `.total` counts every problem; `.report` is the CSV they were written to, if any.
+    """
+
+    def __init__(
+        self,
+        file: str,
+        problems: list[Problem],
+        total: int | None = None,
+        report: Path | None = None,
+    ):
+        self.file = file
+        self.problems = list(problems)
+        self.total = len(self.problems) if total is None else total
+        self.report = report
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        count = f"{self.total:,} problem{'s' if self.total != 1 else ''}"
+        lines = [f"Cannot import {self.file} ({count}; nothing was imported):"]
+        lines += [f"  {p}" for p in self.problems[:PROBLEMS_SHOWN]]
+        if self.total > PROBLEMS_SHOWN:
+            lines.append(f"  and {self.total - PROBLEMS_SHOWN:,} more")
+        if self.report is not None:
+            lines.append(f"All problems are listed in {self.report}")
+        return "\n".join(lines)
+
+
+@dataclass
+class ImportResult:
+    """What one import did."""
+
+    table: str
+    file: str
+    rows_read: int
+    rows_loaded: int  # inserted + updated
+    rows_inserted: int
+    rows_updated: int
+    rows_rejected: int
+    ignored_columns: list[str] = field(default_factory=list)
+    customers_created: int = 0
+    report: Path | None = None
+
+    def summary(self) -> list[str]:
+        """Human-readable lines saying what was loaded, rejected and ignored."""
+        lines = [
+            f"{self.file}: {self.rows_read:,} rows read, {self.rows_loaded:,} loaded into "
+            f"{self.table} ({self.rows_inserted:,} new, {self.rows_updated:,} updated)"
+        ]
+        if self.rows_rejected:
+            lines.append(f"rows rejected: {self.rows_rejected:,}")
+        if self.report is not None:
+            lines.append(f"rejected rows report: {self.report}")
+        if self.customers_created:
+            lines.append(f"customers created from transactions: {self.customers_created:,}")
+        if self.ignored_columns:
+            lines.append(f"ignored columns: {', '.join(self.ignored_columns)}")
+        return lines
+
+
+# --------------------------------------------------------------------------- mapping
+
+
+def parse_mapping(text: str) -> dict[str, str]:
+    """`"field=SourceColumn,field2=Other"` -> `{"field": "SourceColumn", "field2": "Other"}`.
+
+    Raises ValueError naming the bad entry, an unknown field or a field given twice.
+    """
+    known = _known_fields()
+    mapping: dict[str, str] = {}
+    if not (text or "").strip():
+        return mapping
+    for entry in text.split(","):
+        name, sep, source = entry.partition("=")
+        name, source = name.strip().lower(), source.strip()
+        if not sep or not name or not source:
+            raise ValueError(
+                f"bad mapping entry {entry.strip()!r} in {text!r}: write field=SourceColumn, "
+                "e.g. customer_id=客户编号,ordered_at=下单时间"
+            )
+        if name not in known:
+            raise ValueError(f"unknown field {name!r} in mapping; fields are {', '.join(known)}")
+        if name in mapping:
+            raise ValueError(f"field {name!r} is mapped twice in {text!r}")
+        mapping[name] = source
+    return mapping
+
+
+def _known_fields() -> list[str]:
+    """Every field name of every raw table, plus unit_price."""
+    names: list[str] = []
+    for t in contract.RAW_TABLES.values():
+        names += [c for c in t.columns if c not in names]
+    return [*names, UNIT_PRICE.name]
+
+
+# --------------------------------------------------------------------------- import
+
+
+def import_file(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    path: str | Path,
+    mapping: dict[str, str] | None = None,
+    skip_invalid: bool = False,
+    report: Path | None = None,
+) -> ImportResult:
+    """Check `path` against the contract of `table` and load it (upsert by the table's key).
+
+    Strict by default: any problem raises ImportFailed and changes nothing. With
+    `skip_invalid` the valid rows are loaded and the rejected ones written to `report`
+    (default `<file>.rejected.csv` beside the input); problems with the file as a whole
+    (format, header, missing columns) still raise. A report path given in strict mode
+    receives the problems of a failed import. ValueError for an unknown table or a
+    mapping naming a field the table does not have.
+    """
+    t = contract.table(table)
+    path = Path(path)
+    mapping = _check_mapping_fields(t, mapping or {})
+    with _temporary(con) as tmp:
+        source = _open(con, path, tmp)
+        plan = _plan(t, path, source.header, mapping)
+        return _Import(con, plan, source, skip_invalid, report).run()
+
+
+def _check_mapping_fields(t: Table, mapping: dict[str, str]) -> dict[str, str]:
+    """Lower-cased mapping, or ValueError for a field `t` does not have."""
+    out = {k.strip().lower(): v for k, v in mapping.items()}
+    allowed = _allowed_fields(t)
+    for name in out:
+        if name not in allowed:
+            raise ValueError(
+                f"the mapping names field {name!r}, which {t.name} does not have; "
+                f"its fields are {', '.join(allowed)}"
+            )
+    return out
+
+
+def _allowed_fields(t: Table) -> list[str]:
+    """Fields a file for `t` may give: the contract's, plus unit_price for transactions."""
+    return t.columns + ([UNIT_PRICE.name] if t is contract.TRANSACTIONS else [])
+
+
+@contextlib.contextmanager
+def _temporary(con: duckdb.DuckDBPyConnection) -> Iterator[Path]:
+    """A scratch directory; on exit it and the import's temporary tables are removed.
+
+    Insertion order is preserved meanwhile (DuckDB's default), so that the staging table's
+    rowid is the position in the file.
+    """
+    tmp = Path(tempfile.mkdtemp(prefix="startier-import-"))
+    setting = "select current_setting('preserve_insertion_order')"
+    (preserve,) = _one(con.execute(setting))
+    con.execute("set preserve_insertion_order = true")  # TYPED's rowid is the file order
+    try:
+        yield tmp
+    finally:
+        if not preserve:
+            con.execute("set preserve_insertion_order = false")
+        with contextlib.suppress(duckdb.Error):
+            con.unregister(EXCEL_VIEW)
+        for name in TEMP_TABLES:
+            with contextlib.suppress(duckdb.Error):
+                con.execute(f"drop table if exists {name}")
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _one(result: duckdb.DuckDBPyConnection) -> tuple:
+    """The one row of a result, fetched to the end (DuckDB 2.0 refuses other work on the
+    connection, e.g. `register`, while a result is partly fetched)."""
+    return result.fetchall()[0]
+
+
+def _fail(path: Path, reason: str, row: int | None = None, column: str | None = None) -> None:
+    """Raise ImportFailed for one problem with the whole file (or its header)."""
+    raise ImportFailed(path.name, [Problem(path.name, row, column, None, reason)])
+
+
+def _first_line(error: Exception) -> str:
+    """The first line of an error message (DuckDB's go on with long hints)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+# --------------------------------------------------------------------------- sources
+
+
+@dataclass
+class _Source:
+    """A file as a relation of text columns `c0..cN`.
+
+    `relation` is SQL for a FROM clause whose only parameter is `$path`; `numbered` is the
+    same plus `_base`, the row number as read (slower: used to report bad rows). Row k
+    (0-based) as read is row `first_row + k`. For CSV, DuckDB leaves out empty and broken
+    lines, so the real row is that plus the lines skipped before it (`_number_rows`).
+    """
+
+    path: Path
+    header: list[str]
+    kind: str  # csv, excel, parquet
+    relation: str
+    numbered: str
+    first_row: int
+    read_path: Path  # the file DuckDB reads (a UTF-8 copy for GBK / UTF-16 text)
+    scratch: Path  # where such a copy goes
+    encoding: str = "utf-8"
+    ascii_head: bool = False  # UTF-8 only guessed: the first bytes were plain ASCII
+
+
+def _open(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> _Source:
+    """Recognise `path` by extension and make it readable as a relation."""
+    if not path.exists():
+        _fail(path, f"file not found: {path}")
+    if path.is_dir():
+        _fail(path, f"{path} is a folder, not a file")
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        return _open_csv(path, tmp)
+    if suffix in EXCEL_SUFFIXES:
+        return _open_excel(con, path, tmp)
+    if suffix in PARQUET_SUFFIXES:
+        return _open_parquet(con, path, tmp)
+    if suffix == ".xls":
+        _fail(path, "old Excel .xls files are not supported: save it as .xlsx or CSV")
+    known = ", ".join(CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES)
+    _fail(path, f"unsupported file type {suffix or '(no extension)'!r}: use one of {known}")
+    raise AssertionError  # unreachable
+
+
+def _open_csv(path: Path, tmp: Path) -> _Source:
+    """Sniff encoding, delimiter and header; transcode to UTF-8 when needed."""
+    head = _read_head(path)
+    encoding = _text_encoding(path, head)
+    text = _decode_head(head, encoding, final=len(head) < HEAD_BYTES)
+    delimiter, header = _sniff(path, text)
+    read_path = path if encoding == "utf-8" else _transcode(path, encoding, tmp)
+    plain, numbered = _csv_relations(delimiter, len(header))
+    return _Source(
+        path, header, "csv", plain, numbered, 2, read_path, tmp, encoding, head.isascii()
+    )
+
+
+def _csv_relations(delimiter: str, width: int) -> tuple[str, str]:
+    """read_csv of `$path`: all text, RFC 4180 quotes, broken lines kept in REJECTS.
+
+    Returns the plain relation and the one numbered with `_base`.
+    """
+    if delimiter not in DELIMITERS:
+        raise ValueError(f"unexpected delimiter {delimiter!r}")
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+    delim = "'\t'" if delimiter == "\t" else f"'{delimiter}'"
+    read = f"""read_csv(
+            $path, columns = {columns}, auto_detect = false, header = true,
+            delim = {delim}, quote = '"', escape = '"', encoding = 'utf-8',
+            store_rejects = true, rejects_table = '{REJECTS}',
+            rejects_scan = '{REJECT_SCANS}', rejects_limit = 0
+        )"""
+    numbered = (
+        f"(select * exclude (ordinality), ordinality + 1 as _base from {read} with ordinality)"
+    )
+    return f"(select * from {read})", numbered
+
+
+def _read_head(path: Path) -> bytes:
+    """The first HEAD_BYTES of the file, or ImportFailed when it is empty or binary."""
+    with path.open("rb") as f:
+        head = f.read(HEAD_BYTES)
+    if not head:
+        _fail(path, "the file is empty (0 bytes)")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return head
+    if not head.strip():
+        _fail(path, "the file is empty (only blank lines)")
+    control = sum(head.count(bytes([b])) for b in (*range(0, 9), 11, 12, *range(14, 32), 127))
+    if b"\x00" in head or control > len(head) // 100:
+        hint = ""
+        if head.startswith(b"PK\x03\x04"):
+            hint = "; it looks like an Excel/zip file: give it the .xlsx extension"
+        elif head.startswith(b"PAR1"):
+            hint = "; it looks like a Parquet file: give it the .parquet extension"
+        _fail(path, f"not a text CSV file (binary content){hint}")
+    return head
+
+
+def _text_encoding(path: Path, head: bytes) -> str:
+    """'utf-8' (with or without BOM), 'utf-16' or 'gb18030' (GBK's superset)."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    final = len(head) < HEAD_BYTES
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            _decode_head(head, encoding, final)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    _fail(path, "not a text CSV file: the text is neither UTF-8 nor GBK (save it as CSV UTF-8)")
+    raise AssertionError  # unreachable
+
+
+def _decode_head(head: bytes, encoding: str, final: bool) -> str:
+    """`head` decoded without a BOM; a character cut at the end of a partial head is dropped."""
+    codec = "utf-8-sig" if encoding == "utf-8" else encoding
+    return codecs.getincrementaldecoder(codec)().decode(head, final=final).lstrip("\ufeff")
+
+
+def _transcode(path: Path, encoding: str, tmp: Path) -> Path:
+    """`path` re-encoded as UTF-8 into `tmp`, in chunks (DuckDB reads only UTF-8 here)."""
+    out = tmp / f"{path.stem}.{encoding}.utf8.csv"
+    decoder = codecs.getincrementaldecoder(encoding)()
+    done = 0
+    with path.open("rb") as src, out.open("w", encoding="utf-8", newline="") as dst:
+        while True:
+            chunk = src.read(CHUNK_BYTES)
+            try:
+                text = decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as e:
+                _fail(path, f"invalid {encoding} text at byte {done + e.start:,}")
+            dst.write(text.lstrip("\ufeff") if done == 0 else text)
+            if not chunk:
+                return out
+            done += len(chunk)
+
+
+def _sniff(path: Path, text: str) -> tuple[str, list[str]]:
+    """The delimiter and the header names, from the first lines of the file."""
+    if text.startswith(("\n", "\r")):
+        _fail(path, "the first line is empty: the header must be on row 1", row=1)
+    records = {d: _first_records(text, d) for d in DELIMITERS}
+    preferred = ("\t",) if path.suffix.lower() == ".tsv" else ()
+    order = [*preferred, *(d for d in DELIMITERS if d not in preferred)]
+
+    def score(d: str) -> tuple[bool, float, int, int]:
+        rows = records[d]
+        width = len(rows[0]) if rows else 0
+        body = rows[1:] or rows
+        consistent = sum(len(r) == width for r in body) / len(body) if body else 0.0
+        return (width > 1, consistent, width, -order.index(d))
+
+    best = max(order, key=score)
+    header = records[best][0] if records[best] else []
+    if len(header) <= 1:
+        _check_single_column(path, text.splitlines()[0] if text else "")
+        best = ","
+    return best, [h.strip() for h in header] or [""]
+
+
+def _first_records(text: str, delimiter: str) -> list[list[str]]:
+    """Up to 20 records of `text` split with `delimiter` (a partial last line dropped)."""
+    lines = text.splitlines(keepends=True)
+    sample = "".join(lines[:21] if len(lines) > 21 else lines)
+    try:
+        rows = list(csv.reader(io.StringIO(sample), delimiter=delimiter, quotechar='"'))
+    except csv.Error:
+        return []
+    rows = [r for r in rows if r]
+    return rows[:20]
+
+
+def _check_single_column(path: Path, line: str) -> None:
+    """A one-column header holding a separator-like character: the delimiter is wrong."""
+    found = [s for s in OTHER_SEPARATORS if s in line.strip()]
+    if found:
+        shown = "spaces" if found[0] == " " else repr(found[0])
+        _fail(
+            path,
+            f"the header reads as a single column ({line.strip()[:80]!r}); the file seems "
+            f"to be separated by {shown}: is the delimiter wrong? StarTier reads files "
+            "separated by comma, semicolon, tab or |",
+            row=1,
+        )
+
+
+def _open_excel(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> _Source:
+    """The first sheet as text cells, registered as an Arrow view (sheet row numbers).
+
+    Cells are read as Excel shows them (cached values of formulas; a formula never
+    calculated, e.g. in a file written by a script, reads as empty).
+    """
+    import openpyxl  # here: only Excel imports pay for it
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as e:
+        hint = " (it looks like a text file: is it a CSV?)" if _looks_like_text(path) else ""
+        _fail(path, f"not a readable .xlsx workbook{hint}: {_first_line(e)}")
+    try:
+        header, rows = _sheet_rows(path, book.worksheets[0])
+    finally:
+        book.close()
+    columns = {
+        f"c{i}": pa.array([cells[i] for _, cells in rows], pa.string()) for i in range(len(header))
+    }
+    columns["_base"] = pa.array([number for number, _ in rows], pa.int64())
+    con.register(EXCEL_VIEW, pa.table(columns))
+    relation = f"(select * from {EXCEL_VIEW})"
+    first = rows[0][0] if rows else 2
+    return _Source(path, header, "excel", relation, relation, first, path, tmp)
+
+
+def _looks_like_text(path: Path) -> bool:
+    """Whether the file starts with text rather than a zip signature."""
+    with path.open("rb") as f:
+        start = f.read(512)
+    return bool(start) and b"\x00" not in start and not start.startswith(b"PK")
+
+
+def _sheet_rows(path: Path, sheet) -> tuple[list[str], list[tuple[int, list]]]:
+    """Header names (first non-empty row) and (sheet row number, cells as text) below it."""
+    header: list[str] | None = None
+    rows: list[tuple[int, list]] = []
+    for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+        if header is None:
+            names = [(_cell_text(v) or "").strip() for v in values]
+            while names and not names[-1]:
+                names.pop()
+            header = names or None
+            continue
+        cells = [_cell_text(v) for v in values[: len(header)]]
+        rows.append((number, cells + [None] * (len(header) - len(cells))))
+    if header is None:
+        _fail(path, f"the sheet {sheet.title!r} is empty")
+    return header, rows
+
+
+def _cell_text(value: object) -> str | None:
+    """An Excel cell as the text the checks read (dates in ISO form, 12.0 as '12')."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _open_parquet(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> _Source:
+    """A Parquet file with every column cast to text (row = 1-based record number + 1)."""
+    try:
+        described = con.execute("describe select * from read_parquet($path)", {"path": str(path)})
+        header = [row[0] for row in described.fetchall()]
+    except duckdb.Error as e:
+        _fail(path, f"not a readable Parquet file: {_first_line(e)}")
+    casts = ", ".join(f"#{i + 1}::varchar as c{i}" for i in range(len(header)))
+    plain = f"(select {casts} from read_parquet($path))"
+    numbered = f"(select {casts}, ordinality + 1 as _base from read_parquet($path) with ordinality)"
+    return _Source(path, header, "parquet", plain, numbered, 2, path, tmp)
+
+
+# --------------------------------------------------------------------------- plan
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Which source column feeds which field, and what the file lacks."""
+
+    table: Table
+    file: str
+    stem: str
+    source: dict[str, int]  # field -> source column index (may include unit_price)
+    label: dict[str, str]  # field -> the column name to report
+    ignored: list[str]
+    computed_amount: bool  # amount = quantity * unit_price
+    generated_key: bool  # transaction_id = '<file stem>:<row>'
+
+    def field(self, name: str) -> Field:
+        return UNIT_PRICE if name == UNIT_PRICE.name else self.table.field(name)
+
+    @property
+    def read(self) -> list[str]:
+        """Fields read from the file, in contract order (unit_price last)."""
+        return [c for c in _allowed_fields(self.table) if c in self.source]
+
+    @property
+    def checked(self) -> list[str]:
+        """Fields with a problem column: the ones read, plus a computed amount."""
+        return self.read + ([AMOUNT] if self.computed_amount else [])
+
+    @property
+    def typed(self) -> list[str]:
+        """Fields kept in the typed staging table (all the table's fields the file gives)."""
+        return [c for c in self.table.columns if c in self.checked]
+
+    @property
+    def loaded(self) -> list[str]:
+        """Fields written to the table, in contract order."""
+        extra = {self.table.key} if self.generated_key else set()
+        return [c for c in self.table.columns if c in self.checked or c in extra]
+
+    def position(self, name: str) -> int:
+        """Order of a field's column in reports (problems of a whole row come first)."""
+        return self.source.get(name, len(self.source)) + 1
+
+
+def _plan(t: Table, path: Path, header: list[str], mapping: dict[str, str]) -> _Plan:
+    """Match the header to the contract; ImportFailed for missing or unknown columns."""
+    source, problems = _match_columns(t, path.name, header, mapping)
+    computed = AMOUNT not in source and {QUANTITY, UNIT_PRICE.name} <= source.keys()
+    if UNIT_PRICE.name in source and not computed:
+        del source[UNIT_PRICE.name]  # unit_price is only read to compute amount
+    generated = t is contract.TRANSACTIONS and t.key not in source
+    given = set(source) | ({AMOUNT} if computed else set()) | ({t.key} if generated else set())
+    problems += _missing_columns(t, path.name, header, given)
+    if problems:
+        raise ImportFailed(path.name, problems)
+    used = set(source.values())
+    ignored = [h or f"(unnamed column {i + 1})" for i, h in enumerate(header) if i not in used]
+    label = {name: header[i] or name for name, i in source.items()}
+    label.setdefault(AMOUNT, AMOUNT)
+    label.setdefault(t.key, t.key)
+    return _Plan(t, path.name, path.stem, source, label, ignored, computed, generated)
+
+
+def _found(header: list[str]) -> str:
+    """The header's column names, for messages."""
+    return ", ".join(repr(h) for h in header if h) or "none"
+
+
+def _match_columns(
+    t: Table, file: str, header: list[str], mapping: dict[str, str]
+) -> tuple[dict[str, int], list[Problem]]:
+    """field -> column index: mapped columns, then columns named as a field (any case)."""
+    problems: list[Problem] = []
+    source: dict[str, int] = {}
+    for name, wanted in mapping.items():
+        index = _find_column(header, wanted)
+        if index is None:
+            reason = (
+                f"the mapping names column {wanted!r} for {name}, but the file has no such "
+                f"column; columns found: {_found(header)}"
+            )
+            problems.append(Problem(file, 1, wanted, None, reason))
+        else:
+            source[name] = index
+    for name in _allowed_fields(t):
+        matches = [i for i, h in enumerate(header) if h.strip().lower() == name]
+        if name in mapping or not matches:
+            continue
+        if len(matches) > 1:
+            both = " and ".join(repr(header[i]) for i in matches)
+            problems.append(Problem(file, 1, name, None, f"columns {both} both give {name}"))
+        else:
+            source[name] = matches[0]
+    return source, problems
+
+
+def _missing_columns(t: Table, file: str, header: list[str], given: set[str]) -> list[Problem]:
+    """A problem for each required field the file does not give."""
+    problems = []
+    for name in t.required:
+        if name in given:
+            continue
+        also = ""
+        if name == AMOUNT and t is contract.TRANSACTIONS:
+            also = f" (or {QUANTITY} and {UNIT_PRICE.name} to compute it)"
+        reason = f"missing required column {name!r}{also}; columns found: {_found(header)}"
+        problems.append(Problem(file, 1, name, None, reason))
+    return problems
+
+
+def _find_column(header: list[str], wanted: str) -> int | None:
+    """Index of `wanted` in the header: exact match first, then trimmed and case-blind."""
+    if wanted in header:
+        return header.index(wanted)
+    folded = [h.strip().lower() for h in header]
+    key = wanted.strip().lower()
+    return folded.index(key) if key in folded else None
+
+
+# --------------------------------------------------------------------------- SQL
+
+
+def _ident(name: str) -> str:
+    """A contract name as a quoted SQL identifier (checked: lower-case word characters)."""
+    if not _IDENT.fullmatch(name):
+        raise ValueError(f"not a safe identifier: {name!r}")
+    return f'"{name}"'
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]):
+    """Execute `sql` with the named parameters it uses (DuckDB refuses unused ones)."""
+    used = set(_PARAM.findall(sql))
+    return con.execute(sql, {k: v for k, v in params.items() if k in used})
+
+
+def _number(value: float | None) -> str:
+    """A bound for messages: 1.0 -> '1'."""
+    return "" if value is None else f"{value:g}"
+
+
+def _params(plan: _Plan, source: _Source) -> dict[str, object]:
+    """Bound parameters: the file, messages, bounds and choices of every checked field."""
+    params: dict[str, object] = {
+        "path": str(source.read_path),
+        "stem": plan.stem,
+        "date_formats": list(DATE_FORMATS),
+        "year_lo": YEARS[0],
+        "year_hi": YEARS[1],
+        "t_duplicate": f"duplicate {plan.table.key} '{{value}}' on rows {{rows}}",
+        "t_unknown": "unknown customer '{value}'; import customers or transactions first",
+        "t_computed": "amount is quantity x unit_price, but one of them is empty",
+    }
+    for name in plan.checked:
+        params.update(_field_params(plan.field(name), plan.label[name]))
+    return params
+
+
+def _field_params(f: Field, label: str) -> dict[str, object]:
+    """Parameters of one field: its column label, bounds, choices and message templates."""
+    p = f.name
+    params: dict[str, object] = {
+        f"label_{p}": label,
+        f"lo_{p}": f.low,
+        f"hi_{p}": f.high,
+        f"ch_{p}": [c.lower() for c in f.choices],
+        f"t_{p}_required": "required value is empty",
+        f"t_{p}_number": "not a number: '{value}' (e.g. 1234.50, 1,234.50 or ¥12)",
+        f"t_{p}_integer": "not a whole number: '{value}'",
+        f"t_{p}_date": f"unparseable date '{{value}}' ({DATE_EXAMPLE})",
+        f"t_{p}_year": f"date '{{value}}' is out of range (years {YEARS[0]}-{YEARS[1]})",
+        f"t_{p}_choice": f"'{{value}}' is not one of {', '.join(f.choices)}",
+        f"t_{p}_low": f"'{{value}}' is below the minimum {_number(f.low)}",
+        f"t_{p}_high": f"'{{value}}' is above the maximum {_number(f.high)}",
+    }
+    if f.low is not None and f.high is not None:
+        bounds = f"'{{value}}' is outside the allowed range {_number(f.low)}-{_number(f.high)}"
+        params[f"t_{p}_low"] = params[f"t_{p}_high"] = bounds
+    return params
+
+
+def _typed_sql(plan: _Plan, width: int, rows_from: str, row_sql: str) -> str:
+    """A WITH clause defining `typed`: _row, r_<f> raw text, v_<f> value, w_<f> problem.
+
+    w_<f> is NULL when the value is fine, else a message template ('{value}' stands for
+    the raw text). `_filled` is false for rows whose cells are all empty (blank spreadsheet
+    rows, skipped). Layers: base (raw) -> parsed (plain casts) -> vals (values) -> typed.
+    """
+    names = plan.read
+    raws = [_raw_sql(plan.field(n), plan.source[n]) for n in names]
+    filled = " or ".join(f"s.c{i} is not null" for i in range(width))
+    casts, parsed, finals = [], [], ["_filled", *(_ident("r_" + n) for n in names)]
+    for name in names:
+        cast, value, final, why = _field_sql(plan.field(name))
+        casts += cast
+        parsed.append(f"{value} as {_ident('n_' + name)}")
+        finals += [f"{final} as {_ident('v_' + name)}", f"{why} as {_ident('w_' + name)}"]
+    if plan.computed_amount:
+        q, u = QUANTITY, UNIT_PRICE.name
+        finals += [
+            f"{_ident('n_' + q)} * {_ident('n_' + u)} as {_ident('v_' + AMOUNT)}",
+            f"case when {_ident('r_' + q)} is null or {_ident('r_' + u)} is null "
+            f"then $t_computed end as {_ident('w_' + AMOUNT)}",
+        ]
+    return f"""
+        with base as (
+            select {row_sql} as _row, ({filled}) as _filled, {", ".join(raws)} from {rows_from}
+        ),
+        parsed as (select *{"".join(", " + c for c in casts)} from base),
+        vals as (select *{"".join(", " + v for v in parsed)} from parsed),
+        typed as (select _row, {", ".join(finals)} from vals)
+    """
+
+
+def _raw_sql(f: Field, index: int) -> str:
+    """The raw text of a field, empty as NULL; text is trimmed of spaces.
+
+    Numbers and dates are not trimmed here: their casts accept surrounding spaces, and
+    the slow path trims (trimming every value of a large file costs more than parsing).
+    """
+    c = f"s.c{index}"
+    if f.kind in (NUMBER, INTEGER, TIMESTAMP, DATE):
+        value = c
+    else:
+        value = (
+            f"case when starts_with({c}, ' ') or ends_with({c}, ' ') then trim({c}) else {c} end"
+        )
+    return f"nullif({value}, '') as {_ident('r_' + f.name)}"
+
+
+def _field_sql(f: Field) -> tuple[list[str], str, str, str]:
+    """(plain casts, parsed value, stored value, problem) SQL for one field."""
+    r, n, p = _ident("r_" + f.name), _ident("n_" + f.name), f.name
+    missing = f"$t_{p}_required" if f.required else "null"
+    empty = f"when {n} is null and trim({r}) = '' then {missing}"  # only spaces
+    if f.kind in (NUMBER, INTEGER):
+        d = _ident("d_" + f.name)
+        value = (
+            f"case when isfinite({d}) and not contains({r}, '_') then {d} "
+            f"when {d} is null and regexp_full_match({r}, '{_NUMBER_SHAPE}') "
+            f"then try_cast(regexp_replace({r}, '{_NUMBER_NOISE}', '', 'g') as double) end"
+        )
+        checks = [empty, f"when {n} is null then $t_{p}_number"]
+        if f.kind == INTEGER:
+            checks.append(f"when {n} <> round({n}) then $t_{p}_integer")
+        if f.low is not None:
+            checks.append(f"when {n} < $lo_{p} then $t_{p}_low")
+        if f.high is not None:
+            checks.append(f"when {n} > $hi_{p} then $t_{p}_high")
+        final = f"try_cast({n} as bigint)" if f.kind == INTEGER else n
+        why = f"case when {r} is null then {missing} {' '.join(checks)} end"
+        return [f"try_cast({r} as double) as {d}"], value, final, why
+    if f.kind in (TIMESTAMP, DATE):
+        t = _ident("t_" + f.name)
+        value = (
+            f"coalesce({t}, try_cast(trim({r}) as timestamp), "
+            f"case when regexp_full_match(trim({r}), '{_DATE_SHAPE}') "
+            f"then try_strptime(trim({r}), $date_formats) end)"
+        )
+        why = (
+            f"case when {r} is null then {missing} {empty} "
+            f"when {n} is null then $t_{p}_date "
+            f"when year({n}) not between $year_lo and $year_hi then $t_{p}_year end"
+        )
+        final = f"cast({n} as date)" if f.kind == DATE else n
+        return [f"try_cast({r} as timestamp) as {t}"], value, final, why
+    if f.choices:
+        why = (
+            f"case when {r} is null then {missing} "
+            f"when not list_contains($ch_{p}, lower({r})) then $t_{p}_choice end"
+        )
+        return [], f"lower({r})", n, why
+    return [], r, n, f"case when {r} is null then {missing} end"
+
+
+# --------------------------------------------------------------------------- checks and load
+
+
+class _Import:
+    """One checked import of an opened file (see the module docstring for the steps)."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        plan: _Plan,
+        source: _Source,
+        skip_invalid: bool,
+        report: Path | None,
+    ):
+        self.con, self.plan, self.source = con, plan, source
+        self.skip_invalid = skip_invalid
+        self.report = Path(report) if report is not None else None
+        self.params = _params(plan, source)
+        self.skips = False  # whether rows need moving down past skipped CSV lines
+        self.broken = 0  # structurally broken CSV lines
+
+    # -- SQL helpers
+
+    def sql(self, sql: str, extra: dict[str, object] | None = None):
+        return _run(self.con, sql, {**self.params, **(extra or {})})
+
+    def scalar(self, sql: str, extra: dict[str, object] | None = None) -> int:
+        return _one(self.sql(sql, extra))[0] or 0
+
+    def rows(self) -> tuple[str, str]:
+        """(FROM clause, row number SQL) over TYPED (its rowid is the position as read)."""
+        base = f"(s.rowid + {int(self.source.first_row)})"
+        if not self.skips:
+            return f"{TYPED} s", base
+        join = f"{TYPED} s asof left join {SKIPS} k on {base} >= k.start"
+        return join, f"{base} + coalesce(k.n, 0)"
+
+    def typed_sql(self, numbered: bool) -> str:
+        """The WITH clause defining `typed` over the file (rows numbered, slower, if asked)."""
+        if not numbered:
+            relation = f"{self.source.relation} s"
+            return _typed_sql(self.plan, len(self.source.header), relation, "null")
+        rows_from, row_sql = f"{self.source.numbered} s", "s._base"
+        if self.skips:
+            rows_from += f" asof left join {SKIPS} k on s._base >= k.start"
+            row_sql = "s._base + coalesce(k.n, 0)"
+        return _typed_sql(self.plan, len(self.source.header), rows_from, row_sql)
+
+    @property
+    def whys(self) -> str:
+        return ", ".join(_ident("w_" + n) for n in self.plan.checked)
+
+    # -- the steps
+
+    def run(self) -> ImportResult:
+        """Check, then load (or raise ImportFailed with the problems)."""
+        self._stage()
+        rows = self._check()
+        total, rejected = _one(
+            self.con.execute(f"select count(*), count(distinct line) from {PROBLEMS}")
+        )
+        report = self._report_path(total)
+        if report is not None:
+            self._write_report(report)
+        if total and not self.skip_invalid:
+            raise ImportFailed(self.plan.file, self._first_problems(), total, report)
+        inserted, updated, created = self._load(has_problems=total > 0)
+        return ImportResult(
+            table=self.plan.table.name,
+            file=self.plan.file,
+            rows_read=rows + self.broken,
+            rows_loaded=inserted + updated,
+            rows_inserted=inserted,
+            rows_updated=updated,
+            rows_rejected=rejected,
+            ignored_columns=list(self.plan.ignored),
+            customers_created=created,
+            report=report,
+        )
+
+    def _check(self) -> int:
+        """Fill PROBLEMS (empty for a good file); returns the number of data rows.
+
+        The cheap counts come first; row numbers and raw values are only worked out
+        when something is wrong (or transaction ids are made from row numbers).
+        """
+        rows, bad = _one(
+            self.con.execute(
+                f"select count(*) filter (where _filled), count(*) filter (where _bad) from {TYPED}"
+            )
+        )
+        if rows == 0 and self.broken == 0:
+            _fail(self.source.path, "the file has a header but no data rows", row=2)
+        duplicates = self._duplicate_hashes()
+        unknown = self._unknown_customer_count()
+        if bad or duplicates or unknown or self.broken or self.plan.generated_key:
+            self._number_rows()
+        self.con.execute(
+            f"create or replace temp table {PROBLEMS} "
+            "(line bigint, pos integer, col varchar, val varchar, reason varchar)"
+        )
+        if bad:
+            self._value_problems()
+        if duplicates:
+            self._duplicate_problems()
+        if unknown:
+            self._unknown_customer_problems()
+        if self.broken:
+            self._structural_problems()
+        return rows
+
+    def _stage(self) -> None:
+        """Read the file once into TYPED: `_filled`, the typed values and a `_bad` flag.
+
+        A file whose first bytes were plain ASCII (so UTF-8 was only a guess) and that
+        DuckDB finds invalid further on is read again as GBK.
+        """
+        self._read_typed()
+        if self.source.kind != "csv":
+            return
+        if self.source.ascii_head and self._invalid_utf8():
+            try:
+                read_path = _transcode(self.source.path, "gb18030", self.source.scratch)
+            except ImportFailed:
+                read_path = None  # neither: the broken lines are reported as problems
+            if read_path is not None:
+                self.source.read_path, self.source.encoding = read_path, "gb18030"
+                self.params["path"] = str(read_path)
+                self._read_typed()
+        self.con.execute(
+            f"create or replace temp table {BROKEN} as "
+            "select line::bigint as line, min(error_type)::varchar as kind, "
+            "any_value(csv_line) as text, any_value(error_message) as message "
+            f"from {REJECTS} group by line"
+        )
+        self.broken = self.scalar(f"select count(*) from {BROKEN}")
+
+    def _read_typed(self) -> None:
+        """CREATE TYPED from one pass over the file."""
+        for name in (TYPED, REJECTS, REJECT_SCANS):
+            self.con.execute(f"drop table if exists {name}")
+        values = "".join(f", {_ident('v_' + n)}" for n in self.plan.typed)
+        try:
+            self.sql(
+                f"create temp table {TYPED} as {self.typed_sql(numbered=False)} "
+                f"select _filled{values}, "
+                f"_filled and coalesce({self.whys}) is not null as _bad from typed"
+            )
+        except duckdb.Error as e:
+            _fail(self.source.path, f"could not read the file: {_first_line(e)}")
+
+    def _invalid_utf8(self) -> bool:
+        """Whether the read rejected lines for invalid UTF-8."""
+        sql = f"select count(*) from {REJECTS} where error_type = 'INVALID ENCODING'"
+        return self.scalar(sql) > 0
+
+    def _duplicate_hashes(self) -> int:
+        """Hashes of keys given more than once (exact duplicates are confirmed later)."""
+        if self.plan.generated_key:
+            return 0
+        v = _ident("v_" + self.plan.table.key)
+        self.con.execute(
+            f"create or replace temp table {DUP_HASHES} as "
+            f"select hash({v}) as h from {TYPED} where {v} is not null "
+            "group by h having count(*) > 1"
+        )
+        return self.scalar(f"select count(*) from {DUP_HASHES}")
+
+    def _checks_customers(self) -> bool:
+        """Rows of this table must name a known customer (transactions create them)."""
+        t = self.plan.table
+        return (
+            t is not contract.CUSTOMERS
+            and t is not contract.TRANSACTIONS
+            and CUSTOMER_KEY in self.plan.source
+        )
+
+    @staticmethod
+    def _unknown_customer() -> str:
+        """SQL condition on TYPED `s`: the row names a customer the database does not have."""
+        v = _ident("v_" + CUSTOMER_KEY)
+        customers, key = _ident(contract.CUSTOMERS.name), _ident(CUSTOMER_KEY)
+        return (
+            f"s.{v} is not null and not exists (select 1 from {customers} c where c.{key} = s.{v})"
+        )
+
+    def _unknown_customer_count(self) -> int:
+        """Rows naming an unknown customer (0 where the table does not check them)."""
+        if not self._checks_customers():
+            return 0
+        return self.scalar(f"select count(*) from {TYPED} s where {self._unknown_customer()}")
+
+    def _unknown_customer_problems(self) -> None:
+        """Record each row naming an unknown customer."""
+        v = _ident("v_" + CUSTOMER_KEY)
+        rows_from, row_sql = self.rows()
+        self.sql(
+            f"insert into {PROBLEMS} select {row_sql}, {self.plan.position(CUSTOMER_KEY)}, "
+            f"$label_{CUSTOMER_KEY}, left(s.{v}, {VALUE_SHOWN}), "
+            f"replace($t_unknown, '{{value}}', left(s.{v}, {VALUE_SHOWN})) "
+            f"from {rows_from} where {self._unknown_customer()}"
+        )
+
+    def _number_rows(self) -> None:
+        """Make row numbers spreadsheet rows: count the empty and broken CSV lines.
+
+        A row read as number b (its position + 1) moves down by the skipped lines s_k
+        before it: skip k applies from b = s_k - k + 1 on (an ASOF join on SKIPS).
+        """
+        if self.source.kind != "csv":
+            return
+        self.sql(
+            f"""
+            create or replace temp table {SKIPS} as
+            with lines as (
+                select line as s from {BROKEN} union select unnest($blank::bigint[])
+            ),
+            numbered as (select s, row_number() over (order by s) as k from lines)
+            select s - k + 1 as start, max(k) as n from numbered group by start
+            """,
+            {"blank": _blank_lines(self.source.read_path)},
+        )
+        self.skips = self.scalar(f"select count(*) from {SKIPS}") > 0
+
+    def _value_problems(self) -> None:
+        """Record each bad value: the file is read again for the raw text of bad rows."""
+        self.sql(
+            f"create or replace temp table {BAD} as {self.typed_sql(numbered=True)} "
+            f"select * from typed where _filled and coalesce({self.whys}) is not null"
+        )
+        for name in self.plan.checked:
+            r = (
+                f"left({_ident('r_' + name)}, {VALUE_SHOWN})"
+                if name in self.plan.source
+                else "null"
+            )
+            w = _ident("w_" + name)
+            self.sql(
+                f"insert into {PROBLEMS} select _row, {self.plan.position(name)}, "
+                f"$label_{name}, {r}, replace({w}, '{{value}}', coalesce({r}, '')) "
+                f"from {BAD} where {w} is not null"
+            )
+
+    def _duplicate_problems(self) -> None:
+        """Record every row of a key given more than once, listing the rows involved."""
+        v = _ident("v_" + self.plan.table.key)
+        rows_from, row_sql = self.rows()
+        self.sql(
+            f"""
+            insert into {PROBLEMS}
+            with dup as (
+                select s.{v} as key, list({row_sql} order by {row_sql}) as rows
+                from {rows_from} where hash(s.{v}) in (select h from {DUP_HASHES})
+                group by s.{v} having count(*) > 1
+            )
+            select unnest(rows), {self.plan.position(self.plan.table.key)},
+                $label_{self.plan.table.key}, left(key, {VALUE_SHOWN}),
+                replace(replace($t_duplicate, '{{value}}', left(key, {VALUE_SHOWN})), '{{rows}}',
+                    array_to_string(rows[1:10], ', ')
+                    || case when len(rows) > 10 then ' and ' || (len(rows) - 10) || ' more'
+                       else '' end)
+            from dup
+            """
+        )
+
+    def _structural_problems(self) -> None:
+        """Record the lines DuckDB could not split into the header's columns."""
+        rows_from, row_sql = self.rows()
+        last = self.scalar(
+            f"select greatest((select max({row_sql}) from {rows_from}), "
+            f"(select max(line) from {BROKEN}))"
+        )
+        kinds = list(STRUCTURAL)
+        self.sql(
+            f"""
+            insert into {PROBLEMS}
+            with explained as (
+                select line, text,
+                    case when list_contains($kinds, kind)
+                        then $templates[list_position($kinds, kind)]
+                        else 'broken row: ' || message end as reason,
+                    coalesce(regexp_extract(message, 'Found: (\\d+)', 1), '') as found
+                from {BROKEN}
+            )
+            select line, 0, null, left(trim(text, chr(13) || chr(10)), {VALUE_SHOWN}),
+                replace(replace(reason, '{{found}}', found), '{{expected}}', $width)
+                || case when line >= $last then $hint else '' end
+            from explained
+            """,
+            {
+                "kinds": kinds,
+                "templates": [STRUCTURAL[k] for k in kinds],
+                "width": str(len(self.source.header)),
+                "last": last,
+                "hint": LAST_ROW_HINT,
+            },
+        )
+
+    def _first_problems(self) -> list[Problem]:
+        """The first PROBLEMS_KEPT problems, in row and column order."""
+        rows = self.con.execute(
+            f"select line, col, val, reason from {PROBLEMS} "
+            f"order by line nulls first, pos limit {PROBLEMS_KEPT}"
+        ).fetchall()
+        return [Problem(self.plan.file, *row) for row in rows]
+
+    def _report_path(self, problems: int) -> Path | None:
+        """Where to write rejected rows: always when skipping, in strict mode if asked."""
+        if self.skip_invalid:
+            path = self.source.path
+            return self.report or path.with_name(path.name + ".rejected.csv")
+        return self.report if problems else None
+
+    def _write_report(self, report: Path) -> None:
+        """Every problem as CSV (row, column, value, reason), UTF-8 with BOM for Excel."""
+        tmp = report.with_name(report.name + ".tmp")
+        try:
+            self.con.execute(
+                "copy (select line as row, col as column, val as value, reason "
+                f"from {PROBLEMS} order by line nulls first, pos) "
+                "to $path (header, delimiter ',')",
+                {"path": str(tmp)},
+            )
+            with report.open("wb") as out, tmp.open("rb") as src:
+                out.write(codecs.BOM_UTF8)
+                shutil.copyfileobj(src, out)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def _valid_rows(self, has_problems: bool) -> str:
+        """A WITH clause defining `ok`: the rows to load (typed values and the key)."""
+        rows_from, row_sql = self.rows()
+        key = _ident("v_" + self.plan.table.key)
+        if self.plan.generated_key:
+            key = f"$stem || ':' || s._row as {key}"
+        values = ", ".join([key, *(f"s.{_ident('v_' + n)}" for n in self.plan.typed)])
+        keep = ""
+        if has_problems:
+            keep = (
+                " where not s._bad and not exists "
+                f"(select 1 from {PROBLEMS} p where p.line = s._row)"
+            )
+        return (
+            f"with numbered as (select {row_sql} as _row, s.* from {rows_from} where s._filled),"
+            f" ok as (select {values} from numbered s{keep})"
+        )
+
+    def _load(self, has_problems: bool) -> tuple[int, int, int]:
+        """Upsert the valid rows in one transaction: (inserted, updated, customers created)."""
+        ok = self._valid_rows(has_problems)
+        target, key = _ident(self.plan.table.name), _ident(self.plan.table.key)
+        names = ", ".join(_ident(c) for c in self.plan.loaded)
+        values = ", ".join(_ident("v_" + c) for c in self.plan.loaded)
+        self.con.execute("begin transaction")
+        try:
+            updated = 0
+            if self.scalar(f"select count(*) from {target}"):
+                v_key = _ident("v_" + self.plan.table.key)
+                updated = self.scalar(
+                    f"delete from {target} where {key} in ({ok} select {v_key} from ok)"
+                )
+            loaded = self.scalar(f"insert into {target} ({names}) {ok} select {values} from ok")
+            created = self._create_customers(ok)
+            if loaded:
+                db.bump_data_version(self.con)
+            self.con.execute("commit")
+        except BaseException:
+            self.con.execute("rollback")
+            raise
+        return loaded - updated, updated, created
+
+    def _create_customers(self, ok: str) -> int:
+        """Customers named by transactions but unknown: created with their first order."""
+        if self.plan.table is not contract.TRANSACTIONS:
+            return 0
+        customers, key = _ident(contract.CUSTOMERS.name), _ident(CUSTOMER_KEY)
+        v_customer, v_ordered = _ident("v_" + CUSTOMER_KEY), _ident("v_" + ORDERED_AT)
+        return self.scalar(
+            f"insert into {customers} ({key}, {_ident(SIGNED_UP_AT)}) {ok} "
+            f"select {v_customer}, min({v_ordered}) from ok where not exists "
+            f"(select 1 from {customers} c where c.{key} = ok.{v_customer}) "
+            f"group by {v_customer}"
+        )
+
+
+def _blank_lines(path: Path) -> list[int]:
+    """1-based numbers of the empty lines of a UTF-8 text file (DuckDB skips but counts them).
+
+    Scanned in chunks with a compiled pattern; only run when row numbers are needed.
+    """
+    found: list[int] = []
+    newlines = 0  # newlines before `data`
+    carry = b""
+    with path.open("rb") as f:
+        while True:
+            chunk = f.read(CHUNK_BYTES)
+            data = carry + chunk
+            end = len(data) if not chunk else max(len(data) - 2, 0)
+            seen, at = newlines, 0
+            for match in _BLANK_LINE.finditer(data):
+                if match.start() >= end:
+                    break
+                # the newline at match.start() ends line k + 1; the empty line is k + 2
+                seen += data.count(b"\n", at, match.start())
+                at = match.start()
+                found.append(seen + 2)
+            newlines += data.count(b"\n", 0, end)
+            carry = data[end:]
+            if not chunk:
+                return found

@@ -1,0 +1,69 @@
+"""The command line as a user runs it: `python -m core ...` in a subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from core import db
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "core", *args], cwd=ROOT, capture_output=True, text=True
+    )
+
+
+def test_help_documents_every_command():
+    result = cli("--help")
+    assert result.returncode == 0
+    for command in ("demo", "import", "build", "export"):
+        assert command in result.stdout
+        sub = cli(command, "--help")
+        assert sub.returncode == 0 and "--db" in sub.stdout
+
+
+def test_demo_then_build_then_export(tmp_path):
+    path = tmp_path / "cli.duckdb"
+    result = cli(
+        "demo", "--customers", "500", "--seed", "3", "--end", "2026-06-30", "--db", str(path)
+    )
+    assert result.returncode == 0, result.stderr
+    assert "500 customers" in result.stdout
+    con = db.connect(path, read_only=True)
+    assert db.row_counts(con)["customers"] == 500
+    assert con.execute("select count(*) from customer_features").fetchone()[0] == 500
+    con.close()
+
+    again = cli("demo", "--customers", "500", "--db", str(path))
+    assert again.returncode != 0 and "already holds data" in again.stderr
+
+    built = cli("build", "--as-of", "2026-01-31", "--db", str(path))
+    assert built.returncode == 0, built.stderr
+    assert "as of 2026-01-31" in built.stdout
+
+    out = tmp_path / "customers.xlsx"
+    exported = cli("export", "customers", str(out), "--db", str(path))
+    assert exported.returncode == 0, exported.stderr
+    sheet = load_workbook(out).active
+    assert sheet.max_row == 501  # header + 500 customers
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("build", "--as-of", "yesterday"), "not a date"),
+        (("export", "customers", "out.txt"), "write a .csv or .xlsx file"),
+        (("import", "orders", "x.csv"), "invalid choice"),
+    ],
+)
+def test_bad_arguments_say_what_is_wrong(tmp_path, args, message):
+    result = cli(*args, "--db", str(tmp_path / "x.duckdb"))
+    assert result.returncode != 0
+    assert message in result.stderr

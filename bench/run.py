@@ -73,9 +73,10 @@ def write_transactions_csv(path: Path, rows: int, customers: int) -> None:
                 round(20 + (hash(i * 13) % 100000) / 100.0, 2) as amount,
                 round((20 + (hash(i * 13) % 100000) / 100.0) * 0.6, 2) as cost,
                 1 + hash(i * 17) % 5 as quantity,
-                ['beauty', 'apparel', 'food', 'electronics', 'home', 'baby'][1 + hash(i) % 6]
-                    as product_category,
-                ['app', 'mini_program', 'web', 'store'][1 + hash(i * 3) % 4] as channel
+                ['beauty', 'apparel', 'food', 'electronics', 'home', 'baby'][
+                    (1 + hash(i) % 6)::bigint
+                ] as product_category,
+                ['app', 'mini_program', 'web', 'store'][(1 + hash(i * 3) % 4)::bigint] as channel
             from range($rows) as r(i)
         ) to '"""
         + str(path)

@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
+
 from core import db
 from core.contract import RAW_TABLES
 
@@ -168,6 +170,15 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"demo": _demo, "import": _import, "build": _build, "export": _export}
     try:
         return handlers[args.command](args)
+    except duckdb.IOException as error:
+        if "lock" not in str(error).lower():
+            raise
+        print(
+            f"error: {db.default_path() if args.db is None else args.db} is open in another "
+            "program (the dashboard?): stop it, or work on a copy with --db",
+            file=sys.stderr,
+        )
+        return 1
     except (ValueError, FileNotFoundError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -67,3 +67,12 @@ def test_bad_arguments_say_what_is_wrong(tmp_path, args, message):
     result = cli(*args, "--db", str(tmp_path / "x.duckdb"))
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_a_database_held_by_another_program_is_named(tmp_path):
+    path = tmp_path / "held.duckdb"
+    holder = db.connect(path)  # this process holds the write lock, as the dashboard would
+    result = cli("build", "--db", str(path))
+    holder.close()
+    assert result.returncode == 1
+    assert "is open in another program" in result.stderr

@@ -76,3 +76,23 @@ def test_a_database_held_by_another_program_is_named(tmp_path):
     holder.close()
     assert result.returncode == 1
     assert "is open in another program" in result.stderr
+
+
+def test_the_samples_import_as_data_readme_says(tmp_path):
+    path = str(tmp_path / "try.duckdb")
+    mapping = (
+        "transaction_id=订单号,customer_id=会员号,ordered_at=下单时间,quantity=数量,"
+        "unit_price=单价,product_category=品类"
+    )
+    customers = cli("import", "customers", "data/samples/customers.csv", "--db", path)
+    assert customers.returncode == 0, customers.stderr
+    orders = cli(
+        "import", "transactions", "data/samples/orders.csv", "--db", path, "--map", mapping
+    )
+    assert orders.returncode == 0, orders.stderr
+    assert "customers created from transactions: 1" in orders.stdout
+    con = db.connect(path, read_only=True)
+    amount = con.execute("select amount from transactions where transaction_id = 'O-1001'")
+    assert amount.fetchall() == [(198.0,)]
+    assert db.row_counts(con)["customers"] == 6
+    con.close()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from core import db, sql
+from core import db, lifecycle, sql, stars, value
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,9 @@ def build(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> Build
             "create or replace table customer_features as " + sql.load("customer_features"),
             {"as_of": as_of},
         )
+        value.add_model_outputs(con, as_of)  # BTYD, P(alive), CLV, churn risk; see core/value.py
+        stars.add_ratings(con, as_of)  # stars, scores, RFM segment, customer_monthly
+        lifecycle.add_stages(con, as_of)  # lifecycle_stage (default rules)
         db.set_meta(con, "features_as_of", as_of.isoformat())
         db.bump_data_version(con)
         con.execute("commit")

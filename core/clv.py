@@ -41,6 +41,7 @@ UNIT_DAYS = {"days": 1, "weeks": 7}
 DAYS_PER_MONTH = 365.25 / 12
 MIN_CUSTOMERS = 100
 MIN_REPEAT_CUSTOMERS = 20
+MIN_HISTORY_DAYS = 90
 GRADIENT_TOLERANCE = 1e-6  # per customer, per unit of log-parameter
 LOG_BOUND = 15.0  # log-parameters are kept in [-15, 15], i.e. 3e-7 .. 3e6
 BGNBD_PARAMS = ("r", "alpha", "a", "b")
@@ -49,6 +50,27 @@ GG_PARAMS = ("p", "q", "gamma")
 
 class ModelFitError(ValueError):
     """A model could not be fitted; the message says why and what to do about it."""
+
+
+@dataclass(frozen=True, eq=False)
+class Reason:
+    """Why a model's predictions are not shown: a `code` the dashboard translates, the
+    numbers it quotes (`values`) and the same in English (`message`)."""
+
+    code: str
+    values: dict
+    message: str
+
+
+class NotReady(ModelFitError):
+    """The data are too thin for a model; `reason` says which minimum is not met."""
+
+    def __init__(self, reason: Reason):
+        super().__init__(reason)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return self.reason.message
 
 
 # --- the summary -------------------------------------------------------------------------
@@ -371,13 +393,25 @@ class BGNBDModel:
         """
         arrays = (np.asarray(v, dtype=float) for v in (t, frequency, recency, T))
         t, x, t_x, T = np.broadcast_arrays(*arrays)
+        alive = expit(-self._log_odds_dead(x, t_x, T))
+        return _result(self.expected_purchases_if_alive(t, x, T) * alive)
+
+    def expected_purchases_if_alive(self, t, frequency, T):
+        """E[Y(t) | x, t_x, T, alive]: eq. 10 without its denominator (the expected purchases
+        of a customer known to be active), which depends on x and T but not on t_x, so that
+        customers who differ only in t_x share it:
+
+            (a + b + x - 1) / (a - 1) * [1 - (1 - z)^(a - 1) 2F1(a + b - 1 - r, a - 1;
+                                                              a + b + x - 1; z)].
+        """
+        arrays = (np.asarray(v, dtype=float) for v in (t, frequency, T))
+        t, x, T = np.broadcast_arrays(*arrays)
         r, alpha, b = self.r, self.alpha, self.b
         a = _away_from_one(self.a)
         log_1mz = np.log(alpha + T) - np.log(alpha + T + t)
         z = -np.expm1(log_1mz)
         bracket = 1 - np.exp((a - 1) * log_1mz) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
-        alive = expit(-self._log_odds_dead(x, t_x, T))
-        return _result((a + b + x - 1) / (a - 1) * bracket * alive)
+        return (a + b + x - 1) / (a - 1) * bracket
 
     def expected_purchases_new(self, t):
         """E[X(t)] for a customer just acquired (Fader, Hardie & Lee 2005, eq. 9): eq. 10 with
@@ -572,15 +606,45 @@ def _discount_factors(horizon_months: int, discount_rate_annual: float) -> np.nd
     return (1 + discount_rate_annual) ** (-months / 12)
 
 
+@dataclass(frozen=True, eq=False)
+class _Rows:
+    """Customers' (x, t_x, T), with their distinct (x, T) pairs and each row's pair."""
+
+    x: np.ndarray
+    t_x: np.ndarray
+    T: np.ndarray
+    pair_x: np.ndarray
+    pair_T: np.ndarray
+    index: np.ndarray
+
+    @classmethod
+    def of(cls, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> _Rows:
+        pairs, index = _unique_rows({"x": x, "T": T})
+        return cls(x, t_x, T, pairs["x"].to_numpy(), pairs["T"].to_numpy(), index)
+
+
 def _discounted_purchases(
-    bgnbd: BGNBDModel, purchases: pd.DataFrame, month_ends: np.ndarray, discount: np.ndarray
+    bgnbd: BGNBDModel,
+    rows: _Rows,
+    month_ends: np.ndarray,
+    discount: np.ndarray,
+    if_alive: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """For each row of `purchases` (x, t_x, T): expected purchases over the horizon, and
-    their discounted sum: sum_m (E[Y(t_m)] - E[Y(t_m-1)]) / (1 + d)^(m / 12)."""
-    x, t_x, T = (purchases[c].to_numpy()[:, None] for c in ("x", "t_x", "T"))
-    cumulative = bgnbd.expected_purchases(month_ends[None, :], x, t_x, T)
-    monthly = np.diff(cumulative, axis=1)
-    return cumulative[:, -1], monthly @ discount
+    """For each customer of `rows`: expected purchases over the horizon, and their
+    discounted sum: sum_m (E[Y(t_m)] - E[Y(t_m-1)]) / (1 + d)^(m / 12).
+
+    E[Y(t)] = P(alive) x E[Y(t) | alive]; the second factor depends on (x, T) only, so it is
+    computed once per distinct (x, T) (the costly hypergeometric function), the first once
+    per customer. With `if_alive`, the customer is taken to be active (P(alive) = 1)."""
+    cumulative = bgnbd.expected_purchases_if_alive(
+        month_ends[None, :], rows.pair_x[:, None], rows.pair_T[:, None]
+    )
+    discounted = np.diff(cumulative, axis=1) @ discount
+    total, discounted = cumulative[rows.index, -1], discounted[rows.index]
+    if if_alive:
+        return total, discounted
+    alive = np.asarray(bgnbd.probability_alive(rows.x, rows.t_x, rows.T), dtype=float)
+    return total * alive.reshape(-1), discounted * alive.reshape(-1)
 
 
 def _clv_inputs(summary: pd.DataFrame, unit: str):
@@ -608,6 +672,7 @@ def clv(
     discount_rate_annual: float = 0.1,
     margin: float = 0.3,
     unit: str = "weeks",
+    if_alive: bool = False,
 ) -> pd.DataFrame:
     """Predicted, discounted customer lifetime value over the next `horizon_months`.
 
@@ -618,25 +683,28 @@ def clv(
     discounted from the month's end, a monthly version of the discounted expected
     transactions of Fader, Hardie & Lee (2005), "RFM and CLV", Journal of Marketing Research.
 
+    With `if_alive`, every customer is taken to be active (P(alive) = 1, E[Y] without the
+    denominator of eq. 10): what each customer is worth if they stay.
+
     Returns `customer_id, expected_purchases` (undiscounted, over the horizon),
     `expected_spend` (per purchase) and `clv`, one row per summary row.
     """
     _check_margin(margin)
     x, t_x, T, m_x = _clv_inputs(summary, unit)
-    purchases, index = _unique_rows({"x": x, "t_x": t_x, "T": T})
     total, discounted = _discounted_purchases(
         bgnbd,
-        purchases,
+        _Rows.of(x, t_x, T),
         _month_ends(horizon_months, unit),
         _discount_factors(horizon_months, discount_rate_annual),
+        if_alive,
     )
     spend = gg.expected_spend(x, m_x)
     return pd.DataFrame(
         {
             "customer_id": summary["customer_id"].to_numpy(),
-            "expected_purchases": total[index],
+            "expected_purchases": total,
             "expected_spend": spend,
-            "clv": margin * spend * discounted[index],
+            "clv": margin * spend * discounted,
         }
     )
 
@@ -669,7 +737,7 @@ def clv_interval(
     Only parameter uncertainty is covered, not the randomness of each customer's future
     purchases. Customers are processed `chunk_size` at a time to bound memory (n x
     chunk_size values); the cost is n x horizon_months hypergeometric evaluations per
-    distinct (x, t_x, T), about 0.5 s for CDNOW's 2,357 customers at n = 200.
+    distinct (x, T) within a chunk (t_x only enters P(alive), which is cheap).
     """
     _check_margin(margin)
     x, t_x, T, m_x = _clv_inputs(summary, unit)
@@ -686,13 +754,13 @@ def clv_interval(
     quantiles, totals = [], np.zeros(n)
     for start in range(0, len(summary), chunk_size):
         part = slice(start, start + chunk_size)
-        purchases, index = _unique_rows({"x": x[part], "t_x": t_x[part], "T": T[part]})
-        # one row per draw: discounted purchases per distinct (x, t_x, T), spend per customer
+        rows = _Rows.of(x[part], t_x[part], T[part])
+        # one row per draw, one column per customer
         discounted = np.vstack(
-            [_discounted_purchases(b, purchases, month_ends, discount)[1] for b in bg_draws]
+            [_discounted_purchases(b, rows, month_ends, discount)[1] for b in bg_draws]
         )
         spend = np.vstack([g.expected_spend(x[part], m_x[part]) for g in gg_draws])
-        values = margin * spend * discounted[:, index]
+        values = margin * spend * discounted
         quantiles.append(np.percentile(values, [5, 50, 95], axis=0))
         totals += values.sum(axis=1)
     q = np.hstack(quantiles) if quantiles else np.empty((3, 0))
@@ -717,3 +785,316 @@ def formula_clv(aov, purchases_per_year, years_retained, acquisition_cost=0.0):
         if np.any(~np.isfinite(values)) or np.any(values < 0):
             raise ValueError(f"{name} must be a finite number >= 0")
     return aov * purchases_per_year * years_retained - acquisition_cost
+
+
+# --- data readiness ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Whether a summary holds enough data for predictions worth showing: at least
+    `min_customers` customers with a purchase, `min_repeat_customers` of them with repeat
+    purchases and positive spend (what Gamma-Gamma learns from), and `min_history_days` from
+    the earliest first purchase to the as-of date. `reasons` lists each minimum not met."""
+
+    customers: int
+    repeat_customers: int
+    history_days: float
+    min_customers: int = MIN_CUSTOMERS
+    min_repeat_customers: int = MIN_REPEAT_CUSTOMERS
+    min_history_days: int = MIN_HISTORY_DAYS
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        found = []
+        if self.customers == 0:
+            return (Reason("no_buyers", {}, "no customer has bought anything by the as-of date"),)
+        if self.customers < self.min_customers:
+            found.append(
+                Reason(
+                    "few_customers",
+                    {"need": self.min_customers, "have": self.customers},
+                    f"{self.customers} customers have bought by the as-of date; the models "
+                    f"need at least {self.min_customers}",
+                )
+            )
+        if self.repeat_customers < self.min_repeat_customers:
+            found.append(
+                Reason(
+                    "few_repeat_customers",
+                    {"need": self.min_repeat_customers, "have": self.repeat_customers},
+                    f"{self.repeat_customers} customers have bought on two or more days; the "
+                    f"models need at least {self.min_repeat_customers}",
+                )
+            )
+        if self.history_days < self.min_history_days:
+            found.append(
+                Reason(
+                    "short_history",
+                    {"need": self.min_history_days, "have": int(self.history_days)},
+                    f"the purchase history is {int(self.history_days)} days long; the models "
+                    f"need at least {self.min_history_days}",
+                )
+            )
+        return tuple(found)
+
+    @property
+    def is_ready(self) -> bool:
+        return not self.reasons
+
+    def require(self) -> None:
+        """Raise NotReady with the first unmet minimum, if any."""
+        if reasons := self.reasons:
+            raise NotReady(reasons[0])
+
+
+def data_readiness(
+    summary: pd.DataFrame,
+    min_customers: int = MIN_CUSTOMERS,
+    min_repeat_customers: int = MIN_REPEAT_CUSTOMERS,
+    min_history_days: int = MIN_HISTORY_DAYS,
+) -> Readiness:
+    """The `Readiness` of a BTYD summary (`btyd_summary`) for BG/NBD and Gamma-Gamma."""
+    x, m_x, T = _columns(summary, ("frequency", "monetary", "T"))
+    unit_days = _unit_days(summary.attrs.get("unit", "weeks"))
+    return Readiness(
+        customers=len(summary),
+        repeat_customers=int(np.sum((x > 0) & (m_x > 0))),
+        history_days=float(T.max() * unit_days) if len(T) else 0.0,
+        min_customers=min_customers,
+        min_repeat_customers=min_repeat_customers,
+        min_history_days=min_history_days,
+    )
+
+
+# --- intervals for expected purchases, and for totals from a sample ----------------------
+
+
+@dataclass(frozen=True, eq=False)
+class PurchasesInterval:
+    """Intervals for `expected_purchases` from parameter uncertainty: `customers` holds
+    `customer_id, expected_purchases` (the point estimate) and `expected_purchases_p5,
+    _p50, _p95`; `total` the same for the sum (keys expected_purchases, p5, p50, p95)."""
+
+    customers: pd.DataFrame
+    total: dict[str, float]
+
+
+def expected_purchases_interval(
+    bgnbd: BGNBDModel,
+    summary: pd.DataFrame,
+    t: float,
+    n: int = 200,
+    rng: np.random.Generator | int = 0,
+    chunk_size: int = 50_000,
+) -> PurchasesInterval:
+    """5th, 50th and 95th percentiles of E[Y(t) | x, t_x, T] (eq. 10) over `n` parameter
+    sets drawn from the fitted model's asymptotic distribution (`sample_params`), per
+    customer and in total; `t` is in the summary's time unit. Like `clv_interval`, only
+    parameter uncertainty is covered; the cost is n hypergeometric evaluations per distinct
+    (x, T)."""
+    if "customer_id" not in summary.columns:
+        raise ValueError("the summary lacks column customer_id (build it with btyd_summary)")
+    x, t_x, T = _columns(summary, ("frequency", "recency", "T"))
+    _check_purchases(x, t_x, T)
+    draws = [
+        BGNBDModel(**d)
+        for d in bgnbd.sample_params(n, np.random.default_rng(rng)).to_dict("records")
+    ]
+    quantiles, totals = [], np.zeros(n)
+    for start in range(0, len(summary), chunk_size):
+        part = slice(start, start + chunk_size)
+        values = np.vstack([_expected(b, t, x[part], t_x[part], T[part]) for b in draws])
+        quantiles.append(np.percentile(values, [5, 50, 95], axis=0))
+        totals += values.sum(axis=1)
+    q = np.hstack(quantiles) if quantiles else np.empty((3, 0))
+    point = np.asarray(bgnbd.expected_purchases(t, x, t_x, T), dtype=float).reshape(-1)
+    customers = pd.DataFrame(
+        {
+            "customer_id": summary["customer_id"].to_numpy(),
+            "expected_purchases": point,
+            "expected_purchases_p5": q[0],
+            "expected_purchases_p50": q[1],
+            "expected_purchases_p95": q[2],
+        }
+    )
+    p5, p50, p95 = np.percentile(totals, [5, 50, 95])
+    total = {"expected_purchases": float(point.sum()), "p5": p5, "p50": p50, "p95": p95}
+    return PurchasesInterval(customers, {k: float(v) for k, v in total.items()})
+
+
+def _expected(bgnbd: BGNBDModel, t: float, x, t_x, T) -> np.ndarray:
+    """E[Y(t) | x, t_x, T] per row, the hypergeometric part once per distinct (x, T)."""
+    pairs, index = _unique_rows({"x": x, "T": T})
+    if_alive = bgnbd.expected_purchases_if_alive(t, pairs["x"].to_numpy(), pairs["T"].to_numpy())
+    alive = np.asarray(bgnbd.probability_alive(x, t_x, T), dtype=float).reshape(-1)
+    return if_alive[index] * alive
+
+
+def representative_sample(
+    summary: pd.DataFrame, size: int, rng: np.random.Generator | int = 0
+) -> pd.DataFrame:
+    """At most `size` rows of `summary` drawn at random without replacement (all of them
+    when there are fewer), in their original order, keeping the summary's time unit."""
+    if len(summary) <= size:
+        return summary
+    rows = np.sort(np.random.default_rng(rng).choice(len(summary), size, replace=False))
+    sample = summary.iloc[rows].reset_index(drop=True)
+    sample.attrs = dict(summary.attrs)
+    return sample
+
+
+def scaled_total(total: dict[str, float], key: str, population_total: float) -> dict[str, float]:
+    """An interval of a total computed on a sample, carried to the whole population: each
+    percentile of the sample's total is taken relative to the sample's point estimate
+    `total[key]` and applied to `population_total` (parameter uncertainty moves every
+    customer's value together, so its relative width is what a sample estimates well)."""
+    point = total[key]
+    ratio = (lambda v: v / point) if point else (lambda v: 1.0)
+    return {
+        key: float(population_total),
+        **{p: float(population_total * ratio(total[p])) for p in ("p5", "p50", "p95")},
+    }
+
+
+# --- model health: a backtest ------------------------------------------------------------
+
+FREQUENCY_BUCKETS = 7  # calibration frequency 0, 1, ..., 6, and 7 or more
+
+
+@dataclass(frozen=True, eq=False)
+class Backtest:
+    """BG/NBD fitted on the data up to `calibration_end`, judged on the `holdout_days` after.
+
+    - `customers`: per customer with a purchase by `calibration_end`: `customer_id,
+      frequency, recency, T` (calibration), `predicted` and `actual` purchase days in the
+      holdout;
+    - `by_frequency`: per calibration frequency (`frequency` "0", ..., "6", "7+"):
+      `customers`, mean `predicted` and `actual` purchases per customer;
+    - `tracking`: cumulative `predicted` and `actual` purchase days of those customers at
+      `day` (7, 14, ... and the last day of the holdout);
+    - `predicted_interval`: 5th, 50th and 95th percentiles of the predicted total from the
+      parameters' uncertainty, estimated on a random sample of customers (`scaled_total`).
+    """
+
+    calibration_end: dt.date
+    holdout_days: int
+    bgnbd: BGNBDModel
+    customers: pd.DataFrame
+    by_frequency: pd.DataFrame
+    tracking: pd.DataFrame
+    predicted_interval: dict[str, float]
+
+    @property
+    def holdout_end(self) -> dt.date:
+        return self.calibration_end + dt.timedelta(days=self.holdout_days)
+
+    @property
+    def predicted_total(self) -> float:
+        return float(self.customers["predicted"].sum())
+
+    @property
+    def actual_total(self) -> float:
+        return float(self.customers["actual"].sum())
+
+    @property
+    def total_error_pct(self) -> float:
+        """(predicted - actual) / actual total, in percent; NaN when nothing was bought."""
+        actual = self.actual_total
+        return (self.predicted_total - actual) / actual * 100 if actual else float("nan")
+
+    @property
+    def mae(self) -> float:
+        """Mean absolute error of the purchases per customer."""
+        return float((self.customers["predicted"] - self.customers["actual"]).abs().mean())
+
+
+def backtest(
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    holdout_days: int,
+    unit: str = "weeks",
+    *,
+    n: int = 100,
+    sample: int = 2_000,
+    rng: np.random.Generator | int = 0,
+) -> Backtest:
+    """Model health: fit BG/NBD on the transactions up to `as_of` (the calibration period),
+    predict each customer's purchase days in the `holdout_days` after it, and compare with
+    what happened (`Backtest`). Only customers who had bought by `as_of` are counted in the
+    holdout; a purchase day is defined as in `btyd_summary`.
+
+    Raises NotReady when the calibration data are too thin (`data_readiness`), ModelFitError
+    when the fit fails, and ValueError when the data end before the holdout does.
+    """
+    if holdout_days < 1:
+        raise ValueError(f"holdout_days must be at least 1; got {holdout_days}")
+    holdout_end = as_of + dt.timedelta(days=holdout_days)
+    last = con.execute("select max(ordered_at)::date from transactions").fetchall()[0][0]
+    if last is None or last < holdout_end:
+        raise ValueError(
+            f"the holdout runs to {holdout_end} but the transactions end on {last}: "
+            "choose an earlier as_of or a shorter holdout"
+        )
+    summary = btyd_summary(con, as_of, unit)
+    data_readiness(summary).require()
+    bgnbd = fit_bgnbd(summary)
+    holdout = con.execute(
+        sql.load("purchase_days_after"), {"after": as_of, "days": holdout_days}
+    ).df()
+    # only the customers of the calibration period (an index lookup: Series.isin is slow on
+    # pandas' Arrow-backed strings)
+    holdout = holdout[pd.Index(summary["customer_id"]).get_indexer(holdout["customer_id"]) >= 0]
+    customers = summary[["customer_id", "frequency", "recency", "T"]].copy()
+    customers["actual"] = (
+        customers["customer_id"].map(holdout["customer_id"].value_counts()).fillna(0).astype(int)
+    )
+    x, t_x, T = (customers[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    days = np.unique(np.append(np.arange(7, holdout_days, 7), holdout_days))
+    unit_days = _unit_days(unit)
+    # E[Y(t)] = P(alive) E[Y(t) | alive], the second factor per distinct (x, T) and day
+    pairs, index = _unique_rows({"x": x, "T": T})
+    if_alive = bgnbd.expected_purchases_if_alive(
+        days[:, None] / unit_days, pairs["x"].to_numpy()[None, :], pairs["T"].to_numpy()
+    )
+    alive = np.asarray(bgnbd.probability_alive(x, t_x, T), dtype=float).reshape(-1)
+    expected_alive = np.bincount(index, weights=alive, minlength=len(pairs))
+    customers["predicted"] = if_alive[-1][index] * alive
+    actual_by_day = (holdout["purchased_on"] - pd.Timestamp(as_of)).dt.days.to_numpy()
+    tracking = pd.DataFrame(
+        {
+            "day": days,
+            "date": [as_of + dt.timedelta(days=int(d)) for d in days],
+            "predicted": if_alive @ expected_alive,
+            "actual": [int(np.sum(actual_by_day <= d)) for d in days],
+        }
+    )
+    part = representative_sample(summary, sample, rng)
+    interval = expected_purchases_interval(bgnbd, part, holdout_days / unit_days, n, rng)
+    return Backtest(
+        calibration_end=as_of,
+        holdout_days=holdout_days,
+        bgnbd=bgnbd,
+        customers=customers,
+        by_frequency=_by_frequency(customers),
+        tracking=tracking,
+        predicted_interval=scaled_total(
+            interval.total, "expected_purchases", customers["predicted"].sum()
+        ),
+    )
+
+
+def _by_frequency(customers: pd.DataFrame) -> pd.DataFrame:
+    """Mean predicted and actual holdout purchases per customer by calibration frequency."""
+    bucket = np.minimum(customers["frequency"].to_numpy(), FREQUENCY_BUCKETS)
+    table = (
+        customers.assign(bucket=bucket)
+        .groupby("bucket", as_index=False)
+        .agg(
+            customers=("customer_id", "size"),
+            predicted=("predicted", "mean"),
+            actual=("actual", "mean"),
+        )
+    )
+    labels = [str(b) if b < FREQUENCY_BUCKETS else f"{FREQUENCY_BUCKETS}+" for b in table["bucket"]]
+    return table.assign(frequency=labels)[["frequency", "customers", "predicted", "actual"]]

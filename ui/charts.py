@@ -42,3 +42,740 @@ def revenue_trend(
     figure.update_xaxes(tickformat="%Y-%m", dtick="M3")
     figure.update_yaxes(tickformat="~s" if scale == 1.0 else ",.0f")
     return figure
+
+
+# --- lifecycle and satisfaction (pages/lifecycle.py, pages/satisfaction.py) ----------------
+
+# One colour per lifecycle stage, from hopeful to lost.
+STAGE_COLORS = {
+    "prospect": "#B8C2D6",
+    "new": "#7FB3FF",
+    "active": BRAND,
+    "at_risk": "#F2A33A",
+    "churned": "#C8553D",
+}
+SERIES_COLORS = (BRAND, "#F2A33A", "#2CA58D", "#C8553D", "#8E6CC9", "#5AB0D6", "#B5B83A", "#888")
+
+
+def _layout(figure: go.Figure, title: str, height: int = 380) -> go.Figure:
+    """Title at the top left, the legend (when there is one) in up to two rows between it
+    and the plot."""
+    legend = sum(1 for trace in figure.data if trace.showlegend is not False) > 1
+    figure.update_layout(
+        title=dict(text=title, y=1.0, yanchor="top", yref="container", pad=dict(t=12)),
+        margin=dict(l=10, r=10, t=85 if legend else 50, b=10),
+        height=height + (35 if legend else 0),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0.0),
+        showlegend=legend,
+        hovermode="closest",
+    )
+    return figure
+
+
+def lifecycle_funnel(steps: list[str], counts: list[int], title: str) -> go.Figure:
+    """Acquired -> converted -> repeat -> retained as a funnel: each step's customers and
+    its share of the acquired. `steps` are the step labels, in order."""
+    figure = go.Figure(
+        go.Funnel(
+            y=steps,
+            x=counts,
+            texttemplate="%{value:,}<br>%{percentInitial:.1%}",
+            hovertemplate="%{y}: %{value:,} (%{percentPrevious:.1%})<extra></extra>",
+            marker_color=[BRAND_LIGHT, "#7FB3FF", BRAND, "#2CA58D"][: len(steps)],
+            connector=dict(fillcolor="#EEF1F7", line=dict(width=0)),
+        )
+    )
+    return _layout(figure, title, height=340)
+
+
+def funnel_rates(
+    frame: pd.DataFrame,
+    groups: list[str],
+    rates: dict[str, str],
+    title: str,
+    labels: dict[str, str],
+    over_time: bool = False,
+) -> go.Figure:
+    """Each step's rate per group: bars per group (`over_time` False) or lines over the
+    sign-up months (`over_time` True, `groups` then being YYYY-MM).
+
+    `frame` has the funnel rates; `groups` the label of each row; `rates` maps a rate
+    column to its label; `labels` holds `group`, `rate` and `acquired`.
+    """
+    figure = go.Figure()
+    for color, (column, name) in zip(SERIES_COLORS, rates.items(), strict=False):
+        common = dict(
+            name=name,
+            x=groups,
+            y=frame[column],
+            customdata=frame[["acquired"]].to_numpy(),
+            hovertemplate=(
+                f"%{{x}}<br>{name}: %{{y:.1%}}<br>{labels['acquired']}: "
+                "%{customdata[0]:,}<extra></extra>"
+            ),
+        )
+        if over_time:
+            figure.add_trace(go.Scatter(mode="lines+markers", line_color=color, **common))
+        else:
+            figure.add_trace(go.Bar(marker_color=color, **common))
+    figure.update_yaxes(tickformat=".0%", title=labels["rate"], rangemode="tozero")
+    figure.update_xaxes(title=labels["group"])
+    if over_time:
+        figure.update_xaxes(type="category", nticks=12)
+    return _layout(figure, title, height=340)
+
+
+def stage_mix(history: pd.DataFrame, stages: dict[str, str], title: str, month: str) -> go.Figure:
+    """Customers in each stage at each month end, stacked; `stages` maps a stage to its
+    label (drawing order), `month` is the x-axis title."""
+    figure = go.Figure()
+    for stage, name in stages.items():
+        figure.add_trace(
+            go.Scatter(
+                x=history["day"],
+                y=history[stage],
+                name=name,
+                mode="lines",
+                stackgroup="stages",
+                line=dict(width=0.5, color=STAGE_COLORS.get(stage)),
+                hovertemplate=f"%{{x|%Y-%m-%d}}<br>{name}: %{{y:,}}<extra></extra>",
+            )
+        )
+    figure.update_xaxes(title=month, tickformat="%Y-%m", dtick="M3")
+    figure.update_yaxes(tickformat=",d")
+    return _layout(figure, title).update_layout(hovermode="x unified")
+
+
+def lifecycle_flows(history: pd.DataFrame, labels: dict[str, str], title: str) -> go.Figure:
+    """The month's flows of buyers: new and reactivated up, churned down (bars), and live
+    buyers at the month end (line, right axis). `labels` holds `flow_new`,
+    `flow_reactivated`, `flow_churned`, `live_at_end` and `month`."""
+    figure = go.Figure()
+    for column, color, sign in (
+        ("flow_new", BRAND, 1),
+        ("flow_reactivated", "#2CA58D", 1),
+        ("flow_churned", STAGE_COLORS["churned"], -1),
+    ):
+        figure.add_trace(
+            go.Bar(
+                x=history["month"],
+                y=sign * history[column],
+                name=labels[column],
+                marker_color=color,
+                customdata=history[column],
+                hovertemplate=(
+                    f"%{{x|%Y-%m}}<br>{labels[column]}: %{{customdata:,}}<extra></extra>"
+                ),
+            )
+        )
+    figure.add_trace(
+        go.Scatter(
+            x=history["month"],
+            y=history["live_at_end"],
+            name=labels["live_at_end"],
+            mode="lines",
+            line=dict(color="#333", width=2),
+            yaxis="y2",
+            hovertemplate=f"%{{x|%Y-%m}}<br>{labels['live_at_end']}: %{{y:,}}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        barmode="relative",
+        yaxis=dict(tickformat=",d", zeroline=True, zerolinecolor="#999"),
+        yaxis2=dict(
+            overlaying="y",
+            side="right",
+            tickformat=",d",
+            tickmode="auto",
+            showgrid=False,
+            rangemode="tozero",
+        ),
+    )
+    figure.update_xaxes(title=labels["month"], tickformat="%Y-%m", dtick="M3")
+    return _layout(figure, title)
+
+
+def cohort_heatmap(
+    cohorts: pd.DataFrame, value: str, title: str, labels: dict[str, str]
+) -> go.Figure:
+    """Sign-up cohorts (rows, newest at the bottom) x months since sign-up (columns), the
+    colour being `value` (a share). The colour scale tops out at the 95th percentile of
+    months 1+ so that month 0 does not wash out the rest; the hover has exact figures.
+    `labels` holds `cohort`, `months`, `value`, `cohort_size`, `buyers`."""
+    grid = cohorts.pivot(index="cohort", columns="months_since_signup", values=value)
+    sizes = cohorts.pivot(index="cohort", columns="months_since_signup", values="cohort_size")
+    buyers = cohorts.pivot(index="cohort", columns="months_since_signup", values="buyers")
+    later = cohorts.loc[cohorts["months_since_signup"] > 0, value].dropna()
+    top = float(later.quantile(0.95)) if len(later) else None
+    figure = go.Figure(
+        go.Heatmap(
+            z=grid.to_numpy(dtype=float),
+            x=[str(c) for c in grid.columns],
+            y=[f"{pd.Timestamp(c):%Y-%m}" for c in grid.index],
+            zmin=0,
+            zmax=top if top and top > 0 else None,
+            colorscale="Blues",
+            colorbar=dict(tickformat=".0%", title=""),
+            customdata=[
+                list(zip(size_row, buyer_row, strict=True))
+                for size_row, buyer_row in zip(
+                    sizes.to_numpy().tolist(), buyers.to_numpy().tolist(), strict=True
+                )
+            ],
+            hovertemplate=(
+                f"{labels['cohort']}: %{{y}}<br>{labels['months']}: %{{x}}<br>"
+                f"{labels['value']}: %{{z:.1%}}<br>{labels['cohort_size']}: "
+                f"%{{customdata[0]:,}}<br>{labels['buyers']}: %{{customdata[1]:,}}<extra></extra>"
+            ),
+            hoverongaps=False,
+        )
+    )
+    figure.update_xaxes(title=labels["months"], type="category")
+    figure.update_yaxes(title=labels["cohort"], type="category", autorange="reversed")
+    return _layout(figure, title, height=520)
+
+
+def channel_economics(
+    frame: pd.DataFrame, channels: list[str], series: dict[str, str], title: str, axis: str
+) -> go.Figure:
+    """Per acquisition channel, grouped bars of per-customer money: `series` maps a column
+    (cac, margin_per_customer, predicted_clv_per_customer...) to its label; `axis` is the
+    y-axis title."""
+    figure = go.Figure()
+    for color, (column, name) in zip(("#C8553D", BRAND, "#2CA58D"), series.items(), strict=False):
+        figure.add_trace(
+            go.Bar(
+                x=channels,
+                y=frame[column],
+                name=name,
+                marker_color=color,
+                hovertemplate=f"%{{x}}<br>{name}: ¥%{{y:,.0f}}<extra></extra>",
+            )
+        )
+    figure.update_yaxes(title=axis, tickformat=",.0f")
+    return _layout(figure, title, height=360)
+
+
+def satisfaction_trend(
+    trend: pd.DataFrame,
+    metric: str,
+    groups: dict[str, str],
+    title: str,
+    labels: dict[str, str],
+) -> go.Figure:
+    """One line per group of `metric` ('nps', 'csat' or 'satisfied_share') over the
+    months; months with too few answers are gaps. `groups` maps a group key to its label;
+    `labels` holds `month`, `metric`, `answers`."""
+    answers = "csat_answers" if metric in ("csat", "satisfied_share") else "nps_answers"
+    number = {"nps": "%{y:.0f}", "csat": "%{y:.2f}", "satisfied_share": "%{y:.1%}"}[metric]
+    figure = go.Figure()
+    for color, (key, name) in zip(SERIES_COLORS * 3, groups.items(), strict=False):
+        rows = trend[trend["group_key"] == key]
+        figure.add_trace(
+            go.Scatter(
+                x=rows["month"],
+                y=rows[metric],
+                name=name,
+                mode="lines+markers",
+                line_color=color,
+                connectgaps=False,
+                customdata=rows[[answers]].to_numpy(),
+                hovertemplate=(
+                    f"%{{x|%Y-%m}} · {name}<br>{labels['metric']}: {number}<br>"
+                    f"{labels['answers']}: %{{customdata[0]:,}}<extra></extra>"
+                ),
+            )
+        )
+    figure.update_xaxes(title=labels["month"], tickformat="%Y-%m", dtick="M3")
+    figure.update_yaxes(
+        title=labels["metric"], tickformat=".0%" if metric == "satisfied_share" else None
+    )
+    return _layout(figure, title)
+
+
+def complaints_by_category(
+    monthly: pd.DataFrame, categories: dict[str, str], title: str, labels: dict[str, str]
+) -> go.Figure:
+    """Complaints per month stacked by category (bars) and the share resolved within the
+    service level (line, right axis). `monthly` is `complaints_by_month`'s frame;
+    `categories` maps a category to its label; `labels` holds `month`, `complaints`,
+    `sla_share`."""
+    figure = go.Figure()
+    detail = monthly[~monthly["is_total"]]
+    for color, (category, name) in zip(SERIES_COLORS, categories.items(), strict=False):
+        rows = detail[detail["category"] == category]
+        figure.add_trace(
+            go.Bar(
+                x=rows["month"],
+                y=rows["complaints"],
+                name=name,
+                marker_color=color,
+                hovertemplate=f"%{{x|%Y-%m}}<br>{name}: %{{y:,}}<extra></extra>",
+            )
+        )
+    total = monthly[monthly["is_total"]]
+    figure.add_trace(
+        go.Scatter(
+            x=total["month"],
+            y=total["sla_share"],
+            name=labels["sla_share"],
+            mode="lines+markers",
+            line=dict(color="#333", width=2),
+            yaxis="y2",
+            hovertemplate=f"%{{x|%Y-%m}}<br>{labels['sla_share']}: %{{y:.1%}}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        barmode="stack",
+        yaxis=dict(title=labels["complaints"], tickformat=",d"),
+        yaxis2=dict(
+            overlaying="y",
+            side="right",
+            tickformat=".0%",
+            range=[0, 1.05],
+            tickmode="linear",
+            dtick=0.25,
+            showgrid=False,
+        ),
+    )
+    figure.update_xaxes(title=labels["month"], tickformat="%Y-%m", dtick="M3")
+    return _layout(figure, title)
+
+
+def backlog_ages(ages: list[str], counts: list[int], title: str, axis: str) -> go.Figure:
+    """Open complaints per age bucket (`ages` are the bucket labels)."""
+    figure = go.Figure(
+        go.Bar(
+            x=ages,
+            y=counts,
+            marker_color=["#2CA58D", "#F2A33A", "#E07B39", "#C8553D"][: len(ages)],
+            text=[f"{c:,}" for c in counts],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{x}: %{y:,}<extra></extra>",
+        )
+    )
+    figure.update_yaxes(title=axis, tickformat=",d", rangemode="tozero")
+    return _layout(figure, title, height=340)
+
+
+def churn_by_band(
+    bands: pd.DataFrame, names: list[str], title: str, labels: dict[str, str]
+) -> go.Figure:
+    """Churned and at-risk shares of the buyers in each NPS band (grouped bars), buyers in
+    the hover. `names` are the band labels; `labels` holds `churn_rate`, `at_risk_rate`,
+    `buyers`, `rate`."""
+    figure = go.Figure()
+    for column, color in (("churn_rate", STAGE_COLORS["churned"]), ("at_risk_rate", "#F2A33A")):
+        figure.add_trace(
+            go.Bar(
+                x=names,
+                y=bands[column],
+                name=labels[column],
+                marker_color=color,
+                customdata=bands[["buyers"]].to_numpy(),
+                text=[f"{v:.0%}" if pd.notna(v) else "" for v in bands[column]],
+                textposition="outside",
+                cliponaxis=False,
+                hovertemplate=(
+                    f"%{{x}}<br>{labels[column]}: %{{y:.1%}}<br>{labels['buyers']}: "
+                    "%{customdata[0]:,}<extra></extra>"
+                ),
+            )
+        )
+    figure.update_yaxes(title=labels["rate"], tickformat=".0%", rangemode="tozero")
+    return _layout(figure, title, height=360)
+
+
+# --- customer value and churn risk (pages/value.py, pages/churn.py) ------------------------
+
+PREDICTED_COLOR = BRAND
+FORMULA_COLOR = "#F2A33A"
+ACTUAL_COLOR = "#2CA58D"
+RISK_COLOR = "#C8553D"
+
+
+def _value_layout(figure: go.Figure, title: str, height: int = 380) -> go.Figure:
+    figure.update_layout(
+        title=title,
+        margin=dict(l=10, r=10, t=60, b=10),
+        height=height,
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
+        bargap=0.08,
+    )
+    return figure
+
+
+def value_distribution(hist: pd.DataFrame, title: str, labels: dict[str, str]) -> go.Figure:
+    """Customers per band of predicted CLV (`hist`: `lower, upper, customers`; the last band
+    also holds everything above it). `labels` holds `value` and `customers`."""
+    bands = zip(hist["lower"], hist["upper"], strict=True)
+    ranges = [f"¥{lo:,.0f} – ¥{hi:,.0f}" for lo, hi in bands]
+    if ranges:
+        ranges[-1] = f"≥ ¥{hist['lower'].iloc[-1]:,.0f}"
+    figure = go.Figure(
+        go.Bar(
+            x=(hist["lower"] + hist["upper"]) / 2,
+            y=hist["customers"],
+            width=(hist["upper"] - hist["lower"]) * 0.95,
+            marker_color=PREDICTED_COLOR,
+            customdata=ranges,
+            hovertemplate=f"%{{customdata}}<br>{labels['customers']}: %{{y:,}}<extra></extra>",
+        )
+    )
+    figure.update_xaxes(title=labels["value"], tickprefix="¥", tickformat=",.0f")
+    figure.update_yaxes(title=labels["customers"], tickformat=",d")
+    return _value_layout(figure, title)
+
+
+def value_by_group(
+    groups: list[str],
+    predicted: list[float],
+    formula: list[float],
+    title: str,
+    labels: dict[str, str],
+) -> go.Figure:
+    """Mean predictive and formula CLV per customer in each group, side by side. `labels`
+    holds `predicted`, `formula` and `axis`."""
+    figure = go.Figure()
+    for name, values, color in (
+        ("predicted", predicted, PREDICTED_COLOR),
+        ("formula", formula, FORMULA_COLOR),
+    ):
+        figure.add_trace(
+            go.Bar(
+                x=groups,
+                y=values,
+                name=labels[name],
+                marker_color=color,
+                hovertemplate=f"%{{x}}<br>{labels[name]}: ¥%{{y:,.0f}}<extra></extra>",
+            )
+        )
+    figure.update_yaxes(title=labels["axis"], tickprefix="¥", tickformat=",.0f")
+    return _value_layout(figure, title)
+
+
+def backtest_by_frequency(by_frequency: pd.DataFrame, title: str, labels: dict[str, str]):
+    """Mean predicted and actual holdout purchases per customer by calibration frequency
+    (`frequency, customers, predicted, actual`). `labels` holds `frequency`, `predicted`,
+    `actual`, `customers` and `axis`."""
+    figure = go.Figure()
+    for name, color in (("predicted", PREDICTED_COLOR), ("actual", ACTUAL_COLOR)):
+        figure.add_trace(
+            go.Bar(
+                x=by_frequency["frequency"],
+                y=by_frequency[name],
+                name=labels[name],
+                marker_color=color,
+                customdata=by_frequency[["customers"]].to_numpy(),
+                hovertemplate=(
+                    f"{labels['frequency']} %{{x}}<br>{labels[name]}: %{{y:.2f}}<br>"
+                    f"{labels['customers']}: %{{customdata[0]:,}}<extra></extra>"
+                ),
+            )
+        )
+    figure.update_xaxes(title=labels["frequency"], type="category")
+    figure.update_yaxes(title=labels["axis"], rangemode="tozero")
+    return _value_layout(figure, title, height=360)
+
+
+def backtest_tracking(tracking: pd.DataFrame, title: str, labels: dict[str, str]) -> go.Figure:
+    """Cumulative predicted and actual purchases over the holdout (`date, predicted,
+    actual`). `labels` holds `date`, `predicted`, `actual` and `axis`."""
+    figure = go.Figure()
+    for name, color, dash in (
+        ("predicted", PREDICTED_COLOR, "dash"),
+        ("actual", ACTUAL_COLOR, "solid"),
+    ):
+        figure.add_trace(
+            go.Scatter(
+                x=tracking["date"],
+                y=tracking[name],
+                name=labels[name],
+                mode="lines+markers",
+                line=dict(color=color, dash=dash, width=2),
+                hovertemplate=f"%{{x|%Y-%m-%d}}<br>{labels[name]}: %{{y:,.0f}}<extra></extra>",
+            )
+        )
+    figure.update_xaxes(title=labels["date"], tickformat="%Y-%m-%d")
+    figure.update_yaxes(title=labels["axis"], tickformat=",.0f", rangemode="tozero")
+    return _value_layout(figure, title, height=360)
+
+
+def risk_distribution(
+    hist: pd.DataFrame, threshold: float, title: str, labels: dict[str, str]
+) -> go.Figure:
+    """Customers per band of churn risk (`lower, upper, customers`), bands at or above
+    `threshold` in red. `labels` holds `risk` and `customers`."""
+    colors = [RISK_COLOR if lo >= threshold - 1e-9 else BRAND_LIGHT for lo in hist["lower"]]
+    bands = zip(hist["lower"], hist["upper"], strict=True)
+    ranges = [f"{lo:.0%} – {hi:.0%}" for lo, hi in bands]
+    figure = go.Figure(
+        go.Bar(
+            x=(hist["lower"] + hist["upper"]) / 2,
+            y=hist["customers"],
+            width=(hist["upper"] - hist["lower"]) * 0.95,
+            marker_color=colors,
+            customdata=ranges,
+            hovertemplate=f"%{{customdata}}<br>{labels['customers']}: %{{y:,}}<extra></extra>",
+        )
+    )
+    figure.update_xaxes(title=labels["risk"], tickformat=".0%", range=[0, 1])
+    figure.update_yaxes(title=labels["customers"], tickformat=",d")
+    return _value_layout(figure, title, height=360)
+
+
+def calibration_chart(calibration: pd.DataFrame, title: str, labels: dict[str, str]):
+    """Observed against predicted churn per group of customers ranked by predicted risk
+    (`bin, customers, predicted, observed`), with the line where they agree. `labels`
+    holds `predicted`, `observed`, `perfect` and `customers`."""
+    figure = go.Figure(
+        [
+            go.Scatter(
+                x=[0, 1],
+                y=[0, 1],
+                name=labels["perfect"],
+                mode="lines",
+                line=dict(color="#999", dash="dot"),
+                hoverinfo="skip",
+            ),
+            go.Scatter(
+                x=calibration["predicted"],
+                y=calibration["observed"],
+                name=labels["observed"],
+                mode="lines+markers",
+                line=dict(color=RISK_COLOR, width=2),
+                marker=dict(size=8),
+                customdata=calibration[["customers"]].to_numpy(),
+                hovertemplate=(
+                    f"{labels['predicted']}: %{{x:.0%}}<br>{labels['observed']}: %{{y:.0%}}<br>"
+                    f"{labels['customers']}: %{{customdata[0]:,}}<extra></extra>"
+                ),
+            ),
+        ]
+    )
+    figure.update_xaxes(title=labels["predicted"], tickformat=".0%", range=[0, 1])
+    figure.update_yaxes(title=labels["observed"], tickformat=".0%", range=[0, 1])
+    return _value_layout(figure, title, height=360)
+
+
+def driver_bars(names: list[str], importance: list[float], title: str, axis: str):
+    """Horizontal bars of feature importance, the largest at the top."""
+    figure = go.Figure(
+        go.Bar(
+            x=importance[::-1],
+            y=names[::-1],
+            orientation="h",
+            marker_color=RISK_COLOR,
+            hovertemplate="%{y}: %{x:.3f}<extra></extra>",
+        )
+    )
+    figure.update_xaxes(title=axis, rangemode="tozero")
+    return _value_layout(figure, title, height=max(300, 28 * len(names) + 100))
+
+
+# --- stars and segments (pages/stars.py, pages/segments.py) ---------------------------------
+
+STAR_COLORS = {1: "#C9D3E6", 2: "#A9BCFF", 3: "#7F9BFF", 4: "#4F75FF", 5: "#F2A33A"}
+
+
+def _stars_layout(figure: go.Figure, title: str, height: int = 380) -> go.Figure:
+    figure.update_layout(
+        title=dict(text=title, y=1.0, yanchor="top", yref="container", pad=dict(t=12)),
+        margin=dict(l=10, r=10, t=60, b=10),
+        height=height,
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0.0),
+    )
+    return figure
+
+
+def star_bars(
+    saved: pd.DataFrame, title: str, labels: dict[str, str], draft: pd.DataFrame | None = None
+) -> go.Figure:
+    """Customers per star as bars (and the draft rules' next to them when given).
+
+    `saved`/`draft` have `stars, customers, share, revenue_12m`; `labels` holds `stars`
+    (the star names by position), `customers`, `revenue`, `saved`, `draft`."""
+    figure = go.Figure()
+    series = [(labels["saved"], saved, BRAND if draft is not None else None)]
+    if draft is not None:
+        series.append((labels["draft"], draft, BRAND_LIGHT))
+    for name, frame, color in series:
+        figure.add_trace(
+            go.Bar(
+                name=name,
+                x=labels["stars"],
+                y=frame["customers"],
+                marker_color=color or [STAR_COLORS[s] for s in frame["stars"]],
+                customdata=frame[["share", "revenue_12m"]].to_numpy(),
+                hovertemplate=(
+                    f"%{{x}}<br>{labels['customers']}: %{{y:,}} (%{{customdata[0]:.1%}})<br>"
+                    f"{labels['revenue']}: ¥%{{customdata[1]:,.0f}}<extra>{name}</extra>"
+                ),
+                text=[f"{share:.0%}" for share in frame["share"]],
+                textposition="outside",
+            )
+        )
+    figure.update_layout(showlegend=draft is not None, barmode="group")
+    figure.update_yaxes(title=labels["customers"], rangemode="tozero")
+    return _stars_layout(figure, title)
+
+
+def flow_sankey(
+    flows: pd.DataFrame,
+    sources: list[str],
+    targets: list[str],
+    title: str,
+    left: str,
+    right: str,
+    value: str = "customers",
+    colors: dict[str, str] | None = None,
+) -> go.Figure:
+    """Customers (or another `value`) flowing from the left groups to the right ones.
+
+    `flows` has `source, target` (keys, drawn top to bottom in the order of `sources` /
+    `targets`), their labels `source_label` / `target_label`, and `value`; `left` and
+    `right` name the two sides (saved / draft rules, or two month ends); `colors` maps a
+    key to its colour."""
+    totals_src = flows.groupby("source")[value].sum()
+    totals_tgt = flows.groupby("target")[value].sum()
+    src_keys = [k for k in sources if totals_src.get(k, 0) > 0]
+    tgt_keys = [k for k in targets if totals_tgt.get(k, 0) > 0]
+    src_label = dict(zip(flows["source"], flows["source_label"], strict=False))
+    tgt_label = dict(zip(flows["target"], flows["target_label"], strict=False))
+    nodes = [f"{src_label[k]} ({left})" for k in src_keys] + [
+        f"{tgt_label[k]} ({right})" for k in tgt_keys
+    ]
+
+    def heights(keys, totals):
+        shares = [totals[k] / totals.sum() for k in keys]
+        tops = [sum(shares[:i]) for i in range(len(shares))]
+        return [0.02 + 0.96 * (top + share / 2) for top, share in zip(tops, shares, strict=True)]
+
+    index_src = {k: i for i, k in enumerate(src_keys)}
+    index_tgt = {k: len(src_keys) + i for i, k in enumerate(tgt_keys)}
+    kept = flows[flows["source"].isin(index_src) & flows["target"].isin(index_tgt)]
+    palette = [*SERIES_COLORS, *SERIES_COLORS]
+    colors = colors or {k: palette[i % len(palette)] for i, k in enumerate(sources)}
+    figure = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            node=dict(
+                label=nodes,
+                color=[colors.get(k, "#888") for k in (*src_keys, *tgt_keys)],
+                x=[0.001] * len(src_keys) + [0.999] * len(tgt_keys),
+                y=heights(src_keys, totals_src) + heights(tgt_keys, totals_tgt),
+                pad=10,
+                thickness=16,
+            ),
+            link=dict(
+                source=[index_src[s] for s in kept["source"]],
+                target=[index_tgt[t] for t in kept["target"]],
+                value=kept[value],
+                color="rgba(46, 91, 255, 0.18)",
+            ),
+            textfont=dict(size=12, color="#1F2A44"),
+        )
+    )
+    return _stars_layout(figure, title, height=420)
+
+
+def rfm_heatmap(
+    grid: pd.DataFrame, value: str, title: str, labels: dict[str, str], scale: float = 1.0
+) -> go.Figure:
+    """The R x F grid: colour = `value` (customers or revenue / `scale`), the segment name
+    in each cell. `grid` has `r_score, f_score, segment_label, customers, revenue`;
+    `labels` holds `r`, `f`, `customers`, `revenue`."""
+    cells = grid.sort_values(["r_score", "f_score"])
+    z = (cells[value] / (scale if value == "revenue" else 1)).to_numpy().reshape(5, 5)
+    text = cells["segment_label"].to_numpy().reshape(5, 5)
+    custom = cells[["customers", "revenue"]].to_numpy().reshape(5, 5, 2)
+    figure = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[1, 2, 3, 4, 5],
+            y=[1, 2, 3, 4, 5],
+            text=text,
+            texttemplate="%{text}",
+            textfont=dict(size=11),
+            customdata=custom,
+            colorscale="Blues",
+            hovertemplate=(
+                f"R %{{y}} · F %{{x}}<br>%{{text}}<br>{labels['customers']}: "
+                f"%{{customdata[0]:,}}<br>{labels['revenue']}: ¥%{{customdata[1]:,.0f}}"
+                "<extra></extra>"
+            ),
+            colorbar=dict(title=labels[value], thickness=12),
+        )
+    )
+    figure.update_xaxes(title=labels["f"], dtick=1)
+    figure.update_yaxes(title=labels["r"], dtick=1)
+    return _stars_layout(figure, title, height=460)
+
+
+def pareto_curve(
+    curve: pd.DataFrame, title: str, labels: dict[str, str], top: float, carried: float
+) -> go.Figure:
+    """Cumulative share of margin against the share of customers (best first), the chosen
+    top share marked. `curve` has `share_customers, share_margin`."""
+    figure = go.Figure(
+        go.Scatter(
+            x=curve["share_customers"],
+            y=curve["share_margin"],
+            mode="lines",
+            line=dict(color=BRAND, width=3),
+            hovertemplate=(
+                f"{labels['customers']}: %{{x:.1%}}<br>"
+                f"{labels['margin']}: %{{y:.1%}}<extra></extra>"
+            ),
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=[0, 1],
+            y=[0, 1],
+            mode="lines",
+            line=dict(color="#B8C2D6", dash="dot"),
+            hoverinfo="skip",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=[top, top, 0],
+            y=[0, carried, carried],
+            mode="lines+markers",
+            line=dict(color="#F2A33A", dash="dash"),
+            hoverinfo="skip",
+        )
+    )
+    figure.update_layout(showlegend=False)
+    figure.update_xaxes(title=labels["customers"], tickformat=".0%", range=[0, 1])
+    figure.update_yaxes(title=labels["margin"], tickformat=".0%")
+    return _stars_layout(figure, title)
+
+
+def cluster_scatter(
+    sample: pd.DataFrame, x: str, y: str, title: str, labels: dict[str, str]
+) -> go.Figure:
+    """Sampled customers on two features, coloured by cluster. `sample` has `x`, `y` and
+    `cluster_label`; `labels` names `x` and `y`. Money and counts on log axes."""
+    figure = go.Figure()
+    for color, (name, part) in zip(
+        [*SERIES_COLORS, *SERIES_COLORS], sample.groupby("cluster_label", sort=True), strict=False
+    ):
+        figure.add_trace(
+            go.Scattergl(
+                x=part[x],
+                y=part[y],
+                name=name,
+                mode="markers",
+                marker=dict(size=5, color=color, opacity=0.55),
+                hovertemplate=(
+                    f"{labels[x]}: %{{x:,.0f}}<br>{labels[y]}: %{{y:,.0f}}<extra>{name}</extra>"
+                ),
+            )
+        )
+    for update, name in ((figure.update_xaxes, x), (figure.update_yaxes, y)):
+        log = bool(labels.get(f"{name}_log"))
+        update(title=labels[name], type="log" if log else "linear", dtick=1 if log else None)
+    return _stars_layout(figure, title, height=440)

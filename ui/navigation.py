@@ -13,4 +13,12 @@ class PageSpec:
     url_path: str
 
 
-PAGES = (PageSpec("pages/overview.py", "nav.overview", ":material/dashboard:", "overview"),)
+PAGES = (
+    PageSpec("pages/overview.py", "nav.overview", ":material/dashboard:", "overview"),
+    PageSpec("pages/stars.py", "nav.stars", ":material/star:", "stars"),
+    PageSpec("pages/segments.py", "nav.segments", ":material/grid_view:", "segments"),
+    PageSpec("pages/value.py", "nav.value", ":material/savings:", "value"),
+    PageSpec("pages/lifecycle.py", "nav.lifecycle", ":material/cycle:", "lifecycle"),
+    PageSpec("pages/churn.py", "nav.churn", ":material/warning:", "churn"),
+    PageSpec("pages/satisfaction.py", "nav.satisfaction", ":material/mood:", "satisfaction"),
+)

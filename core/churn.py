@@ -1,0 +1,418 @@
+"""Churn risk: who will not buy in the next N days, learnt from the past with a time split.
+
+Scripted like the rest of core::
+
+    result = churn_risk(con, dt.date(2026, 11, 20))
+    result.quality.auc, result.drivers, result.scores
+
+The question is the one a marketer acts on: "will this customer make no purchase in the next
+`horizon_days` days?" (the label `is_churned`). Who is asked: the customers with a purchase
+in the `active_days` days up to a cut-off date (customers gone longer are already lost, and
+would make the question too easy). What the model knows: `churn_features`, computed in SQL
+(`core/sql/churn_features.sql`) from the raw tables cut at the end of the cut-off day.
+
+Three cut-offs, each `horizon_days` apart, so that nothing the model learns from lies after
+the period it is judged on:
+
+- training: features as of as_of - 2N, labels from the N days after (ending at as_of - N);
+- evaluation: features as of as_of - N, labels from the N days up to as_of; the AUC, the
+  calibration table and the drivers come from this later period only;
+- scoring: features as of as_of, the risk for the N days ahead. The scoring model is the
+  same recipe refitted on the evaluation cut-off, the latest period whose outcome is known.
+
+The classifier is scikit-learn's HistGradientBoostingClassifier (seeded; missing values and
+the acquisition channel handled natively; small trees, L2 and early stopping so that a few
+thousand customers give calibrated risks, not 0s and 1s), trained on at most
+`max_train_rows` customers drawn at random; drivers are permutation importances (the drop
+in AUC when a feature is shuffled) on a seeded sample of the evaluation period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.inspection import permutation_importance
+from sklearn.metrics import brier_score_loss, roc_auc_score
+from threadpoolctl import threadpool_limits
+
+from core import sql
+from core.clv import NotReady, Reason
+
+CATEGORICAL = ("acquisition_channel",)
+NUMERIC = (
+    "recency_days",
+    "tenure_days",
+    "count_purchase_days",
+    "count_purchase_days_90",
+    "count_purchase_days_365",
+    "avg_spend",
+    "spend_365",
+    "mean_gap_days",
+    "overdue_ratio",
+    "count_refunds_365",
+    "count_inquiries_90",
+    "count_complaints_365",
+    "count_open_complaints",
+    "latest_csat",
+    "latest_nps",
+)
+FEATURES = CATEGORICAL + NUMERIC
+MIN_HISTORY_DAYS = 30  # of purchases before the earliest cut-off
+
+
+@dataclass(frozen=True)
+class ChurnSettings:
+    """How the churn classifier is set up; every field has a sensible default."""
+
+    horizon_days: int = 90  # the label: no purchase in the next horizon_days days
+    active_days: int = 365  # who is scored: a purchase within this many days of the cut-off
+    max_train_rows: int = 100_000  # training customers drawn at random beyond this
+    importance_rows: int = 10_000  # evaluation customers the drivers are measured on
+    importance_repeats: int = 3
+    calibration_bins: int = 10
+    min_customers: int = 200  # per period, below which no model is trained
+    min_per_class: int = 20  # churned and retained customers needed per period
+    seed: int = 0
+
+    def __post_init__(self):
+        if not 7 <= self.horizon_days <= 730:
+            raise ValueError(f"horizon_days must be 7 to 730; got {self.horizon_days}")
+        if self.active_days < 1:
+            raise ValueError(f"active_days must be at least 1; got {self.active_days}")
+
+
+def churn_features(
+    con: duckdb.DuckDBPyConnection, cut_off: dt.date, active_days: int = 365
+) -> pd.DataFrame:
+    """One row per customer with a purchase in the `active_days` up to `cut_off`: the
+    `FEATURES` as known at the end of that day (see `core/sql/churn_features.sql`), numbers as
+    floats (missing: NaN) and the acquisition channel as text."""
+    frame = con.execute(
+        sql.load("churn_features"), {"cut_off": cut_off, "active_days": active_days}
+    ).df()
+    for name in NUMERIC:
+        frame[name] = frame[name].astype("float64")
+    frame["acquisition_channel"] = frame["acquisition_channel"].astype(object)
+    return frame
+
+
+def churn_labels(
+    con: duckdb.DuckDBPyConnection, features: pd.DataFrame, cut_off: dt.date, horizon_days: int
+) -> pd.Series:
+    """`is_churned` per row of `features`: True when the customer made no purchase in the
+    `horizon_days` days after `cut_off` (`core/sql/purchase_days_after.sql`)."""
+    bought = con.execute(
+        sql.load("purchase_days_after"), {"after": cut_off, "days": horizon_days}
+    ).df()["customer_id"]
+    # an index lookup: Series.isin is slow on pandas' Arrow-backed strings
+    churned = pd.Index(bought.unique()).get_indexer(features["customer_id"]) < 0
+    return pd.Series(churned, index=features.index, name="is_churned")
+
+
+def labelled(
+    con: duckdb.DuckDBPyConnection, cut_off: dt.date, settings: ChurnSettings
+) -> pd.DataFrame:
+    """`churn_features` as of `cut_off` with the `is_churned` label of the next
+    `horizon_days` days."""
+    features = churn_features(con, cut_off, settings.active_days)
+    return features.assign(is_churned=churn_labels(con, features, cut_off, settings.horizon_days))
+
+
+@dataclass(frozen=True, eq=False)
+class ChurnModel:
+    """A fitted classifier and the categories it knows; `risk` gives P(no purchase)."""
+
+    estimator: HistGradientBoostingClassifier
+    categories: dict[str, list[str]]
+    cut_off: dt.date
+
+    def matrix(self, features: pd.DataFrame) -> pd.DataFrame:
+        """The model's input: the FEATURES columns, categories fixed to the training ones
+        (an unseen category reads as missing)."""
+        missing = [f for f in FEATURES if f not in features.columns]
+        if missing:
+            raise ValueError(f"the features lack column(s) {', '.join(missing)}")
+        X = features[list(FEATURES)].copy()
+        for name in CATEGORICAL:
+            X[name] = pd.Categorical(X[name], categories=self.categories[name])
+        return X
+
+    def risk(self, features: pd.DataFrame) -> np.ndarray:
+        """P(no purchase in the horizon) for each row of `features`."""
+        if features.empty:
+            return np.empty(0)
+        return self.estimator.predict_proba(self.matrix(features))[:, 1]
+
+
+def train_churn_model(frame: pd.DataFrame, settings: ChurnSettings, cut_off: dt.date):
+    """Fit the classifier on a labelled frame (`labelled`), on at most `max_train_rows`
+    customers drawn with the settings' seed."""
+    _check_trainable(frame, settings, "training")
+    if len(frame) > settings.max_train_rows:
+        frame = frame.sample(settings.max_train_rows, random_state=settings.seed)
+    categories = {n: sorted(frame[n].dropna().unique().tolist()) for n in CATEGORICAL}
+    estimator = HistGradientBoostingClassifier(
+        learning_rate=0.1,
+        max_iter=300,
+        max_leaf_nodes=15,
+        min_samples_leaf=50,
+        l2_regularization=1.0,
+        early_stopping=True,  # on a seeded 10% of the training customers, at any size
+        random_state=settings.seed,
+    )
+    model = ChurnModel(estimator, categories, cut_off)
+    # one thread: OpenMP's parallel sums of gradients are not bit-for-bit repeatable, and a
+    # rounding difference can flip a split; one thread makes the same data give the same model
+    with threadpool_limits(limits=1, user_api="openmp"):
+        estimator.fit(model.matrix(frame), frame["is_churned"].to_numpy())
+    return model
+
+
+def _check_trainable(frame: pd.DataFrame, settings: ChurnSettings, period: str) -> None:
+    churned = int(frame["is_churned"].sum())
+    retained = len(frame) - churned
+    if len(frame) < settings.min_customers:
+        raise NotReady(
+            Reason(
+                "churn_few_customers",
+                {"period": period, "need": settings.min_customers, "have": len(frame)},
+                f"the {period} period has {len(frame)} active customers; the churn model "
+                f"needs at least {settings.min_customers}",
+            )
+        )
+    if min(churned, retained) < settings.min_per_class:
+        raise NotReady(
+            Reason(
+                "churn_one_sided",
+                {
+                    "period": period,
+                    "need": settings.min_per_class,
+                    "churned": churned,
+                    "retained": retained,
+                },
+                f"the {period} period has {churned} customers who stopped buying and "
+                f"{retained} who bought again; the churn model needs at least "
+                f"{settings.min_per_class} of each",
+            )
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class ChurnQuality:
+    """How well the model separated the evaluation period: `auc` (ROC AUC), `brier`
+    (mean squared error of the probabilities), `base_rate` (share who did not buy), the
+    same AUC for the simplest rule (longer since the last purchase = riskier) for
+    comparison, and `calibration`: per decile of predicted risk `bin, customers,
+    predicted, observed`."""
+
+    auc: float
+    brier: float
+    base_rate: float
+    customers: int
+    recency_auc: float
+    calibration: pd.DataFrame
+
+
+def evaluate(model: ChurnModel, frame: pd.DataFrame, bins: int = 10) -> ChurnQuality:
+    """The model's quality on a labelled frame of a later period than its training."""
+    y = frame["is_churned"].to_numpy()
+    risk = model.risk(frame)
+    return ChurnQuality(
+        auc=float(roc_auc_score(y, risk)),
+        brier=float(brier_score_loss(y, risk)),
+        base_rate=float(y.mean()),
+        customers=len(frame),
+        recency_auc=float(roc_auc_score(y, frame["recency_days"].to_numpy())),
+        calibration=calibration_table(y, risk, bins),
+    )
+
+
+def calibration_table(y: np.ndarray, risk: np.ndarray, bins: int = 10) -> pd.DataFrame:
+    """Customers cut into `bins` equal groups by predicted risk (ties kept together): per
+    group `bin` (1 = lowest risk), `customers`, mean `predicted` risk and `observed` share
+    who made no purchase."""
+    order = pd.Series(risk).rank(method="first").to_numpy()
+    group = np.minimum((order - 1) * bins // len(risk), bins - 1).astype(int) + 1
+    table = (
+        pd.DataFrame({"bin": group, "predicted": risk, "observed": y.astype(float)})
+        .groupby("bin", as_index=False)
+        .agg(
+            customers=("predicted", "size"),
+            predicted=("predicted", "mean"),
+            observed=("observed", "mean"),
+        )
+    )
+    return table
+
+
+def drivers(model: ChurnModel, frame: pd.DataFrame, settings: ChurnSettings) -> pd.DataFrame:
+    """Permutation importance on at most `importance_rows` customers of a labelled frame:
+    per feature the mean and standard deviation of the drop in AUC when the feature is
+    shuffled, most important first."""
+    if len(frame) > settings.importance_rows:
+        frame = frame.sample(settings.importance_rows, random_state=settings.seed)
+    result = permutation_importance(
+        model.estimator,
+        model.matrix(frame),
+        frame["is_churned"].to_numpy(),
+        scoring="roc_auc",
+        n_repeats=settings.importance_repeats,
+        random_state=settings.seed,
+    )
+    table = pd.DataFrame(
+        {
+            "feature": list(FEATURES),
+            "importance": result.importances_mean,
+            "importance_std": result.importances_std,
+        }
+    )
+    return table.sort_values("importance", ascending=False, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class CutOffs:
+    """The three dates of the time split (see the module docstring)."""
+
+    training: dt.date
+    evaluation: dt.date
+    scoring: dt.date
+
+    @classmethod
+    def of(cls, as_of: dt.date, horizon_days: int) -> CutOffs:
+        step = dt.timedelta(days=horizon_days)
+        return cls(as_of - 2 * step, as_of - step, as_of)
+
+
+@dataclass(frozen=True, eq=False)
+class ChurnResult:
+    """The churn classifier as of `as_of`: its `cut_offs`, `quality` on the evaluation
+    period and `drivers` (None without `with_quality`), and `scores`: per customer active at
+    `as_of` the `churn_risk` for the next `horizon_days` and `churn_risk_previous`, the risk
+    the evaluated model gave the customer `horizon_days` earlier (NaN for customers not
+    active then, or without `with_quality`)."""
+
+    as_of: dt.date
+    horizon_days: int
+    cut_offs: CutOffs
+    quality: ChurnQuality | None
+    drivers: pd.DataFrame | None
+    scores: pd.DataFrame
+
+
+def churn_risk(
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    settings: ChurnSettings | None = None,
+    *,
+    with_quality: bool = True,
+) -> ChurnResult:
+    """Score the customers active at `as_of` with the model trained on the evaluation
+    cut-off; with `with_quality`, also train on the training cut-off and judge that model on
+    the evaluation period (quality, drivers, the risk N days ago).
+
+    Raises NotReady (with the reason) when the history is too short for the cut-offs, or a
+    period has too few customers or only one outcome.
+    """
+    settings = settings or ChurnSettings()
+    cuts = CutOffs.of(as_of, settings.horizon_days)
+    _check_history(con, cuts, settings, with_quality)
+    evaluation = labelled(con, cuts.evaluation, settings)
+    _check_trainable(evaluation, settings, "evaluation")
+    scoring_model = train_churn_model(evaluation, settings, cuts.evaluation)
+    current = churn_features(con, cuts.scoring, settings.active_days)
+    scores = pd.DataFrame(
+        {
+            "customer_id": current["customer_id"],
+            "churn_risk": scoring_model.risk(current),
+            "churn_risk_previous": np.nan,
+        }
+    )
+    if not with_quality:
+        return ChurnResult(as_of, settings.horizon_days, cuts, None, None, scores)
+    training = labelled(con, cuts.training, settings)
+    model = train_churn_model(training, settings, cuts.training)
+    quality = evaluate(model, evaluation, settings.calibration_bins)
+    previous = pd.Series(model.risk(evaluation), index=evaluation["customer_id"])
+    scores["churn_risk_previous"] = scores["customer_id"].map(previous).astype(float)
+    table = drivers(model, evaluation, settings)
+    return ChurnResult(as_of, settings.horizon_days, cuts, quality, table, scores)
+
+
+def _check_history(
+    con: duckdb.DuckDBPyConnection, cuts: CutOffs, settings: ChurnSettings, with_quality: bool
+) -> None:
+    """The first cut-off used must leave at least MIN_HISTORY_DAYS of purchases before it."""
+    first = con.execute("select min(ordered_at)::date from transactions").fetchall()[0][0]
+    earliest = cuts.training if with_quality else cuts.evaluation
+    have = (cuts.scoring - first).days if first is not None else 0
+    need = (cuts.scoring - earliest).days + MIN_HISTORY_DAYS
+    if first is None or have < need:
+        raise NotReady(
+            Reason(
+                "churn_short_history",
+                {"need": need, "have": have, "horizon": settings.horizon_days},
+                f"the churn model learns from {need - MIN_HISTORY_DAYS} days of outcomes "
+                f"after at least {MIN_HISTORY_DAYS} days of history, {need} days in all; the "
+                f"data hold {have} days up to the as-of date",
+            )
+        )
+
+
+WARNING_COLUMNS = (
+    "customer_id",
+    "city",
+    "acquisition_channel",
+    "last_purchase_on",
+    "days_since_purchase",
+    "count_orders",
+    "predicted_clv",
+    "value_if_retained",
+    "p_alive",
+    "churn_risk",
+    "churn_risk_previous",
+    "risk_change",
+    "value_at_risk",
+)
+
+
+def warning_list(
+    scores: pd.DataFrame, customers: pd.DataFrame, as_of: dt.date, min_risk: float = 0.0
+) -> pd.DataFrame:
+    """The customers of `scores` (`ChurnResult.scores`) whose churn risk is at least
+    `min_risk`, with who they are and what they are worth from `customers` (rows of
+    `core.value.customer_values`; without the model columns, the worth reads as missing):
+    `WARNING_COLUMNS`, where `risk_change` = churn_risk - churn_risk_previous and
+    `value_at_risk` = churn_risk x value_if_retained (the 12 months of value the customer
+    brings if they stay). Most value at risk first, then highest risk."""
+    if not 0 <= min_risk <= 1:
+        raise ValueError(f"min_risk is a probability from 0 to 1; got {min_risk}")
+    chosen = scores[scores["churn_risk"] >= min_risk]
+    table = chosen.merge(customers, on="customer_id", how="left")
+    for name in ("predicted_clv", "value_if_retained", "p_alive"):
+        if name not in table.columns:
+            table[name] = np.nan
+    table["days_since_purchase"] = (
+        pd.Timestamp(as_of) - pd.to_datetime(table["last_purchase_on"])
+    ).dt.days
+    table["risk_change"] = table["churn_risk"] - table["churn_risk_previous"]
+    table["value_at_risk"] = table["churn_risk"] * table["value_if_retained"]
+    table = table.sort_values(
+        ["value_at_risk", "churn_risk", "customer_id"],
+        ascending=[False, False, True],
+        na_position="last",
+        ignore_index=True,
+    )
+    return table[list(WARNING_COLUMNS)]
+
+
+def risk_histogram(risk: pd.Series, bins: int = 20) -> pd.DataFrame:
+    """Customers per band of churn risk: `lower, upper, customers` for `bins` equal bands
+    from 0 to 1 (the last band includes 1)."""
+    edges = np.linspace(0, 1, bins + 1)
+    counts, _ = np.histogram(np.asarray(risk, dtype=float), edges)
+    return pd.DataFrame({"lower": edges[:-1], "upper": edges[1:], "customers": counts})

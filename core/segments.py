@@ -1,0 +1,236 @@
+"""Segments beyond the stars: the RFM grid and segment table, k-means clusters and the key
+accounts (Pareto curve of margin).
+
+Everything works on the buyers' frame `segment_frame(con, as_of)`: customer_features of
+the last build when `as_of` is its date, else the same figures computed for `as_of` from
+the transactions (RFM with the active rule set's grid).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import StandardScaler
+
+from core import rfm, sql, stars
+
+FRAME_COLUMNS = (
+    "customer_id",
+    "city",
+    "acquisition_channel",
+    "recency_days",
+    "count_purchase_days",
+    "revenue",
+    "revenue_12m",
+    "margin_12m",
+    "avg_order_value",
+    "tenure_days",
+)
+# k-means features: money and counts on a log scale before scaling
+CLUSTER_FEATURES = ("revenue", "count_purchase_days", "recency_days", "avg_order_value")
+K_RANGE = (2, 3, 4, 5, 6, 7, 8)
+FIT_SAMPLE = 20_000  # customers the clusters are fitted on (all are then assigned)
+SILHOUETTE_SAMPLE = 4_000
+DESCRIBE_Z = 0.5  # a cluster is "high"/"low" on a feature when its mean is this far out
+
+
+def segment_frame(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
+    """One row per customer with a purchase by `as_of`: FRAME_COLUMNS, `r_score, f_score,
+    m_score, segment` (and `stars` when rated by the build)."""
+    cur = con.cursor()
+    built = cur.execute("select value from meta where key = 'features_as_of'").fetchall()
+    columns = {
+        row[0]
+        for row in cur.execute(
+            "select column_name from information_schema.columns "
+            "where table_name = 'customer_features'"
+        ).fetchall()
+    }
+    wanted = [*FRAME_COLUMNS, "r_score", "f_score", "m_score", "segment", "stars"]
+    if built and built[0][0] == as_of.isoformat() and set(wanted) <= columns:
+        frame = cur.execute(
+            f"select {', '.join(wanted)} from customer_features where is_buyer"  # fixed names
+        ).df()
+        for name in ("r_score", "f_score", "m_score", "stars"):
+            frame[name] = frame[name].astype("Int8")
+        return frame
+    features = cur.execute(sql.load("customer_features"), {"as_of": as_of}).df()
+    features = features[features["is_buyer"].fillna(False)].reset_index(drop=True)
+    grid = stars.active_rules(con).rules.segment_grid
+    return rfm.rfm_segments(features, grid)[
+        [*FRAME_COLUMNS, "r_score", "f_score", "m_score", "segment"]
+    ]
+
+
+def grid_cells(frame: pd.DataFrame, grid: rfm.SegmentGrid = rfm.DEFAULT_GRID) -> pd.DataFrame:
+    """All 25 R x F cells: `r_score, f_score, segment, customers, revenue` (12 months)."""
+    out = rfm.rfm_grid_summary(frame)
+    out["segment"] = rfm.segment_of(out["r_score"], out["f_score"], grid)
+    return out
+
+
+def segment_summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per segment of rfm.SEGMENTS (in that order): `segment, customers, share,
+    revenue_12m, revenue_share, median_recency_days, mean_purchase_days`."""
+    groups = frame.groupby("segment", observed=True)
+    out = pd.DataFrame(
+        {
+            "customers": groups.size(),
+            "revenue_12m": groups["revenue_12m"].sum(),
+            "median_recency_days": groups["recency_days"].median(),
+            "mean_purchase_days": groups["count_purchase_days"].mean(),
+        }
+    )
+    out = out.reindex(list(rfm.SEGMENTS)).fillna({"customers": 0, "revenue_12m": 0.0})
+    out["customers"] = out["customers"].astype(int)
+    out["share"] = out["customers"] / max(out["customers"].sum(), 1)
+    total = out["revenue_12m"].sum()
+    out["revenue_share"] = out["revenue_12m"] / total if total else np.nan
+    out = out.rename_axis("segment").reset_index()
+    return out[
+        [
+            "segment",
+            "customers",
+            "share",
+            "revenue_12m",
+            "revenue_share",
+            "median_recency_days",
+            "mean_purchase_days",
+        ]
+    ]
+
+
+# --- clusters ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Clusters:
+    """k-means on the scaled CLUSTER_FEATURES: `labels` per row of the frame, the chosen
+    `k`, the silhouette of each k tried (empty when k was given), and `profile` (one row
+    per cluster: customers, share, the feature medians, and `traits`: up to three
+    (feature, "high" | "low") pairs that set the cluster apart, strongest first)."""
+
+    labels: np.ndarray
+    k: int
+    silhouettes: dict[int, float]
+    profile: pd.DataFrame
+
+
+def _matrix(frame: pd.DataFrame) -> np.ndarray:
+    columns = []
+    for name in CLUSTER_FEATURES:
+        values = frame[name].to_numpy(dtype=np.float64, na_value=0.0)
+        if name != "recency_days":
+            values = np.sign(values) * np.log1p(np.abs(values))
+        columns.append(values)
+    return np.column_stack(columns)
+
+
+def customer_clusters(frame: pd.DataFrame, k: int | None = None, seed: int = 0) -> Clusters:
+    """Cluster the buyers of `frame` (segment_frame). k by the best silhouette over K_RANGE
+    unless given; fitted on a seeded sample of FIT_SAMPLE customers, then every customer
+    is assigned to the nearest centre."""
+    n = len(frame)
+    if n < 10:
+        raise ValueError(f"clusters need at least 10 customers with a purchase, not {n}")
+    x = _matrix(frame)
+    scaler = StandardScaler().fit(x)
+    z = scaler.transform(x)
+    rng = np.random.default_rng(seed)
+    fit_rows = rng.choice(n, size=min(n, FIT_SAMPLE), replace=False)
+    silhouettes: dict[int, float] = {}
+    if k is None:
+        score_rows = fit_rows[:SILHOUETTE_SAMPLE]
+        for candidate in (c for c in K_RANGE if c < len(fit_rows)):
+            model = KMeans(candidate, n_init=4, random_state=seed).fit(z[fit_rows])
+            labels = model.predict(z[score_rows])
+            if len(set(labels)) > 1:
+                silhouettes[candidate] = float(silhouette_score(z[score_rows], labels))
+        k = max(silhouettes, key=silhouettes.get) if silhouettes else 2
+    model = KMeans(k, n_init=4, random_state=seed).fit(z[fit_rows])
+    labels = model.predict(z)
+    # number clusters by size, largest first, so labels are stable across reruns
+    order = np.argsort(-np.bincount(labels, minlength=k), kind="stable")
+    relabel = np.empty(k, dtype=np.int64)
+    relabel[order] = np.arange(k)
+    labels = relabel[labels]
+    return Clusters(labels, k, silhouettes, _profile(frame, z, labels, k))
+
+
+def _profile(frame: pd.DataFrame, z: np.ndarray, labels: np.ndarray, k: int) -> pd.DataFrame:
+    rows = []
+    for c in range(k):
+        members = labels == c
+        means = z[members].mean(axis=0)
+        strongest = np.argsort(-np.abs(means))[:3]
+        traits = tuple(
+            (CLUSTER_FEATURES[i], "high" if means[i] > 0 else "low")
+            for i in strongest
+            if abs(means[i]) >= DESCRIBE_Z
+        )
+        row = {"cluster": c, "customers": int(members.sum()), "share": members.mean()}
+        for name in (*CLUSTER_FEATURES, "revenue_12m"):
+            row[f"median_{name}"] = float(np.nanmedian(frame[name].to_numpy(dtype=float)[members]))
+        row["traits"] = traits
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def describe_cluster(traits: tuple[tuple[str, str], ...]) -> str:
+    """The cluster in plain English words (the dashboard words it from its catalogs)."""
+    words = {
+        ("revenue", "high"): "spend a lot",
+        ("revenue", "low"): "spend little",
+        ("count_purchase_days", "high"): "buy often",
+        ("count_purchase_days", "low"): "buy rarely",
+        ("recency_days", "high"): "have not bought for a long time",
+        ("recency_days", "low"): "bought recently",
+        ("avg_order_value", "high"): "place large orders",
+        ("avg_order_value", "low"): "place small orders",
+    }
+    if not traits:
+        return "Typical customers, close to the average on every measure."
+    return "Customers who " + ", ".join(words[t] for t in traits) + "."
+
+
+# --- key accounts ----------------------------------------------------------------------------
+
+
+def _margin(frame: pd.DataFrame) -> np.ndarray:
+    margin = frame["margin_12m"].to_numpy(dtype=np.float64, na_value=np.nan)
+    revenue = frame["revenue_12m"].to_numpy(dtype=np.float64, na_value=0.0)
+    if not np.isfinite(margin).any():
+        return revenue
+    return np.where(np.isnan(margin), 0.0, margin)
+
+
+def pareto_curve(frame: pd.DataFrame, points: int = 200) -> pd.DataFrame:
+    """`share_customers, share_margin`: the top x of customers by 12-month margin carry y of
+    the total 12-month margin (revenue when there is no cost), at `points` + 1 points."""
+    margin = np.sort(_margin(frame))[::-1]
+    n, total = len(margin), margin.sum()
+    if n == 0 or total == 0:
+        return pd.DataFrame({"share_customers": [0.0, 1.0], "share_margin": [0.0, 1.0]})
+    cumulative = np.concatenate([[0.0], np.cumsum(margin)]) / total
+    at = np.unique(np.linspace(0, n, points + 1).round().astype(int))
+    return pd.DataFrame({"share_customers": at / n, "share_margin": cumulative[at]})
+
+
+def key_accounts(frame: pd.DataFrame, top_share: float) -> tuple[float, pd.DataFrame]:
+    """(share of the 12-month margin they carry, the list) for the top `top_share` of
+    customers by 12-month margin; the list has the frame's columns, best first."""
+    if not 0 < top_share <= 1:
+        raise ValueError(f"top_share must be within (0, 1], not {top_share}")
+    margin = _margin(frame)
+    count = max(int(np.floor(top_share * len(frame) + 1e-9)), 1 if len(frame) else 0)
+    order = np.argsort(-margin, kind="stable")[:count]
+    total = margin.sum()
+    carried = float(margin[order].sum() / total) if total else float("nan")
+    top = frame.iloc[order].reset_index(drop=True)
+    return carried, top

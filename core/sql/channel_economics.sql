@@ -1,0 +1,50 @@
+-- channel_economics: one row per acquisition channel ('unknown' when none is recorded) of
+-- the customers signed up by the as-of date: customers, buyers, acquisition cost (total and
+-- per customer with a recorded cost: CAC), revenue and margin to the as-of date, and the
+-- predicted value of the CLV model where it has run (customer_extras temp table, see
+-- core/lifecycle.py; null otherwise). Parameters: $as_of (date).
+with
+
+customers as (
+    select customer_id, coalesce(acquisition_channel, 'unknown') as channel, acquisition_cost
+    from customers
+    where signed_up_at < $as_of::date + interval 1 day
+),
+
+transactions as (
+    select * from transactions
+    where ordered_at < $as_of::date + interval 1 day
+),
+
+extras as (
+    select * from customer_extras
+),
+
+value_to_date as (
+    select
+        customer_id,
+        sum(amount) as revenue,
+        sum(amount - cost) as margin,
+        count(*) filter (where amount > 0) > 0 as is_buyer
+    from transactions
+    group by customer_id
+),
+
+final as (
+    select
+        c.channel,
+        count(*) as customers,
+        count(*) filter (where v.is_buyer) as buyers,
+        sum(c.acquisition_cost) as acquisition_cost,
+        avg(c.acquisition_cost) as cac,
+        coalesce(sum(v.revenue), 0) as revenue,
+        coalesce(sum(v.margin), 0) as margin,
+        sum(x.predicted_clv) as predicted_clv
+    from customers as c
+    left join value_to_date as v on v.customer_id = c.customer_id
+    left join extras as x on x.customer_id = c.customer_id
+    group by c.channel
+)
+
+select * from final
+order by channel

@@ -1,0 +1,61 @@
+-- channel_payback: one row per acquisition channel ('unknown' when none is recorded) and
+-- month since sign-up (0 = the sign-up month, up to $months - 1) that some customers have
+-- completed by the as-of date: how many customers have completed it and the margin they
+-- made in it. Only complete calendar months count, so recent customers do not pull the
+-- averages down. Parameters: $as_of (date), $months.
+with
+
+customers as (
+    select
+        customer_id,
+        coalesce(acquisition_channel, 'unknown') as channel,
+        date_trunc('month', signed_up_at)::date as cohort,
+        date_diff('month', signed_up_at::date, $as_of::date) as months_completed
+    from customers
+    where signed_up_at < $as_of::date + interval 1 day
+),
+
+transactions as (
+    select * from transactions
+    where ordered_at < date_trunc('month', $as_of::date)
+),
+
+completions as (
+    select channel, months_completed, count(*) as customers
+    from customers
+    where months_completed > 0
+    group by all
+),
+
+exposure as (
+    select c.channel, m.months_since_signup::integer as months_since_signup, sum(c.customers)
+        as customers
+    from completions as c, range(0, $months) as m(months_since_signup)
+    where m.months_since_signup < c.months_completed
+    group by all
+),
+
+margins as (
+    select
+        c.channel,
+        date_diff('month', c.cohort, t.ordered_at::date) as months_since_signup,
+        sum(t.amount - t.cost) as margin
+    from transactions as t
+    inner join customers as c on c.customer_id = t.customer_id
+    where t.ordered_at >= c.cohort
+    group by all
+),
+
+final as (
+    select
+        e.channel,
+        e.months_since_signup,
+        e.customers,
+        coalesce(m.margin, 0) as margin
+    from exposure as e
+    left join margins as m
+        on m.channel = e.channel and m.months_since_signup = e.months_since_signup
+)
+
+select * from final
+order by channel, months_since_signup

@@ -1,0 +1,128 @@
+-- churn_features: one row per customer with a purchase day in the $active_days days up to
+-- and including the cut-off date: what was known about them at the end of that day, and
+-- nothing later (every raw table is cut at the end of $cut_off before anything else).
+-- A purchase day is a calendar day with at least one order that is not a refund (as in
+-- btyd_summary); spend is net of refunds, summed as decimals so that repeated runs agree
+-- to the bit. "Last 90 / 365 days" end on the cut-off day.
+-- Parameters: $cut_off (date), $active_days (days).
+with
+
+transactions as (
+    select * from transactions
+    where ordered_at < $cut_off::date + interval 1 day
+),
+
+interactions as (
+    select * from interactions
+    where occurred_at < $cut_off::date + interval 1 day
+),
+
+feedback as (
+    select * from feedback
+    where submitted_at < $cut_off::date + interval 1 day
+),
+
+customers as (
+    select * from customers
+    where signed_up_at < $cut_off::date + interval 1 day
+),
+
+purchase_days as (
+    select
+        customer_id,
+        ordered_at::date as purchased_on,
+        sum(amount::decimal(18, 4)) as spend  -- exact, so repeated runs agree to the bit
+    from transactions
+    group by customer_id, ordered_at::date
+    having count(*) filter (where amount >= 0) > 0
+),
+
+refunds as (
+    select customer_id, count(*) as count_refunds_365
+    from transactions
+    where amount < 0 and ordered_at >= $cut_off::date - interval 364 day
+    group by customer_id
+),
+
+buying as (
+    select
+        customer_id,
+        min(purchased_on) as first_purchased_on,
+        max(purchased_on) as last_purchased_on,
+        count(*) as count_purchase_days,
+        count(*) filter (where purchased_on > $cut_off::date - 90) as count_purchase_days_90,
+        count(*) filter (where purchased_on > $cut_off::date - 365) as count_purchase_days_365,
+        sum(spend) as spend,
+        coalesce(sum(spend) filter (where purchased_on > $cut_off::date - 365), 0)
+            as spend_365
+    from purchase_days
+    group by customer_id
+    having max(purchased_on) > $cut_off::date - $active_days
+),
+
+touches as (
+    select
+        customer_id,
+        count(*) filter (where kind = 'inquiry' and occurred_at >= $cut_off::date - 89)
+            as count_inquiries_90
+    from interactions
+    where direction is distinct from 'outbound'
+    group by customer_id
+),
+
+answers as (
+    select
+        customer_id,
+        arg_max(csat, submitted_at) filter (where csat is not null) as latest_csat,
+        arg_max(nps, submitted_at) filter (where nps is not null) as latest_nps,
+        count(*) filter (
+            where kind = 'complaint' and submitted_at >= $cut_off::date - 364
+        ) as count_complaints_365,
+        count(*) filter (
+            where kind = 'complaint'
+            and (resolved_at is null or resolved_at >= $cut_off::date + interval 1 day)
+        ) as count_open_complaints
+    from feedback
+    group by customer_id
+),
+
+final as (
+    select
+        b.customer_id,
+        coalesce(c.acquisition_channel, 'unknown') as acquisition_channel,
+        date_diff('day', b.last_purchased_on, $cut_off::date) as recency_days,
+        date_diff('day', b.first_purchased_on, $cut_off::date) as tenure_days,
+        b.count_purchase_days,
+        b.count_purchase_days_90,
+        b.count_purchase_days_365,
+        (b.spend / b.count_purchase_days)::double as avg_spend,
+        b.spend_365::double as spend_365,
+        case
+            when b.count_purchase_days > 1
+                then date_diff('day', b.first_purchased_on, b.last_purchased_on)::double
+                / (b.count_purchase_days - 1)
+        end as mean_gap_days,
+        case
+            when b.count_purchase_days > 1
+                then date_diff('day', b.last_purchased_on, $cut_off::date)::double
+                / greatest(
+                    date_diff('day', b.first_purchased_on, b.last_purchased_on)::double
+                    / (b.count_purchase_days - 1),
+                    1
+                )
+        end as overdue_ratio,
+        coalesce(r.count_refunds_365, 0) as count_refunds_365,
+        coalesce(t.count_inquiries_90, 0) as count_inquiries_90,
+        coalesce(a.count_complaints_365, 0) as count_complaints_365,
+        coalesce(a.count_open_complaints, 0) as count_open_complaints,
+        a.latest_csat,
+        a.latest_nps
+    from buying as b
+    left join customers as c on c.customer_id = b.customer_id
+    left join refunds as r on r.customer_id = b.customer_id
+    left join touches as t on t.customer_id = b.customer_id
+    left join answers as a on a.customer_id = b.customer_id
+)
+
+select * from final
+order by customer_id

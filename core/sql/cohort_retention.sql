@@ -1,0 +1,62 @@
+-- cohort_retention: one row per sign-up-month cohort (from $start_month to the as-of
+-- month) and month since sign-up (0 = the sign-up month) that has begun by the as-of
+-- date: the cohort's size, how many of its customers bought in that month and their
+-- revenue (net of refunds), and the cohort's revenue in month 0.
+-- Parameters: $as_of (date), $start_month (date, first of a month).
+with
+
+customers as (
+    select customer_id, date_trunc('month', signed_up_at)::date as cohort
+    from customers
+    where signed_up_at >= $start_month::date and signed_up_at < $as_of::date + interval 1 day
+),
+
+transactions as (
+    select * from transactions
+    where ordered_at >= $start_month::date and ordered_at < $as_of::date + interval 1 day
+),
+
+sizes as (
+    select cohort, count(*) as cohort_size
+    from customers
+    group by cohort
+),
+
+grid as (
+    select
+        s.cohort,
+        s.cohort_size,
+        m.months_since_signup::integer as months_since_signup
+    from sizes as s,
+        range(0, date_diff('month', s.cohort, $as_of::date) + 1) as m(months_since_signup)
+),
+
+activity as (
+    select
+        c.cohort,
+        date_diff('month', c.cohort, t.ordered_at::date) as months_since_signup,
+        count(distinct t.customer_id) filter (where t.amount > 0) as buyers,
+        sum(t.amount) as revenue
+    from transactions as t
+    inner join customers as c on c.customer_id = t.customer_id
+    where t.ordered_at >= c.cohort
+    group by all
+),
+
+final as (
+    select
+        g.cohort,
+        g.months_since_signup,
+        g.cohort_size,
+        coalesce(a.buyers, 0) as buyers,
+        coalesce(a.revenue, 0) as revenue,
+        coalesce(first_value(a.revenue) over (
+            partition by g.cohort order by g.months_since_signup
+        ), 0) as revenue_month_0
+    from grid as g
+    left join activity as a
+        on a.cohort = g.cohort and a.months_since_signup = g.months_since_signup
+)
+
+select * from final
+order by cohort, months_since_signup

@@ -1,0 +1,775 @@
+"""Star rating: four value dimensions, a weighted composite, thresholds, 1-5 stars.
+
+How each dimension is scored (0-100; the page shows the same text from its catalogs).
+Only customers with a purchase are rated; prospects get no score and no star. A
+"percentile rank" is the share of rated customers with a lower value (ties share their
+average rank), from 0 (the lowest) to 100 (the highest).
+
+- contribution (贡献度): percentile rank of the margin over the trailing 12 months
+  (revenue over the trailing 12 months when the data carry no cost).
+- growth potential (增长潜力): percentile rank of the predicted CLV over the next 12 months
+  (`predicted_clv_12m`, BG/NBD + Gamma-Gamma). Fallback when the model did not run: the
+  trailing-12-month margin (or revenue) x exp(-days since the last purchase / 365).
+- loyalty (忠诚度): the mean of three percentile ranks: P(alive) (`p_alive`; fallback: fewer
+  days since the last purchase), purchase days to date, and tenure (days since sign-up).
+- relationship (合作关系): 40% engagement (percentile rank of touchpoints in the last 12
+  months) + 40% satisfaction (mean CSAT of the last 12 months, 1 -> 0 and 5 -> 100;
+  50 without an answer) + 20% referrals (customers they referred, 3 or more -> 100),
+  minus 25 points per complaint still open on the as-of date; kept within 0-100.
+
+The composite score is the weighted mean of the four scores (weights are normalised to sum
+to 1). Stars come from four thresholds on the composite: in quantile mode the thresholds
+are set so that the top shares of rated customers get 5, 4+, 3+ and 2+ stars ("top 5% are
+5 stars": the floor(5% x n) highest composites, ties at the boundary included); in score
+mode they are fixed composite scores (5 stars at 80 or more). Thresholds are computed once
+per rating and then applied, so more of any dimension never lowers a star.
+
+A rule set (`RuleSet`) is data: weights, the mode and its thresholds, which stars are high
+/ medium / low value, the loyalty-class cut-offs on the loyalty score, and the RFM segment
+grid. Rule sets are saved in `rule_sets` by name and version; one is active.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pandas as pd
+from scipy.stats import rankdata
+
+from core import db, rfm, sql
+
+DIMENSIONS = ("contribution", "growth", "loyalty", "relationship")
+SCORE_COLUMNS = tuple(f"score_{d}" for d in DIMENSIONS)
+MODES = ("quantile", "score")
+VALUE_TIERS = ("high", "medium", "low")
+LOYALTY_CLASSES = ("loyal", "potentially_loyal", "not_loyal")
+STARS = (1, 2, 3, 4, 5)
+DEFAULT_NAME = "default"
+OPEN_COMPLAINT_PENALTY = 25.0
+MONTHS = 36  # month-end snapshots kept in customer_monthly
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """How customers are rated. Thresholds are for 5, 4, 3 and 2 stars, in that order."""
+
+    weights: tuple[float, ...] = (35.0, 25.0, 25.0, 15.0)  # in DIMENSIONS order
+    mode: str = "quantile"
+    top_shares: tuple[float, ...] = (0.05, 0.20, 0.50, 0.80)  # quantile mode: top shares
+    score_thresholds: tuple[float, ...] = (80.0, 65.0, 50.0, 30.0)  # score mode: composite
+    high_value_stars: tuple[int, ...] = (4, 5)
+    medium_value_stars: tuple[int, ...] = (3,)  # the other stars are low value
+    loyal_min: float = 70.0  # loyalty score for "loyal"
+    potentially_loyal_min: float = 40.0  # loyalty score for "potentially loyal"
+    segment_grid: rfm.SegmentGrid = field(default=rfm.DEFAULT_GRID)
+
+    def __post_init__(self):
+        set_ = object.__setattr__
+        set_(self, "weights", tuple(float(w) for w in self.weights))
+        set_(self, "top_shares", tuple(float(s) for s in self.top_shares))
+        set_(self, "score_thresholds", tuple(float(s) for s in self.score_thresholds))
+        set_(self, "high_value_stars", tuple(sorted(int(s) for s in self.high_value_stars)))
+        set_(self, "medium_value_stars", tuple(sorted(int(s) for s in self.medium_value_stars)))
+        set_(self, "segment_grid", rfm.check_grid(self.segment_grid))
+        if len(self.weights) != len(DIMENSIONS) or min(self.weights) < 0 or not sum(self.weights):
+            raise ValueError(f"weights must be 4 non-negative numbers, not all 0: {self.weights}")
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {self.mode!r}")
+        shares = self.top_shares
+        if len(shares) != 4 or not 0 <= shares[0] <= shares[1] <= shares[2] <= shares[3] <= 1:
+            raise ValueError(f"top_shares must be 4 increasing shares within 0-1: {shares}")
+        marks = self.score_thresholds
+        if len(marks) != 4 or not 100 >= marks[0] >= marks[1] >= marks[2] >= marks[3] >= 0:
+            raise ValueError(f"score_thresholds must be 4 decreasing scores within 0-100: {marks}")
+        tiers = self.high_value_stars + self.medium_value_stars
+        if len(set(tiers)) != len(tiers) or not set(tiers) <= set(STARS):
+            raise ValueError("high and medium value stars must be distinct stars 1-5")
+        if not 0 <= self.potentially_loyal_min <= self.loyal_min <= 100:
+            raise ValueError("loyalty cut-offs must satisfy 0 <= potentially loyal <= loyal <= 100")
+
+    @property
+    def normalised_weights(self) -> np.ndarray:
+        w = np.asarray(self.weights, dtype=np.float64)
+        return w / w.sum()
+
+    def replace(self, **changes) -> RuleSet:
+        return dataclasses.replace(self, **changes)
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> RuleSet:
+        data = json.loads(text)
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown rule(s) {sorted(unknown)} in a saved rule set")
+        if "segment_grid" in data:
+            data["segment_grid"] = tuple(tuple(row) for row in data["segment_grid"])
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+
+DEFAULT_RULES = RuleSet()
+
+
+# --- the dimension scores -----------------------------------------------------------------
+
+
+def percentile_rank(values: np.ndarray) -> np.ndarray:
+    """0-100: (average rank - 1) / (n - 1) x 100; 100 for a single value, empty for none."""
+    values = np.asarray(values, dtype=np.float64)
+    n = len(values)
+    if n <= 1:
+        return np.full(n, 100.0)
+    return (rankdata(values, method="average") - 1) / (n - 1) * 100
+
+
+def _column(features: pd.DataFrame, name: str, fill: float = np.nan) -> np.ndarray | None:
+    if name not in features.columns:
+        return None
+    return features[name].to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+
+
+def rated_mask(features: pd.DataFrame) -> np.ndarray:
+    """True for customers with a purchase (the rated ones)."""
+    if "is_buyer" in features.columns:
+        return features["is_buyer"].fillna(False).to_numpy(dtype=bool)
+    if "count_orders" in features.columns:
+        return features["count_orders"].fillna(0).to_numpy() > 0
+    raise ValueError("features need is_buyer or count_orders to tell buyers from prospects")
+
+
+def _filled(values: np.ndarray | None, fill: float) -> np.ndarray | None:
+    return None if values is None else np.where(np.isnan(values), fill, values)
+
+
+def _has_values(values: np.ndarray | None) -> bool:
+    return values is not None and bool(np.isfinite(values).any())
+
+
+def dimension_inputs(features: pd.DataFrame) -> dict[str, str]:
+    """Which input each dimension uses on these features ("model" or "fallback")."""
+    rated = rated_mask(features)
+    clv = _column(features, "predicted_clv_12m")
+    p_alive = _column(features, "p_alive")
+    return {
+        "growth": "model" if _has_values(None if clv is None else clv[rated]) else "fallback",
+        "loyalty": "model"
+        if _has_values(None if p_alive is None else p_alive[rated])
+        else "fallback",
+    }
+
+
+def dimension_scores(features: pd.DataFrame) -> pd.DataFrame:
+    """The four dimension scores (0-100) per customer, in `features` row order, as
+    `score_contribution, score_growth, score_loyalty, score_relationship`; null for
+    customers without a purchase. How each is computed: the module docstring."""
+    for name in ("recency_days", "count_purchase_days", "tenure_days"):
+        if name not in features.columns:
+            raise ValueError(f"dimension_scores needs column {name!r} of customer_features")
+    rated = rated_mask(features)
+    f = features.loc[rated]
+    n = len(features)
+    uses = dimension_inputs(features)
+
+    margin = _column(f, "margin_12m")
+    revenue = _filled(_column(f, "revenue_12m"), 0.0)
+    if revenue is None:
+        revenue = np.zeros(len(f))
+    value_12m = revenue if margin is None or not np.isfinite(margin).any() else margin
+    value_12m = np.where(np.isnan(value_12m), revenue, value_12m)
+    recency = _filled(_column(f, "recency_days"), 10_000.0)
+
+    contribution = percentile_rank(value_12m)
+    if uses["growth"] == "model":
+        growth = percentile_rank(_filled(_column(f, "predicted_clv_12m"), 0.0))
+    else:
+        growth = percentile_rank(value_12m * np.exp(-recency / 365.0))
+    alive = _filled(_column(f, "p_alive"), 0.0) if uses["loyalty"] == "model" else -recency
+    loyalty = (
+        percentile_rank(alive)
+        + percentile_rank(_filled(_column(f, "count_purchase_days"), 0.0))
+        + percentile_rank(_filled(_column(f, "tenure_days"), 0.0))
+    ) / 3
+    relationship = relationship_score(f)
+
+    out = np.full((n, 4), np.nan)
+    out[rated] = np.column_stack([contribution, growth, loyalty, relationship])
+    return pd.DataFrame(out, columns=list(SCORE_COLUMNS), index=features.index)
+
+
+def relationship_score(f: pd.DataFrame) -> np.ndarray:
+    """0-100 per row: 40% engagement rank + 40% satisfaction + 20% referrals - 25 per open
+    complaint, within 0-100. Missing inputs count as neutral (engagement and satisfaction
+    50, no referrals, no open complaints)."""
+    n = len(f)
+    touches = _column(f, "count_interactions_12m")
+    engagement = np.full(n, 50.0) if touches is None else percentile_rank(_filled(touches, 0.0))
+    csat = _column(f, "avg_csat_12m")
+    satisfaction = np.full(n, 50.0) if csat is None else _filled((csat - 1) / 4 * 100, 50.0)
+    referrals = _filled(_column(f, "count_referrals"), 0.0)
+    referral = np.zeros(n) if referrals is None else np.minimum(referrals, 3) / 3 * 100
+    complaints = _filled(_column(f, "count_open_complaints"), 0.0)
+    penalty = np.zeros(n) if complaints is None else complaints * OPEN_COMPLAINT_PENALTY
+    score = 0.4 * engagement + 0.4 * satisfaction + 0.2 * referral - penalty
+    return np.clip(score, 0.0, 100.0)
+
+
+# --- rating --------------------------------------------------------------------------------
+
+
+def composite(dims: np.ndarray, rules: RuleSet) -> np.ndarray:
+    """The weighted mean of the dimension scores (rows x 4), 0-100; NaN for prospects."""
+    return np.asarray(dims, dtype=np.float64) @ rules.normalised_weights
+
+
+def thresholds(score: np.ndarray, rules: RuleSet) -> np.ndarray:
+    """The composite scores needed for 5, 4, 3 and 2 stars, for these rated scores.
+
+    Quantile mode: the k-th highest composite with k = floor(share x rated customers)
+    (infinity when k = 0: nobody gets that star). Score mode: the rule's thresholds."""
+    if rules.mode == "score":
+        return np.asarray(rules.score_thresholds, dtype=np.float64)
+    rated = score[~np.isnan(score)]
+    n = len(rated)
+    ks = [math.floor(share * n + 1e-9) for share in rules.top_shares]
+    if n == 0:
+        return np.full(4, np.inf)
+    kth = np.partition(rated, [n - k for k in ks if k > 0]) if any(ks) else rated
+    return np.array([kth[n - k] if k > 0 else np.inf for k in ks], dtype=np.float64)
+
+
+def stars_for(score: np.ndarray, marks: np.ndarray) -> np.ndarray:
+    """1-5 per score against the thresholds for 5, 4, 3, 2 stars (0 where score is NaN)."""
+    stars = 1 + (score[:, None] >= marks[None, :]).sum(axis=1)
+    return np.where(np.isnan(score), 0, stars).astype(np.int8)
+
+
+def rate(dims: np.ndarray, rules: RuleSet, marks: np.ndarray | None = None):
+    """(composite score, stars with 0 for prospects, thresholds) for dimension scores.
+
+    The fast path used after a slider change: a weighted sum and four thresholds."""
+    score = composite(dims, rules)
+    marks = thresholds(score, rules) if marks is None else marks
+    return score, stars_for(score, marks), marks
+
+
+def value_tier(stars: np.ndarray, rules: RuleSet) -> np.ndarray:
+    """'high', 'medium' or 'low' per star (None for 0 = unrated)."""
+    tier = np.full(len(stars), None, dtype=object)
+    tier[stars > 0] = "low"
+    tier[np.isin(stars, rules.medium_value_stars)] = "medium"
+    tier[np.isin(stars, rules.high_value_stars)] = "high"
+    return tier
+
+
+def loyalty_class(loyalty: np.ndarray, rules: RuleSet) -> np.ndarray:
+    """'loyal', 'potentially_loyal' or 'not_loyal' per loyalty score (None for NaN)."""
+    out = np.full(len(loyalty), None, dtype=object)
+    known = ~np.isnan(loyalty)
+    out[known] = "not_loyal"
+    out[known & (loyalty >= rules.potentially_loyal_min)] = "potentially_loyal"
+    out[known & (loyalty >= rules.loyal_min)] = "loyal"
+    return out
+
+
+def assign_stars(features: pd.DataFrame, rules: RuleSet = DEFAULT_RULES) -> pd.DataFrame:
+    """`features` (customer_features as a DataFrame) with the dimension scores
+    (`score_contribution`, ... when not there yet), `score` (the composite, 0-100),
+    `stars` (1-5, null for prospects), `value_tier` and `loyalty_class` added."""
+    out = features.copy()
+    if not set(SCORE_COLUMNS) <= set(out.columns):
+        out[list(SCORE_COLUMNS)] = dimension_scores(features)
+    dims = out[list(SCORE_COLUMNS)].to_numpy(dtype=np.float64, na_value=np.nan)
+    score, stars, _ = rate(dims, rules)
+    out["score"] = score
+    out["stars"] = pd.array(np.where(stars > 0, stars, 0), dtype="Int8")
+    out.loc[stars == 0, "stars"] = pd.NA
+    out["value_tier"] = value_tier(stars, rules)
+    out["loyalty_class"] = loyalty_class(dims[:, 2], rules)
+    return out
+
+
+# --- what would move a customer up a star ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Move:
+    """The smallest change in one dimension that lifts a customer to `to_stars`."""
+
+    dimension: str
+    from_score: float
+    to_score: float
+    to_stars: int
+
+    @property
+    def points(self) -> float:
+        return self.to_score - self.from_score
+
+
+def next_star_move(dims: np.ndarray, rules: RuleSet, marks: np.ndarray) -> Move | None:
+    """For one customer's four scores, the dimension whose smallest rise crosses the next
+    star's threshold (all else and the thresholds equal), or None at 5 stars, when no
+    single dimension can get there (even at 100), or for a prospect."""
+    dims = np.asarray(dims, dtype=np.float64)
+    if np.isnan(dims).any():
+        return None
+    score, stars, _ = rate(dims[None, :], rules, marks)
+    star = int(stars[0])
+    if star >= 5:
+        return None
+    target = marks[4 - star]  # marks are for 5, 4, 3, 2 stars: the next star is at 4 - star
+    if not np.isfinite(target):
+        return None
+    gap = target - score[0]
+    best = None
+    for i, w in enumerate(rules.normalised_weights):
+        if w <= 0:
+            continue
+        needed = dims[i] + gap / w + 1e-6
+        if needed <= 100 and (best is None or needed - dims[i] < best.points):
+            best = Move(DIMENSIONS[i], float(dims[i]), float(needed), star + 1)
+    return best
+
+
+def describe_move(move: Move | None) -> str:
+    """The move in plain English (the dashboard words it from its catalogs)."""
+    if move is None:
+        return "No single dimension can lift this customer to the next star."
+    return (
+        f"Raise {move.dimension} from {move.from_score:.0f} to {math.ceil(move.to_score)} "
+        f"(+{math.ceil(move.points)} points) to reach {move.to_stars} stars."
+    )
+
+
+# --- saved rule sets ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SavedRules:
+    name: str
+    version: int  # 0: the built-in default, never saved
+    rules: RuleSet
+    saved_by: str | None = None
+    saved_at: dt.datetime | None = None
+
+
+def save_rule_set(
+    con: duckdb.DuckDBPyConnection,
+    rules: RuleSet,
+    name: str = DEFAULT_NAME,
+    saved_by: str | None = None,
+    activate: bool = True,
+) -> SavedRules:
+    """Save `rules` as the next version of `name` (older versions stay); make it the active
+    rule set unless `activate` is False."""
+    name = (name or "").strip()
+    if not name:
+        raise ValueError("a rule set needs a name")
+    cur = con.cursor()
+    cur.execute("begin transaction")
+    try:
+        version = cur.execute(
+            "select coalesce(max(version), 0) + 1 from rule_sets where name = ?", [name]
+        ).fetchall()[0][0]
+        if activate:
+            cur.execute("update rule_sets set is_active = false where is_active")
+        cur.execute(
+            "insert into rule_sets (name, version, rules_json, is_active, saved_by) "
+            "values (?, ?, ?, ?, ?)",
+            [name, version, rules.to_json(), activate, saved_by],
+        )
+        cur.execute("commit")
+    except Exception:
+        cur.execute("rollback")
+        raise
+    return load_rule_set(con, name, version)
+
+
+def load_rule_set(con: duckdb.DuckDBPyConnection, name: str, version: int) -> SavedRules:
+    rows = (
+        con.cursor()
+        .execute(
+            "select rules_json, saved_by, saved_at from rule_sets where name = ? and version = ?",
+            [name, version],
+        )
+        .fetchall()
+    )
+    if not rows:
+        raise ValueError(f"no saved rule set {name!r} version {version}")
+    text, saved_by, saved_at = rows[0]
+    return SavedRules(name, version, RuleSet.from_json(text), saved_by, saved_at)
+
+
+def active_rules(con: duckdb.DuckDBPyConnection) -> SavedRules:
+    """The active saved rule set, else the built-in DEFAULT_RULES (version 0)."""
+    rows = (
+        con.cursor()
+        .execute(
+            "select name, version from rule_sets where is_active "
+            "order by saved_at desc, version desc limit 1"
+        )
+        .fetchall()
+    )
+    if not rows:
+        return SavedRules(DEFAULT_NAME, 0, DEFAULT_RULES)
+    return load_rule_set(con, *rows[0])
+
+
+def activate_rule_set(con: duckdb.DuckDBPyConnection, name: str, version: int) -> SavedRules:
+    """Make a saved version the active one (version 0: back to the built-in default)."""
+    cur = con.cursor()
+    cur.execute("begin transaction")
+    try:
+        cur.execute("update rule_sets set is_active = false where is_active")
+        if version:
+            load_rule_set(con, name, version)  # raises when there is no such version
+            cur.execute(
+                "update rule_sets set is_active = true where name = ? and version = ?",
+                [name, version],
+            )
+        cur.execute("commit")
+    except Exception:
+        cur.execute("rollback")
+        raise
+    return active_rules(con)
+
+
+def rule_set_versions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every saved version: `name, version, is_active, saved_by, saved_at`, newest first."""
+    return (
+        con.cursor()
+        .execute(
+            "select name, version, is_active, saved_by, saved_at from rule_sets "
+            "order by saved_at desc, name, version desc"
+        )
+        .df()
+    )
+
+
+# --- the build step --------------------------------------------------------------------------
+
+RATING_COLUMNS = (
+    *SCORE_COLUMNS,
+    "score",
+    "stars",
+    "value_tier",
+    "loyalty_class",
+    "r_score",
+    "f_score",
+    "m_score",
+    "segment",
+)
+FEATURE_INPUTS = (
+    "customer_id",
+    "is_buyer",
+    "count_orders",
+    "count_purchase_days",
+    "recency_days",
+    "tenure_days",
+    "revenue",
+    "revenue_12m",
+    "margin_12m",
+    "predicted_clv_12m",
+    "p_alive",
+    "count_interactions_12m",
+    "avg_csat_12m",
+    "count_referrals",
+    "count_open_complaints",
+)
+
+
+def ratings(features: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
+    """customer_id and RATING_COLUMNS for `features`, rated with `rules`."""
+    rated = assign_stars(features, rules)
+    buyer = rated_mask(features)
+    seg = rfm.rfm_arrays(features, buyer, rules.segment_grid)
+    out = rated[["customer_id", *SCORE_COLUMNS, "score", "stars"]].copy()
+    out["value_tier"] = rated["value_tier"].astype("string")
+    out["loyalty_class"] = rated["loyalty_class"].astype("string")
+    for name in ("r_score", "f_score", "m_score"):
+        column = np.zeros(len(out), dtype=np.int8)
+        column[buyer] = seg[name]
+        out[name] = pd.array(column, dtype="Int8")
+        out.loc[~buyer, name] = pd.NA
+    segment = np.full(len(out), None, dtype=object)
+    segment[buyer] = seg["segment"]
+    out["segment"] = pd.array(segment, dtype="string")
+    return out
+
+
+def feature_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The columns of customer_features the ratings read (those that exist)."""
+    have = {
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_name = 'customer_features'"
+        ).fetchall()
+    }
+    columns = ", ".join(c for c in FEATURE_INPUTS if c in have)  # names from FEATURE_INPUTS
+    return con.execute(f"select {columns} from customer_features").df()
+
+
+def add_ratings(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> SavedRules:
+    """The build step: the relationship inputs (`core/sql/star_inputs.sql`), the dimension
+    scores, composite score, stars, value tier, loyalty class and RFM segment (active rule
+    set) into customer_features; then the month-end snapshots into customer_monthly."""
+    active = active_rules(con)
+    con.execute(
+        "create or replace table customer_features as " + sql.load("star_inputs"),
+        {"as_of": as_of},
+    )
+    out = ratings(feature_frame(con), active.rules)
+    con.register("customer_ratings", out)
+    try:
+        con.execute(
+            "create or replace table customer_features as "
+            "select f.*, r.* exclude (customer_id) from customer_features as f "
+            "left join customer_ratings as r on r.customer_id = f.customer_id"
+        )
+    finally:
+        con.unregister("customer_ratings")
+    db.set_meta(con, "rules_applied", f"{active.name}:{active.version}")
+    build_customer_monthly(con, as_of, active.rules)
+    return active
+
+
+def reapply_rules(con: duckdb.DuckDBPyConnection) -> SavedRules:
+    """Re-rate customer_features and customer_monthly with the active rule set (after a
+    save or a switch), without rebuilding anything else; raises the data version."""
+    active = active_rules(con)
+    cur = con.cursor()
+    cur.execute("begin transaction")
+    try:
+        out = ratings(feature_frame(cur), active.rules)
+        cur.register("customer_ratings", out)
+        replaced = ", ".join(f"r.{c} as {c}" for c in RATING_COLUMNS)  # fixed names
+        cur.execute(
+            "create or replace table customer_features as "
+            f"select f.* replace ({replaced}) from customer_features as f "
+            "left join customer_ratings as r on r.customer_id = f.customer_id"
+        )
+        cur.unregister("customer_ratings")
+        as_of = cur.execute("select max(as_of) from customer_features").fetchall()[0][0]
+        if as_of is not None:
+            build_customer_monthly(cur, as_of, active.rules)
+        db.set_meta(cur, "rules_applied", f"{active.name}:{active.version}")
+        db.bump_data_version(cur)
+        cur.execute("commit")
+    except Exception:
+        cur.execute("rollback")
+        raise
+    return active
+
+
+# --- month-end snapshots and migration ----------------------------------------------------
+
+
+def month_ends(as_of: dt.date, months: int = MONTHS) -> list[dt.date]:
+    """The last `months` month ends on or before `as_of`, oldest first."""
+    first_of_month = as_of.replace(day=1)
+    ends = []
+    end = as_of if (as_of + dt.timedelta(days=1)).day == 1 else first_of_month - dt.timedelta(1)
+    while len(ends) < months:
+        ends.append(end)
+        end = end.replace(day=1) - dt.timedelta(days=1)
+    return ends[::-1]
+
+
+def build_customer_monthly(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: RuleSet, months: int = MONTHS
+) -> None:
+    """customer_monthly: one row per customer with a purchase by each of the last `months`
+    month ends, with their stars and RFM segment on that day (`core/sql/customer_monthly.sql`:
+    a simplified score from the transactions alone, see there)."""
+    ends = month_ends(as_of, months)
+    w = rules.normalised_weights
+    params = {
+        "first_end": ends[0],
+        "last_end": ends[-1],
+        "w_contribution": float(w[0]),
+        "w_growth": float(w[1]),
+        "w_loyalty": float(w[2]),
+        "is_quantile": rules.mode == "quantile",
+        "shares": list(rules.top_shares),
+        "marks": list(rules.score_thresholds),
+        "grid": [cell for row in rules.segment_grid for cell in row],
+    }
+    con.execute(
+        "create or replace table customer_monthly as " + sql.load("customer_monthly"), params
+    )
+
+
+def star_flows(
+    con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, by: str = "stars"
+) -> pd.DataFrame:
+    """Customers moving between two month ends: `source, target, customers` where source
+    and target are stars (as text, "none" for not yet rated) or segments (`by`)."""
+    if by not in ("stars", "segment"):
+        raise ValueError(f"flows are by 'stars' or 'segment', not {by!r}")
+    params = {"start": start, "end": end, "by": by}
+    return con.cursor().execute(sql.load("rating_flows"), params).df()
+
+
+def monthly_ends(con: duckdb.DuckDBPyConnection) -> list[dt.date]:
+    """The month ends customer_monthly holds, oldest first (empty when not built)."""
+    exists = (
+        con.cursor()
+        .execute(
+            "select count(*) from information_schema.tables where table_name = 'customer_monthly'"
+        )
+        .fetchall()[0][0]
+    )
+    if not exists:
+        return []
+    rows = (
+        con.cursor()
+        .execute("select distinct month_end from customer_monthly order by month_end")
+        .fetchall()
+    )
+    return [row[0] for row in rows]
+
+
+# --- the ratings for the dashboard: dimension scores once, re-rating in numpy -------------
+
+BASE_COLUMNS = (
+    "customer_id",
+    "city",
+    "acquisition_channel",
+    "revenue_12m",
+    "margin_12m",
+    "predicted_clv_12m",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class RatingBase:
+    """Every customer's dimension scores as of a date, ready to be re-rated in numpy.
+
+    `frame` has BASE_COLUMNS (predicted_clv_12m null without the model) and SCORE_COLUMNS
+    (null for prospects); `dims` is the scores as an n x 4 array; `uses` says whether
+    growth and loyalty read the models or their fallbacks; `from_build` is True when the
+    scores are those of the last build (its as-of date), False when computed for another
+    date from the transactions (then without the models: fallbacks)."""
+
+    as_of: dt.date
+    frame: pd.DataFrame
+    dims: np.ndarray
+    uses: dict[str, str]
+    from_build: bool
+
+    def money(self, column: str) -> np.ndarray:
+        return self.frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def rating_base(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> RatingBase:
+    """The dimension scores of every customer as of `as_of` (see RatingBase)."""
+    cur = con.cursor()
+    columns = {
+        row[0]
+        for row in cur.execute(
+            "select column_name from information_schema.columns "
+            "where table_name = 'customer_features'"
+        ).fetchall()
+    }
+    built = cur.execute("select value from meta where key = 'features_as_of'").fetchall()
+    from_build = bool(built) and built[0][0] == as_of.isoformat()
+    if from_build and set(SCORE_COLUMNS) <= columns:
+        wanted = [c for c in (*BASE_COLUMNS, *SCORE_COLUMNS, "p_alive") if c in columns]
+        frame = cur.execute(f"select {', '.join(wanted)} from customer_features").df()
+        uses = dimension_inputs(frame.assign(is_buyer=frame["score_contribution"].notna()))
+    else:
+        cur.execute(
+            "create or replace temp table customer_features as " + sql.load("customer_features"),
+            {"as_of": as_of},
+        )
+        frame = cur.execute(sql.load("star_inputs"), {"as_of": as_of}).df()
+        cur.execute("drop table temp.customer_features")
+        if not from_build:
+            frame = frame.drop(columns=["predicted_clv_12m", "p_alive"], errors="ignore")
+        uses = dimension_inputs(frame)
+        frame[list(SCORE_COLUMNS)] = dimension_scores(frame)
+    for column in BASE_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = np.nan
+    frame = frame[[*BASE_COLUMNS, *SCORE_COLUMNS]]
+    dims = frame[list(SCORE_COLUMNS)].to_numpy(dtype=np.float64, na_value=np.nan)
+    return RatingBase(as_of, frame, dims, uses, from_build)
+
+
+def star_distribution(base: RatingBase, stars: np.ndarray) -> pd.DataFrame:
+    """One row per star 1-5: `stars, customers, share, revenue_12m, margin_12m, clv_12m`
+    (sums over the customers with that star; clv null without the model)."""
+    out = pd.DataFrame({"stars": STARS})
+    counts = np.bincount(stars, minlength=6)[1:6]
+    out["customers"] = counts
+    out["share"] = counts / max(counts.sum(), 1)
+    for name, column in (
+        ("revenue_12m", "revenue_12m"),
+        ("margin_12m", "margin_12m"),
+        ("clv_12m", "predicted_clv_12m"),
+    ):
+        values = base.money(column)
+        sums = np.bincount(stars, weights=np.nan_to_num(values), minlength=6)[1:6]
+        has = np.bincount(stars, weights=np.isfinite(values), minlength=6)[1:6] > 0
+        out[name] = np.where(has, sums, np.nan)
+    return out
+
+
+@dataclass(frozen=True)
+class RatingChange:
+    """What a draft rule set changes against the saved one: `flows` (one row per saved x
+    draft star pair with customers and 12-month revenue), who moves up and down and the
+    12-month revenue of the customers who move."""
+
+    flows: pd.DataFrame
+    moved_up: int
+    moved_down: int
+    revenue_up: float
+    revenue_down: float
+    draft: pd.DataFrame  # star_distribution under the draft rules
+
+
+def rating_change(base: RatingBase, saved: np.ndarray, draft: np.ndarray) -> RatingChange:
+    """Compare two ratings of the same customers (stars 0-5, 0 = prospect)."""
+    revenue = np.nan_to_num(base.money("revenue_12m"))
+    cell = saved.astype(np.int64) * 6 + draft
+    counts = np.bincount(cell, minlength=36).reshape(6, 6)[1:, 1:]
+    money = np.bincount(cell, weights=revenue, minlength=36).reshape(6, 6)[1:, 1:]
+    rows = [
+        (s, d, int(counts[s - 1, d - 1]), float(money[s - 1, d - 1]))
+        for s in STARS
+        for d in STARS
+        if counts[s - 1, d - 1]
+    ]
+    flows = pd.DataFrame(rows, columns=["saved", "draft", "customers", "revenue_12m"])
+    up, down = draft > saved, draft < saved
+    return RatingChange(
+        flows=flows,
+        moved_up=int(up.sum()),
+        moved_down=int(down.sum()),
+        revenue_up=float(revenue[up].sum()),
+        revenue_down=float(revenue[down].sum()),
+        draft=star_distribution(base, draft),
+    )
+
+
+def tier_list(base: RatingBase, rules: RuleSet, stars: np.ndarray, star: int) -> pd.DataFrame:
+    """The customers with `star` stars (no personal data): id, city, channel, stars, value
+    tier, composite and dimension scores, 12-month revenue and margin, predicted CLV;
+    highest composite first."""
+    score = composite(base.dims, rules)
+    rows = np.flatnonzero(stars == star)
+    out = base.frame.iloc[rows].copy()
+    out.insert(3, "stars", star)
+    out.insert(4, "value_tier", value_tier(stars[rows], rules))
+    out.insert(5, "score", score[rows])
+    return out.sort_values("score", ascending=False, ignore_index=True)

@@ -1,0 +1,379 @@
+"""Customer value for the dashboard and the build: predictive and formula CLV per customer,
+totals with intervals, groups, the distribution and the top customers.
+
+    models = fit_value_models(con, as_of)          # BG/NBD + Gamma-Gamma, once per as-of
+    values = customer_values(con, models, settings)  # one row per buyer
+
+Two lifetime values sit side by side, each with its inputs visible:
+
+- predictive CLV (`core.clv.clv`): margin x expected spend per purchase (Gamma-Gamma) x
+  expected purchases month by month (BG/NBD), discounted, over `horizon_months`;
+- formula CLV (`core.clv.formula_clv`, the seed formula): average order value x purchases
+  per year x expected years retained - acquisition cost. The order value is taken at the
+  same margin as the predictive CLV so the two compare like for like (margin = 1 gives the
+  seed formula as written); expected years retained default to 1 / (1 - the share of last
+  year's buyers who bought again this year).
+
+Intervals of totals come from parameter uncertainty on a seeded random sample of customers
+(`core.clv.representative_sample`, `scaled_total`); the top customers get their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from core import churn, db, sql
+from core.clv import (
+    BGNBDModel,
+    GammaGammaModel,
+    ModelFitError,
+    NotReady,
+    Readiness,
+    Reason,
+    btyd_summary,
+    clv,
+    clv_interval,
+    data_readiness,
+    expected_purchases_interval,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    formula_clv,
+    representative_sample,
+    scaled_total,
+)
+
+DEFAULT_MARGIN = 0.30  # when the transactions carry no cost
+DEFAULT_YEARS_RETAINED = 3.0  # when there are not two years of history
+MAX_YEARS_RETAINED = 10.0
+INTERVAL_SAMPLE = 2_000  # customers the interval of a total is estimated on
+INTERVAL_DRAWS = 100  # parameter sets drawn for an interval
+TIERS = ("stars", "segment")  # customer_features columns to group by once they exist
+
+
+@dataclass(frozen=True)
+class ValueSettings:
+    """The CLV knobs: horizon (months), annual discount rate, margin (share of revenue) and,
+    for the formula CLV, the expected years a customer stays."""
+
+    horizon_months: int = 12
+    discount_rate_annual: float = 0.10
+    margin: float = DEFAULT_MARGIN
+    years_retained: float = DEFAULT_YEARS_RETAINED
+
+    def __post_init__(self):
+        checks = {
+            "horizon_months": 1 <= self.horizon_months <= 120,
+            "discount_rate_annual": 0 <= self.discount_rate_annual <= 1,
+            "margin": 0 <= self.margin <= 1,
+            "years_retained": 0 <= self.years_retained <= 50,
+        }
+        for name, ok in checks.items():
+            if not ok:
+                raise ValueError(f"{name} is out of range: {getattr(self, name)!r}")
+
+
+@dataclass(frozen=True)
+class ValueDefaults:
+    """What the data say about the CLV inputs, over the 12 months up to the as-of date:
+    `margin_rate` (None without costs) and `retention_rate` (None without two years)."""
+
+    margin_rate: float | None
+    retention_rate: float | None
+
+    @property
+    def margin(self) -> float:
+        if self.margin_rate is None or not 0 <= self.margin_rate <= 1:
+            return DEFAULT_MARGIN
+        return self.margin_rate
+
+    @property
+    def years_retained(self) -> float:
+        """1 / (1 - retention), the mean of a geometric lifetime, within 1 to 10 years."""
+        if self.retention_rate is None:
+            return DEFAULT_YEARS_RETAINED
+        years = 1 / max(1 - self.retention_rate, 1 / MAX_YEARS_RETAINED)
+        return float(min(max(years, 1.0), MAX_YEARS_RETAINED))
+
+    def settings(self, **overrides) -> ValueSettings:
+        base = {"margin": round(self.margin, 2), "years_retained": round(self.years_retained, 1)}
+        return ValueSettings(**{**base, **overrides})
+
+
+def value_defaults(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ValueDefaults:
+    """The data's margin and retention rates as of `as_of` (`core/sql/value_defaults.sql`)."""
+    [(margin, retention)] = con.execute(sql.load("value_defaults"), {"as_of": as_of}).fetchall()
+    return ValueDefaults(
+        margin_rate=None if margin is None else float(margin),
+        retention_rate=None if retention is None else float(retention),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class ValueModels:
+    """BG/NBD and Gamma-Gamma fitted on the BTYD summary (in weeks) as of `as_of`."""
+
+    as_of: dt.date
+    summary: pd.DataFrame
+    readiness: Readiness
+    bgnbd: BGNBDModel
+    gg: GammaGammaModel
+
+
+def fit_value_models(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ValueModels:
+    """Fit both models as of `as_of`. Raises NotReady (the data are too thin, with the
+    reason) or ModelFitError (the fit failed, with what to do)."""
+    summary = btyd_summary(con, as_of, unit="weeks")
+    readiness = data_readiness(summary)
+    readiness.require()
+    return ValueModels(as_of, summary, readiness, fit_bgnbd(summary), fit_gamma_gamma(summary))
+
+
+def customer_values(
+    con: duckdb.DuckDBPyConnection, models: ValueModels, settings: ValueSettings
+) -> pd.DataFrame:
+    """One row per customer with an order of positive amount by the as-of date:
+
+    `customer_id, city, acquisition_channel` (and `stars`, `segment` when customer_features
+    has them), `first_purchase_on, last_purchase_on, count_orders, revenue`; the formula
+    inputs `aov, purchases_per_year, years_retained, margin, acquisition_cost` and
+    `formula_clv`; the model outputs `p_alive`, `expected_purchases` (over the horizon),
+    `expected_spend` (per purchase), `predicted_clv` and `value_if_retained` (the CLV of
+    the customer were they known to be active: `clv(..., if_alive=True)`).
+    """
+    inputs = customer_inputs(con, models.as_of)
+    s = models.summary
+    args = (settings.horizon_months, settings.discount_rate_annual, settings.margin)
+    predicted = clv(models.bgnbd, models.gg, s, *args)
+    p_alive = models.bgnbd.probability_alive(s["frequency"], s["recency"], s["T"])
+    predicted = predicted.assign(p_alive=np.asarray(p_alive, dtype=float).reshape(-1))
+    values = inputs.merge(predicted, on="customer_id", how="inner").rename(
+        columns={"clv": "predicted_clv"}
+    )
+    values["years_retained"] = settings.years_retained
+    values["margin"] = settings.margin
+    values["formula_clv"] = formula_clv(
+        values["aov"] * settings.margin,
+        values["purchases_per_year"],
+        settings.years_retained,
+        values["acquisition_cost"],
+    )
+    retained = clv(models.bgnbd, models.gg, s, *args, if_alive=True)
+    values["value_if_retained"] = values["customer_id"].map(
+        retained.set_index("customer_id")["clv"]
+    )
+    tiers = tier_columns(con)
+    if tiers is not None:
+        values = values.merge(tiers, on="customer_id", how="left")
+    return values
+
+
+def tier_columns(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
+    """`customer_id` and whichever of TIERS customer_features holds, or None."""
+    present = [
+        name
+        for (name,) in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_name = 'customer_features' and column_name in ('stars', 'segment')"
+        ).fetchall()
+    ]
+    if not present:
+        return None
+    columns = ", ".join(name for name in TIERS if name in present)  # names from TIERS only
+    return con.execute(f"select customer_id, {columns} from customer_features").df()
+
+
+def groupings(values: pd.DataFrame) -> list[str]:
+    """The columns the value can be grouped by, best first: star tier and segment when they
+    have been built, else the acquisition channel."""
+    found = [name for name in TIERS if name in values.columns and values[name].notna().any()]
+    return [*found, "acquisition_channel"]
+
+
+@dataclass(frozen=True)
+class ValueTotals:
+    """Totals over the customers of `customer_values`, with the 5th-95th percentile range
+    from parameter uncertainty: `predicted_clv` and `expected_purchases` are dicts with the
+    point estimate under their own name and p5, p50, p95. `interval_customers` says how
+    many customers the intervals were estimated on."""
+
+    customers: int
+    predicted_clv: dict[str, float]
+    expected_purchases: dict[str, float]
+    formula_clv: float
+    interval_customers: int
+
+
+def value_totals(
+    values: pd.DataFrame,
+    models: ValueModels,
+    settings: ValueSettings,
+    sample: int = INTERVAL_SAMPLE,
+    draws: int = INTERVAL_DRAWS,
+    seed: int = 0,
+) -> ValueTotals:
+    """Totals and their intervals (on a seeded sample of `sample` customers)."""
+    part = representative_sample(models.summary, sample, seed)
+    args = (settings.horizon_months, settings.discount_rate_annual, settings.margin)
+    value_iv = clv_interval(models.bgnbd, models.gg, part, *args, n=draws, rng=seed)
+    t = settings.horizon_months * 365.25 / 12 / 7
+    purchases_iv = expected_purchases_interval(models.bgnbd, part, t, n=draws, rng=seed)
+    return ValueTotals(
+        customers=len(values),
+        predicted_clv=scaled_total(value_iv.total, "clv", values["predicted_clv"].sum()),
+        expected_purchases=scaled_total(
+            purchases_iv.total, "expected_purchases", values["expected_purchases"].sum()
+        ),
+        formula_clv=float(values["formula_clv"].sum()),
+        interval_customers=len(part),
+    )
+
+
+def top_customers(
+    values: pd.DataFrame,
+    models: ValueModels,
+    settings: ValueSettings,
+    n: int = 20,
+    draws: int = 200,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """The `n` customers of highest predicted CLV, with `clv_p5` and `clv_p95` (parameter
+    uncertainty), highest first."""
+    top = values.nlargest(n, "predicted_clv")
+    part = models.summary[models.summary["customer_id"].isin(top["customer_id"])]
+    part.attrs = dict(models.summary.attrs)
+    iv = clv_interval(
+        models.bgnbd,
+        models.gg,
+        part.reset_index(drop=True),
+        settings.horizon_months,
+        settings.discount_rate_annual,
+        settings.margin,
+        n=draws,
+        rng=seed,
+    ).customers[["customer_id", "clv_p5", "clv_p95"]]
+    return top.merge(iv, on="customer_id", how="left").reset_index(drop=True)
+
+
+def clv_by_group(values: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Per value of `by` (a column of `customer_values`): `group, customers`, total and
+    mean `predicted_clv`, mean `formula_clv` and the mean formula inputs, most valuable
+    group first."""
+    if by not in values.columns:
+        raise ValueError(f"cannot group by {by!r}: the values have no such column")
+    keys = values[by].astype(object).where(values[by].notna(), "unknown")
+    table = (
+        values.assign(group=keys)
+        .groupby("group", as_index=False)
+        .agg(
+            customers=("customer_id", "size"),
+            predicted_clv_total=("predicted_clv", "sum"),
+            predicted_clv=("predicted_clv", "mean"),
+            formula_clv=("formula_clv", "mean"),
+            aov=("aov", "mean"),
+            purchases_per_year=("purchases_per_year", "mean"),
+            acquisition_cost=("acquisition_cost", "mean"),
+            p_alive=("p_alive", "mean"),
+        )
+    )
+    return table.sort_values("predicted_clv_total", ascending=False, ignore_index=True)
+
+
+def distribution(values: pd.DataFrame, column: str, bins: int = 30, top: float = 0.99):
+    """A histogram of `column` as a table `lower, upper, customers`: `bins` equal bins from
+    the minimum to the `top` quantile, the customers above it counted in the last bin (so
+    a few very large values do not squash the chart)."""
+    x = values[column].to_numpy(dtype=float)
+    x = x[np.isfinite(x)]
+    if len(x) == 0:
+        return pd.DataFrame({"lower": [], "upper": [], "customers": []})
+    low, high = float(x.min()), float(np.quantile(x, top))
+    if high <= low:
+        high = low + 1.0
+    edges = np.linspace(low, high, bins + 1)
+    counts, _ = np.histogram(np.clip(x, low, high), edges)
+    return pd.DataFrame({"lower": edges[:-1], "upper": edges[1:], "customers": counts})
+
+
+# --- the build step: model outputs in customer_features -----------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class ModelOutputs:
+    """Per customer with a purchase, the MODEL_COLUMNS (null where a model did not run), and
+    why a model did not run (`clv_reason`, `churn_reason`: None when it did)."""
+
+    frame: pd.DataFrame
+    clv_reason: str | None
+    churn_reason: str | None
+
+
+def model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutputs:
+    """The BTYD summary, P(alive), expected purchases and predicted CLV over 12 months (at
+    the data's margin, 10% a year discount) and the churn classifier's risk for the next 90
+    days, per customer with a purchase by `as_of`."""
+    summary = btyd_summary(con, as_of, unit="weeks")
+    frame = pd.DataFrame(
+        {
+            "customer_id": summary["customer_id"],
+            "btyd_frequency": summary["frequency"].astype(float),
+            "btyd_recency_weeks": summary["recency"],
+            "btyd_t_weeks": summary["T"],
+            "btyd_monetary": summary["monetary"],
+        }
+    )
+    for name in ("p_alive", "expected_purchases_12m", "predicted_clv_12m", "churn_risk"):
+        frame[name] = np.nan
+    clv_reason = churn_reason = None
+    try:
+        data_readiness(summary).require()
+        bgnbd, gg = fit_bgnbd(summary), fit_gamma_gamma(summary)
+        settings = value_defaults(con, as_of).settings()
+        values = clv(bgnbd, gg, summary, 12, settings.discount_rate_annual, settings.margin)
+        frame["p_alive"] = bgnbd.probability_alive(
+            summary["frequency"], summary["recency"], summary["T"]
+        )
+        frame["expected_purchases_12m"] = values["expected_purchases"].to_numpy()
+        frame["predicted_clv_12m"] = values["clv"].to_numpy()
+    except ModelFitError as error:  # NotReady included
+        clv_reason = str(error)
+    try:
+        result = churn.churn_risk(con, as_of, with_quality=False)
+        risk = result.scores.set_index("customer_id")["churn_risk"]
+        frame["churn_risk"] = frame["customer_id"].map(risk).astype(float)
+    except NotReady as error:
+        churn_reason = str(error)
+    return ModelOutputs(frame, clv_reason, churn_reason)
+
+
+def not_ready_reason(error: ModelFitError) -> Reason:
+    """The Reason of a NotReady, or one made from any other fit error's message."""
+    if isinstance(error, NotReady):
+        return error.reason
+    return Reason("fit_failed", {"detail": str(error)}, str(error))
+
+
+def add_model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutputs:
+    """The build step: join `model_outputs` into customer_features and record in `meta`
+    whether each model ran (`clv_status`, `churn_status`: "ready" or the reason)."""
+    outputs = model_outputs(con, as_of)
+    con.register("model_outputs", outputs.frame)
+    try:
+        con.execute(
+            "create or replace table customer_features as " + sql.load("customer_features_models")
+        )
+    finally:
+        con.unregister("model_outputs")
+    db.set_meta(con, "clv_status", outputs.clv_reason or "ready")
+    db.set_meta(con, "churn_status", outputs.churn_reason or "ready")
+    return outputs
+
+
+def customer_inputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
+    """Who each buyer is and the formula inputs, without any model
+    (`core/sql/customer_value_inputs.sql`): for lists when the models cannot run."""
+    return con.execute(sql.load("customer_value_inputs"), {"as_of": as_of}).df()

@@ -1,0 +1,157 @@
+"""Churn risk: how risk is spread, the warning list (most value at risk first) with export,
+and how good the classifier is and what drives it."""
+
+import streamlit as st
+
+from ui import charts
+from ui import format as fmt
+from ui import value as vu
+from ui.empty import show_empty_state
+from ui.frame import page_context
+from ui.i18n import t
+
+ctx = page_context()
+st.title(t("churn.title"))
+if show_empty_state(ctx):
+    st.stop()
+if ctx.state.transactions == 0:
+    st.info(t("empty.no_transactions"))
+    st.stop()
+lang, as_of = ctx.lang, ctx.as_of
+
+# --- the knobs ---------------------------------------------------------------------------------
+with st.container(border=True):
+    horizon_col, risk_col = st.columns(2)
+    horizon = (
+        horizon_col.segmented_control(
+            t("churn.horizon"),
+            options=vu.CHURN_HORIZONS,
+            default=90,
+            format_func=lambda d: t("churn.days", days=d),
+            help=t("churn.horizon_help"),
+            key="churn_horizon",
+        )
+        or 90
+    )
+    min_risk = risk_col.slider(
+        t("churn.min_risk"),
+        0,
+        100,
+        70,
+        step=5,
+        format="%d%%",
+        help=t("churn.min_risk_help"),
+        key="churn_min_risk",
+    )
+
+result = vu.churn_result(as_of, horizon, ctx.version)
+if isinstance(result, vu.Reason):
+    st.warning(
+        f"**{t('churn.not_ready_title')}**\n\n{vu.reason_text(result)}", icon=":material/info:"
+    )
+    st.stop()
+st.caption(t("churn.caption", days=horizon, as_of=as_of))
+
+# --- the headline -------------------------------------------------------------------------------
+warning = vu.warning_list(as_of, horizon, min_risk / 100, ctx.version)
+quality = result.quality
+scored = len(result.scores)
+tiles = st.columns(4)
+tiles[0].metric(
+    t("churn.scored"), fmt.count(scored, lang), help=t("churn.scored_help"), border=True
+)
+tiles[1].metric(
+    t("churn.at_risk", risk=min_risk),
+    fmt.count(len(warning), lang),
+    help=t("churn.at_risk_help", days=horizon),
+    border=True,
+)
+tiles[1].caption(t("churn.share_scored", share=fmt.percent(len(warning) / max(scored, 1))))
+tiles[2].metric(
+    t("churn.value_at_risk"),
+    fmt.money(warning["value_at_risk"].sum(), lang),
+    help=t("churn.value_at_risk_help"),
+    border=True,
+)
+tiles[3].metric(t("churn.auc"), f"{quality.auc:.2f}", help=t("churn.auc_help"), border=True)
+tiles[3].caption(t("churn.auc_baseline", auc=f"{quality.recency_auc:.2f}"))
+
+st.plotly_chart(
+    charts.risk_distribution(
+        vu.risk_distribution(as_of, horizon, ctx.version),
+        min_risk / 100,
+        t("churn.distribution_title", days=horizon, as_of=as_of),
+        {"risk": t("churn.axis_risk"), "customers": t("churn.axis_customers")},
+    ),
+    width="stretch",
+)
+
+# --- the warning list ------------------------------------------------------------------------
+st.subheader(t("churn.list_title"))
+st.caption(
+    t("churn.list_caption", risk=min_risk, rows=fmt.count(min(len(warning), vu.LIST_ROWS), lang))
+)
+table, config = vu.warning_table(warning)
+st.dataframe(table, hide_index=True, width="stretch", column_config=config)
+csv_col, excel_col, _ = st.columns([1, 1, 3])
+name = f"churn-warning-{as_of}"
+csv_col.download_button(
+    t("churn.export_csv"),
+    data=vu.warning_export(warning, "csv"),
+    file_name=f"{name}.csv",
+    mime="text/csv",
+    on_click="ignore",
+    icon=":material/download:",
+)
+if len(warning) <= vu.EXCEL_MAX_ROWS:
+    excel_col.download_button(
+        t("churn.export_excel"),
+        data=vu.warning_export(warning, "excel"),
+        file_name=f"{name}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+else:
+    excel_col.caption(t("churn.excel_too_big", rows=fmt.count(vu.EXCEL_MAX_ROWS, lang)))
+
+# --- how good the classifier is -------------------------------------------------------------
+st.subheader(t("churn.quality_title"))
+cuts = result.cut_offs
+st.caption(
+    t(
+        "churn.quality_caption",
+        days=horizon,
+        train=cuts.training,
+        evaluate=cuts.evaluation,
+        end=cuts.scoring,
+        customers=fmt.count(quality.customers, lang),
+        base_rate=fmt.percent(quality.base_rate),
+        brier=f"{quality.brier:.3f}",
+    )
+)
+left, right = st.columns(2)
+left.plotly_chart(
+    charts.calibration_chart(
+        quality.calibration,
+        t("churn.calibration_title", days=horizon),
+        {
+            "predicted": t("churn.axis_predicted"),
+            "observed": t("churn.axis_observed"),
+            "perfect": t("churn.perfect"),
+            "customers": t("churn.axis_customers"),
+        },
+    ),
+    width="stretch",
+)
+drivers = vu.top_drivers(result)
+right.plotly_chart(
+    charts.driver_bars(
+        [vu.feature_label(f) for f in drivers["feature"]],
+        drivers["importance"].tolist(),
+        t("churn.drivers_title"),
+        t("churn.axis_importance"),
+    ),
+    width="stretch",
+)
+right.caption(t("churn.drivers_caption"))

@@ -1,0 +1,257 @@
+"""Lifecycle: stages today, the funnel, stages and flows over time, cohorts, channel economics
+and a drill-down to the customers behind any stage or cell."""
+
+import streamlit as st
+
+from ui import charts
+from ui import format as fmt
+from ui import lifecycle as lc
+from ui.empty import show_empty_state
+from ui.frame import page_context
+from ui.i18n import t
+
+ctx = page_context()
+st.title(t("lifecycle.title"))
+if show_empty_state(ctx):
+    st.stop()
+st.caption(t("lifecycle.caption", as_of=ctx.as_of))
+lang = ctx.lang
+rules = lc.rules_input()
+st.caption(
+    t(
+        "lifecycle.rules_summary",
+        new_days=rules.new_days,
+        at_risk_min_days=rules.at_risk_min_days,
+        multiple=f"{rules.at_risk_gap_multiple:g}",
+        churned_days=rules.churned_days,
+    )
+)
+
+# --- where the customers are today ----------------------------------------------------------
+snap = lc.snapshot(ctx.as_of, rules, ctx.version)
+for column, row in zip(st.columns(len(lc.STAGES)), snap.stages.itertuples(), strict=True):
+    column.metric(
+        lc.stage_label(row.stage),
+        fmt.count(row.customers, lang),
+        help=t(f"lifecycle.stage_{row.stage}_help"),
+        border=True,
+    )
+    column.caption(t("lifecycle.share_of_customers", share=fmt.percent(row.share)))
+
+if ctx.state.transactions == 0:
+    st.info(t("empty.no_transactions"))
+    st.stop()
+
+# --- the funnel -------------------------------------------------------------------------------
+st.subheader(t("lifecycle.funnel_header"))
+overall = snap.funnel.iloc[0]
+left, right = st.columns([2, 3])
+steps = [t(f"lifecycle.step_{step}") for step in lc.FUNNEL_STEPS]
+left.plotly_chart(
+    charts.lifecycle_funnel(
+        steps,
+        [int(overall[step]) for step in lc.FUNNEL_STEPS],
+        t("lifecycle.funnel_title", as_of=ctx.as_of),
+    ),
+    width="stretch",
+)
+left.caption(
+    t(
+        "lifecycle.first_purchase",
+        days=fmt.count(overall["median_days_to_first_purchase"], lang),
+        same_day=fmt.percent(overall["share_first_purchase_same_day"]),
+        week=fmt.percent(overall["share_first_purchase_7_days"]),
+    )
+)
+split = (
+    right.segmented_control(
+        t("lifecycle.funnel_split"),
+        options=["channel", "cohort"],
+        format_func=lambda by: t(f"lifecycle.split_{by}"),
+        default="channel",
+        key="lifecycle_funnel_split",
+    )
+    or "channel"
+)
+by_group = snap.funnel_by_channel if split == "channel" else snap.funnel_by_cohort
+rates = {
+    rate: t(f"lifecycle.{rate}") for rate in ("conversion_rate", "repeat_rate", "retention_rate")
+}
+groups = [lc.label("channel", key) if split == "channel" else key for key in by_group["group_key"]]
+right.plotly_chart(
+    charts.funnel_rates(
+        by_group,
+        groups,
+        rates,
+        t(f"lifecycle.funnel_rates_title_{split}"),
+        {
+            "group": t(f"lifecycle.split_{split}"),
+            "rate": t("lifecycle.rate"),
+            "acquired": t("lifecycle.step_acquired"),
+        },
+        over_time=split == "cohort",
+    ),
+    width="stretch",
+)
+right.caption(t("lifecycle.funnel_rates_caption"))
+
+# --- stage mix and flows over time ------------------------------------------------------------
+history = lc.history(ctx.as_of, rules, ctx.version)
+start, end = f"{history['month'].iloc[0]:%Y-%m}", f"{history['month'].iloc[-1]:%Y-%m}"
+st.subheader(t("lifecycle.history_header"))
+left, right = st.columns(2)
+left.plotly_chart(
+    charts.stage_mix(
+        history,
+        {stage: lc.stage_label(stage) for stage in lc.STAGES},
+        t("lifecycle.stage_mix_title", start=start, end=end),
+        t("lifecycle.month_end"),
+    ),
+    width="stretch",
+)
+flow_labels = {
+    key: t(f"lifecycle.{key}")
+    for key in ("flow_new", "flow_reactivated", "flow_churned", "live_at_end", "month")
+}
+right.plotly_chart(
+    charts.lifecycle_flows(history, flow_labels, t("lifecycle.flows_title", start=start, end=end)),
+    width="stretch",
+)
+if history["is_partial"].iloc[-1]:
+    st.caption(t("lifecycle.history_partial", as_of=ctx.as_of))
+with st.expander(t("lifecycle.flows_table")):
+    st.caption(t("lifecycle.flows_identity"))
+    st.dataframe(
+        lc.flows_table(history),
+        hide_index=True,
+        width="stretch",
+        column_config=lc.flows_columns(),
+    )
+
+# --- cohorts ------------------------------------------------------------------------------------
+st.subheader(t("lifecycle.cohort_header"))
+cohorts = lc.cohorts(ctx.as_of, ctx.version)
+measure = (
+    st.segmented_control(
+        t("lifecycle.cohort_measure"),
+        options=["buyer_share", "revenue_retention"],
+        format_func=lambda m: t(f"lifecycle.cohort_{m}"),
+        default="buyer_share",
+        key="lifecycle_cohort_measure",
+    )
+    or "buyer_share"
+)
+if cohorts.empty:
+    st.info(t("lifecycle.cohort_empty"))
+else:
+    st.plotly_chart(
+        charts.cohort_heatmap(
+            cohorts,
+            measure,
+            t(f"lifecycle.cohort_title_{measure}"),
+            {
+                "cohort": t("lifecycle.cohort"),
+                "months": t("lifecycle.months_since_signup"),
+                "value": t(f"lifecycle.cohort_{measure}"),
+                "cohort_size": t("lifecycle.cohort_size"),
+                "buyers": t("lifecycle.cohort_buyers"),
+            },
+        ),
+        width="stretch",
+    )
+    st.caption(t(f"lifecycle.cohort_caption_{measure}"))
+
+# --- acquisition economics ----------------------------------------------------------------------
+st.subheader(t("lifecycle.economics_header"))
+economics = lc.economics(ctx.as_of, ctx.version)
+has_prediction = economics["predicted_clv"].notna().any()
+series = {
+    "cac": t("lifecycle.col_cac"),
+    "margin_per_customer": t("lifecycle.col_margin_per_customer"),
+}
+if has_prediction:
+    series["predicted_clv_per_customer"] = t("lifecycle.col_predicted_per_customer")
+left, right = st.columns([2, 3])
+left.plotly_chart(
+    charts.channel_economics(
+        economics,
+        [lc.label("channel", c) for c in economics["channel"]],
+        series,
+        t("lifecycle.economics_title"),
+        t("lifecycle.per_customer_axis"),
+    ),
+    width="stretch",
+)
+right.dataframe(
+    lc.economics_table(economics),
+    hide_index=True,
+    width="stretch",
+    column_config=lc.economics_columns(has_prediction),
+)
+right.caption(t("lifecycle.economics_caption", as_of=ctx.as_of))
+if not has_prediction:
+    right.caption(t("lifecycle.prediction_pending"))
+
+# --- drill-down ---------------------------------------------------------------------------------
+st.subheader(t("lifecycle.drill_header"))
+st.caption(t("lifecycle.drill_caption"))
+group_col, channel_col, cohort_col, month_col = st.columns(4)
+group = group_col.selectbox(
+    t("lifecycle.drill_group"),
+    options=[None, *lc.STAGES, *lc.FUNNEL_STEPS[1:]],
+    format_func=lc.group_label,
+    key="lifecycle_drill_group",
+)
+channel = channel_col.selectbox(
+    t("lifecycle.split_channel"),
+    options=[None, *snap.funnel_by_channel["group_key"]],
+    format_func=lambda c: t("lifecycle.any") if c is None else lc.label("channel", c),
+    key="lifecycle_drill_channel",
+)
+cohort = cohort_col.selectbox(
+    t("lifecycle.cohort"),
+    options=[None, *lc.cohort_months(snap.funnel_by_cohort)],
+    format_func=lambda m: t("lifecycle.any") if m is None else f"{m:%Y-%m}",
+    key="lifecycle_drill_cohort",
+)
+months_since = month_col.selectbox(
+    t("lifecycle.drill_bought_in"),
+    options=[None, *range(lc.COHORTS)],
+    format_func=lambda k: t("lifecycle.any") if k is None else t("lifecycle.month_n", n=k),
+    key="lifecycle_drill_month",
+    help=t("lifecycle.drill_bought_in_help"),
+)
+drill = lc.Drill(group=group, channel=channel, cohort=cohort, months_since_signup=months_since)
+result = lc.drill_down(ctx.as_of, rules, drill, ctx.version)
+shown = len(result.customers)
+st.caption(
+    t("lifecycle.drill_count", total=fmt.count(result.total, lang), shown=fmt.count(shown, lang))
+)
+if result.total:
+    st.dataframe(
+        lc.labelled(result.customers, {}, lc.value_labels()),
+        hide_index=True,
+        width="stretch",
+        height=320,
+        column_config=lc.customer_columns(),
+    )
+    csv_col, excel_col, _ = st.columns([1, 1, 4])
+    csv_col.download_button(
+        t("lifecycle.export_csv"),
+        data=lc.export_file(ctx.as_of, rules, drill, "csv"),
+        file_name=f"lifecycle-{ctx.as_of}.csv",
+        mime="text/csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    if result.total <= lc.EXCEL_MAX_ROWS:
+        excel_col.download_button(
+            t("lifecycle.export_excel"),
+            data=lc.export_file(ctx.as_of, rules, drill, "excel"),
+            file_name=f"lifecycle-{ctx.as_of}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+    else:
+        excel_col.caption(t("lifecycle.excel_too_big", rows=fmt.count(lc.EXCEL_MAX_ROWS, lang)))

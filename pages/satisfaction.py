@@ -1,0 +1,301 @@
+"""Satisfaction and service: CSAT and NPS trends, complaints, what unhappy customers are worth,
+the loyalty index, and the list of valuable unhappy customers to call."""
+
+import streamlit as st
+
+from ui import charts
+from ui import format as fmt
+from ui import satisfaction as sat
+from ui.empty import show_empty_state
+from ui.frame import page_context
+from ui.i18n import t
+from ui.lifecycle import current_rules, label
+
+ctx = page_context()
+st.title(t("satisfaction.title"))
+if show_empty_state(ctx):
+    st.stop()
+lang = ctx.lang
+st.caption(t("satisfaction.caption", as_of=ctx.as_of))
+has_stars, basis = sat.models(ctx.version)
+sla_hours = float(st.session_state.get("satisfaction_sla", sat.SLA_HOURS))  # drawn below
+kpis = sat.kpis(ctx.as_of, sla_hours, ctx.version)
+now, before = kpis.current, kpis.previous
+
+
+loyalty_now, loyalty_before = now.loyalty_index(), before.loyalty_index()
+tiles = {  # catalog key -> (value, change against the previous 12 months, answers behind it)
+    "nps": (sat.score(now.nps, 0), sat.change(now.nps, before.nps), now.nps_answers),
+    "csat": (sat.score(now.csat, 2), sat.change(now.csat, before.csat, 2), now.csat_answers),
+    "satisfied": (
+        fmt.percent(now.satisfied_share),
+        sat.change(now.satisfied_share, before.satisfied_share, points=True),
+        now.csat_answers,
+    ),
+    "loyalty": (sat.score(loyalty_now, 1), sat.change(loyalty_now, loyalty_before), now.buyers),
+}
+for column, (key, (value, change, answers)) in zip(st.columns(4), tiles.items(), strict=True):
+    column.metric(
+        t(f"satisfaction.{key}"),
+        value,
+        change,
+        help=t(f"satisfaction.{key}_help"),
+        delta_description=t("satisfaction.vs_previous"),
+        border=True,
+    )
+    column.caption(t(f"satisfaction.{key}_basis", n=fmt.count(answers, lang)))
+with st.expander(t("satisfaction.loyalty_parts")):
+    st.caption(t("satisfaction.loyalty_formula"))
+    for column, (key, value, previous) in zip(
+        st.columns(3),
+        [
+            ("repeat_rate", now.repeat_rate, before.repeat_rate),
+            ("referral_rate", now.referral_rate, before.referral_rate),
+            ("satisfied", now.satisfied_share, before.satisfied_share),
+        ],
+        strict=True,
+    ):
+        column.metric(
+            t(f"satisfaction.{key}"),
+            fmt.percent(value),
+            sat.change(value, previous, points=True),
+            delta_description=t("satisfaction.vs_previous"),
+        )
+
+# --- trends ---------------------------------------------------------------------------------
+st.subheader(t("satisfaction.trend_header"))
+metric_col, split_col, min_col = st.columns([2, 3, 1])
+metric = (
+    metric_col.segmented_control(
+        t("satisfaction.metric"),
+        options=["nps", "csat", "satisfied_share"],
+        format_func=lambda m: t(f"satisfaction.metric_{m}"),
+        default="nps",
+        key="satisfaction_metric",
+    )
+    or "nps"
+)
+by = (
+    split_col.segmented_control(
+        t("satisfaction.split"),
+        options=list(sat.GROUPINGS),
+        format_func=lambda b: t(f"satisfaction.split_{b}"),
+        default="all",
+        key="satisfaction_split",
+    )
+    or "all"
+)
+min_answers = int(
+    min_col.number_input(
+        t("satisfaction.min_answers"),
+        min_value=1,
+        max_value=1000,
+        value=sat.MIN_ANSWERS,
+        step=10,
+        help=t("satisfaction.min_answers_help"),
+        key="satisfaction_min_answers",
+    )
+)
+if by == "stars" and not has_stars:
+    st.info(t("satisfaction.stars_pending"), icon=":material/star:")
+else:
+    trend = sat.trend(ctx.as_of, by, min_answers, ctx.version)
+    column = "csat_thin" if metric in ("csat", "satisfied_share") else "nps_thin"
+    answers = "csat_answers" if metric in ("csat", "satisfied_share") else "nps_answers"
+    keys = list(dict.fromkeys(trend["group_key"]))
+    if trend.empty or trend[answers].sum() == 0:
+        st.info(t("satisfaction.no_answers"))
+    elif trend[column].all():
+        st.info(t("satisfaction.too_few_answers", n=min_answers))
+    else:
+        st.plotly_chart(
+            charts.satisfaction_trend(
+                trend,
+                metric,
+                sat.group_labels(by, keys),
+                t(f"satisfaction.trend_title_{metric}", split=t(f"satisfaction.split_{by}")),
+                {
+                    "month": t("satisfaction.month"),
+                    "metric": t(f"satisfaction.metric_{metric}"),
+                    "answers": t("satisfaction.answers"),
+                },
+            ),
+            width="stretch",
+        )
+        thin = int(trend[column].sum())
+        if thin:
+            st.caption(t("satisfaction.thin_points", thin=thin, total=len(trend), n=min_answers))
+    if by == "category" and keys == ["unspecified"]:
+        st.caption(t("satisfaction.no_categories"))
+    with st.expander(t("satisfaction.group_table")):
+        st.dataframe(
+            sat.group_table(sat.by_group(ctx.as_of, by, min_answers, ctx.version), by),
+            hide_index=True,
+            width="stretch",
+            column_config=sat.group_columns(),
+        )
+
+# --- complaints -------------------------------------------------------------------------------
+st.subheader(t("satisfaction.complaints_header"))
+sla_col, _ = st.columns([1, 4])
+sla_col.number_input(
+    t("satisfaction.sla"),
+    min_value=1,
+    max_value=24 * 90,
+    value=int(sat.SLA_HOURS),
+    step=4,
+    help=t("satisfaction.sla_help"),
+    key="satisfaction_sla",
+)
+ages, open_count, oldest = sat.backlog(ctx.as_of, ctx.version)
+for column, (key, value) in zip(
+    st.columns(4),
+    [
+        ("complaints", fmt.count(now.complaints, lang)),
+        ("median_resolution", sat.hours(now.median_resolution_hours, lang)),
+        ("within_sla", fmt.percent(now.sla_share)),
+        ("backlog", fmt.count(open_count, lang)),
+    ],
+    strict=True,
+):
+    column.metric(
+        t(f"satisfaction.{key}", hours=f"{sla_hours:g}"),
+        value,
+        help=t(f"satisfaction.{key}_help", hours=f"{sla_hours:g}"),
+        border=True,
+    )
+complaints = sat.complaints(ctx.as_of, sla_hours, ctx.version)
+left, right = st.columns([2, 1])
+if complaints["complaints"].sum() == 0:
+    left.info(t("satisfaction.no_complaints"))
+else:
+    categories = [c for c in dict.fromkeys(complaints["category"]) if isinstance(c, str)]
+    left.plotly_chart(
+        charts.complaints_by_category(
+            complaints,
+            {c: label("feedback_category", c) for c in categories},
+            t("satisfaction.complaints_title", hours=f"{sla_hours:g}"),
+            {
+                "month": t("satisfaction.month"),
+                "complaints": t("satisfaction.complaints"),
+                "sla_share": t("satisfaction.within_sla", hours=f"{sla_hours:g}"),
+            },
+        ),
+        width="stretch",
+    )
+right.plotly_chart(
+    charts.backlog_ages(
+        sat.age_labels(),
+        ages["complaints"].tolist(),
+        t("satisfaction.backlog_title"),
+        t("satisfaction.backlog"),
+    ),
+    width="stretch",
+)
+right.caption(
+    t("satisfaction.oldest", days=f"{oldest:,.1f}", as_of=ctx.as_of)
+    if oldest is not None
+    else t("satisfaction.backlog_none", as_of=ctx.as_of)
+)
+
+# --- satisfaction and value -------------------------------------------------------------------
+st.subheader(t("satisfaction.value_header"))
+rules = current_rules()
+report = sat.value_report(ctx.as_of, rules, ctx.version)
+summary = report.summary
+left, right = st.columns([3, 2])
+left.plotly_chart(
+    charts.churn_by_band(
+        report.bands,
+        [sat.band_label(b) for b in report.bands["nps_band"]],
+        t("satisfaction.bands_title", as_of=ctx.as_of),
+        {
+            "churn_rate": t("satisfaction.churn_rate"),
+            "at_risk_rate": t("satisfaction.at_risk_rate"),
+            "buyers": t("satisfaction.buyers"),
+            "rate": t("satisfaction.share_of_buyers"),
+        },
+    ),
+    width="stretch",
+)
+left.caption(t("satisfaction.bands_caption"))
+for key, amount, share, customers in (
+    ("detractor_value", summary.detractor_value, summary.detractor_value_share, summary.detractors),
+    (
+        "open_complaint_value",
+        summary.open_complaint_value,
+        summary.open_complaint_value_share,
+        summary.open_complaint_customers,
+    ),
+):
+    right.metric(
+        t(f"satisfaction.{key}"),
+        fmt.money(amount, lang),
+        help=t(f"satisfaction.{key}_help"),
+        border=True,
+    )
+    right.caption(
+        t(
+            "satisfaction.value_share",
+            share=fmt.percent(share),
+            customers=fmt.count(customers, lang),
+        )
+    )
+if has_stars:
+    right.metric(
+        t("satisfaction.unhappy_top"),
+        fmt.money(summary.unhappy_top_tier_value, lang),
+        help=t("satisfaction.unhappy_top_help"),
+        border=True,
+    )
+    right.caption(
+        t("satisfaction.unhappy_top_count", customers=fmt.count(summary.unhappy_top_tier, lang))
+    )
+else:
+    right.info(t("satisfaction.stars_pending"), icon=":material/star:")
+st.caption(t(f"satisfaction.basis_{basis}"))
+
+# --- the list to call -------------------------------------------------------------------------
+st.subheader(t("satisfaction.list_header"))
+st.caption(t("satisfaction.list_caption"))
+top_only = st.toggle(
+    t("satisfaction.top_only"),
+    value=False,
+    disabled=not has_stars,
+    help=t("satisfaction.top_only_help") if has_stars else t("satisfaction.stars_pending"),
+    key="satisfaction_top_only",
+)
+result = sat.unhappy(ctx.as_of, rules, top_only and has_stars, ctx.version)
+st.caption(
+    t(
+        "satisfaction.list_count",
+        total=fmt.count(result.total, lang),
+        shown=fmt.count(len(result.customers), lang),
+    )
+)
+if result.total:
+    st.dataframe(
+        sat.list_table(result.customers),
+        hide_index=True,
+        width="stretch",
+        height=320,
+        column_config=sat.list_columns(basis, has_stars),
+    )
+    csv_col, excel_col, _ = st.columns([1, 1, 4])
+    for column, kind, suffix, mime in (
+        (csv_col, "csv", "csv", "text/csv"),
+        (
+            excel_col,
+            "excel",
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    ):
+        column.download_button(
+            t(f"satisfaction.export_{kind}"),
+            data=sat.export_file(ctx.as_of, rules, top_only and has_stars, basis, kind),
+            file_name=f"value-at-risk-{ctx.as_of}.{suffix}",
+            mime=mime,
+            on_click="ignore",
+            icon=":material/download:",
+        )

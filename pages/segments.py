@@ -1,0 +1,118 @@
+"""Segments: the RFM grid, what each segment is and what to do, k-means clusters, key
+accounts and the Pareto curve of margin, and each list's export."""
+
+import streamlit as st
+
+from ui import charts
+from ui import format as fmt
+from ui import segments as sg
+from ui.empty import show_empty_state
+from ui.frame import page_context
+from ui.i18n import t
+
+ctx = page_context()
+st.title(t("segments.title"))
+if show_empty_state(ctx):
+    st.stop()
+if ctx.state.transactions == 0:
+    st.info(t("empty.no_transactions"))
+    st.stop()
+lang = ctx.lang
+st.caption(t("segments.caption", as_of=ctx.as_of))
+
+# --- RFM grid ---------------------------------------------------------------------------------
+st.subheader(t("segments.grid_header"))
+measure = (
+    st.segmented_control(
+        t("segments.grid_measure"),
+        ["customers", "revenue"],
+        default="customers",
+        format_func=lambda m: t(f"segments.measure_{m}"),
+        key="segments_measure",
+    )
+    or "customers"
+)
+cells = sg.labelled_grid(sg.grid(ctx.as_of, ctx.version))
+grid_labels = {
+    "r": t("segments.axis_r"),
+    "f": t("segments.axis_f"),
+    "customers": t("segments.measure_customers"),
+    "revenue": t("segments.measure_revenue"),
+}
+st.plotly_chart(
+    charts.rfm_heatmap(
+        cells,
+        measure,
+        t(f"segments.grid_title_{measure}", as_of=ctx.as_of),
+        grid_labels,
+        fmt.money_axis_scale(lang),
+    ),
+    width="stretch",
+)
+st.caption(t("segments.grid_caption"))
+
+st.subheader(t("segments.table_header"))
+table = sg.summary(ctx.as_of, ctx.version)
+st.dataframe(sg.segment_table(table, lang), hide_index=True, width="stretch")
+chosen = st.selectbox(
+    t("segments.list_segment"), list(sg.SEGMENTS), format_func=sg.segment_label, key="seg_list"
+)
+members = sg.segment_list(ctx.as_of, chosen, ctx.version)
+st.caption(t("segments.list_caption", count=fmt.count(len(members), lang), rows=sg.LIST_ROWS))
+st.dataframe(sg.shown(members), hide_index=True, width="stretch")
+sg.export_buttons(
+    lambda: sg.segment_list(ctx.as_of, chosen, ctx.version), len(members), f"segment-{chosen}"
+)
+
+# --- clusters ---------------------------------------------------------------------------------
+st.subheader(t("segments.clusters_header"))
+c1, c2, c3 = st.columns(3)
+auto = c1.toggle(t("segments.k_auto"), value=True, key="segments_k_auto")
+k = None if auto else c1.slider(t("segments.k"), 2, 8, 4, key="segments_k")
+features = list(sg.CLUSTER_FEATURES)
+x = c2.selectbox(t("segments.x"), features, 0, format_func=sg.feature_label, key="seg_x")
+y = c3.selectbox(t("segments.y"), features, 1, format_func=sg.feature_label, key="seg_y")
+found = sg.clusters(ctx.as_of, k, ctx.version)
+sample = sg.scatter_sample(ctx.as_of, k, ctx.version)
+sample = sample.assign(cluster_label=[sg.cluster_label(c) for c in sample["cluster"]])
+axis = {f: sg.feature_label(f) for f in features} | {f"{f}_log": True for f in sg.LOG_FEATURES}
+st.plotly_chart(
+    charts.cluster_scatter(
+        sample,
+        x,
+        y,
+        t("segments.scatter_title", k=found.k, x=sg.feature_label(x), y=sg.feature_label(y)),
+        axis,
+    ),
+    width="stretch",
+)
+st.caption(
+    t("segments.k_chosen", k=found.k) if found.silhouettes else t("segments.k_given", k=found.k)
+)
+st.dataframe(sg.profile_table(found.profile, lang), hide_index=True, width="stretch")
+
+# --- key accounts -----------------------------------------------------------------------------
+st.subheader(t("segments.key_header"))
+top = st.slider(t("segments.key_top"), 1, 50, 20, format="%d%%", key="segments_top") / 100
+carried, count = sg.key_accounts(ctx.as_of, top, ctx.version)
+c1, c2 = st.columns([2, 3])
+c1.metric(
+    t("segments.key_metric", top=fmt.percent(top, 0)),
+    fmt.percent(carried),
+    help=t("segments.key_metric_help"),
+    border=True,
+)
+c1.metric(t("segments.key_count"), fmt.count(count, lang), border=True)
+c2.plotly_chart(
+    charts.pareto_curve(
+        sg.pareto(ctx.as_of, ctx.version),
+        t("segments.pareto_title", as_of=ctx.as_of),
+        {"customers": t("segments.pareto_customers"), "margin": t("segments.pareto_margin")},
+        top,
+        carried,
+    ),
+    width="stretch",
+)
+accounts = sg.key_account_list(ctx.as_of, top, ctx.version)
+st.dataframe(sg.shown(accounts), hide_index=True, width="stretch")
+sg.export_buttons(lambda: sg.key_account_list(ctx.as_of, top, ctx.version), count, "key-accounts")

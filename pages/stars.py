@@ -1,0 +1,160 @@
+"""Stars: the star distribution, live sliders for the rules, saved versions, migration between
+month ends, the service playbook and each tier's list."""
+
+import streamlit as st
+
+from ui import charts
+from ui import format as fmt
+from ui import stars as sr
+from ui.empty import show_empty_state
+from ui.frame import page_context
+from ui.i18n import t
+
+ctx = page_context()
+st.title(t("stars.title"))
+if show_empty_state(ctx):
+    st.stop()
+if ctx.state.transactions == 0:
+    st.info(t("empty.no_transactions"))
+    st.stop()
+
+lang = ctx.lang
+base = sr.base(ctx.as_of, ctx.version)
+saved = sr.active(ctx.version)
+score, rated, marks = sr.rate(base, saved.rules)
+dist = sr.distribution(base, rated)
+source = "stars.inputs_model" if base.uses["growth"] == "model" else "stars.inputs_fallback"
+st.caption(
+    t("stars.caption", as_of=ctx.as_of, name=sr.rules_name(saved), version=saved.version)
+    + " "
+    + t(source if base.from_build else "stars.inputs_other_day")
+)
+star_names = [sr.star_label(s) for s in sr.STARS]
+
+# --- distribution ---------------------------------------------------------------------------
+high = dist[dist["stars"].isin(saved.rules.high_value_stars)]
+tiles = {
+    "rated": fmt.count(dist["customers"].sum(), lang),
+    "five_stars": fmt.count(dist["customers"].iloc[4], lang),
+    "high_value_share": fmt.percent(high["customers"].sum() / max(dist["customers"].sum(), 1)),
+    "high_value_revenue": fmt.percent(
+        high["revenue_12m"].sum() / dist["revenue_12m"].sum() if dist["revenue_12m"].sum() else None
+    ),
+}
+for column, (key, value) in zip(st.columns(4), tiles.items(), strict=True):
+    column.metric(t(f"stars.{key}"), value, help=t(f"stars.{key}_help"), border=True)
+
+labels = {
+    "stars": star_names,
+    "customers": t("stars.customers"),
+    "revenue": t("stars.revenue_12m"),
+    "saved": t("stars.saved_rules"),
+    "draft": t("stars.draft_rules"),
+}
+st.plotly_chart(
+    charts.star_bars(dist, t("stars.distribution_title", as_of=ctx.as_of), labels),
+    width="stretch",
+)
+table = dist.assign(
+    stars=star_names,
+    customers=[fmt.count(v, lang) for v in dist["customers"]],
+    share=[fmt.percent(v) for v in dist["share"]],
+    revenue_12m=[fmt.money(v, lang) for v in dist["revenue_12m"]],
+    margin_12m=[fmt.money(v, lang) for v in dist["margin_12m"]],
+    clv_12m=[fmt.money(v, lang) for v in dist["clv_12m"]],
+).rename(columns=sr.distribution_columns())
+st.dataframe(table, hide_index=True, width="stretch")
+st.caption(t("stars.distribution_caption"))
+
+with st.expander(t("stars.how_header")):
+    st.markdown(sr.how_it_works(base.uses))
+
+
+# --- try new rules ----------------------------------------------------------------------------
+@st.fragment
+def try_rules():
+    st.subheader(t("stars.try_header"))
+    st.caption(t("stars.try_caption"))
+    draft = sr.rules_input(saved)
+    _, draft_stars, draft_marks = sr.rate(base, draft)
+    effect = sr.change(base, rated, draft_stars)
+    cols = st.columns(4)
+    cols[0].metric(t("stars.moved_up"), fmt.count(effect.moved_up, lang), border=True)
+    cols[1].metric(t("stars.moved_down"), fmt.count(effect.moved_down, lang), border=True)
+    cols[2].metric(t("stars.revenue_up"), fmt.money(effect.revenue_up, lang), border=True)
+    cols[3].metric(t("stars.revenue_down"), fmt.money(effect.revenue_down, lang), border=True)
+    left, right = st.columns(2)
+    left.plotly_chart(
+        charts.star_bars(dist, t("stars.compare_title"), labels, draft=effect.draft),
+        width="stretch",
+    )
+    keys = sr.flow_keys("stars")
+    right.plotly_chart(
+        charts.flow_sankey(
+            sr.labelled_flows(effect.flows, "saved", "draft"),
+            keys,
+            keys,
+            t("stars.flow_title"),
+            t("stars.saved_rules"),
+            t("stars.draft_rules"),
+            colors=sr.flow_colors("stars"),
+        ),
+        width="stretch",
+    )
+    st.caption(sr.thresholds_text(draft, draft_marks))
+    sr.save_form(draft, saved)
+
+
+try_rules()
+sr.version_switch(saved, ctx.version)
+
+# --- migration between month ends ---------------------------------------------------------
+st.subheader(t("stars.migration_header"))
+ends = sr.month_ends(ctx.version)
+if len(ends) < 2:
+    st.info(t("stars.migration_empty"))
+else:
+    c1, c2, c3 = st.columns(3)
+    start = c1.selectbox(t("stars.migration_from"), ends, index=max(len(ends) - 13, 0))
+    end = c2.selectbox(t("stars.migration_to"), ends, index=len(ends) - 1)
+    by = c3.segmented_control(
+        t("stars.migration_by"),
+        ["stars", "segment"],
+        default="stars",
+        format_func=lambda key: t(f"stars.by_{key}"),
+        key="stars_migration_by",
+    )
+    moved = sr.flows(start, end, by or "stars", ctx.version)
+    keys = sr.flow_keys(by or "stars")
+    st.plotly_chart(
+        charts.flow_sankey(
+            sr.labelled_flows(moved, "source", "target", by or "stars"),
+            keys,
+            keys,
+            t("stars.migration_title", start=start, end=end),
+            f"{start}",
+            f"{end}",
+            colors=sr.flow_colors(by or "stars"),
+        ),
+        width="stretch",
+    )
+    st.caption(t("stars.migration_caption"))
+
+# --- playbook, one customer, export -----------------------------------------------------------
+st.subheader(t("stars.playbook_header"))
+st.dataframe(sr.playbook(saved.rules), hide_index=True, width="stretch")
+
+st.subheader(t("stars.list_header"))
+c1, c2 = st.columns([1, 3])
+star = c1.selectbox(
+    t("stars.list_star"), list(reversed(sr.STARS)), format_func=sr.star_label, key="stars_list"
+)
+tier = sr.tier_list(base, saved.rules, rated, star)
+c2.caption(t("stars.list_caption", count=fmt.count(len(tier), lang), rows=sr.LIST_ROWS))
+st.dataframe(sr.shown_list(tier), hide_index=True, width="stretch")
+sr.export_buttons(base, saved.rules, rated, star, len(tier))
+
+st.subheader(t("stars.move_header"))
+example = sr.example_customer(base, saved.rules, rated)
+customer = st.text_input(t("stars.move_customer"), value=example, key="stars_move")
+st.markdown(sr.move_text(base, saved.rules, marks, customer))

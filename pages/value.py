@@ -1,0 +1,223 @@
+"""Customer value: predicted CLV (BG/NBD + Gamma-Gamma) beside the formula CLV, how it is
+spread, by group, the top customers and the model's health on a holdout."""
+
+import streamlit as st
+
+from ui import charts
+from ui import format as fmt
+from ui import value as vu
+from ui.empty import show_empty_state
+from ui.frame import page_context
+from ui.i18n import t
+
+ctx = page_context()
+st.title(t("value.title"))
+if show_empty_state(ctx):
+    st.stop()
+if ctx.state.transactions == 0:
+    st.info(t("empty.no_transactions"))
+    st.stop()
+lang, as_of = ctx.lang, ctx.as_of
+
+
+def between(interval: dict, money: bool = True) -> str:
+    show = (lambda v: fmt.money(v, lang)) if money else (lambda v: fmt.count(v, lang))
+    return t("value.between", low=show(interval["p5"]), high=show(interval["p95"]))
+
+
+fitted = vu.models(as_of, ctx.version)
+if isinstance(fitted, vu.Reason):
+    st.warning(
+        f"**{t('value.not_ready_title')}**\n\n{vu.reason_text(fitted)}", icon=":material/info:"
+    )
+    st.stop()
+
+# --- the knobs ---------------------------------------------------------------------------------
+defaults = vu.defaults(as_of, ctx.version)
+start = defaults.settings()  # the data's margin and years retained, rounded for the sliders
+with st.container(border=True):
+    horizon_col, discount_col, margin_col, years_col = st.columns(4)
+    horizon = horizon_col.select_slider(
+        t("value.horizon"),
+        options=vu.HORIZONS,
+        value=12,
+        format_func=lambda m: t("value.months", months=m),
+        help=t("value.horizon_help"),
+        key="value_horizon",
+    )
+    discount = discount_col.slider(
+        t("value.discount"),
+        0,
+        30,
+        10,
+        format="%d%%",
+        help=t("value.discount_help"),
+        key="value_discount",
+    )
+    margin = margin_col.slider(
+        t("value.margin"),
+        5,
+        100,
+        int(round(start.margin * 100)),
+        format="%d%%",
+        help=t("value.margin_help", margin=fmt.percent(defaults.margin_rate)),
+        key="value_margin",
+    )
+    years = years_col.slider(
+        t("value.years"),
+        0.5,
+        10.0,
+        start.years_retained,
+        step=0.1,
+        format="%.1f",
+        help=t("value.years_help", retention=fmt.percent(defaults.retention_rate)),
+        key="value_years",
+    )
+settings = vu.ValueSettings(horizon, discount / 100, margin / 100, years)
+
+st.caption(t("value.caption", as_of=as_of, customers=fmt.count(len(fitted.summary), lang)))
+
+# --- the totals --------------------------------------------------------------------------------
+totals = vu.totals(as_of, settings, ctx.version)
+tiles = st.columns(4)
+tiles[0].metric(
+    t("value.total_clv", months=horizon),
+    fmt.money(totals.predicted_clv["clv"], lang),
+    help=t("value.total_clv_help"),
+    border=True,
+)
+tiles[0].caption(between(totals.predicted_clv))
+tiles[1].metric(
+    t("value.mean_clv"),
+    fmt.money(totals.predicted_clv["clv"] / max(totals.customers, 1), lang, exact=True),
+    help=t("value.mean_clv_help"),
+    border=True,
+)
+tiles[1].caption(t("value.customers_valued", customers=fmt.count(totals.customers, lang)))
+tiles[2].metric(
+    t("value.purchases", months=horizon),
+    fmt.count(totals.expected_purchases["expected_purchases"], lang),
+    help=t("value.purchases_help"),
+    border=True,
+)
+tiles[2].caption(between(totals.expected_purchases, money=False))
+tiles[3].metric(
+    t("value.formula_total"),
+    fmt.money(totals.formula_clv, lang),
+    help=t("value.formula_total_help"),
+    border=True,
+)
+tiles[3].caption(t("value.formula_inputs", years=f"{years:g}", margin=f"{margin}%"))
+st.caption(t("value.interval_note", customers=fmt.count(totals.interval_customers, lang)))
+
+# --- how value is spread, and by group ----------------------------------------------------------
+left, right = st.columns(2)
+left.plotly_chart(
+    charts.value_distribution(
+        vu.distribution(as_of, settings, ctx.version),
+        t("value.distribution_title", months=horizon),
+        {"value": t("value.axis_clv"), "customers": t("value.axis_customers")},
+    ),
+    width="stretch",
+)
+left.caption(t("value.distribution_note"))
+options = vu.groupings(as_of, settings, ctx.version)
+by = (
+    right.segmented_control(
+        t("value.group_by"),
+        options=options,
+        default=options[0],
+        format_func=lambda g: t(f"value.by_{g}"),
+        key="value_group_by",
+    )
+    or options[0]
+)
+groups = vu.by_group(as_of, settings, by, ctx.version)
+names = [vu.group_label(by, g) for g in groups["group"]]
+right.plotly_chart(
+    charts.value_by_group(
+        names,
+        groups["predicted_clv"].tolist(),
+        groups["formula_clv"].tolist(),
+        t("value.by_group_title", group=t(f"value.group_{by}")),
+        {
+            "predicted": t("value.predicted_clv", months=horizon),
+            "formula": t("value.formula_clv", years=f"{years:g}"),
+            "axis": t("value.axis_mean_clv"),
+        },
+    ),
+    width="stretch",
+)
+table, config = vu.group_table(groups, by)
+st.dataframe(table, hide_index=True, width="stretch", column_config=config)
+
+# --- the top customers ---------------------------------------------------------------------
+st.subheader(t("value.top_title", n=vu.TOP_CUSTOMERS))
+st.caption(t("value.top_caption"))
+table, config = vu.top_table(vu.top_customers(as_of, settings, ctx.version))
+st.dataframe(table, hide_index=True, width="stretch", column_config=config)
+
+# --- model health ------------------------------------------------------------------------------
+st.subheader(t("value.health_title"))
+holdout = (
+    st.segmented_control(
+        t("value.holdout"),
+        options=vu.HOLDOUTS,
+        default=90,
+        format_func=lambda d: t("value.days", days=d),
+        help=t("value.holdout_help"),
+        key="value_holdout",
+    )
+    or 90
+)
+check = vu.backtest(as_of, holdout, ctx.version)
+if isinstance(check, vu.Reason):
+    st.info(t("value.health_not_ready", reason=vu.reason_text(check)))
+else:
+    st.caption(t("value.health_caption", start=check.calibration_end, end=check.holdout_end))
+    a, b, c, d = st.columns(4)
+    a.metric(
+        t("value.health_predicted"),
+        fmt.count(check.predicted_total, lang),
+        border=True,
+    )
+    a.caption(between(check.predicted_interval, money=False))
+    b.metric(t("value.health_actual"), fmt.count(check.actual_total, lang), border=True)
+    c.metric(
+        t("value.health_error"),
+        f"{check.total_error_pct:+.1f}%",
+        help=t("value.health_error_help"),
+        border=True,
+    )
+    d.metric(
+        t("value.health_mae"), f"{check.mae:.2f}", help=t("value.health_mae_help"), border=True
+    )
+    left, right = st.columns(2)
+    labels = {
+        "frequency": t("value.axis_frequency"),
+        "predicted": t("value.health_series_predicted"),
+        "actual": t("value.health_series_actual"),
+        "customers": t("value.axis_customers"),
+        "date": t("value.axis_date"),
+    }
+    left.plotly_chart(
+        charts.backtest_tracking(
+            check.tracking,
+            t("value.tracking_title", days=holdout),
+            {**labels, "axis": t("value.axis_cumulative")},
+        ),
+        width="stretch",
+    )
+    right.plotly_chart(
+        charts.backtest_by_frequency(
+            check.by_frequency,
+            t("value.by_frequency_title"),
+            {**labels, "axis": t("value.axis_mean_purchases")},
+        ),
+        width="stretch",
+    )
+    st.caption(t("value.seasonality_note"))
+
+with st.expander(t("value.parameters_title"), icon=":material/functions:"):
+    st.caption(t("value.parameters_caption"))
+    st.dataframe(vu.parameters(fitted), hide_index=True)

@@ -1,0 +1,94 @@
+"""The Lifecycle page through app.py, as a user meets it."""
+
+from core import db
+from core.lifecycle import Drill, LifecycleRules, drill_down, stage_counts
+
+PAGE = "pages/lifecycle.py"
+
+
+def _open(app_on, path, lang=None):
+    at = app_on(path, lang=lang)
+    return at.switch_page(PAGE).run()
+
+
+def _last_day(path):
+    """A connection to the database and its last day with a transaction (the as-of date)."""
+    con = db.connect(path)
+    return con, con.execute("select max(ordered_at)::date from transactions").fetchone()[0]
+
+
+def _tiles(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_the_stage_tiles_are_the_stage_counts(app_on, demo_db):
+    at = _open(app_on, demo_db)
+    assert not at.exception
+    assert at.title[0].value == "Lifecycle"
+    con, as_of = _last_day(demo_db)
+    counts = stage_counts(con, as_of).set_index("stage")["customers"]
+    labels = ["Prospects", "New", "Active", "At risk", "Churned"]
+    assert _tiles(at) == {
+        label: f"{counts[s]:,}" for label, s in zip(labels, counts.index, strict=True)
+    }
+    assert [s.value for s in at.subheader] == [
+        "From sign-up to loyal customer",
+        "Stages and flows over time",
+        "Cohort retention",
+        "Acquisition economics by channel",
+        "The customers behind a stage or cell",
+    ]
+
+
+def test_a_stricter_churn_rule_moves_customers_to_churned(app_on, demo_db):
+    at = _open(app_on, demo_db)
+    before = _tiles(at)["Churned"]
+    at.number_input(key="lifecycle_rule_churned_days").set_value(180).run()
+    assert not at.exception
+    con, as_of = _last_day(demo_db)
+    expected = stage_counts(con, as_of, LifecycleRules(churned_days=180)).set_index("stage")
+    assert _tiles(at)["Churned"] == f"{expected.loc['churned', 'customers']:,}" != before
+    rules_in_words = next(c.value for c in at.caption if c.value.startswith("Stages:"))
+    assert "more than 180 days" in rules_in_words
+    at.switch_page("pages/satisfaction.py").run()  # the rules stay for the session
+    at.switch_page(PAGE).run()
+    assert _tiles(at)["Churned"] == f"{expected.loc['churned', 'customers']:,}"
+
+
+def test_clashing_rules_are_refused_with_a_reason(app_on, demo_db):
+    at = _open(app_on, demo_db)
+    before = _tiles(at)
+    at.number_input(key="lifecycle_rule_at_risk_min_days").set_value(400).run()
+    assert not at.exception
+    assert "clash" in at.warning[0].value
+    assert _tiles(at) == before
+
+
+def test_drilling_into_a_stage_lists_its_customers(app_on, demo_db):
+    at = _open(app_on, demo_db)
+    at.selectbox(key="lifecycle_drill_group").set_value("at_risk").run()
+    at.selectbox(key="lifecycle_drill_channel").set_value("wechat").run()
+    assert not at.exception
+    con, as_of = _last_day(demo_db)
+    expected = drill_down(con, as_of, drill=Drill("at_risk", "wechat"), limit=500)
+    count = next(c.value for c in at.caption if "customers; showing" in c.value)
+    assert count.startswith(f"{expected.total:,} customers")
+    table = at.dataframe[-1].value
+    assert len(table) == min(expected.total, 500)
+    assert set(table["stage"]) == {"At risk"} and set(table["acquisition_channel"]) == {"WeChat"}
+    assert at.get("download_button"), "the list can be exported"
+
+
+def test_the_page_in_chinese(app_on, demo_db):
+    at = _open(app_on, demo_db, lang="zh")
+    assert not at.exception
+    assert at.title[0].value == "客户生命周期"
+    assert set(_tiles(at)) == {"潜在客户", "新客户", "活跃客户", "风险客户", "流失客户"}
+
+
+def test_empty_database_says_what_to_do(app_on, empty_db):
+    at = _open(app_on, empty_db)
+    assert not at.exception
+    assert at.title[0].value == "Lifecycle"
+    assert "No data yet" in at.info[0].value
+    assert not at.metric

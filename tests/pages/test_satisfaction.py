@@ -1,0 +1,103 @@
+"""The Satisfaction page through app.py, as a user meets it."""
+
+import pytest
+
+from core import db
+from core.satisfaction import has_stars, satisfaction_kpis, unhappy_customers
+from tests.core.test_lifecycle import build_shop
+
+PAGE = "pages/satisfaction.py"
+
+
+def _open(app_on, path, lang=None):
+    at = app_on(path, lang=lang)
+    return at.switch_page(PAGE).run()
+
+
+def _last_day(path):
+    """A connection to the database and its last day with a transaction (the as-of date)."""
+    con = db.connect(path)
+    return con, con.execute("select max(ordered_at)::date from transactions").fetchone()[0]
+
+
+def _tiles(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_the_headline_figures_come_from_the_answers(app_on, demo_db):
+    at = _open(app_on, demo_db)
+    assert not at.exception
+    assert at.title[0].value == "Satisfaction and service"
+    con, as_of = _last_day(demo_db)
+    now = satisfaction_kpis(con, as_of).current
+    tiles = _tiles(at)
+    assert tiles["Net Promoter Score"] == f"{now.nps:.0f}"
+    assert tiles["CSAT (1–5)"] == f"{now.csat:.2f}"
+    assert tiles["Loyalty index"] == f"{now.loyalty_index():.1f}"
+    assert tiles["Complaints"] == f"{now.complaints:,}"
+    assert tiles["Resolved within 48 h"] == f"{now.sla_share * 100:.1f}%"
+    assert f"from {now.nps_answers:,} answers" in [c.value for c in at.caption]
+
+
+def test_a_shorter_service_level_lowers_the_share_within_it(app_on, demo_db):
+    at = _open(app_on, demo_db)
+    at.number_input(key="satisfaction_sla").set_value(24).run()
+    assert not at.exception
+    con, as_of = _last_day(demo_db)
+    now = satisfaction_kpis(con, as_of, sla_hours=24).current
+    assert _tiles(at)["Resolved within 24 h"] == f"{now.sla_share * 100:.1f}%"
+    assert "Resolved within 48 h" not in _tiles(at)
+
+
+def test_star_tiers_wait_for_the_star_rating(app_on, tmp_path):
+    path = tmp_path / "no-stars.duckdb"
+    con = db.connect(path)
+    build_shop(con)  # raw tables only: no customer_features, so no stars
+    con.close()
+    at = _open(app_on, path)
+    at.button_group(key="satisfaction_split").set_value("stars").run()
+    assert not at.exception
+    notes = [i.value for i in at.info]
+    assert sum("available once star ratings are built" in n for n in notes) == 2  # trend, value
+    assert at.toggle(key="satisfaction_top_only").disabled
+
+
+def test_star_tiers_once_stars_exist(app_on, demo_db):
+    con, as_of = _last_day(demo_db)
+    if not has_stars(con):
+        pytest.skip("the demo build has no star ratings yet")
+    at = _open(app_on, demo_db)
+    at.button_group(key="satisfaction_split").set_value("stars").run()
+    at.toggle(key="satisfaction_top_only").set_value(True).run()
+    assert not at.exception
+    assert not any("available once star ratings" in i.value for i in at.info)
+    expected = unhappy_customers(con, as_of, top_stars=4, limit=500)
+    count = next(c.value for c in at.caption if "most valuable." in c.value)
+    assert count.startswith(f"{expected.total:,} customers")
+    assert (at.dataframe[-1].value["stars"] >= 4).all()
+
+
+def test_the_value_at_risk_list(app_on, demo_db):
+    at = _open(app_on, demo_db)
+    con, as_of = _last_day(demo_db)
+    expected = unhappy_customers(con, as_of, limit=500)
+    count = next(c.value for c in at.caption if "most valuable." in c.value)
+    assert count.startswith(f"{expected.total:,} customers")
+    table = at.dataframe[-1].value
+    assert list(table["customer_id"]) == list(expected.customers["customer_id"])
+    assert "Churned" not in set(table["stage"])
+    assert at.get("download_button")
+
+
+def test_the_page_in_chinese(app_on, demo_db):
+    at = _open(app_on, demo_db, lang="zh")
+    assert not at.exception
+    assert at.title[0].value == "满意度与服务"
+    assert "净推荐值（NPS）" in _tiles(at)
+
+
+def test_empty_database_says_what_to_do(app_on, empty_db):
+    at = _open(app_on, empty_db)
+    assert not at.exception
+    assert "No data yet" in at.info[0].value
+    assert not at.metric

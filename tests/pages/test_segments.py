@@ -1,0 +1,51 @@
+"""The Segments page through app.py: the grid, the table, clusters and key accounts."""
+
+from __future__ import annotations
+
+from core import db
+
+PAGE = "pages/segments.py"
+
+
+def _open(app_on, path, lang=None):
+    return app_on(path, lang=lang).switch_page(PAGE).run()
+
+
+def test_the_page_shows_every_segment_and_the_key_accounts(app_on, demo_db):
+    at = _open(app_on, demo_db)
+    assert not at.exception
+    assert at.title[0].value == "Customer segments"
+    table = at.dataframe[0].value
+    assert len(table) == 11
+    con = db.connect(demo_db)
+    buyers = con.execute("select count(*) from customer_features where is_buyer").fetchall()[0][0]
+    con.close()
+    assert table["Customers"].str.replace(",", "").astype(int).sum() == buyers
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["Key accounts"] == f"{int(buyers * 0.2):,}"
+    before = tiles["Margin carried by the top 20%"]
+    at.slider(key="segments_top").set_value(5).run()
+    after = {m.label: m.value for m in at.metric}["Margin carried by the top 5%"]
+    assert float(after.rstrip("%")) < float(before.rstrip("%"))
+
+
+def test_a_given_number_of_clusters(app_on, demo_db):
+    at = _open(app_on, demo_db)
+    at.toggle(key="segments_k_auto").set_value(False).run()
+    at.slider(key="segments_k").set_value(3).run()
+    assert not at.exception
+    profile = at.dataframe[2].value
+    assert len(profile) == 3
+
+
+def test_the_page_in_chinese(app_on, demo_db):
+    at = _open(app_on, demo_db, lang="zh")
+    assert not at.exception
+    assert at.title[0].value == "客户细分"
+    assert "冠军客户" in set(at.dataframe[0].value["细分"])
+
+
+def test_an_empty_database_shows_what_to_do(app_on, empty_db):
+    at = _open(app_on, empty_db)
+    assert not at.exception
+    assert at.info and "No data yet" in at.info[0].value

@@ -1,0 +1,298 @@
+"""Cached access to the lifecycle figures for pages/lifecycle.py, and its labels.
+
+Cached functions take small knobs (a date, the frozen rules, a frozen drill-down, the data
+version) and read the data inside; exports are built only when the user clicks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import fields
+
+import pandas as pd
+import streamlit as st
+
+from core import export, lifecycle
+from core.lifecycle import Drill, LifecycleRules
+from ui import data
+from ui.i18n import current_language, load_catalog, t
+
+HISTORY_MONTHS = 36
+COHORTS = 24
+DRILL_ROWS = 500
+EXCEL_MAX_ROWS = 200_000  # larger lists export as CSV only
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def snapshot(as_of: dt.date, rules: LifecycleRules, version: int) -> lifecycle.LifecycleSnapshot:
+    return lifecycle.lifecycle_snapshot(data.cursor(), as_of, rules, limit=DRILL_ROWS)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def history(as_of: dt.date, rules: LifecycleRules, version: int) -> pd.DataFrame:
+    return lifecycle.stage_history(data.cursor(), as_of, rules, months=HISTORY_MONTHS)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cohorts(as_of: dt.date, version: int) -> pd.DataFrame:
+    return lifecycle.cohort_retention(data.cursor(), as_of, cohorts=COHORTS)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def economics(as_of: dt.date, version: int) -> pd.DataFrame:
+    return lifecycle.channel_economics(data.cursor(), as_of, months=HISTORY_MONTHS)
+
+
+def drill_down(
+    as_of: dt.date, rules: LifecycleRules, drill: Drill, version: int
+) -> lifecycle.DrillResult:
+    """The drill-down's first rows and count (without filters: from the snapshot)."""
+    if drill == Drill():
+        return snapshot(as_of, rules, version).customers
+    return _drill_down(as_of, rules, drill, version)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _drill_down(
+    as_of: dt.date, rules: LifecycleRules, drill: Drill, version: int
+) -> lifecycle.DrillResult:
+    return lifecycle.drill_down(data.cursor(), as_of, rules, drill, limit=DRILL_ROWS)
+
+
+def export_file(
+    as_of: dt.date, rules: LifecycleRules, drill: Drill, kind: str
+) -> Callable[[], bytes]:
+    """A callable for `st.download_button(data=...)`: the drill-down's whole list as CSV or
+    Excel bytes, with the column names and labels of the current language. It runs on
+    Streamlit's download thread, so it gets its cursor and labels now."""
+    con = data.cursor()
+    names, labels = column_names(), value_labels()
+
+    def build() -> bytes:
+        frame = lifecycle.lifecycle_customers(con, as_of, rules, drill)
+        frame = labelled(frame, names, labels)
+        return export.to_csv_bytes(frame) if kind == "csv" else export.to_excel_bytes(frame)
+
+    return build
+
+
+# --- labels ----------------------------------------------------------------------------
+
+
+def label(section: str, code) -> str:
+    """The catalog text of `section.code` (a stage, channel, category...), else the code
+    itself: data may hold codes the catalog does not know."""
+    if code is None or (isinstance(code, float) and pd.isna(code)):
+        return t(f"{section}.unknown")
+    try:
+        return t(f"{section}.{code}")
+    except KeyError:
+        return str(code)
+
+
+def stage_label(stage: str) -> str:
+    return t(f"lifecycle.stage_{stage}")
+
+
+def column_names() -> dict[str, str]:
+    """The customer-list columns in the current language."""
+    columns = [
+        "customer_id",
+        "city",
+        "acquisition_channel",
+        "signed_up_on",
+        "first_purchase_on",
+        "last_purchase_on",
+        "count_purchase_days",
+        "revenue",
+        "margin",
+        "days_since_purchase",
+        "stage",
+    ]
+    return {c: t(f"lifecycle.col_{c}") for c in columns}
+
+
+def value_labels() -> dict[str, dict]:
+    """Stage and channel codes -> the current language's labels, for lists and exports."""
+    return {
+        "stage": {s: stage_label(s) for s in lifecycle.STAGES},
+        "acquisition_channel": {c: label("channel", c) for c in known_codes("channel")},
+        "city": {c: label("city", c) for c in known_codes("city")},
+    }
+
+
+def known_codes(section: str) -> list[str]:
+    """The codes the current language's catalog has labels for in `section`."""
+    prefix = f"{section}."
+    return [
+        k.removeprefix(prefix) for k in load_catalog(current_language()) if k.startswith(prefix)
+    ]
+
+
+def labelled(frame: pd.DataFrame, names: dict[str, str], labels: dict[str, dict]) -> pd.DataFrame:
+    """`frame` with codes replaced by labels (unknown codes kept) and columns renamed."""
+    frame = frame.copy()
+    for column, mapping in labels.items():
+        if column in frame:
+            frame[column] = frame[column].map(lambda v, m=mapping: m.get(v, v))
+    return frame.rename(columns=names)
+
+
+def rule_limits() -> dict[str, tuple[float, float]]:
+    """Each rule's allowed range, for the inputs."""
+    return {f.name: (f.metadata["low"], f.metadata["high"]) for f in fields(LifecycleRules)}
+
+
+DEFAULT_RULES = lifecycle.DEFAULT_RULES
+STAGES = lifecycle.STAGES
+FUNNEL_STEPS = lifecycle.FUNNEL_STEPS
+
+
+# --- the rules, kept while moving between pages -----------------------------------------
+
+_RULES = "lifecycle_rules"
+
+
+def current_rules() -> LifecycleRules:
+    """The stage rules chosen on the Lifecycle page in this session, else the defaults."""
+    return st.session_state.get(_RULES, DEFAULT_RULES)
+
+
+def rules_input() -> LifecycleRules:
+    """The stage rules as inputs in an expander (defaults and help shown); returns the rules
+    in force, keeping the last valid ones and saying why when the inputs clash."""
+    rules = current_rules()
+    limits = rule_limits()
+    values = {}
+    with st.expander(t("lifecycle.rules_title"), icon=":material/tune:"):
+        st.caption(t("lifecycle.rules_caption"))
+        columns = st.columns(len(limits))
+        for column, (name, (low, high)) in zip(columns, limits.items(), strict=True):
+            default = getattr(DEFAULT_RULES, name)
+            is_float = isinstance(default, float)
+            values[name] = column.number_input(
+                t(f"lifecycle.rule_{name}"),
+                min_value=float(low) if is_float else int(low),
+                max_value=float(high) if is_float else int(high),
+                value=getattr(rules, name),
+                step=0.5 if is_float else 1,
+                help=t(f"lifecycle.rule_{name}_help", default=default),
+                key=f"lifecycle_rule_{name}",
+            )
+        try:
+            chosen = LifecycleRules(**values)
+        except ValueError:
+            st.warning(t("lifecycle.rules_invalid"))
+            return rules
+        if chosen != DEFAULT_RULES and st.button(t("lifecycle.rules_reset")):
+            for name in limits:
+                st.session_state.pop(f"lifecycle_rule_{name}", None)
+            st.session_state[_RULES] = DEFAULT_RULES
+            st.rerun()
+    st.session_state[_RULES] = chosen
+    return chosen
+
+
+# --- tables for the page ----------------------------------------------------------------
+
+
+def group_label(group: str | None) -> str:
+    """A drill-down choice: any customer, a stage or a funnel step."""
+    if group is None:
+        return t("lifecycle.any")
+    if group in STAGES:
+        return stage_label(group)
+    return t(f"lifecycle.step_{group}")
+
+
+def cohort_months(funnel_by_cohort: pd.DataFrame) -> list[dt.date]:
+    """The sign-up months of the cohort funnel, newest first, as first days of months."""
+    months = pd.to_datetime(funnel_by_cohort["group_key"], format="%Y-%m").dt.date
+    return sorted(months, reverse=True)
+
+
+def flows_table(history: pd.DataFrame) -> pd.DataFrame:
+    """The month's flows: live buyers at the start, in, out and at the end."""
+    columns = [
+        "month",
+        "live_at_start",
+        "flow_new",
+        "flow_reactivated",
+        "flow_churned",
+        "live_at_end",
+    ]
+    return history[columns].sort_values("month", ascending=False)
+
+
+def flows_columns() -> dict:
+    config = {"month": st.column_config.DateColumn(t("lifecycle.month"), format="YYYY-MM")}
+    for key in ("live_at_start", "flow_new", "flow_reactivated", "flow_churned", "live_at_end"):
+        config[key] = st.column_config.NumberColumn(t(f"lifecycle.{key}"), format="%,d")
+    return config
+
+
+def economics_table(economics: pd.DataFrame) -> pd.DataFrame:
+    """The channel economics the page shows: channel label, CAC, margin (and predicted value)
+    per customer, margin over CAC, payback months."""
+    cac = economics["cac"].where(economics["cac"] > 0)
+    frame = economics.assign(
+        channel=[label("channel", c) for c in economics["channel"]],
+        margin_to_cac=economics["margin_per_customer"] / cac,
+    )
+    columns = [
+        "channel",
+        "cac",
+        "margin_per_customer",
+        "predicted_clv_per_customer",
+        "margin_to_cac",
+        "payback_months",
+    ]
+    return frame[columns]
+
+
+def economics_columns(has_prediction: bool) -> dict:
+    money = "¥%,.0f"
+    return {
+        "channel": st.column_config.TextColumn(t("lifecycle.col_channel")),
+        "cac": st.column_config.NumberColumn(
+            t("lifecycle.col_cac"), format=money, help=t("lifecycle.cac_help")
+        ),
+        "margin_per_customer": st.column_config.NumberColumn(
+            t("lifecycle.col_margin_per_customer"), format=money
+        ),
+        "predicted_clv_per_customer": (
+            st.column_config.NumberColumn(t("lifecycle.col_predicted_per_customer"), format=money)
+            if has_prediction
+            else None
+        ),
+        "margin_to_cac": st.column_config.NumberColumn(
+            t("lifecycle.margin_to_cac"), format="%.1f×", help=t("lifecycle.margin_to_cac_help")
+        ),
+        "payback_months": st.column_config.NumberColumn(
+            t("lifecycle.payback_months"), format="%d", help=t("lifecycle.payback_help")
+        ),
+    }
+
+
+def customer_columns() -> dict:
+    """Column labels and formats of the customer list."""
+    names = column_names()
+    money = "¥%,.0f"
+    return {
+        "customer_id": st.column_config.TextColumn(names["customer_id"]),
+        "city": st.column_config.TextColumn(names["city"]),
+        "acquisition_channel": st.column_config.TextColumn(names["acquisition_channel"]),
+        "signed_up_on": st.column_config.DateColumn(names["signed_up_on"]),
+        "first_purchase_on": st.column_config.DateColumn(names["first_purchase_on"]),
+        "last_purchase_on": st.column_config.DateColumn(names["last_purchase_on"]),
+        "count_purchase_days": st.column_config.NumberColumn(
+            names["count_purchase_days"], format="%,d"
+        ),
+        "revenue": st.column_config.NumberColumn(names["revenue"], format=money),
+        "margin": st.column_config.NumberColumn(names["margin"], format=money),
+        "days_since_purchase": st.column_config.NumberColumn(
+            names["days_since_purchase"], format="%,d"
+        ),
+        "stage": st.column_config.TextColumn(names["stage"]),
+    }

@@ -1,0 +1,241 @@
+"""Cached access to the satisfaction and service figures for pages/satisfaction.py.
+
+Cached functions take small knobs (a date, a grouping, a service level in hours, the frozen
+lifecycle rules, the data version) and read the data inside; exports are built only when
+the user clicks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from core import export, satisfaction
+from core.lifecycle import LifecycleRules
+from ui import data
+from ui.i18n import t
+from ui.lifecycle import known_codes, label, labelled, stage_label
+
+TREND_MONTHS = 24
+LIST_ROWS = 500
+GROUPINGS = satisfaction.GROUPINGS
+NPS_BANDS = satisfaction.NPS_BANDS
+MIN_ANSWERS = satisfaction.MIN_ANSWERS
+SLA_HOURS = satisfaction.SLA_HOURS
+TOP_STARS = satisfaction.TOP_STARS
+BACKLOG_AGES = satisfaction.BACKLOG_AGES
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def models(version: int) -> tuple[bool, str]:
+    """(stars exist, value basis 'predicted' or 'margin')."""
+    con = data.cursor()
+    return satisfaction.has_stars(con), satisfaction.value_basis(con)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def kpis(as_of: dt.date, sla_hours: float, version: int) -> satisfaction.SatisfactionKpis:
+    return satisfaction.satisfaction_kpis(data.cursor(), as_of, sla_hours)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def trend(as_of: dt.date, by: str, min_answers: int, version: int) -> pd.DataFrame:
+    return satisfaction.satisfaction_trend(
+        data.cursor(), as_of, by, months=TREND_MONTHS, min_answers=min_answers
+    )
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def by_group(as_of: dt.date, by: str, min_answers: int, version: int) -> pd.DataFrame:
+    return satisfaction.satisfaction_by_group(data.cursor(), as_of, by, min_answers=min_answers)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def complaints(as_of: dt.date, sla_hours: float, version: int) -> pd.DataFrame:
+    return satisfaction.complaints_by_month(data.cursor(), as_of, sla_hours, months=TREND_MONTHS)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def backlog(as_of: dt.date, version: int) -> tuple[pd.DataFrame, int, float | None]:
+    """(open complaints per age bucket, open complaints, age of the oldest in days)."""
+    frame = satisfaction.complaint_backlog(data.cursor(), as_of)
+    oldest = float(frame["age_days"].max()) if len(frame) else None
+    return satisfaction.backlog_ages(frame), len(frame), oldest
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def value_report(as_of: dt.date, rules: LifecycleRules, version: int) -> satisfaction.ValueReport:
+    return satisfaction.value_report(data.cursor(), as_of, rules, limit=LIST_ROWS)
+
+
+def unhappy(
+    as_of: dt.date, rules: LifecycleRules, top_only: bool, version: int
+) -> satisfaction.UnhappyCustomers:
+    """The value-at-risk list's first rows and count (every tier: from the value report)."""
+    if not top_only:
+        return value_report(as_of, rules, version).unhappy
+    return _top_tier_unhappy(as_of, rules, version)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _top_tier_unhappy(
+    as_of: dt.date, rules: LifecycleRules, version: int
+) -> satisfaction.UnhappyCustomers:
+    return satisfaction.unhappy_customers(data.cursor(), as_of, rules, TOP_STARS, limit=LIST_ROWS)
+
+
+def export_file(
+    as_of: dt.date, rules: LifecycleRules, top_only: bool, basis: str, kind: str
+) -> Callable[[], bytes]:
+    """A callable for `st.download_button(data=...)`: the whole value-at-risk list as CSV
+    or Excel bytes in the current language (built on Streamlit's download thread)."""
+    con = data.cursor()
+    names, labels = column_names(basis), value_labels()
+    top = TOP_STARS if top_only else None
+
+    def build() -> bytes:
+        frame = satisfaction.value_at_risk(con, as_of, rules, top)
+        frame = labelled(frame, names, labels)
+        return export.to_csv_bytes(frame) if kind == "csv" else export.to_excel_bytes(frame)
+
+    return build
+
+
+# --- labels ----------------------------------------------------------------------------
+
+
+def group_label(by: str, key: str) -> str:
+    """The label of a group of answers: a channel, a category, a star rating or all."""
+    if by == "channel":
+        return label("channel", key)
+    if by == "category":
+        return label("feedback_category", key)
+    if by == "stars":
+        return t("satisfaction.unrated") if key == "unrated" else "★" * int(key)
+    return t("satisfaction.all_answers")
+
+
+def group_labels(by: str, keys) -> dict[str, str]:
+    return {key: group_label(by, key) for key in keys}
+
+
+def band_label(band: str) -> str:
+    return t(f"satisfaction.band_{band}")
+
+
+def age_labels(edges: tuple[int, ...] = BACKLOG_AGES) -> list[str]:
+    """'0-2 days', '2-7 days', ..., '30+ days' in the current language."""
+    bounds = [*edges, None]
+    return [
+        t("satisfaction.age_range", low=lo, high=hi)
+        if hi is not None
+        else t("satisfaction.age_over", low=lo)
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
+    ]
+
+
+def column_names(basis: str) -> dict[str, str]:
+    """The value-at-risk list's columns in the current language; `value` is named for what
+    it is (`basis`: 'predicted' or 'margin')."""
+    columns = [
+        "customer_id",
+        "city",
+        "acquisition_channel",
+        "stage",
+        "stars",
+        "latest_nps",
+        "latest_csat",
+        "open_complaints",
+        "last_purchase_on",
+        "revenue",
+        "value",
+    ]
+    names = {c: t(f"satisfaction.col_{c}") for c in columns if c != "value"}
+    names["value"] = t(f"satisfaction.col_value_{basis}")
+    return names
+
+
+def value_labels() -> dict[str, dict]:
+    return {
+        "stage": {s: stage_label(s) for s in ("new", "active", "at_risk", "churned")},
+        "acquisition_channel": {c: label("channel", c) for c in known_codes("channel")},
+        "city": {c: label("city", c) for c in known_codes("city")},
+    }
+
+
+# --- numbers for the page ---------------------------------------------------------------
+
+
+def change(current, previous, digits: int = 1, points: bool = False) -> str | None:
+    """The change from `previous` to `current` as '+1.2' (or '+1.2 pts' with `points`,
+    for shares given as 0..1), '0' when it rounds to nothing, None when one is missing."""
+    if current is None or previous is None or pd.isna(current) or pd.isna(previous):
+        return None
+    delta = (current - previous) * (100 if points else 1)
+    if round(delta, digits) == 0:
+        return "0"
+    text = f"{delta:+.{digits}f}"
+    return t("satisfaction.points", change=text) if points else text
+
+
+def score(value, digits: int) -> str:
+    return "–" if value is None or pd.isna(value) else f"{value:.{digits}f}"
+
+
+# --- tables for the page ----------------------------------------------------------------
+
+
+def hours(value: float | None, lang: str) -> str:
+    """A duration in hours: '31.5 h' / '31.5 小时'."""
+    if value is None or pd.isna(value):
+        return "–"
+    return t("satisfaction.hours_value", hours=f"{value:,.1f}")
+
+
+def group_table(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+    """The 12-month figures per group, labelled, with the answers behind each."""
+    frame = frame.assign(group=[group_label(by, k) for k in frame["group_key"]])
+    columns = ["group", "nps", "nps_answers", "csat", "satisfied_share", "csat_answers"]
+    return frame[columns]
+
+
+def group_columns() -> dict:
+    return {
+        "group": st.column_config.TextColumn(t("satisfaction.group")),
+        "nps": st.column_config.NumberColumn(t("satisfaction.metric_nps"), format="%.1f"),
+        "nps_answers": st.column_config.NumberColumn(t("satisfaction.nps_answers"), format="%,d"),
+        "csat": st.column_config.NumberColumn(t("satisfaction.metric_csat"), format="%.2f"),
+        "satisfied_share": st.column_config.NumberColumn(
+            t("satisfaction.metric_satisfied_share"), format="percent"
+        ),
+        "csat_answers": st.column_config.NumberColumn(t("satisfaction.csat_answers"), format="%,d"),
+    }
+
+
+def list_table(customers: pd.DataFrame) -> pd.DataFrame:
+    """The value-at-risk rows with stage and channel labels."""
+    return labelled(customers, {}, value_labels())
+
+
+def list_columns(basis: str, has_stars: bool) -> dict:
+    names = column_names(basis)
+    money = "¥%,.0f"
+    config = {
+        column: st.column_config.TextColumn(names[column])
+        for column in ("customer_id", "city", "acquisition_channel", "stage")
+    }
+    config |= {
+        "stars": st.column_config.NumberColumn(names["stars"], format="%d ★")
+        if has_stars
+        else None,
+        "latest_nps": st.column_config.NumberColumn(names["latest_nps"], format="%d"),
+        "latest_csat": st.column_config.NumberColumn(names["latest_csat"], format="%d"),
+        "open_complaints": st.column_config.NumberColumn(names["open_complaints"], format="%d"),
+        "last_purchase_on": st.column_config.DateColumn(names["last_purchase_on"]),
+        "revenue": st.column_config.NumberColumn(names["revenue"], format=money),
+        "value": st.column_config.NumberColumn(names["value"], format=money),
+    }
+    return config

@@ -1,0 +1,209 @@
+"""Cached access to the segments for pages/segments.py, and its labels.
+
+The buyers' frame (up to a million rows) and the clusters are kept as resources per
+(as-of date, data version); the small results (grid, table, Pareto curve) as data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core import export, rfm, segments
+from ui import data
+from ui import stars as sr
+from ui.i18n import t
+
+SEGMENTS = rfm.SEGMENTS
+CLUSTER_FEATURES = segments.CLUSTER_FEATURES
+SCATTER_POINTS = 3_000
+LIST_ROWS = 200
+EXCEL_MAX_ROWS = 200_000
+LOG_FEATURES = ("revenue", "count_purchase_days", "avg_order_value")
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def frame(as_of: dt.date, version: int) -> pd.DataFrame:
+    """The buyers with their RFM scores and segment (read-only: do not modify)."""
+    return segments.segment_frame(data.cursor(), as_of)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def grid(as_of: dt.date, version: int) -> pd.DataFrame:
+    rules = sr.active(version).rules
+    return segments.grid_cells(frame(as_of, version), rules.segment_grid)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def summary(as_of: dt.date, version: int) -> pd.DataFrame:
+    return segments.segment_summary(frame(as_of, version))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def clusters(as_of: dt.date, k: int | None, version: int) -> segments.Clusters:
+    return segments.customer_clusters(frame(as_of, version), k=k, seed=0)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def scatter_sample(as_of: dt.date, k: int | None, version: int) -> pd.DataFrame:
+    buyers = frame(as_of, version)
+    found = clusters(as_of, k, version)
+    rng = np.random.default_rng(0)
+    rows = rng.choice(len(buyers), size=min(SCATTER_POINTS, len(buyers)), replace=False)
+    sample = buyers.iloc[rows][list(CLUSTER_FEATURES)].copy()
+    sample["cluster"] = found.labels[rows]
+    return sample
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def pareto(as_of: dt.date, version: int) -> pd.DataFrame:
+    return segments.pareto_curve(frame(as_of, version))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def key_accounts(as_of: dt.date, top_share: float, version: int) -> tuple[float, int]:
+    carried, top = segments.key_accounts(frame(as_of, version), top_share)
+    return carried, len(top)
+
+
+def key_account_list(as_of: dt.date, top_share: float, version: int) -> pd.DataFrame:
+    return segments.key_accounts(frame(as_of, version), top_share)[1]
+
+
+def segment_list(as_of: dt.date, segment: str, version: int) -> pd.DataFrame:
+    buyers = frame(as_of, version)
+    chosen = buyers[buyers["segment"] == segment]
+    return chosen.sort_values("revenue_12m", ascending=False, ignore_index=True)
+
+
+# --- labels ---------------------------------------------------------------------------------
+
+
+def segment_label(segment: str) -> str:
+    return t(f"segments.name_{segment}")
+
+
+def feature_label(feature: str) -> str:
+    return t(f"segments.feature_{feature}")
+
+
+def cluster_label(cluster: int) -> str:
+    return t("segments.cluster_n", n=cluster + 1)
+
+
+def describe(traits) -> str:
+    if not traits:
+        return t("segments.trait_typical")
+    words = t("segments.trait_join").join(t(f"segments.trait_{f}_{level}") for f, level in traits)
+    return t("segments.trait_sentence", traits=words)
+
+
+def labelled_grid(cells: pd.DataFrame) -> pd.DataFrame:
+    return cells.assign(segment_label=[segment_label(s) for s in cells["segment"]])
+
+
+def segment_table(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    from ui import format as fmt
+
+    return pd.DataFrame(
+        {
+            t("segments.col_segment"): [segment_label(s) for s in table["segment"]],
+            t("segments.col_what"): [t(f"segments.what_{s}") for s in table["segment"]],
+            t("segments.col_action"): [t(f"segments.do_{s}") for s in table["segment"]],
+            t("segments.col_customers"): [fmt.count(v, lang) for v in table["customers"]],
+            t("segments.col_share"): [fmt.percent(v) for v in table["share"]],
+            t("segments.col_revenue_12m"): [fmt.money(v, lang) for v in table["revenue_12m"]],
+            t("segments.col_revenue_share"): [fmt.percent(v) for v in table["revenue_share"]],
+            t("segments.col_recency"): [fmt.count(v, lang) for v in table["median_recency_days"]],
+        }
+    )
+
+
+def profile_table(profile: pd.DataFrame, lang: str) -> pd.DataFrame:
+    from ui import format as fmt
+
+    return pd.DataFrame(
+        {
+            t("segments.col_cluster"): [cluster_label(c) for c in profile["cluster"]],
+            t("segments.col_description"): [describe(x) for x in profile["traits"]],
+            t("segments.col_customers"): [fmt.count(v, lang) for v in profile["customers"]],
+            t("segments.col_share"): [fmt.percent(v) for v in profile["share"]],
+            feature_label("revenue"): [fmt.money(v, lang) for v in profile["median_revenue"]],
+            feature_label("count_purchase_days"): profile["median_count_purchase_days"],
+            feature_label("recency_days"): profile["median_recency_days"],
+            feature_label("avg_order_value"): [
+                fmt.money(v, lang, exact=True) for v in profile["median_avg_order_value"]
+            ],
+        }
+    )
+
+
+def list_columns() -> dict[str, str]:
+    names = {
+        "customer_id": t("stars.col_customer_id"),
+        "city": t("stars.col_city"),
+        "acquisition_channel": t("stars.col_channel"),
+        "segment": t("segments.col_segment"),
+        "stars": t("stars.col_stars"),
+        "r_score": "R",
+        "f_score": "F",
+        "m_score": "M",
+        "revenue_12m": t("stars.col_revenue_12m"),
+        "margin_12m": t("stars.col_margin_12m"),
+        "revenue": t("segments.feature_revenue"),
+        "recency_days": t("segments.feature_recency_days"),
+        "count_purchase_days": t("segments.feature_count_purchase_days"),
+        "avg_order_value": t("segments.feature_avg_order_value"),
+        "tenure_days": t("segments.feature_tenure_days"),
+    }
+    return names
+
+
+def shown(table: pd.DataFrame) -> pd.DataFrame:
+    head = table.head(LIST_ROWS).copy()
+    if "segment" in head:
+        head["segment"] = [segment_label(s) for s in head["segment"]]
+    for column in ("revenue", "revenue_12m", "margin_12m", "avg_order_value"):
+        head[column] = head[column].round(0)
+    return head.rename(columns=list_columns())
+
+
+def export_file(make: Callable[[], pd.DataFrame], kind: str) -> Callable[[], bytes]:
+    """A callable for `st.download_button(data=...)` building the list on click."""
+    names = list_columns()
+    labels = {s: segment_label(s) for s in SEGMENTS}
+
+    def build() -> bytes:
+        table = make()
+        if "segment" in table:
+            table = table.assign(segment=table["segment"].map(labels))
+        table = table.rename(columns=names)
+        return export.to_csv_bytes(table) if kind == "csv" else export.to_excel_bytes(table)
+
+    return build
+
+
+def export_buttons(make: Callable[[], pd.DataFrame], rows: int, name: str) -> None:
+    c1, c2, _ = st.columns([1, 1, 3])
+    c1.download_button(
+        t("stars.export_csv"),
+        data=export_file(make, "csv"),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        disabled=rows == 0,
+        on_click="ignore",
+        key=f"{name}_csv",
+    )
+    c2.download_button(
+        t("stars.export_excel"),
+        data=export_file(make, "xlsx"),
+        file_name=f"{name}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        disabled=rows == 0 or rows > EXCEL_MAX_ROWS,
+        on_click="ignore",
+        key=f"{name}_xlsx",
+    )

@@ -30,6 +30,14 @@ def _open(browser, url: str):
     return page
 
 
+def _full_page_screenshot(page, path) -> None:
+    """Streamlit scrolls inside its main block, so grow the window to the content first."""
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1400, "height": max(1000, min(height + 40, 12_000))})
+    page.wait_for_timeout(800)  # charts redraw at the new size
+    page.screenshot(path=path, full_page=True)
+
+
 @pytest.mark.parametrize("lang", list(LANGUAGES))
 @pytest.mark.parametrize("spec", PAGES, ids=lambda s: s.url_path)
 @pytest.mark.parametrize("database", ["demo", "empty"])
@@ -50,7 +58,7 @@ def test_page_renders_without_error(browser, serve, screenshots, request, databa
             assert page.locator(".js-plotly-plot").count() == 1
         if database == "empty":
             assert catalog["empty.title"] in page.locator('[data-testid="stAlert"]').inner_text()
-        page.screenshot(path=screenshots / f"{spec.url_path}-{database}-{lang}.png", full_page=True)
+        _full_page_screenshot(page, screenshots / f"{spec.url_path}-{database}-{lang}.png")
     finally:
         page.close()
 

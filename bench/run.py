@@ -4,7 +4,8 @@ Builds the bench database once under bench/.data/ (git-ignored) and times:
 - the demo build at 1M customers (only when the database is built, or with --rebuild);
 - an import of a 20-million-row transactions CSV into an empty database;
 - `core build` (the derived tables) on the 1M database;
-- the Overview page's script run through app.py, cold and with a warm cache.
+- re-rating every customer after a star-rule slider change (core);
+- every page's script run through app.py, cold and with a warm cache.
 Figures go to bench/results.json and bench/RESULTS.md with the machine they ran on.
 """
 
@@ -27,7 +28,7 @@ from core.importer import import_file
 HERE = Path(__file__).resolve().parent
 DATA = HERE / ".data"
 RESULTS_JSON = HERE / "results.json"
-RESULTS_MD = HERE / "RESULTS.md"
+RESULTS_MD = HERE / "RESULTS.md"  # both rewritten by every run
 DEMO_END = dt.date(2026, 11, 20)
 
 
@@ -110,20 +111,45 @@ def bench_build(path: Path) -> dict:
     return {"seconds": round(seconds, 2), "customer_features": result.customer_features}
 
 
-def bench_overview(path: Path, repeats: int = 5) -> dict:
-    """The Overview script run through app.py: the first (cold) run and warm reruns."""
+def bench_pages(path: Path, repeats: int = 5) -> dict:
+    """Every page's script run through app.py: the first (cold) run and warm reruns."""
     from streamlit.testing.v1 import AppTest
 
+    from tests.apptest import without_legacy_pages_mode
+    from ui.navigation import PAGES
+
     os.environ[db.ENV_VAR] = str(path)
-    at = AppTest.from_file(str(HERE.parent / "app.py"), default_timeout=300)
-    _, cold = _timed(at.run)
-    assert not at.exception, at.exception
-    warm = [_timed(at.run)[1] for _ in range(repeats)]
-    return {
-        "cold_seconds": round(cold, 3),
-        "warm_seconds_median": round(statistics.median(warm), 3),
-        "warm_seconds": [round(w, 3) for w in warm],
-    }
+    figures = {}
+    with without_legacy_pages_mode():
+        at = AppTest.from_file(str(HERE.parent / "app.py"), default_timeout=600)
+        for spec in PAGES:
+            at.switch_page(spec.path)
+            _, cold = _timed(at.run)
+            assert not at.exception, f"{spec.path}: {at.exception}"
+            warm = [_timed(at.run)[1] for _ in range(repeats)]
+            figures[spec.url_path] = {
+                "cold_seconds": round(cold, 3),
+                "warm_seconds_median": round(statistics.median(warm), 3),
+                "warm_seconds_max": round(max(warm), 3),
+            }
+            print(spec.url_path, figures[spec.url_path], flush=True)
+    return figures
+
+
+def bench_rerating(path: Path, repeats: int = 7) -> dict:
+    """Re-rating every customer after a slider change (core, numpy): median of repeats."""
+    from core import stars
+
+    con = db.connect(path, read_only=True)
+    base = stars.rating_base(con, build_as_of(con))
+    con.close()
+    rules = stars.DEFAULT_RULES
+    seconds = [_timed(stars.rate, base.dims, rules)[1] for _ in range(repeats)]
+    return {"customers": len(base.dims), "median_ms": round(statistics.median(seconds) * 1e3, 1)}
+
+
+def build_as_of(con) -> dt.date:
+    return dt.date.fromisoformat(db.get_meta(con, "features_as_of"))
 
 
 def write_results(results: dict) -> None:
@@ -138,7 +164,8 @@ def write_results(results: dict) -> None:
     ]
     for section, figures in results["figures"].items():
         for key, value in figures.items():
-            lines.append(f"| {section}: {key} | {value} |")
+            parts = value.items() if isinstance(value, dict) else [("", value)]
+            lines += [f"| {section}: {key} {part} | {figure} |" for part, figure in parts]
     RESULTS_MD.write_text("\n".join(lines) + "\n")
 
 
@@ -162,8 +189,9 @@ def main() -> None:
         print("import", figures["import"], flush=True)
     figures["build"] = bench_build(bench_db)
     print("build", figures["build"], flush=True)
-    figures["overview"] = bench_overview(bench_db)
-    print("overview", figures["overview"], flush=True)
+    figures["rerating"] = bench_rerating(bench_db)
+    print("rerating", figures["rerating"], flush=True)
+    figures["pages"] = bench_pages(bench_db)
     write_results(
         {
             "when": dt.datetime.now().isoformat(timespec="seconds"),

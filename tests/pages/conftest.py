@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from core import db
+from tests.apptest import without_legacy_pages_mode
 
 APP = str(Path(__file__).resolve().parent.parent.parent / "app.py")
 
@@ -19,25 +19,10 @@ def _clear_caches():
     st.cache_resource.clear()
 
 
-def _without_legacy_pages_mode(monkeypatch):
-    """AppTest resets `PagesManager.uses_pages_directory` before every run, and with a
-    `pages/` folder beside app.py it then runs the page file without app.py on reruns
-    (Streamlit's legacy multipage mode). A real server leaves that mode for good at the
-    first `st.navigation` call; make AppTest behave the same."""
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-
-
 @pytest.fixture
 def app_on(monkeypatch):
     """`app_on(path)` -> an AppTest of app.py on the database at `path`, already run once."""
     _clear_caches()
-    _without_legacy_pages_mode(monkeypatch)
 
     def start(path, lang: str | None = None) -> AppTest:
         monkeypatch.setenv(db.ENV_VAR, str(path))
@@ -46,5 +31,6 @@ def app_on(monkeypatch):
             at.query_params["lang"] = lang
         return at.run()
 
-    yield start
+    with without_legacy_pages_mode():
+        yield start
     _clear_caches()

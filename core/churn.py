@@ -220,8 +220,11 @@ class ChurnQuality:
 
 def evaluate(model: ChurnModel, frame: pd.DataFrame, bins: int = 10) -> ChurnQuality:
     """The model's quality on a labelled frame of a later period than its training."""
+    return _quality(frame, model.risk(frame), bins)
+
+
+def _quality(frame: pd.DataFrame, risk: np.ndarray, bins: int) -> ChurnQuality:
     y = frame["is_churned"].to_numpy()
-    risk = model.risk(frame)
     return ChurnQuality(
         auc=float(roc_auc_score(y, risk)),
         brier=float(brier_score_loss(y, risk)),
@@ -336,8 +339,9 @@ def churn_risk(
         return ChurnResult(as_of, settings.horizon_days, cuts, None, None, scores)
     training = labelled(con, cuts.training, settings)
     model = train_churn_model(training, settings, cuts.training)
-    quality = evaluate(model, evaluation, settings.calibration_bins)
-    previous = pd.Series(model.risk(evaluation), index=evaluation["customer_id"])
+    risk = model.risk(evaluation)
+    quality = _quality(evaluation, risk, settings.calibration_bins)
+    previous = pd.Series(risk, index=evaluation["customer_id"])
     scores["churn_risk_previous"] = scores["customer_id"].map(previous).astype(float)
     table = drivers(model, evaluation, settings)
     return ChurnResult(as_of, settings.horizon_days, cuts, quality, table, scores)

@@ -1,0 +1,491 @@
+"""Loyalty-programme what-if simulator: what a points / tiers / referral programme would add
+and cost over a horizon, with intervals.
+
+    models = loyalty_models(con)                   # BG/NBD + Gamma-Gamma from customer_features
+    result = simulate_programme(con, Programme.recommended(), runs=200, seed=0, models=models)
+    result.summary    # incremental_revenue ... roi: mean, p5, p95
+
+The engine, per customer with a purchase (BTYD inputs x, t_x, T, m_x from customer_features,
+value tier high / medium / low; a customer without a tier counts as low):
+
+- each Monte Carlo run draws one set of model parameters (`sample_params`: r, alpha, a, b and
+  p, q, gamma), then per customer: alive now with P(alive | x, t_x, T); a purchase rate
+  lambda ~ gamma(r + x, alpha + T) and a dropout probability p ~ beta(a, b + x), the BG/NBD
+  posteriors given alive (Fader, Hardie & Lee 2005); a spend per purchase p / nu with
+  nu ~ gamma(p x + q, gamma + x m_x), the Gamma-Gamma posterior (Fader & Hardie 2013).
+- dropout: purchases at rate lambda each end the customer with probability p, so the time to
+  dropout is exponential with rate lambda p (weeks). The programme lowers that rate by the
+  tier's retention uplift and multiplies the purchase rate by 1 + purchase uplift, for
+  members only (membership drawn once per customer with the participation rate). Extra
+  purchases made because of the programme do not themselves hasten dropout.
+- purchases per month are Poisson(lambda x weeks alive that month). Common random numbers:
+  the programme world is the baseline plus Poisson extra purchases (mean = programme
+  exposure - baseline exposure >= 0), with the same alive draw, rates, spends and dropout
+  time, so the difference is the programme's effect and not noise; a programme without
+  uplift adds exactly nothing.
+- costs: points earned on members' paid amounts; the expected redeemed share is paid
+  `redemption_lag_months` after earning (at the latest at expiry) and what is still to be
+  redeemed at the end of the horizon is the points liability (unredeemed points x point
+  value x redemption rate; the rest is breakage). Tier benefits = discount on members'
+  purchases + yearly perk cost per member; referral rewards and member-day / birthday
+  offers per member per year; a fixed yearly cost. Referred customers bring a first order
+  and the BG/NBD repeat purchases of a new customer (eq. 9) at the population mean spend.
+- net impact = incremental margin - programme cost - points liability; ROI = net impact /
+  (programme cost + points liability), 0 when nothing is spent.
+- subsidy: rewards and discounts on purchases members would have made anyway (baseline
+  purchases) change no behaviour; `subsidy_share` says which share of a tier's rewards and
+  discounts that is (heavy buyers in the high tier mostly claim rewards they would have
+  bought for anyway).
+
+Sampling and scaling: at most `sample_size` customers (10,000) are simulated, a seeded random
+sample stratified by value tier (each tier in proportion, at least MIN_PER_TIER where it has
+them); each simulated customer stands for N_tier / n_tier customers of the base. Every run's
+totals are the weighted sums, so the 5-95% intervals hold parameter uncertainty, the
+customers' own randomness and the sampling error of the sample scaled up, i.e. they are
+wider (not narrower) than a full-base run's would be.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+
+from core.clv import (
+    DAYS_PER_MONTH,
+    BGNBDModel,
+    GammaGammaModel,
+    ModelFitError,
+    data_readiness,
+    fit_bgnbd,
+    fit_gamma_gamma,
+)
+
+TIERS = ("high", "medium", "low")
+WEEKS_PER_MONTH = DAYS_PER_MONTH / 7
+SAMPLE_SIZE = 10_000
+MIN_PER_TIER = 500
+MEASURES = (
+    "incremental_revenue",
+    "incremental_margin",
+    "programme_cost",
+    "points_liability",
+    "net_impact",
+    "roi",
+)
+COST_PARTS = ("rewards_redeemed", "tier_benefits", "referral_rewards", "offers", "fixed")
+
+
+class ModelNotFitted(ModelFitError):
+    """The customer model cannot be fitted, so the simulator cannot run on it (the page
+    falls back to simple mode); the message says why."""
+
+
+def _check(obj, **ranges) -> None:
+    for name, (low, high) in ranges.items():
+        v = getattr(obj, name)
+        if not (isinstance(v, int | float) and low <= v <= high):
+            raise ValueError(f"{name} must lie between {low:g} and {high:g}, not {v!r}")
+
+
+@dataclass(frozen=True)
+class TierTerms:
+    """One value tier's benefits and the behaviour change assumed for its members:
+    `discount` (share of the price), `perk_cost` (per member per year), `purchase_uplift`
+    (purchase rate x (1 + uplift)) and `retention_uplift` (dropout rate x (1 - uplift))."""
+
+    discount: float = 0.0
+    perk_cost: float = 0.0
+    purchase_uplift: float = 0.0
+    retention_uplift: float = 0.0
+
+    def __post_init__(self):
+        _check(self, discount=(0, 1), perk_cost=(0, 1e9), purchase_uplift=(0, 10))
+        _check(self, retention_uplift=(0, 1))
+
+
+# seed table: high +25% repeat purchase / +30% loyalty, medium +15% / +20%, low +5% / +10%
+SEED_UPLIFTS = {"high": (0.25, 0.30), "medium": (0.15, 0.20), "low": (0.05, 0.10)}
+
+
+@dataclass(frozen=True)
+class Programme:
+    """A loyalty programme as data. `Programme()` is no programme: no uplift, no cost.
+
+    Money is in the data's currency; rates are shares (0.05 = 5%); per-member costs and
+    referrals are per year. `redemption_rate` is the share of points eventually redeemed
+    (breakage = the rest); `expiry_months` 0 = points never expire."""
+
+    earn_rate: float = 0.0  # points per currency unit paid
+    point_value: float = 0.0  # currency per point redeemed
+    redemption_rate: float = 0.0
+    redemption_lag_months: int = 3
+    expiry_months: int = 0
+    high: TierTerms = TierTerms()
+    medium: TierTerms = TierTerms()
+    low: TierTerms = TierTerms()
+    referral_reward: float = 0.0  # per referred customer
+    referrals_per_member: float = 0.0  # per member per year
+    offer_cost: float = 0.0  # member day / birthday offers, per member per year
+    participation: float = 1.0  # share of customers who join
+    fixed_cost: float = 0.0  # per year
+    horizon_months: int = 12
+    gross_margin: float = 0.30
+
+    def __post_init__(self):
+        _check(self, earn_rate=(0, 1e6), point_value=(0, 1e6), redemption_rate=(0, 1))
+        _check(self, redemption_lag_months=(0, 120), expiry_months=(0, 120))
+        _check(self, referral_reward=(0, 1e9), referrals_per_member=(0, 100))
+        _check(self, offer_cost=(0, 1e9), participation=(0, 1), fixed_cost=(0, 1e12))
+        _check(self, horizon_months=(1, 60), gross_margin=(0, 1))
+
+    def tier(self, name: str) -> TierTerms:
+        return getattr(self, name)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> Programme:
+        tiers = {t: TierTerms(**values[t]) for t in TIERS if t in values}
+        return cls(**{**{k: v for k, v in values.items() if k not in TIERS}, **tiers})
+
+    @classmethod
+    def recommended(cls, **overrides) -> Programme:
+        """Points + tiers with the seed table's uplifts (see PRESETS["points_tiers"])."""
+        return PRESETS["points_tiers"].replace(**overrides)
+
+    def replace(self, **changes) -> Programme:
+        return dataclasses.replace(self, **changes)
+
+
+def _seed_tiers(discounts=(0, 0, 0), perks=(0, 0, 0), uplift_share=1.0) -> dict:
+    return {
+        t: TierTerms(d, c, SEED_UPLIFTS[t][0] * uplift_share, SEED_UPLIFTS[t][1] * uplift_share)
+        for t, d, c in zip(TIERS, discounts, perks, strict=True)
+    }
+
+
+_POINTS = {"earn_rate": 1.0, "point_value": 0.01, "redemption_rate": 0.7, "expiry_months": 12}
+PRESETS: dict[str, Programme] = {
+    # points alone move behaviour less: half the seed uplifts
+    "points_only": Programme(**_POINTS, **_seed_tiers(uplift_share=0.5), participation=0.6),
+    "points_tiers": Programme(
+        **_POINTS,
+        **_seed_tiers(discounts=(0.05, 0.03, 0.0), perks=(200.0, 60.0, 0.0)),
+        offer_cost=20.0,
+        participation=0.6,
+        fixed_cost=50_000.0,
+    ),
+    "tiers_referral": Programme(
+        **_seed_tiers(discounts=(0.05, 0.03, 0.0), perks=(200.0, 60.0, 0.0)),
+        referral_reward=50.0,
+        referrals_per_member=0.2,
+        offer_cost=20.0,
+        participation=0.6,
+        fixed_cost=50_000.0,
+    ),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class LoyaltyModels:
+    """BG/NBD and Gamma-Gamma fitted on the BTYD inputs in customer_features, and those
+    inputs (`customers`: customer_id, frequency, recency, T, monetary, tier)."""
+
+    customers: pd.DataFrame
+    bgnbd: BGNBDModel
+    gg: GammaGammaModel
+
+
+def customer_inputs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per customer with a purchase: the BTYD inputs (weeks) and value tier."""
+    frame = con.execute(
+        "select customer_id, btyd_frequency::bigint as frequency, "
+        'btyd_recency_weeks as recency, btyd_t_weeks as "T", btyd_monetary as monetary, '
+        "coalesce(value_tier, 'low') as tier "
+        "from customer_features where btyd_frequency is not null order by customer_id"
+    ).df()
+    frame.attrs["unit"] = "weeks"
+    return frame
+
+
+def loyalty_models(con: duckdb.DuckDBPyConnection) -> LoyaltyModels:
+    """Fit both models on customer_features; ModelNotFitted when the data are too thin or
+    the fit fails (the page then offers simple mode)."""
+    try:
+        customers = customer_inputs(con)
+    except duckdb.CatalogException as error:
+        raise ModelNotFitted(
+            "customer_features is missing: build the derived tables (python -m core build)"
+        ) from error
+    try:
+        data_readiness(customers).require()
+        return LoyaltyModels(customers, fit_bgnbd(customers), fit_gamma_gamma(customers))
+    except ModelFitError as error:
+        raise ModelNotFitted(f"the customer model cannot be fitted: {error}") from error
+
+
+@dataclass(frozen=True, eq=False)
+class LoyaltyResult:
+    """What `simulate_programme` returns (money in the data's currency, for the whole base).
+
+    summary: one row per MEASURES, columns mean, p5, p95 (over the runs).
+    by_tier: per tier (high, medium, low) the means of incremental revenue and margin,
+      programme cost (without the fixed cost), points liability, net impact, members and
+      subsidy_share.
+    monthly: month 1..horizon, cumulative net impact mean, p5, p95.
+    cost_parts: one row per COST_PARTS (mean, p5, p95); the means add up to programme_cost.
+    payback_month: first month whose mean cumulative net impact is >= 0 and stays so
+      (None when it never is, 0 when nothing is spent or gained).
+    p_positive: share of runs with net impact > 0.
+    subsidy_share: share of the high tier's rewards and discounts paid on purchases members
+      would have made anyway.
+    customers, sample_size, runs: the base, the customers simulated, the Monte Carlo runs.
+    """
+
+    summary: pd.DataFrame
+    by_tier: pd.DataFrame
+    monthly: pd.DataFrame
+    cost_parts: pd.DataFrame
+    payback_month: int | None
+    p_positive: float
+    subsidy_share: float
+    customers: int
+    sample_size: int
+    runs: int
+
+    @property
+    def method(self) -> str:
+        return (
+            f"{self.sample_size:,} of {self.customers:,} customers simulated (random sample "
+            f"stratified by value tier, each weighted by tier size / tier sample), "
+            f"{self.runs} runs"
+        )
+
+
+def stratified_sample(tiers: np.ndarray, size: int, rng: np.random.Generator):
+    """Row indices of a random sample stratified by tier and each row's weight (tier size /
+    tier sample size). Tiers get a proportional share, at least MIN_PER_TIER rows (or all)."""
+    rows, weights = [], []
+    n = len(tiers)
+    for t in TIERS:
+        members = np.flatnonzero(tiers == t)
+        if not len(members):
+            continue
+        k = len(members) if n <= size else max(round(size * len(members) / n), MIN_PER_TIER)
+        k = min(k, len(members))
+        chosen = np.sort(rng.choice(members, k, replace=False)) if k < len(members) else members
+        rows.append(chosen)
+        weights.append(np.full(k, len(members) / k))
+    return np.concatenate(rows), np.concatenate(weights)
+
+
+def simulate_programme(
+    con: duckdb.DuckDBPyConnection,
+    programme: Programme,
+    runs: int = 200,
+    seed: int = 0,
+    models: LoyaltyModels | None = None,
+    sample_size: int = SAMPLE_SIZE,
+) -> LoyaltyResult:
+    """Monte Carlo of `programme` against no programme over the customer base (module
+    docstring). Pass `models` (from `loyalty_models`) to skip the fit; ModelNotFitted when
+    the model cannot be fitted. The same seed gives the same result."""
+    if runs < 2:
+        raise ValueError("runs must be at least 2")
+    models = models or loyalty_models(con)
+    rng = np.random.default_rng(seed)
+    c = models.customers
+    rows, weights = stratified_sample(c["tier"].to_numpy(dtype=object), sample_size, rng)
+    s = c.iloc[rows]
+    tier_index = np.array([TIERS.index(t) for t in s["tier"]], dtype=int)
+    member = rng.random(len(s)) < programme.participation
+    bg = models.bgnbd.sample_params(runs, rng)
+    gg = models.gg.sample_params(runs, rng)
+    sim = _Simulation(programme, s, tier_index, weights, member, rng)
+    totals = sim.run(bg, gg)
+    return _result(programme, totals, len(c), len(s), runs)
+
+
+class _Simulation:
+    """The arrays of one simulation: customers in columns, runs in rows."""
+
+    def __init__(self, programme, s, tier_index, weights, member, rng):
+        self.pg = programme
+        self.x = s["frequency"].to_numpy(float)
+        self.t_x = s["recency"].to_numpy(float)
+        self.T = s["T"].to_numpy(float)
+        self.m_x = np.maximum(np.where(self.x > 0, s["monetary"].to_numpy(float), 0), 0)
+        self.member = member.astype(float)
+        self.rng = rng
+        # weighted one-hot: (customers, tiers), so that values @ onehot sums per tier
+        self.onehot = np.zeros((len(s), len(TIERS)))
+        self.onehot[np.arange(len(s)), tier_index] = weights
+        terms = [programme.tier(t) for t in TIERS]
+        pick = np.array([[getattr(tt, f) for tt in terms] for f in TierTerms.__dataclass_fields__])
+        self.discount, self.perk, self.up, self.ret = (row[tier_index] for row in pick)
+        self.members_by_tier = self.member @ self.onehot  # weighted members per tier
+
+    def run(self, bg: pd.DataFrame, gg: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Per run, month and tier: incremental revenue, costs and points (arrays R x H x 3)."""
+        pg, rng, x, t_x, T = self.pg, self.rng, self.x, self.t_x, self.T
+        col = lambda frame, name: frame[name].to_numpy()[:, None]  # noqa: E731
+        r, alpha, a, b = (col(bg, n) for n in ("r", "alpha", "a", "b"))
+        p, q, gam = (col(gg, n) for n in ("p", "q", "gamma"))
+        R, n, H, W = len(bg), len(x), pg.horizon_months, WEEKS_PER_MONTH
+        # P(alive | x, t_x, T) per run (Fader, Hardie & Lee 2008)
+        log_odds = (
+            np.log(a)
+            - np.log(b + np.maximum(x - 1, 0))
+            + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
+        )
+        p_alive = np.where(x > 0, expit(-log_odds), 1.0)
+        alive = rng.random((R, n)) < p_alive
+        lam = rng.gamma(r + x, 1.0) / (alpha + T)
+        drop = rng.beta(a * np.ones((1, n)), b + x)
+        spend = p / (rng.gamma(p * x + q, 1.0) / (gam + x * self.m_x))
+        e = rng.exponential(size=(R, n))
+        with np.errstate(divide="ignore"):
+            tau_base = np.where(alive, e / (lam * drop), 0.0)
+            tau_prog = np.where(alive, e / (lam * drop * (1 - self.ret * self.member)), 0.0)
+        boost = 1 + self.up * self.member
+        rng_extra = np.random.default_rng(rng.integers(2**63))
+        keys = ("revenue", "paid", "base_paid", "discount", "base_discount")
+        out = {k: np.zeros((R, H, len(TIERS))) for k in keys}
+        disc = self.discount * self.member
+        for m in range(H):
+            lo = m * W
+            exp_base = np.clip(tau_base - lo, 0, W)
+            exp_prog = np.clip(tau_prog - lo, 0, W)
+            n_base = rng.poisson(lam * exp_base)
+            n_extra = rng_extra.poisson(np.maximum(lam * (exp_prog * boost - exp_base), 0))
+            base_rev = n_base * spend
+            prog_rev = base_rev + n_extra * spend
+            out["revenue"][:, m] = (prog_rev - base_rev) @ self.onehot
+            out["paid"][:, m] = (prog_rev * (self.member - disc)) @ self.onehot
+            out["base_paid"][:, m] = (base_rev * (self.member - disc)) @ self.onehot
+            out["discount"][:, m] = (prog_rev * disc) @ self.onehot
+            out["base_discount"][:, m] = (base_rev * disc) @ self.onehot
+        out["new_customer"] = self._referral_revenue(r, alpha, a, b, p, q, gam)
+        out["members"] = self.members_by_tier
+        return out
+
+    def _referral_revenue(self, r, alpha, a, b, p, q, gam) -> np.ndarray:
+        """Revenue per run, month and tier from referred customers: a first order in the
+        month of the referral, then eq. 9 repeat purchases, at the mean spend p gamma/(q-1)."""
+        pg, H = self.pg, self.pg.horizon_months
+        out = np.zeros((len(r), H, len(TIERS)))
+        if pg.referrals_per_member == 0:
+            return out
+        weeks = np.arange(H + 1) * WEEKS_PER_MONTH
+        new = [
+            BGNBDModel(*row).expected_purchases_new(weeks)
+            for row in np.column_stack([r, alpha, a, b])
+        ]
+        cum = np.array(new)  # R x (H + 1)
+        per_month = np.diff(cum, axis=1)  # repeat purchases in month k after joining
+        mean_spend = (p * gam / np.maximum(q - 1, 1e-9))[:, 0]
+        refs = self.members_by_tier * pg.referrals_per_member / 12  # per month, per tier
+        for m in range(H):  # referrals made in month m
+            out[:, m] += mean_spend[:, None] * refs
+            for k in range(m + 1, H):
+                out[:, k] += (mean_spend * per_month[:, k - m - 1])[:, None] * refs
+        return out
+
+
+def _percentiles(values: np.ndarray) -> dict[str, float]:
+    return {
+        "mean": float(np.mean(values)),
+        "p5": float(np.percentile(values, 5)),
+        "p95": float(np.percentile(values, 95)),
+    }
+
+
+def _result(pg: Programme, sim: dict, customers: int, sample: int, runs: int) -> LoyaltyResult:
+    """Costs, liability and the measures from the simulated per run x month x tier sums."""
+    H = pg.horizon_months
+    revenue = sim["revenue"] + sim["new_customer"]
+    points = sim["paid"] * pg.earn_rate * pg.redemption_rate * pg.point_value  # redeemable value
+    lag = min(pg.redemption_lag_months, pg.expiry_months or pg.redemption_lag_months)
+    redeemed = np.zeros_like(points)
+    redeemed[:, lag:] = points[:, : H - lag]
+    liability = np.cumsum(points, axis=1) - np.cumsum(redeemed, axis=1)  # outstanding at m end
+    members = sim["members"]  # per tier (weighted)
+    perks = np.array([pg.tier(t).perk_cost for t in TIERS]) * members / 12
+    per_member = members / 12
+    parts = {
+        "rewards_redeemed": redeemed,
+        "tier_benefits": sim["discount"] + perks,
+        "referral_rewards": np.broadcast_to(
+            per_member * pg.referrals_per_member * pg.referral_reward, points.shape
+        ),
+        "offers": np.broadcast_to(per_member * pg.offer_cost, points.shape),
+    }
+    fixed = np.full(points.shape[:2], pg.fixed_cost / 12)  # runs x months, no tier
+    margin = revenue * pg.gross_margin
+    cost_tier = sum(parts.values())  # runs x months x tiers
+    cost_month = cost_tier.sum(axis=2) + fixed
+    net_month = margin.sum(axis=2) - cost_month
+    cum_net = np.cumsum(net_month, axis=1) - liability.sum(axis=2)
+    totals = {
+        "incremental_revenue": revenue.sum(axis=(1, 2)),
+        "incremental_margin": margin.sum(axis=(1, 2)),
+        "programme_cost": cost_month.sum(axis=1),
+        "points_liability": liability[:, -1].sum(axis=1),
+    }
+    totals["net_impact"] = cum_net[:, -1]
+    spent = totals["programme_cost"] + totals["points_liability"]
+    totals["roi"] = np.divide(totals["net_impact"], spent, out=np.zeros(runs), where=spent > 0)
+    summary = pd.DataFrame([{"measure": k, **_percentiles(totals[k])} for k in MEASURES])
+    part_totals = {k: v.sum(axis=(1, 2)) for k, v in parts.items()} | {"fixed": fixed.sum(1)}
+    cost_parts = pd.DataFrame([{"part": k, **_percentiles(part_totals[k])} for k in COST_PARTS])
+    rewards = points.sum(axis=1) + sim["discount"].sum(axis=1)  # runs x tiers
+    subsidy = sim["base_paid"].sum(
+        axis=1
+    ) * pg.earn_rate * pg.redemption_rate * pg.point_value + sim["base_discount"].sum(axis=1)
+    share = np.divide(subsidy.mean(0), rewards.mean(0), out=np.zeros(3), where=rewards.mean(0) > 0)
+    tier_cost = cost_tier.sum(axis=1)
+    by_tier = pd.DataFrame(
+        {
+            "tier": TIERS,
+            "members": members,
+            "incremental_revenue": revenue.sum(axis=1).mean(0),
+            "incremental_margin": margin.sum(axis=1).mean(0),
+            "programme_cost": tier_cost.mean(0),
+            "points_liability": liability[:, -1].mean(0),
+            "net_impact": (margin.sum(axis=1) - tier_cost - liability[:, -1]).mean(0),
+            "subsidy_share": share,
+        }
+    )
+    band = np.percentile(cum_net, [5, 95], axis=0)
+    monthly = pd.DataFrame(
+        {"month": np.arange(1, H + 1), "mean": cum_net.mean(0), "p5": band[0], "p95": band[1]}
+    )
+    return LoyaltyResult(
+        summary=summary,
+        by_tier=by_tier,
+        monthly=monthly,
+        cost_parts=cost_parts,
+        payback_month=_payback(monthly["mean"].to_numpy()),
+        p_positive=float(np.mean(totals["net_impact"] > 0)),
+        subsidy_share=float(share[0]),
+        customers=customers,
+        sample_size=sample,
+        runs=runs,
+    )
+
+
+def _payback(cum_mean: np.ndarray) -> int | None:
+    """The first month from which the mean cumulative net impact stays >= 0."""
+    if np.allclose(cum_mean, 0):
+        return 0
+    negative = np.flatnonzero(cum_mean < 0)
+    if not len(negative):
+        return 1
+    last = negative[-1] + 1  # month number of the last negative month
+    return None if last == len(cum_mean) else last + 1

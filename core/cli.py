@@ -125,6 +125,7 @@ def _import(args) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     print("\n".join(result.summary()))
+    print("next: `python -m core build` brings the derived tables up to date")
     return 0
 
 

@@ -48,6 +48,7 @@ wider (not narrower) than a full-base run's would be.
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass
 
 import duckdb
@@ -489,3 +490,58 @@ def _payback(cum_mean: np.ndarray) -> int | None:
         return 1
     last = negative[-1] + 1  # month number of the last negative month
     return None if last == len(cum_mean) else last + 1
+
+
+# --- saved scenarios -------------------------------------------------------------------------
+
+
+def result_summary(result: LoyaltyResult) -> dict:
+    """What a saved scenario keeps of a result: each measure's mean, p5 and p95, the chance
+    of a positive net impact, the payback month and the high tier's subsidy share."""
+    measures = {
+        row["measure"]: {k: float(row[k]) for k in ("mean", "p5", "p95")}
+        for row in result.summary.to_dict("records")
+    }
+    return {
+        "measures": measures,
+        "p_positive": result.p_positive,
+        "payback_month": result.payback_month,
+        "subsidy_share": result.subsidy_share,
+    }
+
+
+def save_scenario(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    programme: Programme,
+    result_summary: dict,
+    saved_by: str | None = None,
+) -> None:
+    """Save (or overwrite) the scenario `name`: the programme and its result summary."""
+    name = name.strip()
+    if not name:
+        raise ValueError("a scenario needs a name")
+    con.execute(
+        "insert or replace into scenarios (name, programme_json, result_json, saved_by, saved_at) "
+        "values (?, ?, ?, ?, current_timestamp)",
+        [name, json.dumps(programme.to_dict()), json.dumps(result_summary), saved_by],
+    )
+
+
+def saved_scenarios(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The saved scenarios, newest first: name, programme (a Programme), summary (the dict
+    given to save_scenario), saved_by, saved_at."""
+    rows = con.execute(
+        "select name, programme_json, result_json, saved_by, saved_at from scenarios "
+        "order by saved_at desc, name"
+    ).fetchall()
+    return [
+        {
+            "name": name,
+            "programme": Programme.from_dict(json.loads(programme)),
+            "summary": json.loads(summary) if summary else {},
+            "saved_by": saved_by,
+            "saved_at": saved_at,
+        }
+        for name, programme, summary, saved_by, saved_at in rows
+    ]

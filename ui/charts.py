@@ -58,13 +58,15 @@ SERIES_COLORS = (BRAND, "#F2A33A", "#2CA58D", "#C8553D", "#8E6CC9", "#5AB0D6", "
 
 
 def _layout(figure: go.Figure, title: str, height: int = 380) -> go.Figure:
-    """Title at the top left, the legend (when there is one) in up to two rows between it
-    and the plot."""
-    legend = sum(1 for trace in figure.data if trace.showlegend is not False) > 1
+    """The layout of every chart here: title at the top left, the legend (when there is
+    one) between it and the plot, with room for it to wrap in a narrow column."""
+    entries = sum(getattr(trace, "showlegend", False) is not False for trace in figure.data)
+    legend = entries > 1
+    rows = min(entries, 3) if legend else 0  # a narrow column wraps one entry a row
     figure.update_layout(
         title=dict(text=title, y=1.0, yanchor="top", yref="container", pad=dict(t=12)),
-        margin=dict(l=10, r=10, t=85 if legend else 50, b=10),
-        height=height + (35 if legend else 0),
+        margin=dict(l=10, r=10, t=50 + 25 * rows, b=10),
+        height=height + 25 * rows,
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0.0),
         showlegend=legend,
         hovermode="closest",
@@ -395,17 +397,6 @@ ACTUAL_COLOR = "#2CA58D"
 RISK_COLOR = "#C8553D"
 
 
-def _value_layout(figure: go.Figure, title: str, height: int = 380) -> go.Figure:
-    figure.update_layout(
-        title=title,
-        margin=dict(l=10, r=10, t=60, b=10),
-        height=height,
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
-        bargap=0.08,
-    )
-    return figure
-
-
 def value_distribution(hist: pd.DataFrame, title: str, labels: dict[str, str]) -> go.Figure:
     """Customers per band of predicted CLV (`hist`: `lower, upper, customers`; the last band
     also holds everything above it). `labels` holds `value` and `customers`."""
@@ -425,7 +416,8 @@ def value_distribution(hist: pd.DataFrame, title: str, labels: dict[str, str]) -
     )
     figure.update_xaxes(title=labels["value"], tickprefix="¥", tickformat=",.0f")
     figure.update_yaxes(title=labels["customers"], tickformat=",d")
-    return _value_layout(figure, title)
+    figure.update_layout(bargap=0.08)
+    return _layout(figure, title)
 
 
 def value_by_group(
@@ -452,7 +444,7 @@ def value_by_group(
             )
         )
     figure.update_yaxes(title=labels["axis"], tickprefix="¥", tickformat=",.0f")
-    return _value_layout(figure, title)
+    return _layout(figure, title)
 
 
 def backtest_by_frequency(by_frequency: pd.DataFrame, title: str, labels: dict[str, str]):
@@ -476,7 +468,7 @@ def backtest_by_frequency(by_frequency: pd.DataFrame, title: str, labels: dict[s
         )
     figure.update_xaxes(title=labels["frequency"], type="category")
     figure.update_yaxes(title=labels["axis"], rangemode="tozero")
-    return _value_layout(figure, title, height=360)
+    return _layout(figure, title, height=360)
 
 
 def backtest_tracking(tracking: pd.DataFrame, title: str, labels: dict[str, str]) -> go.Figure:
@@ -499,7 +491,7 @@ def backtest_tracking(tracking: pd.DataFrame, title: str, labels: dict[str, str]
         )
     figure.update_xaxes(title=labels["date"], tickformat="%Y-%m-%d")
     figure.update_yaxes(title=labels["axis"], tickformat=",.0f", rangemode="tozero")
-    return _value_layout(figure, title, height=360)
+    return _layout(figure, title, height=360)
 
 
 def risk_distribution(
@@ -522,7 +514,7 @@ def risk_distribution(
     )
     figure.update_xaxes(title=labels["risk"], tickformat=".0%", range=[0, 1])
     figure.update_yaxes(title=labels["customers"], tickformat=",d")
-    return _value_layout(figure, title, height=360)
+    return _layout(figure, title, height=360)
 
 
 def calibration_chart(calibration: pd.DataFrame, title: str, labels: dict[str, str]):
@@ -556,7 +548,7 @@ def calibration_chart(calibration: pd.DataFrame, title: str, labels: dict[str, s
     )
     figure.update_xaxes(title=labels["predicted"], tickformat=".0%", range=[0, 1])
     figure.update_yaxes(title=labels["observed"], tickformat=".0%", range=[0, 1])
-    return _value_layout(figure, title, height=360)
+    return _layout(figure, title, height=360)
 
 
 def driver_bars(names: list[str], importance: list[float], title: str, axis: str):
@@ -571,22 +563,12 @@ def driver_bars(names: list[str], importance: list[float], title: str, axis: str
         )
     )
     figure.update_xaxes(title=axis, rangemode="tozero")
-    return _value_layout(figure, title, height=max(300, 28 * len(names) + 100))
+    return _layout(figure, title, height=max(300, 28 * len(names) + 100))
 
 
 # --- stars and segments (pages/stars.py, pages/segments.py) ---------------------------------
 
 STAR_COLORS = {1: "#C9D3E6", 2: "#A9BCFF", 3: "#7F9BFF", 4: "#4F75FF", 5: "#F2A33A"}
-
-
-def _stars_layout(figure: go.Figure, title: str, height: int = 380) -> go.Figure:
-    figure.update_layout(
-        title=dict(text=title, y=1.0, yanchor="top", yref="container", pad=dict(t=12)),
-        margin=dict(l=10, r=10, t=60, b=10),
-        height=height,
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0.0),
-    )
-    return figure
 
 
 def star_bars(
@@ -618,7 +600,7 @@ def star_bars(
         )
     figure.update_layout(showlegend=draft is not None, barmode="group")
     figure.update_yaxes(title=labels["customers"], rangemode="tozero")
-    return _stars_layout(figure, title)
+    return _layout(figure, title)
 
 
 def flow_sankey(
@@ -677,7 +659,7 @@ def flow_sankey(
             textfont=dict(size=12, color="#1F2A44"),
         )
     )
-    return _stars_layout(figure, title, height=420)
+    return _layout(figure, title, height=420)
 
 
 def rfm_heatmap(
@@ -710,7 +692,7 @@ def rfm_heatmap(
     )
     figure.update_xaxes(title=labels["f"], dtick=1)
     figure.update_yaxes(title=labels["r"], dtick=1)
-    return _stars_layout(figure, title, height=460)
+    return _layout(figure, title, height=460)
 
 
 def pareto_curve(
@@ -751,7 +733,7 @@ def pareto_curve(
     figure.update_layout(showlegend=False)
     figure.update_xaxes(title=labels["customers"], tickformat=".0%", range=[0, 1])
     figure.update_yaxes(title=labels["margin"], tickformat=".0%")
-    return _stars_layout(figure, title)
+    return _layout(figure, title)
 
 
 def cluster_scatter(
@@ -778,4 +760,41 @@ def cluster_scatter(
     for update, name in ((figure.update_xaxes, x), (figure.update_yaxes, y)):
         log = bool(labels.get(f"{name}_log"))
         update(title=labels[name], type="log" if log else "linear", dtick=1 if log else None)
-    return _stars_layout(figure, title, height=440)
+    return _layout(figure, title, height=440)
+
+
+def loyalty_net_impact(
+    monthly: pd.DataFrame, title: str, labels: dict[str, str], scale: float = 1.0
+) -> go.Figure:
+    """Cumulative net impact of a programme by month: the mean as a line in its 5-95% band.
+    `monthly` has `month, mean, p5, p95`; money is divided by `scale`; `labels` holds
+    `month`, `axis`, `mean` and `band`."""
+    months = monthly["month"].tolist()
+    figure = go.Figure()
+    figure.add_trace(
+        go.Scatter(
+            x=months + months[::-1],
+            y=(monthly["p95"] / scale).tolist() + (monthly["p5"] / scale).tolist()[::-1],
+            fill="toself",
+            fillcolor="rgba(46, 91, 255, 0.15)",
+            line=dict(width=0),
+            name=labels["band"],
+            hoverinfo="skip",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=months,
+            y=monthly["mean"] / scale,
+            mode="lines+markers",
+            line=dict(color=BRAND, width=3),
+            name=labels["mean"],
+            hovertemplate=(
+                f"{labels['month']} %{{x}}<br>{labels['mean']}: %{{y:,.1f}}<extra></extra>"
+            ),
+        )
+    )
+    figure.add_hline(y=0, line=dict(color="#888", dash="dot"))
+    figure.update_xaxes(title=labels["month"], dtick=1 if len(months) <= 24 else None)
+    figure.update_yaxes(title=labels["axis"])
+    return _layout(figure, title)

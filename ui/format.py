@@ -20,9 +20,9 @@ def _compact(value: float, lang: str) -> str:
         if size >= 1e4:
             return f"{value / 1e4:,.1f}万"
         return f"{value:,.0f}"
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e4, "K")):
+    for limit, unit, suffix in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "K")):
         if size >= limit:
-            return f"{value / limit:,.1f}{suffix}"
+            return f"{value / unit:,.1f}{suffix}"
     return f"{value:,.0f}"
 
 

@@ -21,4 +21,5 @@ PAGES = (
     PageSpec("pages/lifecycle.py", "nav.lifecycle", ":material/cycle:", "lifecycle"),
     PageSpec("pages/churn.py", "nav.churn", ":material/warning:", "churn"),
     PageSpec("pages/satisfaction.py", "nav.satisfaction", ":material/mood:", "satisfaction"),
+    PageSpec("pages/loyalty.py", "nav.loyalty", ":material/loyalty:", "loyalty"),
 )

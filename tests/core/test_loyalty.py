@@ -102,3 +102,29 @@ def test_thin_data_raise_model_not_fitted(empty_db):
     con = db.connect(empty_db, read_only=True)
     with pytest.raises(loyalty.ModelNotFitted):
         loyalty.simulate_programme(con, Programme())
+
+
+def test_a_saved_scenario_comes_back_and_a_new_save_overwrites_it(demo_db, tmp_path):
+    import shutil
+
+    path = tmp_path / "scenarios.duckdb"
+    shutil.copyfile(demo_db, path)
+    con = db.connect(path)
+    programme = Programme.recommended(participation=0.4)
+    result = loyalty.simulate_programme(con, programme, runs=5, seed=1)
+    summary = loyalty.result_summary(result)
+    loyalty.save_scenario(con, " plan A ", programme, summary, saved_by="ana")
+    loyalty.save_scenario(con, "plan B", Programme(), {"measures": {}})
+    saved = {s["name"]: s for s in loyalty.saved_scenarios(con)}
+    assert set(saved) == {"plan A", "plan B"}
+    assert saved["plan A"]["programme"] == programme
+    assert saved["plan A"]["summary"] == summary
+    assert saved["plan A"]["saved_by"] == "ana"
+    net = summary["measures"]["net_impact"]["mean"]
+    assert net == pytest.approx(_mean(result, "net_impact"))
+    loyalty.save_scenario(con, "plan A", Programme(), {"measures": {}})
+    saved = {s["name"]: s for s in loyalty.saved_scenarios(con)}
+    assert len(saved) == 2 and saved["plan A"]["programme"] == Programme()
+    with pytest.raises(ValueError):
+        loyalty.save_scenario(con, "  ", programme, summary)
+    con.close()

@@ -14,6 +14,8 @@ def test_money():
     assert fmt.money(234_567_890, "zh") == "¥2.35亿"
     assert fmt.money(345.6, "en", exact=True) == "¥346"
     assert fmt.money(-5_000, "en") == "-¥5,000"
+    assert fmt.money(273_188, "en") == "¥273.2K"
+    assert fmt.money(12_345, "en") == "¥12.3K"
     assert fmt.money(float("nan"), "zh") == "–"
 
 

@@ -1,0 +1,256 @@
+"""Loyalty simulator: what a points / tiers / referral programme would add and cost, with
+5-95% intervals, per tier, saved scenarios side by side and a one-page summary."""
+
+import streamlit as st
+
+from ui import charts
+from ui import format as fmt
+from ui import loyalty as lu
+from ui.empty import show_empty_state
+from ui.frame import page_context
+from ui.i18n import t
+
+ctx = page_context()
+st.title(t("loyalty.title"))
+if show_empty_state(ctx):
+    st.stop()
+if ctx.state.transactions == 0:
+    st.info(t("empty.no_transactions"))
+    st.stop()
+lang, as_of = ctx.lang, ctx.as_of
+st.caption(t("loyalty.caption"))
+
+fitted = lu.models(as_of, ctx.version)
+if isinstance(fitted, lu.NotFitted):
+    st.warning(
+        f"**{t('loyalty.not_fitted_title')}**\n\n{t('loyalty.not_fitted_body')}\n\n"
+        f"{t('loyalty.not_fitted_reason', reason=fitted.message)}",
+        icon=":material/info:",
+    )
+    st.stop()
+
+# --- the programme -------------------------------------------------------------------------
+preset_name = (
+    st.segmented_control(
+        t("loyalty.preset"),
+        options=lu.PRESET_NAMES,
+        default="points_tiers",
+        format_func=lambda p: t(f"loyalty.preset_{p}"),
+        help=t("loyalty.preset_help"),
+        key="loyalty_preset",
+    )
+    or "points_tiers"
+)
+preset = lu.PRESETS[preset_name]
+k = f"loyalty_{preset_name}_"  # each preset keeps its own knobs
+with st.form(f"loyalty_form_{preset_name}", border=True):
+    a, b, c, d = st.columns(4)
+    values = {
+        "earn_rate": a.number_input(
+            t("loyalty.earn_rate"),
+            0.0,
+            100.0,
+            preset.earn_rate,
+            0.5,
+            key=k + "earn_rate",
+            help=t("loyalty.earn_rate_help"),
+        ),
+        "point_value": b.number_input(
+            t("loyalty.point_value"),
+            0.0,
+            10.0,
+            preset.point_value,
+            0.005,
+            format="%.3f",
+            key=k + "point_value",
+            help=t("loyalty.point_value_help"),
+        ),
+        "redemption_rate": c.slider(
+            t("loyalty.redemption_rate"),
+            0,
+            100,
+            round(preset.redemption_rate * 100),
+            format="%d%%",
+            key=k + "redemption_rate",
+            help=t("loyalty.redemption_rate_help"),
+        ),
+        "participation": d.slider(
+            t("loyalty.participation"),
+            0,
+            100,
+            round(preset.participation * 100),
+            format="%d%%",
+            key=k + "participation",
+            help=t("loyalty.participation_help"),
+        ),
+    }
+    st.markdown(f"**{t('loyalty.tiers_heading')}**")
+    for column, tier in zip(st.columns(3), lu.TIERS, strict=True):
+        terms = preset.tier(tier)
+        column.markdown(t(f"loyalty.tier_{tier}"))
+        for field, value, top in (
+            ("discount", terms.discount, 30),
+            ("purchase_uplift", terms.purchase_uplift, 100),
+            ("retention_uplift", terms.retention_uplift, 100),
+        ):
+            values[f"{tier}_{field}"] = column.slider(
+                t(f"loyalty.{field}"),
+                0,
+                top,
+                round(value * 100),
+                format="%d%%",
+                key=k + f"{tier}_{field}",
+                help=t(f"loyalty.{field}_help"),
+            )
+    a, b, c, d = st.columns(4)
+    values["referral_reward"] = a.number_input(
+        t("loyalty.referral_reward"),
+        0.0,
+        10_000.0,
+        preset.referral_reward,
+        10.0,
+        key=k + "referral_reward",
+        help=t("loyalty.referral_reward_help"),
+    )
+    values["fixed_cost"] = b.number_input(
+        t("loyalty.fixed_cost"),
+        0.0,
+        1e9,
+        preset.fixed_cost,
+        10_000.0,
+        key=k + "fixed_cost",
+        help=t("loyalty.fixed_cost_help"),
+    )
+    values["horizon_months"] = c.slider(
+        t("loyalty.horizon"),
+        3,
+        36,
+        preset.horizon_months,
+        key=k + "horizon_months",
+        help=t("loyalty.horizon_help"),
+    )
+    values["margin"] = d.slider(
+        t("loyalty.margin"),
+        5,
+        100,
+        round(preset.gross_margin * 100),
+        format="%d%%",
+        key=k + "margin",
+        help=t("loyalty.margin_help"),
+    )
+    submitted = st.form_submit_button(t("loyalty.run"), type="primary")
+if submitted or st.session_state.get("loyalty_run", (None,))[0] != preset_name:
+    st.session_state["loyalty_run"] = (preset_name, lu.programme_from_form(preset, values))
+programme = st.session_state["loyalty_run"][1]
+
+with st.spinner(t("loyalty.running")):
+    result = lu.simulate(as_of, programme, ctx.version)
+
+# --- headline ------------------------------------------------------------------------------
+tiles = lu.headline(result.summary, lang)
+columns = [*st.columns(4), *st.columns(4)]  # money on the first row, the rest below
+for column, tile in zip(columns, tiles, strict=False):
+    column.metric(tile["label"], tile["value"], help=tile["help"], border=True)
+    column.caption(tile["between"])
+columns[-2].metric(
+    t("loyalty.p_positive"),
+    fmt.percent(result.p_positive, 0),
+    help=t("loyalty.p_positive_help"),
+    border=True,
+)
+columns[-1].metric(
+    t("loyalty.payback"),
+    lu.payback_text(result.payback_month),
+    help=t("loyalty.payback_help"),
+    border=True,
+)
+columns[-1].caption(t("loyalty.payback_caption", months=programme.horizon_months))
+st.caption(
+    t(
+        "loyalty.method",
+        sample=fmt.count(result.sample_size, lang),
+        customers=fmt.count(result.customers, lang),
+        runs=result.runs,
+    )
+)
+
+# --- over time and by tier -----------------------------------------------------------------
+scale = fmt.money_axis_scale(lang)
+st.plotly_chart(
+    charts.loyalty_net_impact(
+        result.monthly,
+        t("loyalty.chart_title"),
+        {
+            "month": t("loyalty.axis_month"),
+            "axis": t(
+                "loyalty.axis_net", unit=t("loyalty.unit_wan" if scale > 1 else "loyalty.unit_yuan")
+            ),
+            "mean": t("loyalty.series_mean"),
+            "band": t("loyalty.series_band"),
+        },
+        scale,
+    ),
+    width="stretch",
+)
+st.subheader(t("loyalty.tier_title"))
+table, config = lu.tier_table(result.by_tier)
+st.dataframe(table, hide_index=True, width="stretch", column_config=config)
+st.caption(t("loyalty.subsidy_note", share=fmt.percent(result.subsidy_share, 0)))
+
+# --- save, compare, download ---------------------------------------------------------------
+st.subheader(t("loyalty.scenarios_title"))
+save_col, compare_col = st.columns([1, 2])
+with save_col.form("loyalty_save", border=False):
+    name = st.text_input(t("loyalty.scenario_name"), key="loyalty_scenario_name", max_chars=80)
+    if st.form_submit_button(t("loyalty.save"), icon=":material/save:"):
+        if name.strip():
+            lu.save(name, programme, result)
+            st.success(t("loyalty.saved", name=name.strip()))
+        else:
+            st.warning(t("loyalty.name_needed"))
+saved = lu.scenarios()
+if saved:
+    names = [s["name"] for s in saved]
+    chosen = compare_col.multiselect(
+        t("loyalty.compare"),
+        names,
+        default=names[: lu.MAX_COMPARED],
+        max_selections=lu.MAX_COMPARED,
+        key="loyalty_compare",
+    )
+    compare_col.dataframe(lu.comparison_table(saved, chosen, lang), hide_index=True)
+else:
+    compare_col.info(t("loyalty.no_scenarios"))
+
+summary = lu.summary_html(
+    t("loyalty.report_title"),
+    t("loyalty.report_subtitle", as_of=as_of, customers=fmt.count(result.customers, lang)),
+    [(tile["label"], tile["value"], tile["between"]) for tile in tiles]
+    + [
+        (t("loyalty.p_positive"), fmt.percent(result.p_positive, 0), ""),
+        (
+            t("loyalty.payback"),
+            lu.payback_text(result.payback_month),
+            t("loyalty.payback_caption", months=programme.horizon_months),
+        ),
+    ],
+    t("loyalty.assumptions"),
+    lu.assumptions(programme, lang),
+    [
+        t("loyalty.report_interval_note"),
+        t("loyalty.subsidy_note", share=fmt.percent(result.subsidy_share, 0)),
+        t(
+            "loyalty.method",
+            sample=fmt.count(result.sample_size, lang),
+            customers=fmt.count(result.customers, lang),
+            runs=result.runs,
+        ),
+    ],
+)
+st.download_button(
+    t("loyalty.download"),
+    summary.encode("utf-8"),
+    file_name="loyalty-summary.html",
+    mime="text/html",
+    icon=":material/download:",
+)

@@ -1,0 +1,251 @@
+"""Cached access to the loyalty simulator for pages/loyalty.py, its tables and the one-page
+HTML summary.
+
+The customer model is fitted once per (as-of date, data version) and kept as a resource; a
+model that cannot be fitted comes back as a `NotFitted`, cached like a result. A simulation
+is cached per programme (a frozen dataclass), so a rerun of the page does not run it again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from core import loyalty
+from core.loyalty import PRESETS, TIERS, LoyaltyModels, LoyaltyResult, Programme, TierTerms
+from ui import data
+from ui import format as fmt
+from ui.i18n import t
+
+RUNS = 200
+SEED = 0
+MAX_COMPARED = 3
+MONEY_MEASURES = ("incremental_revenue", "incremental_margin", "programme_cost", "net_impact")
+PRESET_NAMES = tuple(PRESETS)
+
+
+@dataclass(frozen=True)
+class NotFitted:
+    """Why the customer model cannot be fitted (the core error's message)."""
+
+    message: str
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def models(as_of: dt.date, version: int) -> LoyaltyModels | NotFitted:
+    """BG/NBD + Gamma-Gamma on customer_features, or why they cannot be fitted."""
+    try:
+        return loyalty.loyalty_models(data.cursor())
+    except loyalty.ModelNotFitted as error:
+        return NotFitted(str(error))
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def simulate(as_of: dt.date, programme: Programme, version: int) -> LoyaltyResult:
+    """The Monte Carlo of `programme` (RUNS runs, a fixed seed: the same knobs, the same
+    result)."""
+    fitted = models(as_of, version)
+    return loyalty.simulate_programme(data.cursor(), programme, runs=RUNS, seed=SEED, models=fitted)
+
+
+def save(name: str, programme: Programme, result: LoyaltyResult) -> None:
+    loyalty.save_scenario(data.cursor(), name, programme, loyalty.result_summary(result))
+
+
+def scenarios() -> list[dict]:
+    return loyalty.saved_scenarios(data.cursor())
+
+
+def programme_from_form(preset: Programme, values: dict) -> Programme:
+    """The preset with the form's knobs; percentages in the form are whole numbers."""
+    tiers = {
+        tier: TierTerms(
+            discount=values[f"{tier}_discount"] / 100,
+            perk_cost=preset.tier(tier).perk_cost,
+            purchase_uplift=values[f"{tier}_purchase_uplift"] / 100,
+            retention_uplift=values[f"{tier}_retention_uplift"] / 100,
+        )
+        for tier in TIERS
+    }
+    return preset.replace(
+        earn_rate=float(values["earn_rate"]),
+        point_value=float(values["point_value"]),
+        redemption_rate=values["redemption_rate"] / 100,
+        participation=values["participation"] / 100,
+        referral_reward=float(values["referral_reward"]),
+        fixed_cost=float(values["fixed_cost"]),
+        horizon_months=int(values["horizon_months"]),
+        gross_margin=values["margin"] / 100,
+        **tiers,
+    )
+
+
+# --- labels and figures ------------------------------------------------------------------
+
+
+def _roi(value: float) -> str:
+    return fmt.percent(value, 0)
+
+
+def show(measure: str, value: float, lang: str) -> str:
+    """A measure's value as the page shows it: money, or ROI as a percentage."""
+    return _roi(value) if measure == "roi" else fmt.money(value, lang)
+
+
+def headline(summary: pd.DataFrame, lang: str) -> list[dict]:
+    """The headline tiles: label, value and "between x and y" per measure."""
+    rows = summary.set_index("measure")
+    tiles = []
+    for measure in (*MONEY_MEASURES, "points_liability", "roi"):
+        row = rows.loc[measure]
+        tiles.append(
+            {
+                "measure": measure,
+                "label": t(f"loyalty.m_{measure}"),
+                "help": t(f"loyalty.m_{measure}_help"),
+                "value": show(measure, row["mean"], lang),
+                "between": t(
+                    "loyalty.between",
+                    low=show(measure, row["p5"], lang),
+                    high=show(measure, row["p95"], lang),
+                ),
+            }
+        )
+    return tiles
+
+
+def payback_text(month: int | None) -> str:
+    if month is None:
+        return t("loyalty.payback_never")
+    if month == 0:
+        return t("loyalty.payback_none")
+    return t("loyalty.payback_month_n", month=month)
+
+
+MONEY = "¥%,.0f"
+TIER_FORMATS = {
+    "tier": None,
+    "members": "%,.0f",
+    "incremental_revenue": MONEY,
+    "incremental_margin": MONEY,
+    "programme_cost": MONEY,
+    "points_liability": MONEY,
+    "net_impact": MONEY,
+    "subsidy_share": "%.0f%%",
+}
+
+
+def tier_table(by_tier: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """The per-tier results with labels (subsidy share times 100), and the column config."""
+    frame = by_tier[list(TIER_FORMATS)].copy()
+    frame["tier"] = frame["tier"].map(lambda tier: t(f"loyalty.tier_{tier}"))
+    frame["subsidy_share"] = frame["subsidy_share"] * 100
+    config = {}
+    for name, number_format in TIER_FORMATS.items():
+        label = t(f"loyalty.col_{name}")
+        if number_format is None:
+            config[name] = st.column_config.TextColumn(label)
+        else:
+            config[name] = st.column_config.NumberColumn(label, format=number_format)
+    return frame, config
+
+
+def comparison_table(saved: list[dict], names: list[str], lang: str) -> pd.DataFrame:
+    """Chosen saved scenarios side by side: one row per figure, one column per scenario."""
+    chosen = [s for s in saved if s["name"] in names][:MAX_COMPARED]
+    rows = []
+    for measure in loyalty.MEASURES:
+        row = {t("loyalty.compare_figure"): t(f"loyalty.m_{measure}")}
+        for s in chosen:
+            values = s["summary"].get("measures", {}).get(measure)
+            row[s["name"]] = (
+                f"{show(measure, values['mean'], lang)} "
+                f"({show(measure, values['p5'], lang)} – {show(measure, values['p95'], lang)})"
+                if values
+                else "–"
+            )
+        rows.append(row)
+    extra = {
+        "p_positive": lambda s: fmt.percent(s["summary"].get("p_positive"), 0),
+        "payback": lambda s: payback_text(s["summary"].get("payback_month")),
+        "participation": lambda s: fmt.percent(s["programme"].participation, 0),
+        "horizon": lambda s: t("loyalty.months", months=s["programme"].horizon_months),
+    }
+    for key, value in extra.items():
+        rows.append(
+            {t("loyalty.compare_figure"): t(f"loyalty.compare_{key}")}
+            | {s["name"]: value(s) for s in chosen}
+        )
+    return pd.DataFrame(rows)
+
+
+def assumptions(programme: Programme, lang: str) -> list[tuple[str, str]]:
+    """The programme's knobs as (label, value) rows, for the summary."""
+    rows = [
+        (t("loyalty.earn_rate"), f"{programme.earn_rate:g}"),
+        (
+            t("loyalty.point_value"),
+            fmt.money(programme.point_value, lang, exact=True)
+            if programme.point_value >= 1
+            else f"{fmt.CURRENCY}{programme.point_value:g}",
+        ),
+        (t("loyalty.redemption_rate"), fmt.percent(programme.redemption_rate, 0)),
+        (t("loyalty.participation"), fmt.percent(programme.participation, 0)),
+    ]
+    for tier in TIERS:
+        terms = programme.tier(tier)
+        rows.append(
+            (
+                t(f"loyalty.tier_{tier}"),
+                t(
+                    "loyalty.tier_terms",
+                    discount=fmt.percent(terms.discount, 0),
+                    purchase=fmt.percent(terms.purchase_uplift, 0),
+                    retention=fmt.percent(terms.retention_uplift, 0),
+                ),
+            )
+        )
+    rows += [
+        (t("loyalty.referral_reward"), fmt.money(programme.referral_reward, lang, exact=True)),
+        (t("loyalty.fixed_cost"), fmt.money(programme.fixed_cost, lang, exact=True)),
+        (t("loyalty.horizon"), t("loyalty.months", months=programme.horizon_months)),
+        (t("loyalty.margin"), fmt.percent(programme.gross_margin, 0)),
+    ]
+    return rows
+
+
+def summary_html(
+    title: str,
+    subtitle: str,
+    figures: list[tuple[str, str, str]],
+    assumptions_title: str,
+    assumptions: list[tuple[str, str]],
+    notes: list[str],
+) -> str:
+    """A one-page HTML summary: the headline `figures` (label, value, interval), the
+    `assumptions` (label, value) and `notes`. Pure: strings in, a document out."""
+    e = html.escape
+    figure_rows = "".join(
+        f"<tr><th>{e(label)}</th><td class='v'>{e(value)}</td><td>{e(interval)}</td></tr>"
+        for label, value, interval in figures
+    )
+    assumption_rows = "".join(
+        f"<tr><th>{e(label)}</th><td>{e(value)}</td></tr>" for label, value in assumptions
+    )
+    note_items = "".join(f"<li>{e(note)}</li>" for note in notes)
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<title>{e(title)}</title><style>"
+        "body{font-family:system-ui,sans-serif;max-width:760px;margin:32px auto;color:#1d2433}"
+        "h1{margin-bottom:4px}p.sub{color:#5b6478;margin-top:0}"
+        "table{border-collapse:collapse;width:100%;margin:12px 0 24px}"
+        "th,td{text-align:left;padding:6px 10px;border-bottom:1px solid #e3e7ef}"
+        "td.v{font-weight:600;font-size:1.1em}li{margin:4px 0;color:#3b4357}"
+        f"</style></head><body><h1>{e(title)}</h1><p class='sub'>{e(subtitle)}</p>"
+        f"<table>{figure_rows}</table><h2>{e(assumptions_title)}</h2>"
+        f"<table>{assumption_rows}</table><ul>{note_items}</ul></body></html>"
+    )

@@ -5,6 +5,7 @@ Builds the bench database once under bench/.data/ (git-ignored) and times:
 - an import of a 20-million-row transactions CSV into an empty database;
 - `core build` (the derived tables) on the 1M database;
 - re-rating every customer after a star-rule slider change (core);
+- one loyalty-programme scenario, 200 Monte Carlo runs over 12 months (core);
 - every page's script run through app.py, cold and with a warm cache.
 Figures go to bench/results.json and bench/RESULTS.md with the machine they ran on.
 """
@@ -148,6 +149,22 @@ def bench_rerating(path: Path, repeats: int = 7) -> dict:
     return {"customers": len(base.dims), "median_ms": round(statistics.median(seconds) * 1e3, 1)}
 
 
+def bench_loyalty(path: Path, runs: int = 200) -> dict:
+    """One loyalty scenario (points + tiers), 200 Monte Carlo runs over 12 months."""
+    from core import loyalty
+
+    con = db.connect(path, read_only=True)
+    programme = loyalty.PRESETS["points_tiers"]
+    models, fit_seconds = _timed(loyalty.loyalty_models, con)
+    _, seconds = _timed(loyalty.simulate_programme, con, programme, runs=runs, models=models)
+    con.close()
+    return {
+        "runs": runs,
+        "fit_seconds": round(fit_seconds, 2),
+        "simulate_seconds": round(seconds, 2),
+    }
+
+
 def build_as_of(con) -> dt.date:
     return dt.date.fromisoformat(db.get_meta(con, "features_as_of"))
 
@@ -191,6 +208,8 @@ def main() -> None:
     print("build", figures["build"], flush=True)
     figures["rerating"] = bench_rerating(bench_db)
     print("rerating", figures["rerating"], flush=True)
+    figures["loyalty"] = bench_loyalty(bench_db)
+    print("loyalty", figures["loyalty"], flush=True)
     figures["pages"] = bench_pages(bench_db)
     write_results(
         {

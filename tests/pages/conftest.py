@@ -34,3 +34,21 @@ def app_on(monkeypatch):
     with without_legacy_pages_mode():
         yield start
     _clear_caches()
+
+
+@pytest.fixture
+def thin_db(tmp_path):
+    """30 customers over 40 days: too few for any model."""
+    path = tmp_path / "thin.duckdb"
+    con = db.connect(path)
+    con.execute(
+        "insert into customers (customer_id, signed_up_at) "
+        "select 'c' || i, '2024-01-01' from range(30) t(i)"
+    )
+    con.execute(
+        "insert into transactions (transaction_id, customer_id, ordered_at, amount) "
+        "select 't' || i, 'c' || (i % 30), '2024-01-01'::date + (i % 40)::integer, 10 "
+        "from range(60) t(i)"
+    )
+    con.close()
+    return path

@@ -8,7 +8,6 @@ import pytest
 from core import db, value
 from core.churn import ChurnSettings, churn_risk, warning_list
 from tests.conftest import DEMO_END
-from tests.pages.test_value import thin_db  # noqa: F401 (a fixture)
 from ui import format as fmt
 from ui import value as vu
 
@@ -75,7 +74,7 @@ def test_in_chinese(app_on, demo_db):
     assert "分类模型 AUC" in _tiles(at)
 
 
-def test_too_little_data_says_why(app_on, thin_db):  # noqa: F811
+def test_too_little_data_says_why(app_on, thin_db):
     at = _open(app_on, thin_db)
     assert not at.exception
     assert "Not enough data for churn risk yet" in at.warning[0].value

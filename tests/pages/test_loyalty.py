@@ -74,20 +74,8 @@ def test_in_chinese(app_on, demo_db):
     assert any(c.value.startswith("区间：") for c in at.caption)
 
 
-def test_an_unfitted_model_says_why(app_on, tmp_path):
-    path = tmp_path / "thin.duckdb"
-    con = db.connect(path)
-    con.execute(
-        "insert into customers (customer_id, signed_up_at) "
-        "select 'c' || i, '2024-01-01' from range(30) t(i)"
-    )
-    con.execute(
-        "insert into transactions (transaction_id, customer_id, ordered_at, amount) "
-        "select 't' || i, 'c' || (i % 30), '2024-01-01'::date + (i % 40)::integer, 10 "
-        "from range(60) t(i)"
-    )
-    con.close()
-    at = _open(app_on, path)
+def test_an_unfitted_model_says_why(app_on, thin_db):
+    at = _open(app_on, thin_db)
     assert not at.exception
     assert "The customer model is not fitted" in at.warning[0].value
     assert not at.metric

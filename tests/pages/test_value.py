@@ -2,8 +2,6 @@
 
 import datetime as dt
 
-import pytest
-
 from core import db, value
 from core.clv import backtest
 from tests.conftest import DEMO_END
@@ -29,24 +27,6 @@ def _expected(path, **overrides):
     totals = value.value_totals(values, models, settings)
     con.close()
     return totals
-
-
-@pytest.fixture
-def thin_db(tmp_path):
-    """30 customers over 40 days: too few for any model."""
-    path = tmp_path / "thin.duckdb"
-    con = db.connect(path)
-    con.execute(
-        "insert into customers (customer_id, signed_up_at) "
-        "select 'c' || i, '2024-01-01' from range(30) t(i)"
-    )
-    con.execute(
-        "insert into transactions (transaction_id, customer_id, ordered_at, amount) "
-        "select 't' || i, 'c' || (i % 30), '2024-01-01'::date + (i % 40)::integer, 10 "
-        "from range(60) t(i)"
-    )
-    con.close()
-    return path
 
 
 def test_the_page_shows_the_predicted_value_and_its_range(app_on, demo_db):

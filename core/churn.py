@@ -44,6 +44,10 @@ from core import sql
 from core.clv import NotReady, Reason
 
 CATEGORICAL = ("acquisition_channel",)
+# Outbound touches (outreach, follow-ups) are left out: they record what the business did,
+# not what the customer did. On the demo data outreach counts raise the AUC by about 0.002
+# (20,000 customers, three seeds), all of it from the generator aiming outreach by each
+# customer's latent value; with one outreach rate for everyone they add nothing.
 NUMERIC = (
     "recency_days",
     "tenure_days",

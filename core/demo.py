@@ -322,7 +322,7 @@ class DemoParams:
     # interactions
     outreach_per_year: float = 1.5  # outbound touches per year for a prospect
     outreach_value: float = 3.0  # extra touches per year per log(1 + value / median value)
-    outreach_after_days: float = 120.0  # outreach stops this long after the last purchase
+    outreach_after_days: float = 120.0  # outreach stops this long after sign-up or a purchase
     top_value_share: float = 0.10  # buyers who also get visits and events
     inquiry_rate: float = 0.12  # inbound inquiries per order
     prospect_inquiry: float = 0.3  # inquiries per prospect
@@ -965,22 +965,36 @@ def expected_value(people: People, params: DemoParams, horizon: float) -> np.nda
 def outreach(
     rng: np.random.Generator, people: People, orders: Orders, cal: Calendar, params: DemoParams
 ) -> Touches:
-    """Outbound touches ~ Poisson(rate x years), the yearly rate rising with expected value,
-    from the day after sign-up until `outreach_after_days` after the last purchase; visits and
-    events go mostly to the top `top_value_share` of buyers."""
+    """Outbound touches, decided only from what the business knows on the day: runs of
+    touches ~ Poisson(yearly rate x years), one from the day after sign-up until the first
+    purchase at `outreach_per_year`, and one from the day after each purchase until the next
+    at a yearly rate rising with expected value; a run stops once `outreach_after_days` pass
+    without a purchase, and the next purchase starts a new one. Visits and events go mostly
+    to the top `top_value_share` of buyers.
+
+    Nothing looks ahead: stopping a fixed time after the last-ever purchase instead would
+    make the touches up to a date tell of the purchases after it."""
     n = len(people)
     value = expected_value(people, params, cal.horizon)
     buyers = value[value > 0]
     median = np.median(buyers) if len(buyers) else 1.0
     top_cut = np.quantile(buyers, 1 - params.top_value_share) if len(buyers) else np.inf
     per_year = params.outreach_per_year + params.outreach_value * np.log1p(value / median)
-    last = np.full(n, -np.inf)
-    np.maximum.at(last, orders.customer, orders.t)
-    start = np.floor(people.signup) + 1.0
-    stop = np.minimum(cal.horizon, np.maximum(last, people.signup) + params.outreach_after_days)
-    span = np.maximum(stop - start, 0.0)
-    customer = np.repeat(np.arange(n), rng.poisson(per_year * span / 365.0))
-    t = start[customer] + rng.random(len(customer)) * span[customer]
+    # one run per customer from sign-up, then one per order (orders: by customer, then time)
+    pause = params.outreach_after_days
+    following = np.full(len(orders), np.inf)  # the customer's next order, if any
+    same = orders.customer[1:] == orders.customer[:-1]
+    following[:-1][same] = orders.t[1:][same]
+    who = np.concatenate([np.arange(n), orders.customer])
+    start = np.floor(np.concatenate([people.signup, orders.t])) + 1.0
+    stop = np.concatenate(
+        [np.minimum(people.first, people.signup + pause), np.minimum(following, orders.t + pause)]
+    )
+    rate = np.concatenate([np.full(n, params.outreach_per_year), per_year[orders.customer]])
+    span = np.maximum(np.minimum(stop, cal.horizon) - start, 0.0)
+    run = np.repeat(np.arange(len(span)), rng.poisson(rate * span / 365.0))
+    customer = who[run]
+    t = start[run] + rng.random(len(run)) * span[run]
     u = rng.random(len(customer))
     channel = np.where(
         value[customer] >= top_cut,

@@ -325,6 +325,25 @@ def test_outreach_rises_with_value_and_visits_go_to_the_best(con):
     )
 
 
+def test_outreach_follows_only_the_past(con):
+    # every touch comes at most outreach_after_days (+ a day for times of day) after the
+    # customer's latest sign-up or purchase before it; outreach that ran on to a fixed time
+    # after the last-ever purchase broke this in every long gap between two purchases
+    touches, matched, longest = con.execute(
+        "with anchors as (select customer_id, signed_up_at as at from customers "
+        "union all select customer_id, ordered_at from transactions where amount >= 0), "
+        "touches as (select customer_id, occurred_at from interactions "
+        "where kind = 'outreach') "
+        "select (select count(*) from touches), count(*), "
+        "max(date_diff('second', a.at, t.occurred_at)) / 86400 "
+        "from touches t asof join anchors a "
+        "on t.customer_id = a.customer_id and t.occurred_at >= a.at"
+    ).fetchone()
+    pause = demo.DEMO_PARAMS.outreach_after_days
+    assert touches > CUSTOMERS and matched == touches
+    assert pause - 5 < longest < pause + 1
+
+
 def test_refuses_to_overwrite_without_replace(tmp_path):
     con = db.connect(tmp_path / "x.duckdb")
     demo.build_demo(con, customers=300, seed=1, end=END)

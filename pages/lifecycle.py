@@ -9,6 +9,7 @@ from ui import lifecycle as lc
 from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
+from ui.labels import label
 
 ctx = page_context()
 st.title(t("lifecycle.title"))
@@ -77,7 +78,7 @@ by_group = snap.funnel_by_channel if split == "channel" else snap.funnel_by_coho
 rates = {
     rate: t(f"lifecycle.{rate}") for rate in ("conversion_rate", "repeat_rate", "retention_rate")
 }
-groups = [lc.label("channel", key) if split == "channel" else key for key in by_group["group_key"]]
+groups = [label("channel", key) if split == "channel" else key for key in by_group["group_key"]]
 right.plotly_chart(
     charts.funnel_rates(
         by_group,
@@ -175,7 +176,7 @@ left, right = st.columns([2, 3])
 left.plotly_chart(
     charts.channel_economics(
         economics,
-        [lc.label("channel", c) for c in economics["channel"]],
+        [label("channel", c) for c in economics["channel"]],
         series,
         t("lifecycle.economics_title"),
         t("lifecycle.per_customer_axis"),
@@ -205,7 +206,7 @@ group = group_col.selectbox(
 channel = channel_col.selectbox(
     t("lifecycle.split_channel"),
     options=[None, *snap.funnel_by_channel["group_key"]],
-    format_func=lambda c: t("lifecycle.any") if c is None else lc.label("channel", c),
+    format_func=lambda c: t("lifecycle.any") if c is None else label("channel", c),
     key="lifecycle_drill_channel",
 )
 cohort = cohort_col.selectbox(
@@ -229,7 +230,7 @@ st.caption(
 )
 if result.total:
     st.dataframe(
-        lc.labelled(result.customers, {}, lc.value_labels()),
+        lc.customer_table(result.customers),
         hide_index=True,
         width="stretch",
         height=320,

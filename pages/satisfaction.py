@@ -9,7 +9,7 @@ from ui import satisfaction as sat
 from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
-from ui.lifecycle import current_rules, label
+from ui.lifecycle import current_rules
 
 ctx = page_context()
 st.title(t("satisfaction.title"))
@@ -100,12 +100,11 @@ if by == "stars" and not has_stars:
     st.info(t("satisfaction.stars_pending"), icon=":material/star:")
 else:
     trend = sat.trend(ctx.as_of, by, min_answers, ctx.version)
-    column = "csat_thin" if metric in ("csat", "satisfied_share") else "nps_thin"
-    answers = "csat_answers" if metric in ("csat", "satisfied_share") else "nps_answers"
-    keys = list(dict.fromkeys(trend["group_key"]))
-    if trend.empty or trend[answers].sum() == 0:
+    keys = sat.group_keys(trend)
+    thin = sat.thin_points(trend, metric)
+    if not sat.has_answers(trend, metric):
         st.info(t("satisfaction.no_answers"))
-    elif trend[column].all():
+    elif thin == len(trend):
         st.info(t("satisfaction.too_few_answers", n=min_answers))
     else:
         st.plotly_chart(
@@ -122,7 +121,6 @@ else:
             ),
             width="stretch",
         )
-        thin = int(trend[column].sum())
         if thin:
             st.caption(t("satisfaction.thin_points", thin=thin, total=len(trend), n=min_answers))
     if by == "category" and keys == ["unspecified"]:
@@ -166,14 +164,13 @@ for column, (key, value) in zip(
     )
 complaints = sat.complaints(ctx.as_of, sla_hours, ctx.version)
 left, right = st.columns([2, 1])
-if complaints["complaints"].sum() == 0:
+if sat.complaint_total(complaints) == 0:
     left.info(t("satisfaction.no_complaints"))
 else:
-    categories = [c for c in dict.fromkeys(complaints["category"]) if isinstance(c, str)]
     left.plotly_chart(
         charts.complaints_by_category(
             complaints,
-            {c: label("feedback_category", c) for c in categories},
+            sat.category_labels(complaints),
             t("satisfaction.complaints_title", hours=f"{sla_hours:g}"),
             {
                 "month": t("satisfaction.month"),

@@ -32,14 +32,12 @@ st.caption(
 star_names = [sr.star_label(s) for s in sr.STARS]
 
 # --- distribution ---------------------------------------------------------------------------
-high = dist[dist["stars"].isin(saved.rules.high_value_stars)]
+headline = sr.headline(dist, saved.rules)
 tiles = {
-    "rated": fmt.count(dist["customers"].sum(), lang),
-    "five_stars": fmt.count(dist["customers"].iloc[4], lang),
-    "high_value_share": fmt.percent(high["customers"].sum() / max(dist["customers"].sum(), 1)),
-    "high_value_revenue": fmt.percent(
-        high["revenue_12m"].sum() / dist["revenue_12m"].sum() if dist["revenue_12m"].sum() else None
-    ),
+    "rated": fmt.count(headline.rated, lang),
+    "five_stars": fmt.count(headline.five_stars, lang),
+    "high_value_share": fmt.percent(headline.high_value_share),
+    "high_value_revenue": fmt.percent(headline.high_value_revenue_share),
 }
 for column, (key, value) in zip(st.columns(4), tiles.items(), strict=True):
     column.metric(t(f"stars.{key}"), value, help=t(f"stars.{key}_help"), border=True)
@@ -55,15 +53,7 @@ st.plotly_chart(
     charts.star_bars(dist, t("stars.distribution_title", as_of=ctx.as_of), labels),
     width="stretch",
 )
-table = dist.assign(
-    stars=star_names,
-    customers=[fmt.count(v, lang) for v in dist["customers"]],
-    share=[fmt.percent(v) for v in dist["share"]],
-    revenue_12m=[fmt.money(v, lang) for v in dist["revenue_12m"]],
-    margin_12m=[fmt.money(v, lang) for v in dist["margin_12m"]],
-    clv_12m=[fmt.money(v, lang) for v in dist["clv_12m"]],
-).rename(columns=sr.distribution_columns())
-st.dataframe(table, hide_index=True, width="stretch")
+st.dataframe(sr.distribution_table(dist, lang), hide_index=True, width="stretch")
 st.caption(t("stars.distribution_caption"))
 
 with st.expander(t("stars.how_header")):

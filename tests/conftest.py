@@ -1,4 +1,4 @@
-"""Shared fixtures: a small demo database (built once) and an empty one."""
+"""Shared fixtures: a demo database (built once), a young shop, a thin one and an empty one."""
 
 from __future__ import annotations
 
@@ -31,4 +31,44 @@ def empty_db(tmp_path) -> Path:
     """A database with the schema and no rows."""
     path = tmp_path / "empty.duckdb"
     db.connect(path).close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_db(tmp_path_factory) -> Path:
+    """A young shop, derived tables built: 80 customers over 240 days, too few for the
+    customer model (it needs 100 buyers) but enough history for simple mode. Customer i
+    first buys on day i % 60 and then every 10 + i % 30 days, until day 60 + 3 i."""
+    path = tmp_path_factory.mktemp("small") / "small.duckdb"
+    con = db.connect(path)
+    con.execute(
+        "insert into customers (customer_id, signed_up_at) "
+        "select 'c' || i, '2024-01-01'::date + (i % 60)::integer from range(80) t(i)"
+    )
+    con.execute(
+        "insert into transactions (transaction_id, customer_id, ordered_at, amount) "
+        "select 't' || i || '-' || d, 'c' || i, '2024-01-01'::date + d::integer, 50 + 5 * (i % 7) "
+        "from range(80) c(i), range(240) days(d) "
+        "where d >= i % 60 and (d - i % 60) % (10 + i % 30) = 0 and d <= 60 + 3 * i"
+    )
+    build(con)
+    con.close()
+    return path
+
+
+@pytest.fixture
+def thin_db(tmp_path):
+    """30 customers over 40 days: too few for any model."""
+    path = tmp_path / "thin.duckdb"
+    con = db.connect(path)
+    con.execute(
+        "insert into customers (customer_id, signed_up_at) "
+        "select 'c' || i, '2024-01-01' from range(30) t(i)"
+    )
+    con.execute(
+        "insert into transactions (transaction_id, customer_id, ordered_at, amount) "
+        "select 't' || i, 'c' || (i % 30), '2024-01-01'::date + (i % 40)::integer, 10 "
+        "from range(60) t(i)"
+    )
+    con.close()
     return path

@@ -706,6 +706,7 @@ def pareto_curve(
             y=curve["share_margin"],
             mode="lines",
             line=dict(color=BRAND, width=3),
+            showlegend=False,
             hovertemplate=(
                 f"{labels['customers']}: %{{x:.1%}}<br>"
                 f"{labels['margin']}: %{{y:.1%}}<extra></extra>"
@@ -719,6 +720,7 @@ def pareto_curve(
             mode="lines",
             line=dict(color="#B8C2D6", dash="dot"),
             hoverinfo="skip",
+            showlegend=False,
         )
     )
     figure.add_trace(
@@ -728,9 +730,9 @@ def pareto_curve(
             mode="lines+markers",
             line=dict(color="#F2A33A", dash="dash"),
             hoverinfo="skip",
+            showlegend=False,
         )
     )
-    figure.update_layout(showlegend=False)
     figure.update_xaxes(title=labels["customers"], tickformat=".0%", range=[0, 1])
     figure.update_yaxes(title=labels["margin"], tickformat=".0%")
     return _layout(figure, title)

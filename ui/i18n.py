@@ -32,6 +32,16 @@ def current_language() -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
+def section(name: str) -> dict[str, str]:
+    """The current language's texts of one catalog section, as `key -> text`."""
+    prefix = f"{name}."
+    return {
+        key.removeprefix(prefix): text
+        for key, text in _catalog(current_language()).items()
+        if key.startswith(prefix)
+    }
+
+
 def t(key: str, **values) -> str:
     """The text for `key` in the current language, with `{placeholders}` filled in."""
     text = _catalog(current_language())[key]

@@ -16,7 +16,8 @@ import streamlit as st
 from core import export, lifecycle
 from core.lifecycle import Drill, LifecycleRules
 from ui import data
-from ui.i18n import current_language, load_catalog, t
+from ui.i18n import t
+from ui.labels import label, labelled, value_labels
 
 HISTORY_MONTHS = 36
 COHORTS = 24
@@ -67,7 +68,8 @@ def export_file(
     Excel bytes, with the column names and labels of the current language. It runs on
     Streamlit's download thread, so it gets its cursor and labels now."""
     con = data.cursor()
-    names, labels = column_names(), value_labels()
+    names = column_names()
+    labels = value_labels(names)
 
     def build() -> bytes:
         frame = lifecycle.lifecycle_customers(con, as_of, rules, drill)
@@ -80,19 +82,8 @@ def export_file(
 # --- labels ----------------------------------------------------------------------------
 
 
-def label(section: str, code) -> str:
-    """The catalog text of `section.code` (a stage, channel, category...), else the code
-    itself: data may hold codes the catalog does not know."""
-    if code is None or (isinstance(code, float) and pd.isna(code)):
-        return t(f"{section}.unknown")
-    try:
-        return t(f"{section}.{code}")
-    except KeyError:
-        return str(code)
-
-
 def stage_label(stage: str) -> str:
-    return t(f"lifecycle.stage_{stage}")
+    return label("stage", stage)
 
 
 def column_names() -> dict[str, str]:
@@ -111,32 +102,6 @@ def column_names() -> dict[str, str]:
         "stage",
     ]
     return {c: t(f"lifecycle.col_{c}") for c in columns}
-
-
-def value_labels() -> dict[str, dict]:
-    """Stage and channel codes -> the current language's labels, for lists and exports."""
-    return {
-        "stage": {s: stage_label(s) for s in lifecycle.STAGES},
-        "acquisition_channel": {c: label("channel", c) for c in known_codes("channel")},
-        "city": {c: label("city", c) for c in known_codes("city")},
-    }
-
-
-def known_codes(section: str) -> list[str]:
-    """The codes the current language's catalog has labels for in `section`."""
-    prefix = f"{section}."
-    return [
-        k.removeprefix(prefix) for k in load_catalog(current_language()) if k.startswith(prefix)
-    ]
-
-
-def labelled(frame: pd.DataFrame, names: dict[str, str], labels: dict[str, dict]) -> pd.DataFrame:
-    """`frame` with codes replaced by labels (unknown codes kept) and columns renamed."""
-    frame = frame.copy()
-    for column, mapping in labels.items():
-        if column in frame:
-            frame[column] = frame[column].map(lambda v, m=mapping: m.get(v, v))
-    return frame.rename(columns=names)
 
 
 def rule_limits() -> dict[str, tuple[float, float]]:
@@ -273,6 +238,11 @@ def economics_columns(has_prediction: bool) -> dict:
             t("lifecycle.payback_months"), format="%d", help=t("lifecycle.payback_help")
         ),
     }
+
+
+def customer_table(customers: pd.DataFrame) -> pd.DataFrame:
+    """The drill-down's rows with cities, channels and stages as labels."""
+    return labelled(customers)
 
 
 def customer_columns() -> dict:

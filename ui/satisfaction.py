@@ -17,7 +17,7 @@ from core import export, satisfaction
 from core.lifecycle import LifecycleRules
 from ui import data
 from ui.i18n import t
-from ui.lifecycle import known_codes, label, labelled, stage_label
+from ui.labels import label, labelled, value_labels
 
 TREND_MONTHS = 24
 LIST_ROWS = 500
@@ -93,7 +93,8 @@ def export_file(
     """A callable for `st.download_button(data=...)`: the whole value-at-risk list as CSV
     or Excel bytes in the current language (built on Streamlit's download thread)."""
     con = data.cursor()
-    names, labels = column_names(basis), value_labels()
+    names = column_names(basis)
+    labels = value_labels(names)
     top = TOP_STARS if top_only else None
 
     def build() -> bytes:
@@ -158,14 +159,6 @@ def column_names(basis: str) -> dict[str, str]:
     return names
 
 
-def value_labels() -> dict[str, dict]:
-    return {
-        "stage": {s: stage_label(s) for s in ("new", "active", "at_risk", "churned")},
-        "acquisition_channel": {c: label("channel", c) for c in known_codes("channel")},
-        "city": {c: label("city", c) for c in known_codes("city")},
-    }
-
-
 # --- numbers for the page ---------------------------------------------------------------
 
 
@@ -183,6 +176,38 @@ def change(current, previous, digits: int = 1, points: bool = False) -> str | No
 
 def score(value, digits: int) -> str:
     return "–" if value is None or pd.isna(value) else f"{value:.{digits}f}"
+
+
+def answers_column(metric: str) -> str:
+    """The count of answers behind `metric` ('nps', 'csat' or 'satisfied_share')."""
+    return "nps_answers" if metric == "nps" else "csat_answers"
+
+
+def has_answers(trend: pd.DataFrame, metric: str) -> bool:
+    """True when some month of the trend has an answer for `metric`."""
+    return bool(trend[answers_column(metric)].sum() > 0)
+
+
+def thin_points(trend: pd.DataFrame, metric: str) -> int:
+    """The monthly points of the trend with too few answers for `metric` to be drawn."""
+    thin = "nps_thin" if metric == "nps" else "csat_thin"
+    return int(trend[thin].sum())
+
+
+def group_keys(trend: pd.DataFrame) -> list[str]:
+    """The trend's groups, in their order."""
+    return list(dict.fromkeys(trend["group_key"]))
+
+
+def complaint_total(complaints: pd.DataFrame) -> int:
+    """The complaints of all the months of `complaints_by_month`."""
+    return int(complaints.loc[complaints["is_total"], "complaints"].sum())
+
+
+def category_labels(complaints: pd.DataFrame) -> dict[str, str]:
+    """The complaint categories of `complaints_by_month`, in order, with their labels."""
+    categories = complaints.loc[~complaints["is_total"], "category"]
+    return {c: label("feedback_category", c) for c in dict.fromkeys(categories.dropna())}
 
 
 # --- tables for the page ----------------------------------------------------------------
@@ -216,8 +241,8 @@ def group_columns() -> dict:
 
 
 def list_table(customers: pd.DataFrame) -> pd.DataFrame:
-    """The value-at-risk rows with stage and channel labels."""
-    return labelled(customers, {}, value_labels())
+    """The value-at-risk rows with city, channel and stage labels."""
+    return labelled(customers)
 
 
 def list_columns(basis: str, has_stars: bool) -> dict:

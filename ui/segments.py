@@ -17,6 +17,7 @@ from core import export, rfm, segments
 from ui import data
 from ui import stars as sr
 from ui.i18n import t
+from ui.labels import label, labelled, value_labels
 
 SEGMENTS = rfm.SEGMENTS
 CLUSTER_FEATURES = segments.CLUSTER_FEATURES
@@ -84,7 +85,7 @@ def segment_list(as_of: dt.date, segment: str, version: int) -> pd.DataFrame:
 
 
 def segment_label(segment: str) -> str:
-    return t(f"segments.name_{segment}")
+    return label("segment", segment)
 
 
 def feature_label(feature: str) -> str:
@@ -164,24 +165,22 @@ def list_columns() -> dict[str, str]:
 
 
 def shown(table: pd.DataFrame) -> pd.DataFrame:
-    head = table.head(LIST_ROWS).copy()
-    if "segment" in head:
-        head["segment"] = [segment_label(s) for s in head["segment"]]
+    """The first LIST_ROWS of a customer list with labels (segment, city, channel) and
+    money rounded."""
+    head = labelled(table.head(LIST_ROWS))
     for column in ("revenue", "revenue_12m", "margin_12m", "avg_order_value"):
         head[column] = head[column].round(0)
     return head.rename(columns=list_columns())
 
 
 def export_file(make: Callable[[], pd.DataFrame], kind: str) -> Callable[[], bytes]:
-    """A callable for `st.download_button(data=...)` building the list on click."""
+    """A callable for `st.download_button(data=...)` building the list on click, with the
+    column names and labels (segment, city, channel) of the current language."""
     names = list_columns()
-    labels = {s: segment_label(s) for s in SEGMENTS}
+    labels = value_labels(names)
 
     def build() -> bytes:
-        table = make()
-        if "segment" in table:
-            table = table.assign(segment=table["segment"].map(labels))
-        table = table.rename(columns=names)
+        table = labelled(make(), names, labels)
         return export.to_csv_bytes(table) if kind == "csv" else export.to_excel_bytes(table)
 
     return build

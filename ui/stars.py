@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,9 @@ import streamlit as st
 from core import export, stars
 from core.stars import DIMENSIONS, RatingBase, RuleSet, SavedRules
 from ui import data
+from ui import format as fmt
 from ui.i18n import t
+from ui.labels import label, labelled, value_labels
 
 STARS = stars.STARS
 MODES = stars.MODES
@@ -62,6 +65,31 @@ change = stars.rating_change
 next_star_move = stars.next_star_move
 
 
+@dataclass(frozen=True)
+class Headline:
+    """The distribution's headline numbers: rated customers, 5-star customers, the
+    high-value stars' share of the rated and of the 12 months' revenue (None without
+    revenue)."""
+
+    rated: int
+    five_stars: int
+    high_value_share: float
+    high_value_revenue_share: float | None
+
+
+def headline(dist: pd.DataFrame, rules: RuleSet) -> Headline:
+    """The headline numbers of a `distribution` under `rules` (which stars are high value)."""
+    high = dist["stars"].isin(rules.high_value_stars)
+    rated = int(dist["customers"].sum())
+    revenue = dist["revenue_12m"].sum()
+    return Headline(
+        rated=rated,
+        five_stars=int(dist.loc[dist["stars"] == 5, "customers"].sum()),
+        high_value_share=dist.loc[high, "customers"].sum() / max(rated, 1),
+        high_value_revenue_share=dist.loc[high, "revenue_12m"].sum() / revenue if revenue else None,
+    )
+
+
 def save(rules: RuleSet, name: str, saved_by: str) -> SavedRules:
     """Save the draft as a new version, make it active and re-rate customer_features."""
     con = data.cursor()
@@ -94,14 +122,13 @@ def export_file(
     rating_base: RatingBase, rules: RuleSet, rated: np.ndarray, star: int, kind: str
 ) -> Callable[[], bytes]:
     """A callable for `st.download_button(data=...)`: the tier's whole list, with the
-    column names of the current language, as CSV or Excel bytes."""
+    column names and labels (city, channel, value tier) of the current language, as CSV or
+    Excel bytes."""
     names = column_names()
-    tiers = {tier: value_tier_label(tier) for tier in stars.VALUE_TIERS}
+    labels = value_labels(names)
 
     def build() -> bytes:
-        frame = stars.tier_list(rating_base, rules, rated, star)
-        frame["value_tier"] = frame["value_tier"].map(tiers)
-        frame = frame.rename(columns=names)
+        frame = labelled(stars.tier_list(rating_base, rules, rated, star), names, labels)
         return export.to_csv_bytes(frame) if kind == "csv" else export.to_excel_bytes(frame)
 
     return build
@@ -119,7 +146,7 @@ def dimension_label(dimension: str) -> str:
 
 
 def value_tier_label(tier: str | None) -> str:
-    return t(f"stars.tier_{tier}") if tier else "–"
+    return label("value_tier", tier)
 
 
 def star_label(star: int | str) -> str:
@@ -143,6 +170,19 @@ def column_names() -> dict[str, str]:
     }
     names.update({f"score_{d}": dimension_label(d) for d in DIMENSIONS})
     return names
+
+
+def distribution_table(dist: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The distribution as the page shows it: star labels, counts, shares and money as text."""
+    table = dist.assign(
+        stars=[star_label(s) for s in dist["stars"]],
+        customers=[fmt.count(v, lang) for v in dist["customers"]],
+        share=[fmt.percent(v) for v in dist["share"]],
+        revenue_12m=[fmt.money(v, lang) for v in dist["revenue_12m"]],
+        margin_12m=[fmt.money(v, lang) for v in dist["margin_12m"]],
+        clv_12m=[fmt.money(v, lang) for v in dist["clv_12m"]],
+    )
+    return table.rename(columns=distribution_columns())
 
 
 def distribution_columns() -> dict[str, str]:
@@ -317,7 +357,7 @@ def example_customer(rating_base: RatingBase, rules: RuleSet, rated: np.ndarray)
 
 
 def segment_label(segment: str) -> str:
-    return t(f"segments.name_{segment}") if segment != "none" else t("stars.unrated")
+    return t("stars.unrated") if segment == "none" else label("segment", segment)
 
 
 def labelled_flows(flows: pd.DataFrame, source: str, target: str, by: str = "stars"):
@@ -349,8 +389,7 @@ def playbook(rules: RuleSet) -> pd.DataFrame:
 
 def shown_list(tier: pd.DataFrame) -> pd.DataFrame:
     """The first LIST_ROWS of a tier list with labels and rounded scores."""
-    head = tier.head(LIST_ROWS).copy()
-    head["value_tier"] = head["value_tier"].map(value_tier_label)
+    head = labelled(tier.head(LIST_ROWS))
     for column in ("score", *stars.SCORE_COLUMNS):
         head[column] = head[column].round(1)
     for column in ("revenue_12m", "margin_12m", "predicted_clv_12m"):

@@ -20,6 +20,7 @@ from core.clv import Backtest, ModelFitError, Reason
 from core.value import ValueModels, ValueSettings
 from ui import data
 from ui.i18n import t
+from ui.labels import label, labelled, value_labels
 
 HORIZONS = (3, 6, 12, 24, 36)  # months of predicted value
 HOLDOUTS = (30, 60, 90, 180)  # days of the model-health check
@@ -141,41 +142,17 @@ def reason_text(reason: Reason) -> str:
         return reason.message
 
 
-def channel_label(code) -> str:
-    """An acquisition channel in the current language (codes the catalog lacks kept)."""
-    if code is None or (isinstance(code, float) and pd.isna(code)):
-        return t("channel.unknown")
-    try:
-        return t(f"channel.{code}")
-    except KeyError:
-        return str(code)
-
-
-def _catalog_label(section: str, code) -> str:
-    """`section.code` in the current language; missing values and unknown codes as they are."""
-    if code is None or (isinstance(code, float) and pd.isna(code)):
-        return ""
-    try:
-        return t(f"{section}.{code}")
-    except KeyError:
-        return str(code)
-
-
-def city_label(city) -> str:
-    return _catalog_label("city", city)
-
-
 def group_label(by: str, key) -> str:
-    """A group of `by` (stars, segment, acquisition_channel) in the current language."""
+    """A group of `by` (stars, segment, acquisition_channel) in the current language;
+    `unknown` is the group of customers without a value."""
+    if key == "unknown":
+        key = None
     if by == "acquisition_channel":
-        return channel_label(key)
-    if by == "stars" and key not in (None, "unknown"):
-        try:
-            return t("stars.star_n", n=int(key))
-        except KeyError:
-            return f"{int(key)}★"
+        return label("channel", key)
     if by == "segment":
-        return _catalog_label("segments", f"name_{key}")
+        return label("segment", key)
+    if by == "stars":
+        return t("stars.unrated") if pd.isna(key) else t("stars.star_n", n=int(key))
     return str(key)
 
 
@@ -206,11 +183,7 @@ def _shown(frame: pd.DataFrame, formats: dict) -> pd.DataFrame:
     for name in SHARES:
         if name in out:
             out[name] = out[name] * 100
-    if "acquisition_channel" in out:
-        out["acquisition_channel"] = out["acquisition_channel"].map(channel_label)
-    if "city" in out:
-        out["city"] = out["city"].map(city_label)
-    return out
+    return labelled(out)
 
 
 GROUP_FORMATS = {
@@ -278,15 +251,11 @@ def warning_export(warning: pd.DataFrame, kind: str) -> Callable[[], bytes]:
     """The whole warning list for a spreadsheet: labels of the current language, shares as
     fractions (a spreadsheet formats them), made only when the user clicks."""
     names = {c: t(f"churn.col_{c}") for c in WARNING_FORMATS}
-    channels = {c: channel_label(c) for c in warning["acquisition_channel"].dropna().unique()}
-    cities = {c: city_label(c) for c in warning["city"].dropna().unique()}
+    labels = value_labels(WARNING_FORMATS)
     sheet = t("churn.export_sheet")
 
     def build() -> bytes:
-        frame = warning[list(WARNING_FORMATS)].copy()
-        frame["acquisition_channel"] = frame["acquisition_channel"].map(channels)
-        frame["city"] = frame["city"].map(cities)
-        frame = frame.rename(columns=names)
+        frame = labelled(warning[list(WARNING_FORMATS)], names, labels)
         if kind == "csv":
             return export.to_csv_bytes(frame)
         return export.to_excel_bytes(frame, sheet_name=sheet)

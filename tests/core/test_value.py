@@ -137,17 +137,8 @@ def test_build_writes_the_model_outputs_into_customer_features(demo_db):
     con.close()
 
 
-def test_build_on_thin_data_stores_the_reason(tmp_path):
-    con = db.connect(tmp_path / "thin.duckdb")
-    con.execute(
-        "insert into customers (customer_id, signed_up_at) "
-        "select 'c' || i, '2024-01-01' from range(30) t(i)"
-    )
-    con.execute(
-        "insert into transactions (transaction_id, customer_id, ordered_at, amount) "
-        "select 't' || i, 'c' || (i % 30), '2024-01-01'::date + (i % 40)::integer, 10 "
-        "from range(60) t(i)"
-    )
+def test_build_on_thin_data_stores_the_reason(thin_db):
+    con = db.connect(thin_db)
     build(con, as_of=dt.date(2024, 3, 1))
     f = con.execute("select * from customer_features").df()
     assert len(f) == 30

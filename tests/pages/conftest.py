@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core import db
+from core.build import build
 from tests.apptest import without_legacy_pages_mode
 
 APP = str(Path(__file__).resolve().parent.parent.parent / "app.py")
@@ -36,19 +38,17 @@ def app_on(monkeypatch):
     _clear_caches()
 
 
-@pytest.fixture
-def thin_db(tmp_path):
-    """30 customers over 40 days: too few for any model."""
-    path = tmp_path / "thin.duckdb"
+@pytest.fixture(scope="session")
+def own_values_db(demo_db, tmp_path_factory):
+    """The demo data with values no catalog knows, as a user's own import may hold: the
+    Shanghai customers live in "Springfield" and the JD ones came through "tiktok_live"."""
+    path = tmp_path_factory.mktemp("own") / "own.duckdb"
+    shutil.copyfile(demo_db, path)
     con = db.connect(path)
+    con.execute("update customers set city = 'Springfield' where city = 'Shanghai'")
     con.execute(
-        "insert into customers (customer_id, signed_up_at) "
-        "select 'c' || i, '2024-01-01' from range(30) t(i)"
+        "update customers set acquisition_channel = 'tiktok_live' where acquisition_channel = 'jd'"
     )
-    con.execute(
-        "insert into transactions (transaction_id, customer_id, ordered_at, amount) "
-        "select 't' || i, 'c' || (i % 30), '2024-01-01'::date + (i % 40)::integer, 10 "
-        "from range(60) t(i)"
-    )
+    build(con)
     con.close()
     return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core import db
+from ui.i18n import load_catalog
 
 PAGE = "pages/segments.py"
 
@@ -43,6 +44,20 @@ def test_the_page_in_chinese(app_on, demo_db):
     assert not at.exception
     assert at.title[0].value == "客户细分"
     assert "冠军客户" in set(at.dataframe[0].value["细分"])
+
+
+def test_the_customer_lists_in_chinese(app_on, own_values_db):
+    at = _open(app_on, own_values_db, lang="zh")
+    assert not at.exception
+    zh = load_catalog("zh")
+    cities = {v for k, v in zh.items() if k.startswith("city.")} | {"Springfield"}
+    channels = {v for k, v in zh.items() if k.startswith("channel.")} | {"tiktok_live"}
+    members, accounts = (d.value for d in at.dataframe if "城市" in d.value.columns)
+    for table in (members, accounts):
+        assert set(table["城市"]) <= cities and set(table["获客渠道"]) <= channels
+    assert set(members["细分"]) == {"冠军客户"}
+    assert {"Springfield", "北京"} <= set(accounts["城市"])
+    assert {"tiktok_live", "微信"} <= set(accounts["获客渠道"])
 
 
 def test_an_empty_database_shows_what_to_do(app_on, empty_db):

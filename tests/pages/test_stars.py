@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 from core import db, stars
+from ui.i18n import load_catalog
 
 PAGE = "pages/stars.py"
 
@@ -69,6 +70,29 @@ def test_the_page_in_chinese(app_on, demo_db):
     assert not at.exception
     assert at.title[0].value == "星级评定"
     assert "已评级客户" in _tiles(at)
+
+
+def _section(lang: str, name: str) -> set[str]:
+    return {v for k, v in load_catalog(lang).items() if k.startswith(f"{name}.")}
+
+
+def test_the_tier_list_in_chinese_names_cities_channels_and_tiers_in_chinese(app_on, demo_db):
+    at = _open(app_on, demo_db, lang="zh")
+    table = next(d.value for d in at.dataframe if "城市" in d.value.columns)
+    assert len(table) > 0
+    assert set(table["城市"]) <= _section("zh", "city")
+    assert set(table["获客渠道"]) <= _section("zh", "channel")
+    assert set(table["价值等级"]) == {"高价值"}
+    assert "上海" in set(table["城市"])
+
+
+def test_values_the_catalogs_lack_are_shown_as_they_are(app_on, own_values_db):
+    at = _open(app_on, own_values_db, lang="zh")
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "城市" in d.value.columns)
+    assert "Springfield" in set(table["城市"]) and "上海" not in set(table["城市"])
+    assert "tiktok_live" in set(table["获客渠道"]) and "京东" not in set(table["获客渠道"])
+    assert set(table["城市"]) - {"Springfield"} <= _section("zh", "city")
 
 
 def test_an_empty_database_shows_what_to_do(app_on, empty_db):

@@ -150,18 +150,23 @@ def bench_rerating(path: Path, repeats: int = 7) -> dict:
 
 
 def bench_loyalty(path: Path, runs: int = 200) -> dict:
-    """One loyalty scenario (points + tiers), 200 Monte Carlo runs over 12 months."""
+    """One loyalty scenario (points + tiers), 200 Monte Carlo runs over 12 months, on the
+    customer model and in simple mode (history read once, as the page caches it)."""
     from core import loyalty
 
     con = db.connect(path, read_only=True)
     programme = loyalty.PRESETS["points_tiers"]
     models, fit_seconds = _timed(loyalty.loyalty_models, con)
     _, seconds = _timed(loyalty.simulate_programme, con, programme, runs=runs, models=models)
+    history, history_seconds = _timed(loyalty.simple_history, con)
+    _, simple_seconds = _timed(loyalty.simulate_simple, con, programme, runs=runs, history=history)
     con.close()
     return {
         "runs": runs,
         "fit_seconds": round(fit_seconds, 2),
         "simulate_seconds": round(seconds, 2),
+        "simple_history_seconds": round(history_seconds, 2),
+        "simple_simulate_seconds": round(simple_seconds, 2),
     }
 
 

@@ -4,6 +4,7 @@ and cost over a horizon, with intervals.
     models = loyalty_models(con)                   # BG/NBD + Gamma-Gamma from customer_features
     result = simulate_programme(con, Programme.recommended(), runs=200, seed=0, models=models)
     result.summary    # incremental_revenue ... roi: mean, p5, p95
+    simulate_simple(con, programme)   # simple mode, when loyalty_models raises ModelNotFitted
 
 The engine, per customer with a purchase (BTYD inputs x, t_x, T, m_x from customer_features,
 value tier high / medium / low; a customer without a tier counts as low):
@@ -37,6 +38,9 @@ value tier high / medium / low; a customer without a tier counts as low):
   discounts that is (heavy buyers in the high tier mostly claim rewards they would have
   bought for anyway).
 
+Simple mode (`simulate_simple`, see SimpleHistory) replaces the per-customer model with fixed
+rates per value tier from the last year of history, for data too thin to fit it.
+
 Sampling and scaling: at most `sample_size` customers (10,000) are simulated, a seeded random
 sample stratified by value tier (each tier in proportion, at least MIN_PER_TIER where it has
 them); each simulated customer stands for N_tier / n_tier customers of the base. Every run's
@@ -48,6 +52,7 @@ wider (not narrower) than a full-base run's would be.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from dataclasses import dataclass
 
@@ -56,11 +61,14 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
+from core import sql, stars
 from core.clv import (
     DAYS_PER_MONTH,
     BGNBDModel,
     GammaGammaModel,
     ModelFitError,
+    NotReady,
+    Reason,
     data_readiness,
     fit_bgnbd,
     fit_gamma_gamma,
@@ -83,7 +91,11 @@ COST_PARTS = ("rewards_redeemed", "tier_benefits", "referral_rewards", "offers",
 
 class ModelNotFitted(ModelFitError):
     """The customer model cannot be fitted, so the simulator cannot run on it (the page
-    falls back to simple mode); the message says why."""
+    offers simple mode); `reason` says why (a code the dashboard translates)."""
+
+    def __init__(self, reason: Reason):
+        super().__init__(reason.message)
+        self.reason = reason
 
 
 def _check(obj, **ranges) -> None:
@@ -221,14 +233,16 @@ def loyalty_models(con: duckdb.DuckDBPyConnection) -> LoyaltyModels:
     try:
         customers = customer_inputs(con)
     except duckdb.CatalogException as error:
-        raise ModelNotFitted(
-            "customer_features is missing: build the derived tables (python -m core build)"
-        ) from error
+        message = "customer_features is missing: build the derived tables (python -m core build)"
+        raise ModelNotFitted(Reason("loyalty_not_built", {}, message)) from error
     try:
         data_readiness(customers).require()
         return LoyaltyModels(customers, fit_bgnbd(customers), fit_gamma_gamma(customers))
+    except NotReady as error:
+        raise ModelNotFitted(error.reason) from error
     except ModelFitError as error:
-        raise ModelNotFitted(f"the customer model cannot be fitted: {error}") from error
+        message = f"the customer model cannot be fitted: {error}"
+        raise ModelNotFitted(Reason("fit_failed", {"detail": str(error)}, message)) from error
 
 
 @dataclass(frozen=True, eq=False)
@@ -247,6 +261,9 @@ class LoyaltyResult:
     subsidy_share: share of the high tier's rewards and discounts paid on purchases members
       would have made anyway.
     customers, sample_size, runs: the base, the customers simulated, the Monte Carlo runs.
+    mode: "model" (BG/NBD + Gamma-Gamma per customer) or "simple" (fixed rates per tier
+      from history, `simulate_simple`); rates: simple mode's per-tier rates (None in model
+      mode), as `SimpleHistory.rates()` gives them, measured over the last `window_days`.
     """
 
     summary: pd.DataFrame
@@ -259,9 +276,17 @@ class LoyaltyResult:
     customers: int
     sample_size: int
     runs: int
+    mode: str = "model"
+    rates: pd.DataFrame | None = None
+    window_days: int | None = None
 
     @property
     def method(self) -> str:
+        if self.mode == "simple":
+            return (
+                f"simple mode: fixed rates per value tier from history, bootstrapped over "
+                f"{self.sample_size:,} of {self.customers:,} recent buyers, {self.runs} runs"
+            )
         return (
             f"{self.sample_size:,} of {self.customers:,} customers simulated (random sample "
             f"stratified by value tier, each weighted by tier size / tier sample), "
@@ -399,6 +424,223 @@ class _Simulation:
         return out
 
 
+# --- simple mode: fixed rates per tier from history ------------------------------------------
+
+SIMPLE_MIN_HISTORY_DAYS = 60
+SIMPLE_MAX_PERIOD_DAYS = 182
+MIN_RETENTION_BUYERS = 10  # earlier-period buyers a tier needs for its own retention rate
+_HISTORY_SUMS = ("repeat_days", "exposure_days", "purchase_days", "spend", "before", "kept")
+
+
+class SimpleModeUnavailable(ValueError):
+    """Even simple mode cannot run on these data; `reason` says why."""
+
+    def __init__(self, reason: Reason):
+        super().__init__(reason.message)
+        self.reason = reason
+
+
+@dataclass(frozen=True, eq=False)
+class SimpleHistory:
+    """What simple mode reads: every customer with a purchase day in the 2 x `period_days`
+    days up to `as_of` (`core/sql/loyalty_history.sql`) with their value tier as of `as_of`
+    (the Stars page's active rules; unrated counts as low).
+
+    Per tier, over those customers (`rates()`):
+    - purchases_per_month = repeat purchase days / months from each one's first purchase day
+      in the window to as_of (the first day is what put them in the list, so it is not
+      counted);
+    - spend_per_purchase = net spend / purchase days;
+    - monthly_retention = (share of the earlier period's buyers who bought again in the
+      later period) ** (days per month / period_days); from all tiers together when a tier
+      has fewer than MIN_RETENTION_BUYERS earlier-period buyers (`pooled_retention`).
+    These rates stay fixed over the horizon: a customer buys at the tier's rate while
+    retained, and the retained share falls by the monthly retention. Every listed customer
+    counts as retained at the start. Tiers are today's, and today's high tier is mostly
+    customers who came back, so its retention is flattered: show the rates with the result."""
+
+    as_of: dt.date
+    period_days: int
+    customers: pd.DataFrame
+
+    def tier_sums(self) -> pd.DataFrame:
+        """Per tier (TIERS order, zeros for an empty tier): customers and _HISTORY_SUMS."""
+        c = self.customers
+        sums = (
+            c.assign(
+                before=c["bought_before"].astype(float),
+                kept=(c["bought_before"] & c["bought_after"]).astype(float),
+            )
+            .groupby("tier")[list(_HISTORY_SUMS)]
+            .sum()
+            .reindex(TIERS, fill_value=0.0)
+        )
+        sums.insert(0, "customers", c["tier"].value_counts().reindex(TIERS, fill_value=0))
+        return sums
+
+    def rates(self) -> pd.DataFrame:
+        """Per tier: customers, purchases_per_month, spend_per_purchase, monthly_retention
+        and pooled_retention (True when the tier uses all tiers' retention)."""
+        sums = self.tier_sums()
+        values = sums[list(_HISTORY_SUMS)].to_numpy(float)[None]  # 1 x tiers x sums
+        lam, spend, hazard, pooled = _simple_rates(values, self.period_days)
+        return pd.DataFrame(
+            {
+                "tier": TIERS,
+                "customers": sums["customers"].to_numpy(),
+                "purchases_per_month": lam[0],
+                "spend_per_purchase": spend[0],
+                "monthly_retention": np.exp(-hazard[0]),
+                "pooled_retention": pooled,
+            }
+        )
+
+
+def simple_history(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> SimpleHistory:
+    """The history simple mode reads, as of `as_of` (default: the last build's as-of date,
+    else the last day with a transaction). SimpleModeUnavailable when there are no
+    purchases, less than SIMPLE_MIN_HISTORY_DAYS of history, or nobody to measure
+    retention on."""
+    if as_of is None:
+        built = con.execute("select value from meta where key = 'features_as_of'").fetchall()
+        as_of = dt.date.fromisoformat(built[0][0]) if built else None
+    [(first, last)] = con.execute(
+        "select min(ordered_at)::date, max(ordered_at)::date from transactions "
+        "where amount >= 0 and ($as_of::date is null or ordered_at < $as_of::date + 1)",
+        {"as_of": as_of},
+    ).fetchall()
+    if first is None:
+        message = "no customer has bought anything by the as-of date"
+        raise SimpleModeUnavailable(Reason("no_buyers", {}, message))
+    as_of = as_of or last
+    history_days = (as_of - first).days + 1
+    if history_days < SIMPLE_MIN_HISTORY_DAYS:
+        values = {"have": history_days, "need": SIMPLE_MIN_HISTORY_DAYS}
+        message = (
+            f"the purchases cover {history_days} days up to the as-of date; simple mode needs "
+            f"{SIMPLE_MIN_HISTORY_DAYS} to measure how many customers come back"
+        )
+        raise SimpleModeUnavailable(Reason("loyalty_simple_short_history", values, message))
+    period = min(SIMPLE_MAX_PERIOD_DAYS, history_days // 2)
+    customers = con.execute(
+        sql.load("loyalty_history"), {"as_of": as_of, "period_days": period}
+    ).df()
+    if not customers["bought_before"].any():
+        message = f"nobody bought in the first {period} of the last {2 * period} days"
+        values = {"period": period, "window": 2 * period}
+        raise SimpleModeUnavailable(Reason("loyalty_simple_no_retention", values, message))
+    base = stars.rating_base(con, as_of)
+    rules = stars.active_rules(con).rules
+    _, rated, _ = stars.rate(base.dims, rules)
+    tiers = pd.Series(stars.value_tier(rated, rules), index=base.frame["customer_id"])
+    customers["tier"] = customers["customer_id"].map(tiers).fillna("low").astype(object)
+    return SimpleHistory(as_of, period, customers)
+
+
+def _simple_rates(sums: np.ndarray, period_days: int):
+    """Purchase rate per month, spend per purchase and monthly dropout hazard per run and
+    tier from `sums` (runs x tiers x _HISTORY_SUMS), and which tiers use pooled retention."""
+    repeat, exposure, days, spend, before, kept = np.moveaxis(sums, -1, 0)
+    months = exposure / DAYS_PER_MONTH
+    lam = np.divide(repeat, months, out=np.zeros_like(repeat), where=months > 0)
+    spend = np.maximum(np.divide(spend, days, out=np.zeros_like(spend), where=days > 0), 0)
+    pooled = before.mean(axis=0) < MIN_RETENTION_BUYERS  # per tier, the same in every run
+    all_before, all_kept = before.sum(axis=1, keepdims=True), kept.sum(axis=1, keepdims=True)
+    use_before = np.where(pooled, all_before, before)
+    use_kept = np.where(pooled, all_kept, kept)
+    retained = np.divide(use_kept, use_before, out=np.zeros_like(kept), where=use_before > 0)
+    hazard = -np.log(np.clip(retained, 1e-9, 1)) * DAYS_PER_MONTH / period_days
+    return lam, spend, hazard, pooled
+
+
+def _months_retained(hazard: np.ndarray, months: int) -> np.ndarray:
+    """Expected share of month k (1..months) a customer stays, at a constant monthly hazard:
+    (runs x tiers) -> runs x months x tiers."""
+    k = np.arange(months)[None, :, None]
+    h = hazard[:, None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(h > 1e-12, -np.expm1(-h) / h, 1.0)
+    return np.exp(-h * k) * share
+
+
+def simulate_simple(
+    con: duckdb.DuckDBPyConnection,
+    programme: Programme,
+    runs: int = 200,
+    seed: int = 0,
+    history: SimpleHistory | None = None,
+    sample_size: int = SAMPLE_SIZE,
+) -> LoyaltyResult:
+    """Simple mode, for data too thin for the customer model: `programme` against no
+    programme with fixed rates per tier from history (SimpleHistory). Each run bootstraps
+    the customers within each tier (a seeded, tier-stratified sample of at most
+    `sample_size` first), re-estimates the tier's rates from them and draws monthly Poisson
+    purchases for the members; the programme multiplies the tier's purchase rate by
+    1 + purchase uplift and its dropout hazard by 1 - retention uplift. Costs, liability and
+    the measures are as in `simulate_programme`; the intervals hold the rates' estimation
+    error and the purchases' randomness, not a model of each customer."""
+    if runs < 2:
+        raise ValueError("runs must be at least 2")
+    history = history or simple_history(con)
+    rng = np.random.default_rng(seed)
+    c = history.customers
+    rows, _ = stratified_sample(c["tier"].to_numpy(dtype=object), sample_size, rng)
+    s = c.iloc[rows].assign(
+        before=lambda f: f["bought_before"].astype(float),
+        kept=lambda f: (f["bought_before"] & f["bought_after"]).astype(float),
+    )
+    sums = np.zeros((runs, len(TIERS), len(_HISTORY_SUMS)))
+    for i, tier in enumerate(TIERS):
+        values = s.loc[s["tier"] == tier, list(_HISTORY_SUMS)].to_numpy(float)
+        if len(values):
+            draws = rng.multinomial(len(values), np.full(len(values), 1 / len(values)), runs)
+            sums[:, i] = draws @ values
+    lam, spend, hazard, _ = _simple_rates(sums, history.period_days)
+    pg, H = programme, programme.horizon_months
+    terms = [pg.tier(t) for t in TIERS]
+    up = np.array([tt.purchase_uplift for tt in terms])
+    ret = np.array([tt.retention_uplift for tt in terms])
+    disc = np.array([tt.discount for tt in terms])
+    members = c["tier"].value_counts().reindex(TIERS, fill_value=0).to_numpy(float)
+    members = members * pg.participation
+    base_rate = members * lam[:, None, :] * _months_retained(hazard, H)  # runs x H x tiers
+    prog_rate = members * lam[:, None, :] * (1 + up) * _months_retained(hazard * (1 - ret), H)
+    n_base = rng.poisson(base_rate)
+    rng_extra = np.random.default_rng(rng.integers(2**63))
+    n_extra = rng_extra.poisson(np.maximum(prog_rate - base_rate, 0))
+    per = spend[:, None, :]
+    sim = {
+        "revenue": n_extra * per,
+        "paid": (n_base + n_extra) * per * (1 - disc),
+        "base_paid": n_base * per * (1 - disc),
+        "discount": (n_base + n_extra) * per * disc,
+        "base_discount": n_base * per * disc,
+        "members": members,
+        "new_customer": _simple_referrals(pg, members, sums, history.period_days),
+    }
+    result = _result(pg, sim, len(c), len(s), runs)
+    return dataclasses.replace(
+        result, mode="simple", rates=history.rates(), window_days=2 * history.period_days
+    )
+
+
+def _simple_referrals(pg: Programme, members, sums, period_days) -> np.ndarray:
+    """Revenue per run, month and tier from referred customers: a first purchase in the
+    month of the referral, then repeat purchases at all tiers' pooled rates."""
+    H = pg.horizon_months
+    out = np.zeros((len(sums), H, len(TIERS)))
+    if pg.referrals_per_member == 0:
+        return out
+    lam, spend, hazard, _ = _simple_rates(sums.sum(axis=1, keepdims=True), period_days)
+    repeat = (lam[:, None, :] * _months_retained(hazard, H))[:, :, 0]  # runs x months
+    refs = members * pg.referrals_per_member / 12  # per month, per tier
+    for m in range(H):  # referrals made in month m
+        out[:, m] += spend[:, 0, None] * refs
+        for k in range(m + 1, H):
+            out[:, k] += (spend[:, 0] * repeat[:, k - m - 1])[:, None] * refs
+    return out
+
+
 def _percentiles(values: np.ndarray) -> dict[str, float]:
     return {
         "mean": float(np.mean(values)),
@@ -496,14 +738,16 @@ def _payback(cum_mean: np.ndarray) -> int | None:
 
 
 def result_summary(result: LoyaltyResult) -> dict:
-    """What a saved scenario keeps of a result: each measure's mean, p5 and p95, the chance
-    of a positive net impact, the payback month and the high tier's subsidy share."""
+    """What a saved scenario keeps of a result: each measure's mean, p5 and p95, the mode
+    (model or simple), the chance of a positive net impact, the payback month and the high
+    tier's subsidy share."""
     measures = {
         row["measure"]: {k: float(row[k]) for k in ("mean", "p5", "p95")}
         for row in result.summary.to_dict("records")
     }
     return {
         "measures": measures,
+        "mode": result.mode,
         "p_positive": result.p_positive,
         "payback_month": result.payback_month,
         "subsidy_share": result.subsidy_share,

@@ -18,16 +18,26 @@ if ctx.state.transactions == 0:
     st.info(t("empty.no_transactions"))
     st.stop()
 lang, as_of = ctx.lang, ctx.as_of
-st.caption(t("loyalty.caption"))
 
 fitted = lu.models(as_of, ctx.version)
-if isinstance(fitted, lu.NotFitted):
-    st.warning(
-        f"**{t('loyalty.not_fitted_title')}**\n\n{t('loyalty.not_fitted_body')}\n\n"
-        f"{t('loyalty.not_fitted_reason', reason=fitted.message)}",
-        icon=":material/info:",
+simple = isinstance(fitted, lu.Reason)
+st.caption(t("loyalty.caption_simple" if simple else "loyalty.caption"))
+if simple:
+    history = lu.simple_history(as_of, ctx.version)
+    if isinstance(history, lu.Reason):
+        st.warning(
+            f"**{t('loyalty.not_fitted_title')}**\n\n{t('loyalty.not_fitted_body')}\n\n"
+            f"{t('loyalty.not_fitted_reason', reason=lu.reason_text(fitted))}\n\n"
+            f"{t('loyalty.simple_unavailable', reason=lu.reason_text(history))}",
+            icon=":material/info:",
+        )
+        st.stop()
+    st.info(
+        f"**{t('loyalty.simple_title')}**\n\n"
+        f"{t('loyalty.simple_body', days=2 * history.period_days)}\n\n"
+        f"{t('loyalty.simple_why', reason=lu.reason_text(fitted))}",
+        icon=":material/functions:",
     )
-    st.stop()
 
 # --- the programme -------------------------------------------------------------------------
 preset_name = (
@@ -165,14 +175,7 @@ columns[-1].metric(
     border=True,
 )
 columns[-1].caption(t("loyalty.payback_caption", months=programme.horizon_months))
-st.caption(
-    t(
-        "loyalty.method",
-        sample=fmt.count(result.sample_size, lang),
-        customers=fmt.count(result.customers, lang),
-        runs=result.runs,
-    )
-)
+st.caption(lu.method_text(result, lang))
 
 # --- over time and by tier -----------------------------------------------------------------
 scale = fmt.money_axis_scale(lang)
@@ -196,6 +199,14 @@ st.subheader(t("loyalty.tier_title"))
 table, config = lu.tier_table(result.by_tier)
 st.dataframe(table, hide_index=True, width="stretch", column_config=config)
 st.caption(t("loyalty.subsidy_note", share=fmt.percent(result.subsidy_share, 0)))
+if result.rates is not None:
+    st.subheader(t("loyalty.rates_title"))
+    rates, config = lu.rates_table(result.rates)
+    st.dataframe(rates, hide_index=True, width="stretch", column_config=config)
+    period = result.window_days // 2
+    st.caption(t("loyalty.rates_caption", days=result.window_days, as_of=as_of, period=period))
+    if pooled := lu.pooled_tiers(result.rates, lang):
+        st.caption(t("loyalty.rates_pooled", need=lu.MIN_RETENTION_BUYERS, tiers=pooled))
 
 # --- save, compare, download ---------------------------------------------------------------
 st.subheader(t("loyalty.scenarios_title"))
@@ -237,14 +248,9 @@ summary = lu.summary_html(
     t("loyalty.assumptions"),
     lu.assumptions(programme, lang),
     [
-        t("loyalty.report_interval_note"),
+        t("loyalty.report_simple_note" if simple else "loyalty.report_interval_note"),
         t("loyalty.subsidy_note", share=fmt.percent(result.subsidy_share, 0)),
-        t(
-            "loyalty.method",
-            sample=fmt.count(result.sample_size, lang),
-            customers=fmt.count(result.customers, lang),
-            runs=result.runs,
-        ),
+        lu.method_text(result, lang),
     ],
 )
 st.download_button(

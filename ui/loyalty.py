@@ -2,54 +2,82 @@
 HTML summary.
 
 The customer model is fitted once per (as-of date, data version) and kept as a resource; a
-model that cannot be fitted comes back as a `NotFitted`, cached like a result. A simulation
-is cached per programme (a frozen dataclass), so a rerun of the page does not run it again.
+model that cannot be fitted comes back as the `Reason`, cached like a result, and the
+simulation then runs in simple mode (fixed rates per tier from history). A simulation is
+cached per programme (a frozen dataclass), so a rerun of the page does not run it again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
-from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
 from core import loyalty
-from core.loyalty import PRESETS, TIERS, LoyaltyModels, LoyaltyResult, Programme, TierTerms
+from core.clv import Reason
+from core.loyalty import (
+    PRESETS,
+    TIERS,
+    LoyaltyModels,
+    LoyaltyResult,
+    Programme,
+    SimpleHistory,
+    TierTerms,
+)
 from ui import data
 from ui import format as fmt
 from ui.i18n import t
+from ui.value import reason_text as model_reason_text
 
 RUNS = 200
 SEED = 0
 MAX_COMPARED = 3
+MIN_RETENTION_BUYERS = loyalty.MIN_RETENTION_BUYERS
 MONEY_MEASURES = ("incremental_revenue", "incremental_margin", "programme_cost", "net_impact")
 PRESET_NAMES = tuple(PRESETS)
 
 
-@dataclass(frozen=True)
-class NotFitted:
-    """Why the customer model cannot be fitted (the core error's message)."""
-
-    message: str
-
-
 @st.cache_resource(max_entries=4, show_spinner=False)
-def models(as_of: dt.date, version: int) -> LoyaltyModels | NotFitted:
+def models(as_of: dt.date, version: int) -> LoyaltyModels | Reason:
     """BG/NBD + Gamma-Gamma on customer_features, or why they cannot be fitted."""
     try:
         return loyalty.loyalty_models(data.cursor())
     except loyalty.ModelNotFitted as error:
-        return NotFitted(str(error))
+        return error.reason
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def simple_history(as_of: dt.date, version: int) -> SimpleHistory | Reason:
+    """Simple mode's history as of `as_of`, or why even simple mode cannot run."""
+    try:
+        return loyalty.simple_history(data.cursor(), as_of)
+    except loyalty.SimpleModeUnavailable as error:
+        return error.reason
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def simulate(as_of: dt.date, programme: Programme, version: int) -> LoyaltyResult:
     """The Monte Carlo of `programme` (RUNS runs, a fixed seed: the same knobs, the same
-    result)."""
+    result): on the customer model, or in simple mode when the model is not fitted."""
     fitted = models(as_of, version)
+    if isinstance(fitted, Reason):
+        history = simple_history(as_of, version)
+        return loyalty.simulate_simple(
+            data.cursor(), programme, runs=RUNS, seed=SEED, history=history
+        )
     return loyalty.simulate_programme(data.cursor(), programme, runs=RUNS, seed=SEED, models=fitted)
+
+
+def reason_text(reason: Reason) -> str:
+    """Why the model (or simple mode) cannot run, in the current language."""
+    if reason.code.startswith("loyalty_"):
+        try:
+            return t(f"loyalty.reason_{reason.code.removeprefix('loyalty_')}", **reason.values)
+        except KeyError:
+            return reason.message
+    return model_reason_text(reason)
 
 
 def save(name: str, programme: Programme, result: LoyaltyResult) -> None:
@@ -126,6 +154,18 @@ def payback_text(month: int | None) -> str:
     return t("loyalty.payback_month_n", month=month)
 
 
+def method_text(result: LoyaltyResult, lang: str) -> str:
+    """How the result was simulated, for the caption and the summary."""
+    values = {
+        "sample": fmt.count(result.sample_size, lang),
+        "customers": fmt.count(result.customers, lang),
+        "runs": result.runs,
+    }
+    if result.mode == "simple":
+        return t("loyalty.method_simple", days=result.window_days, **values)
+    return t("loyalty.method", **values)
+
+
 MONEY = "¥%,.0f"
 TIER_FORMATS = {
     "tier": None,
@@ -139,19 +179,45 @@ TIER_FORMATS = {
 }
 
 
-def tier_table(by_tier: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    """The per-tier results with labels (subsidy share times 100), and the column config."""
-    frame = by_tier[list(TIER_FORMATS)].copy()
+RATE_FORMATS = {
+    "tier": None,
+    "customers": "%,d",
+    "purchases_per_month": "%.2f",
+    "spend_per_purchase": MONEY,
+    "monthly_retention": "%.1f%%",
+}
+
+
+def _tier_frame(frame: pd.DataFrame, formats: dict, percent: str) -> tuple[pd.DataFrame, dict]:
+    """`frame`'s columns in `formats` with tier labels and `percent` times 100, and the
+    column config (labels from loyalty.col_<name>)."""
+    frame = frame[list(formats)].copy()
     frame["tier"] = frame["tier"].map(lambda tier: t(f"loyalty.tier_{tier}"))
-    frame["subsidy_share"] = frame["subsidy_share"] * 100
+    frame[percent] = frame[percent] * 100
     config = {}
-    for name, number_format in TIER_FORMATS.items():
+    for name, number_format in formats.items():
         label = t(f"loyalty.col_{name}")
         if number_format is None:
             config[name] = st.column_config.TextColumn(label)
         else:
             config[name] = st.column_config.NumberColumn(label, format=number_format)
     return frame, config
+
+
+def tier_table(by_tier: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """The per-tier results with labels (subsidy share times 100), and the column config."""
+    return _tier_frame(by_tier, TIER_FORMATS, "subsidy_share")
+
+
+def rates_table(rates: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Simple mode's fixed rates per tier (retention times 100), and the column config."""
+    return _tier_frame(rates, RATE_FORMATS, "monthly_retention")
+
+
+def pooled_tiers(rates: pd.DataFrame, lang: str) -> str | None:
+    """The tiers that use all tiers' retention, as one label list (None when none do)."""
+    pooled = rates.loc[rates["pooled_retention"] & (rates["customers"] > 0), "tier"]
+    return ("、" if lang == "zh" else ", ").join(t(f"loyalty.tier_{x}") for x in pooled) or None
 
 
 def comparison_table(saved: list[dict], names: list[str], lang: str) -> pd.DataFrame:
@@ -172,6 +238,7 @@ def comparison_table(saved: list[dict], names: list[str], lang: str) -> pd.DataF
     extra = {
         "p_positive": lambda s: fmt.percent(s["summary"].get("p_positive"), 0),
         "payback": lambda s: payback_text(s["summary"].get("payback_month")),
+        "method": lambda s: t(f"loyalty.method_{s['summary'].get('mode', 'model')}_short"),
         "participation": lambda s: fmt.percent(s["programme"].participation, 0),
         "horizon": lambda s: t("loyalty.months", months=s["programme"].horizon_months),
     }

@@ -1,4 +1,5 @@
-"""Every registered page in headless Chromium, both languages, demo data and empty data.
+"""Every registered page in headless Chromium, both languages, on the demo data, a young
+shop too small for the customer model, and an empty database.
 
 Fails on any Streamlit error element; saves a full-page screenshot per page, language and
 database under tests/screenshots/ (git-ignored) for a person to look at.
@@ -40,7 +41,7 @@ def _full_page_screenshot(page, path) -> None:
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))
 @pytest.mark.parametrize("spec", PAGES, ids=lambda s: s.url_path)
-@pytest.mark.parametrize("database", ["demo", "empty"])
+@pytest.mark.parametrize("database", ["demo", "small", "empty"])
 def test_page_renders_without_error(browser, serve, screenshots, request, database, spec, lang):
     db_path = request.getfixturevalue(f"{database}_db_for_browser")
     url = serve(db_path)
@@ -56,6 +57,15 @@ def test_page_renders_without_error(browser, serve, screenshots, request, databa
         if database == "demo" and spec.url_path == "overview":
             assert page.locator('[data-testid="stMetric"]').count() == 6
             assert page.locator(".js-plotly-plot").count() == 1
+        if database == "small" and spec.url_path == "loyalty":
+            notice = page.locator('[data-testid="stAlert"]').first.inner_text()
+            assert catalog["loyalty.simple_title"] in notice
+            # The first visit fits nothing and simulates from history: give the run time.
+            page.wait_for_function(
+                "() => document.querySelectorAll('[data-testid=\"stMetric\"]').length >= 8",
+                timeout=30_000,
+            )
+            assert page.locator('[data-testid="stMetric"]').count() == 8
         if database == "empty":
             assert catalog["empty.title"] in page.locator('[data-testid="stAlert"]').inner_text()
         _full_page_screenshot(page, screenshots / f"{spec.url_path}-{database}-{lang}.png")
@@ -68,6 +78,13 @@ def demo_db_for_browser(demo_db, tmp_path_factory):
     """A copy of the demo database: the server process needs a file no one else holds."""
     path = tmp_path_factory.mktemp("browser-demo") / "demo.duckdb"
     shutil.copyfile(demo_db, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_db_for_browser(small_db, tmp_path_factory):
+    path = tmp_path_factory.mktemp("browser-small") / "small.duckdb"
+    shutil.copyfile(small_db, path)
     return path
 
 

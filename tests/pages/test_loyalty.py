@@ -74,11 +74,42 @@ def test_in_chinese(app_on, demo_db):
     assert any(c.value.startswith("区间：") for c in at.caption)
 
 
-def test_an_unfitted_model_says_why(app_on, thin_db):
+def test_too_little_history_even_for_simple_mode_says_why(app_on, thin_db):
     at = _open(app_on, thin_db)
     assert not at.exception
-    assert "The customer model is not fitted" in at.warning[0].value
+    warning = at.warning[0].value
+    assert "The customer model is not fitted" in warning
+    assert "Simple mode cannot run either" in warning and "cover 40 days" in warning
     assert not at.metric
+
+
+def test_a_young_shop_gets_simple_mode_clearly_labelled(app_on, small_db):
+    at = _open(app_on, small_db)
+    assert not at.exception
+    notice = at.info[0].value
+    assert notice.startswith("**Simple mode: fixed rates per value tier from history**")
+    assert "Only 80 customers have bought" in notice  # why the model is not fitted
+    con = db.connect(small_db)  # the app holds it read-write
+    expected = loyalty.simulate_simple(
+        con, loyalty.Programme.recommended(), runs=lu.RUNS, seed=lu.SEED
+    )
+    con.close()
+    net = expected.summary.set_index("measure").loc["net_impact"]
+    assert _tiles(at)["Net impact"] == fmt.money(net["mean"], "en")
+    assert any(c.value.startswith("Simple mode, 200 runs") for c in at.caption)
+    assert [s.value for s in at.subheader][:2] == [
+        "By value tier",
+        "The fixed rates simple mode uses",
+    ]
+    rates = at.dataframe[1].value
+    assert list(rates["customers"]) == list(expected.rates["customers"])
+
+
+def test_simple_mode_in_chinese(app_on, small_db):
+    at = _open(app_on, small_db, lang="zh")
+    assert not at.exception
+    assert at.info[0].value.startswith("**简易模式")
+    assert "净影响" in _tiles(at)
 
 
 def test_an_empty_database_says_what_to_do(app_on, empty_db):

@@ -39,7 +39,7 @@ value tier high / medium / low; a customer without a tier counts as low):
   bought for anyway).
 
 Simple mode (`simulate_simple`, see SimpleHistory) replaces the per-customer model with fixed
-rates per value tier from the last year of history, for data too thin to fit it.
+rates per value tier from up to the last year of history, for data too thin to fit it.
 
 Sampling and scaling: at most `sample_size` customers (10,000) are simulated, a seeded random
 sample stratified by value tier (each tier in proportion, at least MIN_PER_TIER where it has
@@ -61,7 +61,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from core import sql, stars
+from core import db, sql, stars
 from core.clv import (
     DAYS_PER_MONTH,
     BGNBDModel,
@@ -89,13 +89,9 @@ MEASURES = (
 COST_PARTS = ("rewards_redeemed", "tier_benefits", "referral_rewards", "offers", "fixed")
 
 
-class ModelNotFitted(ModelFitError):
+class ModelNotFitted(NotReady):
     """The customer model cannot be fitted, so the simulator cannot run on it (the page
     offers simple mode); `reason` says why (a code the dashboard translates)."""
-
-    def __init__(self, reason: Reason):
-        super().__init__(reason.message)
-        self.reason = reason
 
 
 def _check(obj, **ranges) -> None:
@@ -432,12 +428,8 @@ MIN_RETENTION_BUYERS = 10  # earlier-period buyers a tier needs for its own rete
 _HISTORY_SUMS = ("repeat_days", "exposure_days", "purchase_days", "spend", "before", "kept")
 
 
-class SimpleModeUnavailable(ValueError):
+class SimpleModeUnavailable(NotReady):
     """Even simple mode cannot run on these data; `reason` says why."""
-
-    def __init__(self, reason: Reason):
-        super().__init__(reason.message)
-        self.reason = reason
 
 
 @dataclass(frozen=True, eq=False)
@@ -466,15 +458,7 @@ class SimpleHistory:
     def tier_sums(self) -> pd.DataFrame:
         """Per tier (TIERS order, zeros for an empty tier): customers and _HISTORY_SUMS."""
         c = self.customers
-        sums = (
-            c.assign(
-                before=c["bought_before"].astype(float),
-                kept=(c["bought_before"] & c["bought_after"]).astype(float),
-            )
-            .groupby("tier")[list(_HISTORY_SUMS)]
-            .sum()
-            .reindex(TIERS, fill_value=0.0)
-        )
+        sums = _history_values(c).groupby(c["tier"]).sum().reindex(TIERS, fill_value=0.0)
         sums.insert(0, "customers", c["tier"].value_counts().reindex(TIERS, fill_value=0))
         return sums
 
@@ -496,14 +480,23 @@ class SimpleHistory:
         )
 
 
+def _history_values(customers: pd.DataFrame) -> pd.DataFrame:
+    """`customers`' _HISTORY_SUMS columns as floats: `before` = bought in the earlier
+    period, `kept` = bought in both."""
+    return customers.assign(
+        before=customers["bought_before"].astype(float),
+        kept=(customers["bought_before"] & customers["bought_after"]).astype(float),
+    )[list(_HISTORY_SUMS)].astype(float)
+
+
 def simple_history(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> SimpleHistory:
     """The history simple mode reads, as of `as_of` (default: the last build's as-of date,
     else the last day with a transaction). SimpleModeUnavailable when there are no
     purchases, less than SIMPLE_MIN_HISTORY_DAYS of history, or nobody to measure
     retention on."""
     if as_of is None:
-        built = con.execute("select value from meta where key = 'features_as_of'").fetchall()
-        as_of = dt.date.fromisoformat(built[0][0]) if built else None
+        built = db.get_meta(con, "features_as_of")
+        as_of = dt.date.fromisoformat(built) if built else None
     [(first, last)] = con.execute(
         "select min(ordered_at)::date, max(ordered_at)::date from transactions "
         "where amount >= 0 and ($as_of::date is null or ordered_at < $as_of::date + 1)",
@@ -585,13 +578,11 @@ def simulate_simple(
     rng = np.random.default_rng(seed)
     c = history.customers
     rows, _ = stratified_sample(c["tier"].to_numpy(dtype=object), sample_size, rng)
-    s = c.iloc[rows].assign(
-        before=lambda f: f["bought_before"].astype(float),
-        kept=lambda f: (f["bought_before"] & f["bought_after"]).astype(float),
-    )
+    s = c.iloc[rows]
+    sampled = _history_values(s).to_numpy()
     sums = np.zeros((runs, len(TIERS), len(_HISTORY_SUMS)))
     for i, tier in enumerate(TIERS):
-        values = s.loc[s["tier"] == tier, list(_HISTORY_SUMS)].to_numpy(float)
+        values = sampled[(s["tier"] == tier).to_numpy()]
         if len(values):
             draws = rng.multinomial(len(values), np.full(len(values), 1 / len(values)), runs)
             sums[:, i] = draws @ values

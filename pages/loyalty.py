@@ -9,6 +9,7 @@ from ui import loyalty as lu
 from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
+from ui.labels import label
 
 ctx = page_context()
 st.title(t("loyalty.title"))
@@ -97,7 +98,7 @@ with st.form(f"loyalty_form_{preset_name}", border=True):
     st.markdown(f"**{t('loyalty.tiers_heading')}**")
     for column, tier in zip(st.columns(3), lu.TIERS, strict=True):
         terms = preset.tier(tier)
-        column.markdown(t(f"loyalty.tier_{tier}"))
+        column.markdown(label("value_tier", tier))
         for field, value, top in (
             ("discount", terms.discount, 30),
             ("purchase_uplift", terms.purchase_uplift, 100),

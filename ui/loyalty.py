@@ -29,6 +29,7 @@ from core.loyalty import (
 from ui import data
 from ui import format as fmt
 from ui.i18n import t
+from ui.labels import label
 from ui.value import reason_text as model_reason_text
 
 RUNS = 200
@@ -192,15 +193,15 @@ def _tier_frame(frame: pd.DataFrame, formats: dict, percent: str) -> tuple[pd.Da
     """`frame`'s columns in `formats` with tier labels and `percent` times 100, and the
     column config (labels from loyalty.col_<name>)."""
     frame = frame[list(formats)].copy()
-    frame["tier"] = frame["tier"].map(lambda tier: t(f"loyalty.tier_{tier}"))
+    frame["tier"] = frame["tier"].map(lambda tier: label("value_tier", tier))
     frame[percent] = frame[percent] * 100
     config = {}
     for name, number_format in formats.items():
-        label = t(f"loyalty.col_{name}")
+        heading = t(f"loyalty.col_{name}")
         if number_format is None:
-            config[name] = st.column_config.TextColumn(label)
+            config[name] = st.column_config.TextColumn(heading)
         else:
-            config[name] = st.column_config.NumberColumn(label, format=number_format)
+            config[name] = st.column_config.NumberColumn(heading, format=number_format)
     return frame, config
 
 
@@ -217,7 +218,7 @@ def rates_table(rates: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
 def pooled_tiers(rates: pd.DataFrame, lang: str) -> str | None:
     """The tiers that use all tiers' retention, as one label list (None when none do)."""
     pooled = rates.loc[rates["pooled_retention"] & (rates["customers"] > 0), "tier"]
-    return ("、" if lang == "zh" else ", ").join(t(f"loyalty.tier_{x}") for x in pooled) or None
+    return ("、" if lang == "zh" else ", ").join(label("value_tier", x) for x in pooled) or None
 
 
 def comparison_table(saved: list[dict], names: list[str], lang: str) -> pd.DataFrame:
@@ -267,7 +268,7 @@ def assumptions(programme: Programme, lang: str) -> list[tuple[str, str]]:
         terms = programme.tier(tier)
         rows.append(
             (
-                t(f"loyalty.tier_{tier}"),
+                label("value_tier", tier),
                 t(
                     "loyalty.tier_terms",
                     discount=fmt.percent(terms.discount, 0),

@@ -34,7 +34,7 @@ def _simulate(demo, programme, seed=0, runs=RUNS):
 
 
 def _buyers(demo) -> int:
-    con, fitted, engine = demo
+    _, fitted, _ = demo
     return len(fitted.customers)
 
 
@@ -231,10 +231,8 @@ def test_simple_mode_intervals_widen_with_fewer_customers(empty_db):
     pg = Programme(high=TierTerms(purchase_uplift=0.2))
     widths = []
     for n in (4_000, 40):
-        customers = [(n, 2, 60, 3, 300.0, n, n)]
-        spread = [(n, 0, 60, 1, 100.0, n, n // 2)]  # half the tier differs
-        mixed = _history(high=customers[0])
-        other = _history(high=spread[0])
+        mixed = _history(high=(n, 2, 60, 3, 300.0, n, n))
+        other = _history(high=(n, 0, 60, 1, 100.0, n, n // 2))  # half the tier differs
         frame = pd.concat(
             [mixed.customers, other.customers.assign(customer_id=lambda f: "x" + f["customer_id"])]
         )

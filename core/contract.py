@@ -85,12 +85,18 @@ TRANSACTIONS = Table(
     key="transaction_id",
     help="one row per order line or order",
     fields=(
-        Field("transaction_id", required=True, help="order (line) key"),
+        Field("transaction_id", required=True, help="key of the row: the order line, or the order"),
+        Field(
+            "order_id",
+            help="the order several lines share (e.g. an invoice number); orders are counted "
+            "by it, by the row where it is absent",
+        ),
         Field("customer_id", required=True),
         Field("ordered_at", TIMESTAMP, required=True),
         Field("amount", NUMBER, required=True, help="net of discount; negative = refund"),
         Field("cost", NUMBER, help="cost of goods; gives margin"),
         Field("quantity", NUMBER),
+        Field("product_id", help="the product, e.g. a stock code"),
         Field("product_category"),
         Field("channel"),
     ),

@@ -49,8 +49,21 @@ def _v1(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _v2(con: duckdb.DuckDBPyConnection) -> None:
+    """transactions.order_id (orders of several lines) and product_id."""
+    have = {
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns where table_name = 'transactions'"
+        ).fetchall()
+    }
+    for column in ("order_id", "product_id"):
+        if column not in have:  # a file created at v2 has them from create_sql
+            con.execute(f"alter table transactions add column {column} varchar")
+
+
 # Append-only: MIGRATIONS[i] takes a database from version i to i + 1.
-MIGRATIONS = (_v1,)
+MIGRATIONS = (_v1, _v2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 from scipy.special import expit, logit
 from scipy.stats import norm
 
+from core import settings
 from core.contract import RAW_TABLES, SQL_TYPES, Table
 from core.db import bump_data_version, row_counts
 
@@ -365,6 +366,7 @@ def build_demo(
             con.execute(f"delete from {name}")
         for name, frame in tables.items():
             _insert(con, RAW_TABLES[name], frame)
+        settings.put(con, "currency", "CNY")  # the demo business sells in yuan
         bump_data_version(con)
         con.execute("commit")
     except BaseException:
@@ -414,8 +416,9 @@ def _as_date(end: dt.date | None) -> dt.date:
 
 def _insert(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame) -> None:
     """Append `frame` to `table`, each column cast to its contract type."""
-    columns = ", ".join(table.columns)
-    select = ", ".join(f"cast({f.name} as {SQL_TYPES[f.kind]})" for f in table.fields)
+    given = [f for f in table.fields if f.name in frame.columns]  # the rest stay empty
+    columns = ", ".join(f.name for f in given)
+    select = ", ".join(f"cast({f.name} as {SQL_TYPES[f.kind]})" for f in given)
     view = f"_demo_{table.name}"
     con.register(view, frame)
     try:

@@ -1,0 +1,118 @@
+"""Settings of the business, kept in the database (`python -m core config`).
+
+A setting belongs to the data, not to the machine: the currency the amounts are in and
+the time zone the business keeps its clock in travel with the DuckDB file. Each setting
+is data here (name, default, help, how a value is checked); they are stored in `meta` as
+`setting.<name>`.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+
+from core import db
+
+# ISO 4217 codes StarTier knows a symbol for; any other three-letter code is shown as
+# the code itself ("CHF 12.50").
+CURRENCY_SYMBOLS = {
+    "CNY": "¥",
+    "JPY": "¥",
+    "USD": "$",
+    "HKD": "HK$",
+    "TWD": "NT$",
+    "SGD": "S$",
+    "AUD": "A$",
+    "CAD": "C$",
+    "GBP": "£",
+    "EUR": "€",
+    "KRW": "₩",
+    "INR": "₹",
+    "RUB": "₽",
+    "BRL": "R$",
+}
+
+
+def _currency(value: str) -> str:
+    code = value.strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        known = ", ".join(sorted(CURRENCY_SYMBOLS))
+        raise ValueError(
+            f"currency {value!r} is not a three-letter ISO 4217 code (e.g. GBP, USD, CNY; "
+            f"with a symbol: {known})"
+        )
+    return code
+
+
+def _timezone(value: str) -> str:
+    name = value.strip()
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"time zone {value!r} is not an IANA zone name (e.g. Asia/Shanghai, Europe/London, UTC)"
+        ) from None
+    return name
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str | None
+    help: str
+    check: Callable[[str], str]
+
+
+SETTINGS: dict[str, Setting] = {
+    s.name: s
+    for s in (
+        Setting(
+            "currency",
+            None,
+            "ISO 4217 code of the currency every amount is in (the demo sets CNY); "
+            "unset, amounts are shown without a symbol",
+            _currency,
+        ),
+        Setting(
+            "timezone",
+            "Asia/Shanghai",
+            "the business's time zone: imported timestamps with an offset are converted to it",
+            _timezone,
+        ),
+    )
+}
+
+
+def _setting(name: str) -> Setting:
+    try:
+        return SETTINGS[name]
+    except KeyError:
+        raise ValueError(f"unknown setting {name!r}: settings are {', '.join(SETTINGS)}") from None
+
+
+def get(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    """The value of setting `name` in this database, else its default."""
+    return db.get_meta(con, f"setting.{name}", _setting(name).default)
+
+
+def put(con: duckdb.DuckDBPyConnection, name: str, value: str) -> str:
+    """Check and store `value` for setting `name`; returns the value as stored."""
+    checked = _setting(name).check(value)
+    db.set_meta(con, f"setting.{name}", checked)
+    db.bump_data_version(con)  # pages cache on the data version: they pick the change up
+    return checked
+
+
+def all_settings(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
+    """Every setting with its value (stored or default)."""
+    return {name: get(con, name) for name in SETTINGS}
+
+
+def currency_symbol(code: str | None) -> str:
+    """What goes before an amount: '£' for GBP, 'CHF ' for a code without a symbol, '' unset."""
+    if not code:
+        return ""
+    return CURRENCY_SYMBOLS.get(code, f"{code} ")

@@ -72,3 +72,31 @@ def thin_db(tmp_path):
     )
     con.close()
     return path
+
+
+@pytest.fixture(scope="session")
+def uk_shop_db(tmp_path_factory) -> Path:
+    """A UK online shop's line-level year in pounds, transactions only (tests/realshops.py),
+    derived tables built."""
+    from tests import realshops
+
+    path = tmp_path_factory.mktemp("uk") / "uk_shop.duckdb"
+    con = db.connect(path)
+    realshops.load_tables(con, realshops.uk_shop_tables(realshops.uk_shop_lines()), "GBP")
+    build(con)
+    con.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def market_db(tmp_path_factory) -> Path:
+    """A marketplace's orders (nearly one per customer) and review scores (CSAT only, no
+    NPS, no interactions), in reais (tests/realshops.py), derived tables built."""
+    from tests import realshops
+
+    path = tmp_path_factory.mktemp("market") / "market.duckdb"
+    con = db.connect(path)
+    realshops.load_tables(con, realshops.marketplace_tables(*realshops.marketplace()), "BRL")
+    build(con)
+    con.close()
+    return path

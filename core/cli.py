@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import time
 from pathlib import Path
@@ -26,7 +27,8 @@ def _date(text: str) -> dt.date:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m core",
-        description="StarTier from the command line: demo data, imports, derived tables.",
+        description="StarTier from the command line: demo data, imports, derived tables, "
+        "exports and settings.",
         epilog=f"The database is --db, else ${db.ENV_VAR}, else data/startier.duckdb.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -59,6 +61,13 @@ def _parser() -> argparse.ArgumentParser:
         "taken as they are)",
     )
     imp.add_argument(
+        "--set",
+        dest="constants",
+        action="append",
+        metavar="field=value",
+        help="give a field the same value on every row, e.g. --set kind=survey (repeatable)",
+    )
+    imp.add_argument(
         "--skip-invalid",
         action="store_true",
         help="load the valid rows and write the rejected ones with their reason to --report",
@@ -76,13 +85,33 @@ def _parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser(
         "export",
-        help="write a table to CSV or Excel (formula-looking cells neutralised)",
-        description="Write a table to a .csv or .xlsx file for a spreadsheet or a campaign.",
+        help="write a table to CSV or Excel for a spreadsheet, or to Parquet or --raw CSV "
+        "for a machine",
+        description="Write a table to a file. A .csv or .xlsx file is for a spreadsheet: "
+        "text that starts like a formula (=, +, -, @) gets a ' in front. A .parquet file, or "
+        "a .csv with --raw, is for re-import and other tools: exactly the stored values "
+        "(UTF-8, ISO timestamps, full precision, NULL kept apart from empty text).",
     )
     export.add_argument("table", choices=EXPORTABLE)
-    export.add_argument("file", type=Path, help="the .csv or .xlsx file to write")
+    export.add_argument("file", type=Path, help="the .csv, .xlsx or .parquet file to write")
+    export.add_argument(
+        "--raw",
+        action="store_true",
+        help="CSV for machines: the values exactly as stored, no ' prefixes",
+    )
 
-    for sub in (demo, imp, build, export):
+    config = commands.add_parser(
+        "config",
+        help="show or change the business's settings (currency, time zone)",
+        description="Without arguments, list the settings with their values and what they "
+        "do; with NAME, show one; with NAME VALUE, change it. Settings live in the database.",
+        epilog="e.g. `python -m core config currency GBP`, "
+        "`python -m core config timezone Europe/London`",
+    )
+    config.add_argument("name", nargs="?", help="the setting (currency, timezone)")
+    config.add_argument("value", nargs="?", help="its new value")
+
+    for sub in (demo, imp, build, export, config):
         sub.add_argument("--db", type=Path, help="database file (default: see --help)")
     return parser
 
@@ -104,12 +133,17 @@ def _demo(args) -> int:
 
 
 def _import(args) -> int:
-    from core.importer import ImportFailed, import_file, parse_mapping
+    from core.importer import ImportFailed, import_file, parse_constants, parse_mapping
 
     try:
         mapping = parse_mapping(args.map) if args.map else None
     except ValueError as error:
         print(f"error: --map: {error}", file=sys.stderr)
+        return 2
+    try:
+        constants = parse_constants(args.constants)
+    except ValueError as error:
+        print(f"error: --set: {error}", file=sys.stderr)
         return 2
     con = db.connect(args.db)
     try:
@@ -120,6 +154,7 @@ def _import(args) -> int:
             mapping=mapping,
             skip_invalid=args.skip_invalid,
             report=args.report,
+            constants=constants,
         )
     except ImportFailed as error:
         print(f"error: {error}", file=sys.stderr)
@@ -144,13 +179,10 @@ def _build(args) -> int:
 
 
 def _export(args) -> int:
-    from core.export import to_csv_bytes, to_excel_bytes
+    from core.export import check_target, write_table
 
-    suffix = args.file.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        print(f"error: {args.file}: write a .csv or .xlsx file", file=sys.stderr)
-        return 2
-    con = db.connect(args.db)
+    check_target(args.file, raw=args.raw)  # before the database is opened
+    con = db.connect(args.db, read_only=True)  # exporting never writes: a read-only file will do
     exists = con.execute(
         "select count(*) from information_schema.tables where table_name = ?", [args.table]
     ).fetchall()[0][0]
@@ -159,26 +191,141 @@ def _export(args) -> int:
             f"error: {args.table} does not exist yet: run `python -m core build`", file=sys.stderr
         )
         return 1
-    frame = con.table(args.table).df()
-    data = to_csv_bytes(frame) if suffix == ".csv" else to_excel_bytes(frame)
-    args.file.write_bytes(data)
-    print(f"{len(frame):,} rows of {args.table} written to {args.file}")
+    rows = write_table(con, args.table, args.file, raw=args.raw)
+    kind = "for a machine" if args.raw or args.file.suffix.lower() == ".parquet" else ""
+    print(f"{rows:,} rows of {args.table} written to {args.file}" + (f" ({kind})" if kind else ""))
     return 0
+
+
+def _config(args) -> int:
+    from core import settings
+
+    if args.name is None:
+        con = db.connect(args.db, read_only=True)
+        values = settings.all_settings(con)
+        shown = {
+            name: "(not set)"
+            if value is None
+            else value + (" (default)" if _is_default(con, name) else "")
+            for name, value in values.items()
+        }
+        width = max(len(n) for n in shown)
+        value_width = max(len(v) for v in shown.values())
+        for name, value in shown.items():
+            print(f"{name:<{width}}  {value:<{value_width}}  {settings.SETTINGS[name].help}")
+        print("change one with `python -m core config NAME VALUE`")
+        return 0
+    if args.value is None:
+        settings.check_name(args.name)
+        value = settings.get(db.connect(args.db, read_only=True), args.name)
+        if value is None:
+            print(
+                f"{args.name} is not set: `python -m core config {args.name} VALUE` sets it",
+                file=sys.stderr,
+            )
+        else:
+            print(value)
+        return 0
+    value = settings.check(args.name, args.value)  # a bad value creates no database
+    stored = settings.put(db.connect(args.db), args.name, value)
+    print(f"{args.name} set to {stored}{_config_effect(args.name, stored)}")
+    return 0
+
+
+def _is_default(con, name: str) -> bool:
+    return db.get_meta(con, f"setting.{name}") is None
+
+
+def _config_effect(name: str, value: str) -> str:
+    """What changing a setting does, in words."""
+    from core import settings
+
+    if name == "currency":
+        return f": amounts are shown as {settings.currency_symbol(value)}1,234.50"
+    if name == "timezone":
+        return (
+            ": timestamps with an offset imported from now on are converted to it "
+            "(rows already loaded keep their clock time)"
+        )
+    return ""
+
+
+def _check_report(args) -> None:
+    """Refuse, before anything is read or written, a rejected-rows report that could not be
+    written or would overwrite the input or the database."""
+    source, report = args.file, args.report
+    if report is None:
+        if not args.skip_invalid:
+            return
+        folder = source.parent  # the importer's default: <file>.rejected.csv beside the file
+        if folder.is_dir() and not os.access(folder, os.W_OK):
+            raise ValueError(
+                f"cannot write the rejected rows beside {source}: {folder} is read-only; "
+                "give --report PATH in a folder you can write"
+            )
+        return
+    if report.is_dir():
+        raise ValueError(f"--report {report} is a folder: name the .csv file to write in it")
+    if not report.parent.is_dir():
+        raise ValueError(f"--report {report}: the folder {report.parent} does not exist")
+    for other, what in ((source, "the file being imported"), (_db_path(args), "the database")):
+        if _same_file(report, other):
+            raise ValueError(f"--report {report} is {what}: name another file for the report")
+    if not os.access(report.parent, os.W_OK) or (
+        report.exists() and not os.access(report, os.W_OK)
+    ):
+        raise ValueError(f"--report {report} cannot be written (read-only): choose another place")
+
+
+def _db_path(args) -> Path:
+    return args.db if args.db is not None else db.default_path()
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return a.samefile(b)
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _check_source(args) -> None:
+    """An input file that exists but cannot be read is named before the import starts."""
+    if not args.file.is_file():
+        return  # missing or a folder: the importer says so
+    try:
+        with args.file.open("rb"):
+            pass
+    except OSError as error:
+        raise ValueError(
+            f"cannot read {args.file} ({(error.strerror or str(error)).lower()}): "
+            "ask for access to it, or copy it somewhere you can read"
+        ) from None
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"demo": _demo, "import": _import, "build": _build, "export": _export}
+    handlers = {
+        "demo": _demo,
+        "import": _import,
+        "build": _build,
+        "export": _export,
+        "config": _config,
+    }
     try:
+        if args.command == "import":
+            _check_source(args)
+            _check_report(args)
         return handlers[args.command](args)
-    except duckdb.IOException as error:
-        if "lock" not in str(error).lower():
+    except db.DatabaseUnavailable as error:
+        print(f"error: {error.reason}", file=sys.stderr)
+        return 1
+    except duckdb.Error as error:
+        reason = db.damage_reason(_db_path(args), error)
+        if reason is None:
             raise
-        print(
-            f"error: {db.default_path() if args.db is None else args.db} is open in another "
-            "program (the dashboard?): stop it, or work on a copy with --db",
-            file=sys.stderr,
-        )
+        print(f"error: {reason}", file=sys.stderr)
         return 1
     except (ValueError, FileNotFoundError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)

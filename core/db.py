@@ -8,6 +8,7 @@ one version up, so a user's existing file is migrated in place, never rebuilt.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import duckdb
@@ -73,22 +74,221 @@ def default_path() -> Path:
     return Path(env) if env else DEFAULT_PATH
 
 
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be opened. `.reason` is one sentence: what is wrong and what to do.
+
+    Raised by `connect()` for a folder, an empty or foreign file, a truncated or damaged
+    database, one written by a newer StarTier, one another program holds, or one that must
+    be written but cannot be. Pages and the command line show `.reason` as it is.
+    """
+
+    def __init__(self, reason: str, path: Path | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.path = path
+
+
+POINT_ELSEWHERE = f"point --db or {ENV_VAR} at a StarTier .duckdb file"
+REBUILD = (
+    "restore it from a backup, or start a new file (`python -m core demo` or "
+    "`python -m core import`)"
+)
+_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
+
+
 def connect(path: str | Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the database at `path` (default: `default_path()`), migrated to SCHEMA_VERSION.
 
-    A missing file is created with an empty schema unless `read_only`.
+    A missing file is created with an empty schema unless `read_only`. Anything that keeps
+    the file from opening raises DatabaseUnavailable with its reason.
     """
     path = Path(path) if path is not None else default_path()
-    if read_only:
-        if not path.exists():
-            raise FileNotFoundError(f"no StarTier database at {path}")
-        con = duckdb.connect(str(path), read_only=True)
-        _check_version(con, path)
-        return con
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
-    migrate(con, path)
+    _check_file(path, read_only)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as error:
+        raise DatabaseUnavailable(_reason(path, error), path) from error
+    try:
+        _check_startier(con, path)
+        if read_only:
+            _check_version(con, path)
+        else:
+            migrate(con, path)
+    except duckdb.Error as error:
+        con.close()
+        raise DatabaseUnavailable(_reason(path, error), path) from error
+    except DatabaseUnavailable:
+        con.close()
+        raise
     return con
+
+
+def _check_file(path: Path, read_only: bool) -> None:
+    """Refuse, before DuckDB touches it, a path that cannot be a StarTier database."""
+    if path.is_dir():
+        raise DatabaseUnavailable(f"{path} is a folder, not a database: {POINT_ELSEWHERE}", path)
+    if not path.exists():
+        if read_only:
+            raise DatabaseUnavailable(f"no StarTier database at {path}: {POINT_ELSEWHERE}", path)
+        folder = _existing_parent(path)
+        if not os.access(folder, os.W_OK):
+            raise DatabaseUnavailable(
+                f"cannot create {path}: {folder} is read-only; {POINT_ELSEWHERE} in a folder "
+                "you can write",
+                path,
+            )
+        return
+    try:
+        with path.open("rb") as file:
+            head = file.read(512)
+    except OSError as error:
+        raise DatabaseUnavailable(
+            f"{path} cannot be read ({error.strerror or error}): ask for access to it, "
+            f"or {POINT_ELSEWHERE}",
+            path,
+        ) from None
+    if not head:
+        if not read_only and path.resolve() == DEFAULT_PATH:
+            path.unlink()  # an empty default file holds nothing: created afresh
+            return
+        raise DatabaseUnavailable(
+            f"{path} is empty (0 bytes), not a StarTier database (a copy that did not "
+            f"finish?): {POINT_ELSEWHERE}, or delete it to start a new one",
+            path,
+        )
+    if head[8:12] != _MAGIC:
+        raise DatabaseUnavailable(
+            f"{path} is not a StarTier database (it is {_what_file(head)}): {POINT_ELSEWHERE}",
+            path,
+        )
+    if not read_only and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        where = path if not os.access(path, os.W_OK) else f"its folder {path.parent}"
+        raise DatabaseUnavailable(
+            f"{path} is read-only ({where} cannot be written): it can be exported; to change "
+            "it, copy it to a folder you can write and point --db at the copy",
+            path,
+        )
+
+
+def _check_startier(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Refuse a DuckDB database of another program (tables, but no StarTier schema)."""
+    if schema_version(con):
+        return
+    tables = [
+        row[0]
+        for row in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_catalog = current_database() order by table_name limit 4"
+        ).fetchall()
+    ]
+    if tables:
+        shown = ", ".join(tables[:3]) + (", ..." if len(tables) > 3 else "")
+        raise DatabaseUnavailable(
+            f"{path} is a DuckDB database of another program (tables {shown}), not a "
+            f"StarTier one: {POINT_ELSEWHERE}, or a new file",
+            path,
+        )
+
+
+def _existing_parent(path: Path) -> Path:
+    """The nearest folder above `path` that exists (where a new file's folders would go)."""
+    for folder in path.parents:
+        if folder.exists():
+            return folder
+    return Path.cwd()
+
+
+def _what_file(head: bytes) -> str:
+    """What a file that is not a DuckDB database looks like, from its first bytes."""
+    if head.startswith(b"SQLite format 3"):
+        return "an SQLite database"
+    if head.startswith(b"PAR1"):
+        return "a Parquet file"
+    if head.startswith(b"PK\x03\x04"):
+        return "a zip archive, e.g. an Excel .xlsx file"
+    if head.startswith(b"\x1f\x8b"):
+        return "a gzip archive"
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = head[:-4].decode("gb18030")  # a cut multi-byte character at the end
+        except UnicodeDecodeError:
+            return "not a DuckDB file"
+    first = text.splitlines()[0] if text.strip() else ""
+    if any(sep in first for sep in (",", ";", "\t", "|")):
+        return "a CSV file"
+    return "a text file"
+
+
+def _reason(path: Path, error: duckdb.Error) -> str:
+    """One sentence for an error DuckDB raised opening or first reading `path`."""
+    known = damage_reason(path, error)
+    if known is not None:
+        return known
+    text = str(error)
+    if "permission denied" in text.lower():
+        return f"{path} cannot be opened (permission denied): ask for access, or {POINT_ELSEWHERE}"
+    first = text.splitlines()[0] if text else type(error).__name__
+    return f"{path} cannot be opened ({first}): {POINT_ELSEWHERE}"
+
+
+def damage_reason(path: Path, error: duckdb.Error) -> str | None:
+    """The sentence for a DuckDB error that is about the file at `path` (damaged, held by
+    another program, read-only, too new), also when met after opening; None for others."""
+    text = str(error)
+    lowered = text.lower()
+    if "could not set lock" in lowered or "conflicting lock" in lowered:
+        return _held_by(path, text)
+    if "could not read enough bytes" in lowered:
+        return f"{path} is truncated (it ends before its data do): {REBUILD}"
+    if "corrupt database file" in lowered or "checksum" in lowered:
+        return f"{path} is damaged (a block of it fails its checksum): {REBUILD}"
+    if "trying to read a database file with version number" in lowered:
+        return (
+            f"{path} was written by a newer DuckDB than this StarTier's ({duckdb.__version__}): "
+            "upgrade StarTier"
+        )
+    if "different configuration" in lowered:
+        return (
+            f"{path} is already open in this program in another mode (read-only or not): "
+            "close that connection first"
+        )
+    if "read-only mode" in lowered or "read only mode" in lowered:
+        return (
+            f"{path} is opened read-only, so it cannot be changed: copy it to a folder you can "
+            "write and point --db at the copy"
+        )
+    return None
+
+
+def _held_by(path: Path, text: str) -> str:
+    """Which program holds the lock on `path`, from the PID DuckDB names, in words."""
+    match = re.search(r"PID (\d+)", text)
+    command = ""
+    if match:
+        try:
+            raw = Path(f"/proc/{match.group(1)}/cmdline").read_bytes()
+            command = " ".join(raw.decode(errors="replace").split("\0")).strip()
+        except OSError:
+            command = ""
+    if re.search(r"-m core (build|demo|import)\b", command):
+        step = re.search(r"core (build|demo|import)", command).group(1)
+        return (
+            f"{path} is being written by `python -m core {step}` right now: try again "
+            "when it finishes"
+        )
+    who = f" (PID {match.group(1)})" if match else ""
+    if "streamlit" in command:
+        return (
+            f"{path} is open in the StarTier dashboard{who}: stop it, or work on a copy with --db"
+        )
+    return (
+        f"{path} is open in another program{who} (the dashboard?): try again when it is "
+        "done, or work on a copy with --db"
+    )
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -104,9 +304,10 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
 def _check_version(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     found = schema_version(con)
     if found > SCHEMA_VERSION:
-        raise RuntimeError(
-            f"{path} has schema version {found}, newer than this StarTier ({SCHEMA_VERSION}): "
-            "upgrade StarTier to open it"
+        raise DatabaseUnavailable(
+            f"{path} was written by a newer StarTier (schema {found}; this one reads up to "
+            f"{SCHEMA_VERSION}): upgrade StarTier to open it",
+            path,
         )
     return found
 

@@ -1,21 +1,31 @@
-"""Exporting a table for a spreadsheet: CSV (UTF-8 with BOM) and Excel bytes, safe to open.
+"""Exporting a table: for a spreadsheet (CSV, Excel), safe to open; for a machine, exact.
 
-A text cell that starts with `=`, `+`, `-` or `@` (or a tab or carriage return) would be
-evaluated as a formula by Excel or LibreOffice ("CSV injection"): `neutralise` prefixes such
-cells with `'`, which spreadsheets treat as plain text. Numbers are never touched, so a
-negative amount stays a number.
+Spreadsheet exports (`to_csv_bytes`, `to_excel_bytes`, and `write_table` to a .csv or
+.xlsx) are for people: a text cell that starts with `=`, `+`, `-` or `@` (or a tab or
+carriage return) would be evaluated as a formula by Excel or LibreOffice ("CSV
+injection"): `neutralise` prefixes such cells with `'`, which spreadsheets treat as plain
+text. Numbers are never touched, so a negative amount stays a number.
+
+Machine exports (`write_table` to a .parquet file, or to a .csv with `raw=True`) are for
+re-import and other tools, and round-trip exactly: no prefixes; CSV in UTF-8 without BOM,
+ISO timestamps, floats to full precision, NULL as an empty field and an empty string as
+`""`; Parquet with the database's own types.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import re
+from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")  # OWASP's list for CSV injection
 ESCAPE = "'"
 SHEET_NAME = "export"
+FORMATS = {".csv": "CSV", ".xlsx": "Excel", ".parquet": "Parquet"}
 
 # Characters an .xlsx file cannot hold (openpyxl refuses them): control characters.
 _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -55,6 +65,77 @@ def to_excel_bytes(df: pd.DataFrame, sheet_name: str = SHEET_NAME) -> bytes:
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         out.to_excel(writer, index=False, sheet_name=_sheet_name(sheet_name))
     return buffer.getvalue()
+
+
+class ExportFailed(ValueError):
+    """An export that cannot be written; the message says why and what to do."""
+
+
+def check_target(path: Path, raw: bool = False) -> None:
+    """Refuse, before anything is read or written, a file `write_table` could not write."""
+    path = Path(path)
+    if path.is_dir():
+        raise ExportFailed(f"{path} is a folder: name the file to write in it")
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise ExportFailed(f"{path}: write a .csv, .xlsx or .parquet file")
+    if raw and suffix == ".xlsx":
+        raise ExportFailed(
+            f"{path}: --raw writes CSV for machines; an .xlsx file is for a spreadsheet "
+            "(drop --raw, or write .csv or .parquet)"
+        )
+    folder = path.parent
+    if not folder.is_dir():
+        raise ExportFailed(f"cannot write {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        where = f"the folder {folder}" if not os.access(folder, os.W_OK) else "the file"
+        raise ExportFailed(f"cannot write {path}: {where} is read-only; choose another place")
+
+
+def write_table(con: duckdb.DuckDBPyConnection, table: str, path: Path, raw: bool = False) -> int:
+    """Write `table` (a name checked to exist) to `path`; returns the rows written.
+
+    The format follows the suffix: .csv for a spreadsheet (or exact with `raw`), .xlsx for
+    a spreadsheet, .parquet exact. Rows are in key order (the first column). The file is
+    written beside `path` first and renamed, so a failed export leaves no half-written file.
+    """
+    path = Path(path)
+    check_target(path, raw)
+    suffix = path.suffix.lower()
+    query = f"select * from {_ident(table)} order by 1"
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        if suffix == ".parquet" or raw:
+            options = "format parquet" if suffix == ".parquet" else "format csv, header true"
+            con.execute(f"copy ({query}) to $path ({options})", {"path": str(tmp)})
+            rows = con.execute(f"select count(*) from {_ident(table)}").fetchone()[0]
+        else:
+            frame = con.execute(query).df()
+            data = to_csv_bytes(frame) if suffix == ".csv" else to_excel_bytes(frame, table)
+            tmp.write_bytes(data)
+            rows = len(frame)
+        os.replace(tmp, path)
+    except (OSError, duckdb.IOException) as error:
+        raise ExportFailed(f"cannot write {path}: {_why(error)}; choose another place") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return rows
+
+
+def _ident(name: str) -> str:
+    """`name` as a quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _why(error: Exception) -> str:
+    """The cause of a failed write in a few words."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror.lower()
+    text = str(error).lower()
+    for cause in ("permission denied", "read-only file system", "no space left on device"):
+        if cause in text:
+            return cause
+    return str(error).splitlines()[0]
 
 
 def _with_index_as_columns(df: pd.DataFrame) -> pd.DataFrame:

@@ -93,6 +93,16 @@ def _setting(name: str) -> Setting:
         raise ValueError(f"unknown setting {name!r}: settings are {', '.join(SETTINGS)}") from None
 
 
+def check_name(name: str) -> str:
+    """`name` if it is a setting; ValueError listing the settings otherwise."""
+    return _setting(name).name
+
+
+def check(name: str, value: str) -> str:
+    """`value` as setting `name` stores it; ValueError naming the valid forms otherwise."""
+    return _setting(name).check(value)
+
+
 def get(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
     """The value of setting `name` in this database, else its default."""
     return db.get_meta(con, f"setting.{name}", _setting(name).default)
@@ -100,7 +110,7 @@ def get(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
 
 def put(con: duckdb.DuckDBPyConnection, name: str, value: str) -> str:
     """Check and store `value` for setting `name`; returns the value as stored."""
-    checked = _setting(name).check(value)
+    checked = check(name, value)
     db.set_meta(con, f"setting.{name}", checked)
     db.bump_data_version(con)  # pages cache on the data version: they pick the change up
     return checked

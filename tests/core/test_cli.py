@@ -59,7 +59,7 @@ def test_demo_then_build_then_export(tmp_path):
     ("args", "message"),
     [
         (("build", "--as-of", "yesterday"), "not a date"),
-        (("export", "customers", "out.txt"), "write a .csv or .xlsx file"),
+        (("export", "customers", "out.txt"), "write a .csv, .xlsx or .parquet file"),
         (("import", "orders", "x.csv"), "invalid choice"),
     ],
 )

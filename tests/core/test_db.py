@@ -31,7 +31,7 @@ def test_a_database_from_a_newer_release_is_refused(tmp_path):
     raw = duckdb.connect(str(path))
     raw.execute("insert into schema_migrations (version) values (?)", [db.SCHEMA_VERSION + 1])
     raw.close()
-    with pytest.raises(RuntimeError, match="newer than this StarTier"):
+    with pytest.raises(db.DatabaseUnavailable, match="written by a newer StarTier"):
         db.connect(path)
 
 
@@ -43,7 +43,7 @@ def test_default_path_follows_the_environment(monkeypatch, tmp_path):
 
 
 def test_read_only_needs_an_existing_file(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no StarTier database"):
+    with pytest.raises(db.DatabaseUnavailable, match="no StarTier database"):
         db.connect(tmp_path / "missing.duckdb", read_only=True)
 
 

@@ -69,7 +69,7 @@ tiles[1].metric(
 tiles[1].caption(t("churn.share_scored", share=fmt.percent(len(warning) / max(scored, 1))))
 tiles[2].metric(
     t("churn.value_at_risk"),
-    fmt.money(warning["value_at_risk"].sum(), lang),
+    fmt.money(warning["value_at_risk"].sum(), lang, ctx.currency),
     help=t("churn.value_at_risk_help"),
     border=True,
 )
@@ -91,13 +91,13 @@ st.subheader(t("churn.list_title"))
 st.caption(
     t("churn.list_caption", risk=min_risk, rows=fmt.count(min(len(warning), vu.LIST_ROWS), lang))
 )
-table, config = vu.warning_table(warning)
+table, config = vu.warning_table(warning, ctx.currency)
 st.dataframe(table, hide_index=True, width="stretch", column_config=config)
 csv_col, excel_col, _ = st.columns([1, 1, 3])
 name = f"churn-warning-{as_of}"
 csv_col.download_button(
     t("churn.export_csv"),
-    data=vu.warning_export(warning, "csv"),
+    data=vu.warning_export(warning, "csv", ctx.currency),
     file_name=f"{name}.csv",
     mime="text/csv",
     on_click="ignore",
@@ -106,7 +106,7 @@ csv_col.download_button(
 if len(warning) <= vu.EXCEL_MAX_ROWS:
     excel_col.download_button(
         t("churn.export_excel"),
-        data=vu.warning_export(warning, "excel"),
+        data=vu.warning_export(warning, "excel", ctx.currency),
         file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         on_click="ignore",

@@ -179,7 +179,8 @@ left.plotly_chart(
         [label("channel", c) for c in economics["channel"]],
         series,
         t("lifecycle.economics_title"),
-        t("lifecycle.per_customer_axis"),
+        fmt.with_unit(t("lifecycle.per_customer_axis"), fmt.money_unit(lang, ctx.currency), lang),
+        ctx.currency,
     ),
     width="stretch",
 )
@@ -187,7 +188,7 @@ right.dataframe(
     lc.economics_table(economics),
     hide_index=True,
     width="stretch",
-    column_config=lc.economics_columns(has_prediction),
+    column_config=lc.economics_columns(has_prediction, ctx.currency),
 )
 right.caption(t("lifecycle.economics_caption", as_of=ctx.as_of))
 if not has_prediction:
@@ -234,12 +235,12 @@ if result.total:
         hide_index=True,
         width="stretch",
         height=320,
-        column_config=lc.customer_columns(),
+        column_config=lc.customer_columns(ctx.currency),
     )
     csv_col, excel_col, _ = st.columns([1, 1, 4])
     csv_col.download_button(
         t("lifecycle.export_csv"),
-        data=lc.export_file(ctx.as_of, rules, drill, "csv"),
+        data=lc.export_file(ctx.as_of, rules, drill, "csv", ctx.currency),
         file_name=f"lifecycle-{ctx.as_of}.csv",
         mime="text/csv",
         on_click="ignore",
@@ -248,7 +249,7 @@ if result.total:
     if result.total <= lc.EXCEL_MAX_ROWS:
         excel_col.download_button(
             t("lifecycle.export_excel"),
-            data=lc.export_file(ctx.as_of, rules, drill, "excel"),
+            data=lc.export_file(ctx.as_of, rules, drill, "excel", ctx.currency),
             file_name=f"lifecycle-{ctx.as_of}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             on_click="ignore",

@@ -58,7 +58,7 @@ with st.form(f"loyalty_form_{preset_name}", border=True):
     a, b, c, d = st.columns(4)
     values = {
         "earn_rate": a.number_input(
-            t("loyalty.earn_rate"),
+            lu.earn_rate_label(lang, ctx.currency),
             0.0,
             100.0,
             preset.earn_rate,
@@ -67,7 +67,7 @@ with st.form(f"loyalty_form_{preset_name}", border=True):
             help=t("loyalty.earn_rate_help"),
         ),
         "point_value": b.number_input(
-            t("loyalty.point_value"),
+            lu.money_field("loyalty.point_value", lang, ctx.currency),
             0.0,
             10.0,
             preset.point_value,
@@ -115,7 +115,7 @@ with st.form(f"loyalty_form_{preset_name}", border=True):
             )
     a, b, c, d = st.columns(4)
     values["referral_reward"] = a.number_input(
-        t("loyalty.referral_reward"),
+        lu.money_field("loyalty.referral_reward", lang, ctx.currency),
         0.0,
         10_000.0,
         preset.referral_reward,
@@ -124,7 +124,7 @@ with st.form(f"loyalty_form_{preset_name}", border=True):
         help=t("loyalty.referral_reward_help"),
     )
     values["fixed_cost"] = b.number_input(
-        t("loyalty.fixed_cost"),
+        lu.money_field("loyalty.fixed_cost", lang, ctx.currency),
         0.0,
         1e9,
         preset.fixed_cost,
@@ -158,7 +158,7 @@ with st.spinner(t("loyalty.running")):
     result = lu.simulate(as_of, programme, ctx.version)
 
 # --- headline ------------------------------------------------------------------------------
-tiles = lu.headline(result.summary, lang)
+tiles = lu.headline(result.summary, lang, ctx.currency)
 columns = [*st.columns(4), *st.columns(4)]  # money on the first row, the rest below
 for column, tile in zip(columns, tiles, strict=False):
     column.metric(tile["label"], tile["value"], help=tile["help"], border=True)
@@ -186,8 +186,8 @@ st.plotly_chart(
         t("loyalty.chart_title"),
         {
             "month": t("loyalty.axis_month"),
-            "axis": t(
-                "loyalty.axis_net", unit=t("loyalty.unit_wan" if scale > 1 else "loyalty.unit_yuan")
+            "axis": fmt.with_unit(
+                t("loyalty.axis_net"), fmt.money_unit(lang, ctx.currency, scale), lang
             ),
             "mean": t("loyalty.series_mean"),
             "band": t("loyalty.series_band"),
@@ -197,12 +197,12 @@ st.plotly_chart(
     width="stretch",
 )
 st.subheader(t("loyalty.tier_title"))
-table, config = lu.tier_table(result.by_tier)
+table, config = lu.tier_table(result.by_tier, ctx.currency)
 st.dataframe(table, hide_index=True, width="stretch", column_config=config)
 st.caption(t("loyalty.subsidy_note", share=fmt.percent(result.subsidy_share, 0)))
 if result.rates is not None:
     st.subheader(t("loyalty.rates_title"))
-    rates, config = lu.rates_table(result.rates)
+    rates, config = lu.rates_table(result.rates, ctx.currency)
     st.dataframe(rates, hide_index=True, width="stretch", column_config=config)
     period = result.window_days // 2
     st.caption(t("loyalty.rates_caption", days=result.window_days, as_of=as_of, period=period))
@@ -230,7 +230,7 @@ if saved:
         max_selections=lu.MAX_COMPARED,
         key="loyalty_compare",
     )
-    compare_col.dataframe(lu.comparison_table(saved, chosen, lang), hide_index=True)
+    compare_col.dataframe(lu.comparison_table(saved, chosen, lang, ctx.currency), hide_index=True)
 else:
     compare_col.info(t("loyalty.no_scenarios"))
 
@@ -247,7 +247,7 @@ summary = lu.summary_html(
         ),
     ],
     t("loyalty.assumptions"),
-    lu.assumptions(programme, lang),
+    lu.assumptions(programme, lang, ctx.currency),
     [
         t("loyalty.report_simple_note" if simple else "loyalty.report_interval_note"),
         t("loyalty.subsidy_note", share=fmt.percent(result.subsidy_share, 0)),

@@ -31,10 +31,13 @@ tiles = {  # catalog key -> (value, change against the previous 12 months)
         fmt.count(kpis.active_customers, lang),
         fmt.change(kpis.active_customers, kpis.active_customers_previous),
     ),
-    "revenue": (fmt.money(kpis.revenue, lang), fmt.change(kpis.revenue, kpis.revenue_previous)),
+    "revenue": (
+        fmt.money(kpis.revenue, lang, ctx.currency),
+        fmt.change(kpis.revenue, kpis.revenue_previous),
+    ),
     "orders": (fmt.count(kpis.orders, lang), fmt.change(kpis.orders, kpis.orders_previous)),
     "aov": (
-        fmt.money(kpis.avg_order_value, lang, exact=True),
+        fmt.money(kpis.avg_order_value, lang, ctx.currency, exact=True),
         fmt.change(kpis.avg_order_value, kpis.avg_order_value_previous),
     ),
     "repeat_rate": (
@@ -60,14 +63,17 @@ if ctx.state.transactions == 0:
 
 monthly = data.monthly_revenue(ctx.as_of, ctx.version)
 start, end = monthly["month"].iloc[0], monthly["month"].iloc[-1]
+scale = fmt.money_axis_scale(lang)
 labels = {
     "month": t("overview.trend_month"),
-    "revenue": t("overview.trend_revenue"),
+    "revenue": fmt.with_unit(
+        t("overview.trend_revenue"), fmt.money_unit(lang, ctx.currency, scale), lang
+    ),
     "orders": t("overview.trend_orders"),
     "customers": t("overview.trend_customers"),
 }
 title = t("overview.trend_title", start=f"{start:%Y-%m}", end=f"{end:%Y-%m}")
-figure = charts.revenue_trend(monthly, title, labels, fmt.money_axis_scale(ctx.lang))
+figure = charts.revenue_trend(monthly, title, labels, scale)
 st.plotly_chart(figure, width="stretch")
 if monthly["is_partial"].iloc[-1]:
     st.caption(t("overview.trend_partial", as_of=ctx.as_of))

@@ -227,7 +227,7 @@ for key, amount, share, customers in (
 ):
     right.metric(
         t(f"satisfaction.{key}"),
-        fmt.money(amount, lang),
+        fmt.money(amount, lang, ctx.currency),
         help=t(f"satisfaction.{key}_help"),
         border=True,
     )
@@ -241,7 +241,7 @@ for key, amount, share, customers in (
 if has_stars:
     right.metric(
         t("satisfaction.unhappy_top"),
-        fmt.money(summary.unhappy_top_tier_value, lang),
+        fmt.money(summary.unhappy_top_tier_value, lang, ctx.currency),
         help=t("satisfaction.unhappy_top_help"),
         border=True,
     )
@@ -276,7 +276,7 @@ if result.total:
         hide_index=True,
         width="stretch",
         height=320,
-        column_config=sat.list_columns(basis, has_stars),
+        column_config=sat.list_columns(basis, has_stars, ctx.currency),
     )
     csv_col, excel_col, _ = st.columns([1, 1, 4])
     for column, kind, suffix, mime in (
@@ -290,7 +290,9 @@ if result.total:
     ):
         column.download_button(
             t(f"satisfaction.export_{kind}"),
-            data=sat.export_file(ctx.as_of, rules, top_only and has_stars, basis, kind),
+            data=sat.export_file(
+                ctx.as_of, rules, top_only and has_stars, basis, kind, ctx.currency
+            ),
             file_name=f"value-at-risk-{ctx.as_of}.{suffix}",
             mime=mime,
             on_click="ignore",

@@ -37,7 +37,11 @@ grid_labels = {
     "r": t("segments.axis_r"),
     "f": t("segments.axis_f"),
     "customers": t("segments.measure_customers"),
-    "revenue": t("segments.measure_revenue"),
+    "revenue": fmt.with_unit(
+        t("segments.measure_revenue"),
+        fmt.money_unit(lang, ctx.currency, fmt.money_axis_scale(lang)),
+        lang,
+    ),
 }
 st.plotly_chart(
     charts.rfm_heatmap(
@@ -46,6 +50,7 @@ st.plotly_chart(
         t(f"segments.grid_title_{measure}", as_of=ctx.as_of),
         grid_labels,
         fmt.money_axis_scale(lang),
+        ctx.currency,
     ),
     width="stretch",
 )
@@ -53,7 +58,7 @@ st.caption(t("segments.grid_caption"))
 
 st.subheader(t("segments.table_header"))
 table = sg.summary(ctx.as_of, ctx.version)
-st.dataframe(sg.segment_table(table, lang), hide_index=True, width="stretch")
+st.dataframe(sg.segment_table(table, lang, ctx.currency), hide_index=True, width="stretch")
 chosen = st.selectbox(
     t("segments.list_segment"), list(sg.SEGMENTS), format_func=sg.segment_label, key="seg_list"
 )
@@ -61,7 +66,10 @@ members = sg.segment_list(ctx.as_of, chosen, ctx.version)
 st.caption(t("segments.list_caption", count=fmt.count(len(members), lang), rows=sg.LIST_ROWS))
 st.dataframe(sg.shown(members), hide_index=True, width="stretch")
 sg.export_buttons(
-    lambda: sg.segment_list(ctx.as_of, chosen, ctx.version), len(members), f"segment-{chosen}"
+    lambda: sg.segment_list(ctx.as_of, chosen, ctx.version),
+    len(members),
+    f"segment-{chosen}",
+    ctx.currency,
 )
 
 # --- clusters ---------------------------------------------------------------------------------
@@ -89,7 +97,7 @@ st.plotly_chart(
 st.caption(
     t("segments.k_chosen", k=found.k) if found.silhouettes else t("segments.k_given", k=found.k)
 )
-st.dataframe(sg.profile_table(found.profile, lang), hide_index=True, width="stretch")
+st.dataframe(sg.profile_table(found.profile, lang, ctx.currency), hide_index=True, width="stretch")
 
 # --- key accounts -----------------------------------------------------------------------------
 st.subheader(t("segments.key_header"))
@@ -115,4 +123,6 @@ c2.plotly_chart(
 )
 accounts = sg.key_account_list(ctx.as_of, top, ctx.version)
 st.dataframe(sg.shown(accounts), hide_index=True, width="stretch")
-sg.export_buttons(lambda: sg.key_account_list(ctx.as_of, top, ctx.version), count, "key-accounts")
+sg.export_buttons(
+    lambda: sg.key_account_list(ctx.as_of, top, ctx.version), count, "key-accounts", ctx.currency
+)

@@ -50,10 +50,12 @@ labels = {
     "draft": t("stars.draft_rules"),
 }
 st.plotly_chart(
-    charts.star_bars(dist, t("stars.distribution_title", as_of=ctx.as_of), labels),
+    charts.star_bars(
+        dist, t("stars.distribution_title", as_of=ctx.as_of), labels, currency=ctx.currency
+    ),
     width="stretch",
 )
-st.dataframe(sr.distribution_table(dist, lang), hide_index=True, width="stretch")
+st.dataframe(sr.distribution_table(dist, lang, ctx.currency), hide_index=True, width="stretch")
 st.caption(t("stars.distribution_caption"))
 
 with st.expander(t("stars.how_header")):
@@ -71,11 +73,17 @@ def try_rules():
     cols = st.columns(4)
     cols[0].metric(t("stars.moved_up"), fmt.count(effect.moved_up, lang), border=True)
     cols[1].metric(t("stars.moved_down"), fmt.count(effect.moved_down, lang), border=True)
-    cols[2].metric(t("stars.revenue_up"), fmt.money(effect.revenue_up, lang), border=True)
-    cols[3].metric(t("stars.revenue_down"), fmt.money(effect.revenue_down, lang), border=True)
+    cols[2].metric(
+        t("stars.revenue_up"), fmt.money(effect.revenue_up, lang, ctx.currency), border=True
+    )
+    cols[3].metric(
+        t("stars.revenue_down"), fmt.money(effect.revenue_down, lang, ctx.currency), border=True
+    )
     left, right = st.columns(2)
     left.plotly_chart(
-        charts.star_bars(dist, t("stars.compare_title"), labels, draft=effect.draft),
+        charts.star_bars(
+            dist, t("stars.compare_title"), labels, draft=effect.draft, currency=ctx.currency
+        ),
         width="stretch",
     )
     keys = sr.flow_keys("stars")
@@ -142,7 +150,7 @@ star = c1.selectbox(
 tier = sr.tier_list(base, saved.rules, rated, star)
 c2.caption(t("stars.list_caption", count=fmt.count(len(tier), lang), rows=sr.LIST_ROWS))
 st.dataframe(sr.shown_list(tier), hide_index=True, width="stretch")
-sr.export_buttons(base, saved.rules, rated, star, len(tier))
+sr.export_buttons(base, saved.rules, rated, star, len(tier), ctx.currency)
 
 st.subheader(t("stars.move_header"))
 example = sr.example_customer(base, saved.rules, rated)

@@ -18,10 +18,11 @@ if ctx.state.transactions == 0:
     st.info(t("empty.no_transactions"))
     st.stop()
 lang, as_of = ctx.lang, ctx.as_of
+unit = fmt.money_unit(lang, ctx.currency)  # of money axes: not scaled
 
 
 def between(interval: dict, money: bool = True) -> str:
-    show = (lambda v: fmt.money(v, lang)) if money else (lambda v: fmt.count(v, lang))
+    show = (lambda v: fmt.money(v, lang, ctx.currency)) if money else (lambda v: fmt.count(v, lang))
     return t("value.between", low=show(interval["p5"]), high=show(interval["p95"]))
 
 
@@ -82,14 +83,16 @@ totals = vu.totals(as_of, settings, ctx.version)
 tiles = st.columns(4)
 tiles[0].metric(
     t("value.total_clv", months=horizon),
-    fmt.money(totals.predicted_clv["clv"], lang),
+    fmt.money(totals.predicted_clv["clv"], lang, ctx.currency),
     help=t("value.total_clv_help"),
     border=True,
 )
 tiles[0].caption(between(totals.predicted_clv))
 tiles[1].metric(
     t("value.mean_clv"),
-    fmt.money(totals.predicted_clv["clv"] / max(totals.customers, 1), lang, exact=True),
+    fmt.money(
+        totals.predicted_clv["clv"] / max(totals.customers, 1), lang, ctx.currency, exact=True
+    ),
     help=t("value.mean_clv_help"),
     border=True,
 )
@@ -103,7 +106,7 @@ tiles[2].metric(
 tiles[2].caption(between(totals.expected_purchases, money=False))
 tiles[3].metric(
     t("value.formula_total"),
-    fmt.money(totals.formula_clv, lang),
+    fmt.money(totals.formula_clv, lang, ctx.currency),
     help=t("value.formula_total_help"),
     border=True,
 )
@@ -116,7 +119,11 @@ left.plotly_chart(
     charts.value_distribution(
         vu.distribution(as_of, settings, ctx.version),
         t("value.distribution_title", months=horizon),
-        {"value": t("value.axis_clv"), "customers": t("value.axis_customers")},
+        {
+            "value": fmt.with_unit(t("value.axis_clv"), unit, lang),
+            "customers": t("value.axis_customers"),
+        },
+        ctx.currency,
     ),
     width="stretch",
 )
@@ -143,18 +150,19 @@ right.plotly_chart(
         {
             "predicted": t("value.predicted_clv", months=horizon),
             "formula": t("value.formula_clv", years=f"{years:g}"),
-            "axis": t("value.axis_mean_clv"),
+            "axis": fmt.with_unit(t("value.axis_mean_clv"), unit, lang),
         },
+        ctx.currency,
     ),
     width="stretch",
 )
-table, config = vu.group_table(groups, by)
+table, config = vu.group_table(groups, by, ctx.currency)
 st.dataframe(table, hide_index=True, width="stretch", column_config=config)
 
 # --- the top customers ---------------------------------------------------------------------
 st.subheader(t("value.top_title", n=vu.TOP_CUSTOMERS))
 st.caption(t("value.top_caption"))
-table, config = vu.top_table(vu.top_customers(as_of, settings, ctx.version))
+table, config = vu.top_table(vu.top_customers(as_of, settings, ctx.version), ctx.currency)
 st.dataframe(table, hide_index=True, width="stretch", column_config=config)
 
 # --- model health ------------------------------------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from ui import format as fmt
+
 BRAND = "#2E5BFF"
 BRAND_LIGHT = "#A9BCFF"
 
@@ -15,7 +17,7 @@ def revenue_trend(
     """Monthly revenue as bars (a partial last month paler), orders in the hover.
 
     `monthly` has `month, revenue, orders, customers, is_partial`; revenue is divided by
-    `scale` (1 or 10,000 for 万元); `labels` holds `month`, `revenue`, `orders`, `customers`.
+    `scale` (1, or 10,000 for 万 in Chinese); `labels` holds `month`, `revenue`, `orders`, `customers`.
     """
     colors = [BRAND_LIGHT if partial else BRAND for partial in monthly["is_partial"]]
     figure = go.Figure(
@@ -238,11 +240,16 @@ def cohort_heatmap(
 
 
 def channel_economics(
-    frame: pd.DataFrame, channels: list[str], series: dict[str, str], title: str, axis: str
+    frame: pd.DataFrame,
+    channels: list[str],
+    series: dict[str, str],
+    title: str,
+    axis: str,
+    currency: str | None = None,
 ) -> go.Figure:
-    """Per acquisition channel, grouped bars of per-customer money: `series` maps a column
-    (cac, margin_per_customer, predicted_clv_per_customer...) to its label; `axis` is the
-    y-axis title."""
+    """Per acquisition channel, grouped bars of per-customer money in `currency`: `series`
+    maps a column (cac, margin_per_customer, predicted_clv_per_customer...) to its label;
+    `axis` is the y-axis title."""
     figure = go.Figure()
     for color, (column, name) in zip(("#C8553D", BRAND, "#2CA58D"), series.items(), strict=False):
         figure.add_trace(
@@ -251,10 +258,10 @@ def channel_economics(
                 y=frame[column],
                 name=name,
                 marker_color=color,
-                hovertemplate=f"%{{x}}<br>{name}: ¥%{{y:,.0f}}<extra></extra>",
+                hovertemplate=f"%{{x}}<br>{name}: {fmt.money_hover(currency)}<extra></extra>",
             )
         )
-    figure.update_yaxes(title=axis, tickformat=",.0f")
+    figure.update_yaxes(title=axis, tickformat=",.0f", tickprefix=fmt.symbol(currency))
     return _layout(figure, title, height=360)
 
 
@@ -397,13 +404,16 @@ ACTUAL_COLOR = "#2CA58D"
 RISK_COLOR = "#C8553D"
 
 
-def value_distribution(hist: pd.DataFrame, title: str, labels: dict[str, str]) -> go.Figure:
-    """Customers per band of predicted CLV (`hist`: `lower, upper, customers`; the last band
-    also holds everything above it). `labels` holds `value` and `customers`."""
+def value_distribution(
+    hist: pd.DataFrame, title: str, labels: dict[str, str], currency: str | None = None
+) -> go.Figure:
+    """Customers per band of predicted CLV in `currency` (`hist`: `lower, upper, customers`;
+    the last band also holds everything above it). `labels` holds `value` and `customers`."""
+    sign = fmt.symbol(currency)
     bands = zip(hist["lower"], hist["upper"], strict=True)
-    ranges = [f"¥{lo:,.0f} – ¥{hi:,.0f}" for lo, hi in bands]
+    ranges = [f"{sign}{lo:,.0f} – {sign}{hi:,.0f}" for lo, hi in bands]
     if ranges:
-        ranges[-1] = f"≥ ¥{hist['lower'].iloc[-1]:,.0f}"
+        ranges[-1] = f"≥ {sign}{hist['lower'].iloc[-1]:,.0f}"
     figure = go.Figure(
         go.Bar(
             x=(hist["lower"] + hist["upper"]) / 2,
@@ -414,7 +424,7 @@ def value_distribution(hist: pd.DataFrame, title: str, labels: dict[str, str]) -
             hovertemplate=f"%{{customdata}}<br>{labels['customers']}: %{{y:,}}<extra></extra>",
         )
     )
-    figure.update_xaxes(title=labels["value"], tickprefix="¥", tickformat=",.0f")
+    figure.update_xaxes(title=labels["value"], tickprefix=sign, tickformat=",.0f")
     figure.update_yaxes(title=labels["customers"], tickformat=",d")
     figure.update_layout(bargap=0.08)
     return _layout(figure, title)
@@ -426,9 +436,10 @@ def value_by_group(
     formula: list[float],
     title: str,
     labels: dict[str, str],
+    currency: str | None = None,
 ) -> go.Figure:
-    """Mean predictive and formula CLV per customer in each group, side by side. `labels`
-    holds `predicted`, `formula` and `axis`."""
+    """Mean predictive and formula CLV per customer in each group (money in `currency`),
+    side by side. `labels` holds `predicted`, `formula` and `axis`."""
     figure = go.Figure()
     for name, values, color in (
         ("predicted", predicted, PREDICTED_COLOR),
@@ -440,10 +451,12 @@ def value_by_group(
                 y=values,
                 name=labels[name],
                 marker_color=color,
-                hovertemplate=f"%{{x}}<br>{labels[name]}: ¥%{{y:,.0f}}<extra></extra>",
+                hovertemplate=(
+                    f"%{{x}}<br>{labels[name]}: {fmt.money_hover(currency)}<extra></extra>"
+                ),
             )
         )
-    figure.update_yaxes(title=labels["axis"], tickprefix="¥", tickformat=",.0f")
+    figure.update_yaxes(title=labels["axis"], tickprefix=fmt.symbol(currency), tickformat=",.0f")
     return _layout(figure, title)
 
 
@@ -572,7 +585,11 @@ STAR_COLORS = {1: "#C9D3E6", 2: "#A9BCFF", 3: "#7F9BFF", 4: "#4F75FF", 5: "#F2A3
 
 
 def star_bars(
-    saved: pd.DataFrame, title: str, labels: dict[str, str], draft: pd.DataFrame | None = None
+    saved: pd.DataFrame,
+    title: str,
+    labels: dict[str, str],
+    draft: pd.DataFrame | None = None,
+    currency: str | None = None,
 ) -> go.Figure:
     """Customers per star as bars (and the draft rules' next to them when given).
 
@@ -592,7 +609,8 @@ def star_bars(
                 customdata=frame[["share", "revenue_12m"]].to_numpy(),
                 hovertemplate=(
                     f"%{{x}}<br>{labels['customers']}: %{{y:,}} (%{{customdata[0]:.1%}})<br>"
-                    f"{labels['revenue']}: ¥%{{customdata[1]:,.0f}}<extra>{name}</extra>"
+                    f"{labels['revenue']}: {fmt.money_hover(currency, 'customdata[1]')}"
+                    f"<extra>{name}</extra>"
                 ),
                 text=[f"{share:.0%}" for share in frame["share"]],
                 textposition="outside",
@@ -663,7 +681,12 @@ def flow_sankey(
 
 
 def rfm_heatmap(
-    grid: pd.DataFrame, value: str, title: str, labels: dict[str, str], scale: float = 1.0
+    grid: pd.DataFrame,
+    value: str,
+    title: str,
+    labels: dict[str, str],
+    scale: float = 1.0,
+    currency: str | None = None,
 ) -> go.Figure:
     """The R x F grid: colour = `value` (customers or revenue / `scale`), the segment name
     in each cell. `grid` has `r_score, f_score, segment_label, customers, revenue`;
@@ -684,7 +707,8 @@ def rfm_heatmap(
             colorscale="Blues",
             hovertemplate=(
                 f"R %{{y}} · F %{{x}}<br>%{{text}}<br>{labels['customers']}: "
-                f"%{{customdata[0]:,}}<br>{labels['revenue']}: ¥%{{customdata[1]:,.0f}}"
+                f"%{{customdata[0]:,}}<br>{labels['revenue']}: "
+                f"{fmt.money_hover(currency, 'customdata[1]')}"
                 "<extra></extra>"
             ),
             colorbar=dict(title=labels[value], thickness=12),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from core import db, overview
+from core import db, overview, settings
 from core.build import build
 from core.demo import build_demo
 
@@ -75,6 +75,12 @@ def data_state(version: int) -> DataState:
         first_day=first,
         last_day=last,
     )
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def currency(version: int) -> str | None:
+    """The database's currency (an ISO code), None when it is not set."""
+    return settings.get(cursor(), "currency")
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -16,6 +16,7 @@ import streamlit as st
 from core import export, lifecycle
 from core.lifecycle import Drill, LifecycleRules
 from ui import data
+from ui import format as fmt
 from ui.i18n import t
 from ui.labels import label, labelled, value_labels
 
@@ -62,14 +63,17 @@ def _drill_down(
 
 
 def export_file(
-    as_of: dt.date, rules: LifecycleRules, drill: Drill, kind: str
+    as_of: dt.date, rules: LifecycleRules, drill: Drill, kind: str, currency: str | None
 ) -> Callable[[], bytes]:
     """A callable for `st.download_button(data=...)`: the drill-down's whole list as CSV or
     Excel bytes, with the column names and labels of the current language. It runs on
-    Streamlit's download thread, so it gets its cursor and labels now."""
+    Streamlit's download thread, so it gets its cursor and labels now. Money headers carry
+    the currency code."""
     con = data.cursor()
     names = column_names()
     labels = value_labels(names)
+    for column in ("revenue", "margin"):
+        names[column] = fmt.money_header(names[column], currency)
 
     def build() -> bytes:
         frame = lifecycle.lifecycle_customers(con, as_of, rules, drill)
@@ -216,8 +220,8 @@ def economics_table(economics: pd.DataFrame) -> pd.DataFrame:
     return frame[columns]
 
 
-def economics_columns(has_prediction: bool) -> dict:
-    money = "¥%,.0f"
+def economics_columns(has_prediction: bool, currency: str | None) -> dict:
+    money = fmt.money_column(currency)
     return {
         "channel": st.column_config.TextColumn(t("lifecycle.col_channel")),
         "cac": st.column_config.NumberColumn(
@@ -245,10 +249,10 @@ def customer_table(customers: pd.DataFrame) -> pd.DataFrame:
     return labelled(customers)
 
 
-def customer_columns() -> dict:
+def customer_columns(currency: str | None) -> dict:
     """Column labels and formats of the customer list."""
     names = column_names()
-    money = "¥%,.0f"
+    money = fmt.money_column(currency)
     return {
         "customer_id": st.column_config.TextColumn(names["customer_id"]),
         "city": st.column_config.TextColumn(names["city"]),

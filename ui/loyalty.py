@@ -120,12 +120,12 @@ def _roi(value: float) -> str:
     return fmt.percent(value, 0)
 
 
-def show(measure: str, value: float, lang: str) -> str:
+def show(measure: str, value: float, lang: str, currency: str | None) -> str:
     """A measure's value as the page shows it: money, or ROI as a percentage."""
-    return _roi(value) if measure == "roi" else fmt.money(value, lang)
+    return _roi(value) if measure == "roi" else fmt.money(value, lang, currency)
 
 
-def headline(summary: pd.DataFrame, lang: str) -> list[dict]:
+def headline(summary: pd.DataFrame, lang: str, currency: str | None) -> list[dict]:
     """The headline tiles: label, value and "between x and y" per measure."""
     rows = summary.set_index("measure")
     tiles = []
@@ -136,11 +136,11 @@ def headline(summary: pd.DataFrame, lang: str) -> list[dict]:
                 "measure": measure,
                 "label": t(f"loyalty.m_{measure}"),
                 "help": t(f"loyalty.m_{measure}_help"),
-                "value": show(measure, row["mean"], lang),
+                "value": show(measure, row["mean"], lang, currency),
                 "between": t(
                     "loyalty.between",
-                    low=show(measure, row["p5"], lang),
-                    high=show(measure, row["p95"], lang),
+                    low=show(measure, row["p5"], lang, currency),
+                    high=show(measure, row["p95"], lang, currency),
                 ),
             }
         )
@@ -167,7 +167,7 @@ def method_text(result: LoyaltyResult, lang: str) -> str:
     return t("loyalty.method", **values)
 
 
-MONEY = "¥%,.0f"
+MONEY = "money"  # a money column: its format comes from the currency
 TIER_FORMATS = {
     "tier": None,
     "members": "%,.0f",
@@ -189,7 +189,9 @@ RATE_FORMATS = {
 }
 
 
-def _tier_frame(frame: pd.DataFrame, formats: dict, percent: str) -> tuple[pd.DataFrame, dict]:
+def _tier_frame(
+    frame: pd.DataFrame, formats: dict, percent: str, currency: str | None
+) -> tuple[pd.DataFrame, dict]:
     """`frame`'s columns in `formats` with tier labels and `percent` times 100, and the
     column config (labels from loyalty.col_<name>)."""
     frame = frame[list(formats)].copy()
@@ -201,18 +203,20 @@ def _tier_frame(frame: pd.DataFrame, formats: dict, percent: str) -> tuple[pd.Da
         if number_format is None:
             config[name] = st.column_config.TextColumn(heading)
         else:
+            if number_format == MONEY:
+                number_format = fmt.money_column(currency)
             config[name] = st.column_config.NumberColumn(heading, format=number_format)
     return frame, config
 
 
-def tier_table(by_tier: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+def tier_table(by_tier: pd.DataFrame, currency: str | None) -> tuple[pd.DataFrame, dict]:
     """The per-tier results with labels (subsidy share times 100), and the column config."""
-    return _tier_frame(by_tier, TIER_FORMATS, "subsidy_share")
+    return _tier_frame(by_tier, TIER_FORMATS, "subsidy_share", currency)
 
 
-def rates_table(rates: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+def rates_table(rates: pd.DataFrame, currency: str | None) -> tuple[pd.DataFrame, dict]:
     """Simple mode's fixed rates per tier (retention times 100), and the column config."""
-    return _tier_frame(rates, RATE_FORMATS, "monthly_retention")
+    return _tier_frame(rates, RATE_FORMATS, "monthly_retention", currency)
 
 
 def pooled_tiers(rates: pd.DataFrame, lang: str) -> str | None:
@@ -221,7 +225,9 @@ def pooled_tiers(rates: pd.DataFrame, lang: str) -> str | None:
     return ("、" if lang == "zh" else ", ").join(label("value_tier", x) for x in pooled) or None
 
 
-def comparison_table(saved: list[dict], names: list[str], lang: str) -> pd.DataFrame:
+def comparison_table(
+    saved: list[dict], names: list[str], lang: str, currency: str | None
+) -> pd.DataFrame:
     """Chosen saved scenarios side by side: one row per figure, one column per scenario."""
     chosen = [s for s in saved if s["name"] in names][:MAX_COMPARED]
     rows = []
@@ -230,8 +236,9 @@ def comparison_table(saved: list[dict], names: list[str], lang: str) -> pd.DataF
         for s in chosen:
             values = s["summary"].get("measures", {}).get(measure)
             row[s["name"]] = (
-                f"{show(measure, values['mean'], lang)} "
-                f"({show(measure, values['p5'], lang)} – {show(measure, values['p95'], lang)})"
+                f"{show(measure, values['mean'], lang, currency)} "
+                f"({show(measure, values['p5'], lang, currency)} – "
+                f"{show(measure, values['p95'], lang, currency)})"
                 if values
                 else "–"
             )
@@ -251,15 +258,25 @@ def comparison_table(saved: list[dict], names: list[str], lang: str) -> pd.DataF
     return pd.DataFrame(rows)
 
 
-def assumptions(programme: Programme, lang: str) -> list[tuple[str, str]]:
+def money_field(key: str, lang: str, currency: str | None) -> str:
+    """The label of a money field of the form with the currency's unit (fmt.with_unit)."""
+    return fmt.with_unit(t(key), fmt.money_unit(lang, currency), lang)
+
+
+def earn_rate_label(lang: str, currency: str | None) -> str:
+    """'Points per <one unit of money> spent' in the database's currency."""
+    return t("loyalty.earn_rate", money=fmt.money(1, lang, currency, exact=True))
+
+
+def assumptions(programme: Programme, lang: str, currency: str | None) -> list[tuple[str, str]]:
     """The programme's knobs as (label, value) rows, for the summary."""
     rows = [
-        (t("loyalty.earn_rate"), f"{programme.earn_rate:g}"),
+        (earn_rate_label(lang, currency), f"{programme.earn_rate:g}"),
         (
             t("loyalty.point_value"),
-            fmt.money(programme.point_value, lang, exact=True)
+            fmt.money(programme.point_value, lang, currency, exact=True)
             if programme.point_value >= 1
-            else f"{fmt.CURRENCY}{programme.point_value:g}",
+            else f"{fmt.symbol(currency)}{programme.point_value:g}",
         ),
         (t("loyalty.redemption_rate"), fmt.percent(programme.redemption_rate, 0)),
         (t("loyalty.participation"), fmt.percent(programme.participation, 0)),
@@ -278,8 +295,11 @@ def assumptions(programme: Programme, lang: str) -> list[tuple[str, str]]:
             )
         )
     rows += [
-        (t("loyalty.referral_reward"), fmt.money(programme.referral_reward, lang, exact=True)),
-        (t("loyalty.fixed_cost"), fmt.money(programme.fixed_cost, lang, exact=True)),
+        (
+            t("loyalty.referral_reward"),
+            fmt.money(programme.referral_reward, lang, currency, exact=True),
+        ),
+        (t("loyalty.fixed_cost"), fmt.money(programme.fixed_cost, lang, currency, exact=True)),
         (t("loyalty.horizon"), t("loyalty.months", months=programme.horizon_months)),
         (t("loyalty.margin"), fmt.percent(programme.gross_margin, 0)),
     ]

@@ -16,6 +16,7 @@ import streamlit as st
 from core import export, satisfaction
 from core.lifecycle import LifecycleRules
 from ui import data
+from ui import format as fmt
 from ui.i18n import t
 from ui.labels import label, labelled, value_labels
 
@@ -88,13 +89,21 @@ def _top_tier_unhappy(
 
 
 def export_file(
-    as_of: dt.date, rules: LifecycleRules, top_only: bool, basis: str, kind: str
+    as_of: dt.date,
+    rules: LifecycleRules,
+    top_only: bool,
+    basis: str,
+    kind: str,
+    currency: str | None,
 ) -> Callable[[], bytes]:
     """A callable for `st.download_button(data=...)`: the whole value-at-risk list as CSV
-    or Excel bytes in the current language (built on Streamlit's download thread)."""
+    or Excel bytes in the current language, money headers with the currency code (built on
+    Streamlit's download thread)."""
     con = data.cursor()
     names = column_names(basis)
     labels = value_labels(names)
+    for column in MONEY_COLUMNS:
+        names[column] = fmt.money_header(names[column], currency)
     top = TOP_STARS if top_only else None
 
     def build() -> bytes:
@@ -136,6 +145,9 @@ def age_labels(edges: tuple[int, ...] = BACKLOG_AGES) -> list[str]:
         else t("satisfaction.age_over", low=lo)
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
     ]
+
+
+MONEY_COLUMNS = ("revenue", "value")  # of the value-at-risk list
 
 
 def column_names(basis: str) -> dict[str, str]:
@@ -245,9 +257,9 @@ def list_table(customers: pd.DataFrame) -> pd.DataFrame:
     return labelled(customers)
 
 
-def list_columns(basis: str, has_stars: bool) -> dict:
+def list_columns(basis: str, has_stars: bool, currency: str | None) -> dict:
     names = column_names(basis)
-    money = "¥%,.0f"
+    money = fmt.money_column(currency)
     config = {
         column: st.column_config.TextColumn(names[column])
         for column in ("customer_id", "city", "acquisition_channel", "stage")

@@ -15,6 +15,7 @@ import streamlit as st
 
 from core import export, rfm, segments
 from ui import data
+from ui import format as fmt
 from ui import stars as sr
 from ui.i18n import t
 from ui.labels import label, labelled, value_labels
@@ -107,9 +108,7 @@ def labelled_grid(cells: pd.DataFrame) -> pd.DataFrame:
     return cells.assign(segment_label=[segment_label(s) for s in cells["segment"]])
 
 
-def segment_table(table: pd.DataFrame, lang: str) -> pd.DataFrame:
-    from ui import format as fmt
-
+def segment_table(table: pd.DataFrame, lang: str, currency: str | None) -> pd.DataFrame:
     return pd.DataFrame(
         {
             t("segments.col_segment"): [segment_label(s) for s in table["segment"]],
@@ -117,27 +116,29 @@ def segment_table(table: pd.DataFrame, lang: str) -> pd.DataFrame:
             t("segments.col_action"): [t(f"segments.do_{s}") for s in table["segment"]],
             t("segments.col_customers"): [fmt.count(v, lang) for v in table["customers"]],
             t("segments.col_share"): [fmt.percent(v) for v in table["share"]],
-            t("segments.col_revenue_12m"): [fmt.money(v, lang) for v in table["revenue_12m"]],
+            t("segments.col_revenue_12m"): [
+                fmt.money(v, lang, currency) for v in table["revenue_12m"]
+            ],
             t("segments.col_revenue_share"): [fmt.percent(v) for v in table["revenue_share"]],
             t("segments.col_recency"): [fmt.count(v, lang) for v in table["median_recency_days"]],
         }
     )
 
 
-def profile_table(profile: pd.DataFrame, lang: str) -> pd.DataFrame:
-    from ui import format as fmt
-
+def profile_table(profile: pd.DataFrame, lang: str, currency: str | None) -> pd.DataFrame:
     return pd.DataFrame(
         {
             t("segments.col_cluster"): [cluster_label(c) for c in profile["cluster"]],
             t("segments.col_description"): [describe(x) for x in profile["traits"]],
             t("segments.col_customers"): [fmt.count(v, lang) for v in profile["customers"]],
             t("segments.col_share"): [fmt.percent(v) for v in profile["share"]],
-            feature_label("revenue"): [fmt.money(v, lang) for v in profile["median_revenue"]],
+            feature_label("revenue"): [
+                fmt.money(v, lang, currency) for v in profile["median_revenue"]
+            ],
             feature_label("count_purchase_days"): profile["median_count_purchase_days"],
             feature_label("recency_days"): profile["median_recency_days"],
             feature_label("avg_order_value"): [
-                fmt.money(v, lang, exact=True) for v in profile["median_avg_order_value"]
+                fmt.money(v, lang, currency, exact=True) for v in profile["median_avg_order_value"]
             ],
         }
     )
@@ -173,11 +174,19 @@ def shown(table: pd.DataFrame) -> pd.DataFrame:
     return head.rename(columns=list_columns())
 
 
-def export_file(make: Callable[[], pd.DataFrame], kind: str) -> Callable[[], bytes]:
+MONEY_COLUMNS = ("revenue_12m", "margin_12m", "revenue", "avg_order_value")
+
+
+def export_file(
+    make: Callable[[], pd.DataFrame], kind: str, currency: str | None = None
+) -> Callable[[], bytes]:
     """A callable for `st.download_button(data=...)` building the list on click, with the
-    column names and labels (segment, city, channel) of the current language."""
+    column names and labels (segment, city, channel) of the current language; money
+    headers carry the currency code."""
     names = list_columns()
     labels = value_labels(names)
+    for column in MONEY_COLUMNS:
+        names[column] = fmt.money_header(names[column], currency)
 
     def build() -> bytes:
         table = labelled(make(), names, labels)
@@ -186,11 +195,13 @@ def export_file(make: Callable[[], pd.DataFrame], kind: str) -> Callable[[], byt
     return build
 
 
-def export_buttons(make: Callable[[], pd.DataFrame], rows: int, name: str) -> None:
+def export_buttons(
+    make: Callable[[], pd.DataFrame], rows: int, name: str, currency: str | None
+) -> None:
     c1, c2, _ = st.columns([1, 1, 3])
     c1.download_button(
         t("stars.export_csv"),
-        data=export_file(make, "csv"),
+        data=export_file(make, "csv", currency),
         file_name=f"{name}.csv",
         mime="text/csv",
         disabled=rows == 0,
@@ -199,7 +210,7 @@ def export_buttons(make: Callable[[], pd.DataFrame], rows: int, name: str) -> No
     )
     c2.download_button(
         t("stars.export_excel"),
-        data=export_file(make, "xlsx"),
+        data=export_file(make, "xlsx", currency),
         file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         disabled=rows == 0 or rows > EXCEL_MAX_ROWS,

@@ -13,12 +13,14 @@ from ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language, t
 
 @dataclass(frozen=True)
 class Context:
-    """What every page needs to know: language, as-of date, the data and its version."""
+    """What every page needs to know: language, as-of date, the data and its version, and
+    the currency its amounts are in (an ISO code; None: not set, amounts without a symbol)."""
 
     lang: str
     as_of: dt.date
     version: int
     state: data.DataState
+    currency: str | None = None
 
 
 def init_language() -> None:
@@ -77,12 +79,17 @@ def render() -> Context:
     """Draw the sidebar and return the context the pages read with `context()`."""
     version = data.data_version()
     state = data.data_state(version)
+    currency = data.currency(version)
     with st.sidebar:
         _language_input()
         as_of = _as_of_input(state)
         if state.first_day is not None:
             st.caption(t("sidebar.data_range", first=state.first_day, last=state.last_day))
-    ctx = Context(lang=current_language(), as_of=as_of, version=version, state=state)
+        if currency is None and not state.is_empty:
+            st.caption(t("currency.unset"))
+    ctx = Context(
+        lang=current_language(), as_of=as_of, version=version, state=state, currency=currency
+    )
     st.session_state["_context"] = ctx
     return ctx
 

@@ -119,13 +119,20 @@ def tier_list(rating_base: RatingBase, rules: RuleSet, rated: np.ndarray, star: 
 
 
 def export_file(
-    rating_base: RatingBase, rules: RuleSet, rated: np.ndarray, star: int, kind: str
+    rating_base: RatingBase,
+    rules: RuleSet,
+    rated: np.ndarray,
+    star: int,
+    kind: str,
+    currency: str | None = None,
 ) -> Callable[[], bytes]:
     """A callable for `st.download_button(data=...)`: the tier's whole list, with the
     column names and labels (city, channel, value tier) of the current language, as CSV or
-    Excel bytes."""
+    Excel bytes; money headers carry the currency code."""
     names = column_names()
     labels = value_labels(names)
+    for column in ("revenue_12m", "margin_12m", "predicted_clv_12m"):
+        names[column] = fmt.money_header(names[column], currency)
 
     def build() -> bytes:
         frame = labelled(stars.tier_list(rating_base, rules, rated, star), names, labels)
@@ -172,15 +179,15 @@ def column_names() -> dict[str, str]:
     return names
 
 
-def distribution_table(dist: pd.DataFrame, lang: str) -> pd.DataFrame:
+def distribution_table(dist: pd.DataFrame, lang: str, currency: str | None) -> pd.DataFrame:
     """The distribution as the page shows it: star labels, counts, shares and money as text."""
     table = dist.assign(
         stars=[star_label(s) for s in dist["stars"]],
         customers=[fmt.count(v, lang) for v in dist["customers"]],
         share=[fmt.percent(v) for v in dist["share"]],
-        revenue_12m=[fmt.money(v, lang) for v in dist["revenue_12m"]],
-        margin_12m=[fmt.money(v, lang) for v in dist["margin_12m"]],
-        clv_12m=[fmt.money(v, lang) for v in dist["clv_12m"]],
+        revenue_12m=[fmt.money(v, lang, currency) for v in dist["revenue_12m"]],
+        margin_12m=[fmt.money(v, lang, currency) for v in dist["margin_12m"]],
+        clv_12m=[fmt.money(v, lang, currency) for v in dist["clv_12m"]],
     )
     return table.rename(columns=distribution_columns())
 
@@ -398,13 +405,18 @@ def shown_list(tier: pd.DataFrame) -> pd.DataFrame:
 
 
 def export_buttons(
-    rating_base: RatingBase, rules: RuleSet, rated: np.ndarray, star: int, rows: int
+    rating_base: RatingBase,
+    rules: RuleSet,
+    rated: np.ndarray,
+    star: int,
+    rows: int,
+    currency: str | None,
 ) -> None:
     c1, c2, _ = st.columns([1, 1, 3])
     name = f"startier-{star}-stars"
     c1.download_button(
         t("stars.export_csv"),
-        data=export_file(rating_base, rules, rated, star, "csv"),
+        data=export_file(rating_base, rules, rated, star, "csv", currency),
         file_name=f"{name}.csv",
         mime="text/csv",
         disabled=rows == 0,
@@ -412,7 +424,7 @@ def export_buttons(
     )
     c2.download_button(
         t("stars.export_excel"),
-        data=export_file(rating_base, rules, rated, star, "xlsx"),
+        data=export_file(rating_base, rules, rated, star, "xlsx", currency),
         file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         disabled=rows == 0 or rows > EXCEL_MAX_ROWS,

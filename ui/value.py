@@ -19,6 +19,7 @@ from core import churn, clv, export, value
 from core.clv import Backtest, ModelFitError, Reason
 from core.value import ValueModels, ValueSettings
 from ui import data
+from ui import format as fmt
 from ui.i18n import t
 from ui.labels import label, labelled, value_labels
 
@@ -156,18 +157,20 @@ def group_label(by: str, key) -> str:
     return str(key)
 
 
-MONEY = "¥%,.0f"
+MONEY = "money"  # a money column: its format comes from the currency
 PERCENT = "%.0f%%"  # shares are shown times 100
 POINTS = "%+.0f"  # a change of a share, in percentage points
 COUNT = "%,d"
 SHARES = ("p_alive", "churn_risk", "risk_change")
 
 
-def _config(prefix: str, formats: dict[str, str | None]) -> dict:
+def _config(prefix: str, formats: dict[str, str | None], currency: str | None) -> dict:
     """Column labels (catalog `<prefix><name>`) and formats for st.dataframe."""
     config = {}
     for name, number_format in formats.items():
         label = t(f"{prefix}{name}")
+        if number_format == MONEY:
+            number_format = fmt.money_column(currency)
         if number_format is None:
             config[name] = st.column_config.TextColumn(label)
         elif number_format == "date":
@@ -224,11 +227,11 @@ WARNING_FORMATS = {
 }
 
 
-def group_table(groups: pd.DataFrame, by: str) -> tuple[pd.DataFrame, dict]:
+def group_table(groups: pd.DataFrame, by: str, currency: str | None) -> tuple[pd.DataFrame, dict]:
     """The by-group table with labels, and its column config."""
     frame = _shown(groups, GROUP_FORMATS)
     frame["group"] = [group_label(by, g) for g in groups["group"]]
-    config = _config("value.gcol_", GROUP_FORMATS)
+    config = _config("value.gcol_", GROUP_FORMATS, currency)
     config["group"] = st.column_config.TextColumn(t(f"value.by_{by}"))
     return frame, config
 
@@ -237,20 +240,27 @@ def _star_order(keys: pd.Series) -> pd.Series:
     return pd.to_numeric(keys, errors="coerce").fillna(-1)
 
 
-def top_table(top: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+def top_table(top: pd.DataFrame, currency: str | None) -> tuple[pd.DataFrame, dict]:
     """The top customers with labels, and the column config."""
-    return _shown(top, TOP_FORMATS), _config("value.col_", TOP_FORMATS)
+    return _shown(top, TOP_FORMATS), _config("value.col_", TOP_FORMATS, currency)
 
 
-def warning_table(warning: pd.DataFrame, rows: int = LIST_ROWS) -> tuple[pd.DataFrame, dict]:
+def warning_table(
+    warning: pd.DataFrame, currency: str | None, rows: int = LIST_ROWS
+) -> tuple[pd.DataFrame, dict]:
     """The first `rows` of the warning list with labels, and the column config."""
-    return _shown(warning.head(rows), WARNING_FORMATS), _config("churn.col_", WARNING_FORMATS)
+    shown = _shown(warning.head(rows), WARNING_FORMATS)
+    return shown, _config("churn.col_", WARNING_FORMATS, currency)
 
 
-def warning_export(warning: pd.DataFrame, kind: str) -> Callable[[], bytes]:
-    """The whole warning list for a spreadsheet: labels of the current language, shares as
-    fractions (a spreadsheet formats them), made only when the user clicks."""
-    names = {c: t(f"churn.col_{c}") for c in WARNING_FORMATS}
+def warning_export(warning: pd.DataFrame, kind: str, currency: str | None) -> Callable[[], bytes]:
+    """The whole warning list for a spreadsheet: labels of the current language (money
+    headers with the currency code), shares as fractions (a spreadsheet formats them), made
+    only when the user clicks."""
+    names = {
+        c: fmt.money_header(t(f"churn.col_{c}"), currency) if f == MONEY else t(f"churn.col_{c}")
+        for c, f in WARNING_FORMATS.items()
+    }
     labels = value_labels(WARNING_FORMATS)
     sheet = t("churn.export_sheet")
 

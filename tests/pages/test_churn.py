@@ -97,9 +97,15 @@ def test_the_export_holds_the_whole_list_with_labels(app_on, demo_db, expected):
     customers = value.customer_values(con, models, settings)
     con.close()
     listed = warning_list(expected.scores, customers, DEMO_END, 0.5)
-    csv = pd.read_csv(io.BytesIO(vu.warning_export(listed, "csv")()), encoding="utf-8-sig")
+    csv = pd.read_csv(io.BytesIO(vu.warning_export(listed, "csv", "CNY")()), encoding="utf-8-sig")
     assert len(csv) == len(listed) > vu.LIST_ROWS
-    assert list(csv.columns[:5]) == ["Customer ID", "City", "Channel", "Value at risk", "Risk"]
-    assert csv["Value at risk"].is_monotonic_decreasing
-    excel = pd.read_excel(io.BytesIO(vu.warning_export(listed, "excel")()))
+    assert list(csv.columns[:5]) == [
+        "Customer ID",
+        "City",
+        "Channel",
+        "Value at risk (CNY)",  # money headers carry the currency
+        "Risk",
+    ]
+    assert csv["Value at risk (CNY)"].is_monotonic_decreasing
+    excel = pd.read_excel(io.BytesIO(vu.warning_export(listed, "excel", "CNY")()))
     assert len(excel) == len(listed)

@@ -45,8 +45,8 @@ def test_submitting_the_form_runs_the_programme(app_on, scenario_db):
     assert not at.exception
     expected = _expected(scenario_db, loyalty.Programme.recommended(participation=0.4))
     net = expected.summary.set_index("measure").loc["net_impact"]
-    assert _tiles(at)["Net impact"] == fmt.money(net["mean"], "en")
-    low, high = fmt.money(net["p5"], "en"), fmt.money(net["p95"], "en")
+    assert _tiles(at)["Net impact"] == fmt.money(net["mean"], "en", "CNY")
+    low, high = fmt.money(net["p5"], "en", "CNY"), fmt.money(net["p95"], "en", "CNY")
     assert any(c.value == f"between {low} and {high}" for c in at.caption)
     assert len(at.dataframe[0].value) == 3  # per tier
     at.text_input(key="loyalty_scenario_name").input("forty percent")
@@ -95,7 +95,7 @@ def test_a_young_shop_gets_simple_mode_clearly_labelled(app_on, small_db):
     )
     con.close()
     net = expected.summary.set_index("measure").loc["net_impact"]
-    assert _tiles(at)["Net impact"] == fmt.money(net["mean"], "en")
+    assert _tiles(at)["Net impact"] == fmt.money(net["mean"], "en", None)  # no currency set
     assert any(c.value.startswith("Simple mode, 200 runs") for c in at.caption)
     assert [s.value for s in at.subheader][:2] == [
         "By value tier",

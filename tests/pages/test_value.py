@@ -35,9 +35,9 @@ def test_the_page_shows_the_predicted_value_and_its_range(app_on, demo_db):
     assert at.title[0].value == "Customer value"
     totals = _expected(demo_db)
     tiles = _tiles(at)
-    assert tiles["CLV, next 12 months"] == fmt.money(totals.predicted_clv["clv"], "en")
-    assert tiles["Formula CLV (total)"] == fmt.money(totals.formula_clv, "en")
-    low, high = (fmt.money(totals.predicted_clv[p], "en") for p in ("p5", "p95"))
+    assert tiles["CLV, next 12 months"] == fmt.money(totals.predicted_clv["clv"], "en", "CNY")
+    assert tiles["Formula CLV (total)"] == fmt.money(totals.formula_clv, "en", "CNY")
+    low, high = (fmt.money(totals.predicted_clv[p], "en", "CNY") for p in ("p5", "p95"))
     assert any(c.value == f"between {low} and {high}" for c in at.caption)
     top = at.dataframe[1].value
     assert len(top) == 20
@@ -52,13 +52,13 @@ def test_a_longer_horizon_and_a_higher_discount_rate_move_the_value(app_on, demo
     margin = at.slider(key="value_margin").value / 100
     years = at.slider(key="value_years").value
     totals = _expected(demo_db, horizon_months=24, margin=margin, years_retained=years)
-    assert _tiles(at)["CLV, next 24 months"] == fmt.money(totals.predicted_clv["clv"], "en")
+    assert _tiles(at)["CLV, next 24 months"] == fmt.money(totals.predicted_clv["clv"], "en", "CNY")
     at.slider(key="value_discount").set_value(30).run()
     dearer = _expected(
         demo_db, horizon_months=24, discount_rate_annual=0.3, margin=margin, years_retained=years
     )
     assert dearer.predicted_clv["clv"] < totals.predicted_clv["clv"]
-    assert _tiles(at)["CLV, next 24 months"] == fmt.money(dearer.predicted_clv["clv"], "en")
+    assert _tiles(at)["CLV, next 24 months"] == fmt.money(dearer.predicted_clv["clv"], "en", "CNY")
 
 
 def test_the_model_health_panel_reports_the_backtest(app_on, demo_db):

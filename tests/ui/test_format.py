@@ -1,4 +1,9 @@
+import re
+from pathlib import Path
+
 from ui import format as fmt
+
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def test_counts():
@@ -6,17 +11,50 @@ def test_counts():
     assert fmt.count(1_234_567, "en") == "1.2M"
     assert fmt.count(1_234_567, "zh") == "123.5万"
     assert fmt.count(None, "en") == "–"
+    assert fmt.count(0, "en") == "0"
 
 
-def test_money():
-    assert fmt.money(12_345_678, "en") == "¥12.3M"
-    assert fmt.money(12_345_678, "zh") == "¥1,234.6万"
-    assert fmt.money(234_567_890, "zh") == "¥2.35亿"
-    assert fmt.money(345.6, "en", exact=True) == "¥346"
-    assert fmt.money(-5_000, "en") == "-¥5,000"
-    assert fmt.money(273_188, "en") == "¥273.2K"
-    assert fmt.money(12_345, "en") == "¥12.3K"
-    assert fmt.money(float("nan"), "zh") == "–"
+def test_money_in_the_databases_currency():
+    assert fmt.money(12_345_678, "en", "CNY") == "¥12.3M"
+    assert fmt.money(12_345_678, "zh", "CNY") == "¥1,234.6万"
+    assert fmt.money(234_567_890, "zh", "CNY") == "¥2.35亿"
+    assert fmt.money(345.6, "en", "GBP", exact=True) == "£346"
+    assert fmt.money(-5_000, "en", "GBP") == "-£5,000"
+    assert fmt.money(273_188, "en", "BRL") == "R$273.2K"
+    assert fmt.money(12_345, "en", "CHF") == "CHF 12.3K"
+    assert fmt.money(12_345, "zh", "GBP") == "£1.2万"
+
+
+def test_money_without_a_currency_is_a_plain_number():
+    assert fmt.money(12_345, "en", None) == "12.3K"
+    assert fmt.money(345.6, "en", None, exact=True) == "346"
+    assert fmt.money_column(None) == "%,.0f"
+    assert fmt.money_hover(None) == "%{y:,.0f}"
+    assert fmt.money_unit("en", None) == ""
+    assert fmt.with_unit("Revenue", fmt.money_unit("en", None), "en") == "Revenue"
+    assert fmt.money_header("Revenue", None) == "Revenue"
+
+
+def test_unknown_is_a_dash_and_zero_is_zero():
+    for unknown in (None, float("nan")):
+        assert fmt.money(unknown, "zh", "CNY") == "–"
+        assert fmt.count(unknown, "en") == "–"
+        assert fmt.percent(unknown) == "–"
+    assert fmt.money(0, "en", "GBP") == "£0"
+    assert fmt.money(0.0, "en", "GBP", exact=True) == "£0"
+    assert fmt.percent(0) == "0.0%"
+
+
+def test_money_in_tables_charts_and_downloads():
+    assert fmt.money_column("GBP") == "£%,.0f"
+    assert fmt.money_hover("BRL", "customdata[1]") == "R$%{customdata[1]:,.0f}"
+    assert fmt.money_unit("en", "GBP") == "£"
+    assert fmt.money_unit("zh", "GBP", fmt.money_axis_scale("zh")) == "万英镑"
+    assert fmt.money_unit("zh", "CNY", 1e4) == "万元"
+    assert fmt.money_unit("zh", "XYZ") == "XYZ"
+    assert fmt.with_unit("Revenue", "£", "en") == "Revenue (£)"
+    assert fmt.with_unit("营收", "万英镑", "zh") == "营收（万英镑）"
+    assert fmt.money_header("Revenue", "GBP") == "Revenue (GBP)"
 
 
 def test_changes():
@@ -27,3 +65,22 @@ def test_changes():
     assert fmt.point_change(0.35, 0.30) == "+5.0"
     assert fmt.point_change(None, 0.3) is None
     assert fmt.money_axis_scale("zh") == 1e4 and fmt.money_axis_scale("en") == 1
+
+
+def test_no_hard_coded_currency_in_pages_or_ui():
+    """Money takes the database's currency: no page or ui module writes a symbol itself."""
+    sources = [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]
+    found = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path in sources
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"[¥￥£€]|万元", line) and path.name != "format.py"
+    ]
+    assert not found, "\n".join(found)
+    catalog_lines = [
+        line
+        for lang in ("en", "zh")
+        for line in (ROOT / "ui" / "locales" / f"{lang}.toml").read_text().splitlines()
+        if re.search(r"[¥￥£€]|元[）)]", line) and not line.startswith("name_")
+    ]
+    assert not catalog_lines, "\n".join(catalog_lines)

@@ -32,6 +32,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +40,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from core import contract, db
+from core import contract, db, settings, textfile
 from core.contract import DATE, INTEGER, NUMBER, TIMESTAMP, Field, Table
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -63,8 +64,24 @@ DATE_FORMATS = (
     "%Y%m%d%H%M%S",
 )
 DATE_EXAMPLE = "expected e.g. 2024-03-05 or 2024/03/05 14:30"
+# Day/month/year dates (5/3/2024, 12/1/2010 8:26, 05.03.2024): which part is the month is
+# decided per column from the values (a first part above 12 is a day, a second part above
+# 12 is a day), or given by the user; refused when no value tells.
+DATE_ORDERS = {"dmy": "day/month/year", "mdy": "month/day/year"}
 YEARS = (1900, 2100)  # a date outside these years is a typo (e.g. '24-03-05' read as year 24)
-CURRENCY_SIGNS = "¥￥$"
+# Numbers: a currency sign or ISO code may stand before or after the number ("£12.50",
+# "12.50 GBP", "HK$ 1,234"); a comma only separates thousands, in groups of exactly three
+# digits (1,234.50 and 1,234,567; "12,345" is twelve thousand three hundred and forty-five);
+# the decimal mark is a point. Anything else with a comma ("1,5", "12,34.5") is refused.
+CURRENCY_SIGNS = ("HK$", "NT$", "US$", "S$", "A$", "C$", "R$", "$", "£", "€", "¥", "￥", "元",
+                  "円", "₩", "₹", "₽")  # fmt: skip
+CURRENCY_CODES = tuple(
+    sorted({*settings.CURRENCY_SYMBOLS, "CHF", "NZD", "SEK", "NOK", "DKK", "PLN", "MXN", "ZAR",
+            "THB", "MYR", "IDR", "VND", "PHP", "AED", "SAR", "TRY", "ILS", "CZK", "RMB"})
+)  # fmt: skip
+# What else each currency is written as (a code's symbol and the code itself count too).
+CURRENCY_ALIASES = {"CNY": ("￥", "元", "RMB"), "JPY": ("￥", "円"), "USD": ("US$",)}
+MAX_NUMBER = 1e14  # build sums money as decimal(18, 4): a value must stay below 10^14
 
 # transactions may give quantity and unit_price instead of amount: amount = their product.
 UNIT_PRICE = Field("unit_price", NUMBER, help="price per unit; only to compute amount")
@@ -75,6 +92,12 @@ SIGNED_UP_AT = contract.CUSTOMERS.field("signed_up_at").name
 ORDERED_AT = contract.TRANSACTIONS.field("ordered_at").name
 AMOUNT = contract.TRANSACTIONS.field("amount").name
 QUANTITY = contract.TRANSACTIONS.field("quantity").name
+REFERRED_BY = contract.CUSTOMERS.field("referred_by").name
+ORDER_ID = contract.TRANSACTIONS.field("order_id").name
+SUBMITTED_AT = contract.FEEDBACK.field("submitted_at").name
+RESOLVED_AT = contract.FEEDBACK.field("resolved_at").name
+KIND = contract.FEEDBACK.field("kind").name
+SCORES = (contract.FEEDBACK.field("csat").name, contract.FEEDBACK.field("nps").name)
 
 PROBLEMS_KEPT = 1000  # ImportFailed.problems holds the first ones; `.total` counts all
 PROBLEMS_SHOWN = 10  # in the message
@@ -104,19 +127,35 @@ DUP_HASHES = "_startier_import_dup_hashes"
 REJECTS = "_startier_import_rejects"
 REJECT_SCANS = "_startier_import_reject_scans"
 EXCEL_VIEW = "_startier_import_excel"
-TEMP_TABLES = (TYPED, SKIPS, BROKEN, PROBLEMS, BAD, DUP_HASHES, REJECTS, REJECT_SCANS)
+OK_ROWS = "_startier_import_ok"
+DUPS = "_startier_import_dups"
+TEMP_TABLES = (
+    TYPED,
+    SKIPS,
+    BROKEN,
+    PROBLEMS,
+    BAD,
+    DUP_HASHES,
+    REJECTS,
+    REJECT_SCANS,
+    OK_ROWS,
+    DUPS,
+)
 
 _IDENT = re.compile(r"[a-z_][a-z0-9_]*")
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
-_NUMBER_SHAPE = (  # what the slow path accepts: currency sign, 3-digit thousands groups
-    r"\s*[-+]?\s*[" + CURRENCY_SIGNS + r"]?\s*[-+]?"
-    r"(\d{1,3}(,\d{3})+(\.\d+)?|\d+(\.\d+)?|\.\d+)\s*"
+_CURRENCY_MARK = "|".join(re.escape(m) for m in (*CURRENCY_CODES, *CURRENCY_SIGNS))
+_NUMBER_SHAPE = (  # what the slow path accepts: currency sign or code, 3-digit thousands groups
+    rf"\s*[-+]?\s*(?:({_CURRENCY_MARK})\s*[-+]?\s*)?"
+    rf"(\d{{1,3}}(,\d{{3}})+(\.\d+)?|\d+(\.\d+)?|\.\d+)(?:\s*({_CURRENCY_MARK}))?\s*"
 )
-_NUMBER_NOISE = r"[\s," + CURRENCY_SIGNS + "]"
+_NUMBER_NOISE = r"[^0-9.+\-]"  # removed once the shape matched: spaces, commas, currency
 _DATE_SHAPE = (
     r"\d{4}/\d{1,2}/\d{1,2}( \d{1,2}:\d{2}(:\d{2})?)?|\d{8}( \d{1,2}:\d{2}(:\d{2})?|\d{4}|\d{6})?"
 )
-_BLANK_LINE = re.compile(rb"\n(?=\r?\n)")
+_DMY_SHAPE = r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}( \d{1,2}:\d{2}(:\d{2})?)?"
+# A time followed by a UTC offset: 01:30+08:00, 01:30:00Z, T01:30:00-05:00, 01:30 +0800.
+_OFFSET = r"\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d(:?\d\d)?)\s*$"
 
 
 # --------------------------------------------------------------------------- results
@@ -185,6 +224,8 @@ class ImportResult:
     ignored_columns: list[str] = field(default_factory=list)
     customers_created: int = 0
     report: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+    encoding: str | None = None  # the text's encoding when not UTF-8, and how it was chosen
 
     def summary(self) -> list[str]:
         """Human-readable lines saying what was loaded, rejected and ignored."""
@@ -200,6 +241,9 @@ class ImportResult:
             lines.append(f"customers created from transactions: {self.customers_created:,}")
         if self.ignored_columns:
             lines.append(f"ignored columns: {', '.join(self.ignored_columns)}")
+        if self.encoding:
+            lines.append(f"text encoding: {self.encoding}")
+        lines += [f"note: {w}" for w in self.warnings]
         return lines
 
 
@@ -249,6 +293,10 @@ def import_file(
     mapping: dict[str, str] | None = None,
     skip_invalid: bool = False,
     report: Path | None = None,
+    constants: dict[str, str] | None = None,
+    encoding: str | None = None,
+    date_order: str | None = None,
+    member: str | None = None,
 ) -> ImportResult:
     """Check `path` against the contract of `table` and load it (upsert by the table's key).
 
@@ -256,16 +304,69 @@ def import_file(
     `skip_invalid` the valid rows are loaded and the rejected ones written to `report`
     (default `<file>.rejected.csv` beside the input); problems with the file as a whole
     (format, header, missing columns) still raise. A report path given in strict mode
-    receives the problems of a failed import. ValueError for an unknown table or a
-    mapping naming a field the table does not have.
+    receives the problems of a failed import. `constants` gives a field the same text on
+    every row (`{"kind": "survey"}`), checked like a value of the file. ValueError for an
+    unknown table, or a mapping or constant naming a field the table does not have.
+
+    A row whose key exists is updated in the columns the file gives (an empty cell sets
+    NULL); the table's other columns keep their values. New keys are inserted.
+
+    Reading: `encoding` names a text file's encoding (else detected over the whole file);
+    `date_order` ("dmy" or "mdy") says how to read 5/3/2024 (else decided per column from
+    the values); `member` is the file to import from a .zip holding several. A value with a
+    UTC offset is converted into the database's time zone (setting `timezone`). ValueError
+    for an unknown encoding or date order.
     """
     t = contract.table(table)
     path = Path(path)
     mapping = _check_mapping_fields(t, mapping or {})
+    constants = _check_constants(t, constants or {})
+    if encoding is not None:
+        textfile.declared_codec(encoding)  # ValueError naming known encodings
+    if date_order is not None and date_order not in DATE_ORDERS:
+        orders = ", ".join(f"{k} ({v})" for k, v in DATE_ORDERS.items())
+        raise ValueError(f"unknown date order {date_order!r}: use {orders}")
     with _temporary(con) as tmp:
-        source = _open(con, path, tmp)
-        plan = _plan(t, path, source.header, mapping)
+        source = _open(con, path, tmp, encoding, member)
+        source.date_order = date_order
+        plan = _plan(t, path, source.header, mapping, constants)
         return _Import(con, plan, source, skip_invalid, report).run()
+
+
+def parse_constants(entries: list[str] | None) -> dict[str, str]:
+    """`["kind=survey", "channel=web"]` -> `{"kind": "survey", "channel": "web"}` (`--set`).
+
+    The value is everything after the first `=` (it may hold commas). ValueError naming a
+    bad entry, an unknown field or a field given twice.
+    """
+    known = _known_fields()
+    constants: dict[str, str] = {}
+    for entry in entries or []:
+        name, sep, value = entry.partition("=")
+        name = name.strip().lower()
+        if not sep or not name:
+            raise ValueError(f"bad entry {entry!r}: write field=value, e.g. kind=survey")
+        if name not in known:
+            raise ValueError(f"unknown field {name!r}; fields are {', '.join(known)}")
+        if name in constants:
+            raise ValueError(f"field {name!r} is set twice")
+        constants[name] = value.strip()
+    return constants
+
+
+def _check_constants(t: Table, constants: dict[str, str]) -> dict[str, str]:
+    """Lower-cased constants, or ValueError for a field `t` does not have or for its key."""
+    out = {k.strip().lower(): str(v).strip() for k, v in constants.items()}
+    allowed = _allowed_fields(t)
+    for name in out:
+        if name not in allowed:
+            raise ValueError(
+                f"--set names field {name!r}, which {t.name} does not have; "
+                f"its fields are {', '.join(allowed)}"
+            )
+        if name == t.key:
+            raise ValueError(f"--set cannot give {name}: it is the key, one per row")
+    return out
 
 
 def _check_mapping_fields(t: Table, mapping: dict[str, str]) -> dict[str, str]:
@@ -340,49 +441,81 @@ class _Source:
     lines, so the real row is that plus the lines skipped before it (`_number_rows`).
     """
 
-    path: Path
+    path: Path  # the file as given (messages, the default report beside it)
     header: list[str]
     kind: str  # csv, excel, parquet
     relation: str
     numbered: str
     first_row: int
-    read_path: Path  # the file DuckDB reads (a UTF-8 copy for GBK / UTF-16 text)
-    scratch: Path  # where such a copy goes
-    encoding: str = "utf-8"
-    ascii_head: bool = False  # UTF-8 only guessed: the first bytes were plain ASCII
+    read_path: Path  # the file DuckDB reads (unpacked, or a UTF-8 copy of other text)
+    scratch: Path  # where such copies go
+    encoding: str = "utf_8"  # the codec the text was read with
+    timezone: str = "Asia/Shanghai"  # the business time zone offsets are converted into
+    notes: list[str] = field(default_factory=list)  # said in the summary (date order, ...)
+    encoding_note: str | None = None  # 'GBK (GB18030), detected' when not UTF-8
+    date_order: str | None = None  # the user's dmy / mdy for d/m/y dates, else decided
 
 
-def _open(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> _Source:
-    """Recognise `path` by extension and make it readable as a relation."""
+def _open(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    tmp: Path,
+    encoding: str | None = None,
+    member: str | None = None,
+) -> _Source:
+    """Recognise `path` by extension (inside a .gz or .zip: the inner name's) and make it
+    readable as a relation. `encoding` is the user's word for a text file's encoding."""
     if not path.exists():
         _fail(path, f"file not found: {path}")
     if path.is_dir():
         _fail(path, f"{path} is a folder, not a file")
-    suffix = path.suffix.lower()
+    try:
+        data = textfile.unpack(path, tmp, member)
+    except textfile.Unreadable as e:
+        _fail(path, e.reason, row=e.row)
+    suffix = data.suffix.lower()
     if suffix in CSV_SUFFIXES:
-        return _open_csv(path, tmp)
-    if suffix in EXCEL_SUFFIXES:
-        return _open_excel(con, path, tmp)
-    if suffix in PARQUET_SUFFIXES:
-        return _open_parquet(con, path, tmp)
-    if suffix == ".xls":
+        source = _open_csv(data, tmp, encoding)
+    elif suffix in EXCEL_SUFFIXES:
+        source = _open_excel(con, data, tmp)
+    elif suffix in PARQUET_SUFFIXES:
+        source = _open_parquet(con, data, tmp)
+    elif suffix == ".xls":
         _fail(path, "old Excel .xls files are not supported: save it as .xlsx or CSV")
-    known = ", ".join(CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES)
-    _fail(path, f"unsupported file type {suffix or '(no extension)'!r}: use one of {known}")
-    raise AssertionError  # unreachable
+    else:
+        known = ", ".join(CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES)
+        _fail(
+            path,
+            f"unsupported file type {suffix or '(no extension)'!r}: use one of {known}, "
+            "or one of them compressed as .gz or .zip",
+        )
+    source.path = path
+    source.timezone = settings.get(con, "timezone") or source.timezone
+    if data != path:
+        source.notes.insert(0, f"read {data.name} from {path.name}")
+    return source
 
 
-def _open_csv(path: Path, tmp: Path) -> _Source:
-    """Sniff encoding, delimiter and header; transcode to UTF-8 when needed."""
-    head = _read_head(path)
-    encoding = _text_encoding(path, head)
-    text = _decode_head(head, encoding, final=len(head) < HEAD_BYTES)
+def _open_csv(path: Path, tmp: Path, encoding: str | None = None) -> _Source:
+    """Find the encoding (or take the user's), check every byte, copy to UTF-8 if needed;
+    then sniff delimiter and header."""
+    head = _read_head(path, declared=encoding is not None)
+    codec, cr_only = _text_encoding(path, head, encoding)
+    read_path = path
+    if codec != "utf_8" or cr_only:  # DuckDB reads UTF-8 with LF or CRLF line ends
+        read_path = _transcode(path, codec, tmp, cr_only)
+    with read_path.open("rb") as f:
+        text_head = f.read(HEAD_BYTES)
+    text = _decode_head(text_head, "utf-8", final=len(text_head) < HEAD_BYTES)
     delimiter, header = _sniff(path, text)
-    read_path = path if encoding == "utf-8" else _transcode(path, encoding, tmp)
     plain, numbered = _csv_relations(delimiter, len(header))
-    return _Source(
-        path, header, "csv", plain, numbered, 2, read_path, tmp, encoding, head.isascii()
-    )
+    source = _Source(path, header, "csv", plain, numbered, 2, read_path, tmp, codec)
+    if codec != "utf_8":
+        how = "as given" if encoding else "detected"
+        source.encoding_note = f"{textfile.encoding_name(codec)}, {how}"
+    if cr_only:
+        source.notes.append("line ends: CR only (old Mac), read as rows")
+    return source
 
 
 def _csv_relations(delimiter: str, width: int) -> tuple[str, str]:
@@ -406,64 +539,77 @@ def _csv_relations(delimiter: str, width: int) -> tuple[str, str]:
     return f"(select * from {read})", numbered
 
 
-def _read_head(path: Path) -> bytes:
-    """The first HEAD_BYTES of the file, or ImportFailed when it is empty or binary."""
+def _read_head(path: Path, declared: bool = False) -> bytes:
+    """The first HEAD_BYTES of the file, or ImportFailed when it is empty or binary.
+
+    A NUL byte or two in text is not "binary": the whole-file check names their row.
+    """
     with path.open("rb") as f:
         head = f.read(HEAD_BYTES)
     if not head:
         _fail(path, "the file is empty (0 bytes)")
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if declared or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return head
     if not head.strip():
         _fail(path, "the file is empty (only blank lines)")
     control = sum(head.count(bytes([b])) for b in (*range(0, 9), 11, 12, *range(14, 32), 127))
-    if b"\x00" in head or control > len(head) // 100:
+    if control > len(head) // 100 + 2:
         hint = ""
         if head.startswith(b"PK\x03\x04"):
-            hint = "; it looks like an Excel/zip file: give it the .xlsx extension"
+            hint = "; it looks like an Excel/zip file: give it the .xlsx (or .zip) extension"
         elif head.startswith(b"PAR1"):
             hint = "; it looks like a Parquet file: give it the .parquet extension"
+        elif head.startswith(b"\x1f\x8b"):
+            hint = "; it looks like a gzip file: give it the .gz extension"
+        elif head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4:
+            hint = "; is it UTF-16 text without a byte-order mark? say so with --encoding utf-16"
         _fail(path, f"not a text CSV file (binary content){hint}")
     return head
 
 
-def _text_encoding(path: Path, head: bytes) -> str:
-    """'utf-8' (with or without BOM), 'utf-16' or 'gb18030' (GBK's superset)."""
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    final = len(head) < HEAD_BYTES
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            _decode_head(head, encoding, final)
-            return encoding
-        except UnicodeDecodeError:
-            continue
-    _fail(path, "not a text CSV file: the text is neither UTF-8 nor GBK (save it as CSV UTF-8)")
-    raise AssertionError  # unreachable
+def _text_encoding(path: Path, head: bytes, declared: str | None = None) -> tuple[str, bool]:
+    """(codec, CR-only line ends): the user's codec, UTF-16 by its BOM, else detected over
+    the whole file (`core.textfile`); ImportFailed naming the row no encoding reads, or a
+    row holding a NUL byte."""
+    cr_only = b"\r" in head and b"\n" not in head
+    if declared is not None:
+        codec = textfile.declared_codec(declared)
+        if codec != "utf_8":
+            return codec, cr_only
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf_16", False
+    found = textfile.scan(path)
+    newline = b"\r" if cr_only else b"\n"
+    try:
+        if declared is not None and found.utf8_error is not None:
+            raise textfile.Unreadable(
+                "the text on this row is not UTF-8 (the encoding you gave)",
+                textfile.record_row(path, found.utf8_error, newline),
+            )
+        codec = "utf_8" if declared is not None else textfile.choose_encoding(path, found)
+        if codec == "utf_8" and found.nul is not None:
+            row = textfile.record_row(path, found.nul, newline)
+            raise textfile.Unreadable(textfile.nul_reason(), row)
+    except textfile.Unreadable as e:
+        _fail(path, e.reason, row=e.row)
+    return codec, cr_only
 
 
 def _decode_head(head: bytes, encoding: str, final: bool) -> str:
     """`head` decoded without a BOM; a character cut at the end of a partial head is dropped."""
-    codec = "utf-8-sig" if encoding == "utf-8" else encoding
+    codec = "utf-8-sig" if encoding in ("utf-8", "utf_8") else encoding
     return codecs.getincrementaldecoder(codec)().decode(head, final=final).lstrip("\ufeff")
 
 
-def _transcode(path: Path, encoding: str, tmp: Path) -> Path:
-    """`path` re-encoded as UTF-8 into `tmp`, in chunks (DuckDB reads only UTF-8 here)."""
-    out = tmp / f"{path.stem}.{encoding}.utf8.csv"
-    decoder = codecs.getincrementaldecoder(encoding)()
-    done = 0
-    with path.open("rb") as src, out.open("w", encoding="utf-8", newline="") as dst:
-        while True:
-            chunk = src.read(CHUNK_BYTES)
-            try:
-                text = decoder.decode(chunk, final=not chunk)
-            except UnicodeDecodeError as e:
-                _fail(path, f"invalid {encoding} text at byte {done + e.start:,}")
-            dst.write(text.lstrip("\ufeff") if done == 0 else text)
-            if not chunk:
-                return out
-            done += len(chunk)
+def _transcode(path: Path, codec: str, tmp: Path, cr_only: bool = False) -> Path:
+    """`path` as a UTF-8 file with LF line ends in `tmp` (DuckDB reads only UTF-8 here);
+    ImportFailed naming the first row `codec` cannot read or holding a NUL."""
+    out = tmp / f"{path.stem}.{codec}.utf8.csv"
+    try:
+        return textfile.to_utf8(path, codec, out, cr_only)
+    except textfile.Unreadable as e:
+        _fail(path, e.reason, row=e.row)
+    raise AssertionError  # unreachable
 
 
 def _sniff(path: Path, text: str) -> tuple[str, list[str]]:
@@ -587,13 +733,22 @@ def _open_parquet(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> _Sou
     """A Parquet file with every column cast to text (row = 1-based record number + 1)."""
     try:
         described = con.execute("describe select * from read_parquet($path)", {"path": str(path)})
-        header = [row[0] for row in described.fetchall()]
+        columns = [(row[0], row[1]) for row in described.fetchall()]
     except duckdb.Error as e:
         _fail(path, f"not a readable Parquet file: {_first_line(e)}")
-    casts = ", ".join(f"#{i + 1}::varchar as c{i}" for i in range(len(header)))
+    header = [name for name, _ in columns]
+    casts = ", ".join(_parquet_text(i, kind) for i, (_, kind) in enumerate(columns))
     plain = f"(select {casts} from read_parquet($path))"
     numbered = f"(select {casts}, ordinality + 1 as _base from read_parquet($path) with ordinality)"
     return _Source(path, header, "parquet", plain, numbered, 2, path, tmp)
+
+
+def _parquet_text(i: int, kind: str) -> str:
+    """Column i as text. A zone-aware timestamp becomes UTC with a 'Z' (converted into the
+    business time zone like a CSV offset), never text in the machine's time zone."""
+    if kind.upper() in ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"):
+        return f"strftime(timezone('UTC', #{i + 1}), '%Y-%m-%d %H:%M:%S.%f') || 'Z' as c{i}"
+    return f"#{i + 1}::varchar as c{i}"
 
 
 # --------------------------------------------------------------------------- plan
@@ -611,19 +766,29 @@ class _Plan:
     ignored: list[str]
     computed_amount: bool  # amount = quantity * unit_price
     generated_key: bool  # transaction_id = '<file stem>:<row>'
+    constants: dict[str, str] = field(default_factory=dict)  # field -> text for every row
+
+    @property
+    def infers_kind(self) -> bool:
+        """Feedback without a kind: a row with a csat or nps score is a survey answer."""
+        return self.table is contract.FEEDBACK and KIND not in self.constants
 
     def field(self, name: str) -> Field:
         return UNIT_PRICE if name == UNIT_PRICE.name else self.table.field(name)
 
     @property
     def read(self) -> list[str]:
-        """Fields read from the file, in contract order (unit_price last)."""
-        return [c for c in _allowed_fields(self.table) if c in self.source]
+        """Fields read from the file or set as constants, in contract order (unit_price last)."""
+        given = self.source.keys() | self.constants.keys()
+        return [c for c in _allowed_fields(self.table) if c in given]
 
     @property
     def checked(self) -> list[str]:
-        """Fields with a problem column: the ones read, plus a computed amount."""
-        return self.read + ([AMOUNT] if self.computed_amount else [])
+        """Fields with a problem column: the ones read, plus a computed amount or kind."""
+        extra = [AMOUNT] if self.computed_amount else []
+        if self.infers_kind and KIND not in self.source:
+            extra.append(KIND)
+        return self.read + extra
 
     @property
     def typed(self) -> list[str]:
@@ -641,23 +806,49 @@ class _Plan:
         return self.source.get(name, len(self.source)) + 1
 
 
-def _plan(t: Table, path: Path, header: list[str], mapping: dict[str, str]) -> _Plan:
+def _plan(
+    t: Table,
+    path: Path,
+    header: list[str],
+    mapping: dict[str, str],
+    constants: dict[str, str] | None = None,
+) -> _Plan:
     """Match the header to the contract; ImportFailed for missing or unknown columns."""
+    constants = constants or {}
     source, problems = _match_columns(t, path.name, header, mapping)
-    computed = AMOUNT not in source and {QUANTITY, UNIT_PRICE.name} <= source.keys()
+    for name in constants.keys() & source.keys():
+        reason = (
+            f"{name} is both a column of the file ({header[source[name]]!r}) and set for "
+            f"every row (--set {name}=...): leave one of them out"
+        )
+        problems.append(Problem(path.name, 1, name, None, reason))
+    given = source.keys() | constants.keys()
+    computed = AMOUNT not in given and {QUANTITY, UNIT_PRICE.name} <= given
     if UNIT_PRICE.name in source and not computed:
         del source[UNIT_PRICE.name]  # unit_price is only read to compute amount
-    generated = t is contract.TRANSACTIONS and t.key not in source
-    given = set(source) | ({AMOUNT} if computed else set()) | ({t.key} if generated else set())
+    generated = t is contract.TRANSACTIONS and t.key not in given
+    given = set(given) | ({AMOUNT} if computed else set()) | ({t.key} if generated else set())
+    if t is contract.FEEDBACK and given & set(SCORES):
+        given.add(KIND)  # rows with a score are survey answers; the others are checked
     problems += _missing_columns(t, path.name, header, given)
     if problems:
         raise ImportFailed(path.name, problems)
     used = set(source.values())
     ignored = [h or f"(unnamed column {i + 1})" for i, h in enumerate(header) if i not in used]
     label = {name: header[i] or name for name, i in source.items()}
-    label.setdefault(AMOUNT, AMOUNT)
-    label.setdefault(t.key, t.key)
-    return _Plan(t, path.name, path.stem, source, label, ignored, computed, generated)
+    for name in (AMOUNT, KIND, t.key, *constants):
+        label.setdefault(name, name)
+    return _Plan(
+        t,
+        path.name,
+        textfile.data_stem(path),
+        source,
+        label,
+        ignored,
+        computed,
+        generated,
+        dict(constants),
+    )
 
 
 def _found(header: list[str]) -> str:
@@ -681,8 +872,9 @@ def _match_columns(
             problems.append(Problem(file, 1, wanted, None, reason))
         else:
             source[name] = index
+    mapped = set(source.values())
     for name in _allowed_fields(t):
-        matches = [i for i, h in enumerate(header) if h.strip().lower() == name]
+        matches = [i for i, h in enumerate(header) if h.strip().lower() == name and i not in mapped]
         if name in mapping or not matches:
             continue
         if len(matches) > 1:
@@ -702,6 +894,8 @@ def _missing_columns(t: Table, file: str, header: list[str], given: set[str]) ->
         also = ""
         if name == AMOUNT and t is contract.TRANSACTIONS:
             also = f" (or {QUANTITY} and {UNIT_PRICE.name} to compute it)"
+        if name == KIND and t is contract.FEEDBACK:
+            also = f" (or {' / '.join(SCORES)}: rows with a score are surveys; or --set {KIND}=...)"
         reason = f"missing required column {name!r}{also}; columns found: {_found(header)}"
         problems.append(Problem(file, 1, name, None, reason))
     return problems
@@ -743,15 +937,59 @@ def _params(plan: _Plan, source: _Source) -> dict[str, object]:
         "path": str(source.read_path),
         "stem": plan.stem,
         "date_formats": list(DATE_FORMATS),
+        "tz": source.timezone,
         "year_lo": YEARS[0],
         "year_hi": YEARS[1],
-        "t_duplicate": f"duplicate {plan.table.key} '{{value}}' on rows {{rows}}",
+        "t_duplicate": f"{plan.table.key} '{{value}}' appears on rows {{rows}}",
         "t_unknown": "unknown customer '{value}'; import customers or transactions first",
         "t_computed": "amount is quantity x unit_price, but one of them is empty",
+        "t_kind_unscored": (
+            f"{KIND} is empty and the row has no {' or '.join(SCORES)} score, so it is not a "
+            f"survey answer: write survey, complaint or suggestion (or --set {KIND}=...)"
+        ),
+        "t_self_referral": "a customer cannot refer themselves ('{value}')",
+        "t_referrer": (
+            "referred_by '{value}' is not a customer: neither the database nor this file has "
+            "it (import the referrer first, or leave the cell empty)"
+        ),
+        "t_after_first": (
+            "signed up at {value}, after this customer's first purchase already loaded "
+            "({first}): write that date or an earlier one"
+        ),
+        "t_resolved": "resolved at {value}, before it was submitted ({submitted})",
     }
+    for name, value in plan.constants.items():
+        params[f"k_{name}"] = value
     for name in plan.checked:
         params.update(_field_params(plan.field(name), plan.label[name]))
+        if plan.field(name).kind in (TIMESTAMP, DATE):
+            params[f"dmy_{name}"] = _day_month_formats(source.date_order or "dmy")
     return params
+
+
+def _database_params(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    """Parameters from the database's settings: its currency and today in its time zone."""
+    marks = [*CURRENCY_CODES, *CURRENCY_SIGNS]
+    code = settings.get(con, "currency")
+    currency = "no currency set"
+    if code:
+        symbol = settings.CURRENCY_SYMBOLS.get(code)
+        marks = [code, *([symbol] if symbol else []), *CURRENCY_ALIASES.get(code, ())]
+        if symbol and symbol.endswith("$"):
+            marks.append("$")
+        currency = f"{code} ({symbol})" if symbol else code
+    zone = settings.get(con, "timezone")
+    today = dt.datetime.now(zoneinfo.ZoneInfo(zone)).date()
+    return {
+        "currency_marks": marks,
+        "max_number": MAX_NUMBER,
+        "tomorrow": dt.datetime.combine(today + dt.timedelta(days=1), dt.time()),
+        "t_future": f"'{{value}}' is in the future: after today ({today} in {zone})",
+        "t_currency": (
+            f"'{{value}}' is in another currency than the database's, {currency}; amounts are "
+            "not converted (python -m core config currency sets it)"
+        ),
+    }
 
 
 def _field_params(f: Field, label: str) -> dict[str, object]:
@@ -763,7 +1001,16 @@ def _field_params(f: Field, label: str) -> dict[str, object]:
         f"hi_{p}": f.high,
         f"ch_{p}": [c.lower() for c in f.choices],
         f"t_{p}_required": "required value is empty",
-        f"t_{p}_number": "not a number: '{value}' (e.g. 1234.50, 1,234.50 or ¥12)",
+        f"t_{p}_number": "not a number: '{value}' (e.g. 1234.50, 1,234.50, £12.50 or 12.50 GBP)",
+        f"t_{p}_comma": (
+            "not a number: '{value}' (a comma only separates thousands, in groups of 3 digits "
+            "as in 1,234.50; the decimal mark is a point: write 1.5, not 1,5)"
+        ),
+        f"t_{p}_huge": (
+            f"'{{value}}' is too large: a whole number is at most {2**63 - 1:,}"
+            if f.kind == INTEGER
+            else f"'{{value}}' is too large: a number must be smaller than {MAX_NUMBER:,.0f}"
+        ),
         f"t_{p}_integer": "not a whole number: '{value}'",
         f"t_{p}_date": f"unparseable date '{{value}}' ({DATE_EXAMPLE})",
         f"t_{p}_year": f"date '{{value}}' is out of range (years {YEARS[0]}-{YEARS[1]})",
@@ -785,14 +1032,25 @@ def _typed_sql(plan: _Plan, width: int, rows_from: str, row_sql: str) -> str:
     rows, skipped). Layers: base (raw) -> parsed (plain casts) -> vals (values) -> typed.
     """
     names = plan.read
-    raws = [_raw_sql(plan.field(n), plan.source[n]) for n in names]
+    raws = [
+        _constant_sql(n) if n in plan.constants else _raw_sql(plan.field(n), plan.source[n])
+        for n in names
+    ]
     filled = " or ".join(f"s.c{i} is not null" for i in range(width))
     casts, parsed, finals = [], [], ["_filled", *(_ident("r_" + n) for n in names)]
+    scored = " or ".join(f"{_ident('n_' + n)} is not null" for n in SCORES if n in names)
     for name in names:
-        cast, value, final, why = _field_sql(plan.field(name))
+        cast, value, final, why = _checked_field_sql(plan.field(name))
+        if name == KIND and plan.infers_kind:
+            final, why = _kind_sql(final, why, scored or "false")
         casts += cast
         parsed.append(f"{value} as {_ident('n_' + name)}")
         finals += [f"{final} as {_ident('v_' + name)}", f"{why} as {_ident('w_' + name)}"]
+        if plan.field(name).kind in (TIMESTAMP, DATE):
+            finals.append(_ident("o_" + name))  # d/m/y evidence, for _decide_date_orders
+    if plan.infers_kind and KIND not in names:
+        final, why = _kind_sql("null", "null", scored or "false")
+        finals += [f"{final} as {_ident('v_' + KIND)}", f"{why} as {_ident('w_' + KIND)}"]
     if plan.computed_amount:
         q, u = QUANTITY, UNIT_PRICE.name
         finals += [
@@ -808,6 +1066,52 @@ def _typed_sql(plan: _Plan, width: int, rows_from: str, row_sql: str) -> str:
         vals as (select *{"".join(", " + v for v in parsed)} from parsed),
         typed as (select _row, {", ".join(finals)} from vals)
     """
+
+
+def _constant_sql(name: str) -> str:
+    """The raw text of a field set for every row (`--set`): the bound `$k_<field>`."""
+    return f"nullif(trim($k_{name}), '') as {_ident('r_' + name)}"
+
+
+def _checked_field_sql(f: Field) -> tuple[list[str], str, str, str]:
+    """`_field_sql` plus the checks of meaning: no timestamp or date after today."""
+    cast, value, final, why = _field_sql(f)
+    if f.kind in (TIMESTAMP, DATE):
+        why = f"coalesce({why}, case when {final} >= $tomorrow then $t_future end)"
+    return cast, value, final, why
+
+
+def _kind_sql(final: str, why: str, scored: str) -> tuple[str, str]:
+    """Feedback kind (value, problem) where an empty kind on a row with a score is a survey."""
+    r = _ident("r_" + KIND)
+    if why == "null":  # no kind column
+        return (
+            f"case when {scored} then 'survey' end",
+            f"case when not ({scored}) then $t_kind_unscored end",
+        )
+    return (
+        f"coalesce({final}, case when {scored} then 'survey' end)",
+        f"case when {r} is null then case when not ({scored}) then $t_kind_unscored end "
+        f"else {why} end",
+    )
+
+
+def _day_month_evidence(f: Field) -> str:
+    """SQL: for a d/m/y-shaped value, 1 if it must be day-first (first part > 12), 2 if
+    month-first (second part > 12), 0 if either reads; NULL for other values."""
+    r, t = _ident("r_" + f.name), _ident("t_" + f.name)
+    first = f"try_cast(regexp_extract(trim({r}), '^(\\d+)', 1) as integer)"
+    second = f"try_cast(regexp_extract(trim({r}), '^\\d+[/.-](\\d+)', 1) as integer)"
+    return (
+        f"case when {t} is null and regexp_full_match(trim({r}), '{_DMY_SHAPE}') then "
+        f"case when {first} > 12 then 1 when {second} > 12 then 2 else 0 end end"
+    )
+
+
+def _day_month_formats(order: str) -> list[str]:
+    """strptime formats of d/m/y dates (with '/', '.' or '-', with or without a time)."""
+    day_month = "%d{s}%m{s}%Y" if order == "dmy" else "%m{s}%d{s}%Y"
+    return [day_month.format(s=sep) + time for sep in "/.-" for time in ("", " %H:%M", " %H:%M:%S")]
 
 
 def _raw_sql(f: Field, index: int) -> str:
@@ -838,9 +1142,20 @@ def _field_sql(f: Field) -> tuple[list[str], str, str, str]:
             f"when {d} is null and regexp_full_match({r}, '{_NUMBER_SHAPE}') "
             f"then try_cast(regexp_replace({r}, '{_NUMBER_NOISE}', '', 'g') as double) end"
         )
-        checks = [empty, f"when {n} is null then $t_{p}_number"]
+        mark = f"regexp_replace({r}, '[0-9.,+\\-\\s]', '', 'g')"  # the currency, if any
+        checks = [
+            empty,
+            f"when {n} is null and isinf({d}) and regexp_matches({r}, '[0-9]') then $t_{p}_huge",
+            f"when {n} is null and regexp_matches({r}, '[0-9],[0-9]') then $t_{p}_comma",
+            f"when {n} is null then $t_{p}_number",
+            f"when {d} is null and {mark} <> '' and not list_contains($currency_marks, {mark}) "
+            "then $t_currency",
+        ]
         if f.kind == INTEGER:
             checks.append(f"when {n} <> round({n}) then $t_{p}_integer")
+            checks.append(f"when try_cast({n} as bigint) is null then $t_{p}_huge")
+        else:
+            checks.append(f"when abs({n}) >= $max_number then $t_{p}_huge")
         if f.low is not None:
             checks.append(f"when {n} < $lo_{p} then $t_{p}_low")
         if f.high is not None:
@@ -849,11 +1164,17 @@ def _field_sql(f: Field) -> tuple[list[str], str, str, str]:
         why = f"case when {r} is null then {missing} {' '.join(checks)} end"
         return [f"try_cast({r} as double) as {d}"], value, final, why
     if f.kind in (TIMESTAMP, DATE):
-        t = _ident("t_" + f.name)
+        t, o = _ident("t_" + f.name), _ident("o_" + f.name)
+        # A value with a UTC offset is converted into the business time zone $tz (the
+        # plain cast would drop the offset); without one it is business time already.
         value = (
-            f"coalesce({t}, try_cast(trim({r}) as timestamp), "
+            f"case when {t} is not null and regexp_matches({r}, '{_OFFSET}') "
+            f"then timezone($tz, try_cast(regexp_replace(trim({r}), '\\s+([+-]\\d|Z)', '\\1') "
+            "as timestamptz)) "
+            f"else coalesce({t}, try_cast(trim({r}) as timestamp), "
             f"case when regexp_full_match(trim({r}), '{_DATE_SHAPE}') "
-            f"then try_strptime(trim({r}), $date_formats) end)"
+            f"then try_strptime(trim({r}), $date_formats) end, "
+            f"case when {o} is not null then try_strptime(trim({r}), $dmy_{p}) end) end"
         )
         why = (
             f"case when {r} is null then {missing} {empty} "
@@ -861,7 +1182,8 @@ def _field_sql(f: Field) -> tuple[list[str], str, str, str]:
             f"when year({n}) not between $year_lo and $year_hi then $t_{p}_year end"
         )
         final = f"cast({n} as date)" if f.kind == DATE else n
-        return [f"try_cast({r} as timestamp) as {t}"], value, final, why
+        casts = [f"try_cast({r} as timestamp) as {t}", f"{_day_month_evidence(f)} as {o}"]
+        return casts, value, final, why
     if f.choices:
         why = (
             f"case when {r} is null then {missing} "
@@ -872,6 +1194,17 @@ def _field_sql(f: Field) -> tuple[list[str], str, str, str]:
 
 
 # --------------------------------------------------------------------------- checks and load
+
+
+@dataclass
+class _RowCheck:
+    """A check of a row against others: SQL over TYPED `s` for the failing rows."""
+
+    field: str  # the column the problem is reported in
+    condition: str  # true for a failing row
+    value: str  # the value shown
+    reason: str  # SQL for the message ('{value}' replaced by the value)
+    rows: str = ""  # `from ... where condition`, set by _row_checks
 
 
 class _Import:
@@ -888,9 +1221,10 @@ class _Import:
         self.con, self.plan, self.source = con, plan, source
         self.skip_invalid = skip_invalid
         self.report = Path(report) if report is not None else None
-        self.params = _params(plan, source)
+        self.params = {**_params(plan, source), **_database_params(con)}
         self.skips = False  # whether rows need moving down past skipped CSV lines
         self.broken = 0  # structurally broken CSV lines
+        self.warnings: list[str] = []  # said in the result when rows were skipped
 
     # -- SQL helpers
 
@@ -927,6 +1261,7 @@ class _Import:
 
     def run(self) -> ImportResult:
         """Check, then load (or raise ImportFailed with the problems)."""
+        self._check_constants()
         self._stage()
         rows = self._check()
         total, rejected = _one(
@@ -949,7 +1284,24 @@ class _Import:
             ignored_columns=list(self.plan.ignored),
             customers_created=created,
             report=report,
+            warnings=self.warnings,
+            encoding=self.source.encoding_note,
         )
+
+    def _check_constants(self) -> None:
+        """ImportFailed when a value set for every row (`--set`) is not valid for its field."""
+        for name, text in self.plan.constants.items():
+            cast, value, _, why = _checked_field_sql(self.plan.field(name))
+            r, n = _ident("r_" + name), _ident("n_" + name)
+            sql = (
+                f"with base as (select {_constant_sql(name)}), "
+                f"parsed as (select *{''.join(', ' + c for c in cast)} from base), "
+                f"vals as (select *, {value} as {n} from parsed) "
+                f"select replace({why}, '{{value}}', coalesce({r}, '')) from vals"
+            )
+            (reason,) = _one(self.sql(sql))
+            if reason is not None:
+                _fail(self.source.path, f"--set {name}={text}: {reason}", column=name)
 
     def _check(self) -> int:
         """Fill PROBLEMS (empty for a good file); returns the number of data rows.
@@ -966,7 +1318,8 @@ class _Import:
             _fail(self.source.path, "the file has a header but no data rows", row=2)
         duplicates = self._duplicate_hashes()
         unknown = self._unknown_customer_count()
-        if bad or duplicates or unknown or self.broken or self.plan.generated_key:
+        checks = [c for c in self._row_checks() if self.scalar(f"select count(*) {c.rows}")]
+        if bad or duplicates or unknown or checks or self.broken or self.plan.generated_key:
             self._number_rows()
         self.con.execute(
             f"create or replace temp table {PROBLEMS} "
@@ -978,41 +1331,157 @@ class _Import:
             self._duplicate_problems()
         if unknown:
             self._unknown_customer_problems()
+        for check in checks:
+            self._row_check_problems(check)
         if self.broken:
             self._structural_problems()
         return rows
 
-    def _stage(self) -> None:
-        """Read the file once into TYPED: `_filled`, the typed values and a `_bad` flag.
+    def _row_checks(self) -> list[_RowCheck]:
+        """Checks of a row against the file's other rows and the database."""
+        t, typed = self.plan.table, self.plan.typed
 
-        A file whose first bytes were plain ASCII (so UTF-8 was only a guess) and that
-        DuckDB finds invalid further on is read again as GBK.
+        def v(name: str) -> str:
+            return f"s.{_ident('v_' + name)}"
+
+        def when(text: str) -> str:  # a time in messages: the date alone at midnight
+            return f"replace(strftime({text}, '%Y-%m-%d %H:%M:%S'), ' 00:00:00', '')"
+
+        checks: list[_RowCheck] = []
+        customers, customer_key = _ident(contract.CUSTOMERS.name), _ident(CUSTOMER_KEY)
+        if t is contract.CUSTOMERS and REFERRED_BY in typed:
+            key, ref = v(CUSTOMER_KEY), v(REFERRED_BY)
+            checks.append(_RowCheck(REFERRED_BY, f"{ref} = {key}", ref, "$t_self_referral"))
+            elsewhere = (
+                f"{ref} <> {key} "
+                f"and not exists (select 1 from {customers} c where c.{customer_key} = {ref}) "
+                f"and not exists (select 1 from {TYPED} f "
+                f"where f.{_ident('v_' + CUSTOMER_KEY)} = {ref})"
+            )
+            checks.append(_RowCheck(REFERRED_BY, elsewhere, ref, "$t_referrer"))
+        if t is contract.CUSTOMERS and SIGNED_UP_AT in typed:
+            first = (
+                f"(select min(o.{_ident(ORDERED_AT)}) from {_ident(contract.TRANSACTIONS.name)} o "
+                f"where o.{customer_key} = {v(CUSTOMER_KEY)})"
+            )
+            reason = f"replace($t_after_first, '{{first}}', {when(first)})"
+            late = f"{v(SIGNED_UP_AT)} > {first}"
+            checks.append(_RowCheck(SIGNED_UP_AT, late, when(v(SIGNED_UP_AT)), reason))
+        if t is contract.FEEDBACK and RESOLVED_AT in typed:
+            submitted = v(SUBMITTED_AT)
+            if SUBMITTED_AT not in typed:  # an update of resolved_at alone
+                feedback, key = _ident(t.name), _ident(t.key)
+                submitted = (
+                    f"(select min(f.{_ident(SUBMITTED_AT)}) from {feedback} f "
+                    f"where f.{key} = {v(t.key)})"
+                )
+            reason = f"replace($t_resolved, '{{submitted}}', {when(submitted)})"
+            early = f"{v(RESOLVED_AT)} < {submitted}"
+            checks.append(_RowCheck(RESOLVED_AT, early, when(v(RESOLVED_AT)), reason))
+        for check in checks:
+            check.rows = f"from {TYPED} s where {check.condition}"
+        return checks
+
+    def _row_check_problems(self, check: _RowCheck) -> None:
+        """Record each row failing `check`."""
+        rows_from, row_sql = self.rows()
+        self.sql(
+            f"insert into {PROBLEMS} select {row_sql}, {self.plan.position(check.field)}, "
+            f"$label_{check.field}, left({check.value}::varchar, {VALUE_SHOWN}), "
+            f"replace({check.reason}, '{{value}}', left({check.value}::varchar, {VALUE_SHOWN})) "
+            f"from {rows_from} where {check.condition}"
+        )
+
+    def _stage(self) -> None:
+        """Read the file into TYPED: `_filled`, the typed values and a `_bad` flag.
+
+        Read again only when a column of day/month/year dates turns out to be the other
+        order than the one assumed (`_decide_date_orders`).
         """
         self._read_typed()
-        if self.source.kind != "csv":
-            return
-        if self.source.ascii_head and self._invalid_utf8():
-            try:
-                read_path = _transcode(self.source.path, "gb18030", self.source.scratch)
-            except ImportFailed:
-                read_path = None  # neither: the broken lines are reported as problems
-            if read_path is not None:
-                self.source.read_path, self.source.encoding = read_path, "gb18030"
-                self.params["path"] = str(read_path)
-                self._read_typed()
-        self.con.execute(
-            f"create or replace temp table {BROKEN} as "
-            "select line::bigint as line, min(error_type)::varchar as kind, "
-            "any_value(csv_line) as text, any_value(error_message) as message "
-            f"from {REJECTS} group by line"
-        )
-        self.broken = self.scalar(f"select count(*) from {BROKEN}")
+        if self.source.kind == "csv":
+            self.con.execute(
+                f"create or replace temp table {BROKEN} as "
+                "select line::bigint as line, min(error_type)::varchar as kind, "
+                "any_value(csv_line) as text, any_value(error_message) as message "
+                f"from {REJECTS} group by line"
+            )
+            self.broken = self.scalar(f"select count(*) from {BROKEN}")
+        if self._decide_date_orders():
+            self._read_typed()
+        self.warnings[:0] = self.source.notes
+
+    def _decide_date_orders(self) -> bool:
+        """Settle day-first or month-first for each column of d/m/y dates, from its values
+        (or the user's `date_order`); True when the file must be read again in it.
+
+        ImportFailed when one column has both orders, naming the first row that disagrees
+        with the rows before it, and when no value tells and the user did not say.
+        """
+        again = False
+        for name in self.plan.read:
+            if self.plan.field(name).kind not in (TIMESTAMP, DATE):
+                continue
+            o = _ident("o_" + name)
+            day, month, either, first_day, first_month = _one(
+                self.con.execute(
+                    f"select count(*) filter ({o} = 1), count(*) filter ({o} = 2), "
+                    f"count(*) filter ({o} = 0), min(rowid) filter ({o} = 1), "
+                    f"min(rowid) filter ({o} = 2) from {TYPED}"
+                )
+            )
+            if not (day or month or either):
+                continue
+            label = self.plan.label[name]
+            order = self.source.date_order
+            if order is None and day and month:
+                self._number_rows()
+                later, earlier = sorted([first_day, first_month], reverse=True)
+                rows_from, row_sql = self.rows()
+                row, before = (
+                    self.scalar(f"select {row_sql} from {rows_from} where s.rowid = $at", {"at": i})
+                    for i in (later, earlier)
+                )
+                orders = ("day-first", "month-first")
+                now, was = orders if later == first_day else orders[::-1]
+                _fail(
+                    self.source.path,
+                    f"this date is {now} but row {before}'s is {was}: one column must "
+                    "write its dates in one order (fix the rows, or say the order with "
+                    "--date-order dmy or mdy and the others are reported)",
+                    row=row,
+                    column=label,
+                )
+            if order is None and not (day or month):
+                _fail(
+                    self.source.path,
+                    "dates such as 3/4/2024 read both as day/month/year and as "
+                    "month/day/year, and no value in the column tells which: say the order "
+                    "with --date-order dmy (day first) or mdy (month first)",
+                    column=label,
+                )
+            order = order or ("dmy" if day else "mdy")
+            if self.source.date_order is None:
+                self.source.notes.append(
+                    f"dates in column {label!r} read as {DATE_ORDERS[order]} "
+                    "(decided from the values)"
+                )
+            formats = _day_month_formats(order)
+            if self.params[f"dmy_{name}"] != formats:
+                self.params[f"dmy_{name}"] = formats
+                again = True
+        return again
 
     def _read_typed(self) -> None:
         """CREATE TYPED from one pass over the file."""
         for name in (TYPED, REJECTS, REJECT_SCANS):
             self.con.execute(f"drop table if exists {name}")
         values = "".join(f", {_ident('v_' + n)}" for n in self.plan.typed)
+        values += "".join(
+            f", {_ident('o_' + n)}"
+            for n in self.plan.read
+            if self.plan.field(n).kind in (TIMESTAMP, DATE)
+        )
         try:
             self.sql(
                 f"create temp table {TYPED} as {self.typed_sql(numbered=False)} "
@@ -1021,11 +1490,6 @@ class _Import:
             )
         except duckdb.Error as e:
             _fail(self.source.path, f"could not read the file: {_first_line(e)}")
-
-    def _invalid_utf8(self) -> bool:
-        """Whether the read rejected lines for invalid UTF-8."""
-        sql = f"select count(*) from {REJECTS} where error_type = 'INVALID ENCODING'"
-        return self.scalar(sql) > 0
 
     def _duplicate_hashes(self) -> int:
         """Hashes of keys given more than once (exact duplicates are confirmed later)."""
@@ -1091,7 +1555,7 @@ class _Import:
             numbered as (select s, row_number() over (order by s) as k from lines)
             select s - k + 1 as start, max(k) as n from numbered group by start
             """,
-            {"blank": _blank_lines(self.source.read_path)},
+            {"blank": textfile.blank_records(self.source.read_path)},
         )
         self.skips = self.scalar(f"select count(*) from {SKIPS}") > 0
 
@@ -1102,11 +1566,7 @@ class _Import:
             f"select * from typed where _filled and coalesce({self.whys}) is not null"
         )
         for name in self.plan.checked:
-            r = (
-                f"left({_ident('r_' + name)}, {VALUE_SHOWN})"
-                if name in self.plan.source
-                else "null"
-            )
+            r = f"left({_ident('r_' + name)}, {VALUE_SHOWN})" if name in self.plan.read else "null"
             w = _ident("w_" + name)
             self.sql(
                 f"insert into {PROBLEMS} select _row, {self.plan.position(name)}, "
@@ -1115,26 +1575,59 @@ class _Import:
             )
 
     def _duplicate_problems(self) -> None:
-        """Record every row of a key given more than once, listing the rows involved."""
-        v = _ident("v_" + self.plan.table.key)
+        """Record every row of a key given more than once, naming the key and its rows.
+
+        Transactions whose id repeats also get a note for the whole file: the column is
+        probably the order several lines share, to be mapped as order_id.
+        """
+        key = self.plan.table.key
+        v = _ident("v_" + key)
         rows_from, row_sql = self.rows()
         self.sql(
             f"""
-            insert into {PROBLEMS}
-            with dup as (
-                select s.{v} as key, list({row_sql} order by {row_sql}) as rows
-                from {rows_from} where hash(s.{v}) in (select h from {DUP_HASHES})
-                group by s.{v} having count(*) > 1
-            )
-            select unnest(rows), {self.plan.position(self.plan.table.key)},
-                $label_{self.plan.table.key}, left(key, {VALUE_SHOWN}),
-                replace(replace($t_duplicate, '{{value}}', left(key, {VALUE_SHOWN})), '{{rows}}',
-                    array_to_string(rows[1:10], ', ')
-                    || case when len(rows) > 10 then ' and ' || (len(rows) - 10) || ' more'
-                       else '' end)
-            from dup
+            create or replace temp table {DUPS} as
+            select s.{v} as key, list({row_sql} order by {row_sql}) as rows
+            from {rows_from} where hash(s.{v}) in (select h from {DUP_HASHES})
+            group by s.{v} having count(*) > 1
             """
         )
+        self.sql(
+            f"""
+            insert into {PROBLEMS}
+            select unnest(rows), {self.plan.position(key)}, $label_{key},
+                left(key, {VALUE_SHOWN}),
+                replace(replace($t_duplicate, '{{value}}', left(key, {VALUE_SHOWN})), '{{rows}}',
+                    case when len(rows) <= 10
+                        then array_to_string(rows[1:len(rows) - 1], ', ') || ' and '
+                            || rows[len(rows)]
+                        else array_to_string(rows[1:9], ', ') || ' and '
+                            || (len(rows) - 9) || ' more' end)
+            from {DUPS}
+            """
+        )
+        if self.plan.table is contract.TRANSACTIONS:
+            self._repeating_transaction_note()
+
+    def _repeating_transaction_note(self) -> None:
+        """A problem for the whole file: transaction ids repeat; suggest order_id."""
+        count, examples = _one(
+            self.con.execute(f"select count(*), list(key order by rows[1])[1:3] from {DUPS}")
+        )
+        column = self.plan.label[self.plan.table.key]
+        shown = ", ".join(repr(e[:VALUE_SHOWN]) for e in examples)
+        more = ", ..." if count > len(examples) else ""
+        note = (
+            f"{self.plan.table.key} repeats: {count:,} {'id is' if count == 1 else 'ids are'} "
+            "on more than one row "
+            f"({shown}{more}), but a transaction_id names one line. If {column!r} is the "
+            f"order several lines share, import it as the order: --map {ORDER_ID}={column} "
+            "(each line then gets its own id, or map a line id as transaction_id)"
+        )
+        self.con.execute(
+            f"insert into {PROBLEMS} values (null, 0, $col, null, $note)",
+            {"col": column, "note": note},
+        )
+        self.warnings.append(note)
 
     def _structural_problems(self) -> None:
         """Record the lines DuckDB could not split into the header's columns."""
@@ -1219,28 +1712,44 @@ class _Import:
         )
 
     def _load(self, has_problems: bool) -> tuple[int, int, int]:
-        """Upsert the valid rows in one transaction: (inserted, updated, customers created)."""
+        """Upsert the valid rows in one transaction: (inserted, updated, customers created).
+
+        Rows whose key exists are updated in the columns the file gives, and only those
+        (a column of the file left empty sets NULL); new keys are inserted.
+        """
         ok = self._valid_rows(has_problems)
+        self.sql(f"create or replace temp table {OK_ROWS} as {ok} select * from ok")
         target, key = _ident(self.plan.table.name), _ident(self.plan.table.key)
+        v_key = _ident("v_" + self.plan.table.key)
         names = ", ".join(_ident(c) for c in self.plan.loaded)
         values = ", ".join(_ident("v_" + c) for c in self.plan.loaded)
+        sets = ", ".join(
+            f"{_ident(c)} = o.{_ident('v_' + c)}"
+            for c in self.plan.loaded
+            if c != self.plan.table.key
+        )
         self.con.execute("begin transaction")
         try:
             updated = 0
             if self.scalar(f"select count(*) from {target}"):
-                v_key = _ident("v_" + self.plan.table.key)
+                existing = f"from {OK_ROWS} o where t.{key} = o.{v_key}"
                 updated = self.scalar(
-                    f"delete from {target} where {key} in ({ok} select {v_key} from ok)"
+                    f"update {target} as t set {sets} {existing}"
+                    if sets
+                    else f"select count(*) from {target} t where exists (select 1 {existing})"
                 )
-            loaded = self.scalar(f"insert into {target} ({names}) {ok} select {values} from ok")
-            created = self._create_customers(ok)
-            if loaded:
+            inserted = self.scalar(
+                f"insert into {target} ({names}) select {values} from {OK_ROWS} o "
+                f"where not exists (select 1 from {target} t where t.{key} = o.{v_key})"
+            )
+            created = self._create_customers(f"with ok as (select * from {OK_ROWS})")
+            if inserted or updated:
                 db.bump_data_version(self.con)
             self.con.execute("commit")
         except BaseException:
             self.con.execute("rollback")
             raise
-        return loaded - updated, updated, created
+        return inserted, updated, created
 
     def _create_customers(self, ok: str) -> int:
         """Customers named by transactions but unknown: created with their first order."""
@@ -1254,30 +1763,3 @@ class _Import:
             f"(select 1 from {customers} c where c.{key} = ok.{v_customer}) "
             f"group by {v_customer}"
         )
-
-
-def _blank_lines(path: Path) -> list[int]:
-    """1-based numbers of the empty lines of a UTF-8 text file (DuckDB skips but counts them).
-
-    Scanned in chunks with a compiled pattern; only run when row numbers are needed.
-    """
-    found: list[int] = []
-    newlines = 0  # newlines before `data`
-    carry = b""
-    with path.open("rb") as f:
-        while True:
-            chunk = f.read(CHUNK_BYTES)
-            data = carry + chunk
-            end = len(data) if not chunk else max(len(data) - 2, 0)
-            seen, at = newlines, 0
-            for match in _BLANK_LINE.finditer(data):
-                if match.start() >= end:
-                    break
-                # the newline at match.start() ends line k + 1; the empty line is k + 2
-                seen += data.count(b"\n", at, match.start())
-                at = match.start()
-                found.append(seen + 2)
-            newlines += data.count(b"\n", 0, end)
-            carry = data[end:]
-            if not chunk:
-                return found

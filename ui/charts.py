@@ -17,7 +17,8 @@ def revenue_trend(
     """Monthly revenue as bars (a partial last month paler), orders in the hover.
 
     `monthly` has `month, revenue, orders, customers, is_partial`; revenue is divided by
-    `scale` (1, or 10,000 for 万 in Chinese); `labels` holds `month`, `revenue`, `orders`, `customers`.
+    `scale` (1, or 10,000 for 万 in Chinese); `labels` holds `month`, `revenue`, `orders`,
+    `customers`.
     """
     colors = [BRAND_LIGHT if partial else BRAND for partial in monthly["is_partial"]]
     figure = go.Figure(

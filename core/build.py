@@ -1,13 +1,46 @@
-"""Rebuilding the derived tables from the raw ones (`python -m core build`)."""
+"""Rebuilding the derived tables from the raw ones (`python -m core build`).
+
+A valid database always builds: transactions alone are enough. Each result that lacks an
+input (feedback, CSAT or NPS answers, complaints, interactions, costs, acquisition costs)
+or whose model cannot run on the data (too few buyers, a fit that fails) is left empty,
+and why is stored in `meta` under `status.<result>` as JSON: `{"code": "ready"}` or
+`{"code": "no_feedback", "values": {...}, "message": "<English sentence>"}`. The dashboard
+words the code in its language and says what to import (`statuses` reads them back).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 import duckdb
 
 from core import db, lifecycle, sql, stars, value
+from core.clv import Reason
+
+READY = "ready"
+# what each result needs, in the order a page lists them
+RESULTS = (
+    "margin",  # transactions.cost
+    "acquisition_cost",  # customers.acquisition_cost
+    "csat",  # feedback.csat
+    "nps",  # feedback.nps
+    "complaints",  # feedback of kind complaint
+    "engagement",  # interactions
+    "p_alive",  # BG/NBD: enough buyers, repeat buyers and history
+    "clv",  # BG/NBD + Gamma-Gamma
+    "churn",  # the churn classifier
+)
+WHAT_TO_IMPORT = {
+    "no_cost": "transactions with a cost column (cost of goods)",
+    "no_acquisition_cost": "customers with an acquisition_cost column",
+    "no_feedback": "feedback (survey answers with csat or nps, complaints)",
+    "no_csat": "feedback with a csat column (1-5)",
+    "no_nps": "feedback with an nps column (0-10)",
+    "no_complaints": "feedback rows of kind complaint",
+    "no_interactions": "interactions (calls, e-mails, visits: one row per touchpoint)",
+}
 
 
 @dataclass(frozen=True)
@@ -23,7 +56,8 @@ def latest_activity(con: duckdb.DuckDBPyConnection) -> dt.date | None:
 
 
 def build(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> BuildResult:
-    """Rebuild `customer_features` as of `as_of` (default: the last day with a transaction).
+    """Rebuild `customer_features` as of `as_of` (default: the last day with a transaction)
+    and store each result's status (`statuses`).
 
     Everything is replaced in one transaction, so readers see the old tables or the new.
     """
@@ -34,9 +68,11 @@ def build(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> Build
             "create or replace table customer_features as " + sql.load("customer_features"),
             {"as_of": as_of},
         )
-        value.add_model_outputs(con, as_of)  # BTYD, P(alive), CLV, churn risk; see core/value.py
+        outputs = value.add_model_outputs(con, as_of)  # BTYD, P(alive), CLV, churn risk
         stars.add_ratings(con, as_of)  # stars, scores, RFM segment, customer_monthly
         lifecycle.add_stages(con, as_of)  # lifecycle_stage (default rules)
+        for name, reason in {**input_reasons(con, as_of), **outputs.reasons}.items():
+            db.set_meta(con, f"status.{name}", status_json(reason))
         db.set_meta(con, "features_as_of", as_of.isoformat())
         db.bump_data_version(con)
         con.execute("commit")
@@ -45,3 +81,76 @@ def build(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> Build
         raise
     count = con.execute("select count(*) from customer_features").fetchone()[0]
     return BuildResult(as_of=as_of, customer_features=count)
+
+
+def input_reasons(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> dict[str, Reason | None]:
+    """Per result that reads an optional input, the Reason it is empty (None: the input is
+    there), from the raw rows up to the end of `as_of`."""
+    [(costs, acquisition_costs, feedback, csat, nps, complaints, interactions)] = con.execute(
+        """
+        select
+            (select count(cost) from transactions
+                where ordered_at < $as_of::date + interval 1 day),
+            (select count(acquisition_cost) from customers),
+            (select count(*) from feedback where submitted_at < $as_of::date + interval 1 day),
+            (select count(csat) from feedback where submitted_at < $as_of::date + interval 1 day),
+            (select count(nps) from feedback where submitted_at < $as_of::date + interval 1 day),
+            (select count(*) from feedback
+                where kind = 'complaint' and submitted_at < $as_of::date + interval 1 day),
+            (select count(*) from interactions
+                where occurred_at < $as_of::date + interval 1 day)
+        """,
+        {"as_of": as_of},
+    ).fetchall()
+
+    def missing(code: str, message: str) -> Reason:
+        what = WHAT_TO_IMPORT[code]
+        return Reason(code, {}, f"{message}; import {what} to get it")
+
+    no_feedback = missing("no_feedback", "no feedback is loaded")
+    return {
+        "margin": None
+        if costs
+        else missing("no_cost", "the transactions carry no cost, so margin is unknown"),
+        "acquisition_cost": None
+        if acquisition_costs
+        else missing("no_acquisition_cost", "no customer has an acquisition cost"),
+        "csat": None
+        if csat
+        else (no_feedback if not feedback else missing("no_csat", "no feedback has a CSAT")),
+        "nps": None
+        if nps
+        else (no_feedback if not feedback else missing("no_nps", "no feedback has an NPS")),
+        "complaints": None
+        if complaints
+        else (no_feedback if not feedback else missing("no_complaints", "no complaint is loaded")),
+        "engagement": None
+        if interactions
+        else missing("no_interactions", "no interactions are loaded"),
+    }
+
+
+def status_json(reason: Reason | None) -> str:
+    """A result's status as stored in `meta`: `{"code": "ready"}` or the reason's code,
+    values and English message."""
+    if reason is None:
+        return json.dumps({"code": READY})
+    return json.dumps(
+        {"code": reason.code, "values": reason.values, "message": reason.message}, default=str
+    )
+
+
+def statuses(con: duckdb.DuckDBPyConnection) -> dict[str, Reason | None]:
+    """Per result of RESULTS, the Reason it is empty in the last build (None: it is there,
+    or the database was built before statuses were stored)."""
+    rows = dict(con.execute("select key, value from meta where key like 'status.%'").fetchall())
+    found: dict[str, Reason | None] = {}
+    for name in RESULTS:
+        text = rows.get(f"status.{name}")
+        data = json.loads(text) if text else {"code": READY}
+        found[name] = (
+            None
+            if data["code"] == READY
+            else Reason(data["code"], data.get("values", {}), data.get("message", ""))
+        )
+    return found

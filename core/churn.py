@@ -97,7 +97,7 @@ def churn_features(
     `FEATURES` as known at the end of that day (see `core/sql/churn_features.sql`), numbers as
     floats (missing: NaN) and the acquisition channel as text."""
     frame = con.execute(
-        sql.load("churn_features"), {"cut_off": cut_off, "active_days": active_days}
+        sql.load("churn_features"), {"as_of": cut_off, "active_days": active_days}
     ).df()
     for name in NUMERIC:
         frame[name] = frame[name].astype("float64")
@@ -111,7 +111,8 @@ def churn_labels(
     """`is_churned` per row of `features`: True when the customer made no purchase in the
     `horizon_days` days after `cut_off` (`core/sql/purchase_days_after.sql`)."""
     bought = con.execute(
-        sql.load("purchase_days_after"), {"after": cut_off, "days": horizon_days}
+        sql.load("purchase_days_after"),
+        {"after": cut_off, "as_of": cut_off + dt.timedelta(days=horizon_days)},
     ).df()["customer_id"]
     # an index lookup: Series.isin is slow on pandas' Arrow-backed strings
     churned = pd.Index(bought.unique()).get_indexer(features["customer_id"]) < 0
@@ -127,21 +128,32 @@ def labelled(
     return features.assign(is_churned=churn_labels(con, features, cut_off, settings.horizon_days))
 
 
+def usable_features(frame: pd.DataFrame) -> tuple[str, ...]:
+    """The FEATURES the training frame can teach anything about: the categorical ones and
+    each numeric one with a known value for someone (a shop without feedback has no CSAT or
+    NPS; without interactions, inquiries are unknown, not zero, only if the SQL says so).
+    An all-missing column is left out rather than handed to the classifier, which cannot
+    bin it."""
+    return CATEGORICAL + tuple(n for n in NUMERIC if frame[n].notna().any())
+
+
 @dataclass(frozen=True, eq=False)
 class ChurnModel:
-    """A fitted classifier and the categories it knows; `risk` gives P(no purchase)."""
+    """A fitted classifier, the features it uses and the categories it knows; `risk`
+    gives P(no purchase)."""
 
     estimator: HistGradientBoostingClassifier
     categories: dict[str, list[str]]
     cut_off: dt.date
+    features: tuple[str, ...] = FEATURES
 
     def matrix(self, features: pd.DataFrame) -> pd.DataFrame:
-        """The model's input: the FEATURES columns, categories fixed to the training ones
+        """The model's input: its feature columns, categories fixed to the training ones
         (an unseen category reads as missing)."""
-        missing = [f for f in FEATURES if f not in features.columns]
+        missing = [f for f in self.features if f not in features.columns]
         if missing:
             raise ValueError(f"the features lack column(s) {', '.join(missing)}")
-        X = features[list(FEATURES)].copy()
+        X = features[list(self.features)].copy()
         for name in CATEGORICAL:
             X[name] = pd.Categorical(X[name], categories=self.categories[name])
         return X
@@ -169,7 +181,7 @@ def train_churn_model(frame: pd.DataFrame, settings: ChurnSettings, cut_off: dt.
         early_stopping=True,  # on a seeded 10% of the training customers, at any size
         random_state=settings.seed,
     )
-    model = ChurnModel(estimator, categories, cut_off)
+    model = ChurnModel(estimator, categories, cut_off, usable_features(frame))
     # one thread: OpenMP's parallel sums of gradients are not bit-for-bit repeatable, and a
     # rounding difference can flip a split; one thread makes the same data give the same model
     with threadpool_limits(limits=1, user_api="openmp"):
@@ -273,7 +285,7 @@ def drivers(model: ChurnModel, frame: pd.DataFrame, settings: ChurnSettings) -> 
     )
     table = pd.DataFrame(
         {
-            "feature": list(FEATURES),
+            "feature": list(model.features),
             "importance": result.importances_mean,
             "importance_std": result.importances_std,
         }

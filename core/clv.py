@@ -923,6 +923,15 @@ def expected_purchases_interval(
     return PurchasesInterval(customers, {k: float(v) for k, v in total.items()})
 
 
+def expected_purchases(
+    bgnbd: BGNBDModel, summary: pd.DataFrame, horizon_months: int = 12, unit: str = "weeks"
+) -> np.ndarray:
+    """E[Y(t) | x, t_x, T] (BG/NBD eq. 10) per summary row over the next `horizon_months`
+    (months of 365.25 / 12 days): the expected purchase days, undiscounted, as in `clv`."""
+    x, t_x, T, _ = _clv_inputs(summary, unit)
+    return _expected(bgnbd, _month_ends(horizon_months, unit)[-1], x, t_x, T)
+
+
 def _expected(bgnbd: BGNBDModel, t: float, x, t_x, T) -> np.ndarray:
     """E[Y(t) | x, t_x, T] per row, the hypergeometric part once per distinct (x, T)."""
     pairs, index = _unique_rows({"x": x, "T": T})
@@ -1040,7 +1049,7 @@ def backtest(
     data_readiness(summary).require()
     bgnbd = fit_bgnbd(summary)
     holdout = con.execute(
-        sql.load("purchase_days_after"), {"after": as_of, "days": holdout_days}
+        sql.load("purchase_days_after"), {"after": as_of, "as_of": holdout_end}
     ).df()
     # only the customers of the calibration period (an index lookup: Series.isin is slow on
     # pandas' Arrow-backed strings)

@@ -595,6 +595,7 @@ def build_customer_monthly(
     params = {
         "first_end": ends[0],
         "last_end": ends[-1],
+        "as_of": ends[-1],
         "w_contribution": float(w[0]),
         "w_growth": float(w[1]),
         "w_loyalty": float(w[2]),

@@ -39,6 +39,7 @@ from core.clv import (
     clv,
     clv_interval,
     data_readiness,
+    expected_purchases,
     expected_purchases_interval,
     fit_bgnbd,
     fit_gamma_gamma,
@@ -305,17 +306,27 @@ def distribution(values: pd.DataFrame, column: str, bins: int = 30, top: float =
 @dataclass(frozen=True, eq=False)
 class ModelOutputs:
     """Per customer with a purchase, the MODEL_COLUMNS (null where a model did not run), and
-    why a model did not run (`clv_reason`, `churn_reason`: None when it did)."""
+    why a model did not run: `reasons` maps "p_alive" (BG/NBD: P(alive) and expected
+    purchases), "clv" (BG/NBD + Gamma-Gamma: predicted CLV) and "churn" to the Reason, or
+    None when it ran."""
 
     frame: pd.DataFrame
-    clv_reason: str | None
-    churn_reason: str | None
+    reasons: dict[str, Reason | None]
+
+    @property
+    def clv_reason(self) -> str | None:
+        return None if self.reasons["clv"] is None else self.reasons["clv"].message
+
+    @property
+    def churn_reason(self) -> str | None:
+        return None if self.reasons["churn"] is None else self.reasons["churn"].message
 
 
 def model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutputs:
     """The BTYD summary, P(alive), expected purchases and predicted CLV over 12 months (at
     the data's margin, 10% a year discount) and the churn classifier's risk for the next 90
-    days, per customer with a purchase by `as_of`."""
+    days, per customer with a purchase by `as_of`. BG/NBD alone gives P(alive) and the
+    expected purchases when Gamma-Gamma cannot be fitted (CLV then stays empty)."""
     summary = btyd_summary(con, as_of, unit="weeks")
     frame = pd.DataFrame(
         {
@@ -328,26 +339,31 @@ def model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutput
     )
     for name in ("p_alive", "expected_purchases_12m", "predicted_clv_12m", "churn_risk"):
         frame[name] = np.nan
-    clv_reason = churn_reason = None
+    reasons: dict[str, Reason | None] = {"p_alive": None, "clv": None, "churn": None}
     try:
         data_readiness(summary).require()
-        bgnbd, gg = fit_bgnbd(summary), fit_gamma_gamma(summary)
-        settings = value_defaults(con, as_of).settings()
-        values = clv(bgnbd, gg, summary, 12, settings.discount_rate_annual, settings.margin)
+        bgnbd = fit_bgnbd(summary)
+    except ModelFitError as error:  # NotReady included
+        reasons["p_alive"] = reasons["clv"] = not_ready_reason(error)
+    else:
         frame["p_alive"] = bgnbd.probability_alive(
             summary["frequency"], summary["recency"], summary["T"]
         )
-        frame["expected_purchases_12m"] = values["expected_purchases"].to_numpy()
-        frame["predicted_clv_12m"] = values["clv"].to_numpy()
-    except ModelFitError as error:  # NotReady included
-        clv_reason = str(error)
+        frame["expected_purchases_12m"] = expected_purchases(bgnbd, summary, 12)
+        try:
+            gg = fit_gamma_gamma(summary)
+            settings = value_defaults(con, as_of).settings()
+            values = clv(bgnbd, gg, summary, 12, settings.discount_rate_annual, settings.margin)
+            frame["predicted_clv_12m"] = values["clv"].to_numpy()
+        except ModelFitError as error:
+            reasons["clv"] = not_ready_reason(error)
     try:
         result = churn.churn_risk(con, as_of, with_quality=False)
         risk = result.scores.set_index("customer_id")["churn_risk"]
         frame["churn_risk"] = frame["customer_id"].map(risk).astype(float)
     except NotReady as error:
-        churn_reason = str(error)
-    return ModelOutputs(frame, clv_reason, churn_reason)
+        reasons["churn"] = error.reason
+    return ModelOutputs(frame, reasons)
 
 
 def not_ready_reason(error: ModelFitError) -> Reason:

@@ -1,27 +1,15 @@
 -- btyd_summary: one row per customer with a purchase on or before the as-of date: the
 -- BG/NBD and Gamma-Gamma inputs (Fader, Hardie & Lee 2005).
--- A purchase day is a calendar day with at least one order that is not a refund (amount
--- >= 0, so free orders count); its spend is the day's net amount (same-day refunds reduce
--- it); refund-only days are not purchases.
+-- Purchase days as staged (stg_purchase_days: a day with an order that is not a refund;
+-- its spend is the net value of the day's orders; refund-only days are not purchases).
 -- frequency = purchase days - 1; recency = first to last purchase day; T = first purchase
 -- day to the as-of date; monetary = mean spend per repeat purchase day (0 without repeats).
 -- Times are in units of $unit_days days.
 -- Parameters: $as_of (date; its purchases count), $unit_days (1 = days, 7 = weeks).
 with
 
-transactions as (
-    select * from transactions
-    where ordered_at < $as_of::date + interval 1 day
-),
-
 purchase_days as (
-    select
-        customer_id,
-        ordered_at::date as purchased_on,
-        sum(amount) as spend
-    from transactions
-    group by customer_id, ordered_at::date
-    having count(*) filter (where amount >= 0) > 0
+    select * from {{ stg_purchase_days }}
 ),
 
 purchase_days_with_first as (

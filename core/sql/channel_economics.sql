@@ -11,9 +11,8 @@ customers as (
     where signed_up_at < $as_of::date + interval 1 day
 ),
 
-transactions as (
-    select * from transactions
-    where ordered_at < $as_of::date + interval 1 day
+orders as (
+    select * from {{ stg_orders }}
 ),
 
 extras as (
@@ -24,9 +23,9 @@ value_to_date as (
     select
         customer_id,
         sum(amount) as revenue,
-        sum(amount - cost) as margin,
-        count(*) filter (where amount > 0) > 0 as is_buyer
-    from transactions
+        sum(margin) as margin,
+        bool_or(is_purchase) as is_buyer
+    from orders
     group by customer_id
 ),
 

@@ -1,46 +1,39 @@
 -- churn_features: one row per customer with a purchase day in the $active_days days up to
 -- and including the cut-off date: what was known about them at the end of that day, and
--- nothing later (every raw table is cut at the end of $cut_off before anything else).
--- A purchase day is a calendar day with at least one order that is not a refund (as in
--- btyd_summary); spend is net of refunds, summed as decimals so that repeated runs agree
--- to the bit. "Last 90 / 365 days" end on the cut-off day.
--- Parameters: $cut_off (date), $active_days (days).
+-- nothing later (every raw table is cut at the end of $as_of before anything else).
+-- Orders, refunds and purchase days as staged (stg_orders, stg_purchase_days): spend is the
+-- net value of the purchase days, summed as decimals so that repeated runs agree to the
+-- bit; count_refunds_365 counts refund orders. "Last 90 / 365 days" end on the cut-off day.
+-- Parameters: $as_of (the cut-off date), $active_days (days).
 with
 
-transactions as (
-    select * from transactions
-    where ordered_at < $cut_off::date + interval 1 day
+orders as (
+    select * from {{ stg_orders }}
+),
+
+purchase_days as (
+    select * from {{ stg_purchase_days }}
 ),
 
 interactions as (
     select * from interactions
-    where occurred_at < $cut_off::date + interval 1 day
+    where occurred_at < $as_of::date + interval 1 day
 ),
 
 feedback as (
     select * from feedback
-    where submitted_at < $cut_off::date + interval 1 day
+    where submitted_at < $as_of::date + interval 1 day
 ),
 
 customers as (
     select * from customers
-    where signed_up_at < $cut_off::date + interval 1 day
-),
-
-purchase_days as (
-    select
-        customer_id,
-        ordered_at::date as purchased_on,
-        sum(amount::decimal(18, 4)) as spend  -- exact, so repeated runs agree to the bit
-    from transactions
-    group by customer_id, ordered_at::date
-    having count(*) filter (where amount >= 0) > 0
+    where signed_up_at < $as_of::date + interval 1 day
 ),
 
 refunds as (
     select customer_id, count(*) as count_refunds_365
-    from transactions
-    where amount < 0 and ordered_at >= $cut_off::date - interval 364 day
+    from orders
+    where is_refund and ordered_at >= $as_of::date - interval 364 day
     group by customer_id
 ),
 
@@ -50,20 +43,20 @@ buying as (
         min(purchased_on) as first_purchased_on,
         max(purchased_on) as last_purchased_on,
         count(*) as count_purchase_days,
-        count(*) filter (where purchased_on > $cut_off::date - 90) as count_purchase_days_90,
-        count(*) filter (where purchased_on > $cut_off::date - 365) as count_purchase_days_365,
-        sum(spend) as spend,
-        coalesce(sum(spend) filter (where purchased_on > $cut_off::date - 365), 0)
+        count(*) filter (where purchased_on > $as_of::date - 90) as count_purchase_days_90,
+        count(*) filter (where purchased_on > $as_of::date - 365) as count_purchase_days_365,
+        sum(spend::decimal(38, 6)) as spend,
+        coalesce(sum(spend::decimal(38, 6)) filter (where purchased_on > $as_of::date - 365), 0)
             as spend_365
     from purchase_days
     group by customer_id
-    having max(purchased_on) > $cut_off::date - $active_days
+    having max(purchased_on) > $as_of::date - $active_days
 ),
 
 touches as (
     select
         customer_id,
-        count(*) filter (where kind = 'inquiry' and occurred_at >= $cut_off::date - 89)
+        count(*) filter (where kind = 'inquiry' and occurred_at >= $as_of::date - 89)
             as count_inquiries_90
     from interactions
     where direction is distinct from 'outbound'
@@ -76,11 +69,11 @@ answers as (
         arg_max(csat, submitted_at) filter (where csat is not null) as latest_csat,
         arg_max(nps, submitted_at) filter (where nps is not null) as latest_nps,
         count(*) filter (
-            where kind = 'complaint' and submitted_at >= $cut_off::date - 364
+            where kind = 'complaint' and submitted_at >= $as_of::date - 364
         ) as count_complaints_365,
         count(*) filter (
             where kind = 'complaint'
-            and (resolved_at is null or resolved_at >= $cut_off::date + interval 1 day)
+            and (resolved_at is null or resolved_at >= $as_of::date + interval 1 day)
         ) as count_open_complaints
     from feedback
     group by customer_id
@@ -90,8 +83,8 @@ final as (
     select
         b.customer_id,
         coalesce(c.acquisition_channel, 'unknown') as acquisition_channel,
-        date_diff('day', b.last_purchased_on, $cut_off::date) as recency_days,
-        date_diff('day', b.first_purchased_on, $cut_off::date) as tenure_days,
+        date_diff('day', b.last_purchased_on, $as_of::date) as recency_days,
+        date_diff('day', b.first_purchased_on, $as_of::date) as tenure_days,
         b.count_purchase_days,
         b.count_purchase_days_90,
         b.count_purchase_days_365,
@@ -104,7 +97,7 @@ final as (
         end as mean_gap_days,
         case
             when b.count_purchase_days > 1
-                then date_diff('day', b.last_purchased_on, $cut_off::date)::double
+                then date_diff('day', b.last_purchased_on, $as_of::date)::double
                 / greatest(
                     date_diff('day', b.first_purchased_on, b.last_purchased_on)::double
                     / (b.count_purchase_days - 1),

@@ -12,8 +12,8 @@ customers as (
 ),
 
 transactions as (
-    select * from transactions
-    where ordered_at >= $start_month::date and ordered_at < $as_of::date + interval 1 day
+    select * from {{ stg_orders }}
+    where ordered_at >= $start_month::date
 ),
 
 sizes as (
@@ -35,7 +35,7 @@ activity as (
     select
         c.cohort,
         date_diff('month', c.cohort, t.ordered_at::date) as months_since_signup,
-        count(distinct t.customer_id) filter (where t.amount > 0) as buyers,
+        count(distinct t.customer_id) filter (where t.is_purchase) as buyers,
         sum(t.amount) as revenue
     from transactions as t
     inner join customers as c on c.customer_id = t.customer_id

@@ -1,5 +1,9 @@
 -- customer_features: one row per customer signed up by the as-of date, with what they
--- bought up to and including that date. Parameters: $as_of (date).
+-- bought up to and including that date. Orders and purchase days as staged
+-- (stg_orders, stg_purchase_days): count_orders counts orders (not refunds: net value >= 0),
+-- revenue and margin are net of refunds, avg_order_value = revenue / orders (null without
+-- an order), count_refunds = refund-only orders; margin is null without costs.
+-- Parameters: $as_of (date).
 with
 
 customers as (
@@ -7,30 +11,39 @@ customers as (
     where signed_up_at < $as_of::date + interval 1 day
 ),
 
-transactions as (
-    select * from transactions
-    where ordered_at < $as_of::date + interval 1 day
+orders as (
+    select * from {{ stg_orders }}
+),
+
+purchase_days as (
+    select * from {{ stg_purchase_days }}
 ),
 
 purchases as (
     select
         customer_id,
-        min(ordered_at) filter (where amount > 0) as first_purchase_at,
-        max(ordered_at) filter (where amount > 0) as last_purchase_at,
-        count(*) filter (where amount > 0) as count_orders,
-        count(distinct ordered_at::date) filter (where amount > 0) as count_purchase_days,
+        min(ordered_at) filter (where is_purchase) as first_purchase_at,
+        max(ordered_at) filter (where is_purchase) as last_purchase_at,
+        count(*) filter (where is_purchase) as count_orders,
+        count(*) filter (where is_refund) as count_refunds,
         sum(amount) as revenue,
-        sum(amount - cost) as margin,
+        sum(margin) as margin,
         sum(amount) filter (
             where ordered_at >= $as_of::date - interval 1 year + interval 1 day
         ) as revenue_12m,
-        sum(amount - cost) filter (
+        sum(margin) filter (
             where ordered_at >= $as_of::date - interval 1 year + interval 1 day
         ) as margin_12m,
         count(*) filter (
-            where amount > 0 and ordered_at >= $as_of::date - interval 1 year + interval 1 day
+            where is_purchase and ordered_at >= $as_of::date - interval 1 year + interval 1 day
         ) as count_orders_12m
-    from transactions
+    from orders
+    group by customer_id
+),
+
+days as (
+    select customer_id, count(*) as count_purchase_days
+    from purchase_days
     group by customer_id
 ),
 
@@ -46,7 +59,8 @@ final as (
         p.first_purchase_at,
         p.last_purchase_at,
         coalesce(p.count_orders, 0) as count_orders,
-        coalesce(p.count_purchase_days, 0) as count_purchase_days,
+        coalesce(d.count_purchase_days, 0) as count_purchase_days,
+        coalesce(p.count_refunds, 0) as count_refunds,
         coalesce(p.revenue, 0) as revenue,
         p.margin,
         coalesce(p.revenue_12m, 0) as revenue_12m,
@@ -56,10 +70,11 @@ final as (
         date_diff('day', c.signed_up_at::date, $as_of::date) as tenure_days,
         date_diff('day', p.last_purchase_at::date, $as_of::date) as recency_days,
         coalesce(p.count_orders, 0) > 0 as is_buyer,
-        coalesce(p.count_purchase_days, 0) > 1 as is_repeat,
+        coalesce(d.count_purchase_days, 0) > 1 as is_repeat,
         $as_of::date as as_of
     from customers as c
     left join purchases as p on p.customer_id = c.customer_id
+    left join days as d on d.customer_id = c.customer_id
 )
 
 select * from final

@@ -9,7 +9,9 @@
 --   composite     the rule set's weights over these three (relationship left out, its
 --                 weight shared out); stars by the rule set's top shares or thresholds.
 -- R and F quintiles and the segment grid as in core/rfm.py. Percentile ranks here use the
--- lowest rank among ties. Parameters: $first_end, $last_end (month ends),
+-- lowest rank among ties. Orders as staged (stg_orders, cut at $as_of = $last_end): a
+-- purchase day is a day with an order that is not a refund (stg_orders.is_purchase).
+-- Parameters: $as_of (= $last_end), $first_end, $last_end (month ends),
 -- $w_contribution, $w_growth, $w_loyalty, $is_quantile, $shares, $marks (for 5, 4, 3, 2
 -- stars), $grid (25 segment names, R-major).
 with
@@ -19,9 +21,8 @@ customers as (
 ),
 
 transactions as (
-    select customer_id, ordered_at::date as ordered_on, amount
-    from transactions
-    where ordered_at < $last_end::date + interval 1 day
+    select customer_id, ordered_on, amount, is_purchase
+    from {{ stg_orders }}
 ),
 
 month_ends as (
@@ -42,8 +43,8 @@ customer_months as (
         t.customer_id,
         last_day(t.ordered_on)::date as month_end,
         sum(t.amount) as revenue,
-        count(distinct t.ordered_on) filter (where t.amount > 0) as purchase_days,
-        max(t.ordered_on) filter (where t.amount > 0) as last_purchase_on
+        count(distinct t.ordered_on) filter (where t.is_purchase) as purchase_days,
+        max(t.ordered_on) filter (where t.is_purchase) as last_purchase_on
     from transactions as t, grid_start as g
     where t.ordered_on >= g.first_day
     group by all
@@ -52,8 +53,8 @@ customer_months as (
 before_grid as (
     select
         t.customer_id,
-        count(distinct t.ordered_on) filter (where t.amount > 0) as purchase_days,
-        max(t.ordered_on) filter (where t.amount > 0) as last_purchase_on
+        count(distinct t.ordered_on) filter (where t.is_purchase) as purchase_days,
+        max(t.ordered_on) filter (where t.is_purchase) as last_purchase_on
     from transactions as t, grid_start as g
     where t.ordered_on < g.first_day
     group by all

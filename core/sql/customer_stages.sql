@@ -1,8 +1,11 @@
 -- customer_stages: one row per customer acquired by the as-of date (signed up, or first
 -- purchase, on or before it) with their lifecycle stage on that day.
--- A purchase day is a day with at least one order of positive amount; revenue and margin
+-- Orders and purchase days as staged (stg_orders, stg_purchase_days); revenue and margin
 -- are net of refunds. The stage (rules: core/lifecycle.py, LifecycleRules):
---   prospect  no purchase yet;
+--   prospect  no purchase and no refund yet;
+--   refund_only  refunds but no purchase in the data (goods bought before the data start,
+--             returned in it): a customer who has bought, so not a prospect, but with no
+--             purchase to judge a rhythm by;
 --   churned   no purchase for more than $churned_days days;
 --   at_risk   no purchase for more than max($at_risk_min_days, $at_risk_gap_multiple x the
 --             customer's mean gap between purchase days) days;
@@ -16,21 +19,32 @@ customers as (
     select * from customers
 ),
 
-transactions as (
-    select * from transactions
-    where ordered_at < $as_of::date + interval 1 day
+orders as (
+    select * from {{ stg_orders }}
+),
+
+purchase_days as (
+    select * from {{ stg_purchase_days }}
+),
+
+days as (
+    select customer_id, count(*) as count_purchase_days
+    from purchase_days
+    group by customer_id
 ),
 
 purchases as (
     select
-        customer_id,
-        min(ordered_at::date) filter (where amount > 0) as first_purchase_on,
-        max(ordered_at::date) filter (where amount > 0) as last_purchase_on,
-        count(distinct ordered_at::date) filter (where amount > 0) as count_purchase_days,
-        sum(amount) as revenue,
-        sum(amount - cost) as margin
-    from transactions
-    group by customer_id
+        o.customer_id,
+        min(o.ordered_on) filter (where o.is_purchase) as first_purchase_on,
+        max(o.ordered_on) filter (where o.is_purchase) as last_purchase_on,
+        min(o.ordered_on) as first_order_on,
+        any_value(d.count_purchase_days) as count_purchase_days,
+        sum(o.amount) as revenue,
+        sum(o.margin) as margin
+    from orders as o
+    left join days as d on d.customer_id = o.customer_id
+    group by o.customer_id
 ),
 
 measured as (
@@ -40,7 +54,8 @@ measured as (
         c.acquisition_channel,
         c.acquisition_cost,
         c.signed_up_at::date as signed_up_on,
-        least(c.signed_up_at::date, p.first_purchase_on) as acquired_on,
+        least(c.signed_up_at::date, p.first_order_on) as acquired_on,
+        p.first_order_on is not null and p.first_purchase_on is null as is_refund_only,
         p.first_purchase_on,
         p.last_purchase_on,
         coalesce(p.count_purchase_days, 0) as count_purchase_days,
@@ -71,6 +86,7 @@ final as (
     select
         *,
         case
+            when is_refund_only then 'refund_only'
             when first_purchase_on is null then 'prospect'
             when days_since_purchase > $churned_days then 'churned'
             when days_since_purchase > at_risk_after_days then 'at_risk'

@@ -1,6 +1,6 @@
--- customer_value_inputs: one row per customer with an order of positive amount on or
--- before the as-of date: who they are (no personal data: city and channel only) and the
--- inputs of the formula CLV. aov = revenue (net of refunds) / orders; purchases_per_year =
+-- customer_value_inputs: one row per customer with an order (stg_orders: net value >= 0,
+-- not a refund) on or before the as-of date: who they are (no personal data: city and channel
+-- only) and the inputs of the formula CLV. aov = revenue (net of refunds) / orders; purchases_per_year =
 -- orders per year since the first order, the time counted as at least a year so that a
 -- customer who joined last month is not annualised from one month.
 -- Parameters: $as_of (date).
@@ -10,21 +10,20 @@ customers as (
     select * from customers
 ),
 
-transactions as (
-    select * from transactions
-    where ordered_at < $as_of::date + interval 1 day
+staged_orders as (
+    select * from {{ stg_orders }}
 ),
 
 orders as (
     select
         customer_id,
-        min(ordered_at) filter (where amount > 0)::date as first_purchase_on,
-        max(ordered_at) filter (where amount > 0)::date as last_purchase_on,
-        count(*) filter (where amount > 0) as count_orders,
+        min(ordered_on) filter (where is_purchase) as first_purchase_on,
+        max(ordered_on) filter (where is_purchase) as last_purchase_on,
+        count(*) filter (where is_purchase) as count_orders,
         sum(amount) as revenue
-    from transactions
+    from staged_orders
     group by customer_id
-    having count(*) filter (where amount > 0) > 0
+    having bool_or(is_purchase)
 ),
 
 final as (

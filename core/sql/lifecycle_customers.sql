@@ -10,9 +10,9 @@ stages as (
     select * from customer_stages
 ),
 
-transactions as (
-    select * from transactions
-    where ordered_at < $as_of::date + interval 1 day and amount > 0
+orders as (
+    select * from {{ stg_orders }}
+    where is_purchase
 ),
 
 chosen as (
@@ -32,7 +32,7 @@ chosen as (
 
 bought_in_month as (
     select distinct t.customer_id
-    from transactions as t
+    from orders as t
     inner join chosen as c on c.customer_id = t.customer_id
     where
         date_trunc('month', t.ordered_at)

@@ -32,9 +32,7 @@ customers as (
 ),
 
 purchase_days as (
-    select distinct customer_id, ordered_at::date as purchased_on
-    from transactions
-    where ordered_at < $as_of::date + interval 1 day and amount > 0
+    select customer_id, purchased_on from {{ stg_purchase_days }}
 ),
 
 purchase_months as (

@@ -1,7 +1,7 @@
 -- loyalty_history: one row per customer with a purchase day in the 2 x $period_days days up
 -- to the as-of date: what the loyalty simulator's simple mode reads its fixed rates from.
--- Purchase days as in btyd_summary (a day with an order that is not a refund; its spend is
--- the day's net amount).
+-- Purchase days as staged (stg_purchase_days: a day with an order that is not a refund;
+-- its spend is the net value of the day's orders).
 -- repeat_days = purchase days after the customer's first one in the window; exposure_days =
 -- from that first purchase day to the as-of date (repeat_days / exposure_days is the
 -- purchase rate, free of the selection on having bought at all); spend = net amount of the
@@ -18,14 +18,9 @@ windows as (
 ),
 
 purchase_days as (
-    select
-        t.customer_id,
-        t.ordered_at::date as purchased_on,
-        sum(t.amount) as spend
-    from transactions as t, windows as w
-    where t.ordered_at >= w.window_start and t.ordered_at < w.window_end
-    group by t.customer_id, t.ordered_at::date
-    having count(*) filter (where t.amount >= 0) > 0
+    select p.customer_id, p.purchased_on, p.spend
+    from {{ stg_purchase_days }} as p, windows as w
+    where p.purchased_on >= w.window_start
 ),
 
 final as (

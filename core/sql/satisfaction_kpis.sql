@@ -54,12 +54,11 @@ complaints as (
 purchase_days as (
     select
         p.is_current,
-        t.customer_id,
-        count(distinct t.ordered_at::date) as purchase_days
+        d.customer_id,
+        count(*) as purchase_days
     from periods as p
-    inner join transactions as t
-        on t.ordered_at >= p.period_start and t.ordered_at < p.period_end
-    where t.amount > 0
+    inner join {{ stg_purchase_days }} as d
+        on d.purchased_on >= p.period_start and d.purchased_on < p.period_end
     group by all
 ),
 

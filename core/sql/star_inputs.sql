@@ -1,7 +1,9 @@
 -- star_inputs: customer_features (one row per customer signed up by the as-of date) with
 -- the inputs of the relationship score (core/stars.py): touchpoints and mean CSAT over the
 -- 12 months up to the as-of date, customers referred to date, complaints still open on
--- the as-of date. Parameters: $as_of (date).
+-- the as-of date. Unknown is null, not zero: touchpoints when no interaction is loaded,
+-- open complaints when no feedback is, referrals when no customer has a referrer.
+-- Parameters: $as_of (date).
 with
 
 features as (
@@ -51,14 +53,24 @@ referrals as (
     group by referred_by
 ),
 
+loaded as (
+    select
+        exists (select 1 from main.interactions) as has_interactions,
+        exists (select 1 from feedback) as has_feedback,
+        exists (select 1 from customers where referred_by is not null) as has_referrals
+),
+
 final as (
     select
         f.*,
-        coalesce(t.count_interactions_12m, 0) as count_interactions_12m,
+        case when l.has_interactions then coalesce(t.count_interactions_12m, 0) end
+            as count_interactions_12m,
         a.avg_csat_12m::double as avg_csat_12m,
-        coalesce(r.count_referrals, 0) as count_referrals,
-        coalesce(a.count_open_complaints, 0) as count_open_complaints
+        case when l.has_referrals then coalesce(r.count_referrals, 0) end as count_referrals,
+        case when l.has_feedback then coalesce(a.count_open_complaints, 0) end
+            as count_open_complaints
     from features as f
+    cross join loaded as l
     left join touches as t on t.customer_id = f.customer_id
     left join answers as a on a.customer_id = f.customer_id
     left join referrals as r on r.customer_id = f.customer_id

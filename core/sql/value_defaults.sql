@@ -13,10 +13,10 @@ windows as (
         $as_of::date - interval 2 year + interval 1 day as previous_start
 ),
 
-transactions as (
-    select t.*, t.ordered_at >= w.current_start as is_current
-    from transactions as t, windows as w
-    where t.ordered_at >= w.previous_start and t.ordered_at < w.current_end
+orders as (
+    select o.*, o.ordered_at >= w.current_start as is_current
+    from {{ stg_orders }} as o, windows as w
+    where o.ordered_at >= w.previous_start
 ),
 
 history as (
@@ -24,9 +24,9 @@ history as (
 ),
 
 margin as (
-    select sum(amount - cost) / nullif(sum(amount), 0) as margin_rate
-    from transactions
-    where is_current and cost is not null
+    select sum(margin) / nullif(sum(amount), 0) as margin_rate
+    from orders
+    where is_current and margin is not null
 ),
 
 buyers as (
@@ -34,8 +34,8 @@ buyers as (
         customer_id,
         bool_or(not is_current) as bought_before,
         bool_or(is_current) as bought_now
-    from transactions
-    where amount > 0
+    from orders
+    where is_purchase
     group by customer_id
 ),
 

@@ -59,7 +59,8 @@ def shop(tmp_path):
 
 def test_holdout_purchase_days_by_hand(shop):
     days = shop.execute(
-        sql.load("purchase_days_after"), {"after": dt.date(2024, 1, 31), "days": 30}
+        sql.load("purchase_days_after"),
+        {"after": dt.date(2024, 1, 31), "as_of": dt.date(2024, 3, 1)},
     ).df()
     assert days[["customer_id", "purchased_on"]].astype(str).values.tolist() == [
         ["a", "2024-02-01"],
@@ -131,7 +132,8 @@ def test_backtest_figures_add_up(simulated):
         check.bgnbd.expected_purchases(150 / 7, c["frequency"], c["recency"], c["T"])
     )
     holdout = simulated.execute(
-        sql.load("purchase_days_after"), {"after": calibration_end, "days": 150}
+        sql.load("purchase_days_after"),
+        {"after": calibration_end, "as_of": calibration_end + dt.timedelta(days=150)},
     ).df()
     assert check.actual_total == len(holdout)  # every holdout buyer bought in calibration
     assert check.mae == pytest.approx((c["predicted"] - c["actual"]).abs().mean())

@@ -57,9 +57,9 @@ EXPECTED = {
          "referral", 0.0, None, "C1"),
     ],
     "transactions": [
-        ("T1", "C1", T(2024, 3, 1, 10), 120.5, 80.0, 2.0, "shoes", "web"),
-        ("T2", "C1", T(2024, 3, 15, 12), -20.0, None, 1.0, "shoes", "store"),
-        ("T3", "C2", T(2024, 4, 1, 8, 15), 45.0, 30.0, None, "books", "web"),
+        ("T1", None, "C1", T(2024, 3, 1, 10), 120.5, 80.0, 2.0, None, "shoes", "web"),
+        ("T2", None, "C1", T(2024, 3, 15, 12), -20.0, None, 1.0, None, "shoes", "store"),
+        ("T3", None, "C2", T(2024, 4, 1, 8, 15), 45.0, 30.0, None, None, "books", "web"),
     ],
     "interactions": [
         ("I1", "C1", T(2024, 3, 2, 9), "phone", "follow_up", "outbound"),
@@ -165,8 +165,8 @@ def test_excel_typed_cells_and_sheet_row_numbers(con, tmp_path):
     book.save(path)
     import_file(con, "transactions", path)
     assert table_rows(con, "transactions") == [
-        ("T1", "C1", T(2024, 3, 5, 14, 30), 120.5, None, None, None, None),
-        ("T2", "C2", T(2024, 3, 6), 7.0, None, None, None, None),
+        ("T1", None, "C1", T(2024, 3, 5, 14, 30), 120.5, None, None, None, None, None),
+        ("T2", None, "C2", T(2024, 3, 6), 7.0, None, None, None, None, None),
     ]
 
 
@@ -293,7 +293,7 @@ def test_mapping_and_ignored_columns(con, tmp_path):
     assert result.ignored_columns == ["Notes"]
     assert "ignored columns: Notes" in result.summary()
     assert table_rows(con, "transactions") == [
-        ("A1", "C1", T(2024, 1, 1), 5.0, None, None, None, "web")
+        ("A1", None, "C1", T(2024, 1, 1), 5.0, None, None, None, None, "web")
     ]
 
 
@@ -427,7 +427,11 @@ def test_text_in_amounts(con, tmp_path):
     error = rejected(con, "transactions", write(tmp_path, "sales", text))
     assert error.problems == [
         Problem(
-            "sales.csv", 3, "amount", "abc", "not a number: 'abc' (e.g. 1234.50, 1,234.50 or ¥12)"
+            "sales.csv",
+            3,
+            "amount",
+            "abc",
+            "not a number: 'abc' (e.g. 1234.50, 1,234.50, £12.50 or 12.50 GBP)",
         )
     ]
 
@@ -435,8 +439,12 @@ def test_text_in_amounts(con, tmp_path):
 def test_duplicate_ids(con, tmp_path):
     text = TRANSACTIONS + "T1,C2,2024-05-01,1,,,,\nT9,C2,2024-05-01,1,,,,\nT1,C2,2024-05-02,1,,,,\n"
     error = rejected(con, "transactions", write(tmp_path, "dups", text))
-    reason = "duplicate transaction_id 'T1' on rows 2, 5, 7"
-    assert [(p.row, p.column, p.reason) for p in error.problems] == [
+    reason = "transaction_id 'T1' appears on rows 2, 5 and 7"
+    note, *problems = error.problems
+    assert (note.row, note.column) == (None, "transaction_id")
+    assert note.reason.startswith("transaction_id repeats: 1 id is on more than one row ('T1')")
+    assert "--map order_id=transaction_id" in note.reason
+    assert [(p.row, p.column, p.reason) for p in problems] == [
         (2, "transaction_id", reason),
         (5, "transaction_id", reason),
         (7, "transaction_id", reason),
@@ -559,17 +567,19 @@ def test_skip_invalid_loads_good_rows_and_reports_the_rest(con, tmp_path):
     )
     path = write(tmp_path, "mixed", text)
     strict = rejected(con, "transactions", path)
-    assert strict.total == 6
+    assert strict.total == 7  # six rows' problems and the note that transaction_id repeats
     result = import_file(con, "transactions", path, skip_invalid=True)
     assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (6, 1, 5)
     assert table_rows(con, "transactions") == [
-        ("T4", "C2", T(2024, 1, 4), 4.0, None, None, None, None)
+        ("T4", None, "C2", T(2024, 1, 4), 4.0, None, None, None, None, None)
     ]
+    assert any(line.startswith("note: transaction_id repeats") for line in result.summary())
     assert result.report == tmp_path / "mixed.csv.rejected.csv"
     data = result.report.read_bytes()
     assert data.startswith(codecs.BOM_UTF8)
     report = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert [(r["row"], r["column"], r["value"]) for r in report] == [
+        ("", "transaction_id", ""),
         ("2", "transaction_id", "T1"),
         ("3", "", "T2,C1,someday,x"),
         ("5", "ordered_at", "someday"),
@@ -577,8 +587,9 @@ def test_skip_invalid_loads_good_rows_and_reports_the_rest(con, tmp_path):
         ("7", "transaction_id", "T1"),
         ("8", "customer_id", ""),
     ]
-    assert report[1]["reason"] == "broken row: 4 fields where the header has 5"
-    assert report[5]["reason"] == "required value is empty"
+    assert report[0]["reason"].startswith("transaction_id repeats")
+    assert report[2]["reason"] == "broken row: 4 fields where the header has 5"
+    assert report[6]["reason"] == "required value is empty"
 
 
 def test_report_in_strict_mode_and_chosen_report_path(con, tmp_path):

@@ -550,7 +550,7 @@ def _read_head(path: Path, declared: bool = False) -> bytes:
         _fail(path, "the file is empty (0 bytes)")
     if declared or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return head
-    if not head.strip():
+    if not head.removeprefix(codecs.BOM_UTF8).strip():
         _fail(path, "the file is empty (only blank lines)")
     control = sum(head.count(bytes([b])) for b in (*range(0, 9), 11, 12, *range(14, 32), 127))
     if control > len(head) // 100 + 2:

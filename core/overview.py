@@ -17,7 +17,10 @@ class Kpis:
 
     customers: signed up on or before the period's end; active_customers: bought in the
     period; revenue: net of refunds; orders: rows with a positive amount; repeat_customers:
-    active customers who bought on two or more days in the period.
+    active customers who bought on two or more days in the period. has_previous: the data
+    cover the previous 12 months (the first transaction, `first_ordered_on`, is on or
+    before their first day); without it the previous figures are not a period to compare
+    with.
     """
 
     as_of: dt.date
@@ -31,6 +34,9 @@ class Kpis:
     orders_previous: int
     repeat_customers: int
     repeat_customers_previous: int
+    previous_start: dt.date | None = None
+    first_ordered_on: dt.date | None = None
+    has_previous: bool = False
 
     @property
     def avg_order_value(self) -> float | None:
@@ -61,7 +67,8 @@ def overview_kpis(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> Kpis:
 
 
 def monthly_revenue(con: duckdb.DuckDBPyConnection, as_of: dt.date, months: int = 36):
-    """Revenue, orders and buying customers per calendar month, the `months` up to `as_of`.
+    """Revenue, orders and buying customers per calendar month, the `months` up to `as_of`,
+    starting no earlier than the first month with a transaction.
 
     Returns a DataFrame `month, revenue, orders, customers, is_partial` (the as-of month is
     partial unless `as_of` is its last day); months without sales are zero, not missing.
@@ -76,3 +83,49 @@ def data_range(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | None
         "select min(ordered_at)::date, max(ordered_at)::date from transactions"
     ).fetchone()
     return (first, last) if first is not None else None
+
+
+# The dated raw tables and the column that dates each row.
+DATED_TABLES = {
+    "transactions": "ordered_at",
+    "feedback": "submitted_at",
+    "interactions": "occurred_at",
+}
+
+
+@dataclass(frozen=True)
+class DataSpan:
+    """The first and last day of each dated raw table (None when it has no rows)."""
+
+    days: dict[str, tuple[dt.date, dt.date] | None]
+
+    def first(self, table: str) -> dt.date | None:
+        span = self.days.get(table)
+        return span[0] if span else None
+
+    def last(self, table: str) -> dt.date | None:
+        span = self.days.get(table)
+        return span[1] if span else None
+
+    @property
+    def first_day(self) -> dt.date | None:
+        """The first day of any dated data."""
+        firsts = [span[0] for span in self.days.values() if span]
+        return min(firsts) if firsts else None
+
+    @property
+    def last_day(self) -> dt.date | None:
+        """The last day of any dated data: orders, feedback or interactions."""
+        lasts = [span[1] for span in self.days.values() if span]
+        return max(lasts) if lasts else None
+
+
+def data_span(con: duckdb.DuckDBPyConnection) -> DataSpan:
+    """The first and last day of transactions, feedback and interactions."""
+    days = {}
+    for table, column in DATED_TABLES.items():  # names from the constant above, not values
+        first, last = con.execute(
+            f"select min({column})::date, max({column})::date from {table}"
+        ).fetchone()
+        days[table] = (first, last) if first is not None else None
+    return DataSpan(days)

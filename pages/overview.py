@@ -14,7 +14,9 @@ if show_empty_state(ctx):
     st.stop()
 
 kpis = data.kpis(ctx.as_of, ctx.version)
-st.caption(t("overview.caption", as_of=ctx.as_of))
+st.caption(
+    t("overview.caption" if kpis.has_previous else "overview.caption_alone", as_of=ctx.as_of)
+)
 
 
 def points(change: str | None) -> str | None:
@@ -48,13 +50,28 @@ tiles = {  # catalog key -> (value, change against the previous 12 months)
 for column, (key, (value, change)) in zip(
     [*st.columns(3), *st.columns(3)], tiles.items(), strict=True
 ):
-    column.metric(
-        t(f"overview.{key}"),
-        value,
-        change,
-        help=t(f"overview.{key}_help"),
-        delta_description=t("overview.vs_previous"),
-        border=True,
+    if kpis.has_previous:
+        column.metric(
+            t(f"overview.{key}"),
+            value,
+            change,
+            help=t(f"overview.{key}_help"),
+            delta_description=t("overview.vs_previous"),
+            border=True,
+        )
+    else:  # a change against a part of a year would mislead: say there is none
+        column.metric(
+            t(f"overview.{key}"),
+            value,
+            t("overview.no_previous"),
+            delta_color="off",
+            delta_arrow="off",
+            help=t(f"overview.{key}_help"),
+            border=True,
+        )
+if not kpis.has_previous and kpis.first_ordered_on is not None:
+    st.caption(
+        t("overview.no_previous_help", first=kpis.first_ordered_on, start=kpis.previous_start)
     )
 
 if ctx.state.transactions == 0:

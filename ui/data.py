@@ -8,7 +8,7 @@ so a new import refreshes every cached figure.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import streamlit as st
@@ -22,17 +22,35 @@ DEMO_CUSTOMERS = 20_000
 
 @dataclass(frozen=True)
 class DataState:
-    """What the database holds, enough to decide what a page can show."""
+    """What the database holds, enough to decide what a page can show.
+
+    `first_day` / `last_day`: the first and last day of any dated data (orders, feedback,
+    interactions), the range of the as-of date; `last_order_day`: the last day with a
+    transaction, the default as-of (the derived tables are built as of it); `rows`: rows
+    per raw table; `span`: the first and last day of each dated table.
+    """
 
     path: Path
     customers: int
     transactions: int
     first_day: dt.date | None
     last_day: dt.date | None
+    last_order_day: dt.date | None = None
+    rows: dict[str, int] = field(default_factory=dict)
+    span: overview.DataSpan | None = None
 
     @property
     def is_empty(self) -> bool:
         return self.customers == 0 and self.transactions == 0
+
+    @property
+    def default_day(self) -> dt.date | None:
+        """The as-of date a page opens on: the last day with an order, else of any data."""
+        return self.last_order_day or self.last_day
+
+    def has(self, table: str) -> bool:
+        """True when raw table `table` has rows."""
+        return self.rows.get(table, 0) > 0
 
 
 @st.cache_resource(show_spinner=False)
@@ -67,13 +85,16 @@ def data_version() -> int:
 def data_state(version: int) -> DataState:
     con = cursor()
     counts = db.row_counts(con)
-    first, last = overview.data_range(con) or (None, None)
+    span = overview.data_span(con)
     return DataState(
         path=db.default_path(),
         customers=counts["customers"],
         transactions=counts["transactions"],
-        first_day=first,
-        last_day=last,
+        first_day=span.first_day,
+        last_day=span.last_day,
+        last_order_day=span.last("transactions"),
+        rows=dict(counts),
+        span=span,
     )
 
 

@@ -62,7 +62,7 @@ def _as_of_input(state: data.DataState) -> dt.date:
         return dt.date.today()
     chosen = st.session_state.get("as_of")
     if not isinstance(chosen, dt.date) or not first <= chosen <= last:
-        chosen = st.session_state["as_of"] = last
+        chosen = st.session_state["as_of"] = state.default_day
     st.date_input(
         t("sidebar.as_of"),
         value=chosen,

@@ -1,10 +1,23 @@
--- monthly_revenue: one row per calendar month from $start_month to the month of $as_of,
--- including months with no sales. Parameters: $as_of (date), $start_month (date).
+-- monthly_revenue: one row per calendar month from $start_month, or from the first month
+-- with a transaction when that is later, to the month of $as_of, including months with no
+-- sales (a trend does not start with empty years). Parameters: $as_of (date),
+-- $start_month (date).
 with
 
+first_month as (
+    select
+        least(
+            greatest($start_month::date, date_trunc('month', min(ordered_at))::date),
+            date_trunc('month', $as_of::date)::date
+        ) as month
+    from main.transactions
+),
+
 months as (
-    select unnest(generate_series($start_month::date, $as_of::date, interval 1 month))::date
-        as month
+    select unnest(generate_series(
+        coalesce(f.month, $start_month::date), $as_of::date, interval 1 month
+    ))::date as month
+    from first_month as f
 ),
 
 transactions as (

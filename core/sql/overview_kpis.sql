@@ -1,5 +1,7 @@
 -- overview_kpis: one row of headline figures for the 12 months ending on $as_of and the
--- 12 months before them. Parameters: $as_of (date).
+-- 12 months before them, and whether the data cover those earlier 12 months (the first
+-- transaction on or before their first day): a change is only meaningful then.
+-- Parameters: $as_of (date).
 with
 
 windows as (
@@ -53,6 +55,19 @@ periods as (
     full join buyers as b using (is_current)
 ),
 
+first_order as (
+    select min(ordered_at)::date as first_ordered_on from main.transactions
+),
+
+coverage as (
+    select
+        w.previous_start::date as previous_start,
+        f.first_ordered_on,
+        coalesce(f.first_ordered_on <= w.previous_start::date, false) as has_previous
+    from windows as w
+    cross join first_order as f
+),
+
 signups as (
     select
         count(*) filter (where signed_up_at < w.current_end) as customers,
@@ -73,10 +88,14 @@ final as (
         coalesce(max(p.orders) filter (where not p.is_current), 0) as orders_previous,
         coalesce(max(p.repeat_customers) filter (where p.is_current), 0) as repeat_customers,
         coalesce(max(p.repeat_customers) filter (where not p.is_current), 0)
-            as repeat_customers_previous
+            as repeat_customers_previous,
+        c.previous_start,
+        c.first_ordered_on,
+        c.has_previous
     from signups as s
+    cross join coverage as c
     left join periods as p on true
-    group by s.customers, s.customers_previous
+    group by all
 )
 
 select * from final

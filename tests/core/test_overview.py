@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from core import db
-from core.overview import data_range, monthly_revenue, overview_kpis
+from core.overview import data_range, data_span, monthly_revenue, overview_kpis
 
 AS_OF = dt.date(2025, 6, 30)  # current period: 2024-07-01 .. 2025-06-30
 
@@ -60,10 +60,10 @@ def test_kpis_on_an_empty_database(tmp_path):
     assert k.avg_order_value is None and k.repeat_rate is None
 
 
-def test_monthly_revenue_has_every_month(shop):
+def test_monthly_revenue_has_every_month_from_the_first_with_data(shop):
     m = monthly_revenue(shop, AS_OF, months=24)
-    assert len(m) == 24
-    assert m["month"].iloc[0].date() == dt.date(2023, 7, 1)
+    assert len(m) == 23  # the 24 months start in 2023-07; the data in 2023-08
+    assert m["month"].iloc[0].date() == dt.date(2023, 8, 1)
     assert m["month"].iloc[-1].date() == dt.date(2025, 6, 1)
     by_month = dict(zip(m["month"].dt.strftime("%Y-%m"), m["revenue"], strict=True))
     assert by_month["2024-07"] == 400
@@ -82,3 +82,39 @@ def test_partial_month_is_flagged(shop):
 def test_data_range(shop, tmp_path):
     assert data_range(shop) == (dt.date(2023, 8, 1), dt.date(2025, 7, 1))
     assert data_range(db.connect(tmp_path / "e.duckdb")) is None
+
+
+def test_a_change_needs_data_covering_the_previous_12_months(shop):
+    k = overview_kpis(shop, AS_OF)  # previous period from 2023-07-01; data from 2023-08-01
+    assert k.previous_start == dt.date(2023, 7, 1)
+    assert k.first_ordered_on == dt.date(2023, 8, 1)
+    assert not k.has_previous
+    shop.execute(
+        "insert into transactions (transaction_id, customer_id, ordered_at, amount) "
+        "values ('0', 'a', '2023-07-01 09:00', 10)"
+    )
+    assert overview_kpis(shop, AS_OF).has_previous  # on the first day: covered
+    assert not overview_kpis(shop, dt.date(2025, 6, 29)).has_previous  # one day short
+
+
+def test_kpis_without_transactions_have_no_previous_period(tmp_path):
+    k = overview_kpis(db.connect(tmp_path / "e.duckdb"), AS_OF)
+    assert k.first_ordered_on is None and not k.has_previous
+
+
+def test_monthly_revenue_before_the_first_sale_is_the_as_of_month(shop):
+    m = monthly_revenue(shop, dt.date(2023, 5, 20), months=36)
+    assert [d.date() for d in m["month"]] == [dt.date(2023, 5, 1)]
+    assert m["revenue"].sum() == 0
+
+
+def test_data_span_reaches_feedback_after_the_last_order(shop):
+    shop.execute(
+        "insert into feedback (feedback_id, customer_id, submitted_at, kind, csat) "
+        "values ('f1', 'a', '2025-07-20 10:00', 'survey', 4)"
+    )
+    span = data_span(shop)
+    assert span.last("transactions") == dt.date(2025, 7, 1)
+    assert span.last("feedback") == dt.date(2025, 7, 20)
+    assert span.last("interactions") is None
+    assert (span.first_day, span.last_day) == (dt.date(2023, 8, 1), dt.date(2025, 7, 20))

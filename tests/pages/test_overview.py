@@ -1,10 +1,12 @@
 """The Overview page through app.py, as a user meets it."""
 
 import datetime as dt
+import json
 
 from core import db
 from core.overview import overview_kpis
 from tests.conftest import DEMO_END
+from ui import format as fmt
 
 
 def _metrics(at) -> dict[str, str]:
@@ -74,3 +76,48 @@ def test_building_the_demo_from_the_empty_page(app_on, empty_db, monkeypatch):
     assert not at.exception
     assert _metrics(at)["Customers"] != "0"
     assert not at.info or "No data yet" not in at.info[0].value
+
+
+def test_a_change_is_shown_only_against_a_covered_year(app_on, demo_db):
+    at = app_on(demo_db)  # three years of data: the previous 12 months are covered
+    assert all(m.delta and m.delta != "No earlier 12 months to compare with" for m in at.metric)
+
+
+def test_without_an_earlier_year_the_tiles_say_so(app_on, market_db):
+    at = app_on(market_db)  # 20 months of orders: the previous 12 months are not covered
+    assert not at.exception and not at.error
+    assert {m.delta for m in at.metric} == {"No earlier 12 months to compare with"}
+    assert "compared with" not in at.caption[0].value
+    assert any("The data start on" in c.value for c in at.caption)
+    at.selectbox(key="sidebar_lang").set_value("zh").run()
+    assert {m.delta for m in at.metric} == {"没有之前 12 个月的数据可比"}
+
+
+def test_money_is_in_the_databases_currency(app_on, market_db):
+    at = app_on(market_db)  # reais
+    con = db.connect(market_db)
+    last_day = con.execute("select max(ordered_at)::date from transactions").fetchone()[0]
+    expected = overview_kpis(con, last_day)
+    con.close()
+    metrics = _metrics(at)
+    assert metrics["Revenue (12 months)"] == fmt.money(expected.revenue, "en", "BRL")
+    assert metrics["Revenue (12 months)"].startswith("R$")
+    assert metrics["Average order value"].startswith("R$")
+
+
+def test_the_trend_starts_at_the_first_month_with_data(app_on, market_db):
+    at = app_on(market_db)
+    con = db.connect(market_db)
+    first = con.execute("select min(ordered_at)::date from transactions").fetchone()[0]
+    con.close()
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    months = spec["data"][0]["x"]
+    assert months[0].startswith(f"{first:%Y-%m}")
+    assert spec["layout"]["yaxis"]["title"]["text"] == "Revenue (R$)"
+
+
+def test_unset_currency_shows_plain_numbers_and_says_how_to_set_it(app_on, thin_db):
+    at = app_on(thin_db)
+    assert not at.exception
+    assert _metrics(at)["Revenue (12 months)"] == "600"
+    assert any("python -m core config currency" in c.value for c in at.sidebar.caption)

@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import duckdb
@@ -22,6 +23,16 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
+
+
+def _encoding(text: str) -> str:
+    from core.textfile import declared_codec
+
+    try:
+        declared_codec(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -75,6 +86,24 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--report", type=Path, help="where --skip-invalid writes rejected rows (a CSV file)"
     )
+    imp.add_argument(
+        "--encoding",
+        type=_encoding,
+        metavar="NAME",
+        help="the text encoding of a CSV file, e.g. gbk, latin-1, utf-16 (default: detected "
+        "over the whole file; UTF-8 first)",
+    )
+    imp.add_argument(
+        "--date-order",
+        choices=("dmy", "mdy"),
+        help="how to read dates like 5/3/2024: dmy = day/month/year, mdy = month/day/year "
+        "(default: decided per column from the values; asked when no value tells)",
+    )
+    imp.add_argument(
+        "--member",
+        metavar="NAME",
+        help="the file to import from a .zip that holds several",
+    )
 
     build = commands.add_parser(
         "build",
@@ -120,12 +149,12 @@ def _demo(args) -> int:
     from core.build import build
     from core.demo import build_demo
 
-    con = db.connect(args.db)
     started = time.perf_counter()
-    counts = build_demo(
-        con, customers=args.customers, seed=args.seed, end=args.end, replace=args.replace
-    )
-    result = build(con)
+    with closing(db.connect(args.db)) as con:
+        counts = build_demo(
+            con, customers=args.customers, seed=args.seed, end=args.end, replace=args.replace
+        )
+        result = build(con)
     seconds = time.perf_counter() - started
     rows = ", ".join(f"{n:,} {table}" for table, n in counts.items())
     print(f"demo data built in {seconds:.1f} s: {rows}; features as of {result.as_of}")
@@ -155,6 +184,9 @@ def _import(args) -> int:
             skip_invalid=args.skip_invalid,
             report=args.report,
             constants=constants,
+            encoding=args.encoding,
+            date_order=args.date_order,
+            member=args.member,
         )
     except ImportFailed as error:
         print(f"error: {error}", file=sys.stderr)
@@ -167,9 +199,9 @@ def _import(args) -> int:
 def _build(args) -> int:
     from core.build import build
 
-    con = db.connect(args.db)
     started = time.perf_counter()
-    result = build(con, as_of=args.as_of)
+    with closing(db.connect(args.db)) as con:
+        result = build(con, as_of=args.as_of)
     seconds = time.perf_counter() - started
     print(
         f"derived tables built in {seconds:.1f} s as of {result.as_of}: "
@@ -182,18 +214,22 @@ def _export(args) -> int:
     from core.export import check_target, write_table
 
     check_target(args.file, raw=args.raw)  # before the database is opened
-    con = db.connect(args.db, read_only=True)  # exporting never writes: a read-only file will do
-    exists = con.execute(
-        "select count(*) from information_schema.tables where table_name = ?", [args.table]
-    ).fetchall()[0][0]
-    if not exists:
-        print(
-            f"error: {args.table} does not exist yet: run `python -m core build`", file=sys.stderr
-        )
-        return 1
-    rows = write_table(con, args.table, args.file, raw=args.raw)
-    kind = "for a machine" if args.raw or args.file.suffix.lower() == ".parquet" else ""
-    print(f"{rows:,} rows of {args.table} written to {args.file}" + (f" ({kind})" if kind else ""))
+    with closing(db.connect(args.db, read_only=True)) as con:  # a read-only file will do
+        exists = con.execute(
+            "select count(*) from information_schema.tables where table_name = ?", [args.table]
+        ).fetchall()[0][0]
+        if not exists:
+            print(
+                f"error: {args.table} does not exist yet: run `python -m core build`",
+                file=sys.stderr,
+            )
+            return 1
+        rows = write_table(con, args.table, args.file, raw=args.raw)
+    machine = args.raw or args.file.suffix.lower() == ".parquet"
+    print(
+        f"{rows:,} rows of {args.table} written to {args.file}"
+        + (" (exact values, for a machine)" if machine else " (for a spreadsheet)")
+    )
     return 0
 
 
@@ -201,12 +237,11 @@ def _config(args) -> int:
     from core import settings
 
     if args.name is None:
-        con = db.connect(args.db, read_only=True)
-        values = settings.all_settings(con)
+        with closing(db.connect(args.db, read_only=True)) as con:
+            values = settings.all_settings(con)
+            defaults = {name for name in values if _is_default(con, name)}
         shown = {
-            name: "(not set)"
-            if value is None
-            else value + (" (default)" if _is_default(con, name) else "")
+            name: "(not set)" if value is None else value + (" (default)" * (name in defaults))
             for name, value in values.items()
         }
         width = max(len(n) for n in shown)
@@ -217,7 +252,8 @@ def _config(args) -> int:
         return 0
     if args.value is None:
         settings.check_name(args.name)
-        value = settings.get(db.connect(args.db, read_only=True), args.name)
+        with closing(db.connect(args.db, read_only=True)) as con:
+            value = settings.get(con, args.name)
         if value is None:
             print(
                 f"{args.name} is not set: `python -m core config {args.name} VALUE` sets it",
@@ -227,7 +263,8 @@ def _config(args) -> int:
             print(value)
         return 0
     value = settings.check(args.name, args.value)  # a bad value creates no database
-    stored = settings.put(db.connect(args.db), args.name, value)
+    with closing(db.connect(args.db)) as con:
+        stored = settings.put(con, args.name, value)
     print(f"{args.name} set to {stored}{_config_effect(args.name, stored)}")
     return 0
 

@@ -18,7 +18,7 @@ import pytest
 
 from core import db, importer
 from core.contract import RAW_TABLES
-from core.importer import ImportFailed, Problem, import_file, parse_mapping
+from core.importer import ImportFailed, Problem, import_file, parse_constants, parse_mapping
 
 T = dt.datetime
 
@@ -631,3 +631,86 @@ def test_row_numbers_count_records_with_line_breaks_in_quotes(con, tmp_path):
     import_file(con, "transactions", write(tmp_path, "q", text), skip_invalid=True)
     stored = con.execute("select product_category from transactions").fetchall()
     assert stored == [("two\nlines",)]
+
+
+# --------------------------------------------------------------------------- semantics
+
+
+def test_parse_constants():
+    assert parse_constants(["kind=survey", " Channel = web, shop "]) == {
+        "kind": "survey",
+        "channel": "web, shop",
+    }
+    assert parse_constants(None) == {}
+    with pytest.raises(ValueError, match="bad entry 'kind'"):
+        parse_constants(["kind"])
+    with pytest.raises(ValueError, match="unknown field 'mood'"):
+        parse_constants(["mood=happy"])
+    with pytest.raises(ValueError, match="set twice"):
+        parse_constants(["kind=survey", "KIND=complaint"])
+
+
+def test_constants_naming_the_key_or_a_foreign_field(con, tmp_path):
+    path = write(tmp_path, "c", CUSTOMERS)
+    with pytest.raises(ValueError, match="cannot give customer_id: it is the key"):
+        import_file(con, "customers", path, constants={"customer_id": "C1"})
+    with pytest.raises(ValueError, match="customers does not have"):
+        import_file(con, "customers", path, constants={"csat": "5"})
+
+
+def test_update_counts_and_columns_kept(con, tmp_path):
+    load(con, tmp_path, "customers")
+    text = "customer_id,signed_up_at,phone\nC1,2024-01-05,\nC3,2024-03-01,555-0103\n"
+    result = import_file(con, "customers", write(tmp_path, "phones", text))
+    assert (result.rows_inserted, result.rows_updated, result.rows_loaded) == (1, 1, 2)
+    rows = con.execute("select customer_id, name, phone, city from customers order by 1")
+    assert rows.fetchall() == [
+        ("C1", "Ann Lee", None, "Oslo"),  # phone blanked on purpose, the rest kept
+        ("C2", "Bo Chen", None, "Bergen"),  # not in the file: untouched
+        ("C3", None, "555-0103", None),
+    ]
+
+
+def test_cli_import_with_set_and_map(tmp_path, capsys):
+    from core.cli import main
+
+    database = tmp_path / "cli.duckdb"
+    customers = write(tmp_path, "customers", CUSTOMERS)
+    assert main(["import", "customers", str(customers), "--db", str(database)]) == 0
+    reviews = write(tmp_path, "reviews", "review_id,customer_id,when,score\nR1,C1,2024-03-01,4\n")
+    argv = ["import", "feedback", str(reviews), "--db", str(database)]
+    argv += ["--map", "feedback_id=review_id,submitted_at=when,csat=score"]
+    assert main([*argv, "--set", "kind=survey", "--set", "channel=app"]) == 0
+    assert "1 loaded into feedback (1 new, 0 updated)" in capsys.readouterr().out
+    assert main([*argv, "--set", "kind=review"]) == 1
+    assert "--set kind=review: 'review' is not one of" in capsys.readouterr().err
+    assert main([*argv, "--set", "kind"]) == 2
+    assert "error: --set: bad entry 'kind'" in capsys.readouterr().err
+    con = db.connect(database)
+    try:
+        rows = con.execute("select feedback_id, kind, csat, channel from feedback").fetchall()
+    finally:
+        con.close()
+    assert rows == [("R1", "survey", 4, "app")]
+
+
+def test_invoice_lines_with_skip_invalid_note_the_order_id(con, tmp_path):
+    text = (
+        "InvoiceNo,CustomerID,InvoiceDate,Quantity,UnitPrice\n"
+        "536365,C1,2010-12-01 08:26,6,2.55\n536365,C1,2010-12-01 08:26,6,3.39\n"
+        "536366,,2010-12-01 08:28,6,1.85\n536367,C2,2010-12-01 08:34,2,1.00\n"
+    )
+    mapping = parse_mapping(
+        "transaction_id=InvoiceNo,customer_id=CustomerID,ordered_at=InvoiceDate,"
+        "quantity=Quantity,unit_price=UnitPrice"
+    )
+    path = write(tmp_path, "retail", text)
+    result = import_file(con, "transactions", path, mapping=mapping, skip_invalid=True)
+    assert (result.rows_loaded, result.rows_rejected) == (1, 3)
+    (note,) = [line for line in result.summary() if line.startswith("note:")]
+    assert "--map order_id=InvoiceNo" in note and "('536365')" in note
+    mapping["order_id"] = mapping.pop("transaction_id")
+    result = import_file(con, "transactions", path, mapping=mapping, skip_invalid=True)
+    assert (result.rows_loaded, result.rows_rejected, result.warnings) == (3, 1, [])
+    orders = "select count(distinct order_id) from transactions where order_id is not null"
+    assert con.execute(orders).fetchone() == (2,)

@@ -40,6 +40,9 @@ NAMES = {  # codec name -> what messages and the summary call it
     "big5": "Big5",
     "cp1252": "Windows-1252 (Latin-1)",
     "latin_1": "Latin-1 (ISO-8859-1)",
+    "iso8859_1": "Latin-1 (ISO-8859-1)",
+    "utf_16_le": "UTF-16 LE",
+    "utf_16_be": "UTF-16 BE",
 }
 ALIASES = {"gbk": "gb18030", "gb2312": "gb18030", "cp936": "gb18030"}  # read as the superset
 ENCODING_EXAMPLES = "utf-8, gbk, gb18030, big5, latin-1, cp1252, utf-16"
@@ -67,7 +70,8 @@ class Unreadable(Exception):
 
 def encoding_name(codec: str) -> str:
     """What to call a codec in messages: 'gb18030' -> 'GBK (GB18030)'."""
-    return NAMES.get(codecs.lookup(codec).name.replace("-", "_"), codec)
+    name = codecs.lookup(codec).name.replace("-", "_")
+    return NAMES.get(name, name.upper())
 
 
 def declared_codec(name: str) -> str:

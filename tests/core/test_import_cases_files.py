@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from core import db, importer
+from core import cli, db, importer
 from tests.core.import_cases import UNCHANGED, Case, run_case
 
 T = dt.datetime
@@ -531,3 +531,27 @@ def test_offsets_do_not_depend_on_the_connection_time_zone(tmp_path, zone):
         T(2024, 3, 5, 9, 30),  # the Parquet T1: 01:30 UTC
         T(2024, 3, 6, 7, 0),  # the Parquet T2: 23:00 UTC
     ]
+
+
+def test_the_command_line_passes_encoding_date_order_and_member(tmp_path, capsys):
+    database = str(tmp_path / "cli.duckdb")
+    people = tmp_path / "people.csv"
+    people.write_bytes(customers("C3,Renée,2024-01-01").encode("latin-1"))
+    assert (
+        cli.main(["import", "customers", str(people), "--db", database, "--encoding", "latin-1"])
+        == 0
+    )
+    assert "text encoding: Latin-1 (ISO-8859-1), as given" in capsys.readouterr().out
+    export = tmp_path / "export.zip"
+    zipped("export.zip", {"a.csv": b"x", "orders.csv": stamps("1/2/2024").encode()})(tmp_path)
+    argv = ["import", "transactions", str(export), "--db", database, "--member", "orders.csv"]
+    assert cli.main([*argv, "--date-order", "mdy"]) == 0
+    assert "read orders.csv from export.zip" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        cli.main([*argv, "--encoding", "klingon"])
+    assert "unknown encoding 'klingon'" in capsys.readouterr().err
+    con = db.connect(database)
+    assert con.execute("select name from customers where customer_id = 'C3'").fetchall() == [
+        ("Renée",)
+    ]
+    assert con.execute("select ordered_at from transactions").fetchall() == [(T(2024, 1, 2),)]

@@ -969,6 +969,23 @@ def scaled_total(total: dict[str, float], key: str, population_total: float) -> 
 # --- model health: a backtest ------------------------------------------------------------
 
 FREQUENCY_BUCKETS = 7  # calibration frequency 0, 1, ..., 6, and 7 or more
+HOLDOUT_CHOICES = (30, 60, 90, 180)  # days of the model-health holdout offered
+HOLDOUT_SHARE = 0.25  # a holdout is at most this share of the history
+
+
+def history_days(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> int:
+    """Days from the first transaction to `as_of` (0 without transactions)."""
+    first = con.execute(
+        "select min(ordered_at)::date from transactions where ordered_at < ?::date + 1", [as_of]
+    ).fetchall()[0][0]
+    return 0 if first is None else max((as_of - first).days, 0)
+
+
+def holdout_choices(days: int, choices: tuple[int, ...] = HOLDOUT_CHOICES) -> tuple[int, ...]:
+    """The holdouts a history of `days` days allows for the model-health check: at most a
+    quarter of the history (a 12-month history holds out its last quarter), leaving at
+    least MIN_HISTORY_DAYS to fit on. Empty when the history is too short for any."""
+    return tuple(h for h in choices if h <= days * HOLDOUT_SHARE and days - h >= MIN_HISTORY_DAYS)
 
 
 @dataclass(frozen=True, eq=False)

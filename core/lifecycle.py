@@ -7,7 +7,10 @@ Every customer is in one stage on any day, by rules that are data (`LifecycleRul
 - active: a repeat buyer still within their own rhythm;
 - at_risk: no purchase for more than max(`at_risk_min_days`, `at_risk_gap_multiple` x the
   customer's mean gap between purchase days) days;
-- churned: no purchase for more than `churned_days` days.
+- churned: no purchase for more than `churned_days` days;
+- refund_only: refunds but no purchase in the data (goods bought before the data start,
+  returned in it): customers who have bought, so not prospects, but unrated and without a
+  rhythm to judge them by.
 
 "Alive" is judged from recency against the customer's own purchase rhythm until the BG/NBD
 P(alive) of the customer-value work is part of `customer_features`. A purchase day is a day
@@ -32,7 +35,7 @@ import pandas as pd
 
 from core import sql
 
-STAGES = ("prospect", "new", "active", "at_risk", "churned")
+STAGES = ("prospect", "new", "active", "at_risk", "churned", "refund_only")
 LIVE_STAGES = ("new", "active", "at_risk")
 FUNNEL_STEPS = ("acquired", "converted", "repeat", "retained")
 FLOWS = ("flow_new", "flow_reactivated", "flow_churned", "flow_retained")

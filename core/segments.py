@@ -122,12 +122,27 @@ class Clusters:
     profile: pd.DataFrame
 
 
+MONEY_FEATURES = ("revenue", "avg_order_value")
+
+
+def cluster_inputs(frame: pd.DataFrame) -> pd.DataFrame:
+    """The CLUSTER_FEATURES as clustered and plotted: money to the cent (refunds netting to
+    1e-14 are 0) and never below 0 (a buyer whose refunds exceed their purchases spent
+    nothing, for a cluster), so that a log scale starts at the first cent, not at 1e-14."""
+    out = frame[list(CLUSTER_FEATURES)].astype("float64")
+    for name in MONEY_FEATURES:
+        out[name] = out[name].round(2).clip(lower=0.0)
+    return out
+
+
 def _matrix(frame: pd.DataFrame) -> np.ndarray:
+    """k-means input: money and counts as log(1 + x), recency in days; missing as 0."""
+    inputs = cluster_inputs(frame).fillna(0.0)
     columns = []
     for name in CLUSTER_FEATURES:
-        values = frame[name].to_numpy(dtype=np.float64, na_value=0.0)
+        values = inputs[name].to_numpy(dtype=np.float64)
         if name != "recency_days":
-            values = np.sign(values) * np.log1p(np.abs(values))
+            values = np.log1p(np.maximum(values, 0.0))
         columns.append(values)
     return np.column_stack(columns)
 
@@ -202,10 +217,17 @@ def describe_cluster(traits: tuple[tuple[str, str], ...]) -> str:
 # --- key accounts ----------------------------------------------------------------------------
 
 
+def value_measure(frame: pd.DataFrame) -> str:
+    """Which 12-month measure ranks the key accounts: "margin", or "revenue" when no buyer
+    has a margin (the transactions carry no cost). Pages name the chart after it."""
+    margin = frame["margin_12m"].to_numpy(dtype=np.float64, na_value=np.nan)
+    return "margin" if np.isfinite(margin).any() else "revenue"
+
+
 def _margin(frame: pd.DataFrame) -> np.ndarray:
     margin = frame["margin_12m"].to_numpy(dtype=np.float64, na_value=np.nan)
     revenue = frame["revenue_12m"].to_numpy(dtype=np.float64, na_value=0.0)
-    if not np.isfinite(margin).any():
+    if value_measure(frame) == "revenue":
         return revenue
     return np.where(np.isnan(margin), 0.0, margin)
 

@@ -343,13 +343,21 @@ def model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutput
     try:
         data_readiness(summary).require()
         bgnbd = fit_bgnbd(summary)
+        expected = expected_purchases(bgnbd, summary, 12)
+        if not np.isfinite(expected).all():
+            p = bgnbd.params
+            raise ModelFitError(
+                f"BG/NBD: the fit (r = {p['r']:.3g}, alpha = {p['alpha']:.3g}, a = {p['a']:.3g}, "
+                f"b = {p['b']:.3g}) gives no finite expected purchases: the data hold too few "
+                "repeat purchases to tell how customers drop out; a longer history helps"
+            )
     except ModelFitError as error:  # NotReady included
         reasons["p_alive"] = reasons["clv"] = not_ready_reason(error)
     else:
         frame["p_alive"] = bgnbd.probability_alive(
             summary["frequency"], summary["recency"], summary["T"]
         )
-        frame["expected_purchases_12m"] = expected_purchases(bgnbd, summary, 12)
+        frame["expected_purchases_12m"] = expected
         try:
             gg = fit_gamma_gamma(summary)
             settings = value_defaults(con, as_of).settings()

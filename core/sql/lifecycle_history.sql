@@ -1,6 +1,8 @@
 -- lifecycle_history: one row per month from $start_month to the as-of month: customers in
 -- each lifecycle stage at the month's end (the as-of date for the as-of month) and the
 -- month's flows of buyers. Stages follow the rules of customer_stages.sql.
+-- A buyer is live (new, active or at risk) or churned; a customer with refunds and no
+-- purchase by the month end is refund_only (not a prospect: they bought before the data).
 -- A buyer is live (new, active or at risk) or churned. Over each month:
 --   flow_new          first purchase in the month (no purchase at the previous month end);
 --   flow_reactivated  churned at the previous month end, live at this one;
@@ -33,6 +35,13 @@ customers as (
 
 purchase_days as (
     select customer_id, purchased_on from {{ stg_purchase_days }}
+),
+
+refund_starts as (
+    select customer_id, min(ordered_on) as first_refund_on
+    from {{ stg_orders }}
+    where is_refund
+    group by customer_id
 ),
 
 purchase_months as (
@@ -157,6 +166,22 @@ monthly_acquisitions as (
     group by all
 ),
 
+refund_only as (
+    select s.month, count(*) as refund_only
+    from snapshots as s
+    inner join refund_starts as r on r.first_refund_on <= s.day
+    inner join customers as c on c.customer_id = r.customer_id
+    left join (
+        select customer_id, min(first_purchase_in_month) as first_purchase_on
+        from purchase_months
+        group by customer_id
+    ) as f on f.customer_id = r.customer_id
+    where
+        (f.first_purchase_on is null or f.first_purchase_on > s.day)
+        and c.signed_up_on <= s.day
+    group by s.month
+),
+
 prospects as (
     select
         s.month,
@@ -171,11 +196,12 @@ final as (
         s.month,
         s.day,
         s.day < last_day(s.month) as is_partial,
-        coalesce(p.prospect, 0)::bigint as prospect,
+        (coalesce(p.prospect, 0) - coalesce(r.refund_only, 0))::bigint as prospect,
         coalesce(b.new, 0) as new,
         coalesce(b.active, 0) as active,
         coalesce(b.at_risk, 0) as at_risk,
         coalesce(b.churned, 0) as churned,
+        coalesce(r.refund_only, 0) as refund_only,
         coalesce(b.flow_retained, 0) + coalesce(b.flow_churned, 0) as live_at_start,
         coalesce(b.flow_new, 0) as flow_new,
         coalesce(b.flow_reactivated, 0) as flow_reactivated,
@@ -184,6 +210,7 @@ final as (
         coalesce(b.new, 0) + coalesce(b.active, 0) + coalesce(b.at_risk, 0) as live_at_end
     from snapshots as s
     left join prospects as p on p.month = s.month
+    left join refund_only as r on r.month = s.month
     left join buyer_counts as b on b.month = s.month
 )
 

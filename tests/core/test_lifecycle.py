@@ -143,7 +143,14 @@ def test_every_customer_is_in_the_stage_worked_out_by_hand(shop):
 
 def test_stage_counts_follow_the_rules(shop):
     counts = stage_counts(shop, AS_OF).set_index("stage")["customers"].to_dict()
-    assert counts == {"prospect": 2, "new": 4, "active": 3, "at_risk": 2, "churned": 2}
+    assert counts == {
+        "prospect": 2,
+        "new": 4,
+        "active": 3,
+        "at_risk": 2,
+        "churned": 2,
+        "refund_only": 0,
+    }
     stricter = LifecycleRules(new_days=30, at_risk_min_days=60, churned_days=120)
     stages = customer_stages(shop, AS_OF, stricter).set_index("customer_id")["stage"]
     assert stages["n1"] == "new"  # a single purchase day, 60 days ago (not > 60)
@@ -340,3 +347,21 @@ def test_default_rules_are_the_documented_ones():
         LifecycleRules(new_days=90, at_risk_min_days=90, at_risk_gap_multiple=2.0, churned_days=365)
         == DEFAULT_RULES
     )
+
+
+def test_refund_only_customers_are_not_prospects(uk_shop_db):
+    """The four UK customers with only refunds (bought before the export) have a stage of
+    their own, now and at every month end, and no star."""
+    con = db.connect(uk_shop_db, read_only=True)
+    found = con.execute(
+        "select customer_id, lifecycle_stage, stars from customer_features "
+        "where customer_id like '182%'"
+    ).df()
+    assert sorted(found["customer_id"]) == ["18200", "18201", "18202", "18203"]
+    assert (found["lifecycle_stage"] == "refund_only").all()
+    assert found["stars"].isna().all()
+    as_of = db.get_meta(con, "features_as_of")
+    history = stage_history(con, dt.date.fromisoformat(as_of), DEFAULT_RULES, months=14)
+    assert history["prospect"].eq(0).all()  # every UK customer is created by a transaction
+    assert history["refund_only"].iloc[-1] == 4
+    con.close()

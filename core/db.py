@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import struct
 from pathlib import Path
 
 import duckdb
@@ -94,6 +95,7 @@ REBUILD = (
     "`python -m core import`)"
 )
 _MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
+_HEADER = 4096  # DuckDB's file header and each of its two database headers
 
 
 def connect(path: str | Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -163,6 +165,10 @@ def _check_file(path: Path, read_only: bool) -> None:
             f"{path} is not a StarTier database (it is {_what_file(head)}): {POINT_ELSEWHERE}",
             path,
         )
+    if _is_truncated(path):
+        raise DatabaseUnavailable(
+            f"{path} is truncated (it ends before its data do): {REBUILD}", path
+        )
     if not read_only and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
         where = path if not os.access(path, os.W_OK) else f"its folder {path.parent}"
         raise DatabaseUnavailable(
@@ -190,6 +196,26 @@ def _check_startier(con: duckdb.DuckDBPyConnection, path: Path) -> None:
             f"StarTier one: {POINT_ELSEWHERE}, or a new file",
             path,
         )
+
+
+def _is_truncated(path: Path) -> bool:
+    """Whether the file is shorter than its own header says (a cut copy or download).
+
+    DuckDB's storage keeps two database headers at 4 KiB and 8 KiB (the newer one, by its
+    iteration counter, is current), each with the number of blocks and the block size; the
+    blocks follow the three 4 KiB headers. Headers that do not look like that are not
+    judged here (DuckDB's own read errors still catch a cut file).
+    """
+    size = path.stat().st_size
+    with path.open("rb") as file:
+        head = file.read(3 * _HEADER)
+    if len(head) < 3 * _HEADER:
+        return True
+    headers = [struct.unpack_from("<6Q", head, offset) for offset in (_HEADER, 2 * _HEADER)]
+    _, _, _, _, blocks, block_size = max(headers, key=lambda h: h[1])
+    if not (2**12 <= block_size <= 2**26 and block_size & (block_size - 1) == 0):
+        return False
+    return blocks < 2**40 and size < 3 * _HEADER + blocks * block_size
 
 
 def _existing_parent(path: Path) -> Path:

@@ -329,7 +329,8 @@ def import_file(
     with _temporary(con) as tmp:
         source = _open(con, path, tmp, encoding, member)
         source.date_order = date_order
-        plan = _plan(t, path, source.header, mapping, constants)
+        updating = _one(con.execute(f"select exists (select 1 from {_ident(t.name)})"))[0]
+        plan = _plan(t, path, source.header, mapping, constants, updating)
         return _Import(con, plan, source, skip_invalid, report).run()
 
 
@@ -767,11 +768,17 @@ class _Plan:
     computed_amount: bool  # amount = quantity * unit_price
     generated_key: bool  # transaction_id = '<file stem>:<row>'
     constants: dict[str, str] = field(default_factory=dict)  # field -> text for every row
+    absent: tuple[str, ...] = ()  # required fields an update-only file leaves out
 
     @property
     def infers_kind(self) -> bool:
         """Feedback without a kind: a row with a csat or nps score is a survey answer."""
-        return self.table is contract.FEEDBACK and KIND not in self.constants
+        given = self.source.keys() | self.constants.keys()
+        return (
+            self.table is contract.FEEDBACK
+            and KIND not in self.constants
+            and (KIND in given or bool(given & set(SCORES)))
+        )
 
     def field(self, name: str) -> Field:
         return UNIT_PRICE if name == UNIT_PRICE.name else self.table.field(name)
@@ -812,8 +819,13 @@ def _plan(
     header: list[str],
     mapping: dict[str, str],
     constants: dict[str, str] | None = None,
+    updating: bool = False,
 ) -> _Plan:
-    """Match the header to the contract; ImportFailed for missing or unknown columns."""
+    """Match the header to the contract; ImportFailed for missing or unknown columns.
+
+    When `updating` (the table has rows), a file may leave out required fields other than
+    the key: it updates the rows it names, and a row it would add is refused.
+    """
     constants = constants or {}
     source, problems = _match_columns(t, path.name, header, mapping)
     for name in constants.keys() & source.keys():
@@ -830,7 +842,8 @@ def _plan(
     given = set(given) | ({AMOUNT} if computed else set()) | ({t.key} if generated else set())
     if t is contract.FEEDBACK and given & set(SCORES):
         given.add(KIND)  # rows with a score are survey answers; the others are checked
-    problems += _missing_columns(t, path.name, header, given)
+    absent = tuple(n for n in t.required if n not in given and n != t.key) if updating else ()
+    problems += _missing_columns(t, path.name, header, given | set(absent))
     if problems:
         raise ImportFailed(path.name, problems)
     used = set(source.values())
@@ -848,6 +861,7 @@ def _plan(
         computed,
         generated,
         dict(constants),
+        absent,
     )
 
 
@@ -957,6 +971,10 @@ def _params(plan: _Plan, source: _Source) -> dict[str, object]:
             "({first}): write that date or an earlier one"
         ),
         "t_resolved": "resolved at {value}, before it was submitted ({submitted})",
+        "t_new_row": (
+            f"{plan.table.key} '{{value}}' is not in {plan.table.name} yet: a new row needs "
+            f"{', '.join(plan.absent)}, which the file does not have (it can only update)"
+        ),
     }
     for name, value in plan.constants.items():
         params[f"k_{name}"] = value
@@ -964,6 +982,8 @@ def _params(plan: _Plan, source: _Source) -> dict[str, object]:
         params.update(_field_params(plan.field(name), plan.label[name]))
         if plan.field(name).kind in (TIMESTAMP, DATE):
             params[f"dmy_{name}"] = _day_month_formats(source.date_order or "dmy")
+            params[f"fixed_{name}"] = source.date_order is not None
+    params["f_dmy"], params["f_mdy"] = _day_month_formats("dmy"), _day_month_formats("mdy")
     return params
 
 
@@ -1049,7 +1069,10 @@ def _typed_sql(plan: _Plan, width: int, rows_from: str, row_sql: str) -> str:
         if plan.field(name).kind in (TIMESTAMP, DATE):
             finals.append(_ident("o_" + name))  # d/m/y evidence, for _decide_date_orders
     if plan.infers_kind and KIND not in names:
-        final, why = _kind_sql("null", "null", scored or "false")
+        feedback, key = _ident(plan.table.name), _ident(plan.table.key)
+        raw_key = _ident("r_" + plan.table.key)
+        new = f"not exists (select 1 from {feedback} f where f.{key} = {raw_key})"
+        final, why = _kind_sql("null", "null", f"{scored or 'false'} or not {new}")
         finals += [f"{final} as {_ident('v_' + KIND)}", f"{why} as {_ident('w_' + KIND)}"]
     if plan.computed_amount:
         q, u = QUANTITY, UNIT_PRICE.name
@@ -1082,7 +1105,11 @@ def _checked_field_sql(f: Field) -> tuple[list[str], str, str, str]:
 
 
 def _kind_sql(final: str, why: str, scored: str) -> tuple[str, str]:
-    """Feedback kind (value, problem) where an empty kind on a row with a score is a survey."""
+    """Feedback kind (value, problem) where an empty kind on a row with a score is a survey.
+
+    Without a kind column (`why` is "null") the kind is only stored for new rows; `scored`
+    then also holds for rows that exist (their kind is kept).
+    """
     r = _ident("r_" + KIND)
     if why == "null":  # no kind column
         return (
@@ -1167,14 +1194,20 @@ def _field_sql(f: Field) -> tuple[list[str], str, str, str]:
         t, o = _ident("t_" + f.name), _ident("o_" + f.name)
         # A value with a UTC offset is converted into the business time zone $tz (the
         # plain cast would drop the offset); without one it is business time already.
+        # A d/m/y value is read in the order its parts require (o = 1 or 2), an ambiguous
+        # one (o = 0) in the column's order $dmy_<f>; the user's order ($fixed_<f>) rules all.
         value = (
             f"case when {t} is not null and regexp_matches({r}, '{_OFFSET}') "
             f"then timezone($tz, try_cast(regexp_replace(trim({r}), '\\s+([+-]\\d|Z)', '\\1') "
             "as timestamptz)) "
-            f"else coalesce({t}, try_cast(trim({r}) as timestamp), "
+            f"when {t} is not null then {t} "
+            f"when {o} = 0 or ({o} is not null and $fixed_{p}) "
+            f"then try_strptime(trim({r}), $dmy_{p}) "
+            f"when {o} = 1 then try_strptime(trim({r}), $f_dmy) "
+            f"when {o} = 2 then try_strptime(trim({r}), $f_mdy) "
+            f"else coalesce(try_cast(trim({r}) as timestamp), "
             f"case when regexp_full_match(trim({r}), '{_DATE_SHAPE}') "
-            f"then try_strptime(trim({r}), $date_formats) end, "
-            f"case when {o} is not null then try_strptime(trim({r}), $dmy_{p}) end) end"
+            f"then try_strptime(trim({r}), $date_formats) end) end"
         )
         why = (
             f"case when {r} is null then {missing} {empty} "
@@ -1378,6 +1411,10 @@ class _Import:
             reason = f"replace($t_resolved, '{{submitted}}', {when(submitted)})"
             early = f"{v(RESOLVED_AT)} < {submitted}"
             checks.append(_RowCheck(RESOLVED_AT, early, when(v(RESOLVED_AT)), reason))
+        if self.plan.absent:
+            target, key = _ident(t.name), _ident(t.key)
+            new = f"not exists (select 1 from {target} t where t.{key} = {v(t.key)})"
+            checks.append(_RowCheck(t.key, new, v(t.key), "$t_new_row"))
         for check in checks:
             check.rows = f"from {TYPED} s where {check.condition}"
         return checks
@@ -1469,8 +1506,28 @@ class _Import:
             formats = _day_month_formats(order)
             if self.params[f"dmy_{name}"] != formats:
                 self.params[f"dmy_{name}"] = formats
-                again = True
+                again = again or not self._swap_day_month(name)
         return again
+
+    def _swap_day_month(self, name: str) -> bool:
+        """Turn the ambiguous d/m/y values of a column, read in the other order, around in
+        TYPED (day <-> month: exact, both were valid); False, changing nothing, when a
+        swapped value is on either side of today (its future-date check must run again)."""
+        v, o = _ident("v_" + name), _ident("o_" + name)
+        if self.plan.field(name).kind == DATE:
+            swapped = f"make_date(year({v}), day({v}), month({v}))"
+        else:
+            swapped = (
+                f"make_timestamp(year({v}), day({v}), month({v}), hour({v}), minute({v}), "
+                f"microsecond({v}) / 1e6)"
+            )
+        future = f"({v} >= $tomorrow or {swapped} >= $tomorrow)"
+        if "tomorrow" not in self.params or self.scalar(
+            f"select count(*) from {TYPED} where {o} = 0 and {future}"
+        ):
+            return False
+        self.sql(f"update {TYPED} set {v} = {swapped} where {o} = 0")
+        return True
 
     def _read_typed(self) -> None:
         """CREATE TYPED from one pass over the file."""
@@ -1723,10 +1780,10 @@ class _Import:
         v_key = _ident("v_" + self.plan.table.key)
         names = ", ".join(_ident(c) for c in self.plan.loaded)
         values = ", ".join(_ident("v_" + c) for c in self.plan.loaded)
-        sets = ", ".join(
+        sets = ", ".join(  # a kind inferred from scores is only for new rows
             f"{_ident(c)} = o.{_ident('v_' + c)}"
             for c in self.plan.loaded
-            if c != self.plan.table.key
+            if c != self.plan.table.key and not (c == KIND and KIND not in self.plan.read)
         )
         self.con.execute("begin transaction")
         try:
@@ -1742,7 +1799,7 @@ class _Import:
                 f"insert into {target} ({names}) select {values} from {OK_ROWS} o "
                 f"where not exists (select 1 from {target} t where t.{key} = o.{v_key})"
             )
-            created = self._create_customers(f"with ok as (select * from {OK_ROWS})")
+            created = self._create_customers()
             if inserted or updated:
                 db.bump_data_version(self.con)
             self.con.execute("commit")
@@ -1751,15 +1808,17 @@ class _Import:
             raise
         return inserted, updated, created
 
-    def _create_customers(self, ok: str) -> int:
-        """Customers named by transactions but unknown: created with their first order."""
-        if self.plan.table is not contract.TRANSACTIONS:
+    def _create_customers(self) -> int:
+        """Customers named by the loaded transactions but unknown: created, signed up at
+        their first purchase (read back from the table, so updates of a few columns count)."""
+        t = self.plan.table
+        if t is not contract.TRANSACTIONS or CUSTOMER_KEY not in self.plan.typed:
             return 0
         customers, key = _ident(contract.CUSTOMERS.name), _ident(CUSTOMER_KEY)
-        v_customer, v_ordered = _ident("v_" + CUSTOMER_KEY), _ident("v_" + ORDERED_AT)
+        target, t_key, v_key = _ident(t.name), _ident(t.key), _ident("v_" + t.key)
         return self.scalar(
-            f"insert into {customers} ({key}, {_ident(SIGNED_UP_AT)}) {ok} "
-            f"select {v_customer}, min({v_ordered}) from ok where not exists "
-            f"(select 1 from {customers} c where c.{key} = ok.{v_customer}) "
-            f"group by {v_customer}"
+            f"insert into {customers} ({key}, {_ident(SIGNED_UP_AT)}) "
+            f"select o.{key}, min(o.{_ident(ORDERED_AT)}) from {target} o "
+            f"where o.{t_key} in (select {v_key} from {OK_ROWS}) and not exists "
+            f"(select 1 from {customers} c where c.{key} = o.{key}) group by o.{key}"
         )

@@ -400,6 +400,60 @@ CASES = [
         columns={"transactions": "transaction_id, amount, cost, product_id"},
         expect={"transactions": [("T1", 99.0, 80.0, "SKU-9")]},
     ),
+    Case(
+        "a file of emails alone updates the customers it names",
+        "customers",
+        "customer_id,email\nC2,bo@new.example\n",
+        columns={"customers": CUSTOMER_ROWS},
+        expect={
+            "customers": [
+                (
+                    "C1",
+                    "Ann Lee",
+                    "ann@example.com",
+                    "+86 138 0000 0000",
+                    T(2024, 1, 5),
+                    None,
+                    12.5,
+                ),
+                ("C2", "Bo Chen", "bo@new.example", "555-0102", T(2024, 2, 10), None, 0.0),
+            ]
+        },
+    ),
+    Case(
+        "a file of emails alone cannot add a customer",
+        "customers",
+        "customer_id,email\nC2,bo@new.example\nC9,new@example.com\n",
+        words=(
+            "row 3, column 'customer_id': customer_id 'C9' is not in customers yet: a new row "
+            "needs signed_up_at, which the file does not have",
+        ),
+    ),
+    Case(
+        "a first import still needs every required column",
+        "customers",
+        "customer_id,email\nC1,ann@example.com\n",
+        start={},
+        words=("row 1, column 'signed_up_at': missing required column 'signed_up_at'",),
+    ),
+    Case(
+        "scores added to stored feedback keep its kind",
+        "feedback",
+        "feedback_id,csat\nF1,4\n",
+        start={**START, "feedback": FEEDBACK},
+        columns={"feedback": "feedback_id, customer_id, kind, csat"},
+        expect={"feedback": [("F1", "C1", "complaint", 4)]},
+    ),
+    Case(
+        "a resolution date alone is checked against the stored submission",
+        "feedback",
+        "feedback_id,resolved_at\nF1,2024-03-01\n",
+        start={**START, "feedback": FEEDBACK},
+        words=(
+            "row 2, column 'resolved_at': resolved at 2024-03-01, before it was submitted "
+            "(2024-03-05 11:00:00)",
+        ),
+    ),
     # ------------------------------------------------------------- checks across rows
     Case(
         "referred_by naming a customer nobody has",

@@ -290,16 +290,19 @@ def damage_reason(path: Path, error: duckdb.Error) -> str | None:
     return None
 
 
+def _command_line(pid: int) -> str:
+    """The command line of process `pid` (Linux's /proc), or "" when it cannot be read."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return ""
+    return " ".join(raw.decode(errors="replace").split("\0")).strip()
+
+
 def _held_by(path: Path, text: str) -> str:
     """Which program holds the lock on `path`, from the PID DuckDB names, in words."""
     match = re.search(r"PID (\d+)", text)
-    command = ""
-    if match:
-        try:
-            raw = Path(f"/proc/{match.group(1)}/cmdline").read_bytes()
-            command = " ".join(raw.decode(errors="replace").split("\0")).strip()
-        except OSError:
-            command = ""
+    command = _command_line(int(match.group(1))) if match else ""
     if re.search(r"-m core (build|demo|import)\b", command):
         step = re.search(r"core (build|demo|import)", command).group(1)
         return (

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from core import db
+from core import db, settings
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -23,7 +23,7 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 def test_help_documents_every_command():
     result = cli("--help")
     assert result.returncode == 0
-    for command in ("demo", "import", "build", "export"):
+    for command in ("demo", "import", "build", "export", "config"):
         assert command in result.stdout
         sub = cli(command, "--help")
         assert sub.returncode == 0 and "--db" in sub.stdout
@@ -95,4 +95,51 @@ def test_the_samples_import_as_data_readme_says(tmp_path):
     amount = con.execute("select amount from transactions where transaction_id = 'O-1001'")
     assert amount.fetchall() == [(198.0,)]
     assert db.row_counts(con)["customers"] == 6
+    con.close()
+
+
+def test_config_lists_shows_and_sets_the_settings(empty_db):
+    listed = cli("config", "--db", str(empty_db))
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert lines[0].split()[:3] == ["currency", "(not", "set)"]
+    assert "ISO 4217" in lines[0]
+    assert lines[1].split()[:3] == ["timezone", "Asia/Shanghai", "(default)"]
+    assert "time zone" in lines[1]
+
+    unset = cli("config", "currency", "--db", str(empty_db))
+    assert unset.returncode == 0 and unset.stdout == ""
+    assert "currency is not set" in unset.stderr
+
+    changed = cli("config", "currency", "gbp", "--db", str(empty_db))
+    assert changed.returncode == 0, changed.stderr
+    assert changed.stdout.strip() == "currency set to GBP: amounts are shown as £1,234.50"
+    assert cli("config", "currency", "--db", str(empty_db)).stdout == "GBP\n"
+    zone = cli("config", "timezone", "Europe/London", "--db", str(empty_db))
+    assert zone.returncode == 0 and "rows already loaded keep their clock time" in zone.stdout
+
+    listed = cli("config", "--db", str(empty_db)).stdout.splitlines()
+    assert listed[0].split()[:2] == ["currency", "GBP"]
+    assert listed[1].split()[:2] == ["timezone", "Europe/London"]
+    assert "(default)" not in listed[1]
+    con = db.connect(empty_db, read_only=True)
+    assert settings.all_settings(con) == {"currency": "GBP", "timezone": "Europe/London"}
+    con.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("currency", "pounds"), "is not a three-letter ISO 4217 code (e.g. GBP, USD, CNY"),
+        (("currency", "£"), "ISO 4217"),
+        (("timezone", "GMT+8"), "is not an IANA zone name (e.g. Asia/Shanghai"),
+        (("language", "zh"), "unknown setting 'language': settings are currency, timezone"),
+    ],
+)
+def test_config_refuses_a_bad_value_in_one_line(empty_db, args, words):
+    result = cli("config", *args, "--db", str(empty_db))
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and words in result.stderr
+    con = db.connect(empty_db, read_only=True)
+    assert settings.all_settings(con) == {"currency": None, "timezone": "Asia/Shanghai"}
     con.close()

@@ -3,7 +3,7 @@ the loyalty index, and the list of valuable unhappy customers to call."""
 
 import streamlit as st
 
-from ui import charts
+from ui import charts, data
 from ui import format as fmt
 from ui import satisfaction as sat
 from ui.empty import show_empty_state
@@ -16,65 +16,134 @@ st.title(t("satisfaction.title"))
 if show_empty_state(ctx):
     st.stop()
 lang = ctx.lang
-st.caption(t("satisfaction.caption", as_of=ctx.as_of))
+missing = data.missing_inputs(ctx.version)  # input -> why it is empty (None: it is there)
+span = ctx.state.span
+first_feedback = span.first("feedback") if span else None
+first_order = span.first("transactions") if span else None
+feedback_covered = sat.covers_previous([first_feedback], ctx.as_of)
+loyalty_covered = sat.covers_previous([first_feedback, first_order], ctx.as_of)
+st.caption(
+    t(
+        "satisfaction.caption" if feedback_covered else "satisfaction.caption_alone",
+        as_of=ctx.as_of,
+    )
+)
+absent = [code for code in dict.fromkeys(missing.get(k) for k in sat.PAGE_INPUTS) if code]
+if absent:
+    st.info(
+        "\n\n".join([t("satisfaction.missing_intro"), *(sat.missing_text(c) for c in absent)]),
+        icon=":material/info:",
+    )
 has_stars, basis = sat.models(ctx.version)
 sla_hours = float(st.session_state.get("satisfaction_sla", sat.SLA_HOURS))  # drawn below
 kpis = sat.kpis(ctx.as_of, sla_hours, ctx.version)
 now, before = kpis.current, kpis.previous
 
 
+def tile(column, key, value, change, covered, help_key=None, border=True):
+    """A figure with its change against the previous 12 months, or, when the data do not
+    cover them, the words that there is no earlier period."""
+    if covered:
+        column.metric(
+            t(f"satisfaction.{key}"),
+            value,
+            change,
+            help=t(help_key) if help_key else None,
+            delta_description=t("satisfaction.vs_previous"),
+            border=border,
+        )
+    else:
+        column.metric(
+            t(f"satisfaction.{key}"),
+            value,
+            t("satisfaction.no_previous"),
+            delta_color="off",
+            delta_arrow="off",
+            help=t(help_key) if help_key else None,
+            border=border,
+        )
+
+
 loyalty_now, loyalty_before = now.loyalty_index(), before.loyalty_index()
-tiles = {  # catalog key -> (value, change against the previous 12 months, answers behind it)
-    "nps": (sat.score(now.nps, 0), sat.change(now.nps, before.nps), now.nps_answers),
-    "csat": (sat.score(now.csat, 2), sat.change(now.csat, before.csat, 2), now.csat_answers),
+tiles = {  # catalog key -> (value, change, answers behind it, covered, missing input)
+    "nps": (
+        sat.score(now.nps, 0),
+        sat.change(now.nps, before.nps),
+        now.nps_answers,
+        feedback_covered,
+        missing.get("nps"),
+    ),
+    "csat": (
+        sat.score(now.csat, 2),
+        sat.change(now.csat, before.csat, 2),
+        now.csat_answers,
+        feedback_covered,
+        missing.get("csat"),
+    ),
     "satisfied": (
         fmt.percent(now.satisfied_share),
         sat.change(now.satisfied_share, before.satisfied_share, points=True),
         now.csat_answers,
+        feedback_covered,
+        missing.get("csat"),
     ),
-    "loyalty": (sat.score(loyalty_now, 1), sat.change(loyalty_now, loyalty_before), now.buyers),
+    "loyalty": (
+        sat.score(loyalty_now, 1),
+        sat.change(loyalty_now, loyalty_before),
+        now.buyers,
+        loyalty_covered,
+        missing.get("csat"),
+    ),
 }
-for column, (key, (value, change, answers)) in zip(st.columns(4), tiles.items(), strict=True):
-    column.metric(
-        t(f"satisfaction.{key}"),
-        value,
-        change,
-        help=t(f"satisfaction.{key}_help"),
-        delta_description=t("satisfaction.vs_previous"),
-        border=True,
-    )
+for column, (key, (value, change, answers, covered, lacking)) in zip(
+    st.columns(4), tiles.items(), strict=True
+):
+    if lacking:  # the input is not in the data: no figure and no change, say so
+        column.metric(
+            t(f"satisfaction.{key}"), "–", help=t(f"satisfaction.{key}_help"), border=True
+        )
+        column.caption(t("satisfaction.not_in_data"))
+        continue
+    tile(column, key, value, change, covered, f"satisfaction.{key}_help")
     column.caption(t(f"satisfaction.{key}_basis", n=fmt.count(answers, lang)))
+if not feedback_covered and first_feedback is not None:
+    st.caption(
+        t(
+            "satisfaction.no_previous_help",
+            first=first_feedback,
+            start=sat.previous_start(ctx.as_of),
+        )
+    )
 with st.expander(t("satisfaction.loyalty_parts")):
     st.caption(t("satisfaction.loyalty_formula"))
-    for column, (key, value, previous) in zip(
+    for column, (key, value, previous, covered) in zip(
         st.columns(3),
         [
-            ("repeat_rate", now.repeat_rate, before.repeat_rate),
-            ("referral_rate", now.referral_rate, before.referral_rate),
-            ("satisfied", now.satisfied_share, before.satisfied_share),
+            ("repeat_rate", now.repeat_rate, before.repeat_rate, loyalty_covered),
+            ("referral_rate", now.referral_rate, before.referral_rate, loyalty_covered),
+            ("satisfied", now.satisfied_share, before.satisfied_share, feedback_covered),
         ],
         strict=True,
     ):
-        column.metric(
-            t(f"satisfaction.{key}"),
+        tile(
+            column,
+            key,
             fmt.percent(value),
             sat.change(value, previous, points=True),
-            delta_description=t("satisfaction.vs_previous"),
+            covered,
+            border=False,
         )
 
 # --- trends ---------------------------------------------------------------------------------
 st.subheader(t("satisfaction.trend_header"))
 metric_col, split_col, min_col = st.columns([2, 3, 1])
-metric = (
-    metric_col.segmented_control(
-        t("satisfaction.metric"),
-        options=["nps", "csat", "satisfied_share"],
-        format_func=lambda m: t(f"satisfaction.metric_{m}"),
-        default="nps",
-        key="satisfaction_metric",
-    )
-    or "nps"
-)
+metric = metric_col.segmented_control(
+    t("satisfaction.metric"),
+    options=["nps", "csat", "satisfied_share"],
+    format_func=lambda m: t(f"satisfaction.metric_{m}"),
+    default=sat.opening_measure(missing),
+    key="satisfaction_metric",
+) or sat.opening_measure(missing)
 by = (
     split_col.segmented_control(
         t("satisfaction.split"),
@@ -90,8 +159,8 @@ min_answers = int(
         t("satisfaction.min_answers"),
         min_value=1,
         max_value=1000,
-        value=sat.MIN_ANSWERS,
-        step=10,
+        value=sat.opening_min_answers(ctx.as_of, ctx.version),
+        step=5,
         help=t("satisfaction.min_answers_help"),
         key="satisfaction_min_answers",
     )
@@ -102,7 +171,9 @@ else:
     trend = sat.trend(ctx.as_of, by, min_answers, ctx.version)
     keys = sat.group_keys(trend)
     thin = sat.thin_points(trend, metric)
-    if not sat.has_answers(trend, metric):
+    if lacking := missing.get(sat.MEASURE_INPUT[metric]):
+        st.info(sat.missing_text(lacking))
+    elif not sat.has_answers(trend, metric):
         st.info(t("satisfaction.no_answers"))
     elif thin == len(trend):
         st.info(t("satisfaction.too_few_answers", n=min_answers))
@@ -135,65 +206,68 @@ else:
 
 # --- complaints -------------------------------------------------------------------------------
 st.subheader(t("satisfaction.complaints_header"))
-sla_col, _ = st.columns([1, 4])
-sla_col.number_input(
-    t("satisfaction.sla"),
-    min_value=1,
-    max_value=24 * 90,
-    value=int(sat.SLA_HOURS),
-    step=4,
-    help=t("satisfaction.sla_help"),
-    key="satisfaction_sla",
-)
-ages, open_count, oldest = sat.backlog(ctx.as_of, ctx.version)
-for column, (key, value) in zip(
-    st.columns(4),
-    [
-        ("complaints", fmt.count(now.complaints, lang)),
-        ("median_resolution", sat.hours(now.median_resolution_hours, lang)),
-        ("within_sla", fmt.percent(now.sla_share)),
-        ("backlog", fmt.count(open_count, lang)),
-    ],
-    strict=True,
-):
-    column.metric(
-        t(f"satisfaction.{key}", hours=f"{sla_hours:g}"),
-        value,
-        help=t(f"satisfaction.{key}_help", hours=f"{sla_hours:g}"),
-        border=True,
-    )
-complaints = sat.complaints(ctx.as_of, sla_hours, ctx.version)
-left, right = st.columns([2, 1])
-if sat.complaint_total(complaints) == 0:
-    left.info(t("satisfaction.no_complaints"))
+if lacking := missing.get("complaints"):
+    st.info(sat.missing_text(lacking))
 else:
-    left.plotly_chart(
-        charts.complaints_by_category(
-            complaints,
-            sat.category_labels(complaints),
-            t("satisfaction.complaints_title", hours=f"{sla_hours:g}"),
-            {
-                "month": t("satisfaction.month"),
-                "complaints": t("satisfaction.complaints"),
-                "sla_share": t("satisfaction.within_sla", hours=f"{sla_hours:g}"),
-            },
+    sla_col, _ = st.columns([1, 4])
+    sla_col.number_input(
+        t("satisfaction.sla"),
+        min_value=1,
+        max_value=24 * 90,
+        value=int(sat.SLA_HOURS),
+        step=4,
+        help=t("satisfaction.sla_help"),
+        key="satisfaction_sla",
+    )
+    ages, open_count, oldest = sat.backlog(ctx.as_of, ctx.version)
+    for column, (key, value) in zip(
+        st.columns(4),
+        [
+            ("complaints", fmt.count(now.complaints, lang)),
+            ("median_resolution", sat.hours(now.median_resolution_hours, lang)),
+            ("within_sla", fmt.percent(now.sla_share)),
+            ("backlog", fmt.count(open_count, lang)),
+        ],
+        strict=True,
+    ):
+        column.metric(
+            t(f"satisfaction.{key}", hours=f"{sla_hours:g}"),
+            value,
+            help=t(f"satisfaction.{key}_help", hours=f"{sla_hours:g}"),
+            border=True,
+        )
+    complaints = sat.complaints(ctx.as_of, sla_hours, ctx.version)
+    left, right = st.columns([2, 1])
+    if sat.complaint_total(complaints) == 0:
+        left.info(t("satisfaction.no_complaints"))
+    else:
+        left.plotly_chart(
+            charts.complaints_by_category(
+                complaints,
+                sat.category_labels(complaints),
+                t("satisfaction.complaints_title", hours=f"{sla_hours:g}"),
+                {
+                    "month": t("satisfaction.month"),
+                    "complaints": t("satisfaction.complaints"),
+                    "sla_share": t("satisfaction.within_sla", hours=f"{sla_hours:g}"),
+                },
+            ),
+            width="stretch",
+        )
+    right.plotly_chart(
+        charts.backlog_ages(
+            sat.age_labels(),
+            ages["complaints"].tolist(),
+            t("satisfaction.backlog_title"),
+            t("satisfaction.backlog"),
         ),
         width="stretch",
     )
-right.plotly_chart(
-    charts.backlog_ages(
-        sat.age_labels(),
-        ages["complaints"].tolist(),
-        t("satisfaction.backlog_title"),
-        t("satisfaction.backlog"),
-    ),
-    width="stretch",
-)
-right.caption(
-    t("satisfaction.oldest", days=f"{oldest:,.1f}", as_of=ctx.as_of)
-    if oldest is not None
-    else t("satisfaction.backlog_none", as_of=ctx.as_of)
-)
+    right.caption(
+        t("satisfaction.oldest", days=f"{oldest:,.1f}", as_of=ctx.as_of)
+        if oldest is not None
+        else t("satisfaction.backlog_none", as_of=ctx.as_of)
+    )
 
 # --- satisfaction and value -------------------------------------------------------------------
 st.subheader(t("satisfaction.value_header"))
@@ -201,30 +275,44 @@ rules = current_rules()
 report = sat.value_report(ctx.as_of, rules, ctx.version)
 summary = report.summary
 left, right = st.columns([3, 2])
-left.plotly_chart(
-    charts.churn_by_band(
-        report.bands,
-        [sat.band_label(b) for b in report.bands["nps_band"]],
-        t("satisfaction.bands_title", as_of=ctx.as_of),
-        {
-            "churn_rate": t("satisfaction.churn_rate"),
-            "at_risk_rate": t("satisfaction.at_risk_rate"),
-            "buyers": t("satisfaction.buyers"),
-            "rate": t("satisfaction.share_of_buyers"),
-        },
+if lacking := missing.get("nps"):  # the bands are NPS bands
+    left.info(sat.missing_text(lacking))
+else:
+    left.plotly_chart(
+        charts.churn_by_band(
+            report.bands,
+            [sat.band_label(b) for b in report.bands["nps_band"]],
+            t("satisfaction.bands_title", as_of=ctx.as_of),
+            {
+                "churn_rate": t("satisfaction.churn_rate"),
+                "at_risk_rate": t("satisfaction.at_risk_rate"),
+                "buyers": t("satisfaction.buyers"),
+                "rate": t("satisfaction.share_of_buyers"),
+            },
+        ),
+        width="stretch",
+    )
+    left.caption(t("satisfaction.bands_caption"))
+for key, amount, share, customers, lacking in (
+    (
+        "detractor_value",
+        summary.detractor_value,
+        summary.detractor_value_share,
+        summary.detractors,
+        missing.get("nps"),
     ),
-    width="stretch",
-)
-left.caption(t("satisfaction.bands_caption"))
-for key, amount, share, customers in (
-    ("detractor_value", summary.detractor_value, summary.detractor_value_share, summary.detractors),
     (
         "open_complaint_value",
         summary.open_complaint_value,
         summary.open_complaint_value_share,
         summary.open_complaint_customers,
+        missing.get("complaints"),
     ),
 ):
+    if lacking:  # unknown, not zero
+        right.metric(t(f"satisfaction.{key}"), "–", help=t(f"satisfaction.{key}_help"), border=True)
+        right.caption(t("satisfaction.not_in_data"))
+        continue
     right.metric(
         t(f"satisfaction.{key}"),
         fmt.money(amount, lang, ctx.currency),

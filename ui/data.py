@@ -13,6 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from core import build as builder
 from core import db, overview, settings
 from core.build import build
 from core.demo import build_demo
@@ -102,6 +103,16 @@ def data_state(version: int) -> DataState:
 def currency(version: int) -> str | None:
     """The database's currency (an ISO code), None when it is not set."""
     return settings.get(cursor(), "currency")
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def missing_inputs(version: int) -> dict[str, str | None]:
+    """Per result of the last build (`core.build.RESULTS`: csat, nps, complaints,
+    engagement...), the code of why it is empty ('no_feedback', 'no_nps'...), None when its
+    input is there (or the database was built before it said)."""
+    return {
+        name: reason.code if reason else None for name, reason in builder.statuses(cursor()).items()
+    }
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -44,9 +44,71 @@ def kpis(as_of: dt.date, sla_hours: float, version: int) -> satisfaction.Satisfa
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def trend(as_of: dt.date, by: str, min_answers: int, version: int) -> pd.DataFrame:
-    return satisfaction.satisfaction_trend(
+    """The monthly trend of the `TREND_MONTHS` up to `as_of`, from the first month with an
+    answer (a chart does not open on empty months)."""
+    frame = satisfaction.satisfaction_trend(
         data.cursor(), as_of, by, months=TREND_MONTHS, min_answers=min_answers
     )
+    answered = frame["csat_answers"].fillna(0) + frame["nps_answers"].fillna(0) > 0
+    return from_first_month(frame, answered)
+
+
+def from_first_month(frame: pd.DataFrame, has_data: pd.Series) -> pd.DataFrame:
+    """The rows of `frame` from the first `month` where `has_data` holds (all of them when
+    it never holds), for every group."""
+    if not has_data.any():
+        return frame
+    first = frame.loc[has_data, "month"].min()
+    return frame[frame["month"] >= first].reset_index(drop=True)
+
+
+# --- what the data hold -----------------------------------------------------------------
+
+MEASURE_INPUT = {"nps": "nps", "csat": "csat", "satisfied_share": "csat"}
+PAGE_INPUTS = ("nps", "csat", "complaints", "engagement")  # build results this page reads
+
+
+def opening_measure(missing: dict[str, str | None]) -> str:
+    """The measure the trend opens on: NPS when there are NPS answers, else CSAT when there
+    are CSAT answers, else NPS (its chart then says what to import)."""
+    if missing.get("nps") is None:
+        return "nps"
+    return "csat" if missing.get("csat") is None else "nps"
+
+
+THIN_MIN_ANSWERS = 10  # the opening minimum when few months reach MIN_ANSWERS
+
+
+def opening_min_answers(as_of: dt.date, version: int) -> int:
+    """The minimum of answers a monthly point needs, as the page opens: MIN_ANSWERS, or
+    THIN_MIN_ANSWERS when most months with answers have fewer (a small shop still sees
+    its trend; the caption says which points rest on too few)."""
+    frame = trend(as_of, "all", MIN_ANSWERS, version)
+    monthly = (frame["csat_answers"].fillna(0) + frame["nps_answers"].fillna(0))[
+        lambda answers: answers > 0
+    ]
+    if monthly.empty or monthly.median() >= MIN_ANSWERS:
+        return MIN_ANSWERS
+    return THIN_MIN_ANSWERS
+
+
+def missing_text(code: str) -> str:
+    """What is missing and what to import, in words, for a build status code."""
+    try:
+        return t(f"satisfaction.missing_{code}")
+    except KeyError:
+        return t("satisfaction.missing_no_feedback")
+
+
+def previous_start(as_of: dt.date) -> dt.date:
+    """The first day of the 12 months before the 12 months up to `as_of`."""
+    return (pd.Timestamp(as_of) - pd.DateOffset(years=2) + pd.Timedelta(days=1)).date()
+
+
+def covers_previous(firsts: list[dt.date | None], as_of: dt.date) -> bool:
+    """True when every one of the inputs starts on or before the previous period's start."""
+    start = previous_start(as_of)
+    return all(first is not None and first <= start for first in firsts)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -56,7 +118,9 @@ def by_group(as_of: dt.date, by: str, min_answers: int, version: int) -> pd.Data
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def complaints(as_of: dt.date, sla_hours: float, version: int) -> pd.DataFrame:
-    return satisfaction.complaints_by_month(data.cursor(), as_of, sla_hours, months=TREND_MONTHS)
+    """Complaints per month and category, from the first month with one."""
+    frame = satisfaction.complaints_by_month(data.cursor(), as_of, sla_hours, months=TREND_MONTHS)
+    return from_first_month(frame, frame["complaints"].fillna(0) > 0)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -1,5 +1,7 @@
 """The Satisfaction page through app.py, as a user meets it."""
 
+import json
+
 import pytest
 
 from core import db
@@ -101,3 +103,76 @@ def test_empty_database_says_what_to_do(app_on, empty_db):
     assert not at.exception
     assert "No data yet" in at.info[0].value
     assert not at.metric
+
+
+def _chart_titles(at) -> list[str]:
+    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+
+
+def test_reviews_only_opens_on_csat_and_says_what_is_missing(app_on, market_db):
+    at = _open(app_on, market_db)  # CSAT reviews only: no NPS, no complaints, no interactions
+    assert not at.exception and not at.error
+    assert at.button_group(key="satisfaction_metric").value == "csat"
+    assert any(title.startswith("Monthly CSAT average") for title in _chart_titles(at))
+    con, as_of = _last_day(market_db)
+    now = satisfaction_kpis(con, as_of).current
+    con.close()
+    tiles = _tiles(at)
+    assert tiles["CSAT (1–5)"] == f"{now.csat:.2f}"
+    assert tiles["Net Promoter Score"] == "–"
+    assert tiles["Value held by detractors"] == "–"  # unknown, not R$0
+    assert tiles["Value with an open complaint"] == "–"
+    notes = " ".join(i.value for i in at.info)
+    for words in ("nps column", "kind complaint", "import interactions"):
+        assert words in notes
+    assert not any("No survey answers" in n.value for n in at.info)
+
+
+def test_reviews_only_tiles_say_there_is_no_earlier_year(app_on, market_db):
+    at = _open(app_on, market_db)  # reviews over 20 months: the previous 12 are not covered
+    deltas = {m.label: m.delta for m in at.metric}
+    assert deltas["CSAT (1–5)"] == "No earlier 12 months to compare with"
+    assert any(c.value.startswith("The data start on") for c in at.caption)
+
+
+def test_the_trend_starts_at_the_first_month_with_answers(app_on, market_db):
+    at = _open(app_on, market_db)
+    con = db.connect(market_db)
+    first = con.execute("select min(submitted_at)::date from feedback").fetchone()[0]
+    con.close()
+    chart = next(c for c in at.get("plotly_chart") if "CSAT" in c.proto.spec)
+    months = [m for trace in json.loads(chart.proto.spec)["data"] for m in trace["x"]]
+    assert min(months).startswith(f"{first:%Y-%m}")
+
+
+def test_the_as_of_date_reaches_reviews_after_the_last_order(app_on, market_db):
+    at = _open(app_on, market_db)
+    con = db.connect(market_db)
+    last_order, last_review = con.execute(
+        "select (select max(ordered_at)::date from transactions), "
+        "(select max(submitted_at)::date from feedback)"
+    ).fetchone()
+    con.close()
+    assert last_review > last_order
+    as_of = at.date_input(key="sidebar_as_of")
+    assert as_of.value == last_order  # opens on the day the tables were built for
+    assert as_of.proto.max == f"{last_review:%Y-%m-%d}"
+    as_of.set_value(last_review).run()
+    assert not at.exception
+    assert at.date_input(key="sidebar_as_of").value == last_review
+
+
+def test_reviews_only_in_chinese(app_on, market_db):
+    at = _open(app_on, market_db, lang="zh")
+    assert not at.exception and not at.error
+    notes = " ".join(i.value for i in at.info)
+    assert "没有 NPS 回答" in notes and "没有投诉记录" in notes
+
+
+def test_without_feedback_every_part_says_what_to_import(app_on, small_db):
+    at = _open(app_on, small_db)  # transactions only
+    assert not at.exception and not at.error
+    notes = [i.value for i in at.info]
+    assert any("No feedback is loaded" in n for n in notes)
+    assert all(_tiles(at)[k] == "–" for k in ("Net Promoter Score", "CSAT (1–5)"))
+    assert not any(m.label == "Complaints" for m in at.metric)

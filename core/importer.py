@@ -9,8 +9,11 @@ every rejected row is written to a report CSV.
 How (fast enough for tens of millions of rows): Python only sniffs the first bytes of a
 CSV (encoding, delimiter, header); DuckDB reads the file, never row by row in Python. One
 SQL pass parses every value (`try_cast`, `try_strptime`, bounds, choices) into a typed
-staging table with a per-row "has a problem" flag; duplicate keys and unknown customers
-are set-based checks on it; the load is `delete ... where key in (file keys)` + `insert`.
+staging table with a per-row "has a problem" flag; duplicate keys, unknown customers and
+the checks across rows (referrers, resolution after submission, sign-up before the first
+purchase) are set-based checks on it; the load is an upsert of the columns the file gives:
+`update ... from` for the keys the table has, `insert` for the others (raw tables have no
+primary key, so no `on conflict`).
 Only when a row has a problem is the file read a second time to report the raw values.
 User data reaches SQL only as bound parameters; identifiers come from the contract.
 

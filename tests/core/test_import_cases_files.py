@@ -405,6 +405,28 @@ CASES = [
         },
     ),
     Case(
+        "month-first dates with seconds, the telling value last",
+        "transactions",
+        stamps("3/4/2024 10:11:12", "3/5/2024", "12/31/2024 23:59:59"),
+        columns=WHEN,
+        expect=ordered(T(2024, 3, 4, 10, 11, 12), T(2024, 3, 5), T(2024, 12, 31, 23, 59, 59)),
+    ),
+    Case(
+        "month-first birth dates (a DATE column)",
+        "customers",
+        customers().replace("\n", ",birth_date\n")
+        + "C3,Cleo,2024-01-01,2/3/1990\nC4,Dev,2024-01-01,12/25/1985\n",
+        columns={"customers": "customer_id, birth_date"},
+        expect={
+            "customers": [
+                ("C1", None),
+                ("C2", None),
+                ("C3", dt.date(1990, 2, 3)),
+                ("C4", dt.date(1985, 12, 25)),
+            ]
+        },
+    ),
+    Case(
         "day/month/year (13/12 tells)",
         "transactions",
         stamps("1/12/2010", "13/12/2010 18:05", "5/3/2024"),

@@ -46,6 +46,7 @@ GRADIENT_TOLERANCE = 1e-6  # per customer, per unit of log-parameter
 LOG_BOUND = 15.0  # log-parameters are kept in [-15, 15], i.e. 3e-7 .. 3e6
 BGNBD_PARAMS = ("r", "alpha", "a", "b")
 GG_PARAMS = ("p", "q", "gamma")
+MAX_INFINITE_DRAWS = 0.05  # share of Gamma-Gamma draws with q <= 1 an interval tolerates
 
 
 class ModelFitError(ValueError):
@@ -735,7 +736,9 @@ def clv_interval(
     models' asymptotic distributions (`sample_params`), per customer and in total.
 
     Only parameter uncertainty is covered, not the randomness of each customer's future
-    purchases. Customers are processed `chunk_size` at a time to bound memory (n x
+    purchases. Gamma-Gamma draws with q <= 1 (no finite mean spend) are left out when they
+    are at most MAX_INFINITE_DRAWS of the draws (a fit on a few hundred repeat buyers), else
+    ModelFitError. Customers are processed `chunk_size` at a time to bound memory (n x
     chunk_size values); the cost is n x horizon_months hypergeometric evaluations per
     distinct (x, T) within a chunk (t_x only enters P(alive), which is cheap).
     """
@@ -744,11 +747,15 @@ def clv_interval(
     rng = np.random.default_rng(rng)
     bg_draws = [BGNBDModel(**d) for d in bgnbd.sample_params(n, rng).to_dict("records")]
     gg_draws = [GammaGammaModel(**d) for d in gg.sample_params(n, rng).to_dict("records")]
-    if bad := sum(g.q <= 1 for g in gg_draws):
+    finite = [i for i, g in enumerate(gg_draws) if g.q > 1]
+    if (bad := n - len(finite)) > MAX_INFINITE_DRAWS * n:
         raise ModelFitError(
             f"the spend model is too uncertain for an interval: {bad} of {n} draws have "
             "q <= 1 (infinite mean spend); fit on more repeat customers"
         )
+    # a few draws with no finite mean spend are left out: the range is that of the others
+    bg_draws, gg_draws = [bg_draws[i] for i in finite], [gg_draws[i] for i in finite]
+    n = len(finite)
     month_ends = _month_ends(horizon_months, unit)
     discount = _discount_factors(horizon_months, discount_rate_annual)
     quantiles, totals = [], np.zeros(n)

@@ -397,6 +397,40 @@ def add_model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOu
     return outputs
 
 
+@dataclass(frozen=True)
+class FormulaTotals:
+    """What needs no model: `customers` with an order, their `orders`, `revenue` (net of
+    refunds), `aov` (revenue / orders) and the formula CLV summed at `settings`."""
+
+    customers: int
+    orders: int
+    revenue: float
+    aov: float | None
+    formula_clv: float
+
+
+def formula_totals(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: ValueSettings
+) -> FormulaTotals:
+    """The formula side of customer value, for a page whose models cannot run."""
+    inputs = customer_inputs(con, as_of)
+    orders = int(inputs["count_orders"].sum())
+    revenue = float(inputs["revenue"].sum())
+    total = formula_clv(
+        inputs["aov"] * settings.margin,
+        inputs["purchases_per_year"],
+        settings.years_retained,
+        inputs["acquisition_cost"],
+    )
+    return FormulaTotals(
+        customers=len(inputs),
+        orders=orders,
+        revenue=revenue,
+        aov=revenue / orders if orders else None,
+        formula_clv=float(np.sum(total)),
+    )
+
+
 def customer_inputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
     """Who each buyer is and the formula inputs, without any model
     (`core/sql/customer_value_inputs.sql`): for lists when the models cannot run."""

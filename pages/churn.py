@@ -44,6 +44,7 @@ with st.container(border=True):
         key="churn_min_risk",
     )
 
+vu.show_missing_inputs(ctx.version, ("csat", "nps", "engagement"))
 result = vu.churn_result(as_of, horizon, ctx.version)
 if isinstance(result, vu.Reason):
     st.warning(
@@ -51,6 +52,7 @@ if isinstance(result, vu.Reason):
     )
     st.stop()
 st.caption(t("churn.caption", days=horizon, as_of=as_of))
+st.caption(t("models.p_alive_vs_churn", days=horizon))
 
 # --- the headline -------------------------------------------------------------------------------
 warning = vu.warning_list(as_of, horizon, min_risk / 100, ctx.version)

@@ -6,6 +6,7 @@ import streamlit as st
 from ui import charts
 from ui import format as fmt
 from ui import lifecycle as lc
+from ui import value as vu
 from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
@@ -42,6 +43,8 @@ for column, row in zip(st.columns(len(lc.STAGES)), snap.stages.itertuples(), str
 if ctx.state.transactions == 0:
     st.info(t("empty.no_transactions"))
     st.stop()
+
+vu.show_missing_inputs(ctx.version, ("acquisition_cost", "margin"))
 
 # --- the funnel -------------------------------------------------------------------------------
 st.subheader(t("lifecycle.funnel_header"))

@@ -6,6 +6,7 @@ import streamlit as st
 from ui import charts
 from ui import format as fmt
 from ui import loyalty as lu
+from ui import value as vu
 from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
@@ -20,6 +21,7 @@ if ctx.state.transactions == 0:
     st.stop()
 lang, as_of = ctx.lang, ctx.as_of
 
+vu.show_missing_inputs(ctx.version, ("margin",))
 fitted = lu.models(as_of, ctx.version)
 simple = isinstance(fitted, lu.Reason)
 st.caption(t("loyalty.caption_simple" if simple else "loyalty.caption"))

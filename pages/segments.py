@@ -6,6 +6,7 @@ import streamlit as st
 from ui import charts
 from ui import format as fmt
 from ui import segments as sg
+from ui import value as vu
 from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
@@ -19,6 +20,7 @@ if ctx.state.transactions == 0:
     st.stop()
 lang = ctx.lang
 st.caption(t("segments.caption", as_of=ctx.as_of))
+vu.show_missing_inputs(ctx.version, ("margin",))
 
 # --- RFM grid ---------------------------------------------------------------------------------
 st.subheader(t("segments.grid_header"))
@@ -101,21 +103,34 @@ st.dataframe(sg.profile_table(found.profile, lang, ctx.currency), hide_index=Tru
 
 # --- key accounts -----------------------------------------------------------------------------
 st.subheader(t("segments.key_header"))
-top = st.slider(t("segments.key_top"), 1, 50, 20, format="%d%%", key="segments_top") / 100
+by_revenue = sg.measure(ctx.as_of, ctx.version) == "revenue"  # no cost: revenue ranks them
+key_top = t("models.key_top_revenue") if by_revenue else t("segments.key_top")
+top = st.slider(key_top, 1, 50, 20, format="%d%%", key="segments_top") / 100
 carried, count = sg.key_accounts(ctx.as_of, top, ctx.version)
 c1, c2 = st.columns([2, 3])
 c1.metric(
-    t("segments.key_metric", top=fmt.percent(top, 0)),
+    t(
+        "models.key_metric_revenue" if by_revenue else "segments.key_metric",
+        top=fmt.percent(top, 0),
+    ),
     fmt.percent(carried),
-    help=t("segments.key_metric_help"),
+    help=t("models.key_metric_revenue_help" if by_revenue else "segments.key_metric_help"),
     border=True,
 )
 c1.metric(t("segments.key_count"), fmt.count(count, lang), border=True)
 c2.plotly_chart(
     charts.pareto_curve(
         sg.pareto(ctx.as_of, ctx.version),
-        t("segments.pareto_title", as_of=ctx.as_of),
-        {"customers": t("segments.pareto_customers"), "margin": t("segments.pareto_margin")},
+        t(
+            "models.pareto_title_revenue" if by_revenue else "segments.pareto_title",
+            as_of=ctx.as_of,
+        ),
+        {
+            "customers": t(
+                "models.pareto_customers_revenue" if by_revenue else "segments.pareto_customers"
+            ),
+            "margin": t("models.pareto_revenue" if by_revenue else "segments.pareto_margin"),
+        },
         top,
         carried,
     ),

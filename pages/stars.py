@@ -6,6 +6,7 @@ import streamlit as st
 from ui import charts
 from ui import format as fmt
 from ui import stars as sr
+from ui import value as vu
 from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
@@ -29,6 +30,7 @@ st.caption(
     + " "
     + t(source if base.from_build else "stars.inputs_other_day")
 )
+vu.show_missing_inputs(ctx.version, ("margin", "csat", "complaints", "engagement"))
 star_names = [sr.star_label(s) for s in sr.STARS]
 
 # --- distribution ---------------------------------------------------------------------------

@@ -26,10 +26,26 @@ def between(interval: dict, money: bool = True) -> str:
     return t("value.between", low=show(interval["p5"]), high=show(interval["p95"]))
 
 
+vu.show_missing_inputs(ctx.version, ("margin", "acquisition_cost"))
 fitted = vu.models(as_of, ctx.version)
 if isinstance(fitted, vu.Reason):
     st.warning(
         f"**{t('value.not_ready_title')}**\n\n{vu.reason_text(fitted)}", icon=":material/info:"
+    )
+    simple = vu.formula_totals(as_of, ctx.version)  # what needs no model
+    tiles = st.columns(3)
+    tiles[0].metric(t("value.axis_customers"), fmt.count(simple.customers, lang), border=True)
+    tiles[1].metric(
+        t("overview.aov"),
+        fmt.money(simple.aov, lang, ctx.currency, exact=True),
+        help=t("models.aov_help"),
+        border=True,
+    )
+    tiles[2].metric(
+        t("value.formula_total"),
+        fmt.money(simple.formula_clv, lang, ctx.currency),
+        help=t("value.formula_total_help"),
+        border=True,
     )
     st.stop()
 
@@ -164,25 +180,34 @@ st.subheader(t("value.top_title", n=vu.TOP_CUSTOMERS))
 st.caption(t("value.top_caption"))
 table, config = vu.top_table(vu.top_customers(as_of, settings, ctx.version), ctx.currency)
 st.dataframe(table, hide_index=True, width="stretch", column_config=config)
+st.caption(t("models.p_alive_vs_churn", days=90))
 
 # --- model health ------------------------------------------------------------------------------
 st.subheader(t("value.health_title"))
+choices, history = vu.holdouts(as_of, ctx.version)
+standard = max((d for d in choices if d <= 90), default=None)
 holdout = (
     st.segmented_control(
         t("value.holdout"),
-        options=vu.HOLDOUTS,
-        default=90,
+        options=choices,
+        default=standard,
         format_func=lambda d: t("value.days", days=d),
         help=t("value.holdout_help"),
         key="value_holdout",
     )
-    or 90
+    or standard
 )
-check = vu.backtest(as_of, holdout, ctx.version)
-if isinstance(check, vu.Reason):
+check = None if holdout is None else vu.backtest(as_of, holdout, ctx.version)
+if check is None:
+    st.info(t("models.no_holdout", as_of=as_of, days=fmt.count(history, lang)))
+elif isinstance(check, vu.Reason):
     st.info(t("value.health_not_ready", reason=vu.reason_text(check)))
 else:
-    st.caption(t("value.health_caption", start=check.calibration_end, end=check.holdout_end))
+    st.caption(
+        t("value.health_caption", start=check.calibration_end, end=check.holdout_end)
+        + " "
+        + t("models.holdout_rule", days=fmt.count(history, lang))
+    )
     a, b, c, d = st.columns(4)
     a.metric(
         t("value.health_predicted"),

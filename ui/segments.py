@@ -56,7 +56,10 @@ def scatter_sample(as_of: dt.date, k: int | None, version: int) -> pd.DataFrame:
     found = clusters(as_of, k, version)
     rng = np.random.default_rng(0)
     rows = rng.choice(len(buyers), size=min(SCATTER_POINTS, len(buyers)), replace=False)
-    sample = buyers.iloc[rows][list(CLUSTER_FEATURES)].copy()
+    # money to the cent, at least one unit on the log axes (a net of 0 has no place on one)
+    sample = segments.cluster_inputs(buyers.iloc[rows])
+    for name in segments.MONEY_FEATURES:
+        sample[name] = sample[name].clip(lower=1.0)
     sample["cluster"] = found.labels[rows]
     return sample
 
@@ -64,6 +67,12 @@ def scatter_sample(as_of: dt.date, k: int | None, version: int) -> pd.DataFrame:
 @st.cache_data(max_entries=16, show_spinner=False)
 def pareto(as_of: dt.date, version: int) -> pd.DataFrame:
     return segments.pareto_curve(frame(as_of, version))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def measure(as_of: dt.date, version: int) -> str:
+    """What ranks the key accounts: "margin", or "revenue" without costs."""
+    return segments.value_measure(frame(as_of, version))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

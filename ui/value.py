@@ -15,7 +15,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from core import churn, clv, export, value
+from core import build, churn, clv, export, value
 from core.clv import Backtest, ModelFitError, Reason
 from core.value import ValueModels, ValueSettings
 from ui import data
@@ -24,7 +24,7 @@ from ui.i18n import t
 from ui.labels import label, labelled, value_labels
 
 HORIZONS = (3, 6, 12, 24, 36)  # months of predicted value
-HOLDOUTS = (30, 60, 90, 180)  # days of the model-health check
+HOLDOUTS = clv.HOLDOUT_CHOICES  # days of the model-health check, as the history allows
 CHURN_HORIZONS = (30, 60, 90, 180)  # days of "no purchase in the next N days"
 TOP_CUSTOMERS = 20
 LIST_ROWS = 200  # rows of the warning list shown on the page; the export has them all
@@ -98,6 +98,43 @@ def backtest(as_of: dt.date, holdout_days: int, version: int) -> Backtest | Reas
         return _reason(error)
     except ValueError as error:  # e.g. the data end before the holdout does
         return Reason("fit_failed", {"detail": str(error)}, str(error))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def formula_totals(as_of: dt.date, version: int) -> value.FormulaTotals:
+    """Buyers, orders, average order value and formula CLV at the data's defaults."""
+    settings = defaults(as_of, version).settings()
+    return value.formula_totals(data.cursor(), as_of, settings)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def holdouts(as_of: dt.date, version: int) -> tuple[tuple[int, ...], int]:
+    """(the holdouts the history up to `as_of` allows, its length in days)."""
+    days = clv.history_days(data.cursor(), as_of)
+    return clv.holdout_choices(days), days
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _statuses(version: int) -> dict[str, Reason | None]:
+    return build.statuses(data.cursor())
+
+
+def missing_inputs(version: int, results: tuple[str, ...]) -> list[str]:
+    """One sentence per input that `results` (core.build.RESULTS names) lack in the last
+    build, in the current language: what is missing, what it changes, what to import."""
+    found = _statuses(version)
+    codes: list[str] = []
+    for name in results:
+        reason = found.get(name)
+        if reason is not None and reason.code.startswith("no_") and reason.code not in codes:
+            codes.append(reason.code)
+    return [t(f"inputs.{code}") for code in codes]
+
+
+def show_missing_inputs(version: int, results: tuple[str, ...]) -> None:
+    """The `missing_inputs` sentences as notes, one per missing input."""
+    for sentence in missing_inputs(version, results):
+        st.info(sentence, icon=":material/database:")
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

@@ -80,7 +80,9 @@ class DatabaseUnavailable(RuntimeError):
 
     Raised by `connect()` for a folder, an empty or foreign file, a truncated or damaged
     database, one written by a newer StarTier, one another program holds, or one that must
-    be written but cannot be. Pages and the command line show `.reason` as it is.
+    be written but cannot be. Pages and the command line show `.reason` as it is. A
+    damaged block is only found when it is read: `damage_reason(path, error)` turns such a
+    later DuckDB error (or a lock met mid-way) into the same kind of sentence.
     """
 
     def __init__(self, reason: str, path: Path | None = None):

@@ -1,13 +1,16 @@
 """Loading a user's file into one raw table: every row checked first, then all or nothing.
 
 `import_file(con, "transactions", "sales.csv")` reads a CSV (.csv/.txt/.tsv), Excel (.xlsx)
-or Parquet file, checks every value against the import contract (`core.contract`) and
-loads it in one transaction. By default any problem rejects the whole file and the
-database is left exactly as it was; with `skip_invalid=True` the valid rows are loaded and
-every rejected row is written to a report CSV.
+or Parquet file (also gzipped, or inside a .zip), checks every value against the import
+contract (`core.contract`) and loads it in one transaction. By default any problem
+rejects the whole file and the database is left exactly as it was; with
+`skip_invalid=True` the valid rows are loaded and every rejected row is written to a
+report CSV.
 
-How (fast enough for tens of millions of rows): Python only sniffs the first bytes of a
-CSV (encoding, delimiter, header); DuckDB reads the file, never row by row in Python. One
+How (fast enough for tens of millions of rows): Python reads a CSV's bytes once, in chunks
+(`core.textfile`: UTF-8 validity, NUL bytes, a sample for the encoding detector when it is
+not UTF-8, a UTF-8 copy when needed) and sniffs delimiter and header from its first lines;
+DuckDB reads the file, never row by row in Python. One
 SQL pass parses every value (`try_cast`, `try_strptime`, bounds, choices) into a typed
 staging table with a per-row "has a problem" flag; duplicate keys, unknown customers and
 the checks across rows (referrers, resolution after submission, sign-up before the first
@@ -21,7 +24,12 @@ Row numbers are what a spreadsheet shows: header = row 1, first data row = row 2
 CSV and Excel (the real sheet row). For Parquet a record's row is its 1-based record
 number + 1, so the first record is row 2 as well. CSV rows count records, so a quoted
 value spanning lines stays one row (DuckDB counts the same way); empty lines count too,
-assuming no quoted value spanning lines comes before an empty line.
+but not an empty line inside a quoted value.
+
+Timestamps are stored in the database's business time zone (setting `timezone`): a value
+with a UTC offset, or a zone-aware Parquet timestamp, is converted into it in SQL; others
+are business time already. Day/month/year dates take their order per column from the
+values that tell (a part above 12), or from the user's `date_order`.
 """
 
 from __future__ import annotations
@@ -105,8 +113,7 @@ SCORES = (contract.FEEDBACK.field("csat").name, contract.FEEDBACK.field("nps").n
 PROBLEMS_KEPT = 1000  # ImportFailed.problems holds the first ones; `.total` counts all
 PROBLEMS_SHOWN = 10  # in the message
 VALUE_SHOWN = 200  # characters of a value kept in problems and reports
-HEAD_BYTES = 1 << 16  # sniffed for encoding and delimiter
-CHUNK_BYTES = 1 << 24  # transcoding and scanning
+HEAD_BYTES = 1 << 16  # sniffed for delimiter and header (the encoding looks at all)
 
 STRUCTURAL = {  # DuckDB reject error type -> message ({found}/{expected}: field counts)
     "MISSING COLUMNS": "broken row: {found} fields where the header has {expected}",

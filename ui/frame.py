@@ -6,12 +6,19 @@ reads what the frame drew on this run. Streamlit still has a legacy mode for app
 address) and on every AppTest rerun, it runs the page file directly without `app.py`. Then
 `page_context()` draws the frame itself; its `st.navigation` call switches the legacy
 mode off for the rest of the process.
+
+A database that cannot be opened (being written by `python -m core build`, truncated,
+damaged, written by a newer StarTier...) is met here, once for every page: the page shows
+the one sentence `core.db` words for it (what is wrong and what to do) and a button to try
+again, never a stack.
 """
 
 from __future__ import annotations
 
+import duckdb
 import streamlit as st
 
+from core import db
 from ui import data, sidebar
 from ui.i18n import t
 from ui.navigation import PAGES
@@ -19,22 +26,67 @@ from ui.navigation import PAGES
 _FRAME_DRAWN = "_frame_drawn"
 
 
+def unavailable_reason(error: Exception) -> str | None:
+    """The one sentence for an error that is about the database file (None for others)."""
+    if isinstance(error, db.DatabaseUnavailable):
+        return error.reason
+    if isinstance(error, duckdb.Error):
+        return db.damage_reason(db.default_path(), error)
+    return None
+
+
+def show_unavailable(reason: str) -> None:
+    """The page for a database that cannot be used now: the reason and a retry; stops."""
+    st.title(t("unavailable.title"))
+    st.error(t("unavailable.body", reason=reason), icon=":material/database_off:")
+    if st.button(t("unavailable.retry"), icon=":material/refresh:"):
+        st.rerun()
+    st.stop()
+
+
+class _GuardedPage:
+    """The page `st.navigation` chose, run so that losing the database mid-page (a file
+    damaged or locked after it was opened) ends in the same sentence as at the start."""
+
+    def __init__(self, page):
+        self._page = page
+
+    def run(self) -> None:
+        try:
+            self._page.run()
+        except (db.DatabaseUnavailable, duckdb.Error) as error:
+            reason = unavailable_reason(error)
+            if reason is None:
+                raise
+            show_unavailable(reason)
+
+    def __getattr__(self, name):
+        return getattr(self._page, name)
+
+
 def frame():
     """Draw the frame and return the page `st.navigation` chose (the caller runs it)."""
     st.set_page_config(page_title="StarTier", page_icon="★", layout="wide")
     sidebar.init_language()
-    if data.default_database_missing():
-        with st.spinner(t("demo.building")):
-            data.build_demo_data()
     st.sidebar.markdown(f"### ★ {t('app.title')}")
     st.sidebar.caption(t("app.tagline"))
-    sidebar.render()
+    try:
+        if data.default_database_missing():
+            with st.spinner(t("demo.building")):
+                data.build_demo_data()
+        sidebar.render()
+    except (db.DatabaseUnavailable, duckdb.Error) as error:
+        reason = unavailable_reason(error)
+        if reason is None:
+            raise
+        sidebar.render_language_only()
+        show_unavailable(reason)
     pages = [
         st.Page(spec.path, title=t(spec.title_key), icon=spec.icon, url_path=spec.url_path)
         for spec in PAGES
     ]
     st.session_state[_FRAME_DRAWN] = True
-    return st.navigation(pages)
+    return _GuardedPage(st.navigation(pages))
 
 
 def page_context() -> sidebar.Context:

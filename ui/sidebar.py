@@ -75,6 +75,12 @@ def _as_of_input(state: data.DataState) -> dt.date:
     return chosen
 
 
+def render_language_only() -> None:
+    """The sidebar when there is no database to read: the language switch alone."""
+    with st.sidebar:
+        _language_input()
+
+
 def render() -> Context:
     """Draw the sidebar and return the context the pages read with `context()`."""
     version = data.data_version()

@@ -340,12 +340,20 @@ def next_star_move(dims: np.ndarray, rules: RuleSet, marks: np.ndarray) -> Move 
 
 
 def describe_move(move: Move | None) -> str:
-    """The move in plain English (the dashboard words it from its catalogs)."""
+    """The move in plain English (the dashboard words it from its catalogs), with the
+    scores as the rule compares them: one decimal, more when one does not show the rise,
+    the target rounded up (reaching it is enough) and the points the difference of the two
+    numbers shown, never "from 87 to 87 (+1 points)"."""
     if move is None:
         return "No single dimension can lift this customer to the next star."
+    for digits in range(1, 4):
+        start = round(move.from_score, digits)
+        end = math.ceil(move.to_score * 10**digits - 1e-9) / 10**digits
+        if end > start:
+            break
     return (
-        f"Raise {move.dimension} from {move.from_score:.0f} to {math.ceil(move.to_score)} "
-        f"(+{math.ceil(move.points)} points) to reach {move.to_stars} stars."
+        f"Raise {move.dimension} from {start:.{digits}f} to {end:.{digits}f} "
+        f"(+{end - start:.{digits}f} points) to reach {move.to_stars} stars."
     )
 
 

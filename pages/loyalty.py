@@ -219,7 +219,7 @@ with save_col.form("loyalty_save", border=False):
     if st.form_submit_button(t("loyalty.save"), icon=":material/save:"):
         if name.strip():
             lu.save(name, programme, result)
-            st.success(t("loyalty.saved", name=name.strip()))
+            st.success(t("loyalty.saved", name=fmt.plain(name.strip())))
         else:
             st.warning(t("loyalty.name_needed"))
 saved = lu.scenarios()

@@ -8,6 +8,9 @@ NaN) are shown as "–"; a real zero stays 0.
 
 from __future__ import annotations
 
+import math
+import re
+
 import pandas as pd
 
 from core.settings import currency_symbol
@@ -93,6 +96,42 @@ def with_unit(label: str, unit: str, lang: str) -> str:
 def money_header(label: str, currency: str | None) -> str:
     """A money column's header in a download: 'Revenue (GBP)'; the label alone unset."""
     return f"{label} ({currency})" if currency else label
+
+
+# Every ASCII character Markdown (CommonMark, GFM, Streamlit's :directives: and $math$)
+# gives a meaning; a backslash before any of them shows the character itself.
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=\"'&;/^%@?])")
+
+
+def plain(text) -> str:
+    """`text` from a user or the data, escaped so Markdown shows it as typed: no link,
+    emphasis, heading, colour directive or math (`[Verify](https://x)` stays text)."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
+
+
+def plain_outside_code(text: str) -> str:
+    """`text` escaped as `plain` except its `code` spans, which Markdown already shows as
+    typed (a sentence that quotes a command in backticks keeps them)."""
+    parts = re.split(r"(`[^`]*`)", text)
+    return "".join(p if p.startswith("`") and p.endswith("`") else plain(p) for p in parts)
+
+
+def score_step(start: float, end: float, max_digits: int = 3) -> tuple[str, str, str]:
+    """A rise of a score from `start` to at least `end`, as (start, end, points) texts with
+    one decimal as scores are shown elsewhere, more when one does not show the rise: the
+    end rounded up (reaching it is enough), the points the difference of the shown values,
+    so 86.6 -> 86.9 reads '86.6', '86.9', '0.3' and never '87 to 87 (+1)'."""
+    for digits in range(1, max_digits + 1):
+        scale = 10**digits
+        shown_start = round(start, digits)
+        shown_end = math.ceil(end * scale - 1e-9) / scale
+        if shown_end > shown_start:
+            break
+    return (
+        f"{shown_start:.{digits}f}",
+        f"{shown_end:.{digits}f}",
+        f"{shown_end - shown_start:.{digits}f}",
+    )
 
 
 def percent(value, digits: int = 1) -> str:

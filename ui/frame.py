@@ -20,6 +20,7 @@ import streamlit as st
 
 from core import db
 from ui import data, sidebar
+from ui import format as fmt
 from ui.i18n import t
 from ui.navigation import PAGES
 
@@ -38,7 +39,10 @@ def unavailable_reason(error: Exception) -> str | None:
 def show_unavailable(reason: str) -> None:
     """The page for a database that cannot be used now: the reason and a retry; stops."""
     st.title(t("unavailable.title"))
-    st.error(t("unavailable.body", reason=reason), icon=":material/database_off:")
+    st.error(
+        t("unavailable.body", reason=fmt.plain_outside_code(reason)),
+        icon=":material/database_off:",
+    )
     if st.button(t("unavailable.retry"), icon=":material/refresh:"):
         st.rerun()
     st.stop()

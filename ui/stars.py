@@ -296,9 +296,9 @@ def save_form(draft: RuleSet, saved: SavedRules) -> None:
         try:
             stored = save(draft, name, who)
         except ValueError as error:
-            st.error(str(error))
+            st.error(fmt.plain(error))  # may quote the typed name
             return
-        st.toast(t("stars.saved", name=stored.name, version=stored.version))
+        st.toast(t("stars.saved", name=fmt.plain(stored.name), version=stored.version))
         st.rerun(scope="app")
 
 
@@ -434,11 +434,13 @@ def export_buttons(
 
 
 def move_text(rating_base: RatingBase, rules: RuleSet, marks: np.ndarray, customer: str) -> str:
-    """What would move this customer up a star, in words."""
-    customer = (customer or "").strip()
-    if not customer:
+    """What would move this customer up a star, in words (Markdown: the typed ID is
+    escaped, so it shows as typed and never as a link)."""
+    typed = (customer or "").strip()
+    if not typed:
         return ""
-    row = customer_row(rating_base, customer)
+    row = customer_row(rating_base, typed)
+    customer = fmt.plain(typed)
     if row is None:
         return t("stars.move_unknown", customer=customer)
     dims = rating_base.dims[row]
@@ -451,14 +453,15 @@ def move_text(rating_base: RatingBase, rules: RuleSet, marks: np.ndarray, custom
     move = next_star_move(dims, rules, marks)
     if move is None:
         return t("stars.move_none", customer=customer, stars=star_label(now))
+    start, end, points = fmt.score_step(move.from_score, move.to_score)  # as the rule compares
     return t(
         "stars.move_text",
         customer=customer,
         stars=star_label(now),
         score=f"{score[0]:.1f}",
         dimension=dimension_label(move.dimension),
-        start=f"{move.from_score:.0f}",
-        end=f"{np.ceil(move.to_score):.0f}",
-        points=f"{np.ceil(move.points):.0f}",
+        start=start,
+        end=end,
+        points=points,
         target=star_label(move.to_stars),
     )

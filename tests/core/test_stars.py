@@ -149,6 +149,15 @@ def test_next_star_move_crosses_the_next_threshold():
     assert "contribution" in stars.describe_move(move)
 
 
+def test_a_move_is_worded_as_the_rule_compares_the_scores():
+    close = stars.Move("contribution", 86.6, 86.9, 4)  # was "from 87 to 87 (+1 points)"
+    assert "from 86.6 to 86.9 (+0.3 points)" in stars.describe_move(close)
+    closer = stars.Move("loyalty", 86.66, 86.69, 4)
+    assert "from 86.66 to 86.69 (+0.03 points)" in stars.describe_move(closer)
+    far = stars.Move("growth", 40.2, 57.31, 3)  # the target rounded up: reaching it is enough
+    assert "from 40.2 to 57.4 (+17.2 points) to reach 3 stars" in stars.describe_move(far)
+
+
 def test_rule_set_checks_its_values():
     with pytest.raises(ValueError, match="weights"):
         RuleSet(weights=(0, 0, 0, 0))

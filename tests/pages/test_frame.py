@@ -53,6 +53,7 @@ def newer_db(small_db, tmp_path):
 def test_a_truncated_file_says_so_on_every_page(app_on, truncated_db, page):
     message = _says_only(_open(app_on, truncated_db, page), "is truncated")
     assert "restore it from a backup" in message
+    assert r"\_" in message  # the path's underscores shown as typed, not as emphasis
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

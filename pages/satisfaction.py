@@ -42,8 +42,15 @@ now, before = kpis.current, kpis.previous
 
 def tile(column, key, value, change, covered, help_key=None, border=True):
     """A figure with its change against the previous 12 months, or, when the data do not
-    cover them, the words that there is no earlier period."""
-    if covered:
+    cover them, the words that there is no earlier period (an unknown figure: neither)."""
+    if value == fmt.UNKNOWN:
+        column.metric(
+            t(f"satisfaction.{key}"),
+            value,
+            help=t(help_key) if help_key else None,
+            border=border,
+        )
+    elif covered:
         column.metric(
             t(f"satisfaction.{key}"),
             value,
@@ -326,7 +333,10 @@ for key, amount, share, customers, lacking in (
             customers=fmt.count(customers, lang),
         )
     )
-if has_stars:
+if has_stars and all(missing.get(k) for k in ("nps", "csat", "complaints")):
+    right.metric(t("satisfaction.unhappy_top"), fmt.UNKNOWN, border=True)  # nothing to judge by
+    right.caption(t("satisfaction.not_in_data"))
+elif has_stars:
     right.metric(
         t("satisfaction.unhappy_top"),
         fmt.money(summary.unhappy_top_tier_value, lang, ctx.currency),

@@ -3,7 +3,7 @@ spread, by group, the top customers and the model's health on a holdout."""
 
 import streamlit as st
 
-from ui import charts
+from ui import charts, data
 from ui import format as fmt
 from ui import value as vu
 from ui.empty import show_empty_state
@@ -172,7 +172,12 @@ right.plotly_chart(
     ),
     width="stretch",
 )
-table, config = vu.group_table(groups, by, ctx.currency)
+table, config = vu.group_table(
+    groups,
+    by,
+    ctx.currency,
+    cost_known=data.missing_inputs(ctx.version)["acquisition_cost"] is None,
+)
 st.dataframe(table, hide_index=True, width="stretch", column_config=config)
 
 # --- the top customers ---------------------------------------------------------------------

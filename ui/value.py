@@ -264,8 +264,13 @@ WARNING_FORMATS = {
 }
 
 
-def group_table(groups: pd.DataFrame, by: str, currency: str | None) -> tuple[pd.DataFrame, dict]:
-    """The by-group table with labels, and its column config."""
+def group_table(
+    groups: pd.DataFrame, by: str, currency: str | None, cost_known: bool = True
+) -> tuple[pd.DataFrame, dict]:
+    """The by-group table with labels, and its column config. Without acquisition costs
+    (`cost_known` False) that column is unknown, left empty rather than shown as 0."""
+    if not cost_known:
+        groups = groups.assign(acquisition_cost=float("nan"))
     frame = _shown(groups, GROUP_FORMATS)
     frame["group"] = [group_label(by, g) for g in groups["group"]]
     config = _config("value.gcol_", GROUP_FORMATS, currency)

@@ -19,6 +19,7 @@ import codecs
 import gzip
 import re
 import shutil
+import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -56,6 +57,13 @@ _PLAUSIBLE = re.compile(
     "\u0400-\u04ff\u1e00-\u1eff\u2000-\u206f\u20a0-\u20cf\u2100-\u218f\u2190-\u21ff"
     "\u2460-\u24ff\u2500-\u27bf\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
     "\uf900-\ufaff\ufe30-\ufe4f\ufeff\uff00-\uffef\U0001f300-\U0001faff]*"
+)
+# What only a wrong decoding shows in valid UTF-8: C1 controls, Latin Extended-B (but the
+# Romanian and Vietnamese letters), IPA and modifier letters, private use. Text in any
+# real script (Arabic, Thai, Devanagari, ...) passes; GBK `食品` read as UTF-8 (`ʳƷ`) does not.
+_SUSPICIOUS = re.compile(
+    "[\x80-\x9f\u0180-\u019f\u01a2-\u01ae\u01b1-\u0217\u021c-\u02ff\u03d0-\u03ff"
+    "\u0460-\u048f\ue000-\uf8ff]"
 )
 _NON_ASCII_LINE = re.compile(rb"[^\n\r]*[\x80-\xff][^\n\r]*")
 
@@ -248,6 +256,11 @@ def plausible(text: str) -> bool:
     return _PLAUSIBLE.fullmatch(text) is not None
 
 
+def suspicious_utf8(text: str) -> bool:
+    """Whether text decoded as UTF-8 holds characters only a wrong decoding gives."""
+    return _SUSPICIOUS.search(text) is not None
+
+
 def _decodes(data: bytes, codec: str) -> str | None:
     try:
         return data.decode(codec)
@@ -255,8 +268,9 @@ def _decodes(data: bytes, codec: str) -> str | None:
         return None
 
 
-def _detect(sample: bytes, candidates: tuple[str, ...]) -> str | None:
-    """charset-normalizer's choice among `candidates` for `sample`, read plausibly."""
+def _ranked(sample: bytes, candidates: tuple[str, ...]) -> list[str]:
+    """charset-normalizer's readings of `sample` among `candidates`, least chaos first (a
+    tie goes to the earlier candidate)."""
     from charset_normalizer import from_bytes  # here: only non-UTF-8 files pay for it
 
     ranked = sorted(
@@ -264,15 +278,35 @@ def _detect(sample: bytes, candidates: tuple[str, ...]) -> str | None:
         for match in from_bytes(sample, cp_isolation=list(candidates))
         if match.encoding in candidates
     )
-    for _, _, codec in ranked:  # least chaos first; a tie goes to the earlier candidate
+    return [codec for _, _, codec in ranked]
+
+
+def _not_a_word_letter(c: str) -> bool:
+    """A symbol, or kana: Chinese text read as Big5 shows kana (Big5's extension rows),
+    read as GBK it does not."""
+    return not unicodedata.category(c).startswith("L") or "\u3040" <= c <= "\u30ff"
+
+
+def _detect(sample: bytes, candidates: tuple[str, ...]) -> str | None:
+    """The candidate that reads `sample` best, or None when none reads it plausibly.
+
+    Best = least charset-normalizer mess (its measure of how garbled a text looks) plus the
+    share of non-ASCII characters that are not letters (GBK names read as Windows-1252 are
+    `¶Å¾²`); a tie goes to the earlier candidate (GBK before Big5: tiny samples cannot tell
+    them apart, and `--encoding big5` can).
+    """
+    from charset_normalizer.md import mess_ratio  # here: only non-UTF-8 files pay for it
+
+    scored = []
+    for index, codec in enumerate(candidates):
         text = _decodes(sample, codec)
-        if text is not None and plausible(text):
-            return codec
-    for codec in candidates:  # the detector found nothing plausible: first that is
-        text = _decodes(sample, codec)
-        if text is not None and plausible(text):
-            return codec
-    return None
+        if text is None or not plausible(text):
+            continue
+        wide = [c for c in text if ord(c) > 127]
+        symbols = sum(_not_a_word_letter(c) for c in wide)
+        score = mess_ratio(text) + symbols / max(len(wide), 1)
+        scored.append((round(score, 2), index, codec))
+    return min(scored)[2] if scored else None
 
 
 def choose_encoding(path: Path, found: Scan) -> str:
@@ -281,13 +315,14 @@ def choose_encoding(path: Path, found: Scan) -> str:
     if found.ascii:
         return "utf_8"
     if found.utf8_error is None:
-        if plausible(found.valid_sample.decode("utf-8")):
+        if not suspicious_utf8(found.valid_sample.decode("utf-8")):
             return "utf_8"
         return _detect(found.valid_sample, CANDIDATES) or "utf_8"
     row = record_row(path, found.utf8_error, b"\r" if found.cr_only else b"\n")
-    bom = path.open("rb").read(3) == codecs.BOM_UTF8
-    utf8_rows = found.valid_sample and plausible(found.valid_sample.decode("utf-8"))
-    if bom or (utf8_rows and _detect(found.valid_sample, CANDIDATES) == "utf_8"):
+    with path.open("rb") as f:
+        bom = f.read(3) == codecs.BOM_UTF8
+    utf8_rows = found.valid_sample and not suspicious_utf8(found.valid_sample.decode("utf-8"))
+    if bom or (utf8_rows and _ranked(found.valid_sample, CANDIDATES)[:1] == ["utf_8"]):
         raise Unreadable(
             "the text is not UTF-8 on this row while the rest of the file is: the file "
             "mixes encodings (a row pasted from a GBK or Latin-1 file?); save the whole "

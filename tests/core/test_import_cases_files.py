@@ -143,6 +143,13 @@ CASES = [
         expect=named(("C3", "张三"), ("C4", "李四")),
     ),
     Case(
+        "GBK that Windows-1252 also decodes (杜静 as ¶Å¾²) and Big5 too (黎萍 as 燮じ)",
+        "customers",
+        customers("C3,杜静,2024-01-01", "C4,黎萍,2024-01-01").encode("gbk"),
+        columns=NAMES,
+        expect=named(("C3", "杜静"), ("C4", "黎萍")),
+    ),
+    Case(
         "GBK only after 64 KiB of ASCII",
         "customers",
         (customers() + LONG_ASCII + "C9999,王五,2024-01-02\n").encode("gbk"),

@@ -321,6 +321,7 @@ class ChurnResult:
     quality: ChurnQuality | None
     drivers: pd.DataFrame | None
     scores: pd.DataFrame
+    quality_reason: Reason | None = None  # why quality is None although it was asked for
 
 
 def churn_risk(
@@ -334,12 +335,13 @@ def churn_risk(
     cut-off; with `with_quality`, also train on the training cut-off and judge that model on
     the evaluation period (quality, drivers, the risk N days ago).
 
-    Raises NotReady (with the reason) when the history is too short for the cut-offs, or a
-    period has too few customers or only one outcome.
+    Raises NotReady (with the reason) when the history is too short for the cut-offs, or the
+    evaluation period has too few customers or only one outcome. When only the training
+    period is too thin, the scores come back without quality (`quality_reason` says why).
     """
     settings = settings or ChurnSettings()
     cuts = CutOffs.of(as_of, settings.horizon_days)
-    _check_history(con, cuts, settings, with_quality)
+    _check_history(con, cuts, settings, with_quality=False)
     evaluation = labelled(con, cuts.evaluation, settings)
     _check_trainable(evaluation, settings, "evaluation")
     scoring_model = train_churn_model(evaluation, settings, cuts.evaluation)
@@ -353,8 +355,12 @@ def churn_risk(
     )
     if not with_quality:
         return ChurnResult(as_of, settings.horizon_days, cuts, None, None, scores)
-    training = labelled(con, cuts.training, settings)
-    model = train_churn_model(training, settings, cuts.training)
+    try:
+        _check_history(con, cuts, settings, with_quality=True)
+        training = labelled(con, cuts.training, settings)
+        model = train_churn_model(training, settings, cuts.training)
+    except NotReady as error:  # a young shop: scores today, but no earlier model to judge
+        return ChurnResult(as_of, settings.horizon_days, cuts, None, None, scores, error.reason)
     risk = model.risk(evaluation)
     quality = _quality(evaluation, risk, settings.calibration_bins)
     previous = pd.Series(risk, index=evaluation["customer_id"])

@@ -75,8 +75,12 @@ tiles[2].metric(
     help=t("churn.value_at_risk_help"),
     border=True,
 )
-tiles[3].metric(t("churn.auc"), f"{quality.auc:.2f}", help=t("churn.auc_help"), border=True)
-tiles[3].caption(t("churn.auc_baseline", auc=f"{quality.recency_auc:.2f}"))
+if quality is None:  # too young to judge an earlier model: the scores stand alone
+    tiles[3].metric(t("churn.auc"), fmt.UNKNOWN, help=t("churn.auc_help"), border=True)
+    tiles[3].caption(vu.reason_text(result.quality_reason))
+else:
+    tiles[3].metric(t("churn.auc"), f"{quality.auc:.2f}", help=t("churn.auc_help"), border=True)
+    tiles[3].caption(t("churn.auc_baseline", auc=f"{quality.recency_auc:.2f}"))
 
 st.plotly_chart(
     charts.risk_distribution(
@@ -119,6 +123,12 @@ else:
 
 # --- how good the classifier is -------------------------------------------------------------
 st.subheader(t("churn.quality_title"))
+if quality is None:
+    st.info(
+        t("models.churn_no_quality", reason=vu.reason_text(result.quality_reason)),
+        icon=":material/info:",
+    )
+    st.stop()
 cuts = result.cut_offs
 st.caption(
     t(

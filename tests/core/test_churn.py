@@ -229,10 +229,23 @@ def test_too_short_a_history_says_how_long_it_must_be(demo_db):
     con = db.connect(demo_db, read_only=True)
     first = con.execute("select min(ordered_at)::date from transactions").fetchone()[0]
     with pytest.raises(NotReady) as raised:
-        churn_risk(con, first + dt.timedelta(days=200))
+        churn_risk(con, first + dt.timedelta(days=100))
     assert raised.value.reason.code == "churn_short_history"
-    assert raised.value.reason.values == {"need": 210, "have": 200, "horizon": 90}
+    assert raised.value.reason.values == {"need": 120, "have": 100, "horizon": 90}
     con.close()
+
+
+def test_a_young_shop_is_scored_without_quality(uk_shop_db):
+    """One year of a UK shop: enough buyers to score today, too few half a year back to
+    train the earlier model that judging needs, so the scores come without quality."""
+    con = db.connect(uk_shop_db, read_only=True)
+    as_of = dt.date.fromisoformat(db.get_meta(con, "features_as_of"))
+    young = churn_risk(con, as_of)
+    con.close()
+    assert young.quality is None and young.drivers is None
+    assert len(young.scores) > 200 and young.scores["churn_risk"].between(0, 1).all()
+    assert young.quality_reason.code == "churn_few_customers"
+    assert young.quality_reason.values["period"] == "training"
 
 
 def test_too_few_customers(shop):

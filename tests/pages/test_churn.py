@@ -78,7 +78,7 @@ def test_too_little_data_says_why(app_on, thin_db):
     at = _open(app_on, thin_db)
     assert not at.exception
     assert "Not enough data for churn risk yet" in at.warning[0].value
-    assert "needs 210 days of purchases" in at.warning[0].value
+    assert "needs 120 days of purchases" in at.warning[0].value
     assert "the data cover 39 days" in at.warning[0].value
 
 

@@ -221,6 +221,9 @@ def scan(path: Path) -> Scan:
                         sampled += len(line)
                 if sampled < SAMPLE_BYTES:
                     for m in _NON_ASCII_LINE.finditer(chunk):
+                        cut = m.end() == len(chunk) == CHUNK_BYTES  # more follows
+                        if (m.start() == 0 and done) or cut:
+                            continue  # a line cut by the chunk's edges
                         line = m.group()
                         (valid if _is_utf8(line) else invalid).append(line)
                         sampled += len(line)

@@ -136,6 +136,14 @@ CASES = [
         expect={"transactions": [("T1", "食品"), ("T2", "books")]},
     ),
     Case(
+        "GBK 食品 on a last line without a line end",
+        "transactions",
+        "transaction_id,customer_id,ordered_at,amount,product_category\n"
+        "T1,C1,2024-03-05,10,食品".encode("gbk"),
+        columns=CATEGORY,
+        expect={"transactions": [("T1", "食品")]},
+    ),
+    Case(
         "GBK names throughout",
         "customers",
         customers("C3,张三,2024-01-01", "C4,李四,2024-01-02").encode("gbk"),

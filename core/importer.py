@@ -511,10 +511,10 @@ def _open_csv(path: Path, tmp: Path, encoding: str | None = None) -> _Source:
     """Find the encoding (or take the user's), check every byte, copy to UTF-8 if needed;
     then sniff delimiter and header."""
     head = _read_head(path, declared=encoding is not None)
-    codec, cr_only = _text_encoding(path, head, encoding)
+    codec, ends = _text_encoding(path, head, encoding)
     read_path = path
-    if codec != "utf_8" or cr_only:  # DuckDB reads UTF-8 with LF or CRLF line ends
-        read_path = _transcode(path, codec, tmp, cr_only)
+    if codec != "utf_8" or ends:  # DuckDB reads UTF-8 with LF or CRLF line ends
+        read_path = _transcode(path, codec, tmp, ends)
     with read_path.open("rb") as f:
         text_head = f.read(HEAD_BYTES)
     text = _decode_head(text_head, "utf-8", final=len(text_head) < HEAD_BYTES)
@@ -524,8 +524,9 @@ def _open_csv(path: Path, tmp: Path, encoding: str | None = None) -> _Source:
     if codec != "utf_8":
         how = "as given" if encoding else "detected"
         source.encoding_note = f"{textfile.encoding_name(codec)}, {how}"
-    if cr_only:
-        source.notes.append("line ends: CR only (old Mac), read as rows")
+    if ends:
+        what = "CR only (old Mac)" if ends == "cr" else "both CRLF and LF"
+        source.notes.append(f"line ends: {what}, read as rows")
     return source
 
 
@@ -578,19 +579,19 @@ def _read_head(path: Path, declared: bool = False) -> bytes:
     return head
 
 
-def _text_encoding(path: Path, head: bytes, declared: str | None = None) -> tuple[str, bool]:
-    """(codec, CR-only line ends): the user's codec, UTF-16 by its BOM, else detected over
-    the whole file (`core.textfile`); ImportFailed naming the row no encoding reads, or a
-    row holding a NUL byte."""
-    cr_only = b"\r" in head and b"\n" not in head
+def _text_encoding(path: Path, head: bytes, declared: str | None = None) -> tuple[str, str | None]:
+    """(codec, odd line ends as `textfile.line_ends` says): the user's codec, UTF-16 by
+    its BOM, else detected over the whole file (`core.textfile`); ImportFailed naming the
+    row no encoding reads, or a row holding a NUL byte."""
+    ends = textfile.line_ends(head)
     if declared is not None:
         codec = textfile.declared_codec(declared)
         if codec != "utf_8":
-            return codec, cr_only
+            return codec, ends
     elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf_16", False
     found = textfile.scan(path)
-    newline = b"\r" if cr_only else b"\n"
+    newline = b"\r" if ends == "cr" else b"\n"
     try:
         if declared is not None and found.utf8_error is not None:
             raise textfile.Unreadable(
@@ -603,7 +604,7 @@ def _text_encoding(path: Path, head: bytes, declared: str | None = None) -> tupl
             raise textfile.Unreadable(textfile.nul_reason(), row)
     except textfile.Unreadable as e:
         _fail(path, e.reason, row=e.row)
-    return codec, cr_only
+    return codec, ends
 
 
 def _decode_head(head: bytes, encoding: str, final: bool) -> str:
@@ -612,12 +613,12 @@ def _decode_head(head: bytes, encoding: str, final: bool) -> str:
     return codecs.getincrementaldecoder(codec)().decode(head, final=final).lstrip("\ufeff")
 
 
-def _transcode(path: Path, codec: str, tmp: Path, cr_only: bool = False) -> Path:
+def _transcode(path: Path, codec: str, tmp: Path, ends: str | None = None) -> Path:
     """`path` as a UTF-8 file with LF line ends in `tmp` (DuckDB reads only UTF-8 here);
     ImportFailed naming the first row `codec` cannot read or holding a NUL."""
     out = tmp / f"{path.stem}.{codec}.utf8.csv"
     try:
-        return textfile.to_utf8(path, codec, out, cr_only)
+        return textfile.to_utf8(path, codec, out, ends)
     except textfile.Unreadable as e:
         _fail(path, e.reason, row=e.row)
     raise AssertionError  # unreachable

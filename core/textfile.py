@@ -343,15 +343,27 @@ def choose_encoding(path: Path, found: Scan) -> str:
     return codec
 
 
-def to_utf8(path: Path, codec: str, out: Path, cr_only: bool = False) -> Path:
-    """`path` decoded with `codec` into a UTF-8 file `out` (no BOM, CR line ends made LF).
+def line_ends(head: bytes) -> str | None:
+    """'cr' for old-Mac CR-only line ends, 'mixed' for CRLF and LF in one file (DuckDB
+    reads neither), else None."""
+    if b"\r" in head and b"\n" not in head:
+        return "cr"
+    if b"\r\n" in head and re.search(rb"(?<!\r)\n", head):
+        return "mixed"
+    return None
+
+
+def to_utf8(path: Path, codec: str, out: Path, ends: str | None = None) -> Path:
+    """`path` decoded with `codec` into a UTF-8 file `out` (no BOM; `ends` 'cr' or 'mixed'
+    (see `line_ends`) are made LF, inside quoted values too).
 
     Unreadable naming the row where `codec` fails or where a NUL character is.
     """
     decoder = codecs.getincrementaldecoder(codec)()
     done = 0  # bytes of `path` read
     written = 0  # bytes of `out` written
-    newline = b"\r" if cr_only else b"\n"
+    newline = b"\r" if ends == "cr" else b"\n"
+    held = ""  # a CR at a chunk's end, when its LF may begin the next one
     with path.open("rb") as src, out.open("wb") as dst:
         while True:
             chunk = src.read(CHUNK_BYTES)
@@ -370,8 +382,12 @@ def to_utf8(path: Path, codec: str, out: Path, cr_only: bool = False) -> Path:
                 ) from None
             if written == 0:
                 text = text.lstrip("\ufeff")
-            if cr_only:
+            if ends == "cr":
                 text = text.replace("\r", "\n")
+            elif ends == "mixed":
+                text = (held + text).replace("\r\n", "\n")
+                held = "\r" if chunk and text.endswith("\r") else ""
+                text = text[: len(text) - len(held)]
             data = text.encode("utf-8")
             if "\x00" in text:
                 dst.write(data[: data.index(b"\x00")])

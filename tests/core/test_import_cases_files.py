@@ -277,6 +277,14 @@ CASES = [
         words=("row 4, column 'signed_up_at': unparseable date 'someday'",),
     ),
     Case(
+        "an LF header on CRLF rows (DuckDB reads neither mix): read as rows",
+        "transactions",
+        "transaction_id,customer_id,ordered_at,amount,product_category\n"
+        'T1,C1,2024-03-05,1,"first\r\n\r\nsecond"\r\nT2,C1,2024-03-06,2,x\r\n',
+        columns=CATEGORY,
+        expect={"transactions": [("T1", "first\n\nsecond"), ("T2", "x")]},
+    ),
+    Case(
         "a quoted value holding an empty line does not shift later rows",
         "transactions",
         "transaction_id,customer_id,ordered_at,amount,product_category\n"

@@ -67,3 +67,24 @@ def test_a_known_encoding_name_and_an_unknown_one():
     assert textfile.declared_codec("latin_1") == "iso8859_1"
     with pytest.raises(ValueError, match="unknown encoding 'nope'"):
         textfile.declared_codec("nope")
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5, 1 << 24])
+def test_mixed_line_ends_become_lf_across_chunks(tmp_path, monkeypatch, chunk):
+    monkeypatch.setattr(textfile, "CHUNK_BYTES", chunk)
+    data = b'a,b\n1,"x\r\n\r\ny"\r\n2,z\r\r\n3,w\n'
+    assert textfile.line_ends(data) == "mixed"
+    out = textfile.to_utf8(_write(tmp_path, data), "utf_8", tmp_path / "out.csv", "mixed")
+    assert out.read_bytes() == b'a,b\n1,"x\n\ny"\n2,z\r\n3,w\n'
+
+
+def test_line_ends():
+    assert textfile.line_ends(b"a\rb\r") == "cr"
+    assert textfile.line_ends(b"a\r\nb\r\n") is None
+    assert textfile.line_ends(b"a\nb\n") is None
+
+
+def _write(tmp_path, data: bytes):
+    path = tmp_path / "in.csv"
+    path.write_bytes(data)
+    return path

@@ -31,7 +31,9 @@ st.caption(
 
 # --- where the customers are today ----------------------------------------------------------
 snap = lc.snapshot(ctx.as_of, rules, ctx.version)
-for column, row in zip(st.columns(len(lc.STAGES)), snap.stages.itertuples(), strict=True):
+# "refunds only" (returns of goods bought before the data) only where such customers exist
+shown = snap.stages[(snap.stages["stage"] != "refund_only") | (snap.stages["customers"] > 0)]
+for column, row in zip(st.columns(len(shown)), shown.itertuples(), strict=True):
     column.metric(
         lc.stage_label(row.stage),
         fmt.count(row.customers, lang),

@@ -21,7 +21,6 @@ if ctx.state.transactions == 0:
     st.stop()
 lang, as_of = ctx.lang, ctx.as_of
 
-vu.show_missing_inputs(ctx.version, ("margin",))
 fitted = lu.models(as_of, ctx.version)
 simple = isinstance(fitted, lu.Reason)
 st.caption(t("loyalty.caption_simple" if simple else "loyalty.caption"))
@@ -41,6 +40,8 @@ if simple:
         f"{t('loyalty.simple_why', reason=lu.reason_text(fitted))}",
         icon=":material/functions:",
     )
+
+vu.show_missing_inputs(ctx.version, ("margin",))
 
 # --- the programme -------------------------------------------------------------------------
 preset_name = (

@@ -131,8 +131,10 @@ def test_lifecycle_stages_add_up_and_refunds_only_are_not_prospects(app_on, requ
     per_customer = orders.groupby("customer_id")["net"].agg(lambda n: (n >= 0).any())
     refund_only = int((~per_customer).sum())
     at = _open(app_on, request, shop, lang, "lifecycle")
-    stages = [m.value for m in at.metric[:6]]
-    assert stages[-1] == fmt.count(refund_only, lang)  # 4 in the UK shop, 0 in the market
+    # the "refunds only" tile is shown where there are such customers (4 in the UK shop)
+    stages = [m.value for m in at.metric[: 6 if refund_only else 5]]
+    if refund_only:
+        assert stages[-1] == fmt.count(refund_only, lang)
     assert sum(int(v.replace(",", "")) for v in stages) == orders.attrs["customers"]
     assert stages[0] == "0"  # every customer here came with a transaction
 

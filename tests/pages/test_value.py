@@ -97,7 +97,13 @@ def test_too_little_data_says_why(app_on, thin_db):
     assert not at.exception
     assert "Not enough data for value predictions yet" in at.warning[0].value
     assert "Only 30 customers have bought by the as-of date" in at.warning[0].value
-    assert not at.metric
+    # what needs no model: buyers, the average order and the formula CLV
+    assert [m.label for m in at.metric] == [
+        "Customers",
+        "Average order value",
+        "Formula CLV (total)",
+    ]
+    assert at.metric[0].value == "30"
 
 
 def test_an_empty_database_says_what_to_do(app_on, empty_db):

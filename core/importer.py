@@ -1082,7 +1082,7 @@ def _typed_sql(plan: _Plan, width: int, rows_from: str, row_sql: str) -> str:
     if plan.infers_kind and KIND not in names:
         feedback, key = _ident(plan.table.name), _ident(plan.table.key)
         raw_key = _ident("r_" + plan.table.key)
-        new = f"not exists (select 1 from {feedback} f where f.{key} = {raw_key})"
+        new = f"not exists (select 1 from {feedback} f where f.{key} = {raw_key})"  # sql: idents
         final, why = _kind_sql("null", "null", f"{scored or 'false'} or not {new}")
         finals += [f"{final} as {_ident('v_' + KIND)}", f"{why} as {_ident('w_' + KIND)}"]
     if plan.computed_amount:
@@ -1345,7 +1345,8 @@ class _Import:
             )
             (reason,) = _one(self.sql(sql))
             if reason is not None:
-                _fail(self.source.path, f"--set {name}={text}: {reason}", column=name)
+                option = f"--set {name}"  # a message, not SQL
+                _fail(self.source.path, f"{option}={text}: {reason}", column=name)
 
     def _check(self) -> int:
         """Fill PROBLEMS (empty for a good file); returns the number of data rows.
@@ -1398,15 +1399,16 @@ class _Import:
             checks.append(_RowCheck(REFERRED_BY, f"{ref} = {key}", ref, "$t_self_referral"))
             elsewhere = (
                 f"{ref} <> {key} "
-                f"and not exists (select 1 from {customers} c where c.{customer_key} = {ref}) "
+                f"and not exists (select 1 from {customers} c "
+                f"where c.{customer_key} = {ref}) "  # sql: idents
                 f"and not exists (select 1 from {TYPED} f "
-                f"where f.{_ident('v_' + CUSTOMER_KEY)} = {ref})"
+                f"where f.{_ident('v_' + CUSTOMER_KEY)} = {ref})"  # sql: idents
             )
             checks.append(_RowCheck(REFERRED_BY, elsewhere, ref, "$t_referrer"))
         if t is contract.CUSTOMERS and SIGNED_UP_AT in typed:
             first = (
                 f"(select min(o.{_ident(ORDERED_AT)}) from {_ident(contract.TRANSACTIONS.name)} o "
-                f"where o.{customer_key} = {v(CUSTOMER_KEY)})"
+                f"where o.{customer_key} = {v(CUSTOMER_KEY)})"  # sql: idents
             )
             reason = f"replace($t_after_first, '{{first}}', {when(first)})"
             late = f"{v(SIGNED_UP_AT)} > {first}"
@@ -1417,14 +1419,14 @@ class _Import:
                 feedback, key = _ident(t.name), _ident(t.key)
                 submitted = (
                     f"(select min(f.{_ident(SUBMITTED_AT)}) from {feedback} f "
-                    f"where f.{key} = {v(t.key)})"
+                    f"where f.{key} = {v(t.key)})"  # sql: idents
                 )
             reason = f"replace($t_resolved, '{{submitted}}', {when(submitted)})"
             early = f"{v(RESOLVED_AT)} < {submitted}"
             checks.append(_RowCheck(RESOLVED_AT, early, when(v(RESOLVED_AT)), reason))
         if self.plan.absent:
             target, key = _ident(t.name), _ident(t.key)
-            new = f"not exists (select 1 from {target} t where t.{key} = {v(t.key)})"
+            new = f"not exists (select 1 from {target} t where t.{key} = {v(t.key)})"  # sql: idents
             checks.append(_RowCheck(t.key, new, v(t.key), "$t_new_row"))
         for check in checks:
             check.rows = f"from {TYPED} s where {check.condition}"
@@ -1537,7 +1539,7 @@ class _Import:
             f"select count(*) from {TYPED} where {o} = 0 and {future}"
         ):
             return False
-        self.sql(f"update {TYPED} set {v} = {swapped} where {o} = 0")
+        self.sql(f"update {TYPED} set {v} = {swapped} where {o} = 0")  # sql: idents
         return True
 
     def _read_typed(self) -> None:

@@ -103,10 +103,16 @@ def money_header(label: str, currency: str | None) -> str:
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=\"'&;/^%@?])")
 
 
+# GFM turns bare addresses into links after escapes are read (https://x, www.x, a@b.c):
+# an invisible word joiner inside each keeps them text.
+_AUTOLINK = re.compile(r"(?i)(?<=:)(?=//)|(?<=\bwww)(?=\.)|(?<=@)")
+WORD_JOINER = "\u2060"
+
+
 def plain(text) -> str:
-    """`text` from a user or the data, escaped so Markdown shows it as typed: no link,
-    emphasis, heading, colour directive or math (`[Verify](https://x)` stays text)."""
-    return _MARKDOWN.sub(r"\\\1", str(text))
+    """`text` from a user or the data, escaped so Markdown shows it as typed: no link
+    (bracketed or bare), emphasis, heading, colour directive or math."""
+    return _MARKDOWN.sub(r"\\\1", _AUTOLINK.sub(WORD_JOINER, str(text)))
 
 
 def plain_outside_code(text: str) -> str:

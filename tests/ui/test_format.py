@@ -87,9 +87,12 @@ def test_no_hard_coded_currency_in_pages_or_ui():
 
 
 def test_text_from_users_and_data_shows_as_typed_in_markdown():
+    joiner = fmt.WORD_JOINER  # keeps a bare address from becoming a link
     assert fmt.plain("[Verify](https://evil.example)") == (
-        r"\[Verify\]\(https\:\/\/evil\.example\)"
+        r"\[Verify\]\(https\:" + joiner + r"\/\/evil\.example\)"
     )
+    assert fmt.plain("www.evil.example") == "www" + joiner + r"\.evil\.example"
+    assert fmt.plain("ann@evil.example") == r"ann\@" + joiner + r"evil\.example"
     assert fmt.plain("**bold** _it_ # h :red[x] $x$ <b>") == (
         r"\*\*bold\*\* \_it\_ \# h \:red\[x\] \$x\$ \<b\>"
     )

@@ -300,6 +300,8 @@ else:
         width="stretch",
     )
     left.caption(t("satisfaction.bands_caption"))
+# the value model could not run on these data: what customers are worth is unknown, not 0
+value_unknown = basis == "predicted" and missing.get("clv") is not None
 for key, amount, share, customers, lacking in (
     (
         "detractor_value",
@@ -322,12 +324,14 @@ for key, amount, share, customers, lacking in (
         continue
     right.metric(
         t(f"satisfaction.{key}"),
-        fmt.money(amount, lang, ctx.currency),
+        fmt.UNKNOWN if value_unknown else fmt.money(amount, lang, ctx.currency),
         help=t(f"satisfaction.{key}_help"),
         border=True,
     )
     right.caption(
-        t(
+        t("satisfaction.unhappy_top_count", customers=fmt.count(customers, lang))
+        if value_unknown
+        else t(
             "satisfaction.value_share",
             share=fmt.percent(share),
             customers=fmt.count(customers, lang),
@@ -339,7 +343,9 @@ if has_stars and all(missing.get(k) for k in ("nps", "csat", "complaints")):
 elif has_stars:
     right.metric(
         t("satisfaction.unhappy_top"),
-        fmt.money(summary.unhappy_top_tier_value, lang, ctx.currency),
+        fmt.UNKNOWN
+        if value_unknown
+        else fmt.money(summary.unhappy_top_tier_value, lang, ctx.currency),
         help=t("satisfaction.unhappy_top_help"),
         border=True,
     )
@@ -348,7 +354,7 @@ elif has_stars:
     )
 else:
     right.info(t("satisfaction.stars_pending"), icon=":material/star:")
-st.caption(t(f"satisfaction.basis_{basis}"))
+st.caption(t("satisfaction.value_unknown" if value_unknown else f"satisfaction.basis_{basis}"))
 
 # --- the list to call -------------------------------------------------------------------------
 st.subheader(t("satisfaction.list_header"))

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from core import db
+from core.build import statuses
 from core.satisfaction import has_stars, satisfaction_kpis, unhappy_customers
 from tests.core.test_lifecycle import build_shop
 
@@ -176,3 +177,16 @@ def test_without_feedback_every_part_says_what_to_import(app_on, small_db):
     assert any("No feedback is loaded" in n for n in notes)
     assert all(_tiles(at)[k] == "–" for k in ("Net Promoter Score", "CSAT (1–5)"))
     assert not any(m.label == "Complaints" for m in at.metric)
+
+
+def test_value_is_unknown_when_the_value_model_cannot_run(app_on, market_db):
+    con = db.connect(market_db)
+    clv_missing = statuses(con)["clv"] is not None
+    con.close()
+    at = _open(app_on, market_db)
+    value = _tiles(at)["Unhappy in the top star tiers"]
+    if clv_missing:  # the marketplace's one order per customer: the CLV model cannot run
+        assert value == "–"
+        assert any("the customer-value (CLV) model could not run" in c.value for c in at.caption)
+    else:
+        assert value.startswith("R$")

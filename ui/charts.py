@@ -43,7 +43,7 @@ def revenue_trend(
         bargap=0.15,
     )
     figure.update_xaxes(tickformat="%Y-%m", dtick="M3")
-    figure.update_yaxes(tickformat="~s" if scale == 1.0 else ",.0f")
+    figure.update_yaxes(tickformat="~s" if scale == 1.0 else ",.2~f")  # 0.5万, not 1 and 1
     return figure
 
 

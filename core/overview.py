@@ -16,8 +16,9 @@ class Kpis:
     """Headline figures for the 12 months ending on `as_of`, and the 12 months before.
 
     customers: signed up on or before the period's end; active_customers: bought in the
-    period; revenue: net of refunds; orders: rows with a positive amount; repeat_customers:
-    active customers who bought on two or more days in the period. has_previous: the data
+    period; revenue: net of refunds; orders: orders (stg_orders: the lines sharing an
+    order_id) that are not refunds; repeat_customers: active customers who bought on two or
+    more days in the period. has_previous: the data
     cover the previous 12 months (the first transaction, `first_ordered_on`, is on or
     before their first day); without it the previous figures are not a period to compare
     with.

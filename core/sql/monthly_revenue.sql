@@ -1,6 +1,7 @@
 -- monthly_revenue: one row per calendar month from $start_month, or from the first month
 -- with a transaction when that is later, to the month of $as_of, including months with no
--- sales (a trend does not start with empty years). Parameters: $as_of (date),
+-- sales (a trend does not start with empty years); orders as stg_orders counts them (the
+-- lines sharing an order_id are one order). Parameters: $as_of (date),
 -- $start_month (date).
 with
 
@@ -20,18 +21,18 @@ months as (
     from first_month as f
 ),
 
-transactions as (
-    select * from transactions
-    where ordered_at >= $start_month::date and ordered_at < $as_of::date + interval 1 day
+orders as (
+    select * from {{ stg_orders }}
+    where ordered_at >= $start_month::date
 ),
 
 sales as (
     select
         date_trunc('month', ordered_at)::date as month,
         sum(amount) as revenue,
-        count(*) filter (where amount > 0) as orders,
-        count(distinct customer_id) filter (where amount > 0) as customers
-    from transactions
+        count(*) filter (where is_purchase) as orders,
+        count(distinct customer_id) filter (where is_purchase) as customers
+    from orders
     group by all
 ),
 

@@ -1,6 +1,7 @@
 -- overview_kpis: one row of headline figures for the 12 months ending on $as_of and the
 -- 12 months before them, and whether the data cover those earlier 12 months (the first
--- transaction on or before their first day): a change is only meaningful then.
+-- transaction on or before their first day): a change is only meaningful then. Orders,
+-- purchase days and revenue are stg_orders' (an order is the lines sharing an order_id).
 -- Parameters: $as_of (date).
 with
 
@@ -11,18 +12,18 @@ windows as (
         $as_of::date - interval 2 year + interval 1 day as previous_start
 ),
 
-transactions as (
-    select t.*, t.ordered_at >= w.current_start as is_current
-    from transactions as t, windows as w
-    where t.ordered_at >= w.previous_start and t.ordered_at < w.current_end
+orders as (
+    select o.*, o.ordered_at >= w.current_start as is_current
+    from {{ stg_orders }} as o, windows as w
+    where o.ordered_at >= w.previous_start and o.ordered_at < w.current_end
 ),
 
 per_customer as (
     select
         customer_id,
         is_current,
-        count(distinct ordered_at::date) filter (where amount > 0) as purchase_days
-    from transactions
+        count(distinct ordered_on) filter (where is_purchase) as purchase_days
+    from orders
     group by all
 ),
 
@@ -39,8 +40,8 @@ sales as (
     select
         is_current,
         sum(amount) as revenue,
-        count(*) filter (where amount > 0) as orders
-    from transactions
+        count(*) filter (where is_purchase) as orders
+    from orders
     group by all
 ),
 

@@ -118,3 +118,25 @@ def test_data_span_reaches_feedback_after_the_last_order(shop):
     assert span.last("feedback") == dt.date(2025, 7, 20)
     assert span.last("interactions") is None
     assert (span.first_day, span.last_day) == (dt.date(2023, 8, 1), dt.date(2025, 7, 20))
+
+
+def test_lines_sharing_an_order_id_are_one_order(tmp_path):
+    con = db.connect(tmp_path / "lines.duckdb")
+    con.execute("insert into customers (customer_id, signed_up_at) values ('a', '2024-01-01')")
+    con.execute(
+        """
+        insert into transactions (transaction_id, order_id, customer_id, ordered_at, amount)
+        values
+            ('l1', 'INV1', 'a', '2025-03-01 10:00', 30),
+            ('l2', 'INV1', 'a', '2025-03-01 10:00', 20),
+            ('l3', 'INV2', 'a', '2025-04-02 11:00', 25),
+            ('l4', 'C9',   'a', '2025-04-09 09:00', -10)  -- a refund invoice: not an order
+        """
+    )
+    k = overview_kpis(con, AS_OF)
+    assert k.orders == 2
+    assert k.revenue == pytest.approx(65)
+    assert k.avg_order_value == pytest.approx(32.5)
+    m = monthly_revenue(con, AS_OF, months=4)
+    by_month = dict(zip(m["month"].dt.strftime("%Y-%m"), m["orders"], strict=True))
+    assert by_month == {"2025-03": 1, "2025-04": 1, "2025-05": 0, "2025-06": 0}

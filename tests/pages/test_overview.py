@@ -121,3 +121,30 @@ def test_unset_currency_shows_plain_numbers_and_says_how_to_set_it(app_on, thin_
     assert not at.exception
     assert _metrics(at)["Revenue (12 months)"] == "600"
     assert any("python -m core config currency" in c.value for c in at.sidebar.caption)
+
+
+def test_orders_of_a_line_level_shop_are_its_invoices(app_on, uk_shop_db):
+    at = app_on(uk_shop_db)
+    assert not at.exception and not at.error
+    con = db.connect(uk_shop_db)
+    # recomputed from the raw lines: an invoice is an order unless it nets to a refund
+    [(orders, revenue)] = con.execute(
+        """
+        with bounds as (
+            select max(ordered_at)::date as last_day from transactions
+        ),
+        invoices as (
+            select coalesce(order_id, transaction_id) as invoice, min(ordered_at) as first_at,
+                sum(amount) as amount
+            from transactions group by customer_id, invoice
+        )
+        select count(*) filter (where amount >= 0), sum(amount)
+        from invoices, bounds
+        where first_at >= last_day - interval 1 year + interval 1 day
+            and first_at < last_day + interval 1 day
+        """
+    ).fetchall()
+    con.close()
+    metrics = _metrics(at)
+    assert metrics["Orders (12 months)"] == fmt.count(orders, "en")
+    assert metrics["Revenue (12 months)"] == fmt.money(revenue, "en", "GBP")

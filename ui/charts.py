@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -60,9 +61,41 @@ STAGE_COLORS = {
 SERIES_COLORS = (BRAND, "#F2A33A", "#2CA58D", "#C8553D", "#8E6CC9", "#5AB0D6", "#B5B83A", "#888")
 
 
+# Plotly reads a little HTML in every text it draws (<a href>, <b>, <br>); text from the
+# data (a city, a channel, a category of the user's own) is shown as it is written.
+_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_TEXT_ATTRIBUTES = ("x", "y", "text", "labels", "ids", "customdata")
+
+
+def _escaped(values):
+    if isinstance(values, str):
+        return values.translate(_HTML)
+    if isinstance(values, (list, tuple)):
+        return type(values)(_escaped(v) for v in values)
+    if hasattr(values, "dtype") and values.dtype == object:  # numpy arrays of labels
+        return np.vectorize(_escaped, otypes=[object])(values) if values.size else values
+    return values
+
+
+def data_as_text(figure: go.Figure) -> go.Figure:
+    """`figure` with the strings of its data (categories, labels, names, custom data)
+    escaped, so Plotly draws them as text, never as a link or markup."""
+    for trace in figure.data:
+        for attribute in _TEXT_ATTRIBUTES:
+            if attribute in trace and trace[attribute] is not None:
+                trace[attribute] = _escaped(trace[attribute])
+        if isinstance(trace.name, str):
+            trace.name = _escaped(trace.name)
+        if "node" in trace and trace.node.label is not None:
+            trace.node.label = _escaped(trace.node.label)
+    return figure
+
+
 def _layout(figure: go.Figure, title: str, height: int = 380) -> go.Figure:
     """The layout of every chart here: title at the top left, the legend (when there is
-    one) between it and the plot, with room for it to wrap in a narrow column."""
+    one) between it and the plot, with room for it to wrap in a narrow column; the data's
+    text shown as text (`data_as_text`)."""
+    data_as_text(figure)
     entries = sum(getattr(trace, "showlegend", False) is not False for trace in figure.data)
     legend = entries > 1
     rows = min(entries, 3) if legend else 0  # a narrow column wraps one entry a row
@@ -291,7 +324,7 @@ def satisfaction_trend(
                 connectgaps=False,
                 customdata=rows[[answers]].to_numpy(),
                 hovertemplate=(
-                    f"%{{x|%Y-%m}} · {name}<br>{labels['metric']}: {number}<br>"
+                    f"%{{x|%Y-%m}} · %{{fullData.name}}<br>{labels['metric']}: {number}<br>"
                     f"{labels['answers']}: %{{customdata[0]:,}}<extra></extra>"
                 ),
             )
@@ -320,7 +353,7 @@ def complaints_by_category(
                 y=rows["complaints"],
                 name=name,
                 marker_color=color,
-                hovertemplate=f"%{{x|%Y-%m}}<br>{name}: %{{y:,}}<extra></extra>",
+                hovertemplate="%{x|%Y-%m}<br>%{fullData.name}: %{y:,}<extra></extra>",
             )
         )
     total = monthly[monthly["is_total"]]

@@ -33,3 +33,16 @@ def test_money_hovers_carry_the_currency():
     )
     assert "£%{y:,.0f}" in figure.data[0].hovertemplate
     assert figure.layout.yaxis.tickprefix == "£"
+
+
+def test_text_from_the_data_is_drawn_as_text():
+    evil = '<a href="https://evil.example">Verify</a>'
+    frame = pd.DataFrame({"cac": [10.0, 12.0], "margin_per_customer": [25.0, 30.0]})
+    figure = charts.channel_economics(frame, [evil, "Web & app"], {"cac": evil}, "t", "axis")
+    trace = figure.data[0]
+    assert list(trace.x) == [
+        '&lt;a href="https://evil.example"&gt;Verify&lt;/a&gt;',
+        "Web &amp; app",  # Plotly draws the entity as "&"
+    ]
+    assert trace.name == '&lt;a href="https://evil.example"&gt;Verify&lt;/a&gt;'
+    assert "<br>" in trace.hovertemplate  # the chart's own markup stays

@@ -25,6 +25,7 @@ from ui.i18n import t
 from ui.navigation import PAGES
 
 _FRAME_DRAWN = "_frame_drawn"
+_LEGACY_RERUN = "_legacy_rerun"
 
 
 def unavailable_reason(error: Exception) -> str | None:
@@ -94,8 +95,16 @@ def frame():
 
 
 def page_context() -> sidebar.Context:
-    """The language, as-of date and data state for the page being drawn."""
+    """The language, as-of date and data state for the page being drawn.
+
+    In the legacy mode the page runs once without `app.py`: its widgets then have another
+    identity than on every later run, so what a user types first would be lost. The frame
+    is drawn (switching the mode off) and the run starts again, once a session, through
+    `app.py`."""
     if not st.session_state.pop(_FRAME_DRAWN, False):
         frame()
         st.session_state.pop(_FRAME_DRAWN, None)
+        if not st.session_state.get(_LEGACY_RERUN):
+            st.session_state[_LEGACY_RERUN] = True
+            st.rerun()
     return sidebar.context()

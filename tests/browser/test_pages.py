@@ -145,6 +145,25 @@ def test_typed_text_is_not_a_link(browser, serve, demo_db_for_browser):
         page.close()
 
 
+def test_what_is_typed_first_on_a_page_opened_by_its_address_stays(
+    browser, serve, demo_db, tmp_path_factory
+):
+    # a server of its own: its first request is for the page's address (Streamlit's legacy
+    # mode runs that page without app.py once; the first typed value must survive it)
+    url = serve(_copy(demo_db, tmp_path_factory, "fresh"))
+    page = _open(browser, f"{url}/stars")
+    try:
+        label = load_catalog("en")["stars.move_customer"]
+        box = page.locator('[data-testid="stTextInput"]').filter(has_text=label).locator("input")
+        box.fill("C-typed-first")
+        box.press("Enter")
+        page.get_by_text("No customer with ID C-typed-first").first.wait_for(timeout=30_000)
+        _settled(page)
+        assert box.input_value() == "C-typed-first"
+    finally:
+        page.close()
+
+
 def _copy(source, tmp_path_factory, name: str):
     """A copy of a database: the server process needs a file no one else holds."""
     path = tmp_path_factory.mktemp(f"browser-{name}") / f"{name}.duckdb"

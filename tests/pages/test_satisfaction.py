@@ -1,13 +1,17 @@
 """The Satisfaction page through app.py, as a user meets it."""
 
+import io
 import json
 
+import pandas as pd
 import pytest
 
 from core import db
 from core.build import statuses
-from core.satisfaction import has_stars, satisfaction_kpis, unhappy_customers
+from core.lifecycle import LifecycleRules
+from core.satisfaction import has_stars, satisfaction_kpis, unhappy_customers, value_basis
 from tests.core.test_lifecycle import build_shop
+from ui import satisfaction as sat
 
 PAGE = "pages/satisfaction.py"
 
@@ -190,3 +194,16 @@ def test_value_is_unknown_when_the_value_model_cannot_run(app_on, market_db):
         assert any("the customer-value (CLV) model could not run" in c.value for c in at.caption)
     else:
         assert value.startswith("R$")
+
+
+def test_the_download_names_money_columns_with_the_currency(app_on, market_db):
+    at = _open(app_on, market_db)  # the app's connection is on this database now
+    assert not at.exception
+    con, as_of = _last_day(market_db)
+    basis = value_basis(con)
+    con.close()
+    build = sat.export_file(as_of, LifecycleRules(), False, basis, "csv", "BRL")
+    frame = pd.read_csv(io.BytesIO(build()), encoding="utf-8-sig")
+    assert "Revenue (BRL)" in frame.columns
+    assert any(c.endswith("(BRL)") and c.startswith(("Predicted CLV", "Margin")) for c in frame)
+    assert len(frame) > 0

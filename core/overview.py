@@ -121,6 +121,12 @@ class DataSpan:
         return max(lasts) if lasts else None
 
 
+def referred_customers(con: duckdb.DuckDBPyConnection) -> int:
+    """Customers whose referrer is known (customers.referred_by): 0 when the data carry no
+    referrals at all, so a referral rate is unknown rather than zero."""
+    return con.execute("select count(referred_by) from customers").fetchone()[0]
+
+
 def data_span(con: duckdb.DuckDBPyConnection) -> DataSpan:
     """The first and last day of transactions, feedback and interactions."""
     days = {}

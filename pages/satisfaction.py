@@ -71,7 +71,9 @@ def tile(column, key, value, change, covered, help_key=None, border=True):
         )
 
 
-loyalty_now, loyalty_before = now.loyalty_index(), before.loyalty_index()
+referrals_known = ctx.state.referred_customers > 0
+weights = sat.loyalty_weights(referrals_known)
+loyalty_now, loyalty_before = now.loyalty_index(weights), before.loyalty_index(weights)
 tiles = {  # catalog key -> (value, change, answers behind it, covered, missing input)
     "nps": (
         sat.score(now.nps, 0),
@@ -122,12 +124,19 @@ if not feedback_covered and first_feedback is not None:
         )
     )
 with st.expander(t("satisfaction.loyalty_parts")):
-    st.caption(t("satisfaction.loyalty_formula"))
+    st.caption(
+        t("satisfaction.loyalty_formula" if referrals_known else "satisfaction.loyalty_formula_two")
+    )
     for column, (key, value, previous, covered) in zip(
         st.columns(3),
         [
             ("repeat_rate", now.repeat_rate, before.repeat_rate, loyalty_covered),
-            ("referral_rate", now.referral_rate, before.referral_rate, loyalty_covered),
+            (
+                "referral_rate",
+                now.referral_rate if referrals_known else None,  # no referral data: unknown
+                before.referral_rate,
+                loyalty_covered,
+            ),
             ("satisfied", now.satisfied_share, before.satisfied_share, feedback_covered),
         ],
         strict=True,

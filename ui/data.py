@@ -28,7 +28,8 @@ class DataState:
     `first_day` / `last_day`: the first and last day of any dated data (orders, feedback,
     interactions), the range of the as-of date; `last_order_day`: the last day with a
     transaction, the default as-of (the derived tables are built as of it); `rows`: rows
-    per raw table; `span`: the first and last day of each dated table.
+    per raw table; `span`: the first and last day of each dated table;
+    `referred_customers`: customers with a known referrer (0: no referral data).
     """
 
     path: Path
@@ -39,6 +40,7 @@ class DataState:
     last_order_day: dt.date | None = None
     rows: dict[str, int] = field(default_factory=dict)
     span: overview.DataSpan | None = None
+    referred_customers: int = 0
 
     @property
     def is_empty(self) -> bool:
@@ -96,6 +98,7 @@ def data_state(version: int) -> DataState:
         last_order_day=span.last("transactions"),
         rows=dict(counts),
         span=span,
+        referred_customers=overview.referred_customers(con),
     )
 
 

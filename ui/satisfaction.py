@@ -92,6 +92,12 @@ def opening_min_answers(as_of: dt.date, version: int) -> int:
     return THIN_MIN_ANSWERS
 
 
+def loyalty_weights(referrals_known: bool) -> satisfaction.LoyaltyWeights | None:
+    """The loyalty index's weights: the default three parts, or without the referral rate
+    when the data carry no referrals (unknown is not 0%: it would pull the index down)."""
+    return None if referrals_known else satisfaction.LoyaltyWeights(referral=0)
+
+
 def missing_text(code: str) -> str:
     """What is missing and what to import, in words, for a build status code."""
     try:

@@ -207,3 +207,15 @@ def test_the_download_names_money_columns_with_the_currency(app_on, market_db):
     assert "Revenue (BRL)" in frame.columns
     assert any(c.endswith("(BRL)") and c.startswith(("Predicted CLV", "Margin")) for c in frame)
     assert len(frame) > 0
+
+
+def test_without_referral_data_the_loyalty_index_leaves_referrals_out(app_on, market_db):
+    at = _open(app_on, market_db)  # the marketplace names no referrer
+    con, as_of = _last_day(market_db)
+    now = satisfaction_kpis(con, as_of).current
+    con.close()
+    tiles = _tiles(at)
+    assert tiles["Referral rate"] == "–"  # unknown, not 0.0%
+    expected = (now.repeat_rate + now.satisfied_share) / 2 * 100
+    assert tiles["Loyalty index"] == f"{expected:.1f}"
+    assert any("referral rate is unknown and left out" in c.value for c in at.caption)

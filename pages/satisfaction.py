@@ -389,7 +389,7 @@ if result.total:
         hide_index=True,
         width="stretch",
         height=320,
-        column_config=sat.list_columns(basis, has_stars, ctx.currency),
+        column_config=sat.list_columns(basis, has_stars, ctx.currency, missing),
     )
     csv_col, excel_col, _ = st.columns([1, 1, 4])
     for column, kind, suffix, mime in (

@@ -327,7 +327,11 @@ def list_table(customers: pd.DataFrame) -> pd.DataFrame:
     return labelled(customers)
 
 
-def list_columns(basis: str, has_stars: bool, currency: str | None) -> dict:
+def list_columns(
+    basis: str, has_stars: bool, currency: str | None, missing: dict[str, str | None]
+) -> dict:
+    """The list's columns; a column whose input is not in the data (`missing`: NPS,
+    CSAT, complaints) is hidden rather than filled with unknowns or zeros."""
     names = column_names(basis)
     money = fmt.money_column(currency)
     config = {
@@ -345,4 +349,11 @@ def list_columns(basis: str, has_stars: bool, currency: str | None) -> dict:
         "revenue": st.column_config.NumberColumn(names["revenue"], format=money),
         "value": st.column_config.NumberColumn(names["value"], format=money),
     }
+    for column, needs in (
+        ("latest_nps", "nps"),
+        ("latest_csat", "csat"),
+        ("open_complaints", "complaints"),
+    ):
+        if missing.get(needs):
+            config[column] = None
     return config

@@ -219,3 +219,12 @@ def test_without_referral_data_the_loyalty_index_leaves_referrals_out(app_on, ma
     expected = (now.repeat_rate + now.satisfied_share) / 2 * 100
     assert tiles["Loyalty index"] == f"{expected:.1f}"
     assert any("referral rate is unknown and left out" in c.value for c in at.caption)
+
+
+def test_the_list_hides_columns_the_data_do_not_have(app_on, market_db):
+    at = _open(app_on, market_db)  # no NPS, no complaints: those columns would be blanks and 0s
+    columns = json.loads(at.dataframe[-1].proto.columns)
+    assert columns["latest_nps"] == {"hidden": True}
+    assert columns["open_complaints"] == {"hidden": True}
+    assert columns["latest_csat"]["label"] == "Latest CSAT"
+    assert columns["revenue"]["type_config"]["format"] == "R$%,.0f"

@@ -366,7 +366,7 @@ def build_demo(
             con.execute(f"delete from {name}")
         for name, frame in tables.items():
             _insert(con, RAW_TABLES[name], frame)
-        settings.put(con, "currency", "CNY")  # the demo business sells in yuan
+        settings.put(con, "currency", "CNY", bump=False)  # the demo sells in yuan
         bump_data_version(con)
         con.execute("commit")
     except BaseException:
@@ -396,12 +396,21 @@ def generate_demo(
     feedback = feedback_rows(rng, people, orders, refunds, cal, params)
     touches = interaction_rows(rng, people, orders, feedback, cal, params)
     ids = _ids("C", int(customers), width=7)
-    return {
+    tables = {
         "customers": customers_frame(rng, people, referrers, ids, cal),
         "transactions": transactions_frame(orders, refunds, ids, cal),
         "interactions": interactions_frame(touches, ids, cal),
         "feedback": feedback_frame(feedback, ids, cal),
     }
+    return {name: _contract_columns(RAW_TABLES[name], frame) for name, frame in tables.items()}
+
+
+def _contract_columns(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with the table's columns in contract order; the fields the demo does not
+    fill (an order is one row, so no order_id; no product_id) are empty."""
+    missing = {c: pd.Series([None] * len(frame), dtype=object) for c in table.columns}
+    missing = {c: v for c, v in missing.items() if c not in frame.columns}
+    return frame.assign(**missing)[table.columns]
 
 
 def _as_date(end: dt.date | None) -> dt.date:
@@ -416,9 +425,8 @@ def _as_date(end: dt.date | None) -> dt.date:
 
 def _insert(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame) -> None:
     """Append `frame` to `table`, each column cast to its contract type."""
-    given = [f for f in table.fields if f.name in frame.columns]  # the rest stay empty
-    columns = ", ".join(f.name for f in given)
-    select = ", ".join(f"cast({f.name} as {SQL_TYPES[f.kind]})" for f in given)
+    columns = ", ".join(table.columns)
+    select = ", ".join(f"cast({f.name} as {SQL_TYPES[f.kind]})" for f in table.fields)
     view = f"_demo_{table.name}"
     con.register(view, frame)
     try:

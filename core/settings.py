@@ -108,11 +108,15 @@ def get(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
     return db.get_meta(con, f"setting.{name}", _setting(name).default)
 
 
-def put(con: duckdb.DuckDBPyConnection, name: str, value: str) -> str:
-    """Check and store `value` for setting `name`; returns the value as stored."""
+def put(con: duckdb.DuckDBPyConnection, name: str, value: str, bump: bool = True) -> str:
+    """Check and store `value` for setting `name`; returns the value as stored.
+
+    The data version is raised (pages cache on it, so they pick the change up) unless
+    `bump` is false, for a caller that raises it once for a larger change (the demo)."""
     checked = check(name, value)
     db.set_meta(con, f"setting.{name}", checked)
-    db.bump_data_version(con)  # pages cache on the data version: they pick the change up
+    if bump:
+        db.bump_data_version(con)
     return checked
 
 

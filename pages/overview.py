@@ -7,6 +7,7 @@ from ui import format as fmt
 from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
+from ui.widgets import change_metric
 
 ctx = page_context()
 st.title(t("overview.title"))
@@ -20,7 +21,7 @@ st.caption(
 
 
 def points(change: str | None) -> str | None:
-    return t("overview.points", change=change) if change else None
+    return t("metric.points", change=change) if change else None
 
 
 lang = ctx.lang
@@ -50,29 +51,16 @@ tiles = {  # catalog key -> (value, change against the previous 12 months)
 for column, (key, (value, change)) in zip(
     [*st.columns(3), *st.columns(3)], tiles.items(), strict=True
 ):
-    if kpis.has_previous:
-        column.metric(
-            t(f"overview.{key}"),
-            value,
-            change,
-            help=t(f"overview.{key}_help"),
-            delta_description=t("overview.vs_previous"),
-            border=True,
-        )
-    else:  # a change against a part of a year would mislead: say there is none
-        column.metric(
-            t(f"overview.{key}"),
-            value,
-            t("overview.no_previous"),
-            delta_color="off",
-            delta_arrow="off",
-            help=t(f"overview.{key}_help"),
-            border=True,
-        )
-if not kpis.has_previous and kpis.first_ordered_on is not None:
-    st.caption(
-        t("overview.no_previous_help", first=kpis.first_ordered_on, start=kpis.previous_start)
+    change_metric(
+        column,
+        t(f"overview.{key}"),
+        value,
+        change,
+        covered=kpis.has_previous,
+        help=t(f"overview.{key}_help"),
     )
+if not kpis.has_previous and kpis.first_ordered_on is not None:
+    st.caption(t("metric.no_previous_help", first=kpis.first_ordered_on, start=kpis.previous_start))
 
 if ctx.state.transactions == 0:
     st.info(t("empty.no_transactions"))

@@ -10,6 +10,7 @@ from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
 from ui.lifecycle import current_rules
+from ui.widgets import change_metric
 
 ctx = page_context()
 st.title(t("satisfaction.title"))
@@ -41,34 +42,15 @@ now, before = kpis.current, kpis.previous
 
 
 def tile(column, key, value, change, covered, help_key=None, border=True):
-    """A figure with its change against the previous 12 months, or, when the data do not
-    cover them, the words that there is no earlier period (an unknown figure: neither)."""
-    if value == fmt.UNKNOWN:
-        column.metric(
-            t(f"satisfaction.{key}"),
-            value,
-            help=t(help_key) if help_key else None,
-            border=border,
-        )
-    elif covered:
-        column.metric(
-            t(f"satisfaction.{key}"),
-            value,
-            change,
-            help=t(help_key) if help_key else None,
-            delta_description=t("satisfaction.vs_previous"),
-            border=border,
-        )
-    else:
-        column.metric(
-            t(f"satisfaction.{key}"),
-            value,
-            t("satisfaction.no_previous"),
-            delta_color="off",
-            delta_arrow="off",
-            help=t(help_key) if help_key else None,
-            border=border,
-        )
+    change_metric(
+        column,
+        t(f"satisfaction.{key}"),
+        value,
+        change,
+        covered=covered,
+        help=t(help_key) if help_key else None,
+        border=border,
+    )
 
 
 referrals_known = ctx.state.referred_customers > 0
@@ -118,7 +100,7 @@ for column, (key, (value, change, answers, covered, lacking)) in zip(
 if not feedback_covered and first_feedback is not None:
     st.caption(
         t(
-            "satisfaction.no_previous_help",
+            "metric.no_previous_help",
             first=first_feedback,
             start=sat.previous_start(ctx.as_of),
         )

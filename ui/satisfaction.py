@@ -253,7 +253,7 @@ def change(current, previous, digits: int = 1, points: bool = False) -> str | No
     if round(delta, digits) == 0:
         return "0"
     text = f"{delta:+.{digits}f}"
-    return t("satisfaction.points", change=text) if points else text
+    return t("metric.points", change=text) if points else text
 
 
 def score(value, digits: int) -> str:

@@ -111,7 +111,7 @@ def _check_real_shop_overview(page, catalog: dict[str, str], database: str) -> N
     assert revenue.startswith(CURRENCY_SIGN[database]), revenue
     deltas = page.locator('[data-testid="stMetricDelta"]')
     assert deltas.count() == 6
-    assert {deltas.nth(i).inner_text() for i in range(6)} == {catalog["overview.no_previous"]}
+    assert {deltas.nth(i).inner_text() for i in range(6)} == {catalog["metric.no_previous"]}
     assert page.locator(".js-plotly-plot").count() == 1
 
 

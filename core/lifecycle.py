@@ -284,6 +284,8 @@ def stage_history(
 ) -> pd.DataFrame:
     """Customers per stage at each of the `months` month ends up to `as_of` (the as-of
     date itself for its month, flagged `is_partial`), with the month's flows of buyers.
+    The months start no earlier than the first month with a customer or an order (the
+    months before the data hold nothing); with no data at all, all `months` are kept.
 
     Returns `month, day, is_partial`, one column per stage, `live_at_start`, `flow_new`,
     `flow_reactivated`, `flow_churned`, `flow_retained`, `live_at_end`, where live = new +

@@ -1,6 +1,8 @@
--- lifecycle_history: one row per month from $start_month to the as-of month: customers in
--- each lifecycle stage at the month's end (the as-of date for the as-of month) and the
--- month's flows of buyers. Stages follow the rules of customer_stages.sql.
+-- lifecycle_history: one row per month from $start_month (or, when later, the first month
+-- with a customer or an order by the as-of date: months before the data hold nothing) to
+-- the as-of month: customers in each lifecycle stage at the month's end (the as-of date
+-- for the as-of month) and the month's flows of buyers. Stages follow the rules of
+-- customer_stages.sql.
 -- A buyer is live (new, active or at risk) or churned; a customer with refunds and no
 -- purchase by the month end is refund_only (not a prospect: they bought before the data).
 -- A buyer is live (new, active or at risk) or churned. Over each month:
@@ -14,6 +16,26 @@
 -- purchase cannot churn within its own month).
 with
 
+customers as (
+    select customer_id, signed_up_at::date as signed_up_on from customers
+),
+
+-- the first month with a customer signed up or an order made by the as-of date ($start_month
+-- when there is none, so the window is never empty)
+data_start as (
+    select
+        coalesce(
+            date_trunc(
+                'month',
+                least(
+                    (select min(signed_up_on) from customers where signed_up_on <= $as_of::date),
+                    (select min(ordered_on) from {{ stg_orders }})
+                )
+            )::date,
+            $start_month::date
+        ) as month
+),
+
 snapshots as (
     select
         month,
@@ -23,14 +45,12 @@ snapshots as (
         select
             unnest(
                 generate_series(
-                    $start_month::date, date_trunc('month', $as_of::date), interval 1 month
+                    greatest($start_month::date, (select month from data_start)),
+                    date_trunc('month', $as_of::date),
+                    interval 1 month
                 )
             )::date as month
     )
-),
-
-customers as (
-    select customer_id, signed_up_at::date as signed_up_on from customers
 ),
 
 purchase_days as (

@@ -365,3 +365,35 @@ def test_refund_only_customers_are_not_prospects(uk_shop_db):
     assert history["prospect"].eq(0).all()  # every UK customer is created by a transaction
     assert history["refund_only"].iloc[-1] == 4
     con.close()
+
+
+def test_trend_charts_start_at_the_first_month_with_data(uk_shop_db):
+    """The UK export starts on 2010-12-01: 36 months back from 2011-12 would reach 2009-01,
+    two years with nothing in them. The stage mix, the flows and the cohorts start at the
+    first month with a customer or an order; every month from there is kept."""
+    con = db.connect(uk_shop_db, read_only=True)
+    as_of = dt.date.fromisoformat(db.get_meta(con, "features_as_of"))
+    first = con.execute(
+        "select date_trunc('month', least(min(c.signed_up_at), min(t.ordered_at)))::date "
+        "from customers as c, transactions as t"
+    ).fetchone()[0]
+    assert first == dt.date(2010, 12, 1)
+    history = stage_history(con, as_of, months=36)
+    assert list(history["month"]) == list(pd.date_range("2010-12-01", "2011-12-01", freq="MS"))
+    assert history[["new", "refund_only"]].iloc[0].sum() > 0  # the first month holds data
+    cohorts = cohort_retention(con, as_of, cohorts=24)
+    assert cohorts["cohort"].min().date() == first
+    con.close()
+
+
+def test_a_window_shorter_than_the_data_is_kept_whole(shop):
+    history = stage_history(shop, AS_OF, months=6)
+    assert history["month"].iloc[0] == pd.Timestamp("2025-01-01") and len(history) == 6
+
+
+def test_months_before_the_first_customer_are_left_out(shop):
+    """The hand-made shop's first customers signed up in January 2023 (c1, z1)."""
+    history = stage_history(shop, AS_OF, months=36)
+    assert history["month"].iloc[0] == pd.Timestamp("2023-01-01") and len(history) == 30
+    first = history.iloc[0]
+    assert (first["prospect"], first["new"]) == (1, 1)  # c1 buys in February, z1 on the 10th

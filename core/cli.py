@@ -197,16 +197,19 @@ def _import(args) -> int:
 
 
 def _build(args) -> int:
-    from core.build import build
+    from core.build import build, statuses
 
     started = time.perf_counter()
     with closing(db.connect(args.db)) as con:
         result = build(con, as_of=args.as_of)
+        empty = {name: reason for name, reason in statuses(con).items() if reason is not None}
     seconds = time.perf_counter() - started
     print(
         f"derived tables built in {seconds:.1f} s as of {result.as_of}: "
         f"{result.customer_features:,} rows in customer_features"
     )
+    for name, reason in empty.items():
+        print(f"left empty: {name}: {reason.message}")
     return 0
 
 

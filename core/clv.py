@@ -411,7 +411,11 @@ class BGNBDModel:
         a = _away_from_one(self.a)
         log_1mz = np.log(alpha + T) - np.log(alpha + T + t)
         z = -np.expm1(log_1mz)
-        bracket = 1 - np.exp((a - 1) * log_1mz) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+        # A degenerate fit (huge a and b) gives inf x 0 here: NaN, which the build turns
+        # into a stored reason, so numpy need not warn about it on the user's console.
+        with np.errstate(invalid="ignore", over="ignore"):
+            power = np.exp((a - 1) * log_1mz)
+            bracket = 1 - power * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
         return (a + b + x - 1) / (a - 1) * bracket
 
     def expected_purchases_new(self, t):

@@ -27,7 +27,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from core import churn, db, sql
+from core import churn, sql
 from core.clv import (
     BGNBDModel,
     GammaGammaModel,
@@ -382,8 +382,8 @@ def not_ready_reason(error: ModelFitError) -> Reason:
 
 
 def add_model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutputs:
-    """The build step: join `model_outputs` into customer_features and record in `meta`
-    whether each model ran (`clv_status`, `churn_status`: "ready" or the reason)."""
+    """The build step: join `model_outputs` into customer_features; `.reasons` says why a
+    model did not run (core.build stores them as the results' status)."""
     outputs = model_outputs(con, as_of)
     con.register("model_outputs", outputs.frame)
     try:
@@ -392,8 +392,6 @@ def add_model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOu
         )
     finally:
         con.unregister("model_outputs")
-    db.set_meta(con, "clv_status", outputs.clv_reason or "ready")
-    db.set_meta(con, "churn_status", outputs.churn_reason or "ready")
     return outputs
 
 

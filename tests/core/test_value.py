@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from core import db, value
-from core.build import build
+from core.build import build, statuses
 from core.clv import NotReady, clv, formula_clv
 from core.value import ValueDefaults, ValueSettings
 from tests.conftest import DEMO_END
@@ -132,8 +132,8 @@ def test_build_writes_the_model_outputs_into_customer_features(demo_db):
     assert prospects[["p_alive", "predicted_clv_12m", "churn_risk"]].isna().all().all()
     scored = f["churn_risk"].dropna()
     assert 0 < len(scored) < len(s) and scored.between(0, 1).all()
-    assert db.get_meta(con, "clv_status") == "ready"
-    assert db.get_meta(con, "churn_status") == "ready"
+    found = statuses(con)
+    assert found["p_alive"] is found["clv"] is found["churn"] is None  # all three ran
     con.close()
 
 
@@ -144,8 +144,9 @@ def test_build_on_thin_data_stores_the_reason(thin_db):
     assert len(f) == 30
     assert f["btyd_frequency"].notna().all()  # the summary is there ...
     assert f[["p_alive", "predicted_clv_12m", "churn_risk"]].isna().all().all()  # ... no models
-    assert "30 customers have bought by the as-of date" in db.get_meta(con, "clv_status")
-    assert "churn model" in db.get_meta(con, "churn_status")
+    found = statuses(con)
+    assert "30 customers have bought by the as-of date" in found["clv"].message
+    assert "churn model" in found["churn"].message
     with pytest.raises(NotReady):
         value.fit_value_models(con, dt.date(2024, 3, 1))
     con.close()
@@ -156,7 +157,7 @@ def test_build_on_an_empty_database_adds_the_columns(empty_db):
     build(con)
     columns = [d[0] for d in con.execute("select * from customer_features").description]
     assert {"p_alive", "predicted_clv_12m", "churn_risk"} <= set(columns)
-    assert db.get_meta(con, "clv_status") == "no customer has bought anything by the as-of date"
+    assert statuses(con)["clv"].message == "no customer has bought anything by the as-of date"
     con.close()
 
 

@@ -329,20 +329,29 @@ def channel_economics(
     """Acquisition cost against the value each acquisition channel's customers created.
 
     Returns one row per channel: `channel, customers, buyers, acquisition_cost, cac`
-    (mean cost per customer with a recorded cost), `revenue, margin` to `as_of`,
-    `margin_per_customer`, `roi_to_date` (margin / acquisition cost - 1), `predicted_clv`
-    and `predicted_clv_per_customer` (the next 12 months; null until the CLV model fills
-    customer_features.predicted_clv_12m) and `payback_months`: the months from sign-up (the
-    sign-up month counting as the first) by whose end the average customer's cumulative
-    margin covers the CAC (`payback_curves`); NaN when not within the months observed.
+    (mean cost per customer with a recorded cost), `revenue, margin` to `as_of` (margin
+    null where unknown: no cost on the orders), `revenue_per_customer`,
+    `margin_per_customer`, `roi_to_date` (margin / acquisition cost - 1; null when either
+    is unknown), `predicted_clv` and `predicted_clv_per_customer` (the next 12 months; null
+    until the CLV model fills customer_features.predicted_clv_12m), `basis` ('margin', or
+    'revenue' when no channel's margin is known: revenue then stands in for it),
+    `value_per_customer` (the basis per customer) and `payback_months`: the months from
+    sign-up (the sign-up month counting as the first) by whose end the average customer's
+    cumulative value on the basis covers the CAC (`payback_curves`); NaN when not within
+    the months observed or when the CAC is unknown.
     """
     with with_extras(con):
         frame = con.execute(sql.load("channel_economics"), {"as_of": as_of}).df()
+    basis = "margin" if frame["margin"].notna().any() else "revenue"
+    frame["margin"] = frame["margin"].astype("float64")
+    frame["revenue_per_customer"] = frame["revenue"] / frame["customers"]
     frame["margin_per_customer"] = frame["margin"] / frame["customers"]
     cost = frame["acquisition_cost"].where(frame["acquisition_cost"] > 0)
     frame["roi_to_date"] = frame["margin"] / cost - 1
     frame["predicted_clv_per_customer"] = frame["predicted_clv"] / frame["customers"]
-    curves = payback_curves(con, as_of, months)
+    frame["basis"] = basis
+    frame["value_per_customer"] = frame[f"{basis}_per_customer"]
+    curves = payback_curves(con, as_of, months, basis)
     frame["payback_months"] = [
         payback_months(curves[curves["channel"] == channel], cac)
         for channel, cac in zip(frame["channel"], frame["cac"], strict=True)
@@ -350,31 +359,37 @@ def channel_economics(
     return frame
 
 
-def payback_curves(
-    con: duckdb.DuckDBPyConnection, as_of: dt.date, months: int = 36
-) -> pd.DataFrame:
-    """The average customer's cumulative margin by month since sign-up, per channel.
+VALUE_BASES = ("margin", "revenue")
 
-    Month k's margin per customer is the margin made in month k by the customers who have
+
+def payback_curves(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, months: int = 36, basis: str = "margin"
+) -> pd.DataFrame:
+    """The average customer's cumulative value (`basis`: margin, or revenue where margin
+    is unknown) by month since sign-up, per channel.
+
+    Month k's value per customer is the value made in month k by the customers who have
     completed month k, over their number (so newer customers do not pull the average down);
-    the cumulative sum over k is the margin the average customer has paid back by the end
-    of month k. Returns `channel, months_since_signup, customers, margin,
-    margin_per_customer, cumulative_margin_per_customer`.
+    the cumulative sum over k is the value the average customer has paid back by the end
+    of month k. Returns `channel, months_since_signup, customers, revenue, margin,
+    value_per_customer, cumulative_value_per_customer`.
     """
+    if basis not in VALUE_BASES:
+        raise ValueError(f"unknown basis {basis!r}: choose one of {', '.join(VALUE_BASES)}")
     frame = con.execute(sql.load("channel_payback"), {"as_of": as_of, "months": months}).df()
-    frame["margin_per_customer"] = frame["margin"] / frame["customers"]
-    frame["cumulative_margin_per_customer"] = frame.groupby("channel")[
-        "margin_per_customer"
-    ].cumsum()
+    frame["margin"] = frame["margin"].astype("float64")
+    frame["value_per_customer"] = frame[basis] / frame["customers"]
+    frame["cumulative_value_per_customer"] = frame.groupby("channel")["value_per_customer"].cumsum()
     return frame
 
 
 def payback_months(curve: pd.DataFrame, cac: float) -> float:
     """How many months from sign-up (the sign-up month being the first) until the average
-    customer's cumulative margin reaches `cac`, or NaN when it does not within the curve."""
+    customer's cumulative value reaches `cac`, or NaN when it does not within the curve
+    or the CAC is unknown."""
     if cac is None or not np.isfinite(cac):
         return np.nan
-    reached = curve.loc[curve["cumulative_margin_per_customer"] >= cac, "months_since_signup"]
+    reached = curve.loc[curve["cumulative_value_per_customer"] >= cac, "months_since_signup"]
     return float(reached.min()) + 1 if len(reached) else np.nan
 
 

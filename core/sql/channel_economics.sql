@@ -2,7 +2,9 @@
 -- the customers signed up by the as-of date: customers, buyers, acquisition cost (total and
 -- per customer with a recorded cost: CAC), revenue and margin to the as-of date, and the
 -- predicted value of the CLV model where it has run (customer_extras temp table, see
--- core/lifecycle.py; null otherwise). Parameters: $as_of (date).
+-- core/lifecycle.py; null otherwise). Margin is null where unknown: a channel whose orders
+-- carry no cost, or any channel when no transaction has a cost; a channel without orders
+-- made a margin of 0 when the data have costs. Parameters: $as_of (date).
 with
 
 customers as (
@@ -17,6 +19,10 @@ orders as (
 
 extras as (
     select * from customer_extras
+),
+
+costing as (
+    select count(margin) > 0 as has_cost from orders
 ),
 
 value_to_date as (
@@ -37,7 +43,10 @@ final as (
         sum(c.acquisition_cost) as acquisition_cost,
         avg(c.acquisition_cost) as cac,
         coalesce(sum(v.revenue), 0) as revenue,
-        coalesce(sum(v.margin), 0) as margin,
+        case
+            when count(v.margin) > 0 then sum(v.margin)
+            when count(v.customer_id) = 0 and (select has_cost from costing) then 0
+        end as margin,
         sum(x.predicted_clv) as predicted_clv
     from customers as c
     left join value_to_date as v on v.customer_id = c.customer_id

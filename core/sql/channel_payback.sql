@@ -1,8 +1,9 @@
 -- channel_payback: one row per acquisition channel ('unknown' when none is recorded) and
 -- month since sign-up (0 = the sign-up month, up to $months - 1) that some customers have
--- completed by the as-of date: how many customers have completed it and the margin they
--- made in it. Only complete calendar months count, so recent customers do not pull the
--- averages down. Parameters: $as_of (date), $months.
+-- completed by the as-of date: how many customers have completed it and the revenue and
+-- margin they made in it (margin null where that month's orders carry no cost; both 0 in a
+-- month without orders). Only complete calendar months count, so recent customers do not
+-- pull the averages down. Parameters: $as_of (date), $months.
 with
 
 customers as (
@@ -35,10 +36,11 @@ exposure as (
     group by all
 ),
 
-margins as (
+values_made as (
     select
         c.channel,
         date_diff('month', c.cohort, t.ordered_at::date) as months_since_signup,
+        sum(t.amount) as revenue,
         sum(t.amount - t.cost) as margin
     from transactions as t
     inner join customers as c on c.customer_id = t.customer_id
@@ -51,9 +53,10 @@ final as (
         e.channel,
         e.months_since_signup,
         e.customers,
-        coalesce(m.margin, 0) as margin
+        coalesce(m.revenue, 0) as revenue,
+        case when m.channel is null then 0 else m.margin end as margin
     from exposure as e
-    left join margins as m
+    left join values_made as m
         on m.channel = e.channel and m.months_since_signup = e.months_since_signup
 )
 

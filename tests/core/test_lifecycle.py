@@ -304,16 +304,16 @@ def test_channel_economics_and_payback(shop):
     )
     assert curve.loc[0, "customers"] == 2 and curve.loc[6, "customers"] == 1
     assert curve.loc[28, "customers"] == 1 and 29 not in curve.index
-    assert curve.loc[1, "margin_per_customer"] == 20  # c1's 40 over 2 customers
-    assert curve.loc[2, "margin_per_customer"] == 15  # r1's 30 over 2
-    assert curve.loc[16, "cumulative_margin_per_customer"] == 95  # + c1's 60 over 1
+    assert curve.loc[1, "value_per_customer"] == 20  # c1's margin of 40 over 2 customers
+    assert curve.loc[2, "value_per_customer"] == 15  # r1's 30 over 2
+    assert curve.loc[16, "cumulative_value_per_customer"] == 95  # + c1's 60 over 1
     assert economics.loc["douyin", "cac"] == 60
     assert economics.loc["douyin", "payback_months"] == 17  # reached in month 16
 
 
 def test_payback_months():
     curve = pd.DataFrame(
-        {"months_since_signup": [0, 1, 2], "cumulative_margin_per_customer": [10.0, 30.0, 50.0]}
+        {"months_since_signup": [0, 1, 2], "cumulative_value_per_customer": [10.0, 30.0, 50.0]}
     )
     assert payback_months(curve, 10) == 1  # within the sign-up month
     assert payback_months(curve, 30) == 2
@@ -397,3 +397,58 @@ def test_months_before_the_first_customer_are_left_out(shop):
     assert history["month"].iloc[0] == pd.Timestamp("2023-01-01") and len(history) == 30
     first = history.iloc[0]
     assert (first["prospect"], first["new"]) == (1, 1)  # c1 buys in February, z1 on the 10th
+
+
+def test_without_cost_margin_is_unknown_and_revenue_stands_in(shop):
+    """The same shop with no cost on any transaction: margin is unknown (null, not 0), and
+    revenue stands in for it per customer and in the payback."""
+    shop.execute("update transactions set cost = null")
+    economics = channel_economics(shop, AS_OF).set_index("channel")
+    assert (economics["basis"] == "revenue").all()
+    assert economics["margin"].isna().all() and economics["margin_per_customer"].isna().all()
+    assert economics["roi_to_date"].isna().all()  # a return on margin: unknown, not -100%
+    jd = economics.loc["jd"]
+    assert jd["revenue_per_customer"] == pytest.approx((1000 + 150 + 400) / 3)
+    assert jd["value_per_customer"] == jd["revenue_per_customer"]
+    curve = (
+        payback_curves(shop, AS_OF, basis="revenue")
+        .query("channel == 'douyin'")
+        .set_index("months_since_signup")
+    )
+    assert curve["margin"].isna().any()  # months with orders: no cost, no margin
+    assert curve.loc[1, "value_per_customer"] == 40  # c1's 80 over 2 customers
+    assert curve.loc[2, "cumulative_value_per_customer"] == 70  # + r1's 60 over 2
+    assert economics.loc["douyin", "payback_months"] == 3  # CAC 60 reached in month 2
+    assert pd.isna(economics.loc["unknown", "payback_months"])  # no CAC: unknown
+
+
+def test_with_cost_a_channel_without_orders_made_no_margin(shop):
+    shop.execute(
+        "insert into customers (customer_id, signed_up_at, acquisition_channel, "
+        "acquisition_cost) values ('f1', '2025-03-01', 'flyer', 5)"
+    )
+    economics = channel_economics(shop, AS_OF).set_index("channel")
+    assert (economics["basis"] == "margin").all()
+    flyer = economics.loc["flyer"]
+    assert (flyer["margin"], flyer["revenue"], flyer["roi_to_date"]) == (0, 0, -1)
+    assert economics.loc["jd", "value_per_customer"] == economics.loc["jd", "margin_per_customer"]
+
+
+def test_channel_economics_of_the_uk_shop_without_cost(uk_shop_db):
+    """No cost and no acquisition cost: margin, CAC, ROI and payback are unknown (empty),
+    revenue per customer equals the raw lines' net amount over the customers."""
+    con = db.connect(uk_shop_db, read_only=True)
+    as_of = dt.date.fromisoformat(db.get_meta(con, "features_as_of"))
+    economics = channel_economics(con, as_of)
+    raw_customers, raw_revenue = con.execute(
+        "select (select count(*) from customers), sum(amount) from transactions"
+    ).fetchone()
+    con.close()
+    assert economics["channel"].tolist() == ["unknown"]
+    row = economics.iloc[0]
+    assert row["basis"] == "revenue" and pd.isna(row["margin"])
+    assert row["customers"] == raw_customers
+    assert row["revenue_per_customer"] == pytest.approx(raw_revenue / raw_customers)
+    assert row["value_per_customer"] == row["revenue_per_customer"]
+    for unknown in ("margin_per_customer", "cac", "roi_to_date", "payback_months"):
+        assert pd.isna(row[unknown]), unknown

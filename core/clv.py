@@ -49,10 +49,6 @@ GG_PARAMS = ("p", "q", "gamma")
 MAX_INFINITE_DRAWS = 0.05  # share of Gamma-Gamma draws with q <= 1 an interval tolerates
 
 
-class ModelFitError(ValueError):
-    """A model could not be fitted; the message says why and what to do about it."""
-
-
 @dataclass(frozen=True, eq=False)
 class Reason:
     """Why a model's predictions are not shown: a `code` the dashboard translates, the
@@ -63,11 +59,20 @@ class Reason:
     message: str
 
 
+class ModelFitError(ValueError):
+    """A model could not be fitted; the message says why and what to do about it, and
+    `reason` carries it as a code with its values for the dashboard to word."""
+
+    def __init__(self, message: str, code: str = "fit_failed", **values):
+        super().__init__(message)
+        self.reason = Reason(code, values or {"detail": message}, message)
+
+
 class NotReady(ModelFitError):
     """The data are too thin for a model; `reason` says which minimum is not met."""
 
     def __init__(self, reason: Reason):
-        super().__init__(reason)
+        ValueError.__init__(self, reason.message)
         self.reason = reason
 
     def __str__(self) -> str:
@@ -196,7 +201,9 @@ def _fit_mle(
     if not np.isfinite(objective(u0)[0]):
         raise ModelFitError(
             f"{model}: the log-likelihood is not finite at the starting values; "
-            "check the summary for extreme or inconsistent values"
+            "check the summary for extreme or inconsistent values",
+            "fit_not_finite",
+            model=model,
         )
     bounds = [(-LOG_BOUND, LOG_BOUND)] * len(u0)
     options = {"maxiter": maxiter, "ftol": 1e-14, "gtol": 1e-9}
@@ -206,20 +213,27 @@ def _fit_mle(
     if not (result.success or np.max(np.abs(result.jac)) < GRADIENT_TOLERANCE):
         raise ModelFitError(
             f"{model}: the optimiser did not converge ({result.message}); "
-            "fit on more customers, remove extreme outliers or raise maxiter"
+            "fit on more customers, remove extreme outliers or raise maxiter",
+            "fit_no_convergence",
+            model=model,
         )
     theta = np.exp(result.x)
     ll, _ = loglik(theta)
     if not np.isfinite(ll):
         raise ModelFitError(
             f"{model}: the log-likelihood is not finite at the optimum; "
-            "check the summary for extreme values"
+            "check the summary for extreme values",
+            "fit_not_finite",
+            model=model,
         )
     at_bound = [nm for nm, u in zip(names, result.x, strict=True) if abs(u) > LOG_BOUND - 1e-3]
     if at_bound:
         raise ModelFitError(
             f"{model}: parameter(s) {', '.join(at_bound)} ran to the edge of the search range, "
-            "so the data do not pin them down; fit on more customers or a longer history"
+            "so the data do not pin them down; fit on more customers or a longer history",
+            "fit_at_bound",
+            model=model,
+            params=", ".join(at_bound),
         )
     covariance, problem = _covariance(loglik, theta)
     return _Fit(theta, float(ll), covariance, problem)
@@ -451,12 +465,16 @@ def fit_bgnbd(
     if n < min_customers:
         raise ModelFitError(
             f"BG/NBD needs at least {min_customers} customers with a purchase; got {n:g}. "
-            "Use a later as-of date or load more transactions"
+            "Use a later as-of date or load more transactions",
+            "few_customers",
+            have=f"{n:g}",
+            need=min_customers,
         )
     if w @ x == 0:
         raise ModelFitError(
             "BG/NBD: no customer bought on two different days, so repeat buying cannot be "
-            "estimated; use a later as-of date or a longer history"
+            "estimated; use a later as-of date or a longer history",
+            "fit_no_repeat",
         )
     data = _Grouped.of({"x": x, "t_x": t_x, "T": T}, w)
     theta0 = np.array([1.0, max(float(np.average(T, weights=w)), 1e-3), 1.0, 1.0])
@@ -570,7 +588,10 @@ def fit_gamma_gamma(
     if n < min_customers:
         raise ModelFitError(
             f"Gamma-Gamma needs at least {min_customers} repeat customers with positive spend; "
-            f"got {n:g}. Use a later as-of date or a longer history"
+            f"got {n:g}. Use a later as-of date or a longer history",
+            "few_repeat_customers",
+            have=f"{n:g}",
+            need=min_customers,
         )
     data = _Grouped.of({"x": x[keep], "m_x": m_x[keep]}, w[keep])
     theta0 = np.array([1.0, 2.0, float(np.average(m_x[keep], weights=w[keep]))])
@@ -588,7 +609,9 @@ def fit_gamma_gamma(
     if model.q <= 1:
         raise ModelFitError(
             f"Gamma-Gamma: q = {model.q:.3g} <= 1, so the average spend has no finite mean; "
-            "look for extreme spends (outliers, wholesale orders) and exclude or cap them"
+            "look for extreme spends (outliers, wholesale orders) and exclude or cap them",
+            "fit_infinite_spend",
+            q=f"{model.q:.3g}",
         )
     return model
 

@@ -234,11 +234,8 @@ def loyalty_models(con: duckdb.DuckDBPyConnection) -> LoyaltyModels:
     try:
         data_readiness(customers).require()
         return LoyaltyModels(customers, fit_bgnbd(customers), fit_gamma_gamma(customers))
-    except NotReady as error:
+    except ModelFitError as error:  # NotReady included: too thin, or the fit's trouble
         raise ModelNotFitted(error.reason) from error
-    except ModelFitError as error:
-        message = f"the customer model cannot be fitted: {error}"
-        raise ModelNotFitted(Reason("fit_failed", {"detail": str(error)}, message)) from error
 
 
 @dataclass(frozen=True, eq=False)

@@ -313,14 +313,6 @@ class ModelOutputs:
     frame: pd.DataFrame
     reasons: dict[str, Reason | None]
 
-    @property
-    def clv_reason(self) -> str | None:
-        return None if self.reasons["clv"] is None else self.reasons["clv"].message
-
-    @property
-    def churn_reason(self) -> str | None:
-        return None if self.reasons["churn"] is None else self.reasons["churn"].message
-
 
 def model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutputs:
     """The BTYD summary, P(alive), expected purchases and predicted CLV over 12 months (at
@@ -345,14 +337,18 @@ def model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutput
         bgnbd = fit_bgnbd(summary)
         expected = expected_purchases(bgnbd, summary, 12)
         if not np.isfinite(expected).all():
-            p = bgnbd.params
-            raise ModelFitError(
-                f"BG/NBD: the fit (r = {p['r']:.3g}, alpha = {p['alpha']:.3g}, a = {p['a']:.3g}, "
-                f"b = {p['b']:.3g}) gives no finite expected purchases: the data hold too few "
-                "repeat purchases to tell how customers drop out; a longer history helps"
+            p = {name: f"{v:.3g}" for name, v in bgnbd.params.items()}
+            raise NotReady(
+                Reason(
+                    "degenerate_fit",
+                    p,
+                    f"BG/NBD: the fit (r = {p['r']}, alpha = {p['alpha']}, a = {p['a']}, "
+                    f"b = {p['b']}) gives no finite expected purchases: the data hold too few "
+                    "repeat purchases to tell how customers drop out; a longer history helps",
+                )
             )
     except ModelFitError as error:  # NotReady included
-        reasons["p_alive"] = reasons["clv"] = not_ready_reason(error)
+        reasons["p_alive"] = reasons["clv"] = error.reason
     else:
         frame["p_alive"] = bgnbd.probability_alive(
             summary["frequency"], summary["recency"], summary["T"]
@@ -364,7 +360,7 @@ def model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutput
             values = clv(bgnbd, gg, summary, 12, settings.discount_rate_annual, settings.margin)
             frame["predicted_clv_12m"] = values["clv"].to_numpy()
         except ModelFitError as error:
-            reasons["clv"] = not_ready_reason(error)
+            reasons["clv"] = error.reason
     try:
         result = churn.churn_risk(con, as_of, with_quality=False)
         risk = result.scores.set_index("customer_id")["churn_risk"]
@@ -372,13 +368,6 @@ def model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutput
     except NotReady as error:
         reasons["churn"] = error.reason
     return ModelOutputs(frame, reasons)
-
-
-def not_ready_reason(error: ModelFitError) -> Reason:
-    """The Reason of a NotReady, or one made from any other fit error's message."""
-    if isinstance(error, NotReady):
-        return error.reason
-    return Reason("fit_failed", {"detail": str(error)}, str(error))
 
 
 def add_model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutputs:

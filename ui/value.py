@@ -31,17 +31,13 @@ LIST_ROWS = 200  # rows of the warning list shown on the page; the export has th
 EXCEL_MAX_ROWS = 100_000  # longer lists export as CSV only
 
 
-def _reason(error: ModelFitError) -> Reason:
-    return value.not_ready_reason(error)
-
-
 @st.cache_resource(max_entries=4, show_spinner=False)
 def models(as_of: dt.date, version: int) -> ValueModels | Reason:
     """BG/NBD and Gamma-Gamma as of `as_of`, or why they cannot be fitted."""
     try:
         return value.fit_value_models(data.cursor(), as_of)
     except ModelFitError as error:
-        return _reason(error)
+        return error.reason
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -95,7 +91,7 @@ def backtest(as_of: dt.date, holdout_days: int, version: int) -> Backtest | Reas
     try:
         return clv.backtest(data.cursor(), calibration_end, holdout_days)
     except ModelFitError as error:
-        return _reason(error)
+        return error.reason
     except ValueError as error:  # e.g. the data end before the holdout does
         return Reason("fit_failed", {"detail": str(error)}, str(error))
 
@@ -144,7 +140,7 @@ def churn_result(as_of: dt.date, horizon_days: int, version: int) -> churn.Churn
     try:
         return churn.churn_risk(data.cursor(), as_of, settings)
     except ModelFitError as error:
-        return _reason(error)
+        return error.reason
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

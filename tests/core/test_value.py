@@ -164,6 +164,6 @@ def test_build_on_an_empty_database_adds_the_columns(empty_db):
 def test_model_outputs_frame(demo_db):
     con = db.connect(demo_db, read_only=True)
     out = value.model_outputs(con, DEMO_END)
-    assert out.clv_reason is None and out.churn_reason is None
+    assert out.reasons == {"p_alive": None, "clv": None, "churn": None}
     assert isinstance(out.frame, pd.DataFrame) and out.frame["customer_id"].is_unique
     con.close()

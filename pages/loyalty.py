@@ -41,7 +41,7 @@ if simple:
         icon=":material/functions:",
     )
 
-vu.show_missing_inputs(ctx.version, ("margin",))
+vu.show_missing_inputs(ctx.version, ("margin",), margin_assumed=True)
 
 # --- the programme -------------------------------------------------------------------------
 preset_name = (

@@ -26,7 +26,7 @@ def between(interval: dict, money: bool = True) -> str:
     return t("value.between", low=show(interval["p5"]), high=show(interval["p95"]))
 
 
-vu.show_missing_inputs(ctx.version, ("margin", "acquisition_cost"))
+vu.show_missing_inputs(ctx.version, ("margin", "acquisition_cost"), margin_assumed=True)
 fitted = vu.models(as_of, ctx.version)
 if isinstance(fitted, vu.Reason):
     st.warning(

@@ -32,3 +32,17 @@ def test_page_renders_on_a_real_shaped_database(app_on, request, database, spec,
     if spec.url_path in ("overview", "value"):
         symbol = SYMBOLS[database]
         assert any(symbol in m.value for m in at.metric), [m.value for m in at.metric]
+
+
+def test_without_costs_each_page_says_what_stands_in_for_margin(app_on, uk_shop_db):
+    """The value and loyalty figures use the margin on their slider; the star rating and the
+    key accounts use revenue: each page says which, in words."""
+    at = app_on(uk_shop_db)
+    said = {}
+    for page in ("pages/value.py", "pages/loyalty.py", "pages/segments.py"):
+        at = at.switch_page(page).run()
+        said[page] = " ".join(str(i.value) for i in at.info)
+    assert "gross margin on the slider" in said["pages/value.py"]
+    assert "gross margin on the slider" in said["pages/loyalty.py"]
+    assert "revenue stands in" in said["pages/segments.py"]
+    assert "revenue stands in" not in said["pages/value.py"]

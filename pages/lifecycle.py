@@ -171,10 +171,9 @@ else:
 st.subheader(t("lifecycle.economics_header"))
 economics = lc.economics(ctx.as_of, ctx.version)
 has_prediction = economics["predicted_clv"].notna().any()
-series = {
-    "cac": t("lifecycle.col_cac"),
-    "margin_per_customer": t("lifecycle.col_margin_per_customer"),
-}
+basis = lc.economics_basis(economics)  # revenue stands in for margin when there is no cost
+words = lc.economics_labels(basis)
+series = {"cac": t("lifecycle.col_cac"), "value_per_customer": words["per_customer"]}
 if has_prediction:
     series["predicted_clv_per_customer"] = t("lifecycle.col_predicted_per_customer")
 left, right = st.columns([2, 3])
@@ -183,7 +182,7 @@ left.plotly_chart(
         economics,
         [label("channel", c) for c in economics["channel"]],
         series,
-        t("lifecycle.economics_title"),
+        words["title"],
         fmt.with_unit(t("lifecycle.per_customer_axis"), fmt.money_unit(lang, ctx.currency), lang),
         ctx.currency,
     ),
@@ -193,9 +192,11 @@ right.dataframe(
     lc.economics_table(economics),
     hide_index=True,
     width="stretch",
-    column_config=lc.economics_columns(has_prediction, ctx.currency),
+    column_config=lc.economics_columns(has_prediction, ctx.currency, basis),
 )
-right.caption(t("lifecycle.economics_caption", as_of=ctx.as_of))
+right.caption(t(words["caption"], as_of=ctx.as_of))
+for gap in lc.economics_gaps(economics):
+    right.caption(gap)
 if not has_prediction:
     right.caption(t("lifecycle.prediction_pending"))
 

@@ -282,7 +282,7 @@ def channel_economics(
     currency: str | None = None,
 ) -> go.Figure:
     """Per acquisition channel, grouped bars of per-customer money in `currency`: `series`
-    maps a column (cac, margin_per_customer, predicted_clv_per_customer...) to its label;
+    maps a column (cac, value_per_customer, predicted_clv_per_customer...) to its label;
     `axis` is the y-axis title."""
     figure = go.Figure()
     for color, (column, name) in zip(("#C8553D", BRAND, "#2CA58D"), series.items(), strict=False):
@@ -405,9 +405,9 @@ def backlog_ages(ages: list[str], counts: list[int], title: str, axis: str) -> g
 def churn_by_band(
     bands: pd.DataFrame, names: list[str], title: str, labels: dict[str, str]
 ) -> go.Figure:
-    """Churned and at-risk shares of the buyers in each NPS band (grouped bars), buyers in
-    the hover. `names` are the band labels; `labels` holds `churn_rate`, `at_risk_rate`,
-    `buyers`, `rate`."""
+    """Churned and at-risk shares of the buyers in each NPS or CSAT band (grouped bars),
+    buyers in the hover. `names` are the band labels; `labels` holds `churn_rate`,
+    `at_risk_rate`, `buyers`, `rate`."""
     figure = go.Figure()
     for column, color in (("churn_rate", STAGE_COLORS["churned"]), ("at_risk_rate", "#F2A33A")):
         figure.add_trace(

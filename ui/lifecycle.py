@@ -201,47 +201,92 @@ def flows_columns() -> dict:
     return config
 
 
+def economics_basis(economics: pd.DataFrame) -> str:
+    """'margin', or 'revenue' when the data carry no cost and revenue stands in for margin."""
+    return str(economics["basis"].iloc[0]) if len(economics) else "margin"
+
+
 def economics_table(economics: pd.DataFrame) -> pd.DataFrame:
-    """The channel economics the page shows: channel label, CAC, margin (and predicted value)
-    per customer, margin over CAC, payback months."""
+    """The channel economics the page shows: channel label, CAC, value (margin, or revenue
+    when margin is unknown) and predicted value per customer, value over CAC, payback
+    months. Unknown stays empty (NaN): no CAC, or a CAC of 0, gives no ratio."""
     cac = economics["cac"].where(economics["cac"] > 0)
     frame = economics.assign(
         channel=[label("channel", c) for c in economics["channel"]],
-        margin_to_cac=economics["margin_per_customer"] / cac,
+        value_to_cac=economics["value_per_customer"] / cac,
     )
     columns = [
         "channel",
         "cac",
-        "margin_per_customer",
+        "value_per_customer",
         "predicted_clv_per_customer",
-        "margin_to_cac",
+        "value_to_cac",
         "payback_months",
     ]
     return frame[columns]
 
 
-def economics_columns(has_prediction: bool, currency: str | None) -> dict:
+def economics_labels(basis: str) -> dict[str, str]:
+    """The words that name the value on `basis`: the chart title, the per-customer column,
+    the ratio, their helps and the caption (keys of the current language)."""
+    if basis == "revenue":
+        return {
+            "title": t("lifecycle.economics_title_revenue"),
+            "per_customer": t("lifecycle.col_revenue_per_customer"),
+            "ratio": t("lifecycle.revenue_to_cac"),
+            "ratio_help": t("lifecycle.revenue_to_cac_help"),
+            "payback_help": t("lifecycle.payback_help_revenue"),
+            "caption": "lifecycle.economics_caption_revenue",
+        }
+    return {
+        "title": t("lifecycle.economics_title"),
+        "per_customer": t("lifecycle.col_margin_per_customer"),
+        "ratio": t("lifecycle.margin_to_cac"),
+        "ratio_help": t("lifecycle.margin_to_cac_help"),
+        "payback_help": t("lifecycle.payback_help"),
+        "caption": "lifecycle.economics_caption",
+    }
+
+
+def economics_columns(has_prediction: bool, currency: str | None, basis: str = "margin") -> dict:
     money = fmt.money_column(currency)
+    words = economics_labels(basis)
     return {
         "channel": st.column_config.TextColumn(t("lifecycle.col_channel")),
         "cac": st.column_config.NumberColumn(
             t("lifecycle.col_cac"), format=money, help=t("lifecycle.cac_help")
         ),
-        "margin_per_customer": st.column_config.NumberColumn(
-            t("lifecycle.col_margin_per_customer"), format=money
-        ),
+        "value_per_customer": st.column_config.NumberColumn(words["per_customer"], format=money),
         "predicted_clv_per_customer": (
             st.column_config.NumberColumn(t("lifecycle.col_predicted_per_customer"), format=money)
             if has_prediction
             else None
         ),
-        "margin_to_cac": st.column_config.NumberColumn(
-            t("lifecycle.margin_to_cac"), format="%.1f×", help=t("lifecycle.margin_to_cac_help")
+        "value_to_cac": st.column_config.NumberColumn(
+            words["ratio"], format="%.1f×", help=words["ratio_help"]
         ),
         "payback_months": st.column_config.NumberColumn(
-            t("lifecycle.payback_months"), format="%d", help=t("lifecycle.payback_help")
+            t("lifecycle.payback_months"), format="%d", help=words["payback_help"]
         ),
     }
+
+
+def economics_gaps(economics: pd.DataFrame) -> list[str]:
+    """One sentence per reason the table has empty cells, naming the channels: no
+    acquisition cost recorded (CAC, ratio and payback unknown), a CAC of 0 (no ratio),
+    not paid back within the months observed."""
+    cac = economics["cac"]
+    cases = (
+        ("lifecycle.economics_no_cac", cac.isna()),
+        ("lifecycle.economics_free_cac", cac.eq(0)),
+        ("lifecycle.economics_not_paid_back", cac.gt(0) & economics["payback_months"].isna()),
+    )
+    sentences = []
+    for key, rows in cases:
+        if rows.any():
+            names = [label("channel", c) for c in economics.loc[rows, "channel"]]
+            sentences.append(t(key, channels=t("lifecycle.channel_join").join(names)))
+    return sentences
 
 
 def customer_table(customers: pd.DataFrame) -> pd.DataFrame:

@@ -1,7 +1,13 @@
 """The Lifecycle page through app.py, as a user meets it."""
 
+import json
+
+import pandas as pd
+import pytest
+
 from core import db
 from core.lifecycle import Drill, LifecycleRules, drill_down, stage_counts
+from ui.i18n import load_catalog
 
 PAGE = "pages/lifecycle.py"
 
@@ -93,3 +99,55 @@ def test_empty_database_says_what_to_do(app_on, empty_db):
     assert at.title[0].value == "Lifecycle"
     assert "No data yet" in at.info[0].value
     assert not at.metric
+
+
+def _economics(at):
+    """The channel economics table: its values and its column settings."""
+    table = next(d for d in at.dataframe if "cac" in d.value.columns)
+    return table.value, json.loads(table.proto.columns)
+
+
+def _chart_titles(at) -> list[str]:
+    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_without_cost_the_economics_show_revenue_and_say_what_is_unknown(app_on, uk_shop_db, lang):
+    """The UK shop has no cost and no acquisition cost: the table shows revenue per customer
+    (the raw lines' net amount over the customers), labelled revenue; CAC, the ratio and the
+    payback are empty, not 0 or infinite, with the reason in a caption."""
+    catalog = load_catalog(lang)
+    at = _open(app_on, uk_shop_db, lang)
+    assert not at.exception and not at.error
+    con = db.connect(uk_shop_db)
+    customers, revenue = con.execute(
+        "select (select count(*) from customers), sum(amount) from transactions"
+    ).fetchone()
+    con.close()
+    table, columns = _economics(at)
+    assert "margin_per_customer" not in table.columns
+    assert table["value_per_customer"].tolist() == [pytest.approx(revenue / customers)]
+    assert columns["value_per_customer"]["label"] == catalog["lifecycle.col_revenue_per_customer"]
+    assert columns["value_to_cac"]["label"] == catalog["lifecycle.revenue_to_cac"]
+    for unknown in ("cac", "value_to_cac", "payback_months"):
+        assert table[unknown].isna().all(), unknown
+    captions = [c.value for c in at.caption]
+    reason = catalog["lifecycle.economics_no_cac"].format(channels=label_in(lang))
+    assert reason in captions
+    assert catalog["lifecycle.economics_caption_revenue"].split("{")[0] in "\n".join(captions)
+    assert catalog["lifecycle.economics_title_revenue"] in _chart_titles(at)
+
+
+def label_in(lang: str) -> str:
+    """The label of the channel 'unknown' (customers without a recorded channel)."""
+    return load_catalog(lang)["channel.unknown"]
+
+
+def test_the_trend_charts_start_with_the_data(app_on, uk_shop_db):
+    """The UK export starts in 2010-12: the stage mix and the flows start there too."""
+    at = _open(app_on, uk_shop_db)
+    titles = _chart_titles(at)
+    assert "Customers by stage at each month end, 2010-12 to 2011-12" in titles
+    assert "Monthly flows of buyers, 2010-12 to 2011-12" in titles
+    flows = next(d.value for d in at.dataframe if "flow_new" in d.value.columns)
+    assert flows["month"].min() == pd.Timestamp("2010-12-01") and len(flows) == 13

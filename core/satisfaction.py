@@ -41,6 +41,8 @@ from core.lifecycle import (
 
 GROUPINGS = ("all", "channel", "category", "stars")
 NPS_BANDS = ("promoter", "passive", "detractor", "no_answer")
+CSAT_BANDS = ("unhappy", "neutral", "happy", "no_answer")  # latest CSAT 1-2, 3, 4-5
+BANDS = {"nps": NPS_BANDS, "csat": CSAT_BANDS}
 MIN_ANSWERS = 30
 SLA_HOURS = 48.0
 TOP_STARS = 4  # "top star tiers": 4 and 5 stars
@@ -297,22 +299,36 @@ def _satisfaction_of_buyers(
 
 
 def churn_by_band(
-    con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: LifecycleRules = DEFAULT_RULES
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    rules: LifecycleRules = DEFAULT_RULES,
+    measure: str = "nps",
 ) -> pd.DataFrame:
-    """Buyers by the NPS band of their latest answer (NPS_BANDS order): `nps_band, buyers,
-    churned, at_risk, value`, `churn_rate` and `at_risk_rate` (stages on `as_of` by `rules`)."""
+    """Buyers by the band of their latest answer on `measure`: 'nps' (NPS_BANDS: promoter
+    9-10, passive 7-8, detractor 0-6) or 'csat' (CSAT_BANDS: unhappy 1-2, neutral 3, happy
+    4-5), each list ending in no_answer. Returns `measure, band, buyers, churned,
+    at_risk, value`, `churn_rate` and `at_risk_rate` (stages on `as_of` by `rules`; NaN
+    for a band without buyers), one row per band in that order."""
+    _check_measure(measure)
     with _satisfaction_of_buyers(con, as_of, rules):
-        return _bands(con)
+        return _bands(con, measure)
 
 
-def _bands(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    frame = con.execute(sql.load("satisfaction_bands")).df()
+def _check_measure(measure: str) -> None:
+    if measure not in BANDS:
+        raise ValueError(f"unknown measure {measure!r}: choose one of {', '.join(BANDS)}")
+
+
+def _bands(con: duckdb.DuckDBPyConnection, measure: str = "nps") -> pd.DataFrame:
+    frame = con.execute(sql.load("satisfaction_bands"), {"measure": measure}).df()
     frame = (
-        frame.set_index("nps_band")
-        .reindex(list(NPS_BANDS))
+        frame.set_index("band")
+        .reindex(list(BANDS[measure]))
+        .rename_axis("band")
         .fillna({"buyers": 0, "churned": 0, "at_risk": 0, "value": 0.0})
         .reset_index()
     )
+    frame.insert(0, "measure", measure)
     frame[["buyers", "churned", "at_risk"]] = frame[["buyers", "churned", "at_risk"]].astype(int)
     buyers = frame["buyers"].where(frame["buyers"] > 0)
     frame["churn_rate"] = frame["churned"] / buyers
@@ -380,10 +396,11 @@ def _summary(con: duckdb.DuckDBPyConnection, basis: str, top_stars: int) -> Valu
 
 @dataclass(frozen=True, eq=False)
 class ValueReport:
-    """`churn_by_band`, `value_at_risk_summary` and `unhappy_customers` (every star tier)
-    from one computation."""
+    """`churn_by_band` by NPS (`bands`) and by CSAT (`csat_bands`), `value_at_risk_summary`
+    and `unhappy_customers` (every star tier) from one computation."""
 
     bands: pd.DataFrame
+    csat_bands: pd.DataFrame
     summary: ValueAtRisk
     unhappy: UnhappyCustomers
 
@@ -399,7 +416,8 @@ def value_report(
     of them, on `as_of`."""
     with _satisfaction_of_buyers(con, as_of, rules) as basis:
         return ValueReport(
-            bands=_bands(con),
+            bands=_bands(con, "nps"),
+            csat_bands=_bands(con, "csat"),
             summary=_summary(con, basis, top_stars),
             unhappy=_unhappy(con, basis, None, limit),
         )

@@ -273,14 +273,17 @@ rules = current_rules()
 report = sat.value_report(ctx.as_of, rules, ctx.version)
 summary = report.summary
 left, right = st.columns([3, 2])
-if lacking := missing.get("nps"):  # the bands are NPS bands
-    left.info(sat.missing_text(lacking))
+band_measure = sat.bands_measure(missing)  # NPS bands; CSAT bands when there is no NPS
+if band_measure is None:
+    left.info(sat.missing_text(missing.get("nps")))
 else:
+    bands = sat.churn_bands(report, band_measure)
+    words = "" if band_measure == "nps" else "_csat"
     left.plotly_chart(
         charts.churn_by_band(
-            report.bands,
-            [sat.band_label(b) for b in report.bands["nps_band"]],
-            t("satisfaction.bands_title", as_of=ctx.as_of),
+            bands,
+            [sat.band_label(b) for b in bands["band"]],
+            t(f"satisfaction.bands_title{words}", as_of=ctx.as_of),
             {
                 "churn_rate": t("satisfaction.churn_rate"),
                 "at_risk_rate": t("satisfaction.at_risk_rate"),
@@ -290,7 +293,7 @@ else:
         ),
         width="stretch",
     )
-    left.caption(t("satisfaction.bands_caption"))
+    left.caption(t(f"satisfaction.bands_caption{words}"))
 # the value model could not run on these data: what customers are worth is unknown, not 0
 value_unknown = basis == "predicted" and missing.get("clv") is not None
 for key, amount, share, customers, lacking in (

@@ -24,6 +24,7 @@ TREND_MONTHS = 24
 LIST_ROWS = 500
 GROUPINGS = satisfaction.GROUPINGS
 NPS_BANDS = satisfaction.NPS_BANDS
+CSAT_BANDS = satisfaction.CSAT_BANDS
 MIN_ANSWERS = satisfaction.MIN_ANSWERS
 SLA_HOURS = satisfaction.SLA_HOURS
 TOP_STARS = satisfaction.TOP_STARS
@@ -203,7 +204,19 @@ def group_labels(by: str, keys) -> dict[str, str]:
 
 
 def band_label(band: str) -> str:
+    """An NPS band (promoter...) or a CSAT band (unhappy, neutral, happy) with its scores."""
     return t(f"satisfaction.band_{band}")
+
+
+def bands_measure(missing: dict[str, str | None]) -> str | None:
+    """What churn is banded by: 'nps' when there are NPS answers, else 'csat' when there
+    are CSAT answers, else None (`missing`: build result -> why it is empty)."""
+    return next((m for m in ("nps", "csat") if not missing.get(m)), None)
+
+
+def churn_bands(report: satisfaction.ValueReport, measure: str) -> pd.DataFrame:
+    """The report's churn by band on `measure` ('nps' or 'csat')."""
+    return report.bands if measure == "nps" else report.csat_bands
 
 
 def age_labels(edges: tuple[int, ...] = BACKLOG_AGES) -> list[str]:

@@ -165,7 +165,8 @@ def test_complaints_by_month_and_backlog(shop):
 
 
 def test_churn_by_satisfaction_band(shop):
-    bands = churn_by_band(shop, AS_OF).set_index("nps_band")
+    bands = churn_by_band(shop, AS_OF).set_index("band")
+    assert (bands["measure"] == "nps").all()
     assert bands["buyers"].to_dict() == {
         "promoter": 3,  # n1 n2 a1 (a1's latest answer is a 10)
         "passive": 0,
@@ -177,6 +178,35 @@ def test_churn_by_satisfaction_band(shop):
     assert bands.loc["promoter", "churn_rate"] == 0
     assert bands.loc["no_answer", "churn_rate"] == pytest.approx(1 / 6)  # c2
     assert pd.isna(bands.loc["passive", "churn_rate"])
+
+
+def test_churn_by_csat_band(shop):
+    """Latest CSAT: unhappy 1-2, neutral 3, happy 4-5. r1 answers a CSAT of 3 with no NPS:
+    neutral by CSAT, still no answer by NPS."""
+    shop.execute(
+        "insert into feedback (feedback_id, customer_id, submitted_at, kind, csat) "
+        "values ('F7', 'r1', '2025-06-02 10:00', 'survey', 3)"
+    )
+    bands = churn_by_band(shop, AS_OF, measure="csat")
+    assert bands["band"].tolist() == ["unhappy", "neutral", "happy", "no_answer"]
+    assert (bands["measure"] == "csat").all()
+    bands = bands.set_index("band")
+    assert bands["buyers"].to_dict() == {
+        "unhappy": 2,  # a2 (1, at risk), c1 (2, churned)
+        "neutral": 1,  # r1 (at risk); a1's 3 was followed by a 5
+        "happy": 3,  # n1 n2 a1
+        "no_answer": 5,  # a3 c2 x1 e1 z1
+    }
+    assert (bands.loc["unhappy", "churn_rate"], bands.loc["unhappy", "at_risk_rate"]) == (0.5, 0.5)
+    assert (bands.loc["neutral", "churn_rate"], bands.loc["neutral", "at_risk_rate"]) == (0, 1)
+    assert bands.loc["happy", "churn_rate"] == 0
+    assert bands.loc["no_answer", "churn_rate"] == pytest.approx(1 / 5)  # c2
+    nps = churn_by_band(shop, AS_OF).set_index("band")["buyers"]
+    assert nps["no_answer"] == 6  # r1 gave no NPS
+    report = value_report(shop, AS_OF)
+    assert report.csat_bands.equals(churn_by_band(shop, AS_OF, measure="csat"))
+    with pytest.raises(ValueError, match="unknown measure 'ces'"):
+        churn_by_band(shop, AS_OF, measure="ces")
 
 
 def test_value_held_by_unhappy_customers(shop):

@@ -1,8 +1,10 @@
 """The Satisfaction page through app.py, as a user meets it."""
 
+import base64
 import io
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -12,6 +14,7 @@ from core.lifecycle import LifecycleRules
 from core.satisfaction import has_stars, satisfaction_kpis, unhappy_customers, value_basis
 from tests.core.test_lifecycle import build_shop
 from ui import satisfaction as sat
+from ui.i18n import load_catalog
 
 PAGE = "pages/satisfaction.py"
 
@@ -228,3 +231,91 @@ def test_the_list_hides_columns_the_data_do_not_have(app_on, market_db):
     assert columns["open_complaints"] == {"hidden": True}
     assert columns["latest_csat"]["label"] == "Latest CSAT"
     assert columns["revenue"]["type_config"]["format"] == "R$%,.0f"
+
+
+CSAT_BANDS_BY_HAND = """
+with
+lines as (select * from transactions where ordered_at < $as_of::date + interval 1 day),
+orders as (
+    select customer_id, min(ordered_at)::date as ordered_on, sum(amount) as net
+    from lines
+    group by customer_id, coalesce(order_id, transaction_id)
+),
+buyers as (
+    select
+        customer_id,
+        min(ordered_on) as first_on,
+        max(ordered_on) as last_on,
+        count(distinct ordered_on) as days
+    from orders
+    where net >= 0
+    group by customer_id
+),
+latest as (
+    select customer_id, arg_max(csat, submitted_at) as csat
+    from feedback
+    where csat is not null and submitted_at < $as_of::date + interval 1 day
+    group by customer_id
+),
+judged as (
+    select
+        case
+            when l.csat is null then 'no_answer'
+            when l.csat <= 2 then 'unhappy'
+            when l.csat = 3 then 'neutral'
+            else 'happy'
+        end as band,
+        date_diff('day', b.last_on, $as_of::date) as silent,
+        greatest(90, 2 * coalesce(date_diff('day', b.first_on, b.last_on)
+            / nullif(b.days - 1, 0), 0)) as at_risk_after
+    from buyers as b
+    left join latest as l on l.customer_id = b.customer_id
+)
+select
+    band,
+    count(*) as buyers,
+    count(*) filter (where silent > 365) / count(*) as churn_rate,
+    count(*) filter (where silent <= 365 and silent > at_risk_after) / count(*) as at_risk_rate
+from judged
+group by band
+"""
+
+
+def _numbers(values) -> list[float]:
+    """A Plotly array from a figure's JSON: a list, or typed-array bytes (dtype, bdata)."""
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), values["dtype"]).tolist()
+    return [v[0] if isinstance(v, list) else v for v in values]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_reviews_only_shows_churn_by_csat_band(app_on, market_db, lang):
+    """No NPS, but CSAT reviews: the section draws churn by CSAT band (1-2, 3, 4-5, as the
+    page says) and its figures equal a recomputation from the raw orders and reviews with
+    the default lifecycle rules (churned: > 365 days silent; at risk: > max(90, 2 x mean
+    gap) days)."""
+    catalog = load_catalog(lang)
+    at = _open(app_on, market_db, lang)
+    assert not at.exception and not at.error
+    as_of = at.session_state["as_of"]
+    con = db.connect(market_db)
+    expected = con.execute(CSAT_BANDS_BY_HAND, {"as_of": as_of}).df().set_index("band")
+    con.close()
+    title = catalog["satisfaction.bands_title_csat"].format(as_of=as_of)
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    chart = next(spec for spec in specs if spec["layout"]["title"]["text"] == title)
+    names = [catalog[f"satisfaction.band_{b}"] for b in ("unhappy", "neutral", "happy")]
+    assert names[0].endswith(("(1–2)", "（1–2 分）"))
+    traces = {trace["name"]: trace for trace in chart["data"]}
+    for column in ("churn_rate", "at_risk_rate"):
+        trace = traces[catalog[f"satisfaction.{column}"]]
+        bands = dict(zip(trace["x"], _numbers(trace["y"]), strict=True))
+        buyers = dict(zip(trace["x"], _numbers(trace["customdata"]), strict=True))
+        for band in ("unhappy", "neutral", "happy", "no_answer"):
+            name = catalog[f"satisfaction.band_{band}"]
+            assert buyers[name] == expected.loc[band, "buyers"], (band, column)
+            assert bands[name] == pytest.approx(expected.loc[band, column]), (band, column)
+    assert expected.loc["unhappy", "buyers"] > 0 and expected["churn_rate"].max() > 0
+    caption = catalog["satisfaction.bands_caption_csat"]
+    assert caption in [c.value for c in at.caption]
+    assert catalog["satisfaction.missing_no_nps"] not in [i.value for i in at.info]

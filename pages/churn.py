@@ -9,6 +9,7 @@ from ui import value as vu
 from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
+from ui.widgets import show_table
 
 ctx = page_context()
 st.title(t("churn.title"))
@@ -89,7 +90,6 @@ st.plotly_chart(
         t("churn.distribution_title", days=horizon, as_of=as_of),
         {"risk": t("churn.axis_risk"), "customers": t("churn.axis_customers")},
     ),
-    width="stretch",
 )
 
 # --- the warning list ------------------------------------------------------------------------
@@ -98,7 +98,7 @@ st.caption(
     t("churn.list_caption", risk=min_risk, rows=fmt.count(min(len(warning), vu.LIST_ROWS), lang))
 )
 table, config = vu.warning_table(warning, ctx.currency)
-st.dataframe(table, hide_index=True, width="stretch", column_config=config)
+show_table(table, column_config=config)
 csv_col, excel_col, _ = st.columns([1, 1, 3])
 name = f"churn-warning-{as_of}"
 csv_col.download_button(
@@ -154,7 +154,6 @@ left.plotly_chart(
             "customers": t("churn.axis_customers"),
         },
     ),
-    width="stretch",
 )
 drivers = vu.top_drivers(result)
 right.plotly_chart(
@@ -164,6 +163,5 @@ right.plotly_chart(
         t("churn.drivers_title"),
         t("churn.axis_importance"),
     ),
-    width="stretch",
 )
 right.caption(t("churn.drivers_caption"))

@@ -11,6 +11,7 @@ from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
 from ui.labels import label
+from ui.widgets import show_table
 
 ctx = page_context()
 st.title(t("lifecycle.title"))
@@ -59,7 +60,6 @@ left.plotly_chart(
         [int(overall[step]) for step in lc.FUNNEL_STEPS],
         t("lifecycle.funnel_title", as_of=ctx.as_of),
     ),
-    width="stretch",
 )
 left.caption(
     t(
@@ -97,7 +97,6 @@ right.plotly_chart(
         },
         over_time=split == "cohort",
     ),
-    width="stretch",
 )
 right.caption(t("lifecycle.funnel_rates_caption"))
 
@@ -113,7 +112,6 @@ left.plotly_chart(
         t("lifecycle.stage_mix_title", start=start, end=end),
         t("lifecycle.month_end"),
     ),
-    width="stretch",
 )
 flow_labels = {
     key: t(f"lifecycle.{key}")
@@ -121,16 +119,13 @@ flow_labels = {
 }
 right.plotly_chart(
     charts.lifecycle_flows(history, flow_labels, t("lifecycle.flows_title", start=start, end=end)),
-    width="stretch",
 )
 if history["is_partial"].iloc[-1]:
     st.caption(t("lifecycle.history_partial", as_of=ctx.as_of))
 with st.expander(t("lifecycle.flows_table")):
     st.caption(t("lifecycle.flows_identity"))
-    st.dataframe(
+    show_table(
         lc.flows_table(history),
-        hide_index=True,
-        width="stretch",
         column_config=lc.flows_columns(),
     )
 
@@ -163,7 +158,6 @@ else:
                 "buyers": t("lifecycle.cohort_buyers"),
             },
         ),
-        width="stretch",
     )
     st.caption(t(f"lifecycle.cohort_caption_{measure}"))
 
@@ -186,12 +180,10 @@ left.plotly_chart(
         fmt.with_unit(t("lifecycle.per_customer_axis"), fmt.money_unit(lang, ctx.currency), lang),
         ctx.currency,
     ),
-    width="stretch",
 )
-right.dataframe(
-    lc.economics_table(economics),
-    hide_index=True,
-    width="stretch",
+show_table(
+    container=right,
+    data=lc.economics_table(economics),
     column_config=lc.economics_columns(has_prediction, ctx.currency, basis),
 )
 right.caption(t(words["caption"], as_of=ctx.as_of))
@@ -236,10 +228,8 @@ st.caption(
     t("lifecycle.drill_count", total=fmt.count(result.total, lang), shown=fmt.count(shown, lang))
 )
 if result.total:
-    st.dataframe(
+    show_table(
         lc.customer_table(result.customers),
-        hide_index=True,
-        width="stretch",
         height=320,
         column_config=lc.customer_columns(ctx.currency),
     )

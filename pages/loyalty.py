@@ -11,6 +11,7 @@ from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
 from ui.labels import label
+from ui.widgets import show_table
 
 ctx = page_context()
 st.title(t("loyalty.title"))
@@ -197,16 +198,15 @@ st.plotly_chart(
         },
         scale,
     ),
-    width="stretch",
 )
 st.subheader(t("loyalty.tier_title"))
 table, config = lu.tier_table(result.by_tier, ctx.currency)
-st.dataframe(table, hide_index=True, width="stretch", column_config=config)
+show_table(table, column_config=config)
 st.caption(t("loyalty.subsidy_note", share=fmt.percent(result.subsidy_share, 0)))
 if result.rates is not None:
     st.subheader(t("loyalty.rates_title"))
     rates, config = lu.rates_table(result.rates, ctx.currency)
-    st.dataframe(rates, hide_index=True, width="stretch", column_config=config)
+    show_table(rates, column_config=config)
     period = result.window_days // 2
     st.caption(t("loyalty.rates_caption", days=result.window_days, as_of=as_of, period=period))
     if pooled := lu.pooled_tiers(result.rates, lang):
@@ -233,7 +233,7 @@ if saved:
         max_selections=lu.MAX_COMPARED,
         key="loyalty_compare",
     )
-    compare_col.dataframe(lu.comparison_table(saved, chosen, lang, ctx.currency), hide_index=True)
+    show_table(container=compare_col, data=lu.comparison_table(saved, chosen, lang, ctx.currency))
 else:
     compare_col.info(t("loyalty.no_scenarios"))
 

@@ -10,7 +10,7 @@ from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
 from ui.lifecycle import current_rules
-from ui.widgets import change_metric
+from ui.widgets import change_metric, show_table
 
 ctx = page_context()
 st.title(t("satisfaction.title"))
@@ -188,17 +188,14 @@ else:
                     "answers": t("satisfaction.answers"),
                 },
             ),
-            width="stretch",
         )
         if thin:
             st.caption(t("satisfaction.thin_points", thin=thin, total=len(trend), n=min_answers))
     if by == "category" and keys == ["unspecified"]:
         st.caption(t("satisfaction.no_categories"))
     with st.expander(t("satisfaction.group_table")):
-        st.dataframe(
+        show_table(
             sat.group_table(sat.by_group(ctx.as_of, by, min_answers, ctx.version), by),
-            hide_index=True,
-            width="stretch",
             column_config=sat.group_columns(),
         )
 
@@ -250,7 +247,6 @@ else:
                     "sla_share": t("satisfaction.within_sla", hours=f"{sla_hours:g}"),
                 },
             ),
-            width="stretch",
         )
     right.plotly_chart(
         charts.backlog_ages(
@@ -259,7 +255,6 @@ else:
             t("satisfaction.backlog_title"),
             t("satisfaction.backlog"),
         ),
-        width="stretch",
     )
     right.caption(
         t("satisfaction.oldest", days=f"{oldest:,.1f}", as_of=ctx.as_of)
@@ -291,7 +286,6 @@ else:
                 "rate": t("satisfaction.share_of_buyers"),
             },
         ),
-        width="stretch",
     )
     left.caption(t(f"satisfaction.bands_caption{words}"))
 # the value model could not run on these data: what customers are worth is unknown, not 0
@@ -369,10 +363,8 @@ st.caption(
     )
 )
 if result.total:
-    st.dataframe(
+    show_table(
         sat.list_table(result.customers),
-        hide_index=True,
-        width="stretch",
         height=320,
         column_config=sat.list_columns(basis, has_stars, ctx.currency, missing),
     )

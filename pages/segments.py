@@ -10,6 +10,7 @@ from ui import value as vu
 from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
+from ui.widgets import show_table
 
 ctx = page_context()
 st.title(t("segments.title"))
@@ -54,19 +55,18 @@ st.plotly_chart(
         fmt.money_axis_scale(lang),
         ctx.currency,
     ),
-    width="stretch",
 )
 st.caption(t("segments.grid_caption"))
 
 st.subheader(t("segments.table_header"))
 table = sg.summary(ctx.as_of, ctx.version)
-st.dataframe(sg.segment_table(table, lang, ctx.currency), hide_index=True, width="stretch")
+show_table(sg.segment_table(table, lang, ctx.currency))
 chosen = st.selectbox(
     t("segments.list_segment"), list(sg.SEGMENTS), format_func=sg.segment_label, key="seg_list"
 )
 members = sg.segment_list(ctx.as_of, chosen, ctx.version)
 st.caption(t("segments.list_caption", count=fmt.count(len(members), lang), rows=sg.LIST_ROWS))
-st.dataframe(sg.shown(members), hide_index=True, width="stretch")
+show_table(sg.shown(members), money=sg.money_labels(), currency=ctx.currency)
 sg.export_buttons(
     lambda: sg.segment_list(ctx.as_of, chosen, ctx.version),
     len(members),
@@ -94,12 +94,11 @@ st.plotly_chart(
         t("segments.scatter_title", k=found.k, x=sg.feature_label(x), y=sg.feature_label(y)),
         axis,
     ),
-    width="stretch",
 )
 st.caption(
     t("segments.k_chosen", k=found.k) if found.silhouettes else t("segments.k_given", k=found.k)
 )
-st.dataframe(sg.profile_table(found.profile, lang, ctx.currency), hide_index=True, width="stretch")
+show_table(sg.profile_table(found.profile, lang, ctx.currency))
 
 # --- key accounts -----------------------------------------------------------------------------
 st.subheader(t("segments.key_header"))
@@ -134,10 +133,9 @@ c2.plotly_chart(
         top,
         carried,
     ),
-    width="stretch",
 )
 accounts = sg.key_account_list(ctx.as_of, top, ctx.version)
-st.dataframe(sg.shown(accounts), hide_index=True, width="stretch")
+show_table(sg.shown(accounts), money=sg.money_labels(), currency=ctx.currency)
 sg.export_buttons(
     lambda: sg.key_account_list(ctx.as_of, top, ctx.version), count, "key-accounts", ctx.currency
 )

@@ -10,6 +10,7 @@ from ui import value as vu
 from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
+from ui.widgets import show_table
 
 ctx = page_context()
 st.title(t("stars.title"))
@@ -55,9 +56,8 @@ st.plotly_chart(
     charts.star_bars(
         dist, t("stars.distribution_title", as_of=ctx.as_of), labels, currency=ctx.currency
     ),
-    width="stretch",
 )
-st.dataframe(sr.distribution_table(dist, lang, ctx.currency), hide_index=True, width="stretch")
+show_table(sr.distribution_table(dist, lang, ctx.currency))
 st.caption(t("stars.distribution_caption"))
 
 with st.expander(t("stars.how_header")):
@@ -86,7 +86,6 @@ def try_rules():
         charts.star_bars(
             dist, t("stars.compare_title"), labels, draft=effect.draft, currency=ctx.currency
         ),
-        width="stretch",
     )
     keys = sr.flow_keys("stars")
     right.plotly_chart(
@@ -99,7 +98,6 @@ def try_rules():
             t("stars.draft_rules"),
             colors=sr.flow_colors("stars"),
         ),
-        width="stretch",
     )
     st.caption(sr.thresholds_text(draft, draft_marks))
     sr.save_form(draft, saved)
@@ -136,13 +134,12 @@ else:
             f"{end}",
             colors=sr.flow_colors(by or "stars"),
         ),
-        width="stretch",
     )
     st.caption(t("stars.migration_caption"))
 
 # --- playbook, one customer, export -----------------------------------------------------------
 st.subheader(t("stars.playbook_header"))
-st.dataframe(sr.playbook(saved.rules), hide_index=True, width="stretch")
+show_table(sr.playbook(saved.rules))
 
 st.subheader(t("stars.list_header"))
 c1, c2 = st.columns([1, 3])
@@ -151,7 +148,7 @@ star = c1.selectbox(
 )
 tier = sr.tier_list(base, saved.rules, rated, star)
 c2.caption(t("stars.list_caption", count=fmt.count(len(tier), lang), rows=sr.LIST_ROWS))
-st.dataframe(sr.shown_list(tier), hide_index=True, width="stretch")
+show_table(sr.shown_list(tier), money=sr.list_money_labels(), currency=ctx.currency)
 sr.export_buttons(base, saved.rules, rated, star, len(tier), ctx.currency)
 
 st.subheader(t("stars.move_header"))

@@ -9,6 +9,7 @@ from ui import value as vu
 from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
+from ui.widgets import show_table
 
 ctx = page_context()
 st.title(t("value.title"))
@@ -141,7 +142,6 @@ left.plotly_chart(
         },
         ctx.currency,
     ),
-    width="stretch",
 )
 left.caption(t("value.distribution_note"))
 options = vu.groupings(as_of, settings, ctx.version)
@@ -170,7 +170,6 @@ right.plotly_chart(
         },
         ctx.currency,
     ),
-    width="stretch",
 )
 table, config = vu.group_table(
     groups,
@@ -178,13 +177,13 @@ table, config = vu.group_table(
     ctx.currency,
     cost_known=data.missing_inputs(ctx.version)["acquisition_cost"] is None,
 )
-st.dataframe(table, hide_index=True, width="stretch", column_config=config)
+show_table(table, column_config=config)
 
 # --- the top customers ---------------------------------------------------------------------
 st.subheader(t("value.top_title", n=vu.TOP_CUSTOMERS))
 st.caption(t("value.top_caption"))
 table, config = vu.top_table(vu.top_customers(as_of, settings, ctx.version), ctx.currency)
-st.dataframe(table, hide_index=True, width="stretch", column_config=config)
+show_table(table, column_config=config)
 st.caption(t("models.p_alive_vs_churn", days=90))
 
 # --- model health ------------------------------------------------------------------------------
@@ -244,7 +243,6 @@ else:
             t("value.tracking_title", days=holdout),
             {**labels, "axis": t("value.axis_cumulative")},
         ),
-        width="stretch",
     )
     right.plotly_chart(
         charts.backtest_by_frequency(
@@ -252,10 +250,9 @@ else:
             t("value.by_frequency_title"),
             {**labels, "axis": t("value.axis_mean_purchases")},
         ),
-        width="stretch",
     )
     st.caption(t("value.seasonality_note"))
 
 with st.expander(t("value.parameters_title"), icon=":material/functions:"):
     st.caption(t("value.parameters_caption"))
-    st.dataframe(vu.parameters(fitted), hide_index=True)
+    show_table(vu.parameters(fitted))

@@ -60,3 +60,16 @@ def test_sql_values_are_bound_not_formatted():
         and not line.endswith(IDENTIFIERS_ONLY)
     ]
     assert not offenders, f"values formatted into SQL at {offenders}: bind them"
+
+
+def test_every_table_goes_through_the_shared_table():
+    """Tables look alike on every page (unknown shown as "–", never "None"; money in the
+    database's currency): pages and ui show them with ui.widgets.show_table."""
+    offenders = [
+        f"{p.relative_to(ROOT)}:{n}"
+        for p in [*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]
+        if p.name != "widgets.py"
+        for n, line in enumerate(p.read_text("utf-8").splitlines(), 1)
+        if ".dataframe(" in line
+    ]
+    assert not offenders, f"st.dataframe at {offenders}: use ui.widgets.show_table"

@@ -178,12 +178,18 @@ def shown(table: pd.DataFrame) -> pd.DataFrame:
     """The first LIST_ROWS of a customer list with labels (segment, city, channel) and
     money rounded."""
     head = labelled(table.head(LIST_ROWS))
-    for column in ("revenue", "revenue_12m", "margin_12m", "avg_order_value"):
+    for column in MONEY_COLUMNS:
         head[column] = head[column].round(0)
     return head.rename(columns=list_columns())
 
 
 MONEY_COLUMNS = ("revenue_12m", "margin_12m", "revenue", "avg_order_value")
+
+
+def money_labels() -> tuple[str, ...]:
+    """A customer list's money columns as the page names them (formatted in the currency)."""
+    names = list_columns()
+    return tuple(names[c] for c in MONEY_COLUMNS)
 
 
 def export_file(

@@ -22,6 +22,7 @@ from ui import data
 from ui import format as fmt
 from ui.i18n import t
 from ui.labels import label, labelled, value_labels
+from ui.widgets import show_table
 
 STARS = stars.STARS
 MODES = stars.MODES
@@ -318,7 +319,7 @@ def version_switch(saved: SavedRules, version: int) -> None:
                 "saved_at": t("stars.col_saved_at"),
             }
         )
-        st.dataframe(shown, hide_index=True, width="stretch")
+        show_table(shown)
         options = [(stars.DEFAULT_NAME, 0)] + list(
             zip(table["name"], table["version"].astype(int), strict=True)
         )
@@ -394,12 +395,21 @@ def playbook(rules: RuleSet) -> pd.DataFrame:
     )
 
 
+LIST_MONEY = ("revenue_12m", "margin_12m", "predicted_clv_12m")
+
+
+def list_money_labels() -> tuple[str, ...]:
+    """The tier list's money columns as the page names them (formatted in the currency)."""
+    names = column_names()
+    return tuple(names[c] for c in LIST_MONEY)
+
+
 def shown_list(tier: pd.DataFrame) -> pd.DataFrame:
     """The first LIST_ROWS of a tier list with labels and rounded scores."""
     head = labelled(tier.head(LIST_ROWS))
     for column in ("score", *stars.SCORE_COLUMNS):
         head[column] = head[column].round(1)
-    for column in ("revenue_12m", "margin_12m", "predicted_clv_12m"):
+    for column in LIST_MONEY:
         head[column] = head[column].round(0)
     return head.rename(columns=column_names())
 

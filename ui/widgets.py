@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import streamlit as st
+
 from ui import format as fmt
 from ui.i18n import t
 
@@ -41,3 +43,22 @@ def change_metric(
             help=help,
             border=border,
         )
+
+
+def show_table(
+    data,
+    *,
+    container=None,
+    money: tuple[str, ...] = (),
+    currency: str | None = None,
+    column_config: dict | None = None,
+    **kwargs,
+):
+    """`st.dataframe` as every page shows a table: no index, the page's width, an unknown
+    value shown as "–" (never "None"), and the `money` columns in the database's currency
+    (unless `column_config` formats them already)."""
+    money_format = fmt.money_column(currency)
+    config = {name: st.column_config.NumberColumn(name, format=money_format) for name in money}
+    config.update(column_config or {})
+    options = {"hide_index": True, "width": "stretch", "placeholder": fmt.UNKNOWN, **kwargs}
+    return (container or st).dataframe(data, column_config=config or None, **options)

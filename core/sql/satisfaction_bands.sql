@@ -29,7 +29,7 @@ final as (
         count(*) as buyers,
         count(*) filter (where stage = 'churned') as churned,
         count(*) filter (where stage = 'at_risk') as at_risk,
-        coalesce(sum(value), 0) as value
+        sum(value) as value  -- null when no value is known (the value model did not run)
     from banded
     group by band
 )

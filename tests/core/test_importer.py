@@ -540,7 +540,7 @@ def test_a_failed_write_is_rolled_back(con, tmp_path, monkeypatch):
     load(con, tmp_path, "customers", "transactions")
     before = snapshot(con)
 
-    def boom(self):
+    def boom(self, fresh):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(importer._Import, "_create_customers", boom)

@@ -486,8 +486,28 @@ def fit_bgnbd(
         "BG/NBD",
         maxiter,
     )
-    return BGNBDModel(
+    model = BGNBDModel(
         *fit.theta.tolist(), fit.log_likelihood, fit.covariance, fit.covariance_problem, float(n)
+    )
+    _check_predicts(model, data)
+    return model
+
+
+def _check_predicts(model: BGNBDModel, data: _Grouped) -> None:
+    """ModelFitError (`degenerate_fit`) when the fitted model cannot predict the customers
+    it was fitted on: a fit with huge a and b (too few repeat purchases to tell how
+    customers drop out) gives no finite expected purchases over the history's length."""
+    x, t_x, T = (data.columns[c] for c in ("x", "t_x", "T"))
+    expected = model.expected_purchases(float(T.max()), x, t_x, T)
+    if np.isfinite(expected).all():
+        return
+    shown = {name: f"{value:.3g}" for name, value in model.params.items()}
+    raise ModelFitError(
+        f"BG/NBD: the fit (r = {shown['r']}, alpha = {shown['alpha']}, a = {shown['a']}, "
+        f"b = {shown['b']}) gives no finite expected purchases: the data hold too few repeat "
+        "purchases to tell how customers drop out; a longer history helps",
+        "degenerate_fit",
+        **shown,
     )
 
 

@@ -336,17 +336,6 @@ def model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutput
         data_readiness(summary).require()
         bgnbd = fit_bgnbd(summary)
         expected = expected_purchases(bgnbd, summary, 12)
-        if not np.isfinite(expected).all():
-            p = {name: f"{v:.3g}" for name, v in bgnbd.params.items()}
-            raise NotReady(
-                Reason(
-                    "degenerate_fit",
-                    p,
-                    f"BG/NBD: the fit (r = {p['r']}, alpha = {p['alpha']}, a = {p['a']}, "
-                    f"b = {p['b']}) gives no finite expected purchases: the data hold too few "
-                    "repeat purchases to tell how customers drop out; a longer history helps",
-                )
-            )
     except ModelFitError as error:  # NotReady included
         reasons["p_alive"] = reasons["clv"] = error.reason
     else:

@@ -461,3 +461,17 @@ def test_a_model_built_from_parameters_has_no_standard_errors():
         _ = MODELS[0].standard_errors
     with pytest.raises(ModelFitError, match="no standard errors"):
         GG.sample_params(10, 0)
+
+
+def test_a_fit_that_cannot_predict_is_refused_with_its_reason(market_db):
+    """Nearly one order per customer: the likelihood is maximised by a huge a and b, which
+    predict nothing finite; every caller of fit_bgnbd (build, pages, backtest, loyalty) gets
+    the same refusal with a code the pages word."""
+    con = db.connect(market_db, read_only=True)
+    last = con.execute("select max(ordered_at)::date from transactions").fetchone()[0]
+    summary = m.btyd_summary(con, last, unit="weeks")
+    con.close()
+    with pytest.raises(m.ModelFitError) as caught:
+        m.fit_bgnbd(summary)
+    assert caught.value.reason.code == "degenerate_fit"
+    assert float(caught.value.reason.values["b"]) > 1e3

@@ -339,21 +339,33 @@ def next_star_move(dims: np.ndarray, rules: RuleSet, marks: np.ndarray) -> Move 
     return best
 
 
-def describe_move(move: Move | None) -> str:
-    """The move in plain English (the dashboard words it from its catalogs), with the
-    scores as the rule compares them: one decimal, more when one does not show the rise,
-    the target rounded up (reaching it is enough) and the points the difference of the two
-    numbers shown, never "from 87 to 87 (+1 points)"."""
-    if move is None:
-        return "No single dimension can lift this customer to the next star."
-    for digits in range(1, 4):
-        start = round(move.from_score, digits)
-        end = math.ceil(move.to_score * 10**digits - 1e-9) / 10**digits
-        if end > start:
+def score_step(start: float, end: float, max_digits: int = 3) -> tuple[str, str, str]:
+    """A rise of a score from `start` to at least `end`, as (start, end, points) texts with
+    one decimal as scores are shown elsewhere, more when one does not show the rise: the
+    end rounded up (reaching it is enough), the points the difference of the shown values,
+    so 86.6 -> 86.9 reads '86.6', '86.9', '0.3' and never '87 to 87 (+1)'."""
+    for digits in range(1, max_digits + 1):
+        scale = 10**digits
+        shown_start = round(start, digits)
+        shown_end = math.ceil(end * scale - 1e-9) / scale
+        if shown_end > shown_start:
             break
     return (
-        f"Raise {move.dimension} from {start:.{digits}f} to {end:.{digits}f} "
-        f"(+{end - start:.{digits}f} points) to reach {move.to_stars} stars."
+        f"{shown_start:.{digits}f}",
+        f"{shown_end:.{digits}f}",
+        f"{shown_end - shown_start:.{digits}f}",
+    )
+
+
+def describe_move(move: Move | None) -> str:
+    """The move in plain English (the dashboard words it from its catalogs), with the
+    scores as the rule compares them (`score_step`), never "from 87 to 87 (+1 points)"."""
+    if move is None:
+        return "No single dimension can lift this customer to the next star."
+    start, end, points = score_step(move.from_score, move.to_score)
+    return (
+        f"Raise {move.dimension} from {start} to {end} "
+        f"(+{points} points) to reach {move.to_stars} stars."
     )
 
 

@@ -8,7 +8,6 @@ NaN) are shown as "–"; a real zero stays 0.
 
 from __future__ import annotations
 
-import math
 import re
 
 import pandas as pd
@@ -120,24 +119,6 @@ def plain_outside_code(text: str) -> str:
     typed (a sentence that quotes a command in backticks keeps them)."""
     parts = re.split(r"(`[^`]*`)", text)
     return "".join(p if p.startswith("`") and p.endswith("`") else plain(p) for p in parts)
-
-
-def score_step(start: float, end: float, max_digits: int = 3) -> tuple[str, str, str]:
-    """A rise of a score from `start` to at least `end`, as (start, end, points) texts with
-    one decimal as scores are shown elsewhere, more when one does not show the rise: the
-    end rounded up (reaching it is enough), the points the difference of the shown values,
-    so 86.6 -> 86.9 reads '86.6', '86.9', '0.3' and never '87 to 87 (+1)'."""
-    for digits in range(1, max_digits + 1):
-        scale = 10**digits
-        shown_start = round(start, digits)
-        shown_end = math.ceil(end * scale - 1e-9) / scale
-        if shown_end > shown_start:
-            break
-    return (
-        f"{shown_start:.{digits}f}",
-        f"{shown_end:.{digits}f}",
-        f"{shown_end - shown_start:.{digits}f}",
-    )
 
 
 def percent(value, digits: int = 1) -> str:

@@ -463,7 +463,7 @@ def move_text(rating_base: RatingBase, rules: RuleSet, marks: np.ndarray, custom
     move = next_star_move(dims, rules, marks)
     if move is None:
         return t("stars.move_none", customer=customer, stars=star_label(now))
-    start, end, points = fmt.score_step(move.from_score, move.to_score)  # as the rule compares
+    start, end, points = stars.score_step(move.from_score, move.to_score)  # as the rule compares
     return t(
         "stars.move_text",
         customer=customer,

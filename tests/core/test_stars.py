@@ -232,3 +232,10 @@ def test_month_ends():
         dt.date(2026, 10, 31),
     ]
     assert stars.month_ends(dt.date(2024, 2, 29), 2) == [dt.date(2024, 1, 31), dt.date(2024, 2, 29)]
+
+
+def test_a_score_step_shows_the_rise_the_rule_compares():
+    assert stars.score_step(86.6, 86.9) == ("86.6", "86.9", "0.3")  # not "87 to 87 (+1)"
+    assert stars.score_step(86.66, 86.69) == ("86.66", "86.69", "0.03")
+    assert stars.score_step(40.2, 57.31) == ("40.2", "57.4", "17.2")  # the end rounded up
+    assert stars.score_step(50.0, 60.0) == ("50.0", "60.0", "10.0")

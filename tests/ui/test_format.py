@@ -100,10 +100,3 @@ def test_text_from_users_and_data_shows_as_typed_in_markdown():
     assert fmt.plain_outside_code("/a_b.duckdb: run `python -m core build` again") == (
         r"\/a\_b\.duckdb\: run `python -m core build` again"
     )
-
-
-def test_a_score_step_shows_the_rise_the_rule_compares():
-    assert fmt.score_step(86.6, 86.9) == ("86.6", "86.9", "0.3")  # not "87 to 87 (+1)"
-    assert fmt.score_step(86.66, 86.69) == ("86.66", "86.69", "0.03")
-    assert fmt.score_step(40.2, 57.31) == ("40.2", "57.4", "17.2")  # the end rounded up
-    assert fmt.score_step(50.0, 60.0) == ("50.0", "60.0", "10.0")

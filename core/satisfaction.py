@@ -321,13 +321,19 @@ def _check_measure(measure: str) -> None:
 
 def _bands(con: duckdb.DuckDBPyConnection, measure: str = "nps") -> pd.DataFrame:
     frame = con.execute(sql.load("satisfaction_bands"), {"measure": measure}).df()
+    # the SQL gives every band a value or none (unknown): a band without buyers holds 0
+    # only when values are known
+    empty = {"buyers": 0, "churned": 0, "at_risk": 0}
+    if frame["value"].notna().all():
+        empty["value"] = 0.0
     frame = (
         frame.set_index("band")
         .reindex(list(BANDS[measure]))
         .rename_axis("band")
-        .fillna({"buyers": 0, "churned": 0, "at_risk": 0, "value": 0.0})
+        .fillna(empty)
         .reset_index()
     )
+    frame["value"] = frame["value"].astype(float)
     frame.insert(0, "measure", measure)
     frame[["buyers", "churned", "at_risk"]] = frame[["buyers", "churned", "at_risk"]].astype(int)
     buyers = frame["buyers"].where(frame["buyers"] > 0)
@@ -340,33 +346,38 @@ def _bands(con: duckdb.DuckDBPyConnection, measure: str = "nps") -> pd.DataFrame
 class ValueAtRisk:
     """What unhappy customers are worth on `as_of` (see core/sql/satisfaction_value.sql).
 
-    `value_basis` is 'predicted' (CLV model) or 'margin' (margin to date). The top-tier
+    `value_basis` is 'predicted' (CLV model) or 'margin' (margin to date). Every value is
+    None (unknown, not 0) when no buyer has one: the value model did not run. The top-tier
     figures are None until stars exist (`has_stars`)."""
 
     value_basis: str
     has_stars: bool
     buyers: int
-    value: float
+    value: float | None
     detractors: int
-    detractor_value: float
+    detractor_value: float | None
     open_complaint_customers: int
-    open_complaint_value: float
+    open_complaint_value: float | None
     unhappy: int
-    unhappy_value: float
+    unhappy_value: float | None
     unhappy_top_tier: int | None
     unhappy_top_tier_value: float | None
 
+    def _share(self, part: float | None) -> float | None:
+        """`part` of all buyers' value; None when either is unknown or the whole is 0."""
+        return part / self.value if part is not None and self.value else None
+
     @property
     def detractor_value_share(self) -> float | None:
-        return self.detractor_value / self.value if self.value else None
+        return self._share(self.detractor_value)
 
     @property
     def open_complaint_value_share(self) -> float | None:
-        return self.open_complaint_value / self.value if self.value else None
+        return self._share(self.open_complaint_value)
 
     @property
     def unhappy_value_share(self) -> float | None:
-        return self.unhappy_value / self.value if self.value else None
+        return self._share(self.unhappy_value)
 
 
 def value_at_risk_summary(
@@ -386,11 +397,8 @@ def _summary(con: duckdb.DuckDBPyConnection, basis: str, top_stars: int) -> Valu
     cur = con.execute(sql.load("satisfaction_value"), {"top_stars": top_stars})
     names = [d[0] for d in cur.description]
     row = dict(zip(names, cur.fetchone(), strict=True))
-    row.pop("rated")
     if not stars:
         row["unhappy_top_tier"] = row["unhappy_top_tier_value"] = None
-    elif row["unhappy_top_tier_value"] is None:
-        row["unhappy_top_tier_value"] = 0.0
     return ValueAtRisk(value_basis=basis, has_stars=stars, **row)
 
 

@@ -1,7 +1,8 @@
 -- customer_satisfaction: one row per buyer of the customer_stages temp table (a purchase
 -- by the as-of date; see core/lifecycle.py) with their satisfaction on the as-of date:
 -- their latest CSAT and NPS answers, the NPS band of the latest NPS answer (promoter 9-10,
--- passive 7-8, detractor 0-6, no_answer), complaints still open at the end of the day,
+-- passive 7-8, detractor 0-6, no_answer), the CSAT band of the latest CSAT answer (unhappy
+-- 1-2, neutral 3, happy 4-5, no_answer), complaints still open at the end of the day,
 -- whether they are unhappy (a detractor, a latest CSAT of 1-2 or an open complaint), their
 -- star rating (customer_extras, null until stars are built) and their value: the CLV
 -- model's predicted value when $value_basis = 'predicted', else margin to date.
@@ -60,6 +61,12 @@ banded as (
             when a.latest_nps >= 7 then 'passive'
             else 'detractor'
         end as nps_band,
+        case
+            when a.latest_csat is null then 'no_answer'
+            when a.latest_csat <= 2 then 'unhappy'
+            when a.latest_csat < 4 then 'neutral'
+            else 'happy'
+        end as csat_band,
         coalesce(o.open_complaints, 0) as open_complaints
     from stages as s
     left join extras as x on x.customer_id = s.customer_id
@@ -70,8 +77,7 @@ banded as (
 final as (
     select
         *,
-        nps_band = 'detractor' or coalesce(latest_csat <= 2, false) or open_complaints > 0
-            as is_unhappy
+        nps_band = 'detractor' or csat_band = 'unhappy' or open_complaints > 0 as is_unhappy
     from banded
 )
 

@@ -1,15 +1,21 @@
 -- satisfaction_value: one row: the value held by all buyers of the customer_satisfaction
 -- temp table, by detractors, by customers with an open complaint, by unhappy customers and
--- by unhappy customers rated $top_stars stars or more (null figures until stars exist),
--- with how many customers each is. Churned customers count too: their value is history.
--- Parameters: $top_stars.
+-- by unhappy customers rated $top_stars stars or more, with how many customers each is.
+-- Churned customers count too: their value is history. A group without customers holds 0;
+-- every value is null when there are buyers and none has a value (the value model did not
+-- run): unknown, not 0. Parameters: $top_stars.
 with
 
 buyers as (
     select * from customer_satisfaction
 ),
 
-final as (
+known as (
+    select count(*) = 0 or count(value) > 0 as value_known
+    from buyers
+),
+
+totals as (
     select
         count(*) as buyers,
         coalesce(sum(value), 0) as value,
@@ -19,10 +25,26 @@ final as (
         coalesce(sum(value) filter (where open_complaints > 0), 0) as open_complaint_value,
         count(*) filter (where is_unhappy) as unhappy,
         coalesce(sum(value) filter (where is_unhappy), 0) as unhappy_value,
-        count(stars) as rated,
         count(*) filter (where is_unhappy and stars >= $top_stars) as unhappy_top_tier,
-        sum(value) filter (where is_unhappy and stars >= $top_stars) as unhappy_top_tier_value
+        coalesce(sum(value) filter (where is_unhappy and stars >= $top_stars), 0)
+            as unhappy_top_tier_value
     from buyers
+),
+
+final as (
+    select
+        t.buyers,
+        case when k.value_known then t.value end as value,
+        t.detractors,
+        case when k.value_known then t.detractor_value end as detractor_value,
+        t.open_complaint_customers,
+        case when k.value_known then t.open_complaint_value end as open_complaint_value,
+        t.unhappy,
+        case when k.value_known then t.unhappy_value end as unhappy_value,
+        t.unhappy_top_tier,
+        case when k.value_known then t.unhappy_top_tier_value end as unhappy_top_tier_value
+    from totals as t
+    cross join known as k
 )
 
 select * from final

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from core import db
+from core.build import statuses
 from core.satisfaction import (
     backlog_ages,
     churn_by_band,
@@ -178,6 +179,12 @@ def test_churn_by_satisfaction_band(shop):
     assert bands.loc["promoter", "churn_rate"] == 0
     assert bands.loc["no_answer", "churn_rate"] == pytest.approx(1 / 6)  # c2
     assert pd.isna(bands.loc["passive", "churn_rate"])
+    assert bands["value"].to_dict() == {  # margins; a band without buyers holds 0
+        "promoter": 20 + 115 + 500,  # n1 n2 a1
+        "passive": 0,
+        "detractor": 75 + 100,  # a2 c1
+        "no_answer": 200 + 30 + 0 + 25 + 20 + 285,  # a3 r1 c2 x1 e1 z1
+    }
 
 
 def test_churn_by_csat_band(shop):
@@ -218,6 +225,52 @@ def test_value_held_by_unhappy_customers(shop):
     assert (v.unhappy, v.unhappy_value) == (4, 490)
     assert v.unhappy_top_tier is None and v.unhappy_top_tier_value is None  # no stars yet
     assert v.detractor_value_share == pytest.approx(175 / 1370)
+
+
+def test_value_is_unknown_when_the_value_model_did_not_run(shop):
+    """Stars are built and the CLV column exists, but the model could not fit (every
+    prediction null): what customers are worth is unknown (None / NaN), never 0, while the
+    counts stay and a band without buyers still has 0 of them."""
+    shop.execute("create table customer_features as select customer_id from customers")
+    shop.execute("alter table customer_features add column stars integer")
+    shop.execute("alter table customer_features add column predicted_clv_12m double")
+    shop.execute("update customer_features set stars = 5")
+    assert value_basis(shop) == "predicted" and has_stars(shop)
+    report = value_report(shop, AS_OF)
+    v = report.summary
+    assert (v.buyers, v.detractors, v.open_complaint_customers, v.unhappy) == (11, 2, 2, 4)
+    assert v.unhappy_top_tier == 4
+    for amount in (
+        v.value,
+        v.detractor_value,
+        v.open_complaint_value,
+        v.unhappy_value,
+        v.unhappy_top_tier_value,
+    ):
+        assert amount is None
+    assert v.detractor_value_share is None and v.unhappy_value_share is None
+    for bands in (report.bands, report.csat_bands):
+        assert bands["value"].isna().all()
+        assert bands["buyers"].sum() == 11
+    assert report.bands.set_index("band").loc["passive", "buyers"] == 0
+    assert report.bands.equals(churn_by_band(shop, AS_OF))
+
+
+def test_the_marketplace_value_is_unknown(market_db):
+    """The CSAT-only marketplace: one order per customer, the value model cannot fit, so no
+    band, group or total has a value; the counts are all there."""
+    con = db.connect(market_db)
+    assert {statuses(con)[name].code for name in ("p_alive", "clv")} == {"degenerate_fit"}
+    as_of = con.execute("select max(ordered_at)::date from transactions").fetchone()[0]
+    report = value_report(con, as_of)
+    con.close()
+    v = report.summary
+    assert v.value_basis == "predicted" and v.buyers > 0 and v.unhappy > 0
+    assert v.value is None and v.unhappy_value is None and v.detractor_value is None
+    assert v.has_stars and v.unhappy_top_tier > 0 and v.unhappy_top_tier_value is None
+    assert report.bands["value"].isna().all() and report.csat_bands["value"].isna().all()
+    assert report.bands.set_index("band").loc["detractor", "buyers"] == 0  # no NPS at all
+    assert report.csat_bands["buyers"].sum() == v.buyers
 
 
 def test_the_list_to_call(shop):

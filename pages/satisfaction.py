@@ -91,7 +91,7 @@ for column, (key, (value, change, answers, covered, lacking)) in zip(
 ):
     if lacking:  # the input is not in the data: no figure and no change, say so
         column.metric(
-            t(f"satisfaction.{key}"), "–", help=t(f"satisfaction.{key}_help"), border=True
+            t(f"satisfaction.{key}"), fmt.UNKNOWN, help=t(f"satisfaction.{key}_help"), border=True
         )
         column.caption(t("satisfaction.not_in_data"))
         continue
@@ -288,8 +288,6 @@ else:
         ),
     )
     left.caption(t(f"satisfaction.bands_caption{words}"))
-# the value model could not run on these data: what customers are worth is unknown, not 0
-value_unknown = basis == "predicted" and missing.get("clv") is not None
 for key, amount, share, customers, lacking in (
     (
         "detractor_value",
@@ -307,18 +305,20 @@ for key, amount, share, customers, lacking in (
     ),
 ):
     if lacking:  # unknown, not zero
-        right.metric(t(f"satisfaction.{key}"), "–", help=t(f"satisfaction.{key}_help"), border=True)
+        right.metric(
+            t(f"satisfaction.{key}"), fmt.UNKNOWN, help=t(f"satisfaction.{key}_help"), border=True
+        )
         right.caption(t("satisfaction.not_in_data"))
         continue
     right.metric(
         t(f"satisfaction.{key}"),
-        fmt.UNKNOWN if value_unknown else fmt.money(amount, lang, ctx.currency),
+        fmt.money(amount, lang, ctx.currency),  # '–' when the value is unknown
         help=t(f"satisfaction.{key}_help"),
         border=True,
     )
     right.caption(
         t("satisfaction.unhappy_top_count", customers=fmt.count(customers, lang))
-        if value_unknown
+        if amount is None  # no value known: no share of it
         else t(
             "satisfaction.value_share",
             share=fmt.percent(share),
@@ -331,9 +331,7 @@ if has_stars and all(missing.get(k) for k in ("nps", "csat", "complaints")):
 elif has_stars:
     right.metric(
         t("satisfaction.unhappy_top"),
-        fmt.UNKNOWN
-        if value_unknown
-        else fmt.money(summary.unhappy_top_tier_value, lang, ctx.currency),
+        fmt.money(summary.unhappy_top_tier_value, lang, ctx.currency),
         help=t("satisfaction.unhappy_top_help"),
         border=True,
     )
@@ -342,6 +340,8 @@ elif has_stars:
     )
 else:
     right.info(t("satisfaction.stars_pending"), icon=":material/star:")
+# no buyer has a value: the value model could not run on these data (unknown, not 0)
+value_unknown = summary.value is None and basis == "predicted"
 st.caption(t("satisfaction.value_unknown" if value_unknown else f"satisfaction.basis_{basis}"))
 
 # --- the list to call -------------------------------------------------------------------------

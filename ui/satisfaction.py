@@ -69,12 +69,16 @@ MEASURE_INPUT = {"nps": "nps", "csat": "csat", "satisfied_share": "csat"}
 PAGE_INPUTS = ("nps", "csat", "complaints", "engagement")  # build results this page reads
 
 
+def bands_measure(missing: dict[str, str | None]) -> str | None:
+    """What churn is banded by: 'nps' when there are NPS answers, else 'csat' when there
+    are CSAT answers, else None (`missing`: build result -> why it is empty)."""
+    return next((m for m in ("nps", "csat") if not missing.get(m)), None)
+
+
 def opening_measure(missing: dict[str, str | None]) -> str:
-    """The measure the trend opens on: NPS when there are NPS answers, else CSAT when there
-    are CSAT answers, else NPS (its chart then says what to import)."""
-    if missing.get("nps") is None:
-        return "nps"
-    return "csat" if missing.get("csat") is None else "nps"
+    """The measure the trend opens on: the one churn is banded by (`bands_measure`), else
+    NPS (its chart then says what to import)."""
+    return bands_measure(missing) or "nps"
 
 
 THIN_MIN_ANSWERS = 10  # the opening minimum when few months reach MIN_ANSWERS
@@ -208,12 +212,6 @@ def band_label(band: str) -> str:
     return t(f"satisfaction.band_{band}")
 
 
-def bands_measure(missing: dict[str, str | None]) -> str | None:
-    """What churn is banded by: 'nps' when there are NPS answers, else 'csat' when there
-    are CSAT answers, else None (`missing`: build result -> why it is empty)."""
-    return next((m for m in ("nps", "csat") if not missing.get(m)), None)
-
-
 def churn_bands(report: satisfaction.ValueReport, measure: str) -> pd.DataFrame:
     """The report's churn by band on `measure` ('nps' or 'csat')."""
     return report.bands if measure == "nps" else report.csat_bands
@@ -270,7 +268,7 @@ def change(current, previous, digits: int = 1, points: bool = False) -> str | No
 
 
 def score(value, digits: int) -> str:
-    return "–" if value is None or pd.isna(value) else f"{value:.{digits}f}"
+    return fmt.UNKNOWN if value is None or pd.isna(value) else f"{value:.{digits}f}"
 
 
 def answers_column(metric: str) -> str:
@@ -311,7 +309,7 @@ def category_labels(complaints: pd.DataFrame) -> dict[str, str]:
 def hours(value: float | None, lang: str) -> str:
     """A duration in hours: '31.5 h' / '31.5 小时'."""
     if value is None or pd.isna(value):
-        return "–"
+        return fmt.UNKNOWN
     return t("satisfaction.hours_value", hours=f"{value:,.1f}")
 
 

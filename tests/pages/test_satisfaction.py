@@ -11,8 +11,15 @@ import pytest
 from core import db
 from core.build import statuses
 from core.lifecycle import LifecycleRules
-from core.satisfaction import has_stars, satisfaction_kpis, unhappy_customers, value_basis
+from core.satisfaction import (
+    has_stars,
+    satisfaction_kpis,
+    unhappy_customers,
+    value_basis,
+    value_report,
+)
 from tests.core.test_lifecycle import build_shop
+from ui import format as fmt
 from ui import satisfaction as sat
 from ui.i18n import load_catalog
 
@@ -187,16 +194,37 @@ def test_without_feedback_every_part_says_what_to_import(app_on, small_db):
 
 
 def test_value_is_unknown_when_the_value_model_cannot_run(app_on, market_db):
-    con = db.connect(market_db)
-    clv_missing = statuses(con)["clv"] is not None
+    con, as_of = _last_day(market_db)
+    # the marketplace's one order per customer: the value model cannot fit
+    assert statuses(con)["clv"].code == "degenerate_fit"
+    summary = value_report(con, as_of).summary
     con.close()
+    assert summary.unhappy_top_tier > 0 and summary.unhappy_top_tier_value is None
     at = _open(app_on, market_db)
-    value = _tiles(at)["Unhappy in the top star tiers"]
-    if clv_missing:  # the marketplace's one order per customer: the CLV model cannot run
-        assert value == "–"
-        assert any("the customer-value (CLV) model could not run" in c.value for c in at.caption)
-    else:
-        assert value.startswith("R$")
+    assert not at.exception
+    assert _tiles(at)["Unhappy in the top star tiers"] == "–"  # unknown, not R$0
+    captions = [c.value for c in at.caption]
+    assert f"{summary.unhappy_top_tier:,} customers" in captions
+    assert any("the customer-value (CLV) model could not run" in c for c in captions)
+
+
+def test_the_demo_shows_what_unhappy_customers_are_worth(app_on, demo_db):
+    """The value model runs on the demo: the value tiles show money, with its share."""
+    con, as_of = _last_day(demo_db)
+    summary = value_report(con, as_of).summary
+    con.close()
+    assert summary.value > 0 and summary.detractor_value > 0
+    at = _open(app_on, demo_db)
+    tiles = _tiles(at)
+    assert tiles["Value held by detractors"] == fmt.money(summary.detractor_value, "en", "CNY")
+    assert tiles["Value with an open complaint"] == fmt.money(
+        summary.open_complaint_value, "en", "CNY"
+    )
+    share = fmt.percent(summary.detractor_value_share)
+    assert f"{share} of all buyers' value · {summary.detractors:,} customers" in [
+        c.value for c in at.caption
+    ]
+    assert not any("could not run" in c.value for c in at.caption)
 
 
 def test_the_download_names_money_columns_with_the_currency(app_on, market_db):

@@ -25,6 +25,12 @@ def _codes(con) -> dict[str, str]:
     return {name: ("ready" if r is None else r.code) for name, r in statuses(con).items()}
 
 
+def _session(path):
+    """A connection to a session database, in the mode the page tests' app holds it open
+    (DuckDB refuses a second mode in one process)."""
+    return db.connect(path)
+
+
 @pytest.fixture
 def copy_of(tmp_path, request):
     """`copy_of("market_db")` -> a connection to a private copy of a session database."""
@@ -43,7 +49,7 @@ def copy_of(tmp_path, request):
 
 
 def test_the_uk_shop_builds_and_says_what_is_missing(uk_shop_db):
-    con = db.connect(uk_shop_db, read_only=True)
+    con = _session(uk_shop_db)
     assert _codes(con) == {
         "margin": "no_cost",
         "acquisition_cost": "no_acquisition_cost",
@@ -65,7 +71,7 @@ def test_the_uk_shop_builds_and_says_what_is_missing(uk_shop_db):
 
 
 def test_the_marketplace_builds_and_says_what_is_missing(market_db):
-    con = db.connect(market_db, read_only=True)
+    con = _session(market_db)
     codes = _codes(con)
     assert {k: codes[k] for k in ("margin", "csat", "nps", "complaints", "engagement")} == {
         "margin": "no_cost",
@@ -74,20 +80,20 @@ def test_the_marketplace_builds_and_says_what_is_missing(market_db):
         "complaints": "no_complaints",
         "engagement": "no_interactions",
     }
-    # one order per customer: too few come back for the churn classifier, and every
-    # model's reason is stored with its numbers
-    assert codes["churn"] == "churn_one_sided"
+    # one order per customer: the BG/NBD fit is degenerate, too few come back for the
+    # churn classifier, and every model's reason is stored with its numbers
+    assert {k: codes[k] for k in ("p_alive", "clv", "churn")} == {
+        "p_alive": "degenerate_fit",
+        "clv": "degenerate_fit",
+        "churn": "churn_one_sided",
+    }
     churn = statuses(con)["churn"]
     assert churn.values["retained"] < churn.values["need"]
     for name in ("p_alive", "clv"):
-        reason = statuses(con)[name]
-        assert reason is None or reason.message  # either it ran or it says why
+        assert statuses(con)[name].message.startswith("BG/NBD: the fit")
     f = con.execute("select * from customer_features").df()
-    if codes["p_alive"] == "ready":
-        assert f["p_alive"].between(0, 1).all()
-    if codes["clv"] != "ready":
-        assert f["predicted_clv_12m"].isna().all()
-    assert f["churn_risk"].isna().all()
+    assert len(f) > 0
+    assert f[["p_alive", "predicted_clv_12m", "churn_risk"]].isna().all().all()  # unknown, not 0
     con.close()
 
 
@@ -125,7 +131,7 @@ def test_nps_only_on_the_uk_shop_and_its_churn_model_still_runs(copy_of):
 
 
 def test_every_status_is_stored_after_a_build_of_the_demo(demo_db):
-    con = db.connect(demo_db, read_only=True)
+    con = _session(demo_db)
     assert set(_codes(con)) == set(RESULTS)
     assert all(code == "ready" for code in _codes(con).values()), _codes(con)
     con.close()
@@ -163,7 +169,7 @@ def _uk_orders() -> pd.DataFrame:
 
 
 def test_uk_orders_are_invoices_not_lines(uk_shop_db):
-    con = db.connect(uk_shop_db, read_only=True)
+    con = _session(uk_shop_db)
     found = con.execute(
         "select customer_id, count_orders, revenue, avg_order_value from customer_features"
     ).df()
@@ -181,7 +187,7 @@ def test_uk_orders_are_invoices_not_lines(uk_shop_db):
 
 
 def test_btyd_summary_and_customer_features_agree_on_purchase_days(uk_shop_db):
-    con = db.connect(uk_shop_db, read_only=True)
+    con = _session(uk_shop_db)
     f = con.execute(
         "select customer_id, count_purchase_days, btyd_frequency from customer_features "
         "where count_purchase_days > 0"
@@ -231,7 +237,7 @@ def test_holdouts_are_sized_to_the_history():
 
 
 def test_the_uk_year_gets_a_backtest_for_every_holdout_it_allows(uk_shop_db):
-    con = db.connect(uk_shop_db, read_only=True)
+    con = _session(uk_shop_db)
     as_of = dt.date.fromisoformat(db.get_meta(con, "features_as_of"))
     choices = clv.holdout_choices(clv.history_days(con, as_of))
     assert choices == (30, 60, 90)
@@ -248,7 +254,7 @@ def test_the_uk_year_gets_a_backtest_for_every_holdout_it_allows(uk_shop_db):
 
 
 def test_cluster_inputs_have_no_float_residue_or_negative_money(uk_shop_db):
-    con = db.connect(uk_shop_db, read_only=True)
+    con = _session(uk_shop_db)
     as_of = dt.date.fromisoformat(db.get_meta(con, "features_as_of"))
     frame = segments.segment_frame(con, as_of)
     inputs = segments.cluster_inputs(frame)

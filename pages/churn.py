@@ -9,7 +9,7 @@ from ui import value as vu
 from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
-from ui.widgets import show_table
+from ui.widgets import show_missing_inputs, show_table
 
 ctx = page_context()
 st.title(t("churn.title"))
@@ -45,7 +45,7 @@ with st.container(border=True):
         key="churn_min_risk",
     )
 
-vu.show_missing_inputs(ctx.version, ("csat", "nps", "engagement"))
+show_missing_inputs(ctx.version, ("csat", "nps", "engagement"))
 result = vu.churn_result(as_of, horizon, ctx.version)
 if isinstance(result, vu.Reason):
     st.warning(

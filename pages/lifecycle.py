@@ -6,12 +6,11 @@ import streamlit as st
 from ui import charts
 from ui import format as fmt
 from ui import lifecycle as lc
-from ui import value as vu
 from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
 from ui.labels import label
-from ui.widgets import show_table
+from ui.widgets import show_missing_inputs, show_table
 
 ctx = page_context()
 st.title(t("lifecycle.title"))
@@ -47,7 +46,7 @@ if ctx.state.transactions == 0:
     st.info(t("empty.no_transactions"))
     st.stop()
 
-vu.show_missing_inputs(ctx.version, ("acquisition_cost", "margin"))
+show_missing_inputs(ctx.version, ("acquisition_cost", "margin"))
 
 # --- the funnel -------------------------------------------------------------------------------
 st.subheader(t("lifecycle.funnel_header"))

@@ -6,12 +6,11 @@ import streamlit as st
 from ui import charts
 from ui import format as fmt
 from ui import loyalty as lu
-from ui import value as vu
 from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
 from ui.labels import label
-from ui.widgets import show_table
+from ui.widgets import show_missing_inputs, show_table
 
 ctx = page_context()
 st.title(t("loyalty.title"))
@@ -42,7 +41,7 @@ if simple:
         icon=":material/functions:",
     )
 
-vu.show_missing_inputs(ctx.version, ("margin",), margin_assumed=True)
+show_missing_inputs(ctx.version, ("margin",), margin_assumed=True)
 
 # --- the programme -------------------------------------------------------------------------
 preset_name = (

@@ -6,11 +6,10 @@ import streamlit as st
 from ui import charts
 from ui import format as fmt
 from ui import segments as sg
-from ui import value as vu
 from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
-from ui.widgets import show_table
+from ui.widgets import show_missing_inputs, show_table
 
 ctx = page_context()
 st.title(t("segments.title"))
@@ -21,7 +20,7 @@ if ctx.state.transactions == 0:
     st.stop()
 lang = ctx.lang
 st.caption(t("segments.caption", as_of=ctx.as_of))
-vu.show_missing_inputs(ctx.version, ("margin",))
+show_missing_inputs(ctx.version, ("margin",))
 
 # --- RFM grid ---------------------------------------------------------------------------------
 st.subheader(t("segments.grid_header"))

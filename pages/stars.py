@@ -6,11 +6,10 @@ import streamlit as st
 from ui import charts
 from ui import format as fmt
 from ui import stars as sr
-from ui import value as vu
 from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
-from ui.widgets import show_table
+from ui.widgets import show_missing_inputs, show_table
 
 ctx = page_context()
 st.title(t("stars.title"))
@@ -31,7 +30,7 @@ st.caption(
     + " "
     + t(source if base.from_build else "stars.inputs_other_day")
 )
-vu.show_missing_inputs(ctx.version, ("margin", "csat", "complaints", "engagement"))
+show_missing_inputs(ctx.version, ("margin", "csat", "complaints", "engagement"))
 star_names = [sr.star_label(s) for s in sr.STARS]
 
 # --- distribution ---------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from ui import value as vu
 from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
-from ui.widgets import show_table
+from ui.widgets import show_missing_inputs, show_table
 
 ctx = page_context()
 st.title(t("value.title"))
@@ -27,7 +27,7 @@ def between(interval: dict, money: bool = True) -> str:
     return t("value.between", low=show(interval["p5"]), high=show(interval["p95"]))
 
 
-vu.show_missing_inputs(ctx.version, ("margin", "acquisition_cost"), margin_assumed=True)
+show_missing_inputs(ctx.version, ("margin", "acquisition_cost"), margin_assumed=True)
 fitted = vu.models(as_of, ctx.version)
 if isinstance(fitted, vu.Reason):
     st.warning(

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from core import build, churn, clv, export, value
+from core import churn, clv, export, value
 from core.clv import Backtest, ModelFitError, Reason
 from core.value import ValueModels, ValueSettings
 from ui import data
@@ -108,37 +108,6 @@ def holdouts(as_of: dt.date, version: int) -> tuple[tuple[int, ...], int]:
     """(the holdouts the history up to `as_of` allows, its length in days)."""
     days = clv.history_days(data.cursor(), as_of)
     return clv.holdout_choices(days), days
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _statuses(version: int) -> dict[str, Reason | None]:
-    return build.statuses(data.cursor())
-
-
-def missing_inputs(
-    version: int, results: tuple[str, ...], margin_assumed: bool = False
-) -> list[str]:
-    """One sentence per input that `results` (core.build.RESULTS names) lack in the last
-    build, in the current language: what is missing, what it changes, what to import.
-    Without costs, a page whose figures use a gross margin the user sets (`margin_assumed`)
-    says so; the others say revenue stands in for margin."""
-    found = _statuses(version)
-    codes: list[str] = []
-    for name in results:
-        reason = found.get(name)
-        if reason is not None and reason.code.startswith("no_") and reason.code not in codes:
-            codes.append(reason.code)
-    if margin_assumed:
-        codes = ["no_cost_assumed" if code == "no_cost" else code for code in codes]
-    return [t(f"inputs.{code}") for code in codes]
-
-
-def show_missing_inputs(
-    version: int, results: tuple[str, ...], margin_assumed: bool = False
-) -> None:
-    """The `missing_inputs` sentences as notes, one per missing input."""
-    for sentence in missing_inputs(version, results, margin_assumed):
-        st.info(sentence, icon=":material/database:")
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import data
 from ui import format as fmt
 from ui.i18n import t
 
@@ -62,3 +63,29 @@ def show_table(
     config.update(column_config or {})
     options = {"hide_index": True, "width": "stretch", "placeholder": fmt.UNKNOWN, **kwargs}
     return (container or st).dataframe(data, column_config=config or None, **options)
+
+
+def missing_inputs(
+    version: int, results: tuple[str, ...], margin_assumed: bool = False
+) -> list[str]:
+    """One sentence per input that `results` (core.build.RESULTS names) lack in the last
+    build, in the current language: what is missing, what it changes, what to import.
+    Without costs, a page whose figures use a gross margin the user sets (`margin_assumed`)
+    says so; the others say revenue stands in for margin."""
+    found = data.missing_inputs(version)  # result -> code of why it is empty, or None
+    codes: list[str] = []
+    for name in results:
+        code = found.get(name)
+        if code and code.startswith("no_") and code not in codes:
+            codes.append(code)
+    if margin_assumed:
+        codes = ["no_cost_assumed" if code == "no_cost" else code for code in codes]
+    return [t(f"inputs.{code}") for code in codes]
+
+
+def show_missing_inputs(
+    version: int, results: tuple[str, ...], margin_assumed: bool = False
+) -> None:
+    """The `missing_inputs` sentences as notes, one per missing input."""
+    for sentence in missing_inputs(version, results, margin_assumed):
+        st.info(sentence, icon=":material/database:")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 import time
 from contextlib import closing
@@ -162,7 +161,13 @@ def _demo(args) -> int:
 
 
 def _import(args) -> int:
-    from core.importer import ImportFailed, import_file, parse_constants, parse_mapping
+    from core.importer import (
+        ImportFailed,
+        check_files,
+        import_file,
+        parse_constants,
+        parse_mapping,
+    )
 
     try:
         mapping = parse_mapping(args.map) if args.map else None
@@ -174,10 +179,11 @@ def _import(args) -> int:
     except ValueError as error:
         print(f"error: --set: {error}", file=sys.stderr)
         return 2
-    con = db.connect(args.db)
     try:
+        # the input readable, the report writable: said before the database is opened
+        check_files(args.file, args.report, args.skip_invalid, database=_db_path(args))
         result = import_file(
-            con,
+            db.connect(args.db),
             args.table,
             args.file,
             mapping=mapping,
@@ -290,58 +296,8 @@ def _config_effect(name: str, value: str) -> str:
     return ""
 
 
-def _check_report(args) -> None:
-    """Refuse, before anything is read or written, a rejected-rows report that could not be
-    written or would overwrite the input or the database."""
-    source, report = args.file, args.report
-    if report is None:
-        if not args.skip_invalid:
-            return
-        folder = source.parent  # the importer's default: <file>.rejected.csv beside the file
-        if folder.is_dir() and not os.access(folder, os.W_OK):
-            raise ValueError(
-                f"cannot write the rejected rows beside {source}: {folder} is read-only; "
-                "give --report PATH in a folder you can write"
-            )
-        return
-    if report.is_dir():
-        raise ValueError(f"--report {report} is a folder: name the .csv file to write in it")
-    if not report.parent.is_dir():
-        raise ValueError(f"--report {report}: the folder {report.parent} does not exist")
-    for other, what in ((source, "the file being imported"), (_db_path(args), "the database")):
-        if _same_file(report, other):
-            raise ValueError(f"--report {report} is {what}: name another file for the report")
-    if not os.access(report.parent, os.W_OK) or (
-        report.exists() and not os.access(report, os.W_OK)
-    ):
-        raise ValueError(f"--report {report} cannot be written (read-only): choose another place")
-
-
 def _db_path(args) -> Path:
     return args.db if args.db is not None else db.default_path()
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        if a.exists() and b.exists():
-            return a.samefile(b)
-        return a.resolve() == b.resolve()
-    except OSError:
-        return False
-
-
-def _check_source(args) -> None:
-    """An input file that exists but cannot be read is named before the import starts."""
-    if not args.file.is_file():
-        return  # missing or a folder: the importer says so
-    try:
-        with args.file.open("rb"):
-            pass
-    except OSError as error:
-        raise ValueError(
-            f"cannot read {args.file} ({(error.strerror or str(error)).lower()}): "
-            "ask for access to it, or copy it somewhere you can read"
-        ) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -354,9 +310,6 @@ def main(argv: list[str] | None = None) -> int:
         "config": _config,
     }
     try:
-        if args.command == "import":
-            _check_source(args)
-            _check_report(args)
         return handlers[args.command](args)
     except db.DatabaseUnavailable as error:
         print(f"error: {error.reason}", file=sys.stderr)

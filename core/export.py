@@ -71,11 +71,29 @@ class ExportFailed(ValueError):
     """An export that cannot be written; the message says why and what to do."""
 
 
+def unwritable(path: Path, what: str, fix: str = "choose another place") -> str | None:
+    """Why `what` (e.g. "the report") cannot be written to `path`, in one sentence naming
+    it, or None when it can: `path` is a folder, its folder is missing, or either is
+    read-only (the file is written beside `path` first, so the folder must be writable)."""
+    path = Path(path)
+    if path.is_dir():
+        return f"{what} {path} is a folder: name the file to write in it"
+    folder = path.parent
+    if not folder.is_dir():
+        return f"cannot write {what} {path}: the folder {folder} does not exist"
+    if not os.access(folder, os.W_OK):
+        return f"cannot write {what} {path}: the folder {folder} is read-only; {fix}"
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"cannot write {what} {path}: the file is read-only; {fix}"
+    return None
+
+
 def check_target(path: Path, raw: bool = False) -> None:
     """Refuse, before anything is read or written, a file `write_table` could not write."""
     path = Path(path)
-    if path.is_dir():
-        raise ExportFailed(f"{path} is a folder: name the file to write in it")
+    reason = unwritable(path, "the export")
+    if reason is not None:
+        raise ExportFailed(reason)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise ExportFailed(f"{path}: write a .csv, .xlsx or .parquet file")
@@ -84,12 +102,6 @@ def check_target(path: Path, raw: bool = False) -> None:
             f"{path}: --raw writes CSV for machines; an .xlsx file is for a spreadsheet "
             "(drop --raw, or write .csv or .parquet)"
         )
-    folder = path.parent
-    if not folder.is_dir():
-        raise ExportFailed(f"cannot write {path}: the folder {folder} does not exist")
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        where = f"the folder {folder}" if not os.access(folder, os.W_OK) else "the file"
-        raise ExportFailed(f"cannot write {path}: {where} is read-only; choose another place")
 
 
 def write_table(con: duckdb.DuckDBPyConnection, table: str, path: Path, raw: bool = False) -> int:

@@ -53,6 +53,7 @@ import pyarrow as pa
 
 from core import contract, db, settings, textfile
 from core.contract import DATE, INTEGER, NUMBER, TIMESTAMP, Field, Table
+from core.export import unwritable
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -84,14 +85,11 @@ YEARS = (1900, 2100)  # a date outside these years is a typo (e.g. '24-03-05' re
 # "12.50 GBP", "HK$ 1,234"); a comma only separates thousands, in groups of exactly three
 # digits (1,234.50 and 1,234,567; "12,345" is twelve thousand three hundred and forty-five);
 # the decimal mark is a point. Anything else with a comma ("1,5", "12,34.5") is refused.
-CURRENCY_SIGNS = ("HK$", "NT$", "US$", "S$", "A$", "C$", "R$", "$", "£", "€", "¥", "￥", "元",
-                  "円", "₩", "₹", "₽")  # fmt: skip
-CURRENCY_CODES = tuple(
-    sorted({*settings.CURRENCY_SYMBOLS, "CHF", "NZD", "SEK", "NOK", "DKK", "PLN", "MXN", "ZAR",
-            "THB", "MYR", "IDR", "VND", "PHP", "AED", "SAR", "TRY", "ILS", "CZK", "RMB"})
+# Every mark of a known currency (code, symbol, alias: `settings.CURRENCIES`), longest first.
+CURRENCY_MARKS = tuple(
+    sorted({m for code in settings.CURRENCIES for m in settings.currency_marks(code)},
+           key=lambda m: (-len(m), m))
 )  # fmt: skip
-# What else each currency is written as (a code's symbol and the code itself count too).
-CURRENCY_ALIASES = {"CNY": ("￥", "元", "RMB"), "JPY": ("￥", "円"), "USD": ("US$",)}
 MAX_NUMBER = 1e14  # build sums money as decimal(18, 4): a value must stay below 10^14
 
 # transactions may give quantity and unit_price instead of amount: amount = their product.
@@ -154,7 +152,7 @@ TEMP_TABLES = (
 
 _IDENT = re.compile(r"[a-z_][a-z0-9_]*")
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
-_CURRENCY_MARK = "|".join(re.escape(m) for m in (*CURRENCY_CODES, *CURRENCY_SIGNS))
+_CURRENCY_MARK = "|".join(re.escape(m) for m in CURRENCY_MARKS)
 _NUMBER_SHAPE = (  # what the slow path accepts: currency sign or code, 3-digit thousands groups
     rf"\s*[-+]?\s*(?:({_CURRENCY_MARK})\s*[-+]?\s*)?"
     rf"(\d{{1,3}}(,\d{{3}})+(\.\d+)?|\d+(\.\d+)?|\.\d+)(?:\s*({_CURRENCY_MARK}))?\s*"
@@ -218,6 +216,14 @@ class ImportFailed(Exception):
         if self.report is not None:
             lines.append(f"All problems are listed in {self.report}")
         return "\n".join(lines)
+
+
+class ImportRefused(ImportFailed):
+    """The import did not start: its input cannot be read, or its report could not be
+    written or would overwrite a file it must not. The message is one sentence naming it."""
+
+    def _message(self) -> str:
+        return self.problems[0].reason
 
 
 @dataclass
@@ -317,6 +323,9 @@ def import_file(
     receives the problems of a failed import. `constants` gives a field the same text on
     every row (`{"kind": "survey"}`), checked like a value of the file. ValueError for an
     unknown table, or a mapping or constant naming a field the table does not have.
+    ImportRefused (one sentence), before anything is read or written, for an input that
+    cannot be read or a report that could not be written or would overwrite the input or
+    the database (`check_files`).
 
     A row whose key exists is updated in the columns the file gives (an empty cell sets
     NULL); the table's other columns keep their values. New keys are inserted.
@@ -336,12 +345,72 @@ def import_file(
     if date_order is not None and date_order not in DATE_ORDERS:
         orders = ", ".join(f"{k} ({v})" for k, v in DATE_ORDERS.items())
         raise ValueError(f"unknown date order {date_order!r}: use {orders}")
+    check_files(path, report, skip_invalid, database=_database_file(con))
     with _temporary(con) as tmp:
         source = _open(con, path, tmp, encoding, member)
         source.date_order = date_order
         updating = _one(con.execute(f"select exists (select 1 from {_ident(t.name)})"))[0]
         plan = _plan(t, path, source.header, mapping, constants, updating)
         return _Import(con, plan, source, skip_invalid, report).run()
+
+
+def check_files(
+    path: str | Path,
+    report: str | Path | None = None,
+    skip_invalid: bool = False,
+    database: str | Path | None = None,
+) -> None:
+    """ImportRefused, before anything is read or written, when the input `path` cannot be
+    read, or when the rejected-rows report (`report`; with `skip_invalid` and no `report`,
+    `<file>.rejected.csv` beside the input) could not be written or is the input or the
+    `database` file. A missing input or a folder is left to the import, which says so."""
+    path = Path(path)
+    if path.is_file():
+        try:
+            with path.open("rb"):
+                pass
+        except OSError as error:
+            why = (error.strerror or str(error)).lower()
+            fix = "ask for access to it, or copy it somewhere you can read"
+            _refuse(path, f"cannot read {path} ({why}): {fix}")
+    if report is None:
+        if skip_invalid and path.is_file():
+            default = _default_report(path)
+            fix = "give the report another place (--report PATH) in a folder you can write"
+            reason = unwritable(default, "the rejected rows", fix)
+            if reason is not None:
+                _refuse(path, reason)
+        return
+    report = Path(report)
+    for other, what in ((path, "the file being imported"), (database, "the database")):
+        if other is not None and _same_file(report, Path(other)):
+            _refuse(path, f"the report {report} is {what}: name another file for the report")
+    reason = unwritable(report, "the report")
+    if reason is not None:
+        _refuse(path, reason)
+
+
+def _default_report(path: Path) -> Path:
+    """Where the rejected rows of `path` go when no report is named: beside it."""
+    return path.with_name(path.name + ".rejected.csv")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether `a` and `b` are one file, however spelt (`x/../f.csv`, a link)."""
+    try:
+        if a.exists() and b.exists():
+            return a.samefile(b)
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _database_file(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The file of the connection's database (None in memory)."""
+    rows = con.execute(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchall()
+    return Path(rows[0][0]) if rows and rows[0][0] else None
 
 
 def parse_constants(entries: list[str] | None) -> dict[str, str]:
@@ -433,6 +502,11 @@ def _fail(path: Path, reason: str, row: int | None = None, column: str | None = 
     raise ImportFailed(path.name, [Problem(path.name, row, column, None, reason)])
 
 
+def _refuse(path: Path, reason: str) -> None:
+    """Raise ImportRefused: the import of `path` cannot start, for `reason` (a sentence)."""
+    raise ImportRefused(path.name, [Problem(path.name, None, None, None, reason)])
+
+
 def _first_line(error: Exception) -> str:
     """The first line of an error message (DuckDB's go on with long hints)."""
     text = str(error).strip()
@@ -517,7 +591,7 @@ def _open_csv(path: Path, tmp: Path, encoding: str | None = None) -> _Source:
         read_path = _transcode(path, codec, tmp, ends)
     with read_path.open("rb") as f:
         text_head = f.read(HEAD_BYTES)
-    text = _decode_head(text_head, "utf-8", final=len(text_head) < HEAD_BYTES)
+    text = _decode_head(text_head, final=len(text_head) < HEAD_BYTES)
     delimiter, header = _sniff(path, text)
     plain, numbered = _csv_relations(delimiter, len(header))
     source = _Source(path, header, "csv", plain, numbered, 2, read_path, tmp, codec)
@@ -607,10 +681,10 @@ def _text_encoding(path: Path, head: bytes, declared: str | None = None) -> tupl
     return codec, ends
 
 
-def _decode_head(head: bytes, encoding: str, final: bool) -> str:
-    """`head` decoded without a BOM; a character cut at the end of a partial head is dropped."""
-    codec = "utf-8-sig" if encoding in ("utf-8", "utf_8") else encoding
-    return codecs.getincrementaldecoder(codec)().decode(head, final=final).lstrip("\ufeff")
+def _decode_head(head: bytes, final: bool) -> str:
+    """UTF-8 `head` decoded without a BOM; a character cut at the end of a partial head is
+    dropped."""
+    return codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=final).lstrip("\ufeff")
 
 
 def _transcode(path: Path, codec: str, tmp: Path, ends: str | None = None) -> Path:
@@ -1000,14 +1074,12 @@ def _params(plan: _Plan, source: _Source) -> dict[str, object]:
 
 def _database_params(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
     """Parameters from the database's settings: its currency and today in its time zone."""
-    marks = [*CURRENCY_CODES, *CURRENCY_SIGNS]
+    marks = CURRENCY_MARKS
     code = settings.get(con, "currency")
     currency = "no currency set"
     if code:
+        marks = settings.currency_marks(code)
         symbol = settings.CURRENCY_SYMBOLS.get(code)
-        marks = [code, *([symbol] if symbol else []), *CURRENCY_ALIASES.get(code, ())]
-        if symbol and symbol.endswith("$"):
-            marks.append("$")
         currency = f"{code} ({symbol})" if symbol else code
     zone = settings.get(con, "timezone")
     today = dt.datetime.now(zoneinfo.ZoneInfo(zone)).date()
@@ -1538,9 +1610,7 @@ class _Import:
                 f"microsecond({v}) / 1e6)"
             )
         future = f"({v} >= $tomorrow or {swapped} >= $tomorrow)"
-        if "tomorrow" not in self.params or self.scalar(
-            f"select count(*) from {TYPED} where {o} = 0 and {future}"
-        ):
+        if self.scalar(f"select count(*) from {TYPED} where {o} = 0 and {future}"):
             return False
         self.sql(f"update {TYPED} set {v} = {swapped} where {o} = 0")  # sql: idents
         return True
@@ -1746,8 +1816,7 @@ class _Import:
     def _report_path(self, problems: int) -> Path | None:
         """Where to write rejected rows: always when skipping, in strict mode if asked."""
         if self.skip_invalid:
-            path = self.source.path
-            return self.report or path.with_name(path.name + ".rejected.csv")
+            return self.report or _default_report(self.source.path)
         return self.report if problems else None
 
     def _write_report(self, report: Path) -> None:

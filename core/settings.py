@@ -16,24 +16,51 @@ import duckdb
 
 from core import db
 
-# ISO 4217 codes StarTier knows a symbol for; any other three-letter code is shown as
-# the code itself ("CHF 12.50").
-CURRENCY_SYMBOLS = {
-    "CNY": "¥",
-    "JPY": "¥",
-    "USD": "$",
-    "HKD": "HK$",
-    "TWD": "NT$",
-    "SGD": "S$",
-    "AUD": "A$",
-    "CAD": "C$",
-    "GBP": "£",
-    "EUR": "€",
-    "KRW": "₩",
-    "INR": "₹",
-    "RUB": "₽",
-    "BRL": "R$",
-}
+
+@dataclass(frozen=True)
+class Currency:
+    """How one currency is written: `symbol` before amounts on the pages (None: the code
+    is shown, "CHF 12.50"), and `aliases`, what else a file may write it as."""
+
+    symbol: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+# ISO 4217 code -> how it is written; any other three-letter code is shown and accepted in
+# files as the code itself.
+CURRENCIES = {
+    "CNY": Currency("¥", ("￥", "元", "RMB")),
+    "JPY": Currency("¥", ("￥", "円")),
+    "USD": Currency("$", ("US$",)),
+    "HKD": Currency("HK$"),
+    "TWD": Currency("NT$"),
+    "SGD": Currency("S$"),
+    "AUD": Currency("A$"),
+    "CAD": Currency("C$"),
+    "GBP": Currency("£"),
+    "EUR": Currency("€"),
+    "KRW": Currency("₩"),
+    "INR": Currency("₹"),
+    "RUB": Currency("₽"),
+    "BRL": Currency("R$"),
+    # known by their code alone
+    **dict.fromkeys(
+        ("CHF", "NZD", "SEK", "NOK", "DKK", "PLN", "MXN", "ZAR", "THB", "MYR", "IDR", "VND",
+         "PHP", "AED", "SAR", "TRY", "ILS", "CZK"),
+        Currency(),
+    ),
+}  # fmt: skip
+CURRENCY_SYMBOLS = {code: c.symbol for code, c in CURRENCIES.items() if c.symbol}
+
+
+def currency_marks(code: str) -> tuple[str, ...]:
+    """What an amount in currency `code` may be written with in a file: the code, its
+    symbol and aliases, and a plain `$` for any dollar ("HK$", "A$", ...)."""
+    c = CURRENCIES.get(code, Currency())
+    marks = [code, *([c.symbol] if c.symbol else []), *c.aliases]
+    if c.symbol and c.symbol.endswith("$") and c.symbol != "$":
+        marks.append("$")
+    return tuple(marks)
 
 
 def _currency(value: str) -> str:

@@ -158,7 +158,7 @@ CASES = [
         (*IMPORT, "--skip-invalid", "--report", "{d}/no/such/r.csv", *DB),
         _good,
         1,
-        ("--report", "does not exist"),
+        ("cannot write the report", "does not exist"),
     ),
     Case(
         "report names a folder",
@@ -201,7 +201,7 @@ CASES = [
         (*IMPORT, "--skip-invalid", "--report", "{d}/ro/r.csv", *DB),
         _with(_mkdir("ro"), _chmod("ro", 0o555)),
         1,
-        ("--report", "cannot be written"),
+        ("cannot write the report", "read-only"),
         as_user=True,
     ),
     Case(
@@ -213,7 +213,7 @@ CASES = [
             _chmod("in", 0o555),
         ),
         1,
-        ("read-only", "--report PATH"),
+        ("cannot write the rejected rows", "read-only", "--report PATH"),
         as_user=True,
     ),
     Case(

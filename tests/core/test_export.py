@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import io
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -350,3 +351,38 @@ def test_a_failed_export_leaves_no_file(tmp_path, monkeypatch):
     with db.connect(source, read_only=True) as con, pytest.raises(ExportFailed, match="no space"):
         write_table(con, "customers", tmp_path / "out.parquet")
     assert [p.name for p in tmp_path.iterdir() if "out" in p.name] == []
+
+
+def test_unwritable_names_the_file_and_why(tmp_path):
+    """The one check export targets and import reports share: a folder, a missing folder
+    and a read-only file are named in one sentence; a writable place is None."""
+    from core.export import ExportFailed, check_target, unwritable
+
+    (tmp_path / "out").mkdir()
+    assert unwritable(tmp_path / "new.csv", "the export") is None
+    assert unwritable(tmp_path / "out", "the report") == (
+        f"the report {tmp_path / 'out'} is a folder: name the file to write in it"
+    )
+    missing = tmp_path / "no" / "r.csv"
+    assert unwritable(missing, "the report") == (
+        f"cannot write the report {missing}: the folder {missing.parent} does not exist"
+    )
+    with pytest.raises(ExportFailed, match="the export .* is a folder"):
+        check_target(tmp_path / "out")
+    with pytest.raises(ExportFailed, match="write a .csv, .xlsx or .parquet file"):
+        check_target(tmp_path / "out.txt")
+
+
+def test_unwritable_read_only(tmp_path, monkeypatch):
+    from core.export import unwritable
+
+    old = tmp_path / "old.csv"
+    old.write_text("x\n")
+    monkeypatch.setattr("core.export.os.access", lambda path, mode: Path(path) != old)
+    assert unwritable(old, "the export") == (
+        f"cannot write the export {old}: the file is read-only; choose another place"
+    )
+    monkeypatch.setattr("core.export.os.access", lambda path, mode: Path(path) != tmp_path)
+    assert unwritable(old, "the report", "fix it") == (
+        f"cannot write the report {old}: the folder {tmp_path} is read-only; fix it"
+    )

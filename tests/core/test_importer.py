@@ -16,7 +16,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from core import db, importer
+from core import db, importer, settings
 from core.contract import RAW_TABLES
 from core.importer import ImportFailed, Problem, import_file, parse_constants, parse_mapping
 
@@ -603,6 +603,114 @@ def test_report_in_strict_mode_and_chosen_report_path(con, tmp_path):
     result = import_file(con, "customers", path, skip_invalid=True, report=report)
     assert result.report == report and result.rows_loaded == 1
     assert con.execute("select name from customers").fetchall() == [("张三",)]
+
+
+def file_bytes(folder: Path) -> dict[Path, bytes]:
+    """Every file under `folder` (but the database's write-ahead log) and its bytes."""
+    out = {}
+    for f in sorted(folder.rglob("*")):
+        if f.is_file() and f.suffix != ".wal":
+            with open(f, "rb") as data:  # not Path.open, which a test may patch
+                out[f] = data.read()
+    return out
+
+
+def refused(con, table: str, path: Path, **kwargs) -> importer.ImportRefused:
+    """Import `path`, expect ImportRefused (one sentence naming the input or the report),
+    and check nothing was written: the database and every file beside the input keep
+    their bytes, and no file appears."""
+    files = file_bytes(path.parent)
+    before = snapshot(con)
+    with pytest.raises(importer.ImportRefused) as caught:
+        import_file(con, table, path, **kwargs)
+    assert snapshot(con) == before
+    error = caught.value
+    assert error.file == path.name
+    assert len(str(error).splitlines()) == 1
+    assert file_bytes(path.parent) == files
+    return error
+
+
+@pytest.mark.parametrize("skip_invalid", [False, True])
+def test_a_report_that_is_the_input_is_refused(con, tmp_path, skip_invalid):
+    text = "customer_id,signed_up_at\nC1,2024-01-01\nC2,never\n"
+    path = write(tmp_path, "c", text)
+    (tmp_path / "sub").mkdir()
+    for report in (path, tmp_path / "sub" / ".." / "c.csv"):
+        error = refused(con, "customers", path, report=report, skip_invalid=skip_invalid)
+        assert str(error) == (
+            f"the report {report} is the file being imported: name another file for the report"
+        )
+    assert path.read_text() == text
+
+
+def test_a_report_that_is_the_database_is_refused(con, tmp_path):
+    path = write(tmp_path, "c", "customer_id,signed_up_at\nC1,never\n")
+    error = refused(con, "customers", path, report=tmp_path / "db.duckdb")
+    assert "is the database" in str(error)
+
+
+def test_a_report_in_a_missing_folder_is_refused(con, tmp_path):
+    path = write(tmp_path, "c", "customer_id,signed_up_at\nC1,2024-01-01\nC2,never\n")
+    report = tmp_path / "no" / "such" / "r.csv"
+    error = refused(con, "customers", path, report=report, skip_invalid=True)
+    assert str(error) == (
+        f"cannot write the report {report}: the folder {report.parent} does not exist"
+    )
+    assert not (tmp_path / "no").exists()
+
+
+def test_a_report_naming_a_folder_is_refused(con, tmp_path):
+    path = write(tmp_path, "c", "customer_id,signed_up_at\nC1,2024-01-01\nC2,never\n")
+    (tmp_path / "out").mkdir()
+    error = refused(con, "customers", path, report=tmp_path / "out", skip_invalid=True)
+    assert str(error) == f"the report {tmp_path / 'out'} is a folder: name the file to write in it"
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_an_unreadable_input_is_named_not_a_traceback(con, tmp_path, monkeypatch):
+    path = write(tmp_path, "c", CUSTOMERS)
+    real_open = Path.open
+
+    def no_access(self, *args, **kwargs):  # what the kernel says to a user without access
+        if self == path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", no_access)
+    error = refused(con, "customers", path)
+    assert str(error) == (
+        f"cannot read {path} (permission denied): ask for access to it, or copy it somewhere "
+        "you can read"
+    )
+
+
+@pytest.mark.parametrize(
+    ("currency", "values"),
+    [
+        ("CNY", ["RMB 12", "12元", "￥12", "¥ 12", "12 CNY"]),
+        ("JPY", ["12円", "￥12", "JPY 12"]),
+        ("USD", ["US$12", "$ 12", "12 USD"]),
+        ("HKD", ["HK$12", "$12", "12 HKD"]),
+        ("CHF", ["CHF 12", "12 CHF"]),
+    ],
+)
+def test_a_currency_is_accepted_in_each_of_its_marks(con, tmp_path, currency, values):
+    settings.put(con, "currency", currency)
+    rows = "".join(f'T{i},C1,2024-01-01,"{v}"\n' for i, v in enumerate(values))
+    import_file(con, "transactions", write(tmp_path, "t", "transaction_id,customer_id,"
+                                           "ordered_at,amount\n" + rows))  # fmt: skip
+    assert con.execute("select distinct amount from transactions").fetchall() == [(12.0,)]
+
+
+@pytest.mark.parametrize(
+    ("currency", "value"), [("CNY", "12円"), ("JPY", "12元"), ("USD", "HK$12")]
+)
+def test_another_currencys_mark_is_refused(con, tmp_path, currency, value):
+    settings.put(con, "currency", currency)
+    text = f"transaction_id,customer_id,ordered_at,amount\nT1,C1,2024-01-01,{value}\n"
+    error = rejected(con, "transactions", write(tmp_path, "t", text))
+    assert "is in another currency than the database's" in str(error)
 
 
 def test_settings_are_restored_and_nothing_is_left_behind(con, tmp_path):

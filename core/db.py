@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from core.contract import RAW_TABLES, create_sql
+from core.contract import RAW_TABLES, SQL_TYPES, create_sql
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "startier.duckdb"
 ENV_VAR = "STARTIER_DB"
@@ -388,3 +388,20 @@ def data_version(con: duckdb.DuckDBPyConnection) -> int:
 def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Rows in each raw table."""
     return {name: con.execute(f"select count(*) from {name}").fetchone()[0] for name in RAW_TABLES}
+
+
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame) -> int:
+    """Append a DataFrame to the raw table `table` as it is (no checks: for data StarTier
+    makes itself, such as the demo and test fixtures; users' files go through the
+    importer). The contract's columns the frame has are cast to their types; the others
+    stay empty. Returns the rows added."""
+    fields = [f for f in RAW_TABLES[table].fields if f.name in frame.columns]
+    columns = ", ".join(f.name for f in fields)
+    select = ", ".join(f"cast({f.name} as {SQL_TYPES[f.kind]})" for f in fields)
+    view = f"_startier_insert_{table}"
+    con.register(view, frame)
+    try:
+        con.execute(f"insert into {table} ({columns}) select {select} from {view}")
+    finally:
+        con.unregister(view)
+    return len(frame)

@@ -28,8 +28,8 @@ from scipy.special import expit, logit
 from scipy.stats import norm
 
 from core import settings
-from core.contract import RAW_TABLES, SQL_TYPES, Table
-from core.db import bump_data_version, row_counts
+from core.contract import RAW_TABLES, Table
+from core.db import bump_data_version, insert_frame, row_counts
 
 HISTORY_DAYS = 1_095  # three years, the last day being `end`
 
@@ -365,7 +365,7 @@ def build_demo(
         for name in RAW_TABLES:
             con.execute(f"delete from {name}")
         for name, frame in tables.items():
-            _insert(con, RAW_TABLES[name], frame)
+            insert_frame(con, name, frame)
         settings.put(con, "currency", "CNY", bump=False)  # the demo sells in yuan
         bump_data_version(con)
         con.execute("commit")
@@ -421,18 +421,6 @@ def _as_date(end: dt.date | None) -> dt.date:
     if isinstance(end, dt.date):
         return end
     raise ValueError(f"end must be a date, got {end!r}")
-
-
-def _insert(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame) -> None:
-    """Append `frame` to `table`, each column cast to its contract type."""
-    columns = ", ".join(table.columns)
-    select = ", ".join(f"cast({f.name} as {SQL_TYPES[f.kind]})" for f in table.fields)
-    view = f"_demo_{table.name}"
-    con.register(view, frame)
-    try:
-        con.execute(f"insert into {table.name} ({columns}) select {select} from {view}")
-    finally:
-        con.unregister(view)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -78,22 +78,6 @@ def monthly_revenue(con: duckdb.DuckDBPyConnection, as_of: dt.date, months: int 
     return con.execute(sql.load("monthly_revenue"), {"as_of": as_of, "start_month": start}).df()
 
 
-def data_range(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | None:
-    """First and last day with a transaction, or None when there are no transactions."""
-    first, last = con.execute(
-        "select min(ordered_at)::date, max(ordered_at)::date from transactions"
-    ).fetchone()
-    return (first, last) if first is not None else None
-
-
-# The dated raw tables and the column that dates each row.
-DATED_TABLES = {
-    "transactions": "ordered_at",
-    "feedback": "submitted_at",
-    "interactions": "occurred_at",
-}
-
-
 @dataclass(frozen=True)
 class DataSpan:
     """The first and last day of each dated raw table (None when it has no rows)."""
@@ -125,6 +109,14 @@ def referred_customers(con: duckdb.DuckDBPyConnection) -> int:
     """Customers whose referrer is known (customers.referred_by): 0 when the data carry no
     referrals at all, so a referral rate is unknown rather than zero."""
     return con.execute("select count(referred_by) from customers").fetchone()[0]
+
+
+# The dated raw tables and the column that dates each row.
+DATED_TABLES = {
+    "transactions": "ordered_at",
+    "feedback": "submitted_at",
+    "interactions": "occurred_at",
+}
 
 
 def data_span(con: duckdb.DuckDBPyConnection) -> DataSpan:

@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 
 from core import db, settings
-from core.contract import RAW_TABLES
 
 UK_START = dt.datetime(2010, 12, 1, 8, 26)
 UK_END = dt.datetime(2011, 12, 9, 12, 50)
@@ -251,15 +250,8 @@ def marketplace_tables(orders: pd.DataFrame, reviews: pd.DataFrame) -> dict[str,
 
 
 def load_tables(con, tables: dict[str, pd.DataFrame], currency: str) -> None:
-    """Insert the raw tables directly (columns the frames lack stay empty)."""
+    """Insert the raw tables directly (columns the frames lack stay empty) and set the
+    shop's currency (which raises the data version once)."""
     for name, frame in tables.items():
-        fields = [f for f in RAW_TABLES[name].fields if f.name in frame.columns]
-        columns = ", ".join(f.name for f in fields)
-        view = f"_fixture_{name}"
-        con.register(view, frame)
-        try:
-            con.execute(f"insert into {name} ({columns}) select {columns} from {view}")
-        finally:
-            con.unregister(view)
+        db.insert_frame(con, name, frame)
     settings.put(con, "currency", currency)
-    db.bump_data_version(con)

@@ -360,14 +360,14 @@ def test_a_failed_build_leaves_the_database_as_it_was(tmp_path, monkeypatch):
     con = db.connect(tmp_path / "x.duckdb")
     demo.build_demo(con, customers=300, seed=1, end=END)
     before = db.row_counts(con)
-    insert = demo._insert
+    insert = demo.insert_frame
 
     def failing(con, table, frame):
-        if table.name == "feedback":
+        if table == "feedback":
             raise RuntimeError("disk full")
-        insert(con, table, frame)
+        return insert(con, table, frame)
 
-    monkeypatch.setattr(demo, "_insert", failing)
+    monkeypatch.setattr(demo, "insert_frame", failing)
     with pytest.raises(RuntimeError, match="disk full"):
         demo.build_demo(con, customers=200, seed=1, end=END, replace=True)
     assert db.row_counts(con) == before

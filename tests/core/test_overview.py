@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from core import db
-from core.overview import data_range, data_span, monthly_revenue, overview_kpis
+from core.overview import data_span, monthly_revenue, overview_kpis
 
 AS_OF = dt.date(2025, 6, 30)  # current period: 2024-07-01 .. 2025-06-30
 
@@ -77,11 +77,6 @@ def test_monthly_revenue_has_every_month_from_the_first_with_data(shop):
 def test_partial_month_is_flagged(shop):
     m = monthly_revenue(shop, dt.date(2025, 6, 15), months=3)
     assert list(m["is_partial"]) == [False, False, True]
-
-
-def test_data_range(shop, tmp_path):
-    assert data_range(shop) == (dt.date(2023, 8, 1), dt.date(2025, 7, 1))
-    assert data_range(db.connect(tmp_path / "e.duckdb")) is None
 
 
 def test_a_change_needs_data_covering_the_previous_12_months(shop):

@@ -224,10 +224,7 @@ def _export(args) -> int:
 
     check_target(args.file, raw=args.raw)  # before the database is opened
     with closing(db.connect(args.db, read_only=True)) as con:  # a read-only file will do
-        exists = con.execute(
-            "select count(*) from information_schema.tables where table_name = ?", [args.table]
-        ).fetchall()[0][0]
-        if not exists:
+        if not db.has_table(con, args.table):
             print(
                 f"error: {args.table} does not exist yet: run `python -m core build`",
                 file=sys.stderr,

@@ -3,17 +3,26 @@
 `connect()` is what every part of StarTier (the CLI, the app, a notebook) uses to get a
 DuckDB connection. The schema is versioned: each entry of `MIGRATIONS` moves a database
 one version up, so a user's existing file is migrated in place, never rebuilt.
+
+The helpers every module shares live here too, so each is said once: `transaction()` for
+writes that land together or not at all; `columns`, `has_table` and `has_column` for what
+a table holds; `built_as_of` for the day the derived tables were built as of; `temp_table`
+for a result of `core/sql/` held on a connection for the length of a block.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import os
 import re
 import struct
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 
+from core import sql
 from core.contract import RAW_TABLES, SQL_TYPES, create_sql
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "startier.duckdb"
@@ -53,12 +62,7 @@ def _v1(con: duckdb.DuckDBPyConnection) -> None:
 
 def _v2(con: duckdb.DuckDBPyConnection) -> None:
     """transactions.order_id (orders of several lines) and product_id."""
-    have = {
-        row[0]
-        for row in con.execute(
-            "select column_name from information_schema.columns where table_name = 'transactions'"
-        ).fetchall()
-    }
+    have = columns(con, "transactions")
     for column in ("order_id", "product_id"):
         if column not in have:  # a file created at v2 has them from create_sql
             con.execute(f"alter table transactions add column {column} varchar")
@@ -324,10 +328,7 @@ def _held_by(path: Path, text: str) -> str:
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """The schema version stored in the database (0 for a new, empty file)."""
-    exists = con.execute(
-        "select count(*) from information_schema.tables where table_name = 'schema_migrations'"
-    ).fetchone()[0]
-    if not exists:
+    if not has_table(con, "schema_migrations"):
         return 0
     return con.execute("select coalesce(max(version), 0) from schema_migrations").fetchone()[0]
 
@@ -353,15 +354,50 @@ def migrate(con: duckdb.DuckDBPyConnection, path: Path | str = "database") -> in
         "(version integer primary key, applied_at timestamp default current_timestamp)"
     )
     for version in range(found, SCHEMA_VERSION):
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             MIGRATIONS[version](con)
             con.execute("insert into schema_migrations (version) values (?)", [version + 1])
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
     return SCHEMA_VERSION
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The block as one transaction on `con` (yielded): committed when the block ends, rolled
+    back when any exception leaves it (KeyboardInterrupt and SystemExit too), which then
+    goes on. A commit that fails (DuckDB checks some constraints only then) raises too,
+    with nothing written.
+
+    Entered while a transaction is already open on `con` (a step that is whole on its own,
+    such as `settings.put`, inside a larger one, such as the demo build), the block joins
+    the open transaction: it neither commits nor rolls back, the outer one does, so all of
+    it lands or none of it. DuckDB has no savepoints, so the inner block cannot be undone
+    alone: let its exception reach the outer block (once a statement has failed, DuckDB
+    refuses every further one in that transaction anyway). A cursor (`con.cursor()`) is a
+    connection of its own, with its own transactions.
+    """
+    if _in_transaction(con):
+        yield con
+        return
+    con.execute("begin transaction")
+    try:
+        yield con
+        con.execute("commit")
+    except BaseException:
+        # A failed commit has already ended the transaction; a rollback that cannot run
+        # must not hide the error that brought us here.
+        with contextlib.suppress(duckdb.Error):
+            con.execute("rollback")
+        raise
+
+
+def _in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a transaction is open on `con` (begun by `transaction()` or by hand).
+
+    Out of one, DuckDB runs every statement in a transaction of its own, so two statements
+    see two transaction ids; inside one, they see the same. (Trying `begin` to find out
+    would abort the open transaction.)"""
+    query = "select txid_current()"
+    return con.execute(query).fetchone()[0] == con.execute(query).fetchone()[0]
 
 
 def get_meta(con: duckdb.DuckDBPyConnection, key: str, default: str | None = None) -> str | None:
@@ -371,6 +407,56 @@ def get_meta(con: duckdb.DuckDBPyConnection, key: str, default: str | None = Non
 
 def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
     con.execute("insert or replace into meta (key, value) values (?, ?)", [key, value])
+
+
+BUILT_AS_OF = "features_as_of"  # the meta key `core build` stores its as-of date under
+
+
+def built_as_of(con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    """The as-of date of the last `core build` (the derived tables hold that day), or None
+    when the database has never been built."""
+    value = get_meta(con, BUILT_AS_OF)
+    return dt.date.fromisoformat(value) if value else None
+
+
+def columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """The columns of `table` in their order, as a query on `con` naming it sees it (a temp
+    table of that name before the database's own); [] when there is no such table."""
+    rows = con.execute(
+        "select table_catalog = 'temp', column_name from information_schema.columns "
+        "where table_name = ? and table_schema = 'main' "
+        "and table_catalog in ('temp', current_database()) order by ordinal_position",
+        [table],
+    ).fetchall()
+    temp = any(is_temp for is_temp, _ in rows)
+    return [name for is_temp, name in rows if is_temp == temp]
+
+
+def has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """True when `table` (or a view of that name) exists for `con`, temp tables included."""
+    return bool(columns(con, table))
+
+
+def has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    """True when `table` exists and has `column` (e.g. customer_features.stars)."""
+    return column in columns(con, table)
+
+
+@contextlib.contextmanager
+def temp_table(
+    con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None
+) -> Iterator[None]:
+    """`core/sql/<name>.sql` as a temp table `name` on `con` for the duration of the block,
+    dropped when it ends, also by an exception.
+
+    A temp table belongs to its connection (a DuckDB cursor is one), so concurrent callers
+    on their own cursors never see each other's.
+    """
+    con.execute(f"create or replace temp table {name} as " + sql.load(name), params or {})
+    try:
+        yield
+    finally:
+        con.execute(f"drop table if exists temp.{name}")
 
 
 def bump_data_version(con: duckdb.DuckDBPyConnection) -> int:

@@ -29,7 +29,7 @@ from scipy.stats import norm
 
 from core import settings
 from core.contract import RAW_TABLES, Table
-from core.db import bump_data_version, insert_frame, row_counts
+from core.db import bump_data_version, insert_frame, row_counts, transaction
 
 HISTORY_DAYS = 1_095  # three years, the last day being `end`
 
@@ -360,18 +360,13 @@ def build_demo(
             f"the database already holds data ({rows}); pass replace=True to overwrite it"
         )
     tables = generate_demo(customers, seed, end, params)
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         for name in RAW_TABLES:
             con.execute(f"delete from {name}")
         for name, frame in tables.items():
             insert_frame(con, name, frame)
         settings.put(con, "currency", "CNY", bump=False)  # the demo sells in yuan
         bump_data_version(con)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return {name: len(frame) for name, frame in tables.items()}
 
 

@@ -1869,8 +1869,7 @@ class _Import:
             for c in self.plan.loaded
             if c != self.plan.table.key and not (c == KIND and KIND not in self.plan.read)
         )
-        self.con.execute("begin transaction")
-        try:
+        with db.transaction(self.con):
             updated = 0
             fresh = not self.scalar(f"select count(*) from {target}")
             if fresh:  # a first load: every row is new, nothing to match (the common big case)
@@ -1892,10 +1891,6 @@ class _Import:
             created = self._create_customers(fresh)
             if inserted or updated:
                 db.bump_data_version(self.con)
-            self.con.execute("commit")
-        except BaseException:
-            self.con.execute("rollback")
-            raise
         return inserted, updated, created
 
     def _create_customers(self, fresh: bool) -> int:

@@ -33,7 +33,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from core import sql
+from core import db, sql
 
 STAGES = ("prospect", "new", "active", "at_risk", "churned", "refund_only")
 LIVE_STAGES = ("new", "active", "at_risk")
@@ -91,25 +91,9 @@ DEFAULT_RULES = LifecycleRules()
 
 
 @contextmanager
-def temp_table(
-    con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None
-) -> Iterator[None]:
-    """`core/sql/<name>.sql` as a temp table `name` on `con` for the duration of the block.
-
-    A temp table belongs to its connection (a DuckDB cursor is one), so concurrent callers
-    on their own cursors never see each other's.
-    """
-    con.execute(f"create or replace temp table {name} as " + sql.load(name), params or {})
-    try:
-        yield
-    finally:
-        con.execute(f"drop table if exists {name}")
-
-
-@contextmanager
 def staged(con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: LifecycleRules) -> Iterator[None]:
     """Every customer's stage on `as_of` as the temp table `customer_stages` on `con`."""
-    with temp_table(con, "customer_stages", {"as_of": as_of, **rules.params()}):
+    with db.temp_table(con, "customer_stages", {"as_of": as_of, **rules.params()}):
         yield
 
 
@@ -117,8 +101,8 @@ def staged(con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: LifecycleRules
 def with_extras(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """The temp table `customer_extras` (customer_id, stars, predicted_clv) on `con`: the
     star rating and predicted CLV of `customer_features`, null where not built yet."""
-    if has_table(con, "customer_features"):
-        with temp_table(con, "customer_extras"):
+    if db.has_table(con, "customer_features"):
+        with db.temp_table(con, "customer_extras"):
             yield
         return
     con.execute(
@@ -128,7 +112,7 @@ def with_extras(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     try:
         yield
     finally:
-        con.execute("drop table if exists customer_extras")
+        con.execute("drop table if exists temp.customer_extras")
 
 
 def add_stages(
@@ -144,19 +128,6 @@ def add_stages(
             "select null::varchar as lifecycle_stage where false) as f "
             "left join customer_stages as s on s.customer_id = f.customer_id"
         )
-
-
-def has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    query = "select count(*) from information_schema.tables where table_name = ?"
-    return con.execute(query, [table]).fetchone()[0] > 0
-
-
-def has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
-    """True when `table` exists and has `column` (e.g. customer_features.stars)."""
-    query = (
-        "select count(*) from information_schema.columns where table_name = ? and column_name = ?"
-    )
-    return con.execute(query, [table, column]).fetchone()[0] > 0
 
 
 def month_start(as_of: dt.date, months: int) -> dt.date:

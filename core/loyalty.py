@@ -492,8 +492,7 @@ def simple_history(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None)
     purchases, less than SIMPLE_MIN_HISTORY_DAYS of history, or nobody to measure
     retention on."""
     if as_of is None:
-        built = db.get_meta(con, "features_as_of")
-        as_of = dt.date.fromisoformat(built) if built else None
+        as_of = db.built_as_of(con)
     [(first, last)] = con.execute(
         "select min(ordered_at)::date, max(ordered_at)::date from transactions "
         "where amount >= 0 and ($as_of::date is null or ordered_at < $as_of::date + 1)",

@@ -29,13 +29,12 @@ import numpy as np
 import pandas as pd
 
 from core import sql
+from core.db import has_column, temp_table
 from core.lifecycle import (
     DEFAULT_RULES,
     LifecycleRules,
-    has_column,
     month_start,
     staged,
-    temp_table,
     with_extras,
 )
 

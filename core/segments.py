@@ -18,7 +18,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 
-from core import rfm, sql, stars
+from core import db, rfm, sql, stars
 
 FRAME_COLUMNS = (
     "customer_id",
@@ -44,16 +44,8 @@ def segment_frame(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFram
     """One row per customer with a purchase by `as_of`: FRAME_COLUMNS, `r_score, f_score,
     m_score, segment` (and `stars` when rated by the build)."""
     cur = con.cursor()
-    built = cur.execute("select value from meta where key = 'features_as_of'").fetchall()
-    columns = {
-        row[0]
-        for row in cur.execute(
-            "select column_name from information_schema.columns "
-            "where table_name = 'customer_features'"
-        ).fetchall()
-    }
     wanted = [*FRAME_COLUMNS, "r_score", "f_score", "m_score", "segment", "stars"]
-    if built and built[0][0] == as_of.isoformat() and set(wanted) <= columns:
+    if db.built_as_of(cur) == as_of and set(wanted) <= set(db.columns(cur, "customer_features")):
         frame = cur.execute(
             f"select {', '.join(wanted)} from customer_features where is_buyer"  # fixed names
         ).df()

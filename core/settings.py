@@ -139,11 +139,13 @@ def put(con: duckdb.DuckDBPyConnection, name: str, value: str, bump: bool = True
     """Check and store `value` for setting `name`; returns the value as stored.
 
     The data version is raised (pages cache on it, so they pick the change up) unless
-    `bump` is false, for a caller that raises it once for a larger change (the demo)."""
+    `bump` is false, for a caller that raises it once for a larger change (the demo).
+    Value and version change together (inside a caller's transaction, with it)."""
     checked = check(name, value)
-    db.set_meta(con, f"setting.{name}", checked)
-    if bump:
-        db.bump_data_version(con)
+    with db.transaction(con):
+        db.set_meta(con, f"setting.{name}", checked)
+        if bump:
+            db.bump_data_version(con)
     return checked
 
 

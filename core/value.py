@@ -27,7 +27,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from core import churn, sql
+from core import churn, db, sql
 from core.clv import (
     BGNBDModel,
     GammaGammaModel,
@@ -175,16 +175,11 @@ def customer_values(
 
 def tier_columns(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
     """`customer_id` and whichever of TIERS customer_features holds, or None."""
-    present = [
-        name
-        for (name,) in con.execute(
-            "select column_name from information_schema.columns "
-            "where table_name = 'customer_features' and column_name in ('stars', 'segment')"
-        ).fetchall()
-    ]
+    have = db.columns(con, "customer_features")
+    present = [name for name in TIERS if name in have]
     if not present:
         return None
-    columns = ", ".join(name for name in TIERS if name in present)  # names from TIERS only
+    columns = ", ".join(present)  # names from TIERS only
     return con.execute(f"select customer_id, {columns} from customer_features").df()
 
 

@@ -73,3 +73,35 @@ def test_every_table_goes_through_the_shared_table():
         if ".dataframe(" in line
     ]
     assert not offenders, f"st.dataframe at {offenders}: use ui.widgets.show_table"
+
+
+TRANSACTION_STATEMENT = re.compile(
+    r"\s*((begin|commit|rollback|abort)(\s+(transaction|work))?|(start|end)\s+transaction)\s*;?\s*",
+    re.I,
+)
+# Still writing their blocks by hand until they switch to core.db.transaction (issue 14,
+# item 3 follow-up): remove each from this list when it does.
+HAND_WRITTEN_TRANSACTIONS = {"core/build.py", "core/stars.py"}
+
+
+def test_transactions_go_through_core_db():
+    """Writes that land together use `core.db.transaction()` (commit, or roll back on any
+    exception, KeyboardInterrupt included): no module but core/db.py runs `begin`,
+    `commit` or `rollback` itself (a call whose first argument is such a statement)."""
+    allowed = {"core/db.py", *HAND_WRITTEN_TRANSACTIONS}
+    files = [
+        ROOT / "app.py",
+        *(p for d in ("core", "ui", "pages") for p in (ROOT / d).rglob("*.py")),
+    ]
+    offenders = [
+        f"{name}:{node.lineno}"
+        for file in files
+        if (name := file.relative_to(ROOT).as_posix()) not in allowed
+        for node in ast.walk(ast.parse(file.read_text("utf-8")))
+        if isinstance(node, ast.Call)
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+        and TRANSACTION_STATEMENT.fullmatch(node.args[0].value)
+    ]
+    assert not offenders, f"transactions written by hand at {offenders}: use db.transaction"

@@ -4,12 +4,14 @@ and how good the classifier is and what drives it."""
 import streamlit as st
 
 from ui import charts
+from ui import churn as ch
 from ui import format as fmt
-from ui import value as vu
 from ui.empty import show_empty_state
+from ui.export import download_buttons
 from ui.frame import page_context
 from ui.i18n import t
-from ui.widgets import show_missing_inputs, show_table
+from ui.models import Reason, reason_text
+from ui.widgets import choice, show_missing_inputs, show_table
 
 ctx = page_context()
 st.title(t("churn.title"))
@@ -23,16 +25,14 @@ lang, as_of = ctx.lang, ctx.as_of
 # --- the knobs ---------------------------------------------------------------------------------
 with st.container(border=True):
     horizon_col, risk_col = st.columns(2)
-    horizon = (
-        horizon_col.segmented_control(
-            t("churn.horizon"),
-            options=vu.CHURN_HORIZONS,
-            default=90,
-            format_func=lambda d: t("churn.days", days=d),
-            help=t("churn.horizon_help"),
-            key="churn_horizon",
-        )
-        or 90
+    horizon = choice(
+        t("churn.horizon"),
+        ch.HORIZONS,
+        ch.DEFAULT_HORIZON,
+        format_func=lambda d: t("churn.days", days=d),
+        help=t("churn.horizon_help"),
+        key="churn_horizon",
+        container=horizon_col,
     )
     min_risk = risk_col.slider(
         t("churn.min_risk"),
@@ -46,17 +46,15 @@ with st.container(border=True):
     )
 
 show_missing_inputs(ctx.version, ("csat", "nps", "engagement"))
-result = vu.churn_result(as_of, horizon, ctx.version)
-if isinstance(result, vu.Reason):
-    st.warning(
-        f"**{t('churn.not_ready_title')}**\n\n{vu.reason_text(result)}", icon=":material/info:"
-    )
+result = ch.churn_result(as_of, horizon, ctx.version)
+if isinstance(result, Reason):
+    st.warning(f"**{t('churn.not_ready_title')}**\n\n{reason_text(result)}", icon=":material/info:")
     st.stop()
 st.caption(t("churn.caption", days=horizon, as_of=as_of))
 st.caption(t("models.p_alive_vs_churn", days=horizon))
 
 # --- the headline -------------------------------------------------------------------------------
-warning = vu.warning_list(as_of, horizon, min_risk / 100, ctx.version)
+warning = ch.warning_list(as_of, horizon, min_risk / 100, ctx.version)
 quality = result.quality
 scored = len(result.scores)
 tiles = st.columns(4)
@@ -78,14 +76,14 @@ tiles[2].metric(
 )
 if quality is None:  # too young to judge an earlier model: the scores stand alone
     tiles[3].metric(t("churn.auc"), fmt.UNKNOWN, help=t("churn.auc_help"), border=True)
-    tiles[3].caption(vu.reason_text(result.quality_reason))
+    tiles[3].caption(reason_text(result.quality_reason))
 else:
     tiles[3].metric(t("churn.auc"), f"{quality.auc:.2f}", help=t("churn.auc_help"), border=True)
     tiles[3].caption(t("churn.auc_baseline", auc=f"{quality.recency_auc:.2f}"))
 
 st.plotly_chart(
     charts.risk_distribution(
-        vu.risk_distribution(as_of, horizon, ctx.version),
+        ch.risk_distribution(as_of, horizon, ctx.version),
         min_risk / 100,
         t("churn.distribution_title", days=horizon, as_of=as_of),
         {"risk": t("churn.axis_risk"), "customers": t("churn.axis_customers")},
@@ -95,37 +93,23 @@ st.plotly_chart(
 # --- the warning list ------------------------------------------------------------------------
 st.subheader(t("churn.list_title"))
 st.caption(
-    t("churn.list_caption", risk=min_risk, rows=fmt.count(min(len(warning), vu.LIST_ROWS), lang))
+    t("churn.list_caption", risk=min_risk, rows=fmt.count(min(len(warning), ch.LIST_ROWS), lang))
 )
-table, config = vu.warning_table(warning, ctx.currency)
+table, config = ch.warning_table(warning, ctx.currency)
 show_table(table, column_config=config)
-csv_col, excel_col, _ = st.columns([1, 1, 3])
-name = f"churn-warning-{as_of}"
-csv_col.download_button(
-    t("churn.export_csv"),
-    data=vu.warning_export(warning, "csv", ctx.currency),
-    file_name=f"{name}.csv",
-    mime="text/csv",
-    on_click="ignore",
-    icon=":material/download:",
+download_buttons(
+    ch.warning_export(warning, ctx.currency),
+    len(warning),
+    len(ch.WARNING_FORMATS),
+    f"churn-warning-{as_of}",
+    sheet=t("churn.export_sheet"),
 )
-if len(warning) <= vu.EXCEL_MAX_ROWS:
-    excel_col.download_button(
-        t("churn.export_excel"),
-        data=vu.warning_export(warning, "excel", ctx.currency),
-        file_name=f"{name}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        on_click="ignore",
-        icon=":material/download:",
-    )
-else:
-    excel_col.caption(t("churn.excel_too_big", rows=fmt.count(vu.EXCEL_MAX_ROWS, lang)))
 
 # --- how good the classifier is -------------------------------------------------------------
 st.subheader(t("churn.quality_title"))
 if quality is None:
     st.info(
-        t("models.churn_no_quality", reason=vu.reason_text(result.quality_reason)),
+        t("models.churn_no_quality", reason=reason_text(result.quality_reason)),
         icon=":material/info:",
     )
     st.stop()
@@ -155,10 +139,10 @@ left.plotly_chart(
         },
     ),
 )
-drivers = vu.top_drivers(result)
+drivers = ch.top_drivers(result)
 right.plotly_chart(
     charts.driver_bars(
-        [vu.feature_label(f) for f in drivers["feature"]],
+        [ch.feature_label(f) for f in drivers["feature"]],
         drivers["importance"].tolist(),
         t("churn.drivers_title"),
         t("churn.axis_importance"),

@@ -7,10 +7,11 @@ from ui import charts
 from ui import format as fmt
 from ui import lifecycle as lc
 from ui.empty import show_empty_state
+from ui.export import download_buttons
 from ui.frame import page_context
 from ui.i18n import t
 from ui.labels import label
-from ui.widgets import show_missing_inputs, show_table
+from ui.widgets import choice, show_missing_inputs, show_table
 
 ctx = page_context()
 st.title(t("lifecycle.title"))
@@ -68,15 +69,13 @@ left.caption(
         week=fmt.percent(overall["share_first_purchase_7_days"]),
     )
 )
-split = (
-    right.segmented_control(
-        t("lifecycle.funnel_split"),
-        options=["channel", "cohort"],
-        format_func=lambda by: t(f"lifecycle.split_{by}"),
-        default="channel",
-        key="lifecycle_funnel_split",
-    )
-    or "channel"
+split = choice(
+    t("lifecycle.funnel_split"),
+    ["channel", "cohort"],
+    "channel",
+    format_func=lambda by: t(f"lifecycle.split_{by}"),
+    key="lifecycle_funnel_split",
+    container=right,
 )
 by_group = snap.funnel_by_channel if split == "channel" else snap.funnel_by_cohort
 rates = {
@@ -131,15 +130,12 @@ with st.expander(t("lifecycle.flows_table")):
 # --- cohorts ------------------------------------------------------------------------------------
 st.subheader(t("lifecycle.cohort_header"))
 cohorts = lc.cohorts(ctx.as_of, ctx.version)
-measure = (
-    st.segmented_control(
-        t("lifecycle.cohort_measure"),
-        options=["buyer_share", "revenue_retention"],
-        format_func=lambda m: t(f"lifecycle.cohort_{m}"),
-        default="buyer_share",
-        key="lifecycle_cohort_measure",
-    )
-    or "buyer_share"
+measure = choice(
+    t("lifecycle.cohort_measure"),
+    ["buyer_share", "revenue_retention"],
+    "buyer_share",
+    format_func=lambda m: t(f"lifecycle.cohort_{m}"),
+    key="lifecycle_cohort_measure",
 )
 if cohorts.empty:
     st.info(t("lifecycle.cohort_empty"))
@@ -232,23 +228,9 @@ if result.total:
         height=320,
         column_config=lc.customer_columns(ctx.currency),
     )
-    csv_col, excel_col, _ = st.columns([1, 1, 4])
-    csv_col.download_button(
-        t("lifecycle.export_csv"),
-        data=lc.export_file(ctx.as_of, rules, drill, "csv", ctx.currency),
-        file_name=f"lifecycle-{ctx.as_of}.csv",
-        mime="text/csv",
-        on_click="ignore",
-        icon=":material/download:",
+    download_buttons(
+        lc.drill_export(ctx.as_of, rules, drill, ctx.currency),
+        result.total,
+        len(result.customers.columns),
+        f"lifecycle-{ctx.as_of}",
     )
-    if result.total <= lc.EXCEL_MAX_ROWS:
-        excel_col.download_button(
-            t("lifecycle.export_excel"),
-            data=lc.export_file(ctx.as_of, rules, drill, "excel", ctx.currency),
-            file_name=f"lifecycle-{ctx.as_of}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            on_click="ignore",
-            icon=":material/download:",
-        )
-    else:
-        excel_col.caption(t("lifecycle.excel_too_big", rows=fmt.count(lc.EXCEL_MAX_ROWS, lang)))

@@ -10,7 +10,8 @@ from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
 from ui.labels import label
-from ui.widgets import show_missing_inputs, show_table
+from ui.models import reason_text
+from ui.widgets import choice, show_missing_inputs, show_table
 
 ctx = page_context()
 st.title(t("loyalty.title"))
@@ -29,31 +30,28 @@ if simple:
     if isinstance(history, lu.Reason):
         st.warning(
             f"**{t('loyalty.not_fitted_title')}**\n\n{t('loyalty.not_fitted_body')}\n\n"
-            f"{t('loyalty.not_fitted_reason', reason=lu.reason_text(fitted))}\n\n"
-            f"{t('loyalty.simple_unavailable', reason=lu.reason_text(history))}",
+            f"{t('loyalty.not_fitted_reason', reason=reason_text(fitted))}\n\n"
+            f"{t('loyalty.simple_unavailable', reason=reason_text(history))}",
             icon=":material/info:",
         )
         st.stop()
     st.info(
         f"**{t('loyalty.simple_title')}**\n\n"
         f"{t('loyalty.simple_body', days=2 * history.period_days)}\n\n"
-        f"{t('loyalty.simple_why', reason=lu.reason_text(fitted))}",
+        f"{t('loyalty.simple_why', reason=reason_text(fitted))}",
         icon=":material/functions:",
     )
 
 show_missing_inputs(ctx.version, ("margin",), margin_assumed=True)
 
 # --- the programme -------------------------------------------------------------------------
-preset_name = (
-    st.segmented_control(
-        t("loyalty.preset"),
-        options=lu.PRESET_NAMES,
-        default="points_tiers",
-        format_func=lambda p: t(f"loyalty.preset_{p}"),
-        help=t("loyalty.preset_help"),
-        key="loyalty_preset",
-    )
-    or "points_tiers"
+preset_name = choice(
+    t("loyalty.preset"),
+    lu.PRESET_NAMES,
+    "points_tiers",
+    format_func=lambda p: t(f"loyalty.preset_{p}"),
+    help=t("loyalty.preset_help"),
+    key="loyalty_preset",
 )
 preset = lu.PRESETS[preset_name]
 k = f"loyalty_{preset_name}_"  # each preset keeps its own knobs

@@ -7,10 +7,11 @@ from ui import charts, data
 from ui import format as fmt
 from ui import satisfaction as sat
 from ui.empty import show_empty_state
+from ui.export import download_buttons
 from ui.frame import page_context
 from ui.i18n import t
-from ui.lifecycle import current_rules
-from ui.widgets import change_metric, show_table
+from ui.session import lifecycle_rules
+from ui.widgets import change_metric, choice, show_table
 
 ctx = page_context()
 st.title(t("satisfaction.title"))
@@ -135,22 +136,21 @@ with st.expander(t("satisfaction.loyalty_parts")):
 # --- trends ---------------------------------------------------------------------------------
 st.subheader(t("satisfaction.trend_header"))
 metric_col, split_col, min_col = st.columns([2, 3, 1])
-metric = metric_col.segmented_control(
+metric = choice(
     t("satisfaction.metric"),
-    options=["nps", "csat", "satisfied_share"],
+    ["nps", "csat", "satisfied_share"],
+    sat.opening_measure(missing),
     format_func=lambda m: t(f"satisfaction.metric_{m}"),
-    default=sat.opening_measure(missing),
     key="satisfaction_metric",
-) or sat.opening_measure(missing)
-by = (
-    split_col.segmented_control(
-        t("satisfaction.split"),
-        options=list(sat.GROUPINGS),
-        format_func=lambda b: t(f"satisfaction.split_{b}"),
-        default="all",
-        key="satisfaction_split",
-    )
-    or "all"
+    container=metric_col,
+)
+by = choice(
+    t("satisfaction.split"),
+    sat.GROUPINGS,
+    "all",
+    format_func=lambda b: t(f"satisfaction.split_{b}"),
+    key="satisfaction_split",
+    container=split_col,
 )
 min_answers = int(
     min_col.number_input(
@@ -264,7 +264,7 @@ else:
 
 # --- satisfaction and value -------------------------------------------------------------------
 st.subheader(t("satisfaction.value_header"))
-rules = current_rules()
+rules = lifecycle_rules()
 report = sat.value_report(ctx.as_of, rules, ctx.version)
 summary = report.summary
 left, right = st.columns([3, 2])
@@ -368,23 +368,9 @@ if result.total:
         height=320,
         column_config=sat.list_columns(basis, has_stars, ctx.currency, missing),
     )
-    csv_col, excel_col, _ = st.columns([1, 1, 4])
-    for column, kind, suffix, mime in (
-        (csv_col, "csv", "csv", "text/csv"),
-        (
-            excel_col,
-            "excel",
-            "xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-    ):
-        column.download_button(
-            t(f"satisfaction.export_{kind}"),
-            data=sat.export_file(
-                ctx.as_of, rules, top_only and has_stars, basis, kind, ctx.currency
-            ),
-            file_name=f"value-at-risk-{ctx.as_of}.{suffix}",
-            mime=mime,
-            on_click="ignore",
-            icon=":material/download:",
-        )
+    download_buttons(
+        sat.list_export(ctx.as_of, rules, top_only and has_stars, basis, ctx.currency),
+        result.total,
+        len(sat.column_names(basis)),
+        f"value-at-risk-{ctx.as_of}",
+    )

@@ -7,9 +7,10 @@ from ui import charts
 from ui import format as fmt
 from ui import segments as sg
 from ui.empty import show_empty_state
+from ui.export import download_buttons
 from ui.frame import page_context
 from ui.i18n import t
-from ui.widgets import show_missing_inputs, show_table
+from ui.widgets import choice, show_missing_inputs, show_table
 
 ctx = page_context()
 st.title(t("segments.title"))
@@ -24,15 +25,12 @@ show_missing_inputs(ctx.version, ("margin",))
 
 # --- RFM grid ---------------------------------------------------------------------------------
 st.subheader(t("segments.grid_header"))
-measure = (
-    st.segmented_control(
-        t("segments.grid_measure"),
-        ["customers", "revenue"],
-        default="customers",
-        format_func=lambda m: t(f"segments.measure_{m}"),
-        key="segments_measure",
-    )
-    or "customers"
+measure = choice(
+    t("segments.grid_measure"),
+    ["customers", "revenue"],
+    "customers",
+    format_func=lambda m: t(f"segments.measure_{m}"),
+    key="segments_measure",
 )
 cells = sg.labelled_grid(sg.grid(ctx.as_of, ctx.version))
 grid_labels = {
@@ -66,11 +64,11 @@ chosen = st.selectbox(
 members = sg.segment_list(ctx.as_of, chosen, ctx.version)
 st.caption(t("segments.list_caption", count=fmt.count(len(members), lang), rows=sg.LIST_ROWS))
 show_table(sg.shown(members), money=sg.money_labels(), currency=ctx.currency)
-sg.export_buttons(
-    lambda: sg.segment_list(ctx.as_of, chosen, ctx.version),
+download_buttons(
+    sg.list_export(lambda: sg.segment_list(ctx.as_of, chosen, ctx.version), ctx.currency),
     len(members),
+    len(members.columns),
     f"segment-{chosen}",
-    ctx.currency,
 )
 
 # --- clusters ---------------------------------------------------------------------------------
@@ -135,6 +133,9 @@ c2.plotly_chart(
 )
 accounts = sg.key_account_list(ctx.as_of, top, ctx.version)
 show_table(sg.shown(accounts), money=sg.money_labels(), currency=ctx.currency)
-sg.export_buttons(
-    lambda: sg.key_account_list(ctx.as_of, top, ctx.version), count, "key-accounts", ctx.currency
+download_buttons(
+    sg.list_export(lambda: sg.key_account_list(ctx.as_of, top, ctx.version), ctx.currency),
+    count,
+    len(accounts.columns),
+    "key-accounts",
 )

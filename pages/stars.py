@@ -7,9 +7,10 @@ from ui import charts
 from ui import format as fmt
 from ui import stars as sr
 from ui.empty import show_empty_state
+from ui.export import download_buttons
 from ui.frame import page_context
 from ui.i18n import t
-from ui.widgets import show_missing_inputs, show_table
+from ui.widgets import choice, show_missing_inputs, show_table
 
 ctx = page_context()
 st.title(t("stars.title"))
@@ -114,24 +115,25 @@ else:
     c1, c2, c3 = st.columns(3)
     start = c1.selectbox(t("stars.migration_from"), ends, index=max(len(ends) - 13, 0))
     end = c2.selectbox(t("stars.migration_to"), ends, index=len(ends) - 1)
-    by = c3.segmented_control(
+    by = choice(
         t("stars.migration_by"),
         ["stars", "segment"],
-        default="stars",
+        "stars",
         format_func=lambda key: t(f"stars.by_{key}"),
         key="stars_migration_by",
+        container=c3,
     )
-    moved = sr.flows(start, end, by or "stars", ctx.version)
-    keys = sr.flow_keys(by or "stars")
+    moved = sr.flows(start, end, by, ctx.version)
+    keys = sr.flow_keys(by)
     st.plotly_chart(
         charts.flow_sankey(
-            sr.labelled_flows(moved, "source", "target", by or "stars"),
+            sr.labelled_flows(moved, "source", "target", by),
             keys,
             keys,
             t("stars.migration_title", start=start, end=end),
             f"{start}",
             f"{end}",
-            colors=sr.flow_colors(by or "stars"),
+            colors=sr.flow_colors(by),
         ),
     )
     st.caption(t("stars.migration_caption"))
@@ -148,7 +150,12 @@ star = c1.selectbox(
 tier = sr.tier_list(base, saved.rules, rated, star)
 c2.caption(t("stars.list_caption", count=fmt.count(len(tier), lang), rows=sr.LIST_ROWS))
 show_table(sr.shown_list(tier), money=sr.list_money_labels(), currency=ctx.currency)
-sr.export_buttons(base, saved.rules, rated, star, len(tier), ctx.currency)
+download_buttons(
+    sr.tier_export(base, saved.rules, rated, star, ctx.currency),
+    len(tier),
+    len(sr.column_names()),
+    f"startier-{star}-stars",
+)
 
 st.subheader(t("stars.move_header"))
 example = sr.example_customer(base, saved.rules, rated)

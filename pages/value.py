@@ -9,7 +9,8 @@ from ui import value as vu
 from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
-from ui.widgets import show_missing_inputs, show_table
+from ui.models import reason_text
+from ui.widgets import choice, show_missing_inputs, show_table
 
 ctx = page_context()
 st.title(t("value.title"))
@@ -30,9 +31,7 @@ def between(interval: dict, money: bool = True) -> str:
 show_missing_inputs(ctx.version, ("margin", "acquisition_cost"), margin_assumed=True)
 fitted = vu.models(as_of, ctx.version)
 if isinstance(fitted, vu.Reason):
-    st.warning(
-        f"**{t('value.not_ready_title')}**\n\n{vu.reason_text(fitted)}", icon=":material/info:"
-    )
+    st.warning(f"**{t('value.not_ready_title')}**\n\n{reason_text(fitted)}", icon=":material/info:")
     simple = vu.formula_totals(as_of, ctx.version)  # what needs no model
     tiles = st.columns(3)
     tiles[0].metric(t("value.axis_customers"), fmt.count(simple.customers, lang), border=True)
@@ -145,15 +144,13 @@ left.plotly_chart(
 )
 left.caption(t("value.distribution_note"))
 options = vu.groupings(as_of, settings, ctx.version)
-by = (
-    right.segmented_control(
-        t("value.group_by"),
-        options=options,
-        default=options[0],
-        format_func=lambda g: t(f"value.by_{g}"),
-        key="value_group_by",
-    )
-    or options[0]
+by = choice(
+    t("value.group_by"),
+    options,
+    options[0],
+    format_func=lambda g: t(f"value.by_{g}"),
+    key="value_group_by",
+    container=right,
 )
 groups = vu.by_group(as_of, settings, by, ctx.version)
 names = [vu.group_label(by, g) for g in groups["group"]]
@@ -190,22 +187,19 @@ st.caption(t("models.p_alive_vs_churn", days=90))
 st.subheader(t("value.health_title"))
 choices, history = vu.holdouts(as_of, ctx.version)
 standard = max((d for d in choices if d <= 90), default=None)
-holdout = (
-    st.segmented_control(
-        t("value.holdout"),
-        options=choices,
-        default=standard,
-        format_func=lambda d: t("value.days", days=d),
-        help=t("value.holdout_help"),
-        key="value_holdout",
-    )
-    or standard
+holdout = choice(
+    t("value.holdout"),
+    choices,
+    standard,
+    format_func=lambda d: t("value.days", days=d),
+    help=t("value.holdout_help"),
+    key="value_holdout",
 )
 check = None if holdout is None else vu.backtest(as_of, holdout, ctx.version)
 if check is None:
     st.info(t("models.no_holdout", as_of=as_of, days=fmt.count(history, lang)))
 elif isinstance(check, vu.Reason):
-    st.info(t("value.health_not_ready", reason=vu.reason_text(check)))
+    st.info(t("value.health_not_ready", reason=reason_text(check)))
 else:
     st.caption(
         t("value.health_caption", start=check.calibration_end, end=check.holdout_end)

@@ -13,17 +13,17 @@ from dataclasses import fields
 import pandas as pd
 import streamlit as st
 
-from core import export, lifecycle
+from core import lifecycle
 from core.lifecycle import Drill, LifecycleRules
 from ui import data
 from ui import format as fmt
 from ui.i18n import t
 from ui.labels import label, labelled, value_labels
+from ui.session import keep_lifecycle_rules, lifecycle_rules
 
 HISTORY_MONTHS = 36
 COHORTS = 24
 DRILL_ROWS = 500
-EXCEL_MAX_ROWS = 200_000  # larger lists export as CSV only
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -62,25 +62,18 @@ def _drill_down(
     return lifecycle.drill_down(data.cursor(), as_of, rules, drill, limit=DRILL_ROWS)
 
 
-def export_file(
-    as_of: dt.date, rules: LifecycleRules, drill: Drill, kind: str, currency: str | None
-) -> Callable[[], bytes]:
-    """A callable for `st.download_button(data=...)`: the drill-down's whole list as CSV or
-    Excel bytes, with the column names and labels of the current language. It runs on
-    Streamlit's download thread, so it gets its cursor and labels now. Money headers carry
-    the currency code."""
+def drill_export(
+    as_of: dt.date, rules: LifecycleRules, drill: Drill, currency: str | None
+) -> Callable[[], pd.DataFrame]:
+    """The drill-down's whole list for `ui.export.download_buttons`, with the column names
+    and labels of the current language. It is made on Streamlit's download thread, so it
+    gets its cursor and labels now. Money headers carry the currency code."""
     con = data.cursor()
     names = column_names()
     labels = value_labels(names)
     for column in ("revenue", "margin"):
         names[column] = fmt.money_header(names[column], currency)
-
-    def build() -> bytes:
-        frame = lifecycle.lifecycle_customers(con, as_of, rules, drill)
-        frame = labelled(frame, names, labels)
-        return export.to_csv_bytes(frame) if kind == "csv" else export.to_excel_bytes(frame)
-
-    return build
+    return lambda: labelled(lifecycle.lifecycle_customers(con, as_of, rules, drill), names, labels)
 
 
 # --- labels ----------------------------------------------------------------------------
@@ -118,20 +111,13 @@ STAGES = lifecycle.STAGES
 FUNNEL_STEPS = lifecycle.FUNNEL_STEPS
 
 
-# --- the rules, kept while moving between pages -----------------------------------------
-
-_RULES = "lifecycle_rules"
-
-
-def current_rules() -> LifecycleRules:
-    """The stage rules chosen on the Lifecycle page in this session, else the defaults."""
-    return st.session_state.get(_RULES, DEFAULT_RULES)
+# --- the rules, kept while moving between pages (ui.session) ----------------------------
 
 
 def rules_input() -> LifecycleRules:
     """The stage rules as inputs in an expander (defaults and help shown); returns the rules
     in force, keeping the last valid ones and saying why when the inputs clash."""
-    rules = current_rules()
+    rules = lifecycle_rules()
     limits = rule_limits()
     values = {}
     with st.expander(t("lifecycle.rules_title"), icon=":material/tune:"):
@@ -157,9 +143,9 @@ def rules_input() -> LifecycleRules:
         if chosen != DEFAULT_RULES and st.button(t("lifecycle.rules_reset")):
             for name in limits:
                 st.session_state.pop(f"lifecycle_rule_{name}", None)
-            st.session_state[_RULES] = DEFAULT_RULES
+            keep_lifecycle_rules(DEFAULT_RULES)
             st.rerun()
-    st.session_state[_RULES] = chosen
+    keep_lifecycle_rules(chosen)
     return chosen
 
 

@@ -30,7 +30,6 @@ from ui import data
 from ui import format as fmt
 from ui.i18n import t
 from ui.labels import label
-from ui.value import reason_text as model_reason_text
 
 RUNS = 200
 SEED = 0
@@ -69,16 +68,6 @@ def simulate(as_of: dt.date, programme: Programme, version: int) -> LoyaltyResul
             data.cursor(), programme, runs=RUNS, seed=SEED, history=history
         )
     return loyalty.simulate_programme(data.cursor(), programme, runs=RUNS, seed=SEED, models=fitted)
-
-
-def reason_text(reason: Reason) -> str:
-    """Why the model (or simple mode) cannot run, in the current language."""
-    if reason.code.startswith("loyalty_"):
-        try:
-            return t(f"loyalty.reason_{reason.code.removeprefix('loyalty_')}", **reason.values)
-        except KeyError:
-            return reason.message
-    return model_reason_text(reason)
 
 
 def save(name: str, programme: Programme, result: LoyaltyResult) -> None:

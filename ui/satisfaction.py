@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from core import export, satisfaction
+from core import satisfaction
 from core.lifecycle import LifecycleRules
 from ui import data
 from ui import format as fmt
@@ -163,30 +163,23 @@ def _top_tier_unhappy(
     return satisfaction.unhappy_customers(data.cursor(), as_of, rules, TOP_STARS, limit=LIST_ROWS)
 
 
-def export_file(
+def list_export(
     as_of: dt.date,
     rules: LifecycleRules,
     top_only: bool,
     basis: str,
-    kind: str,
     currency: str | None,
-) -> Callable[[], bytes]:
-    """A callable for `st.download_button(data=...)`: the whole value-at-risk list as CSV
-    or Excel bytes in the current language, money headers with the currency code (built on
-    Streamlit's download thread)."""
+) -> Callable[[], pd.DataFrame]:
+    """The whole value-at-risk list for `ui.export.download_buttons`, in the current
+    language, money headers with the currency code (made on Streamlit's download thread:
+    its cursor and labels are taken now)."""
     con = data.cursor()
     names = column_names(basis)
     labels = value_labels(names)
     for column in MONEY_COLUMNS:
         names[column] = fmt.money_header(names[column], currency)
     top = TOP_STARS if top_only else None
-
-    def build() -> bytes:
-        frame = satisfaction.value_at_risk(con, as_of, rules, top)
-        frame = labelled(frame, names, labels)
-        return export.to_csv_bytes(frame) if kind == "csv" else export.to_excel_bytes(frame)
-
-    return build
+    return lambda: labelled(satisfaction.value_at_risk(con, as_of, rules, top), names, labels)
 
 
 # --- labels ----------------------------------------------------------------------------

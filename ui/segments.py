@@ -1,4 +1,4 @@
-"""Cached access to the segments for pages/segments.py, and its labels.
+"""Cached access to the segments for pages/segments.py, its labels and its exports.
 
 The buyers' frame (up to a million rows) and the clusters are kept as resources per
 (as-of date, data version); the small results (grid, table, Pareto curve) as data.
@@ -13,10 +13,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import export, rfm, segments
+from core import rfm, segments, stars
 from ui import data
 from ui import format as fmt
-from ui import stars as sr
 from ui.i18n import t
 from ui.labels import label, labelled, value_labels
 
@@ -24,7 +23,6 @@ SEGMENTS = rfm.SEGMENTS
 CLUSTER_FEATURES = segments.CLUSTER_FEATURES
 SCATTER_POINTS = 3_000
 LIST_ROWS = 200
-EXCEL_MAX_ROWS = 200_000
 LOG_FEATURES = ("revenue", "count_purchase_days", "avg_order_value")
 
 
@@ -36,7 +34,7 @@ def frame(as_of: dt.date, version: int) -> pd.DataFrame:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def grid(as_of: dt.date, version: int) -> pd.DataFrame:
-    rules = sr.active(version).rules
+    rules = stars.active_rules(data.cursor()).rules
     return segments.grid_cells(frame(as_of, version), rules.segment_grid)
 
 
@@ -192,43 +190,14 @@ def money_labels() -> tuple[str, ...]:
     return tuple(names[c] for c in MONEY_COLUMNS)
 
 
-def export_file(
-    make: Callable[[], pd.DataFrame], kind: str, currency: str | None = None
-) -> Callable[[], bytes]:
-    """A callable for `st.download_button(data=...)` building the list on click, with the
-    column names and labels (segment, city, channel) of the current language; money
-    headers carry the currency code."""
+def list_export(
+    make: Callable[[], pd.DataFrame], currency: str | None = None
+) -> Callable[[], pd.DataFrame]:
+    """The list `make` builds, for `ui.export.download_buttons`, made when the user clicks:
+    column names and labels (segment, city, channel) of the current language, money
+    headers with the currency code."""
     names = list_columns()
     labels = value_labels(names)
     for column in MONEY_COLUMNS:
         names[column] = fmt.money_header(names[column], currency)
-
-    def build() -> bytes:
-        table = labelled(make(), names, labels)
-        return export.to_csv_bytes(table) if kind == "csv" else export.to_excel_bytes(table)
-
-    return build
-
-
-def export_buttons(
-    make: Callable[[], pd.DataFrame], rows: int, name: str, currency: str | None
-) -> None:
-    c1, c2, _ = st.columns([1, 1, 3])
-    c1.download_button(
-        t("stars.export_csv"),
-        data=export_file(make, "csv", currency),
-        file_name=f"{name}.csv",
-        mime="text/csv",
-        disabled=rows == 0,
-        on_click="ignore",
-        key=f"{name}_csv",
-    )
-    c2.download_button(
-        t("stars.export_excel"),
-        data=export_file(make, "xlsx", currency),
-        file_name=f"{name}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        disabled=rows == 0 or rows > EXCEL_MAX_ROWS,
-        on_click="ignore",
-        key=f"{name}_xlsx",
-    )
+    return lambda: labelled(make(), names, labels)

@@ -16,18 +16,17 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import export, stars
+from core import stars
 from core.stars import DIMENSIONS, RatingBase, RuleSet, SavedRules
 from ui import data
 from ui import format as fmt
 from ui.i18n import t
 from ui.labels import label, labelled, value_labels
-from ui.widgets import show_table
+from ui.widgets import choice, show_table
 
 STARS = stars.STARS
 MODES = stars.MODES
 LIST_ROWS = 200  # rows of a tier list shown on the page (the export has all)
-EXCEL_MAX_ROWS = 200_000
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -119,27 +118,21 @@ def tier_list(rating_base: RatingBase, rules: RuleSet, rated: np.ndarray, star: 
     return stars.tier_list(rating_base, rules, rated, star)
 
 
-def export_file(
+def tier_export(
     rating_base: RatingBase,
     rules: RuleSet,
     rated: np.ndarray,
     star: int,
-    kind: str,
     currency: str | None = None,
-) -> Callable[[], bytes]:
-    """A callable for `st.download_button(data=...)`: the tier's whole list, with the
-    column names and labels (city, channel, value tier) of the current language, as CSV or
-    Excel bytes; money headers carry the currency code."""
+) -> Callable[[], pd.DataFrame]:
+    """The tier's whole list for `ui.export.download_buttons`, made when the user clicks:
+    column names and labels (city, channel, value tier) of the current language, money
+    headers with the currency code."""
     names = column_names()
     labels = value_labels(names)
     for column in ("revenue_12m", "margin_12m", "predicted_clv_12m"):
         names[column] = fmt.money_header(names[column], currency)
-
-    def build() -> bytes:
-        frame = labelled(stars.tier_list(rating_base, rules, rated, star), names, labels)
-        return export.to_csv_bytes(frame) if kind == "csv" else export.to_excel_bytes(frame)
-
-    return build
+    return lambda: labelled(stars.tier_list(rating_base, rules, rated, star), names, labels)
 
 
 # --- labels ----------------------------------------------------------------------------
@@ -239,15 +232,13 @@ def rules_input(saved: SavedRules) -> RuleSet:
     if not sum(weights):
         left.warning(t("stars.weights_zero"))
         weights = list(rules.weights)
-    mode = (
-        right.segmented_control(
-            t("stars.mode"),
-            list(MODES),
-            default=rules.mode,
-            format_func=lambda m: t(f"stars.mode_{m}"),
-            key=f"stars_mode_{suffix}",
-        )
-        or rules.mode
+    mode = choice(
+        t("stars.mode"),
+        MODES,
+        rules.mode,
+        format_func=lambda m: t(f"stars.mode_{m}"),
+        key=f"stars_mode_{suffix}",
+        container=right,
     )
     shares, marks = list(rules.top_shares), list(rules.score_thresholds)
     if mode == "quantile":
@@ -412,35 +403,6 @@ def shown_list(tier: pd.DataFrame) -> pd.DataFrame:
     for column in LIST_MONEY:
         head[column] = head[column].round(0)
     return head.rename(columns=column_names())
-
-
-def export_buttons(
-    rating_base: RatingBase,
-    rules: RuleSet,
-    rated: np.ndarray,
-    star: int,
-    rows: int,
-    currency: str | None,
-) -> None:
-    c1, c2, _ = st.columns([1, 1, 3])
-    name = f"startier-{star}-stars"
-    c1.download_button(
-        t("stars.export_csv"),
-        data=export_file(rating_base, rules, rated, star, "csv", currency),
-        file_name=f"{name}.csv",
-        mime="text/csv",
-        disabled=rows == 0,
-        on_click="ignore",
-    )
-    c2.download_button(
-        t("stars.export_excel"),
-        data=export_file(rating_base, rules, rated, star, "xlsx", currency),
-        file_name=f"{name}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        disabled=rows == 0 or rows > EXCEL_MAX_ROWS,
-        on_click="ignore",
-        help=t("stars.excel_too_big") if rows > EXCEL_MAX_ROWS else None,
-    )
 
 
 def move_text(rating_base: RatingBase, rules: RuleSet, marks: np.ndarray, customer: str) -> str:

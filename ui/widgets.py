@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from ui import data
 from ui import format as fmt
 from ui.i18n import t
+from ui.labels import labelled
 
 
 def change_metric(
@@ -65,6 +67,39 @@ def show_table(
     return (container or st).dataframe(data, column_config=config or None, **options)
 
 
+MONEY = "money"  # a column format: money in the database's currency
+DATE = "date"  # a column format: a day
+PERCENT = "%.0f%%"  # a share, shown times 100 (`share_table`)
+COUNT = "%,d"
+
+
+def column_config(formats: dict[str, str | None], prefix: str, currency: str | None) -> dict:
+    """`st.column_config` for the columns of `formats` (name -> None for text, DATE, MONEY or
+    a number format), each headed by the catalog's `<prefix><name>`."""
+    config = {}
+    for name, number_format in formats.items():
+        heading = t(f"{prefix}{name}")
+        if number_format is None:
+            config[name] = st.column_config.TextColumn(heading)
+        elif number_format == DATE:
+            config[name] = st.column_config.DateColumn(heading, format="YYYY-MM-DD")
+        else:
+            if number_format == MONEY:
+                number_format = fmt.money_column(currency)
+            config[name] = st.column_config.NumberColumn(heading, format=number_format)
+    return config
+
+
+def share_table(frame: pd.DataFrame, formats: dict, shares: tuple[str, ...]) -> pd.DataFrame:
+    """The columns of `formats` of `frame`, codes as labels (city, channel...) and the
+    `shares` (0..1) times 100, for a table whose format adds the "%"."""
+    out = frame[list(formats)].copy()
+    for name in shares:
+        if name in out:
+            out[name] = out[name] * 100
+    return labelled(out)
+
+
 def missing_inputs(
     version: int, results: tuple[str, ...], margin_assumed: bool = False
 ) -> list[str]:
@@ -89,3 +124,34 @@ def show_missing_inputs(
     """The `missing_inputs` sentences as notes, one per missing input."""
     for sentence in missing_inputs(version, results, margin_assumed):
         st.info(sentence, icon=":material/database:")
+
+
+def choice(
+    label: str,
+    options,
+    default,
+    *,
+    key: str,
+    format_func=None,
+    help: str | None = None,
+    container=None,
+):
+    """A segmented control that always holds one of `options`, and that choice: it opens on
+    `default` (the first option when `default` is not one of them), and a click on the chosen
+    option keeps it (Streamlit would deselect it and return None). None only when there are
+    no options."""
+    options = list(options)
+    if not options:
+        return None
+    if default not in options:
+        default = options[0]
+    chosen = (container or st).segmented_control(
+        label,
+        options,
+        default=default,
+        required=True,
+        format_func=format_func or str,
+        key=key,
+        help=help,
+    )
+    return chosen if chosen in options else default

@@ -5,11 +5,11 @@ import io
 import pandas as pd
 import pytest
 
-from core import db, value
+from core import db, export, value
 from core.churn import ChurnSettings, churn_risk, warning_list
 from tests.conftest import DEMO_END
+from ui import churn as ch
 from ui import format as fmt
-from ui import value as vu
 
 PAGE = "pages/churn.py"
 
@@ -97,8 +97,9 @@ def test_the_export_holds_the_whole_list_with_labels(app_on, demo_db, expected):
     customers = value.customer_values(con, models, settings)
     con.close()
     listed = warning_list(expected.scores, customers, DEMO_END, 0.5)
-    csv = pd.read_csv(io.BytesIO(vu.warning_export(listed, "csv", "CNY")()), encoding="utf-8-sig")
-    assert len(csv) == len(listed) > vu.LIST_ROWS
+    sheet = ch.warning_export(listed, "CNY")()  # what both download buttons write
+    csv = pd.read_csv(io.BytesIO(export.to_csv_bytes(sheet)), encoding="utf-8-sig")
+    assert len(csv) == len(listed) > ch.LIST_ROWS
     assert list(csv.columns[:5]) == [
         "Customer ID",
         "City",
@@ -107,5 +108,5 @@ def test_the_export_holds_the_whole_list_with_labels(app_on, demo_db, expected):
         "Risk",
     ]
     assert csv["Value at risk (CNY)"].is_monotonic_decreasing
-    excel = pd.read_excel(io.BytesIO(vu.warning_export(listed, "excel", "CNY")()))
+    excel = pd.read_excel(io.BytesIO(export.to_excel_bytes(sheet)))
     assert len(excel) == len(listed)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import db
+from core import db, export
 from core.build import statuses
 from core.lifecycle import LifecycleRules
 from core.satisfaction import (
@@ -233,8 +233,8 @@ def test_the_download_names_money_columns_with_the_currency(app_on, market_db):
     con, as_of = _last_day(market_db)
     basis = value_basis(con)
     con.close()
-    build = sat.export_file(as_of, LifecycleRules(), False, basis, "csv", "BRL")
-    frame = pd.read_csv(io.BytesIO(build()), encoding="utf-8-sig")
+    sheet = sat.list_export(as_of, LifecycleRules(), False, basis, "BRL")()
+    frame = pd.read_csv(io.BytesIO(export.to_csv_bytes(sheet)), encoding="utf-8-sig")
     assert "Revenue (BRL)" in frame.columns
     assert any(c.endswith("(BRL)") and c.startswith(("Predicted CLV", "Margin")) for c in frame)
     assert len(frame) > 0

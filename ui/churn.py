@@ -1,0 +1,104 @@
+"""Cached access to churn risk for pages/churn.py, its tables and its export.
+
+The classifier is trained once per (as-of date, horizon, data version) and kept as a
+resource; a classifier that cannot be trained comes back as a `Reason`, cached like a
+result. The warning list values its customers with the value models of `ui.models`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from core import churn, value
+from core.clv import ModelFitError, Reason
+from ui import data, models
+from ui import format as fmt
+from ui.i18n import t
+from ui.labels import labelled, value_labels
+from ui.widgets import COUNT, DATE, MONEY, PERCENT, column_config, share_table
+
+HORIZONS = (30, 60, 90, 180)  # days of "no purchase in the next N days"
+DEFAULT_HORIZON = 90
+LIST_ROWS = 200  # rows of the warning list shown on the page; the export has them all
+DRIVERS_SHOWN = 10
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def churn_result(as_of: dt.date, horizon_days: int, version: int) -> churn.ChurnResult | Reason:
+    """The churn classifier as of `as_of` for "no purchase in the next `horizon_days`"."""
+    settings = churn.ChurnSettings(horizon_days=horizon_days)
+    try:
+        return churn.churn_risk(data.cursor(), as_of, settings)
+    except ModelFitError as error:
+        return error.reason
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def risk_distribution(as_of: dt.date, horizon_days: int, version: int) -> pd.DataFrame:
+    result = churn_result(as_of, horizon_days, version)
+    return churn.risk_histogram(result.scores["churn_risk"])
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def warning_list(as_of: dt.date, horizon_days: int, min_risk: float, version: int) -> pd.DataFrame:
+    """The warning list: customers at `min_risk` or more, most value at risk first, their
+    worth from the value models at the data's defaults (12 months)."""
+    result = churn_result(as_of, horizon_days, version)
+    settings = models.defaults(as_of, version).settings()
+    customers = models.customer_values(as_of, settings, version)
+    if customers is None:
+        customers = value.customer_inputs(data.cursor(), as_of)
+    return churn.warning_list(result.scores, customers, as_of, min_risk)
+
+
+# --- tables and labels -----------------------------------------------------------------
+
+POINTS = "%+.0f"  # a change of a share, in percentage points
+SHARES = ("p_alive", "churn_risk", "risk_change")
+WARNING_FORMATS = {
+    "customer_id": None,
+    "city": None,
+    "acquisition_channel": None,
+    "value_at_risk": MONEY,
+    "churn_risk": PERCENT,
+    "value_if_retained": MONEY,
+    "last_purchase_on": DATE,
+    "days_since_purchase": COUNT,
+    "count_orders": COUNT,
+    "risk_change": POINTS,
+    "p_alive": PERCENT,
+}
+
+
+def warning_table(
+    warning: pd.DataFrame, currency: str | None, rows: int = LIST_ROWS
+) -> tuple[pd.DataFrame, dict]:
+    """The first `rows` of the warning list with labels, and the column config."""
+    shown = share_table(warning.head(rows), WARNING_FORMATS, SHARES)
+    return shown, column_config(WARNING_FORMATS, "churn.col_", currency)
+
+
+def warning_export(warning: pd.DataFrame, currency: str | None) -> Callable[[], pd.DataFrame]:
+    """The whole warning list for a spreadsheet, made when the user clicks: labels of the
+    current language (money headers with the currency code), shares as fractions (a
+    spreadsheet formats them)."""
+    names = {
+        c: fmt.money_header(t(f"churn.col_{c}"), currency) if f == MONEY else t(f"churn.col_{c}")
+        for c, f in WARNING_FORMATS.items()
+    }
+    labels = value_labels(WARNING_FORMATS)
+    return lambda: labelled(warning[list(WARNING_FORMATS)], names, labels)
+
+
+def top_drivers(result: churn.ChurnResult, n: int = DRIVERS_SHOWN) -> pd.DataFrame:
+    """The `n` features whose shuffling costs the most AUC."""
+    return result.drivers.head(n)
+
+
+def feature_label(feature: str) -> str:
+    """A churn feature in the current language."""
+    return t(f"churn.feature_{feature}")

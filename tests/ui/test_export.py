@@ -1,0 +1,61 @@
+"""The one download helper: CSV always, Excel only for a list that fits, else a sentence."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from ui import export
+
+
+def _buttons(rows: int, lang: str = "en") -> AppTest:
+    """An app that shows the helper's buttons for a two-row list said to have `rows` rows."""
+
+    def script(rows: int, lang: str) -> None:
+        import pandas as pd
+        import streamlit as st
+
+        from ui.export import download_buttons
+
+        st.session_state["lang"] = lang
+        frame = pd.DataFrame({"Customer ID": ["c1", "=c2"], "Value": [1.5, -2.0]})
+        download_buttons(lambda: frame, rows, len(frame.columns), "customers")
+
+    at = AppTest.from_function(script, args=(rows, lang))
+    return at.run()
+
+
+def test_a_list_that_fits_gets_both_buttons():
+    at = _buttons(2)
+    assert not at.exception
+    buttons = at.get("download_button")
+    assert [b.proto.label for b in buttons] == ["Download CSV", "Download Excel"]
+    assert not any(b.proto.disabled for b in buttons)
+    assert not at.caption
+
+
+def test_a_list_too_long_for_excel_gets_the_csv_and_says_why():
+    rows = export.EXCEL_MAX_ROWS + 1
+    at = _buttons(rows)
+    assert not at.exception
+    assert [b.proto.label for b in at.get("download_button")] == ["Download CSV"]
+    (sentence,) = [c.value for c in at.caption]
+    assert "50,001 rows" in sentence and "50,000" in sentence and "CSV holds every row" in sentence
+
+
+def test_the_sentence_is_in_the_pages_language():
+    at = _buttons(export.EXCEL_MAX_ROWS + 1, lang="zh")
+    assert [b.proto.label for b in at.get("download_button")] == ["下载 CSV"]
+    assert "CSV 包含全部行" in at.caption[0].value
+
+
+def test_an_empty_list_has_disabled_buttons():
+    at = _buttons(0)
+    buttons = at.get("download_button")
+    assert len(buttons) == 2 and all(b.proto.disabled for b in buttons)
+
+
+def test_excel_fits_its_limits_and_ours():
+    assert export.excel_fits(export.EXCEL_MAX_ROWS, 20)
+    assert not export.excel_fits(export.EXCEL_MAX_ROWS + 1, 20)
+    assert not export.excel_fits(10, export.SHEET_COLUMNS + 1)
+    assert export.EXCEL_MAX_ROWS < export.SHEET_ROWS  # our limit is inside Excel's

@@ -22,6 +22,82 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
+# ui/ in two tiers: shared modules any page may use, and one module per page named after
+# its file in pages/ (ui/stars.py for pages/stars.py) that only that page imports.
+SHARED_UI = {
+    "charts",  # figure builders
+    "data",  # the connection and the data state
+    "empty",  # the empty-database page
+    "export",  # the download buttons
+    "format",  # numbers, money, dates in the reader's language
+    "frame",  # page config, sidebar, navigation around every page
+    "i18n",  # the catalogs
+    "labels",  # codes from the data in words
+    "models",  # the customer models several pages use, and why one cannot run
+    "navigation",  # the registry of pages
+    "session",  # what one page chose that another follows
+    "sidebar",  # language and as-of date
+    "theme",  # the one plotly template and the concept colours
+    "widgets",  # tables, tiles, choices, missing-input notes
+}
+PAGE_NAMES = {p.stem for p in (ROOT / "pages").glob("*.py")}
+
+
+def _ui_imports(path: Path) -> set[str]:
+    """The ui modules `path` imports: `ui.x` of `import ui.x`, `from ui.x import y` and
+    `from ui import x` (a function-level import counts too)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module == "ui":
+            names = [f"ui.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module]
+        else:
+            continue
+        found.update(n.split(".")[1] for n in names if n.startswith("ui.") and "." in n)
+    return found
+
+
+def _ui_modules() -> dict[str, Path]:
+    return {p.stem: p for p in (ROOT / "ui").glob("*.py") if p.stem != "__init__"}
+
+
+def test_every_ui_module_is_shared_or_a_page_module():
+    strays = set(_ui_modules()) - SHARED_UI - PAGE_NAMES
+    assert not strays, (
+        f"ui/{strays}: a page module is named after its file in pages/; "
+        "a module several pages use goes in SHARED_UI"
+    )
+    assert not SHARED_UI & PAGE_NAMES, "a shared module cannot be named like a page"
+
+
+def test_page_modules_import_only_shared_ui_and_core():
+    """ui/<page>.py may use core and the shared ui modules, never another page's module
+    (what two pages share belongs in a shared one)."""
+    for name, path in _ui_modules().items():
+        if name not in PAGE_NAMES:
+            continue
+        borrowed = _ui_imports(path) - SHARED_UI
+        assert not borrowed, f"ui/{name}.py imports page module(s) {borrowed}: share it"
+        assert not {"pages", "app"} & _imports(path), f"ui/{name}.py imports a page"
+
+
+def test_shared_modules_import_no_page_module():
+    for name, path in _ui_modules().items():
+        if name in SHARED_UI:
+            pages = _ui_imports(path) & PAGE_NAMES
+            assert not pages, f"shared ui/{name}.py imports page module(s) {pages}"
+
+
+def test_pages_import_only_shared_ui_and_their_own_module():
+    for page in (ROOT / "pages").glob("*.py"):
+        borrowed = _ui_imports(page) - SHARED_UI - {page.stem}
+        assert not borrowed, f"pages/{page.name} imports {borrowed}: only its own ui module"
+
+
 def test_core_never_imports_streamlit():
     offenders = [p for p in (ROOT / "core").rglob("*.py") if "streamlit" in _imports(p)]
     assert not offenders, f"core/ must not import streamlit: {offenders}"

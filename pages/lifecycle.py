@@ -109,12 +109,13 @@ left.plotly_chart(
         {stage: lc.stage_label(stage) for stage in lc.STAGES},
         t("lifecycle.stage_mix_title", start=start, end=end),
         t("lifecycle.month_end"),
+        t("lifecycle.axis_customers"),
     ),
 )
 flow_labels = {
     key: t(f"lifecycle.{key}")
     for key in ("flow_new", "flow_reactivated", "flow_churned", "live_at_end", "month")
-}
+} | {"buyers": t("lifecycle.axis_buyers")}
 right.plotly_chart(
     charts.lifecycle_flows(history, flow_labels, t("lifecycle.flows_title", start=start, end=end)),
 )
@@ -174,6 +175,7 @@ left.plotly_chart(
         words["title"],
         fmt.with_unit(t("lifecycle.per_customer_axis"), fmt.money_unit(lang, ctx.currency), lang),
         ctx.currency,
+        channel=t("lifecycle.col_channel"),
     ),
 )
 show_table(

@@ -187,6 +187,7 @@ else:
                     "metric": t(f"satisfaction.metric_{metric}"),
                     "answers": t("satisfaction.answers"),
                 },
+                split=by,
             ),
         )
         if thin:
@@ -254,6 +255,7 @@ else:
             ages["complaints"].tolist(),
             t("satisfaction.backlog_title"),
             t("satisfaction.backlog"),
+            t("satisfaction.axis_age"),
         ),
     )
     right.caption(
@@ -284,6 +286,7 @@ else:
                 "at_risk_rate": t("satisfaction.at_risk_rate"),
                 "buyers": t("satisfaction.buyers"),
                 "rate": t("satisfaction.share_of_buyers"),
+                "band": t("satisfaction.axis_band"),
             },
         ),
     )

@@ -47,6 +47,7 @@ for column, (key, value) in zip(st.columns(4), tiles.items(), strict=True):
 
 labels = {
     "stars": star_names,
+    "axis": t("stars.col_stars"),
     "customers": t("stars.customers"),
     "revenue": t("stars.revenue_12m"),
     "saved": t("stars.saved_rules"),
@@ -97,6 +98,7 @@ def try_rules():
             t("stars.saved_rules"),
             t("stars.draft_rules"),
             colors=sr.flow_colors("stars"),
+            ranked=True,
         ),
     )
     st.caption(sr.thresholds_text(draft, draft_marks))
@@ -134,6 +136,7 @@ else:
             f"{start}",
             f"{end}",
             colors=sr.flow_colors(by),
+            ranked=by == "stars",
         ),
     )
     st.caption(t("stars.migration_caption"))

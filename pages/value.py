@@ -164,6 +164,7 @@ right.plotly_chart(
             "predicted": t("value.predicted_clv", months=horizon),
             "formula": t("value.formula_clv", years=f"{years:g}"),
             "axis": fmt.with_unit(t("value.axis_mean_clv"), unit, lang),
+            "group": t("value.gcol_group"),
         },
         ctx.currency,
     ),

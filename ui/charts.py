@@ -1,4 +1,11 @@
-"""Plotly figures as pure functions: data and labels in, a figure out; pages only show them."""
+"""Plotly figures as pure functions: data and labels in, a figure out; pages only show them.
+
+Every figure wears the StarTier template and the concept colours of `ui.theme`; money in
+hovers is written by `ui.format.money` in the currency given (the sign before the symbol);
+money axes carry their unit in the title the page gives (`fmt.with_unit`) and
+plain numbers with thousands separators on the ticks; axes of counts never show a
+fraction, nor the same whole number twice.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +14,45 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ui import format as fmt
+from ui import theme
 
-BRAND = "#2E5BFF"
-BRAND_LIGHT = "#A9BCFF"
+BRAND = theme.BRAND
+BRAND_LIGHT = theme.BRAND_LIGHT
+STAR_COLORS = theme.STAR_COLORS
+STAGE_COLORS = theme.STAGE_COLORS
+SERIES_COLORS = theme.SERIES
+PREDICTED_COLOR = theme.PREDICTED
+FORMULA_COLOR = theme.FORMULA
+ACTUAL_COLOR = theme.ACTUAL
+RISK_COLOR = theme.RISK
+
+COUNT_FORMAT = ",d"
+FRACTION_FORMAT = ",.2~f"  # a count axis zoomed in below a step of 1: 0.5, never "1"
+MONEY_FORMAT = ",~f"  # 1,250 / 0.5 (万): the unit is in the axis title
+
+
+def count_axis(largest: float | None = None) -> dict:
+    """Axis settings for whole numbers: thousands separators, a step of 1 when the largest
+    value is 10 or less (so 0.5 is never drawn as "1" beside a "1"), and decimals (never a
+    repeated whole number) if a reader zooms in below a step of 1."""
+    axis = dict(
+        tickformat=COUNT_FORMAT,
+        tickformatstops=[dict(dtickrange=[None, 0.999], value=FRACTION_FORMAT)],
+    )
+    if largest is None or not np.isfinite(largest) or abs(largest) <= 10:
+        axis |= dict(tickmode="linear", tick0=0, dtick=1)
+    return axis
+
+
+def money_axis() -> dict:
+    """Axis settings for money: plain numbers with separators (the unit is in the title)."""
+    return dict(tickformat=MONEY_FORMAT, tickprefix="")
+
+
+def _largest(*values) -> float | None:
+    found = [float(np.nanmax(np.abs(np.asarray(v, dtype=float)))) for v in values if len(v)]
+    found = [f for f in found if np.isfinite(f)]
+    return max(found) if found else None
 
 
 def revenue_trend(
@@ -22,6 +65,7 @@ def revenue_trend(
     `customers`.
     """
     colors = [BRAND_LIGHT if partial else BRAND for partial in monthly["is_partial"]]
+    digits = 0 if scale == 1.0 else 2  # in 万: 1.25
     figure = go.Figure(
         go.Bar(
             x=monthly["month"],
@@ -29,37 +73,19 @@ def revenue_trend(
             marker_color=colors,
             customdata=monthly[["orders", "customers"]].to_numpy(),
             hovertemplate=(
-                f"%{{x|%Y-%m}}<br>{labels['revenue']}: %{{y:,.1f}}<br>"
+                f"%{{x|%Y-%m}}<br>{labels['revenue']}: %{{y:,.{digits}f}}<br>"
                 f"{labels['orders']}: %{{customdata[0]:,}}<br>"
                 f"{labels['customers']}: %{{customdata[1]:,}}<extra></extra>"
             ),
         )
     )
-    figure.update_layout(
-        title=title,
-        xaxis_title=labels["month"],
-        yaxis_title=labels["revenue"],
-        margin=dict(l=10, r=10, t=50, b=10),
-        height=380,
-        bargap=0.15,
-    )
-    figure.update_xaxes(tickformat="%Y-%m", dtick="M3")
-    figure.update_yaxes(tickformat="~s" if scale == 1.0 else ",.2~f")  # 0.5万, not 1 and 1
-    return figure
+    figure.update_layout(bargap=0.15)
+    figure.update_xaxes(title=labels["month"], tickformat="%Y-%m", dtick="M3")
+    figure.update_yaxes(title=labels["revenue"], **money_axis())
+    return _layout(figure, title)
 
 
 # --- lifecycle and satisfaction (pages/lifecycle.py, pages/satisfaction.py) ----------------
-
-# One colour per lifecycle stage, from hopeful to lost.
-STAGE_COLORS = {
-    "prospect": "#B8C2D6",
-    "new": "#7FB3FF",
-    "active": BRAND,
-    "at_risk": "#F2A33A",
-    "churned": "#C8553D",
-}
-SERIES_COLORS = (BRAND, "#F2A33A", "#2CA58D", "#C8553D", "#8E6CC9", "#5AB0D6", "#B5B83A", "#888")
-
 
 # Plotly reads a little HTML in every text it draws (<a href>, <b>, <br>); text from the
 # data (a city, a channel, a category of the user's own) is shown as it is written.
@@ -100,6 +126,7 @@ def _layout(figure: go.Figure, title: str, height: int = 380) -> go.Figure:
     legend = entries > 1
     rows = min(entries, 3) if legend else 0  # a narrow column wraps one entry a row
     figure.update_layout(
+        template=theme.TEMPLATE,
         title=dict(text=title, y=1.0, yanchor="top", yref="container", pad=dict(t=12)),
         margin=dict(l=10, r=10, t=50 + 25 * rows, b=10),
         height=height + 25 * rows,
@@ -119,10 +146,11 @@ def lifecycle_funnel(steps: list[str], counts: list[int], title: str) -> go.Figu
             x=counts,
             texttemplate="%{value:,}<br>%{percentInitial:.1%}",
             hovertemplate="%{y}: %{value:,} (%{percentPrevious:.1%})<extra></extra>",
-            marker_color=[BRAND_LIGHT, "#7FB3FF", BRAND, "#2CA58D"][: len(steps)],
-            connector=dict(fillcolor="#EEF1F7", line=dict(width=0)),
+            marker_color=list(theme.FUNNEL[: len(steps)]),
+            connector=dict(fillcolor=theme.SECONDARY_BACKGROUND, line=dict(width=0)),
         )
     )
+    figure.update_xaxes(visible=False)  # the bars carry their counts and shares
     return _layout(figure, title, height=340)
 
 
@@ -163,9 +191,15 @@ def funnel_rates(
     return _layout(figure, title, height=340)
 
 
-def stage_mix(history: pd.DataFrame, stages: dict[str, str], title: str, month: str) -> go.Figure:
+def stage_mix(
+    history: pd.DataFrame,
+    stages: dict[str, str],
+    title: str,
+    month: str,
+    customers: str = "",
+) -> go.Figure:
     """Customers in each stage at each month end, stacked; `stages` maps a stage to its
-    label (drawing order), `month` is the x-axis title."""
+    label (drawing order), `month` and `customers` are the axis titles."""
     figure = go.Figure()
     for stage, name in stages.items():
         figure.add_trace(
@@ -175,24 +209,26 @@ def stage_mix(history: pd.DataFrame, stages: dict[str, str], title: str, month: 
                 name=name,
                 mode="lines",
                 stackgroup="stages",
-                line=dict(width=0.5, color=STAGE_COLORS.get(stage)),
+                line=dict(width=0.5, color=theme.concept_colors("stage", [stage])[stage]),
                 hovertemplate=f"%{{x|%Y-%m-%d}}<br>{name}: %{{y:,}}<extra></extra>",
             )
         )
+    stacked = history[list(stages)].sum(axis=1) if len(history) else []
     figure.update_xaxes(title=month, tickformat="%Y-%m", dtick="M3")
-    figure.update_yaxes(tickformat=",d")
+    figure.update_yaxes(title=customers or None, **count_axis(_largest(stacked)))
     return _layout(figure, title).update_layout(hovermode="x unified")
 
 
 def lifecycle_flows(history: pd.DataFrame, labels: dict[str, str], title: str) -> go.Figure:
     """The month's flows of buyers: new and reactivated up, churned down (bars), and live
     buyers at the month end (line, right axis). `labels` holds `flow_new`,
-    `flow_reactivated`, `flow_churned`, `live_at_end` and `month`."""
+    `flow_reactivated`, `flow_churned`, `live_at_end`, `month` and (the left axis) `buyers`;
+    buyers coming in are drawn in the colours of up moves, those leaving of down moves."""
     figure = go.Figure()
     for column, color, sign in (
-        ("flow_new", BRAND, 1),
-        ("flow_reactivated", "#2CA58D", 1),
-        ("flow_churned", STAGE_COLORS["churned"], -1),
+        ("flow_new", theme.UP, 1),
+        ("flow_reactivated", theme.UP_LIGHT, 1),
+        ("flow_churned", theme.DOWN, -1),
     ):
         figure.add_trace(
             go.Bar(
@@ -212,21 +248,27 @@ def lifecycle_flows(history: pd.DataFrame, labels: dict[str, str], title: str) -
             y=history["live_at_end"],
             name=labels["live_at_end"],
             mode="lines",
-            line=dict(color="#333", width=2),
+            line=dict(color=theme.TEXT, width=2),
             yaxis="y2",
             hovertemplate=f"%{{x|%Y-%m}}<br>{labels['live_at_end']}: %{{y:,}}<extra></extra>",
         )
     )
+    flows = _largest(history["flow_new"] + history["flow_reactivated"], history["flow_churned"])
     figure.update_layout(
         barmode="relative",
-        yaxis=dict(tickformat=",d", zeroline=True, zerolinecolor="#999"),
+        yaxis=dict(
+            title=labels.get("buyers"),
+            zeroline=True,
+            zerolinecolor=theme.NEUTRAL,
+            **count_axis(flows),
+        ),
         yaxis2=dict(
+            title=labels["live_at_end"],
             overlaying="y",
             side="right",
-            tickformat=",d",
-            tickmode="auto",
             showgrid=False,
             rangemode="tozero",
+            **count_axis(_largest(history["live_at_end"])),
         ),
     )
     figure.update_xaxes(title=labels["month"], tickformat="%Y-%m", dtick="M3")
@@ -252,7 +294,7 @@ def cohort_heatmap(
             y=[f"{pd.Timestamp(c):%Y-%m}" for c in grid.index],
             zmin=0,
             zmax=top if top and top > 0 else None,
-            colorscale="Blues",
+            colorscale=theme.SEQUENTIAL,
             colorbar=dict(tickformat=".0%", title=""),
             customdata=[
                 list(zip(size_row, buyer_row, strict=True))
@@ -280,22 +322,30 @@ def channel_economics(
     title: str,
     axis: str,
     currency: str | None = None,
+    channel: str = "",
 ) -> go.Figure:
     """Per acquisition channel, grouped bars of per-customer money in `currency`: `series`
     maps a column (cac, value_per_customer, predicted_clv_per_customer...) to its label;
-    `axis` is the y-axis title."""
+    `axis` is the y-axis title, `channel` the x-axis one."""
+    colors = {
+        "cac": theme.COST,
+        "value_per_customer": theme.ACTUAL,
+        "predicted_clv_per_customer": theme.PREDICTED,
+    }
     figure = go.Figure()
-    for color, (column, name) in zip(("#C8553D", BRAND, "#2CA58D"), series.items(), strict=False):
+    for column, name in series.items():
         figure.add_trace(
             go.Bar(
                 x=channels,
                 y=frame[column],
                 name=name,
-                marker_color=color,
-                hovertemplate=f"%{{x}}<br>{name}: {fmt.money_hover(currency)}<extra></extra>",
+                marker_color=colors.get(column, theme.NEUTRAL),
+                customdata=fmt.money_texts(frame[column], currency),
+                hovertemplate=f"%{{x}}<br>{name}: %{{customdata}}<extra></extra>",
             )
         )
-    figure.update_yaxes(title=axis, tickformat=",.0f", tickprefix=fmt.symbol(currency))
+    figure.update_xaxes(title=channel or None)
+    figure.update_yaxes(title=axis, **money_axis())
     return _layout(figure, title, height=360)
 
 
@@ -305,14 +355,18 @@ def satisfaction_trend(
     groups: dict[str, str],
     title: str,
     labels: dict[str, str],
+    split: str = "",
 ) -> go.Figure:
     """One line per group of `metric` ('nps', 'csat' or 'satisfied_share') over the
     months; months with too few answers are gaps. `groups` maps a group key to its label;
-    `labels` holds `month`, `metric`, `answers`."""
+    `split` says what the groups are ('stars', 'category', 'channel': star levels and
+    categories keep their colours); `labels` holds `month`, `metric`, `answers`."""
     answers = "csat_answers" if metric in ("csat", "satisfied_share") else "nps_answers"
     number = {"nps": "%{y:.0f}", "csat": "%{y:.2f}", "satisfied_share": "%{y:.1%}"}[metric]
+    colors = theme.concept_colors(split, list(groups))
     figure = go.Figure()
-    for color, (key, name) in zip(SERIES_COLORS * 3, groups.items(), strict=False):
+    for key, name in groups.items():
+        color = colors[key]
         rows = trend[trend["group_key"] == key]
         figure.add_trace(
             go.Scatter(
@@ -345,7 +399,9 @@ def complaints_by_category(
     `sla_share`."""
     figure = go.Figure()
     detail = monthly[~monthly["is_total"]]
-    for color, (category, name) in zip(SERIES_COLORS, categories.items(), strict=False):
+    colors = theme.concept_colors("category", list(categories))
+    for category, name in categories.items():
+        color = colors[category]
         rows = detail[detail["category"] == category]
         figure.add_trace(
             go.Bar(
@@ -363,15 +419,17 @@ def complaints_by_category(
             y=total["sla_share"],
             name=labels["sla_share"],
             mode="lines+markers",
-            line=dict(color="#333", width=2),
+            line=dict(color=theme.TEXT, width=2),
             yaxis="y2",
             hovertemplate=f"%{{x|%Y-%m}}<br>{labels['sla_share']}: %{{y:.1%}}<extra></extra>",
         )
     )
+    stacked = detail.groupby("month")["complaints"].sum()
     figure.update_layout(
         barmode="stack",
-        yaxis=dict(title=labels["complaints"], tickformat=",d"),
+        yaxis=dict(title=labels["complaints"], **count_axis(_largest(stacked))),
         yaxis2=dict(
+            title=labels["sla_share"],
             overlaying="y",
             side="right",
             tickformat=".0%",
@@ -385,20 +443,24 @@ def complaints_by_category(
     return _layout(figure, title)
 
 
-def backlog_ages(ages: list[str], counts: list[int], title: str, axis: str) -> go.Figure:
-    """Open complaints per age bucket (`ages` are the bucket labels)."""
+def backlog_ages(
+    ages: list[str], counts: list[int], title: str, axis: str, age: str = ""
+) -> go.Figure:
+    """Open complaints per age bucket (`ages` are the bucket labels, `age` the x-axis
+    title), older buckets darker."""
     figure = go.Figure(
         go.Bar(
             x=ages,
             y=counts,
-            marker_color=["#2CA58D", "#F2A33A", "#E07B39", "#C8553D"][: len(ages)],
+            marker_color=list(theme.AGES[: len(ages)]),
             text=[f"{c:,}" for c in counts],
             textposition="outside",
             cliponaxis=False,
             hovertemplate="%{x}: %{y:,}<extra></extra>",
         )
     )
-    figure.update_yaxes(title=axis, tickformat=",d", rangemode="tozero")
+    figure.update_xaxes(title=age or None)
+    figure.update_yaxes(title=axis, rangemode="tozero", **count_axis(_largest(counts)))
     return _layout(figure, title, height=340)
 
 
@@ -407,9 +469,12 @@ def churn_by_band(
 ) -> go.Figure:
     """Churned and at-risk shares of the buyers in each NPS or CSAT band (grouped bars),
     buyers in the hover. `names` are the band labels; `labels` holds `churn_rate`,
-    `at_risk_rate`, `buyers`, `rate`."""
+    `at_risk_rate`, `buyers`, `rate` and (the x-axis title) `band`."""
     figure = go.Figure()
-    for column, color in (("churn_rate", STAGE_COLORS["churned"]), ("at_risk_rate", "#F2A33A")):
+    for column, color in (
+        ("churn_rate", theme.STAGE_COLORS["churned"]),
+        ("at_risk_rate", theme.AT_RISK),
+    ):
         figure.add_trace(
             go.Bar(
                 x=names,
@@ -426,16 +491,12 @@ def churn_by_band(
                 ),
             )
         )
+    figure.update_xaxes(title=labels.get("band"))
     figure.update_yaxes(title=labels["rate"], tickformat=".0%", rangemode="tozero")
     return _layout(figure, title, height=360)
 
 
 # --- customer value and churn risk (pages/value.py, pages/churn.py) ------------------------
-
-PREDICTED_COLOR = BRAND
-FORMULA_COLOR = "#F2A33A"
-ACTUAL_COLOR = "#2CA58D"
-RISK_COLOR = "#C8553D"
 
 
 def value_distribution(
@@ -443,11 +504,10 @@ def value_distribution(
 ) -> go.Figure:
     """Customers per band of predicted CLV in `currency` (`hist`: `lower, upper, customers`;
     the last band also holds everything above it). `labels` holds `value` and `customers`."""
-    sign = fmt.symbol(currency)
-    bands = zip(hist["lower"], hist["upper"], strict=True)
-    ranges = [f"{sign}{lo:,.0f} – {sign}{hi:,.0f}" for lo, hi in bands]
+    lows, highs = fmt.money_texts(hist["lower"], currency), fmt.money_texts(hist["upper"], currency)
+    ranges = [f"{lo} – {hi}" for lo, hi in zip(lows, highs, strict=True)]
     if ranges:
-        ranges[-1] = f"≥ {sign}{hist['lower'].iloc[-1]:,.0f}"
+        ranges[-1] = f"≥ {lows[-1]}"
     figure = go.Figure(
         go.Bar(
             x=(hist["lower"] + hist["upper"]) / 2,
@@ -458,8 +518,8 @@ def value_distribution(
             hovertemplate=f"%{{customdata}}<br>{labels['customers']}: %{{y:,}}<extra></extra>",
         )
     )
-    figure.update_xaxes(title=labels["value"], tickprefix=sign, tickformat=",.0f")
-    figure.update_yaxes(title=labels["customers"], tickformat=",d")
+    figure.update_xaxes(title=labels["value"], **money_axis())
+    figure.update_yaxes(title=labels["customers"], **count_axis(_largest(hist["customers"])))
     figure.update_layout(bargap=0.08)
     return _layout(figure, title)
 
@@ -473,7 +533,8 @@ def value_by_group(
     currency: str | None = None,
 ) -> go.Figure:
     """Mean predictive and formula CLV per customer in each group (money in `currency`),
-    side by side. `labels` holds `predicted`, `formula` and `axis`."""
+    side by side. `labels` holds `predicted`, `formula`, `axis` and (the x-axis title)
+    `group`."""
     figure = go.Figure()
     for name, values, color in (
         ("predicted", predicted, PREDICTED_COLOR),
@@ -485,16 +546,18 @@ def value_by_group(
                 y=values,
                 name=labels[name],
                 marker_color=color,
-                hovertemplate=(
-                    f"%{{x}}<br>{labels[name]}: {fmt.money_hover(currency)}<extra></extra>"
-                ),
+                customdata=fmt.money_texts(values, currency),
+                hovertemplate=f"%{{x}}<br>{labels[name]}: %{{customdata}}<extra></extra>",
             )
         )
-    figure.update_yaxes(title=labels["axis"], tickprefix=fmt.symbol(currency), tickformat=",.0f")
+    figure.update_xaxes(title=labels.get("group"))
+    figure.update_yaxes(title=labels["axis"], **money_axis())
     return _layout(figure, title)
 
 
-def backtest_by_frequency(by_frequency: pd.DataFrame, title: str, labels: dict[str, str]):
+def backtest_by_frequency(
+    by_frequency: pd.DataFrame, title: str, labels: dict[str, str]
+) -> go.Figure:
     """Mean predicted and actual holdout purchases per customer by calibration frequency
     (`frequency, customers, predicted, actual`). `labels` holds `frequency`, `predicted`,
     `actual`, `customers` and `axis`."""
@@ -537,7 +600,8 @@ def backtest_tracking(tracking: pd.DataFrame, title: str, labels: dict[str, str]
             )
         )
     figure.update_xaxes(title=labels["date"], tickformat="%Y-%m-%d")
-    figure.update_yaxes(title=labels["axis"], tickformat=",.0f", rangemode="tozero")
+    largest = _largest(tracking["predicted"], tracking["actual"])
+    figure.update_yaxes(title=labels["axis"], rangemode="tozero", **count_axis(largest))
     return _layout(figure, title, height=360)
 
 
@@ -560,11 +624,11 @@ def risk_distribution(
         )
     )
     figure.update_xaxes(title=labels["risk"], tickformat=".0%", range=[0, 1])
-    figure.update_yaxes(title=labels["customers"], tickformat=",d")
+    figure.update_yaxes(title=labels["customers"], **count_axis(_largest(hist["customers"])))
     return _layout(figure, title, height=360)
 
 
-def calibration_chart(calibration: pd.DataFrame, title: str, labels: dict[str, str]):
+def calibration_chart(calibration: pd.DataFrame, title: str, labels: dict[str, str]) -> go.Figure:
     """Observed against predicted churn per group of customers ranked by predicted risk
     (`bin, customers, predicted, observed`), with the line where they agree. `labels`
     holds `predicted`, `observed`, `perfect` and `customers`."""
@@ -575,7 +639,7 @@ def calibration_chart(calibration: pd.DataFrame, title: str, labels: dict[str, s
                 y=[0, 1],
                 name=labels["perfect"],
                 mode="lines",
-                line=dict(color="#999", dash="dot"),
+                line=dict(color=theme.NEUTRAL, dash="dot"),
                 hoverinfo="skip",
             ),
             go.Scatter(
@@ -598,7 +662,7 @@ def calibration_chart(calibration: pd.DataFrame, title: str, labels: dict[str, s
     return _layout(figure, title, height=360)
 
 
-def driver_bars(names: list[str], importance: list[float], title: str, axis: str):
+def driver_bars(names: list[str], importance: list[float], title: str, axis: str) -> go.Figure:
     """Horizontal bars of feature importance, the largest at the top."""
     figure = go.Figure(
         go.Bar(
@@ -615,8 +679,6 @@ def driver_bars(names: list[str], importance: list[float], title: str, axis: str
 
 # --- stars and segments (pages/stars.py, pages/segments.py) ---------------------------------
 
-STAR_COLORS = {1: "#C9D3E6", 2: "#A9BCFF", 3: "#7F9BFF", 4: "#4F75FF", 5: "#F2A33A"}
-
 
 def star_bars(
     saved: pd.DataFrame,
@@ -625,33 +687,43 @@ def star_bars(
     draft: pd.DataFrame | None = None,
     currency: str | None = None,
 ) -> go.Figure:
-    """Customers per star as bars (and the draft rules' next to them when given).
+    """Customers per star as bars in the star colours (and the draft rules' next to them,
+    hatched, when given).
 
     `saved`/`draft` have `stars, customers, share, revenue_12m`; `labels` holds `stars`
-    (the star names by position), `customers`, `revenue`, `saved`, `draft`."""
+    (the star names by position), `customers`, `revenue`, `saved`, `draft` and (the x-axis
+    title) `axis`."""
     figure = go.Figure()
-    series = [(labels["saved"], saved, BRAND if draft is not None else None)]
+    series = [(labels["saved"], saved, "")]
     if draft is not None:
-        series.append((labels["draft"], draft, BRAND_LIGHT))
-    for name, frame, color in series:
+        series.append((labels["draft"], draft, "/"))
+    for name, frame, hatch in series:
         figure.add_trace(
             go.Bar(
                 name=name,
                 x=labels["stars"],
                 y=frame["customers"],
-                marker_color=color or [STAR_COLORS[s] for s in frame["stars"]],
-                customdata=frame[["share", "revenue_12m"]].to_numpy(),
+                marker=dict(
+                    color=[theme.star_color(s) for s in frame["stars"]],
+                    opacity=0.6 if hatch else 1.0,
+                    pattern=dict(shape=hatch, fgcolor=theme.TEXT, fgopacity=0.35),
+                ),
+                customdata=np.column_stack(
+                    [frame["share"], fmt.money_texts(frame["revenue_12m"], currency)]
+                ).astype(object),
                 hovertemplate=(
                     f"%{{x}}<br>{labels['customers']}: %{{y:,}} (%{{customdata[0]:.1%}})<br>"
-                    f"{labels['revenue']}: {fmt.money_hover(currency, 'customdata[1]')}"
-                    f"<extra>{name}</extra>"
+                    f"{labels['revenue']}: %{{customdata[1]}}<extra>{name}</extra>"
                 ),
                 text=[f"{share:.0%}" for share in frame["share"]],
                 textposition="outside",
+                cliponaxis=False,
             )
         )
+    largest = _largest(saved["customers"], *([] if draft is None else [draft["customers"]]))
     figure.update_layout(showlegend=draft is not None, barmode="group")
-    figure.update_yaxes(title=labels["customers"], rangemode="tozero")
+    figure.update_xaxes(title=labels.get("axis"))
+    figure.update_yaxes(title=labels["customers"], rangemode="tozero", **count_axis(largest))
     return _layout(figure, title)
 
 
@@ -664,13 +736,15 @@ def flow_sankey(
     right: str,
     value: str = "customers",
     colors: dict[str, str] | None = None,
+    ranked: bool = False,
 ) -> go.Figure:
     """Customers (or another `value`) flowing from the left groups to the right ones.
 
     `flows` has `source, target` (keys, drawn top to bottom in the order of `sources` /
     `targets`), their labels `source_label` / `target_label`, and `value`; `left` and
     `right` name the two sides (saved / draft rules, or two month ends); `colors` maps a
-    key to its colour."""
+    key to its colour. When the groups are `ranked` (`sources` best first, as stars are),
+    each flow is coloured by its direction: up, down or staying."""
     totals_src = flows.groupby("source")[value].sum()
     totals_tgt = flows.groupby("target")[value].sum()
     src_keys = [k for k in sources if totals_src.get(k, 0) > 0]
@@ -689,14 +763,20 @@ def flow_sankey(
     index_src = {k: i for i, k in enumerate(src_keys)}
     index_tgt = {k: len(src_keys) + i for i, k in enumerate(tgt_keys)}
     kept = flows[flows["source"].isin(index_src) & flows["target"].isin(index_tgt)]
-    palette = [*SERIES_COLORS, *SERIES_COLORS]
-    colors = colors or {k: palette[i % len(palette)] for i, k in enumerate(sources)}
+    colors = colors or theme.series_colors(sources)
+    rank = {k: i for i, k in enumerate(sources)}  # 0 is the best
+
+    def link_color(source: str, target: str) -> str:
+        if not ranked or rank[source] == rank.get(target, rank[source]):
+            return theme.translucent(theme.SAME if ranked else colors.get(source, theme.NEUTRAL))
+        return theme.translucent(theme.UP if rank[target] < rank[source] else theme.DOWN)
+
     figure = go.Figure(
         go.Sankey(
             arrangement="snap",
             node=dict(
                 label=nodes,
-                color=[colors.get(k, "#888") for k in (*src_keys, *tgt_keys)],
+                color=[colors.get(k, theme.NEUTRAL) for k in (*src_keys, *tgt_keys)],
                 x=[0.001] * len(src_keys) + [0.999] * len(tgt_keys),
                 y=heights(src_keys, totals_src) + heights(tgt_keys, totals_tgt),
                 pad=10,
@@ -706,9 +786,12 @@ def flow_sankey(
                 source=[index_src[s] for s in kept["source"]],
                 target=[index_tgt[t] for t in kept["target"]],
                 value=kept[value],
-                color="rgba(46, 91, 255, 0.18)",
+                color=[
+                    link_color(s, t) for s, t in zip(kept["source"], kept["target"], strict=True)
+                ],
+                hovertemplate=("%{source.label} → %{target.label}<br>%{value:,}<extra></extra>"),
             ),
-            textfont=dict(size=12, color="#1F2A44"),
+            textfont=dict(size=12, color=theme.TEXT),
         )
     )
     return _layout(figure, title, height=420)
@@ -728,7 +811,11 @@ def rfm_heatmap(
     cells = grid.sort_values(["r_score", "f_score"])
     z = (cells[value] / (scale if value == "revenue" else 1)).to_numpy().reshape(5, 5)
     text = cells["segment_label"].to_numpy().reshape(5, 5)
-    custom = cells[["customers", "revenue"]].to_numpy().reshape(5, 5, 2)
+    custom = (
+        np.column_stack([cells["customers"], fmt.money_texts(cells["revenue"], currency)])
+        .astype(object)
+        .reshape(5, 5, 2)
+    )
     figure = go.Figure(
         go.Heatmap(
             z=z,
@@ -738,18 +825,21 @@ def rfm_heatmap(
             texttemplate="%{text}",
             textfont=dict(size=11),
             customdata=custom,
-            colorscale="Blues",
+            colorscale=theme.SEQUENTIAL,
             hovertemplate=(
                 f"R %{{y}} · F %{{x}}<br>%{{text}}<br>{labels['customers']}: "
-                f"%{{customdata[0]:,}}<br>{labels['revenue']}: "
-                f"{fmt.money_hover(currency, 'customdata[1]')}"
+                f"%{{customdata[0]:,}}<br>{labels['revenue']}: %{{customdata[1]}}"
                 "<extra></extra>"
             ),
-            colorbar=dict(title=labels[value], thickness=12),
+            colorbar=dict(
+                title=labels[value],
+                thickness=12,
+                tickformat=COUNT_FORMAT if value == "customers" else MONEY_FORMAT,
+            ),
         )
     )
-    figure.update_xaxes(title=labels["f"], dtick=1)
-    figure.update_yaxes(title=labels["r"], dtick=1)
+    figure.update_xaxes(title=labels["f"], **count_axis())
+    figure.update_yaxes(title=labels["r"], **count_axis())
     return _layout(figure, title, height=460)
 
 
@@ -776,7 +866,7 @@ def pareto_curve(
             x=[0, 1],
             y=[0, 1],
             mode="lines",
-            line=dict(color="#B8C2D6", dash="dot"),
+            line=dict(color=theme.NEUTRAL, dash="dot"),
             hoverinfo="skip",
             showlegend=False,
         )
@@ -786,7 +876,7 @@ def pareto_curve(
             x=[top, top, 0],
             y=[0, carried, carried],
             mode="lines+markers",
-            line=dict(color="#F2A33A", dash="dash"),
+            line=dict(color=theme.TEXT, dash="dash"),
             hoverinfo="skip",
             showlegend=False,
         )
@@ -802,9 +892,10 @@ def cluster_scatter(
     """Sampled customers on two features, coloured by cluster. `sample` has `x`, `y` and
     `cluster_label`; `labels` names `x` and `y`. Money and counts on log axes."""
     figure = go.Figure()
-    for color, (name, part) in zip(
-        [*SERIES_COLORS, *SERIES_COLORS], sample.groupby("cluster_label", sort=True), strict=False
-    ):
+    parts = list(sample.groupby("cluster_label", sort=True))
+    colors = theme.series_colors([name for name, _ in parts])
+    for name, part in parts:
+        color = colors[name]
         figure.add_trace(
             go.Scattergl(
                 x=part[x],
@@ -830,13 +921,14 @@ def loyalty_net_impact(
     `monthly` has `month, mean, p5, p95`; money is divided by `scale`; `labels` holds
     `month`, `axis`, `mean` and `band`."""
     months = monthly["month"].tolist()
+    digits = 0 if scale == 1.0 else 2  # in 万: 1.25
     figure = go.Figure()
     figure.add_trace(
         go.Scatter(
             x=months + months[::-1],
             y=(monthly["p95"] / scale).tolist() + (monthly["p5"] / scale).tolist()[::-1],
             fill="toself",
-            fillcolor="rgba(46, 91, 255, 0.15)",
+            fillcolor=theme.translucent(BRAND, 0.15),
             line=dict(width=0),
             name=labels["band"],
             hoverinfo="skip",
@@ -850,11 +942,11 @@ def loyalty_net_impact(
             line=dict(color=BRAND, width=3),
             name=labels["mean"],
             hovertemplate=(
-                f"{labels['month']} %{{x}}<br>{labels['mean']}: %{{y:,.1f}}<extra></extra>"
+                f"{labels['month']} %{{x}}<br>{labels['mean']}: %{{y:,.{digits}f}}<extra></extra>"
             ),
         )
     )
-    figure.add_hline(y=0, line=dict(color="#888", dash="dot"))
-    figure.update_xaxes(title=labels["month"], dtick=1 if len(months) <= 24 else None)
-    figure.update_yaxes(title=labels["axis"])
+    figure.add_hline(y=0, line=dict(color=theme.NEUTRAL, dash="dot"))
+    figure.update_xaxes(title=labels["month"], **count_axis(_largest(months)))
+    figure.update_yaxes(title=labels["axis"], **money_axis())
     return _layout(figure, title)

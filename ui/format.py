@@ -8,6 +8,7 @@ NaN) are shown as "–"; a real zero stays 0.
 
 from __future__ import annotations
 
+import numbers
 import re
 
 import pandas as pd
@@ -51,24 +52,80 @@ def symbol(currency: str | None) -> str:
     return currency_symbol(currency)
 
 
-def money(value, lang: str, currency: str | None, exact: bool = False) -> str:
+def money(value, lang: str, currency: str | None, exact: bool = False, digits: int = 0) -> str:
     """An amount of money in `currency` (an ISO code, None: no symbol), compact unless
-    `exact` (then to the unit); unknown: '–'."""
+    `exact` (then to `digits` decimals); the sign before the symbol ('-£338,669',
+    '-£680.9K'); unknown: '–'. Every amount on a page, table, chart or hover is written
+    by this function."""
     if _is_missing(value):
         return UNKNOWN
-    sign = "-" if value < 0 else ""
-    body = f"{abs(value):,.0f}" if exact else _compact(abs(value), lang)
+    sign = "-" if value < 0 and round(abs(value), digits if exact else 1) else ""
+    body = f"{abs(value):,.{digits}f}" if exact else _compact(abs(value), lang)
     return f"{sign}{symbol(currency)}{body}"
 
 
-def money_column(currency: str | None, digits: int = 0) -> str:
-    """The printf format of a money column in `st.column_config.NumberColumn`."""
-    return f"{symbol(currency)}%,.{digits}f"
+def money_cell(value, lang: str, currency: str | None) -> str:
+    """An amount in a table: exact to the unit ('-£338,669'), and in Chinese in 万 / 亿
+    from 10,000 on, as the tiles write it ('¥33.9万')."""
+    if lang == "zh" and not _is_missing(value) and abs(value) >= 1e4:
+        return money(value, lang, currency)
+    return money(value, lang, currency, exact=True)
 
 
-def money_hover(currency: str | None, field: str = "y", digits: int = 0) -> str:
-    """A Plotly hover-template piece showing `field` as money: '£%{y:,.0f}'."""
-    return f"{symbol(currency)}%{{{field}:,.{digits}f}}"
+# A money column's format for `st.column_config.NumberColumn` says only "money in this
+# currency": `ui.widgets.show_table` writes its cells with `money_cell` (a printf format
+# would put the sign after the symbol, '£-338,669', and cannot write 万).
+MONEY_FORMAT = "money:"
+
+
+def money_column(currency: str | None) -> str:
+    """The format of a money column in `currency` for a table shown by `show_table`."""
+    return f"{MONEY_FORMAT}{currency or ''}"
+
+
+def money_columns(config: dict) -> tuple[dict, dict[str, str | None]]:
+    """`config` (a `st.column_config` mapping) without the formats of its `money_column`
+    columns, and those columns with their currencies (the table writes their cells)."""
+    shown, found = {}, {}
+    for name, column in config.items():
+        options = (column or {}).get("type_config") or {}
+        number_format = options.get("format")
+        if isinstance(number_format, str) and number_format.startswith(MONEY_FORMAT):
+            found[name] = number_format.removeprefix(MONEY_FORMAT) or None
+            column = {**column, "type_config": {**options, "format": None}}
+        shown[name] = column
+    return shown, found
+
+
+def cell(value) -> str:
+    """A table cell that is not money: unknown '–', numbers with thousands separators and
+    at most 4 decimals, a day without a time as YYYY-MM-DD."""
+    if _is_missing(value):
+        return UNKNOWN
+    if isinstance(value, pd.Timestamp):
+        return f"{value:%Y-%m-%d}" if value == value.normalize() else f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return str(value)
+    if not float(value).is_integer():
+        return f"{value:,.4f}".rstrip("0").rstrip(".")
+    return f"{value:,.0f}"
+
+
+def money_table(frame: pd.DataFrame, money: dict[str, str | None], lang: str):
+    """`frame` styled for `st.dataframe`: the `money` columns (name -> currency) written by
+    `money_cell` in `lang` (sorting still goes by the amounts), the other cells by `cell`."""
+    formats = {
+        name: (lambda v, c=currency: money_cell(v, lang, c))
+        for name, currency in money.items()
+        if name in frame.columns
+    }
+    formats |= {name: cell for name in frame.columns if name not in formats}
+    return frame.style.format(formats)
+
+
+def money_texts(values, currency: str | None, digits: int = 0) -> list[str]:
+    """Amounts written exactly (`money` with `exact`), for chart hovers and labels."""
+    return [money(v, "en", currency, exact=True, digits=digits) for v in values]
 
 
 def money_axis_scale(lang: str) -> float:

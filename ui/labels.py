@@ -4,6 +4,9 @@ Tables, charts, choices and exports show a code from the data (`search_ads`, `Sh
 `at_risk`) through its catalog label (搜索广告, 上海, 流失风险). A value the catalog does not
 know, such as a city of the user's own data, is shown as it is; a missing value stays
 missing in a table and is named (e.g. "Unknown") where it stands for a group.
+
+A star rating has one label everywhere (chart, table, legend, choice, download): `star_name`,
+'5★' (catalog `stars.star_n`); a customer without one is "Not rated" (`stars.unrated`).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ COLUMNS = {
     "stage": "stage",
     "segment": "segment",
     "value_tier": "value_tier",
+    "stars": "stars",
 }
 
 
@@ -49,9 +53,23 @@ def _is_missing(value) -> bool:
     return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
 
 
+STARS = (1, 2, 3, 4, 5)
+UNRATED = ("none", "unrated", "0", 0)  # how the data and the flows say "no star yet"
+
+
+def star_name(value) -> str:
+    """The one label of a star rating: '5★' for 5 (or '5'); unrated (missing, 0, 'none',
+    'unrated'): "Not rated"."""
+    if _is_missing(value) or value in UNRATED:
+        return t("stars.unrated")
+    return t("stars.star_n", n=int(value))
+
+
 def label(kind: str, code) -> str:
     """The label of `code` in vocabulary `kind` ('city', 'channel', 'stage'...) in the current
     language; a code the catalog lacks comes back as it is."""
+    if kind == "stars":
+        return star_name(code)
     vocabulary = VOCABULARIES[kind]
     if _is_missing(code):
         return t(vocabulary.missing) if vocabulary.missing else "–"
@@ -63,6 +81,8 @@ def label(kind: str, code) -> str:
 
 def codes(kind: str) -> tuple[str, ...]:
     """The codes the catalogs have a label for in vocabulary `kind`."""
+    if kind == "stars":
+        return STARS
     vocabulary = VOCABULARIES[kind]
     if vocabulary.codes is not None:
         return vocabulary.codes

@@ -18,7 +18,7 @@ from core.lifecycle import LifecycleRules
 from ui import data
 from ui import format as fmt
 from ui.i18n import t
-from ui.labels import label, labelled, value_labels
+from ui.labels import label, labelled, star_name, value_labels
 
 TREND_MONTHS = 24
 LIST_ROWS = 500
@@ -192,7 +192,7 @@ def group_label(by: str, key: str) -> str:
     if by == "category":
         return label("feedback_category", key)
     if by == "stars":
-        return t("satisfaction.unrated") if key == "unrated" else "★" * int(key)
+        return t("satisfaction.unrated") if key == "unrated" else star_name(key)
     return t("satisfaction.all_answers")
 
 
@@ -343,7 +343,7 @@ def list_columns(
         for column in ("customer_id", "city", "acquisition_channel", "stage")
     }
     config |= {
-        "stars": st.column_config.NumberColumn(names["stars"], format="%d ★")
+        "stars": st.column_config.TextColumn(names["stars"])  # '5★' (labelled)
         if has_stars
         else None,
         "latest_nps": st.column_config.NumberColumn(names["latest_nps"], format="%d"),

@@ -18,10 +18,10 @@ import streamlit as st
 
 from core import stars
 from core.stars import DIMENSIONS, RatingBase, RuleSet, SavedRules
-from ui import data
+from ui import data, theme
 from ui import format as fmt
 from ui.i18n import t
-from ui.labels import label, labelled, value_labels
+from ui.labels import label, labelled, star_name, value_labels
 from ui.widgets import choice, show_table
 
 STARS = stars.STARS
@@ -151,9 +151,7 @@ def value_tier_label(tier: str | None) -> str:
 
 
 def star_label(star: int | str) -> str:
-    if str(star) == "none":
-        return t("stars.unrated")
-    return t("stars.star_n", n=int(star))
+    return star_name(star)
 
 
 def column_names() -> dict[str, str]:
@@ -338,12 +336,8 @@ def flow_keys(by: str) -> list[str]:
 
 
 def flow_colors(by: str) -> dict[str, str] | None:
-    """Star colours for star flows (None: the chart's palette for segments)."""
-    from ui.charts import STAR_COLORS
-
-    if by != "stars":
-        return None
-    return {str(s): color for s, color in STAR_COLORS.items()} | {"none": "#DDE3EE"}
+    """The concept colours of the groups of a flow chart: stars or segments (ui.theme)."""
+    return theme.concept_colors("stars" if by == "stars" else "segment", flow_keys(by))
 
 
 def example_customer(rating_base: RatingBase, rules: RuleSet, rated: np.ndarray) -> str:

@@ -18,7 +18,7 @@ from core.clv import Backtest, ModelFitError, Reason
 from core.value import ValueModels, ValueSettings
 from ui import data
 from ui.i18n import t
-from ui.labels import label
+from ui.labels import label, star_name
 from ui.models import customer_values, defaults, models
 from ui.widgets import COUNT, DATE, MONEY, PERCENT, column_config, share_table
 
@@ -98,7 +98,7 @@ def group_label(by: str, key) -> str:
     if by == "segment":
         return label("segment", key)
     if by == "stars":
-        return t("stars.unrated") if pd.isna(key) else t("stars.star_n", n=int(key))
+        return star_name(key)
     return str(key)
 
 

@@ -7,7 +7,7 @@ import streamlit as st
 
 from ui import data
 from ui import format as fmt
-from ui.i18n import t
+from ui.i18n import current_language, t
 from ui.labels import labelled
 
 
@@ -63,6 +63,9 @@ def show_table(
     money_format = fmt.money_column(currency)
     config = {name: st.column_config.NumberColumn(name, format=money_format) for name in money}
     config.update(column_config or {})
+    config, amounts = fmt.money_columns(config)
+    if amounts and isinstance(data, pd.DataFrame):  # written by fmt.money_cell, sorted as numbers
+        data = fmt.money_table(data, amounts, current_language())
     options = {"hide_index": True, "width": "stretch", "placeholder": fmt.UNKNOWN, **kwargs}
     return (container or st).dataframe(data, column_config=config or None, **options)
 

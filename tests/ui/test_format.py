@@ -28,8 +28,8 @@ def test_money_in_the_databases_currency():
 def test_money_without_a_currency_is_a_plain_number():
     assert fmt.money(12_345, "en", None) == "12.3K"
     assert fmt.money(345.6, "en", None, exact=True) == "346"
-    assert fmt.money_column(None) == "%,.0f"
-    assert fmt.money_hover(None) == "%{y:,.0f}"
+    assert fmt.money_cell(-12_345.4, "en", None) == "-12,345"
+    assert fmt.money_texts([1.5, -2.5], None, digits=1) == ["1.5", "-2.5"]
     assert fmt.money_unit("en", None) == ""
     assert fmt.with_unit("Revenue", fmt.money_unit("en", None), "en") == "Revenue"
     assert fmt.money_header("Revenue", None) == "Revenue"
@@ -45,9 +45,51 @@ def test_unknown_is_a_dash_and_zero_is_zero():
     assert fmt.percent(0) == "0.0%"
 
 
-def test_money_in_tables_charts_and_downloads():
-    assert fmt.money_column("GBP") == "£%,.0f"
-    assert fmt.money_hover("BRL", "customdata[1]") == "R$%{customdata[1]:,.0f}"
+def test_one_negative_style_the_sign_before_the_symbol():
+    assert fmt.money(-338_669, "en", "CNY", exact=True) == "-¥338,669"
+    assert fmt.money(-680_900, "en", "CNY") == "-¥680.9K"
+    assert fmt.money(-680_900, "zh", "CNY") == "-¥68.1万"
+    assert fmt.money_texts([-338_669.4, 12.0], "BRL") == ["-R$338,669", "R$12"]
+    assert fmt.money(-0.2, "en", "GBP", exact=True) == "£0"  # no "-£0"
+
+
+def test_table_money_is_exact_in_english_and_in_wan_in_chinese():
+    assert fmt.money_cell(-338_669.4, "en", "GBP") == "-£338,669"
+    assert fmt.money_cell(-338_669.4, "zh", "CNY") == "-¥33.9万"
+    assert fmt.money_cell(234_567_890, "zh", "CNY") == "¥2.35亿"
+    assert fmt.money_cell(9_999, "zh", "CNY") == "¥9,999"
+    assert fmt.money_cell(None, "zh", "CNY") == "–"
+
+
+def test_a_table_writes_its_money_columns_and_sorts_by_the_amounts():
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "revenue": [-338_669.4, 52_000.0, None],
+            "orders": [1_200, 3, 4],
+            "score": [45.3, 1.0, None],
+        }
+    )
+    config = {
+        "revenue": {
+            "label": "Revenue",
+            "type_config": {"type": "number", "format": fmt.money_column("CNY")},
+        },
+        "orders": {"label": "Orders", "type_config": {"type": "number", "format": "%,d"}},
+    }
+    shown, money = fmt.money_columns(config)
+    assert money == {"revenue": "CNY"}
+    assert shown["revenue"]["type_config"]["format"] is None  # the table writes the cells
+    assert shown["orders"] == config["orders"]
+    assert config["revenue"]["type_config"]["format"] == "money:CNY"  # the caller's is kept
+    html = fmt.money_table(frame, money, "zh").to_html()
+    for text in ("-¥33.9万", "¥5.2万", "1,200", "45.3", "–"):
+        assert text in html
+    assert fmt.money_table(frame, money, "zh").data["revenue"].iloc[0] == -338_669.4
+
+
+def test_money_in_charts_and_downloads():
     assert fmt.money_unit("en", "GBP") == "£"
     assert fmt.money_unit("zh", "GBP", fmt.money_axis_scale("zh")) == "万英镑"
     assert fmt.money_unit("zh", "CNY", 1e4) == "万元"

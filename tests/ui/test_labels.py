@@ -121,3 +121,21 @@ def test_a_segment_export_in_chinese_has_chinese_values(lang):
     assert list(csv["城市"]) == ["上海", "Springfield"]
     assert list(csv["获客渠道"]) == ["搜索广告", "微信"]
     assert set(csv["细分"]) == {"冠军客户"}
+
+
+def test_a_star_rating_has_one_label_everywhere(lang):
+    lang("en")
+    assert [labels.star_name(s) for s in (5, "4", 3.0)] == ["5★", "4★", "3★"]
+    for unrated in ("none", "unrated", None, float("nan"), 0):
+        assert labels.star_name(unrated) == "Not rated"
+    assert labels.label("stars", 2) == "2★"
+    lang("zh")
+    assert labels.star_name(1) == "1★"
+    assert labels.star_name("none") == "未评级"
+
+
+def test_a_table_or_download_shows_stars_as_labels(lang):
+    frame = pd.DataFrame({"customer_id": ["a", "b", "c"], "stars": pd.array([5, None, 1], "Int8")})
+    shown = labels.labelled(frame)
+    assert list(shown["stars"].iloc[[0, 2]]) == ["5★", "1★"]
+    assert pd.isna(shown["stars"].iloc[1])  # missing stays missing in a table

@@ -19,7 +19,7 @@ import duckdb
 import streamlit as st
 
 from core import db
-from ui import data, sidebar
+from ui import data, sidebar, theme
 from ui import format as fmt
 from ui.i18n import t
 from ui.navigation import PAGES
@@ -72,6 +72,7 @@ class _GuardedPage:
 def frame():
     """Draw the frame and return the page `st.navigation` chose (the caller runs it)."""
     st.set_page_config(page_title="StarTier", page_icon="★", layout="wide")
+    theme.install()  # Plotly's default template is StarTier's
     sidebar.init_language()
     st.sidebar.markdown(f"### ★ {t('app.title')}")
     st.sidebar.caption(t("app.tagline"))

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from ui import charts, data
+from ui import charts
 from ui import format as fmt
+from ui import overview as ov
 from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
@@ -14,14 +15,10 @@ st.title(t("overview.title"))
 if show_empty_state(ctx):
     st.stop()
 
-kpis = data.kpis(ctx.as_of, ctx.version)
+kpis = ov.kpis(ctx.as_of, ctx.version)
 st.caption(
     t("overview.caption" if kpis.has_previous else "overview.caption_alone", as_of=ctx.as_of)
 )
-
-
-def points(change: str | None) -> str | None:
-    return t("metric.points", change=change) if change else None
 
 
 lang = ctx.lang
@@ -45,7 +42,7 @@ tiles = {  # catalog key -> (value, change against the previous 12 months)
     ),
     "repeat_rate": (
         fmt.percent(kpis.repeat_rate),
-        points(fmt.point_change(kpis.repeat_rate, kpis.repeat_rate_previous)),
+        ov.points(fmt.point_change(kpis.repeat_rate, kpis.repeat_rate_previous)),
     ),
 }
 for column, (key, (value, change)) in zip(
@@ -66,7 +63,7 @@ if ctx.state.transactions == 0:
     st.info(t("empty.no_transactions"))
     st.stop()
 
-monthly = data.monthly_revenue(ctx.as_of, ctx.version)
+monthly = ov.monthly_revenue(ctx.as_of, ctx.version)
 start, end = monthly["month"].iloc[0], monthly["month"].iloc[-1]
 scale = fmt.money_axis_scale(lang)
 labels = {

@@ -116,13 +116,3 @@ def missing_inputs(version: int) -> dict[str, str | None]:
     return {
         name: reason.code if reason else None for name, reason in builder.statuses(cursor()).items()
     }
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def kpis(as_of: dt.date, version: int) -> overview.Kpis:
-    return overview.overview_kpis(cursor(), as_of)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def monthly_revenue(as_of: dt.date, version: int):
-    return overview.monthly_revenue(cursor(), as_of, months=36)

@@ -56,16 +56,17 @@ def latest_activity(con: duckdb.DuckDBPyConnection) -> dt.date | None:
 
 
 def build(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> BuildResult:
-    """Rebuild `customer_features` as of `as_of` (default: the last day with a transaction)
-    and store each result's status (`statuses`).
+    """Rebuild the staging tables (every as-of date) and `customer_features` as of `as_of`
+    (default: the last day with a transaction), and store each result's status (`statuses`).
 
     Everything is replaced in one transaction, so readers see the old tables or the new.
     """
     as_of = as_of or latest_activity(con) or dt.date.today()
     con.execute("begin transaction")
     try:
+        build_staging(con)
         con.execute(
-            "create or replace table customer_features as " + sql.load("customer_features"),
+            "create or replace table customer_features as " + sql.load("customer_features", con),
             {"as_of": as_of},
         )
         outputs = value.add_model_outputs(con, as_of)  # BTYD, P(alive), CLV, churn risk
@@ -75,12 +76,23 @@ def build(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> Build
             db.set_meta(con, f"status.{name}", status_json(reason))
         db.set_meta(con, "features_as_of", as_of.isoformat())
         db.bump_data_version(con)
+        sql.mark_staging_current(con)  # the staging tables hold the data at the new version
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
     count = con.execute("select count(*) from customer_features").fetchone()[0]
     return BuildResult(as_of=as_of, customer_features=count)
+
+
+def build_staging(con: duckdb.DuckDBPyConnection) -> None:
+    """The staging tables (`sql.STAGING_TABLES`: every version of each order and purchase
+    day, from all the transactions), each with its as-of macro (`stg_orders_at(as_of)`...),
+    marked current so that the marts and pages read them. Run before the marts."""
+    for name in sql.STAGING_TABLES:
+        con.execute(f"create or replace table {name} as " + sql.versions(name))
+        con.execute(sql.as_of_macro(name))
+    sql.mark_staging_current(con)
 
 
 def input_reasons(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> dict[str, Reason | None]:

@@ -97,7 +97,7 @@ def churn_features(
     `FEATURES` as known at the end of that day (see `core/sql/churn_features.sql`), numbers as
     floats (missing: NaN) and the acquisition channel as text."""
     frame = con.execute(
-        sql.load("churn_features"), {"as_of": cut_off, "active_days": active_days}
+        sql.load("churn_features", con), {"as_of": cut_off, "active_days": active_days}
     ).df()
     for name in NUMERIC:
         frame[name] = frame[name].astype("float64")
@@ -111,7 +111,7 @@ def churn_labels(
     """`is_churned` per row of `features`: True when the customer made no purchase in the
     `horizon_days` days after `cut_off` (`core/sql/purchase_days_after.sql`)."""
     bought = con.execute(
-        sql.load("purchase_days_after"),
+        sql.load("purchase_days_after", con),
         {"after": cut_off, "as_of": cut_off + dt.timedelta(days=horizon_days)},
     ).df()["customer_id"]
     # an index lookup: Series.isin is slow on pandas' Arrow-backed strings

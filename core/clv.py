@@ -89,7 +89,9 @@ def btyd_summary(con: duckdb.DuckDBPyConnection, as_of: dt.date, unit: str = "we
     `core/sql/btyd_summary.sql` for the definitions), with `attrs["unit"] = unit`.
     """
     unit_days = _unit_days(unit)
-    summary = con.execute(sql.load("btyd_summary"), {"as_of": as_of, "unit_days": unit_days}).df()
+    summary = con.execute(
+        sql.load("btyd_summary", con), {"as_of": as_of, "unit_days": unit_days}
+    ).df()
     summary["frequency"] = summary["frequency"].astype("int64")
     summary.attrs["unit"] = unit
     return summary
@@ -1120,7 +1122,7 @@ def backtest(
     data_readiness(summary).require()
     bgnbd = fit_bgnbd(summary)
     holdout = con.execute(
-        sql.load("purchase_days_after"), {"after": as_of, "as_of": holdout_end}
+        sql.load("purchase_days_after", con), {"after": as_of, "as_of": holdout_end}
     ).df()
     # only the customers of the calibration period (an index lookup: Series.isin is slow on
     # pandas' Arrow-backed strings)

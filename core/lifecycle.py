@@ -145,7 +145,7 @@ def customer_stages(
     on: first and last purchase day, purchase days, mean gap, days since the last purchase,
     the at-risk threshold that applies to them, revenue and margin (core/sql/customer_stages.sql).
     """
-    return con.execute(sql.load("customer_stages"), {"as_of": as_of, **rules.params()}).df()
+    return con.execute(sql.load("customer_stages", con), {"as_of": as_of, **rules.params()}).df()
 
 
 def stage_counts(
@@ -264,7 +264,7 @@ def stage_history(
     live_at_end (core/sql/lifecycle_history.sql).
     """
     params = {"as_of": as_of, "start_month": month_start(as_of, months), **rules.params()}
-    frame = con.execute(sql.load("lifecycle_history"), params).df()
+    frame = con.execute(sql.load("lifecycle_history", con), params).df()
     counts = [*STAGES, "live_at_start", *FLOWS, "live_at_end"]
     frame[counts] = frame[counts].fillna(0).astype("int64")
     return frame
@@ -284,7 +284,7 @@ def cohort_retention(
     month 0 had none), one row per month that has begun by `as_of`.
     """
     params = {"as_of": as_of, "start_month": month_start(as_of, cohorts)}
-    frame = con.execute(sql.load("cohort_retention"), params).df()
+    frame = con.execute(sql.load("cohort_retention", con), params).df()
     frame["buyer_share"] = frame["buyers"] / frame["cohort_size"]
     month_0 = frame["revenue_month_0"].where(frame["revenue_month_0"] > 0)
     frame["revenue_retention"] = frame["revenue"] / month_0
@@ -312,7 +312,7 @@ def channel_economics(
     the months observed or when the CAC is unknown.
     """
     with with_extras(con):
-        frame = con.execute(sql.load("channel_economics"), {"as_of": as_of}).df()
+        frame = con.execute(sql.load("channel_economics", con), {"as_of": as_of}).df()
     basis = "margin" if frame["margin"].notna().any() else "revenue"
     frame["margin"] = frame["margin"].astype("float64")
     frame["revenue_per_customer"] = frame["revenue"] / frame["customers"]
@@ -347,7 +347,7 @@ def payback_curves(
     """
     if basis not in VALUE_BASES:
         raise ValueError(f"unknown basis {basis!r}: choose one of {', '.join(VALUE_BASES)}")
-    frame = con.execute(sql.load("channel_payback"), {"as_of": as_of, "months": months}).df()
+    frame = con.execute(sql.load("channel_payback", con), {"as_of": as_of, "months": months}).df()
     frame["margin"] = frame["margin"].astype("float64")
     frame["value_per_customer"] = frame[basis] / frame["customers"]
     frame["cumulative_value_per_customer"] = frame.groupby("channel")["value_per_customer"].cumsum()
@@ -421,7 +421,7 @@ def lifecycle_customers(
     days since the last purchase and stage. No other personal data."""
     params = _drill_params(as_of, drill or Drill(), limit)
     with staged(con, as_of, rules):
-        return con.execute(sql.load("lifecycle_customers"), params).df()
+        return con.execute(sql.load("lifecycle_customers", con), params).df()
 
 
 def drill_down(
@@ -438,7 +438,7 @@ def drill_down(
 
 def _drill(con: duckdb.DuckDBPyConnection, as_of: dt.date, drill: Drill, limit: int):
     """`drill_down` on the customer_stages temp table already on `con`."""
-    query = sql.load("lifecycle_customers")
+    query = sql.load("lifecycle_customers", con)
     total = con.execute(
         f"select count(*) from ({query})", _drill_params(as_of, drill, None)
     ).fetchone()[0]

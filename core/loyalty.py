@@ -493,10 +493,8 @@ def simple_history(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None)
     retention on."""
     if as_of is None:
         as_of = db.built_as_of(con)
-    [(first, last)] = con.execute(
-        "select min(ordered_at)::date, max(ordered_at)::date from transactions "
-        "where amount >= 0 and ($as_of::date is null or ordered_at < $as_of::date + 1)",
-        {"as_of": as_of},
+    [(first, last)] = con.execute(  # no as-of date: all the purchases known
+        sql.load("purchase_span", con), {"as_of": as_of or dt.date.max}
     ).fetchall()
     if first is None:
         message = "no customer has bought anything by the as-of date"
@@ -512,7 +510,7 @@ def simple_history(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None)
         raise SimpleModeUnavailable(Reason("loyalty_simple_short_history", values, message))
     period = min(SIMPLE_MAX_PERIOD_DAYS, history_days // 2)
     customers = con.execute(
-        sql.load("loyalty_history"), {"as_of": as_of, "period_days": period}
+        sql.load("loyalty_history", con), {"as_of": as_of, "period_days": period}
     ).df()
     if not customers["bought_before"].any():
         message = f"nobody bought in the first {period} of the last {2 * period} days"

@@ -61,7 +61,7 @@ class Kpis:
 
 def overview_kpis(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> Kpis:
     """The headline KPIs as of `as_of` (see `Kpis` for the definitions)."""
-    cur = con.execute(sql.load("overview_kpis"), {"as_of": as_of})
+    cur = con.execute(sql.load("overview_kpis", con), {"as_of": as_of})
     names = [d[0] for d in cur.description]
     row = dict(zip(names, cur.fetchone(), strict=True))
     return Kpis(as_of=as_of, **row)
@@ -75,7 +75,9 @@ def monthly_revenue(con: duckdb.DuckDBPyConnection, as_of: dt.date, months: int 
     partial unless `as_of` is its last day); months without sales are zero, not missing.
     """
     start = (pd.Timestamp(as_of).to_period("M") - (months - 1)).to_timestamp().date()
-    return con.execute(sql.load("monthly_revenue"), {"as_of": as_of, "start_month": start}).df()
+    return con.execute(
+        sql.load("monthly_revenue", con), {"as_of": as_of, "start_month": start}
+    ).df()
 
 
 @dataclass(frozen=True)

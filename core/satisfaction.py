@@ -223,7 +223,7 @@ def satisfaction_kpis(
 ) -> SatisfactionKpis:
     """Headline satisfaction, service and loyalty figures (core/sql/satisfaction_kpis.sql)."""
     _check_sla(sla_hours)
-    cur = con.execute(sql.load("satisfaction_kpis"), {"as_of": as_of, "sla_hours": sla_hours})
+    cur = con.execute(sql.load("satisfaction_kpis", con), {"as_of": as_of, "sla_hours": sla_hours})
     names = [d[0] for d in cur.description]
     rows = {row[0]: dict(zip(names[1:], row[1:], strict=True)) for row in cur.fetchall()}
     return SatisfactionKpis(

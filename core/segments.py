@@ -52,7 +52,7 @@ def segment_frame(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFram
         for name in ("r_score", "f_score", "m_score", "stars"):
             frame[name] = frame[name].astype("Int8")
         return frame
-    features = cur.execute(sql.load("customer_features"), {"as_of": as_of}).df()
+    features = cur.execute(sql.load("customer_features", cur), {"as_of": as_of}).df()
     features = features[features["is_buyer"].fillna(False)].reset_index(drop=True)
     grid = stars.active_rules(con).rules.segment_grid
     return rfm.rfm_segments(features, grid)[

@@ -107,7 +107,9 @@ class ValueDefaults:
 
 def value_defaults(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ValueDefaults:
     """The data's margin and retention rates as of `as_of` (`core/sql/value_defaults.sql`)."""
-    [(margin, retention)] = con.execute(sql.load("value_defaults"), {"as_of": as_of}).fetchall()
+    [(margin, retention)] = con.execute(
+        sql.load("value_defaults", con), {"as_of": as_of}
+    ).fetchall()
     return ValueDefaults(
         margin_rate=None if margin is None else float(margin),
         retention_rate=None if retention is None else float(retention),
@@ -137,7 +139,7 @@ def fit_value_models(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ValueMod
 def customer_values(
     con: duckdb.DuckDBPyConnection, models: ValueModels, settings: ValueSettings
 ) -> pd.DataFrame:
-    """One row per customer with an order of positive amount by the as-of date:
+    """One row per customer with an order (stg_orders: net value >= 0) by the as-of date:
 
     `customer_id, city, acquisition_channel` (and `stars`, `segment` when customer_features
     has them), `first_purchase_on, last_purchase_on, count_orders, revenue`; the formula
@@ -405,4 +407,4 @@ def formula_totals(
 def customer_inputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
     """Who each buyer is and the formula inputs, without any model
     (`core/sql/customer_value_inputs.sql`): for lists when the models cannot run."""
-    return con.execute(sql.load("customer_value_inputs"), {"as_of": as_of}).df()
+    return con.execute(sql.load("customer_value_inputs", con), {"as_of": as_of}).df()

@@ -3,7 +3,9 @@
 -- completed by the as-of date: how many customers have completed it and the revenue and
 -- margin they made in it (margin null where that month's orders carry no cost; both 0 in a
 -- month without orders). Only complete calendar months count, so recent customers do not
--- pull the averages down. Parameters: $as_of (date), $months.
+-- pull the averages down. Orders as staged (stg_orders as of the as-of date): an order's net
+-- value (a later refund line included) counts in the month of its first line.
+-- Parameters: $as_of (date), $months.
 with
 
 customers as (
@@ -16,8 +18,8 @@ customers as (
     where signed_up_at < $as_of::date + interval 1 day
 ),
 
-transactions as (
-    select * from transactions
+orders as (
+    select * from {{ stg_orders }}
     where ordered_at < date_trunc('month', $as_of::date)
 ),
 
@@ -39,12 +41,12 @@ exposure as (
 values_made as (
     select
         c.channel,
-        date_diff('month', c.cohort, t.ordered_at::date) as months_since_signup,
-        sum(t.amount) as revenue,
-        sum(t.amount - t.cost) as margin
-    from transactions as t
-    inner join customers as c on c.customer_id = t.customer_id
-    where t.ordered_at >= c.cohort
+        date_diff('month', c.cohort, o.ordered_on) as months_since_signup,
+        sum(o.amount) as revenue,
+        sum(o.margin) as margin
+    from orders as o
+    inner join customers as c on c.customer_id = o.customer_id
+    where o.ordered_at >= c.cohort
     group by all
 ),
 

@@ -11,7 +11,7 @@ customers as (
     where signed_up_at >= $start_month::date and signed_up_at < $as_of::date + interval 1 day
 ),
 
-transactions as (
+orders as (
     select * from {{ stg_orders }}
     where ordered_at >= $start_month::date
 ),
@@ -34,12 +34,12 @@ grid as (
 activity as (
     select
         c.cohort,
-        date_diff('month', c.cohort, t.ordered_at::date) as months_since_signup,
-        count(distinct t.customer_id) filter (where t.is_purchase) as buyers,
-        sum(t.amount) as revenue
-    from transactions as t
-    inner join customers as c on c.customer_id = t.customer_id
-    where t.ordered_at >= c.cohort
+        date_diff('month', c.cohort, o.ordered_on) as months_since_signup,
+        count(distinct o.customer_id) filter (where o.is_purchase) as buyers,
+        sum(o.amount) as revenue
+    from orders as o
+    inner join customers as c on c.customer_id = o.customer_id
+    where o.ordered_at >= c.cohort
     group by all
 ),
 

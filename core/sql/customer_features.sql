@@ -2,7 +2,8 @@
 -- bought up to and including that date. Orders and purchase days as staged
 -- (stg_orders, stg_purchase_days): count_orders counts orders (not refunds: net value >= 0),
 -- revenue and margin are net of refunds, avg_order_value = revenue / orders (null without
--- an order), count_refunds = refund-only orders; margin is null without costs.
+-- an order), count_refunds = refund-only orders; margin is null without costs; the 12
+-- months are stg_windows' current period.
 -- Parameters: $as_of (date).
 with
 
@@ -19,26 +20,25 @@ purchase_days as (
     select * from {{ stg_purchase_days }}
 ),
 
+windows as (
+    select * from {{ stg_windows }}
+),
+
 purchases as (
     select
-        customer_id,
-        min(ordered_at) filter (where is_purchase) as first_purchase_at,
-        max(ordered_at) filter (where is_purchase) as last_purchase_at,
-        count(*) filter (where is_purchase) as count_orders,
-        count(*) filter (where is_refund) as count_refunds,
-        sum(amount) as revenue,
-        sum(margin) as margin,
-        sum(amount) filter (
-            where ordered_at >= $as_of::date - interval 1 year + interval 1 day
-        ) as revenue_12m,
-        sum(margin) filter (
-            where ordered_at >= $as_of::date - interval 1 year + interval 1 day
-        ) as margin_12m,
-        count(*) filter (
-            where is_purchase and ordered_at >= $as_of::date - interval 1 year + interval 1 day
-        ) as count_orders_12m
-    from orders
-    group by customer_id
+        o.customer_id,
+        min(o.ordered_at) filter (where o.is_purchase) as first_purchase_at,
+        max(o.ordered_at) filter (where o.is_purchase) as last_purchase_at,
+        count(*) filter (where o.is_purchase) as count_orders,
+        count(*) filter (where o.is_refund) as count_refunds,
+        sum(o.amount) as revenue,
+        sum(o.margin) as margin,
+        sum(o.amount) filter (where o.ordered_at >= w.current_start) as revenue_12m,
+        sum(o.margin) filter (where o.ordered_at >= w.current_start) as margin_12m,
+        count(*) filter (where o.is_purchase and o.ordered_at >= w.current_start)
+            as count_orders_12m
+    from orders as o, windows as w
+    group by o.customer_id
 ),
 
 days as (

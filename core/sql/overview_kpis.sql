@@ -1,21 +1,17 @@
 -- overview_kpis: one row of headline figures for the 12 months ending on $as_of and the
 -- 12 months before them, and whether the data cover those earlier 12 months (the first
--- transaction on or before their first day): a change is only meaningful then. Orders,
--- purchase days and revenue are stg_orders' (an order is the lines sharing an order_id).
+-- transaction on or before their first day): a change is only meaningful then. The periods
+-- are stg_windows'; orders, purchase days and revenue are stg_orders' (stg_trailing_orders:
+-- an order is the lines sharing an order_id, a purchase one that nets to 0 or more).
 -- Parameters: $as_of (date).
 with
 
 windows as (
-    select
-        $as_of::date + interval 1 day as current_end,
-        $as_of::date - interval 1 year + interval 1 day as current_start,
-        $as_of::date - interval 2 year + interval 1 day as previous_start
+    select * from {{ stg_windows }}
 ),
 
 orders as (
-    select o.*, o.ordered_at >= w.current_start as is_current
-    from {{ stg_orders }} as o, windows as w
-    where o.ordered_at >= w.previous_start and o.ordered_at < w.current_end
+    select * from {{ stg_trailing_orders }}
 ),
 
 per_customer as (

@@ -3,19 +3,20 @@
 -- promoters 9-10, detractors 0-6), complaints submitted, resolved by the period's end,
 -- resolved within $sla_hours hours and their median hours to resolution, and the loyalty
 -- inputs: buyers, repeat buyers (2+ purchase days in the period) and referrers (buyers of
--- the period who referred a customer who signed up in it). Parameters: $as_of, $sla_hours.
+-- the period who referred a customer who signed up in it). The periods are stg_windows',
+-- purchase days stg_purchase_days'. Parameters: $as_of, $sla_hours.
 with
 
+windows as (
+    select * from {{ stg_windows }}
+),
+
 periods as (
-    select
-        true as is_current,
-        $as_of::date - interval 1 year + interval 1 day as period_start,
-        $as_of::date + interval 1 day as period_end
+    select true as is_current, current_start as period_start, current_end as period_end
+    from windows
     union all
-    select
-        false as is_current,
-        $as_of::date - interval 2 year + interval 1 day as period_start,
-        $as_of::date - interval 1 year + interval 1 day as period_end
+    select false as is_current, previous_start as period_start, current_start as period_end
+    from windows
 ),
 
 answers as (

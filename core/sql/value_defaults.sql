@@ -2,21 +2,17 @@
 -- for the 12 months up to the as-of date. margin_rate = (amount - cost) / amount over the
 -- orders with a recorded cost (null without costs); retention_rate = share of the
 -- customers who bought in the 12 months before those who bought again in them (null
--- without two years of history).
+-- without two years of history). Periods and orders as staged (stg_windows,
+-- stg_trailing_orders).
 -- Parameters: $as_of (date).
 with
 
 windows as (
-    select
-        $as_of::date + interval 1 day as current_end,
-        $as_of::date - interval 1 year + interval 1 day as current_start,
-        $as_of::date - interval 2 year + interval 1 day as previous_start
+    select * from {{ stg_windows }}
 ),
 
 orders as (
-    select o.*, o.ordered_at >= w.current_start as is_current
-    from {{ stg_orders }} as o, windows as w
-    where o.ordered_at >= w.previous_start
+    select * from {{ stg_trailing_orders }}
 ),
 
 history as (

@@ -556,3 +556,17 @@ def test_a_real_shaped_shop_draws_in_the_house_style(uk_shop_db):
     moves = sankey.data[0].link
     assert len(moves.color) == len(moves.value) > 0
     assert set(moves.color) <= {theme.translucent(c) for c in (theme.UP, theme.DOWN, theme.SAME)}
+
+
+def test_the_streamlit_theme_agrees_with_the_chart_theme():
+    import tomllib
+    from pathlib import Path
+
+    config = Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml"
+    with open(config, "rb") as f:
+        streamlit_theme = tomllib.load(f)["theme"]
+    assert streamlit_theme["primaryColor"] == theme.BRAND
+    assert streamlit_theme["textColor"] == theme.TEXT
+    assert streamlit_theme["backgroundColor"] == theme.BACKGROUND
+    assert streamlit_theme["secondaryBackgroundColor"] == theme.SECONDARY_BACKGROUND
+    assert streamlit_theme["chartCategoricalColors"] == list(theme.SERIES)

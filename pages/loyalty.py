@@ -9,7 +9,6 @@ from ui import loyalty as lu
 from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
-from ui.labels import label
 from ui.models import reason_text
 from ui.widgets import choice, show_missing_inputs, show_table
 
@@ -53,107 +52,7 @@ preset_name = choice(
     help=t("loyalty.preset_help"),
     key="loyalty_preset",
 )
-preset = lu.PRESETS[preset_name]
-k = f"loyalty_{preset_name}_"  # each preset keeps its own knobs
-with st.form(f"loyalty_form_{preset_name}", border=True):
-    a, b, c, d = st.columns(4)
-    values = {
-        "earn_rate": a.number_input(
-            lu.earn_rate_label(lang, ctx.currency),
-            0.0,
-            100.0,
-            preset.earn_rate,
-            0.5,
-            key=k + "earn_rate",
-            help=t("loyalty.earn_rate_help"),
-        ),
-        "point_value": b.number_input(
-            lu.money_field("loyalty.point_value", lang, ctx.currency),
-            0.0,
-            10.0,
-            preset.point_value,
-            0.005,
-            format="%.3f",
-            key=k + "point_value",
-            help=t("loyalty.point_value_help"),
-        ),
-        "redemption_rate": c.slider(
-            t("loyalty.redemption_rate"),
-            0,
-            100,
-            round(preset.redemption_rate * 100),
-            format="%d%%",
-            key=k + "redemption_rate",
-            help=t("loyalty.redemption_rate_help"),
-        ),
-        "participation": d.slider(
-            t("loyalty.participation"),
-            0,
-            100,
-            round(preset.participation * 100),
-            format="%d%%",
-            key=k + "participation",
-            help=t("loyalty.participation_help"),
-        ),
-    }
-    st.markdown(f"**{t('loyalty.tiers_heading')}**")
-    for column, tier in zip(st.columns(3), lu.TIERS, strict=True):
-        terms = preset.tier(tier)
-        column.markdown(label("value_tier", tier))
-        for field, value, top in (
-            ("discount", terms.discount, 30),
-            ("purchase_uplift", terms.purchase_uplift, 100),
-            ("retention_uplift", terms.retention_uplift, 100),
-        ):
-            values[f"{tier}_{field}"] = column.slider(
-                t(f"loyalty.{field}"),
-                0,
-                top,
-                round(value * 100),
-                format="%d%%",
-                key=k + f"{tier}_{field}",
-                help=t(f"loyalty.{field}_help"),
-            )
-    a, b, c, d = st.columns(4)
-    values["referral_reward"] = a.number_input(
-        lu.money_field("loyalty.referral_reward", lang, ctx.currency),
-        0.0,
-        10_000.0,
-        preset.referral_reward,
-        10.0,
-        key=k + "referral_reward",
-        help=t("loyalty.referral_reward_help"),
-    )
-    values["fixed_cost"] = b.number_input(
-        lu.money_field("loyalty.fixed_cost", lang, ctx.currency),
-        0.0,
-        1e9,
-        preset.fixed_cost,
-        10_000.0,
-        key=k + "fixed_cost",
-        help=t("loyalty.fixed_cost_help"),
-    )
-    values["horizon_months"] = c.slider(
-        t("loyalty.horizon"),
-        3,
-        36,
-        preset.horizon_months,
-        key=k + "horizon_months",
-        help=t("loyalty.horizon_help"),
-    )
-    values["margin"] = d.slider(
-        t("loyalty.margin"),
-        5,
-        100,
-        round(preset.gross_margin * 100),
-        format="%d%%",
-        key=k + "margin",
-        help=t("loyalty.margin_help"),
-    )
-    submitted = st.form_submit_button(t("loyalty.run"), type="primary")
-if submitted or st.session_state.get("loyalty_run", (None,))[0] != preset_name:
-    st.session_state["loyalty_run"] = (preset_name, lu.programme_from_form(preset, values))
-programme = st.session_state["loyalty_run"][1]
+programme = lu.programme_input(preset_name, lang, ctx.currency)
 
 with st.spinner(t("loyalty.running")):
     result = lu.simulate(as_of, programme, ctx.version)
@@ -234,26 +133,7 @@ if saved:
 else:
     compare_col.info(t("loyalty.no_scenarios"))
 
-summary = lu.summary_html(
-    t("loyalty.report_title"),
-    t("loyalty.report_subtitle", as_of=as_of, customers=fmt.count(result.customers, lang)),
-    [(tile["label"], tile["value"], tile["between"]) for tile in tiles]
-    + [
-        (t("loyalty.p_positive"), fmt.percent(result.p_positive, 0), ""),
-        (
-            t("loyalty.payback"),
-            lu.payback_text(result.payback_month),
-            t("loyalty.payback_caption", months=programme.horizon_months),
-        ),
-    ],
-    t("loyalty.assumptions"),
-    lu.assumptions(programme, lang, ctx.currency),
-    [
-        t("loyalty.report_simple_note" if simple else "loyalty.report_interval_note"),
-        t("loyalty.subsidy_note", share=fmt.percent(result.subsidy_share, 0)),
-        lu.method_text(result, lang),
-    ],
-)
+summary = lu.summary_document(result, programme, tiles, as_of, lang, ctx.currency)
 st.download_button(
     t("loyalty.download"),
     summary.encode("utf-8"),

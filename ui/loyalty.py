@@ -102,6 +102,116 @@ def programme_from_form(preset: Programme, values: dict) -> Programme:
     )
 
 
+# --- the programme as a form ---------------------------------------------------------------
+
+
+def programme_input(preset_name: str, lang: str, currency: str | None) -> Programme:
+    """The programme form, starting from preset `preset_name` (each preset keeps its own
+    knobs); returns the programme in force: the last one run, the preset's until the form
+    is first submitted."""
+    preset = PRESETS[preset_name]
+    k = f"loyalty_{preset_name}_"  # each preset keeps its own knobs
+    with st.form(f"loyalty_form_{preset_name}", border=True):
+        a, b, c, d = st.columns(4)
+        values = {
+            "earn_rate": a.number_input(
+                earn_rate_label(lang, currency),
+                0.0,
+                100.0,
+                preset.earn_rate,
+                0.5,
+                key=k + "earn_rate",
+                help=t("loyalty.earn_rate_help"),
+            ),
+            "point_value": b.number_input(
+                money_field("loyalty.point_value", lang, currency),
+                0.0,
+                10.0,
+                preset.point_value,
+                0.005,
+                format="%.3f",
+                key=k + "point_value",
+                help=t("loyalty.point_value_help"),
+            ),
+            "redemption_rate": c.slider(
+                t("loyalty.redemption_rate"),
+                0,
+                100,
+                round(preset.redemption_rate * 100),
+                format="%d%%",
+                key=k + "redemption_rate",
+                help=t("loyalty.redemption_rate_help"),
+            ),
+            "participation": d.slider(
+                t("loyalty.participation"),
+                0,
+                100,
+                round(preset.participation * 100),
+                format="%d%%",
+                key=k + "participation",
+                help=t("loyalty.participation_help"),
+            ),
+        }
+        st.markdown(f"**{t('loyalty.tiers_heading')}**")
+        for column, tier in zip(st.columns(3), TIERS, strict=True):
+            terms = preset.tier(tier)
+            column.markdown(label("value_tier", tier))
+            for field, value, top in (
+                ("discount", terms.discount, 30),
+                ("purchase_uplift", terms.purchase_uplift, 100),
+                ("retention_uplift", terms.retention_uplift, 100),
+            ):
+                values[f"{tier}_{field}"] = column.slider(
+                    t(f"loyalty.{field}"),
+                    0,
+                    top,
+                    round(value * 100),
+                    format="%d%%",
+                    key=k + f"{tier}_{field}",
+                    help=t(f"loyalty.{field}_help"),
+                )
+        a, b, c, d = st.columns(4)
+        values["referral_reward"] = a.number_input(
+            money_field("loyalty.referral_reward", lang, currency),
+            0.0,
+            10_000.0,
+            preset.referral_reward,
+            10.0,
+            key=k + "referral_reward",
+            help=t("loyalty.referral_reward_help"),
+        )
+        values["fixed_cost"] = b.number_input(
+            money_field("loyalty.fixed_cost", lang, currency),
+            0.0,
+            1e9,
+            preset.fixed_cost,
+            10_000.0,
+            key=k + "fixed_cost",
+            help=t("loyalty.fixed_cost_help"),
+        )
+        values["horizon_months"] = c.slider(
+            t("loyalty.horizon"),
+            3,
+            36,
+            preset.horizon_months,
+            key=k + "horizon_months",
+            help=t("loyalty.horizon_help"),
+        )
+        values["margin"] = d.slider(
+            t("loyalty.margin"),
+            5,
+            100,
+            round(preset.gross_margin * 100),
+            format="%d%%",
+            key=k + "margin",
+            help=t("loyalty.margin_help"),
+        )
+        submitted = st.form_submit_button(t("loyalty.run"), type="primary")
+    if submitted or st.session_state.get("loyalty_run", (None,))[0] != preset_name:
+        st.session_state["loyalty_run"] = (preset_name, programme_from_form(preset, values))
+    return st.session_state["loyalty_run"][1]
+
+
 # --- labels and figures ------------------------------------------------------------------
 
 
@@ -293,6 +403,39 @@ def assumptions(programme: Programme, lang: str, currency: str | None) -> list[t
         (t("loyalty.margin"), fmt.percent(programme.gross_margin, 0)),
     ]
     return rows
+
+
+def summary_document(
+    result: LoyaltyResult,
+    programme: Programme,
+    tiles: list[dict],
+    as_of: dt.date,
+    lang: str,
+    currency: str | None,
+) -> str:
+    """The one-page HTML summary of `result`: the headline `tiles` and the chance and month
+    of payback, the programme's assumptions and how it was simulated."""
+    simple = result.mode == "simple"
+    return summary_html(
+        t("loyalty.report_title"),
+        t("loyalty.report_subtitle", as_of=as_of, customers=fmt.count(result.customers, lang)),
+        [(tile["label"], tile["value"], tile["between"]) for tile in tiles]
+        + [
+            (t("loyalty.p_positive"), fmt.percent(result.p_positive, 0), ""),
+            (
+                t("loyalty.payback"),
+                payback_text(result.payback_month),
+                t("loyalty.payback_caption", months=programme.horizon_months),
+            ),
+        ],
+        t("loyalty.assumptions"),
+        assumptions(programme, lang, currency),
+        [
+            t("loyalty.report_simple_note" if simple else "loyalty.report_interval_note"),
+            t("loyalty.subsidy_note", share=fmt.percent(result.subsidy_share, 0)),
+            method_text(result, lang),
+        ],
+    )
 
 
 def summary_html(

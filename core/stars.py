@@ -24,6 +24,16 @@ are set so that the top shares of rated customers get 5, 4+, 3+ and 2+ stars ("t
 mode they are fixed composite scores (5 stars at 80 or more). Thresholds are computed once
 per rating and then applied, so more of any dimension never lowers a star.
 
+Month ends (`customer_monthly`, for migration and trends) are rated by the same rule: the
+same percentile ranks and tie rule, composite, thresholds, RFM quintiles and segment grid,
+over the customers rated at that month end, from the inputs that exist on that day
+(`core/sql/customer_monthly.sql`). Contribution and the RFM scores read what they read on
+the as-of date; growth and loyalty read their fallbacks, as the models are fitted for the
+as-of date only; relationship is left out, as its inputs (touchpoints, CSAT, referrals, open
+complaints) are the as-of date's, and its weight is shared out over the other three
+(`month_end_rules`). A month end that is the as-of date therefore shows the same stars as
+customer_features only when relationship weighs nothing and the models did not run.
+
 A rule set (`RuleSet`) is data: weights, the mode and its thresholds, which stars are high
 / medium / low value, the loyalty-class cut-offs on the loyalty score, and the RFM segment
 grid. Rule sets are saved in `rule_sets` by name and version; one is active.
@@ -226,8 +236,16 @@ def relationship_score(f: pd.DataFrame) -> np.ndarray:
 
 
 def composite(dims: np.ndarray, rules: RuleSet) -> np.ndarray:
-    """The weighted mean of the dimension scores (rows x 4), 0-100; NaN for prospects."""
-    return np.asarray(dims, dtype=np.float64) @ rules.normalised_weights
+    """The weighted mean of the dimension scores (rows x 4), 0-100; NaN for prospects.
+
+    Summed column by column, so customers with the same scores get the very same composite
+    (a matrix product may round rows differently by their position, splitting a tie)."""
+    dims = np.asarray(dims, dtype=np.float64)
+    weights = rules.normalised_weights
+    score = dims[:, 0] * weights[0]
+    for column, weight in enumerate(weights[1:], start=1):
+        score = score + dims[:, column] * weight
+    return score
 
 
 def thresholds(score: np.ndarray, rules: RuleSet) -> np.ndarray:
@@ -580,7 +598,7 @@ def reapply_rules(con: duckdb.DuckDBPyConnection) -> SavedRules:
         cur.unregister("customer_ratings")
         as_of = cur.execute("select max(as_of) from customer_features").fetchall()[0][0]
         if as_of is not None:
-            build_customer_monthly(cur, as_of, active.rules)
+            rerate_customer_monthly(cur, as_of, active.rules)
         db.set_meta(cur, "rules_applied", f"{active.name}:{active.version}")
         db.bump_data_version(cur)
         cur.execute("commit")
@@ -604,29 +622,184 @@ def month_ends(as_of: dt.date, months: int = MONTHS) -> list[dt.date]:
     return ends[::-1]
 
 
+MONTH_END_INPUTS = (
+    "revenue",
+    "revenue_12m",
+    "margin_12m",
+    "recency_days",
+    "count_purchase_days",
+    "tenure_days",
+)
+MONTH_END_SCORES = SCORE_COLUMNS[:3]  # no relationship score at a month end
+MONTH_END_RATING = (
+    *MONTH_END_SCORES,
+    "score",
+    "stars",
+    "r_score",
+    "f_score",
+    "m_score",
+    "segment",
+)
+MONTHLY_COLUMNS = ("month_end", "customer_id", *MONTH_END_RATING)
+FLUSH_ROWS = 1_000_000  # rated month-end rows held in memory before they are written
+RATED_MONTHS = """
+create or replace temp table month_end_rated (
+    row_id bigint not null,
+    score_contribution double not null,
+    score_growth double not null,
+    score_loyalty double not null,
+    score double not null,
+    stars tinyint not null,
+    r_score tinyint not null,
+    f_score tinyint not null,
+    m_score tinyint not null,
+    segment varchar not null
+)
+"""
+
+
+def month_end_rules(rules: RuleSet) -> RuleSet:
+    """The rule set a month end is rated with: `rules` with relationship's weight 0, so
+    that its weight is shared out over the other three in proportion (the weights are
+    normalised); contribution alone when relationship is the only weight."""
+    contribution, growth, loyalty, _ = rules.weights
+    if contribution + growth + loyalty == 0:
+        return rules.replace(weights=(1.0, 0.0, 0.0, 0.0))
+    return rules.replace(weights=(contribution, growth, loyalty, 0.0))
+
+
+def month_end_scores(features: pd.DataFrame, grid: rfm.SegmentGrid) -> pd.DataFrame:
+    """MONTH_END_SCORES and `r_score, f_score, m_score` of one month end's customers
+    (rows of `core/sql/customer_monthly.sql`, all rated), in their row order: the
+    `dimension_scores` and `rfm.rfm_arrays` of the as-of date, on these inputs."""
+    missing = [c for c in MONTH_END_INPUTS if c not in features.columns]
+    if missing:
+        raise ValueError(f"a month end's rating needs column(s) {', '.join(missing)}")
+    buyers = features[list(MONTH_END_INPUTS)].assign(is_buyer=True)
+    out = dimension_scores(buyers)[list(MONTH_END_SCORES)]
+    seg = rfm.rfm_arrays(buyers, np.ones(len(buyers), dtype=bool), grid)
+    for name in ("r_score", "f_score", "m_score"):
+        out[name] = seg[name]
+    return out
+
+
+def month_end_stars(scores: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
+    """`scores` (one month end's `month_end_scores`) with `score`, `stars` and `segment`:
+    composite and stars by `rate` under `month_end_rules(rules)` (quantile thresholds set
+    among these customers) and the segment from the rule set's grid."""
+    dims = np.zeros((len(scores), len(DIMENSIONS)))
+    dims[:, :3] = scores[list(MONTH_END_SCORES)].to_numpy(dtype=np.float64)
+    score, stars, _ = rate(dims, month_end_rules(rules))
+    out = scores.copy()
+    out["score"] = score
+    out["stars"] = stars
+    r_score = scores["r_score"].to_numpy(dtype=np.int64)
+    f_score = scores["f_score"].to_numpy(dtype=np.int64)
+    out["segment"] = rfm.segment_of(r_score, f_score, rules.segment_grid)
+    return out
+
+
+def month_end_ratings(features: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
+    """One month end's rating of its customers (rows of `core/sql/customer_monthly.sql`):
+    `customer_id` and MONTH_END_RATING, as customer_monthly stores them."""
+    rated = month_end_stars(month_end_scores(features, rules.segment_grid), rules)
+    rated.insert(0, "customer_id", features["customer_id"])
+    return rated[["customer_id", *MONTH_END_RATING]]
+
+
+def _store_months(con, source: str, ends: list[dt.date], read, rules: RuleSet) -> None:
+    """customer_monthly from `source` (a table with month_end and customer_id): each month
+    end's rows rated by `month_end_stars`, `read(end)` giving their rowids in `source` and
+    their `month_end_scores`. Only numbers cross between DuckDB and numpy here, a million
+    rows or so at a time."""
+    con.execute(RATED_MONTHS)
+    held: list[pd.DataFrame] = []
+
+    def flush() -> None:
+        rated = pd.concat(held, ignore_index=True)
+        rated["segment"] = pd.Categorical(rated["segment"])  # codes, not strings
+        con.register("month_end_frame", rated)
+        try:
+            con.execute("insert into month_end_rated select * from month_end_frame")
+        finally:
+            con.unregister("month_end_frame")
+        held.clear()
+
+    try:
+        for end in ends:
+            row_ids, scores = read(end)
+            rated = month_end_stars(scores, rules)[list(MONTH_END_RATING)]
+            rated.insert(0, "row_id", row_ids)
+            held.append(rated)
+            if sum(len(frame) for frame in held) >= FLUSH_ROWS:
+                flush()
+        if held:
+            flush()
+        con.execute(
+            "create or replace table customer_monthly as "  # `source`: a fixed name
+            f"select s.month_end, s.customer_id, r.* exclude (row_id) from {source} as s "
+            "join month_end_rated as r on r.row_id = s.rowid order by r.row_id"
+        )
+    finally:
+        con.execute("drop table if exists temp.month_end_rated")
+
+
 def build_customer_monthly(
     con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: RuleSet, months: int = MONTHS
 ) -> None:
-    """customer_monthly: one row per customer with a purchase by each of the last `months`
-    month ends, with their stars and RFM segment on that day (`core/sql/customer_monthly.sql`:
-    a simplified score from the transactions alone, see there)."""
+    """customer_monthly: one row per customer rated at each of the last `months` month
+    ends (signed up, with a purchase by then), with MONTH_END_RATING: the month end's
+    dimension scores, composite `score`, `stars`, RFM scores and `segment`. The inputs
+    come from `core/sql/customer_monthly.sql`, the rating from core.stars, one month end
+    at a time (the module docstring says how a month end differs from the as-of date)."""
     ends = month_ends(as_of, months)
-    w = rules.normalised_weights
-    params = {
-        "first_end": ends[0],
-        "last_end": ends[-1],
-        "as_of": ends[-1],
-        "w_contribution": float(w[0]),
-        "w_growth": float(w[1]),
-        "w_loyalty": float(w[2]),
-        "is_quantile": rules.mode == "quantile",
-        "shares": list(rules.top_shares),
-        "marks": list(rules.score_thresholds),
-        "grid": [cell for row in rules.segment_grid for cell in row],
-    }
+    params = {"first_end": ends[0], "last_end": ends[-1], "as_of": ends[-1]}
     con.execute(
-        "create or replace table customer_monthly as " + sql.load("customer_monthly"), params
+        "create or replace temp table month_end_features as " + sql.load("customer_monthly"),
+        params,
     )
+    inputs = ", ".join(MONTH_END_INPUTS)  # fixed names
+
+    def read(end: dt.date):
+        features = con.execute(
+            f"select rowid as row_id, {inputs} from month_end_features where month_end = ?",
+            [end],
+        ).df()
+        return features["row_id"].to_numpy(), month_end_scores(features, rules.segment_grid)
+
+    try:
+        _store_months(con, "month_end_features", ends, read, rules)
+    finally:
+        con.execute("drop table if exists temp.month_end_features")
+
+
+def rerate_customer_monthly(con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: RuleSet) -> None:
+    """customer_monthly re-rated with `rules` from the dimension and RFM scores it holds
+    (they do not depend on the rules), without reading the orders again; built afresh by
+    `build_customer_monthly` when it is missing or lacks those columns (an older build)."""
+    if not set(MONTHLY_COLUMNS) <= set(_table_columns(con, "customer_monthly")):
+        build_customer_monthly(con, as_of, rules)
+        return
+    kept = ", ".join((*MONTH_END_SCORES, "r_score", "f_score", "m_score"))  # fixed names
+
+    def read(end: dt.date):
+        stored = con.execute(
+            f"select rowid as row_id, {kept} from customer_monthly where month_end = ?", [end]
+        ).df()
+        return stored["row_id"].to_numpy(), stored
+
+    ends = con.execute("select distinct month_end from customer_monthly order by 1").fetchall()
+    _store_months(con, "customer_monthly", [row[0] for row in ends], read, rules)
+
+
+def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """The column names of the database's `table` (empty when there is no such table)."""
+    rows = con.execute(
+        "select column_name from information_schema.columns where table_name = ? "
+        "order by ordinal_position",
+        [table],
+    ).fetchall()
+    return [row[0] for row in rows]
 
 
 def star_flows(

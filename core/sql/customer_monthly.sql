@@ -1,27 +1,32 @@
--- customer_monthly: one row per customer with a purchase by the month end, per month end
--- from $first_end to $last_end: their stars and RFM segment on that day.
--- A simplified rating from the transactions alone (the models, satisfaction and
--- engagement of customer_features exist only for the build's as-of date):
---   contribution  percentile rank of revenue over the 12 months to the month end;
---   growth        percentile rank of that revenue x exp(-days since last purchase / 365);
---   loyalty       mean percentile rank of (fewer) days since the last purchase, purchase
---                 days to date and days since sign-up;
---   composite     the rule set's weights over these three (relationship left out, its
---                 weight shared out); stars by the rule set's top shares or thresholds.
--- R and F quintiles and the segment grid as in core/rfm.py. Percentile ranks here use the
--- lowest rank among ties. Orders as staged (stg_orders, cut at $as_of = $last_end): a
--- purchase day is a day with an order that is not a refund (stg_orders.is_purchase).
--- Parameters: $as_of (= $last_end), $first_end, $last_end (month ends),
--- $w_contribution, $w_growth, $w_loyalty, $is_quantile, $shares, $marks (for 5, 4, 3, 2
--- stars), $grid (25 segment names, R-major).
+-- customer_monthly (features): one row per customer and month end from $first_end to
+-- $last_end, for the customers signed up and with a purchase by that month end (the ones
+-- rated then, as customer_features rates them on its as-of date), with the inputs of their
+-- rating on that day. The rating itself is core.stars' (`build_customer_monthly`): one
+-- rule for the as-of date and every month end, so no score, rank or star is computed here.
+--   revenue              net value of all orders to the month end (RFM's M);
+--   revenue_12m          net value of the orders of the 12 months to the month end (from
+--                        the day after the same day a year before, as stg_windows says);
+--   margin_12m           their margin (null when none of them carries a cost);
+--   recency_days         days from the last purchase to the month end (RFM's R);
+--   count_purchase_days  purchase days to the month end (RFM's F);
+--   tenure_days          days from sign-up to the month end.
+-- These are customer_features' columns of the same names as they would be with the month end
+-- as the as-of date (a test checks it). Only these exist at a month end: the models
+-- (predicted CLV, P(alive)) and the relationship inputs (touchpoints, CSAT, referrals, open
+-- complaints) are computed for the build's as-of date alone, so core.stars rates month ends
+-- on three dimensions with their fallbacks (see `month_end_rules` there).
+-- Orders as staged (stg_orders, cut at $as_of = $last_end): an order sits on its first day
+-- with its net value at $last_end, as elsewhere in the history tables. Money is summed as
+-- decimals, so that a value does not depend on the order it is summed in.
+-- Parameters: $as_of (= $last_end), $first_end, $last_end (month ends).
 with
 
 customers as (
     select customer_id, signed_up_at::date as signed_up_on from customers
 ),
 
-transactions as (
-    select customer_id, ordered_on, amount, is_purchase
+orders as (
+    select customer_id, ordered_on, amount, margin, is_purchase
     from {{ stg_orders }}
 ),
 
@@ -35,40 +40,68 @@ month_ends as (
 ),
 
 grid_start as (
-    select min(month_end) - interval 1 month + interval 1 day as first_day from month_ends
+    select
+        min(month_end) as first_end,
+        min(month_end) - interval 1 month + interval 1 day as first_day
+    from month_ends
+),
+
+window_heads as (
+    -- the days of a month end's 12 months (as in stg_windows: from the day after the same
+    -- day a year before) that come before its first whole month: 29 February in the 12
+    -- months to 28 February of the year after a leap year, else none
+    select
+        month_end,
+        (month_end - interval 1 year + interval 1 day)::date as first_day,
+        date_trunc('month', month_end - interval 11 month)::date as first_whole_day
+    from month_ends
+    where
+        month_end >= $first_end::date
+        and month_end - interval 1 year + interval 1 day
+        < date_trunc('month', month_end - interval 11 month)
+),
+
+window_head_orders as (
+    select
+        o.customer_id,
+        h.month_end,
+        sum(o.amount::decimal(38, 6)) as revenue,
+        sum(o.margin::decimal(38, 6)) as margin
+    from window_heads as h
+    join orders as o on o.ordered_on >= h.first_day and o.ordered_on < h.first_whole_day
+    group by all
 ),
 
 customer_months as (
     select
-        t.customer_id,
-        last_day(t.ordered_on)::date as month_end,
-        sum(t.amount) as revenue,
-        count(distinct t.ordered_on) filter (where t.is_purchase) as purchase_days,
-        max(t.ordered_on) filter (where t.is_purchase) as last_purchase_on
-    from transactions as t, grid_start as g
-    where t.ordered_on >= g.first_day
+        o.customer_id,
+        last_day(o.ordered_on)::date as month_end,
+        sum(o.amount::decimal(38, 6)) as revenue,
+        sum(o.margin::decimal(38, 6)) as margin,
+        count(distinct o.ordered_on) filter (where o.is_purchase) as purchase_days,
+        max(o.ordered_on) filter (where o.is_purchase) as last_purchase_on
+    from orders as o, grid_start as g
+    where o.ordered_on >= g.first_day
     group by all
 ),
 
 before_grid as (
     select
-        t.customer_id,
-        count(distinct t.ordered_on) filter (where t.is_purchase) as purchase_days,
-        max(t.ordered_on) filter (where t.is_purchase) as last_purchase_on
-    from transactions as t, grid_start as g
-    where t.ordered_on < g.first_day
+        o.customer_id,
+        sum(o.amount::decimal(38, 6)) as revenue,
+        count(distinct o.ordered_on) filter (where o.is_purchase) as purchase_days,
+        max(o.ordered_on) filter (where o.is_purchase) as last_purchase_on
+    from orders as o, grid_start as g
+    where o.ordered_on < g.first_day
     group by all
 ),
 
 first_months as (
     select customer_id, min(month_end) as first_month_end
     from (
-        select customer_id, month_end from customer_months where purchase_days > 0
+        select customer_id, month_end from customer_months
         union all
-        select b.customer_id, min(m.month_end)
-        from before_grid as b, month_ends as m
-        where b.purchase_days > 0
-        group by b.customer_id
+        select b.customer_id, g.first_end from before_grid as b, grid_start as g
     )
     group by customer_id
 ),
@@ -78,6 +111,7 @@ dense as (
         f.customer_id,
         m.month_end,
         coalesce(cm.revenue, 0) as revenue,
+        cm.margin,
         coalesce(cm.purchase_days, 0) as purchase_days,
         cm.last_purchase_on
     from first_months as f
@@ -90,8 +124,10 @@ rolled as (
     select
         d.customer_id,
         d.month_end,
+        coalesce(b.revenue, 0) + sum(d.revenue) over wall as revenue,
         sum(d.revenue) over w12 as revenue_12m,
-        coalesce(b.purchase_days, 0) + sum(d.purchase_days) over wall as purchase_days_to_date,
+        sum(d.margin) over w12 as margin_12m,
+        coalesce(b.purchase_days, 0) + sum(d.purchase_days) over wall as count_purchase_days,
         coalesce(max(d.last_purchase_on) over wall, b.last_purchase_on) as last_purchase_on
     from dense as d
     left join before_grid as b on b.customer_id = d.customer_id
@@ -100,83 +136,24 @@ rolled as (
         wall as (partition by d.customer_id order by d.month_end rows unbounded preceding)
 ),
 
-measured as (
+final as (
     select
-        r.customer_id,
         r.month_end,
-        r.revenue_12m,
-        r.purchase_days_to_date,
+        r.customer_id,
+        r.revenue::double as revenue,
+        (r.revenue_12m + coalesce(h.revenue, 0))::double as revenue_12m,
+        coalesce(r.margin_12m + h.margin, r.margin_12m, h.margin)::double as margin_12m,
         date_diff('day', r.last_purchase_on, r.month_end) as recency_days,
+        r.count_purchase_days::bigint as count_purchase_days,
         date_diff('day', c.signed_up_on, r.month_end) as tenure_days
     from rolled as r
     join customers as c on c.customer_id = r.customer_id
-    where r.month_end >= $first_end::date and r.purchase_days_to_date > 0
-),
-
-ranked as (
-    select
-        *,
-        count(*) over (partition by month_end) as rated,
-        100 * percent_rank() over (partition by month_end order by revenue_12m)
-            as contribution,
-        100 * percent_rank() over (
-            partition by month_end order by revenue_12m * exp(-recency_days / 365.0)
-        ) as growth,
-        rank() over (partition by month_end order by recency_days desc) as recency_rank,
-        rank() over (partition by month_end order by purchase_days_to_date) as frequency_rank,
-        100 * percent_rank() over (partition by month_end order by tenure_days) as tenure_pr
-    from measured
-),
-
-scored as (
-    select
-        *,
-        (
-            $w_contribution * contribution
-            + $w_growth * growth
-            + $w_loyalty * (
-                100 * (recency_rank - 1) / greatest(rated - 1, 1)
-                + 100 * (frequency_rank - 1) / greatest(rated - 1, 1)
-                + tenure_pr
-            ) / 3
-        ) / nullif($w_contribution + $w_growth + $w_loyalty, 0) as composite,
-        1 + 5 * (recency_rank - 1) // rated as r_score,
-        1 + 5 * (frequency_rank - 1) // rated as f_score
-    from ranked
-),
-
-starred as (
-    select
-        *,
-        rank() over (partition by month_end order by coalesce(composite, contribution) desc)
-            as score_rank
-    from scored
-),
-
-final as (
-    select
-        month_end,
-        customer_id,
-        (
-            case
-                when $is_quantile then
-                    1
-                    + (score_rank <= floor($shares[1] * rated + 1e-9))::int
-                    + (score_rank <= floor($shares[2] * rated + 1e-9))::int
-                    + (score_rank <= floor($shares[3] * rated + 1e-9))::int
-                    + (score_rank <= floor($shares[4] * rated + 1e-9))::int
-                else
-                    1
-                    + (coalesce(composite, contribution) >= $marks[1])::int
-                    + (coalesce(composite, contribution) >= $marks[2])::int
-                    + (coalesce(composite, contribution) >= $marks[3])::int
-                    + (coalesce(composite, contribution) >= $marks[4])::int
-            end
-        )::tinyint as stars,
-        r_score::tinyint as r_score,
-        f_score::tinyint as f_score,
-        $grid[(r_score - 1) * 5 + f_score] as segment
-    from starred
+    left join window_head_orders as h
+        on h.customer_id = r.customer_id and h.month_end = r.month_end
+    where
+        r.month_end >= $first_end::date
+        and r.count_purchase_days > 0
+        and c.signed_up_on <= r.month_end
 )
 
 select * from final

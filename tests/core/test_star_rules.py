@@ -1,0 +1,238 @@
+"""One star rule for the as-of date and every month end.
+
+customer_monthly holds a rating per customer and month end. Its stars must be core.stars'
+rating of that month end's inputs, the very function that rates customer_features
+(`stars.ratings`), with relationship's weight shared out (`month_end_rules`). The inputs a
+test rates here are not read from customer_monthly: they are customer_features as it would
+be built with the month end as its as-of date (`core/sql/customer_features.sql`), so the
+tests fail when the month-end inputs, the percentile ranks and their tie rule, the
+composite, the thresholds in either mode, the RFM quintiles or the segment grid of the
+month ends stop being those of the as-of date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core import db, sql, stars
+from core.build import build
+from core.stars import DEFAULT_RULES, RuleSet
+
+INPUTS = list(stars.MONTH_END_INPUTS)
+MONEY = ["revenue", "revenue_12m", "margin_12m"]
+SCORE_RULES = DEFAULT_RULES.replace(
+    mode="score", weights=(40, 20, 30, 10), score_thresholds=(70, 55, 40, 25)
+)
+SHARE_RULES = DEFAULT_RULES.replace(weights=(10, 50, 20, 20), top_shares=(0.1, 0.3, 0.5, 0.7))
+
+
+@pytest.fixture(scope="module")
+def ties_db(tmp_path_factory) -> Path:
+    """Sixteen customers over four months, in groups that are alike in everything (the
+    same sign-up day and the same orders), so that every percentile rank and quintile meets
+    ties: `aN` three alike, `bN` two, `fN` four, `dN` two, `pN` two, and `c1`, `e1` (a
+    refund before the first purchase), `g1` (bought before signing up), `x1` (only a
+    refund) and `z1` (a prospect)."""
+    path = tmp_path_factory.mktemp("ties") / "ties.duckdb"
+    con = db.connect(path)
+    signed = {
+        **dict.fromkeys(("a1", "a2", "a3", "b1", "b2", "c1", "e1", "x1", "z1"), "2024-01-01"),
+        **dict.fromkeys(("f1", "f2", "f3", "f4", "d1", "d2"), "2024-01-03"),
+        **dict.fromkeys(("p1", "p2"), "2023-06-01"),
+        "g1": "2024-03-15",
+    }
+    orders = [
+        *[(c, day, 100.0, 60.0) for c in ("a1", "a2", "a3") for day in ("01-10", "02-10")],
+        *[(c, "03-10", 100.0, 60.0) for c in ("a1", "a2", "a3")],
+        *[(c, "01-20", 300.0, 250.0) for c in ("b1", "b2")],
+        ("c1", "03-30", 50.0, 10.0),
+        *[(c, "02-10", 100.0, 60.0) for c in ("d1", "d2")],
+        ("e1", "01-15", -40.0, -40.0),
+        ("e1", "02-25", 140.0, 80.0),
+        *[(c, "01-05", 20.0, 5.0) for c in ("f1", "f2", "f3", "f4")],
+        *[(c, day, 20.0, 5.0) for c in ("p1", "p2") for day in ("01-05", "03-05")],
+        ("g1", "01-31", 80.0, 50.0),
+        ("g1", "03-31", 80.0, 50.0),
+        ("x1", "02-02", -25.0, -25.0),
+    ]
+    con.executemany(
+        "insert into customers (customer_id, signed_up_at) values (?, ?)", list(signed.items())
+    )
+    con.executemany(
+        "insert into transactions (transaction_id, customer_id, ordered_at, amount, cost) "
+        "values (?, ?, ?, ?, ?)",
+        [
+            (f"t{i}", c, f"2024-{day} 12:00", amount, amount - margin)
+            for i, (c, day, amount, margin) in enumerate(orders)
+        ],
+    )
+    build(con, as_of=dt.date(2024, 4, 12))
+    con.close()
+    return path
+
+
+def copy_of(path: Path, tmp_path: Path) -> Path:
+    """A copy of a built database to change the rules of (the fixtures are shared)."""
+    return Path(shutil.copy(path, tmp_path / path.name))
+
+
+def inputs_on(con, end: dt.date) -> pd.DataFrame:
+    """The rated customers of customer_features as built with `end` as the as-of date, with
+    the inputs a month end has. Money is rounded to 6 decimals as customer_monthly sums it
+    (exactly, as decimals), so that the order of a floating-point sum breaks no tie."""
+    con.execute(
+        "create or replace temp table features_on as " + sql.load("customer_features"),
+        {"as_of": end},
+    )
+    columns = ", ".join(["customer_id", *INPUTS])
+    out = con.execute(f"select {columns} from features_on where is_buyer").df()
+    con.execute("drop table temp.features_on")
+    out[MONEY] = out[MONEY].round(6)
+    return out
+
+
+def expected_on(con, end: dt.date, rules: RuleSet) -> pd.DataFrame:
+    """The as-of rating (`stars.ratings`, as customer_features gets it) of the month end's
+    inputs, relationship's weight shared out as a month end has no relationship score."""
+    features = inputs_on(con, end).assign(is_buyer=True)
+    rated = stars.ratings(features, stars.month_end_rules(rules))
+    return rated[["customer_id", *stars.MONTH_END_RATING]].set_index("customer_id")
+
+
+def assert_month_ends_follow_the_rule(path: Path, rules: RuleSet) -> int:
+    """Every month end of customer_monthly against `expected_on`; the rated rows seen."""
+    con = db.connect(path)
+    try:
+        assert stars.active_rules(con).rules == rules
+        ends = stars.monthly_ends(con)
+        assert ends, "customer_monthly holds no month end"
+        columns = ", ".join(stars.MONTH_END_RATING)
+        seen = 0
+        for end in ends:
+            stored = (
+                con.execute(
+                    f"select customer_id, {columns} from customer_monthly where month_end = ?",
+                    [end],
+                )
+                .df()
+                .set_index("customer_id")
+            )
+            expected = expected_on(con, end, rules)
+            assert sorted(stored.index) == sorted(expected.index), f"customers on {end}"
+            stored = stored.loc[expected.index]
+            for column in ("stars", "r_score", "f_score", "m_score", "segment"):
+                got, want = stored[column].tolist(), expected[column].tolist()
+                assert got == want, f"{column} on {end}"
+            for column in (*stars.MONTH_END_SCORES, "score"):
+                np.testing.assert_allclose(
+                    stored[column].to_numpy(dtype=float),
+                    expected[column].to_numpy(dtype=float),
+                    rtol=0,
+                    atol=1e-9,
+                    err_msg=f"{column} on {end}",
+                )
+            seen += len(stored)
+        return seen
+    finally:
+        con.close()
+
+
+def rerate(path: Path, rules: RuleSet) -> None:
+    """Save `rules` as the active rule set and re-rate, as the Stars page does."""
+    con = db.connect(path)
+    stars.save_rule_set(con, rules, "test")
+    stars.reapply_rules(con)
+    con.close()
+
+
+def test_month_end_rules_share_out_relationship():
+    rules = DEFAULT_RULES  # weights 35/25/25/15
+    shared = stars.month_end_rules(rules)
+    np.testing.assert_allclose(shared.normalised_weights, np.array([35, 25, 25, 0]) / 85)
+    alone = stars.month_end_rules(rules.replace(weights=(0, 0, 0, 1)))
+    assert alone.weights == (1.0, 0.0, 0.0, 0.0)  # contribution when only relationship weighs
+    assert stars.month_end_rules(rules.replace(mode="score")).score_thresholds == (
+        rules.score_thresholds
+    )
+
+
+@pytest.mark.parametrize(
+    "rules", [DEFAULT_RULES, SCORE_RULES, SHARE_RULES], ids=["quantile", "score", "shares"]
+)
+def test_tied_month_ends_follow_the_rule_built_and_rerated(ties_db, tmp_path, rules):
+    path = copy_of(ties_db, tmp_path)
+    if rules != DEFAULT_RULES:
+        rerate(path, rules)  # a rule-set save re-rates the stored scores
+    assert assert_month_ends_follow_the_rule(path, rules) > 0
+    con = db.connect(path)
+    build(con, as_of=dt.date(2024, 4, 12))  # a build rates the month ends afresh
+    con.close()
+    assert assert_month_ends_follow_the_rule(path, rules) > 0
+
+
+def test_tie_groups_share_their_average_rank_at_a_month_end(ties_db):
+    con = db.connect(ties_db)
+    rows = con.execute(
+        "select customer_id, score_contribution from customer_monthly "
+        "where month_end = '2024-03-31'"
+    ).df()
+    rated_ever = {
+        row[0]
+        for row in con.execute("select distinct customer_id from customer_monthly").fetchall()
+    }
+    g1_from = con.execute(
+        "select min(month_end) from customer_monthly where customer_id = 'g1'"
+    ).fetchall()[0][0]
+    con.close()
+    contribution = dict(zip(rows.customer_id, rows.score_contribution, strict=True))
+    # 16 rated on 12-month margin: f1-f4 5 (ranks 1-4), c1 p1 p2 10 (5-7), e1 40 (8),
+    # d1 d2 60 (9-10), g1 100 (11), a1-a3 180 (12-14), b1 b2 250 (15-16): a tie group gets
+    # (average rank - 1) / 15 x 100, where the lowest rank among ties would give c1 26.7
+    by_hand = {"f1": 1.5, "c1": 5, "p2": 5, "e1": 7, "d1": 8.5, "g1": 10, "a3": 12, "b2": 14.5}
+    for customer, rank in by_hand.items():
+        assert contribution[customer] == pytest.approx(rank / 15 * 100), customer
+    # rated: signed up and a purchase by the month end; x1 (only a refund) and z1 never,
+    # g1 (bought in January, signed up in March) from March
+    assert "x1" not in rated_ever and "z1" not in rated_ever
+    assert g1_from == dt.date(2024, 3, 31)
+
+
+@pytest.mark.parametrize("fixture", ["demo_db", "small_db", "uk_shop_db", "market_db"])
+def test_every_month_end_follows_the_rule_in_both_modes(fixture, request, tmp_path):
+    path = copy_of(request.getfixturevalue(fixture), tmp_path)
+    assert assert_month_ends_follow_the_rule(path, DEFAULT_RULES) > 0
+    rerate(path, SCORE_RULES)
+    assert assert_month_ends_follow_the_rule(path, SCORE_RULES) > 0
+
+
+def test_a_month_end_as_of_date_rates_as_customer_features(small_db, tmp_path):
+    """On a month end that is the build's as-of date, without the models (too few buyers)
+    and with no weight on relationship, customer_features and customer_monthly hold the
+    same stars and segments: one rule, not two that happen to be close."""
+    path = copy_of(small_db, tmp_path)
+    con = db.connect(path)
+    stars.save_rule_set(con, SCORE_RULES.replace(weights=(40, 20, 30, 0)), "no relationship")
+    build(con, as_of=dt.date(2024, 6, 30))
+    assert stars.dimension_inputs(stars.feature_frame(con)) == {
+        "growth": "fallback",
+        "loyalty": "fallback",
+    }
+    both = con.execute(
+        "select f.customer_id, f.stars as as_of_stars, m.stars as month_end_stars, "
+        "f.segment as as_of_segment, m.segment as month_end_segment, "
+        "f.score as as_of_score, m.score as month_end_score "
+        "from customer_features as f "
+        "full join (select * from customer_monthly where month_end = '2024-06-30') as m "
+        "on m.customer_id = f.customer_id where f.is_buyer or m.customer_id is not null"
+    ).df()
+    con.close()
+    assert len(both) > 50
+    assert both["as_of_stars"].tolist() == both["month_end_stars"].tolist()
+    assert both["as_of_segment"].tolist() == both["month_end_segment"].tolist()
+    np.testing.assert_allclose(both["as_of_score"], both["month_end_score"], atol=1e-9)

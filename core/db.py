@@ -452,7 +452,7 @@ def temp_table(
     A temp table belongs to its connection (a DuckDB cursor is one), so concurrent callers
     on their own cursors never see each other's.
     """
-    con.execute(f"create or replace temp table {name} as " + sql.load(name), params or {})
+    con.execute(f"create or replace temp table {name} as " + sql.load(name, con), params or {})
     try:
         yield
     finally:

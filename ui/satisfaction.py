@@ -15,10 +15,13 @@ import streamlit as st
 
 from core import satisfaction
 from core.lifecycle import LifecycleRules
-from ui import data
+from ui import charts, data
 from ui import format as fmt
+from ui.export import download_buttons
 from ui.i18n import t
 from ui.labels import label, labelled, star_name, value_labels
+from ui.sidebar import Context
+from ui.widgets import change_metric, choice, show_table
 
 TREND_MONTHS = 24
 LIST_ROWS = 500
@@ -361,3 +364,402 @@ def list_columns(
         if missing.get(needs):
             config[column] = None
     return config
+
+
+# --- the page's sections -------------------------------------------------------------
+
+
+def _tile(column, key, value, delta, covered, help_key=None, border=True):
+    change_metric(
+        column,
+        t(f"satisfaction.{key}"),
+        value,
+        delta,
+        covered=covered,
+        help=t(help_key) if help_key else None,
+        border=border,
+    )
+
+
+def headline(ctx: Context, missing: dict[str, str | None], sla_hours: float):
+    """The caption, what the data lack, the four tiles against the previous 12 months and
+    the loyalty index's parts; returns the current 12 months' figures."""
+    lang = ctx.lang
+    span = ctx.state.span
+    first_feedback = span.first("feedback") if span else None
+    first_order = span.first("transactions") if span else None
+    feedback_covered = covers_previous([first_feedback], ctx.as_of)
+    loyalty_covered = covers_previous([first_feedback, first_order], ctx.as_of)
+    st.caption(
+        t(
+            "satisfaction.caption" if feedback_covered else "satisfaction.caption_alone",
+            as_of=ctx.as_of,
+        )
+    )
+    absent = [code for code in dict.fromkeys(missing.get(k) for k in PAGE_INPUTS) if code]
+    if absent:
+        st.info(
+            "\n\n".join([t("satisfaction.missing_intro"), *(missing_text(c) for c in absent)]),
+            icon=":material/info:",
+        )
+    figures = kpis(ctx.as_of, sla_hours, ctx.version)
+    now, before = figures.current, figures.previous
+
+    referrals_known = ctx.state.referred_customers > 0
+    weights = loyalty_weights(referrals_known)
+    loyalty_now, loyalty_before = now.loyalty_index(weights), before.loyalty_index(weights)
+    tiles = {  # catalog key -> (value, delta, answers behind it, covered, missing input)
+        "nps": (
+            score(now.nps, 0),
+            change(now.nps, before.nps),
+            now.nps_answers,
+            feedback_covered,
+            missing.get("nps"),
+        ),
+        "csat": (
+            score(now.csat, 2),
+            change(now.csat, before.csat, 2),
+            now.csat_answers,
+            feedback_covered,
+            missing.get("csat"),
+        ),
+        "satisfied": (
+            fmt.percent(now.satisfied_share),
+            change(now.satisfied_share, before.satisfied_share, points=True),
+            now.csat_answers,
+            feedback_covered,
+            missing.get("csat"),
+        ),
+        "loyalty": (
+            score(loyalty_now, 1),
+            change(loyalty_now, loyalty_before),
+            now.buyers,
+            loyalty_covered,
+            missing.get("csat"),
+        ),
+    }
+    for column, (key, (value, delta, answers, covered, lacking)) in zip(
+        st.columns(4), tiles.items(), strict=True
+    ):
+        if lacking:  # the input is not in the data: no figure and no delta, say so
+            column.metric(
+                t(f"satisfaction.{key}"),
+                fmt.UNKNOWN,
+                help=t(f"satisfaction.{key}_help"),
+                border=True,
+            )
+            column.caption(t("satisfaction.not_in_data"))
+            continue
+        _tile(column, key, value, delta, covered, f"satisfaction.{key}_help")
+        column.caption(t(f"satisfaction.{key}_basis", n=fmt.count(answers, lang)))
+    if not feedback_covered and first_feedback is not None:
+        st.caption(
+            t(
+                "metric.no_previous_help",
+                first=first_feedback,
+                start=previous_start(ctx.as_of),
+            )
+        )
+    with st.expander(t("satisfaction.loyalty_parts")):
+        st.caption(
+            t(
+                "satisfaction.loyalty_formula"
+                if referrals_known
+                else "satisfaction.loyalty_formula_two"
+            )
+        )
+        for column, (key, value, previous, covered) in zip(
+            st.columns(3),
+            [
+                ("repeat_rate", now.repeat_rate, before.repeat_rate, loyalty_covered),
+                (
+                    "referral_rate",
+                    now.referral_rate if referrals_known else None,  # no referral data: unknown
+                    before.referral_rate,
+                    loyalty_covered,
+                ),
+                ("satisfied", now.satisfied_share, before.satisfied_share, feedback_covered),
+            ],
+            strict=True,
+        ):
+            _tile(
+                column,
+                key,
+                fmt.percent(value),
+                change(value, previous, points=True),
+                covered,
+                border=False,
+            )
+    return now
+
+
+def trends(ctx: Context, missing: dict[str, str | None], has_stars: bool) -> None:
+    """The monthly trend of the chosen measure by the chosen split, and its table."""
+    st.subheader(t("satisfaction.trend_header"))
+    metric_col, split_col, min_col = st.columns([2, 3, 1])
+    metric = choice(
+        t("satisfaction.metric"),
+        ["nps", "csat", "satisfied_share"],
+        opening_measure(missing),
+        format_func=lambda m: t(f"satisfaction.metric_{m}"),
+        key="satisfaction_metric",
+        container=metric_col,
+    )
+    by = choice(
+        t("satisfaction.split"),
+        GROUPINGS,
+        "all",
+        format_func=lambda b: t(f"satisfaction.split_{b}"),
+        key="satisfaction_split",
+        container=split_col,
+    )
+    min_answers = int(
+        min_col.number_input(
+            t("satisfaction.min_answers"),
+            min_value=1,
+            max_value=1000,
+            value=opening_min_answers(ctx.as_of, ctx.version),
+            step=5,
+            help=t("satisfaction.min_answers_help"),
+            key="satisfaction_min_answers",
+        )
+    )
+    if by == "stars" and not has_stars:
+        st.info(t("satisfaction.stars_pending"), icon=":material/star:")
+    else:
+        monthly = trend(ctx.as_of, by, min_answers, ctx.version)
+        keys = group_keys(monthly)
+        thin = thin_points(monthly, metric)
+        if lacking := missing.get(MEASURE_INPUT[metric]):
+            st.info(missing_text(lacking))
+        elif not has_answers(monthly, metric):
+            st.info(t("satisfaction.no_answers"))
+        elif thin == len(monthly):
+            st.info(t("satisfaction.too_few_answers", n=min_answers))
+        else:
+            st.plotly_chart(
+                charts.satisfaction_trend(
+                    monthly,
+                    metric,
+                    group_labels(by, keys),
+                    t(f"satisfaction.trend_title_{metric}", split=t(f"satisfaction.split_{by}")),
+                    {
+                        "month": t("satisfaction.month"),
+                        "metric": t(f"satisfaction.metric_{metric}"),
+                        "answers": t("satisfaction.answers"),
+                    },
+                    split=by,
+                ),
+            )
+            if thin:
+                st.caption(
+                    t("satisfaction.thin_points", thin=thin, total=len(monthly), n=min_answers)
+                )
+        if by == "category" and keys == ["unspecified"]:
+            st.caption(t("satisfaction.no_categories"))
+        with st.expander(t("satisfaction.group_table")):
+            show_table(
+                group_table(by_group(ctx.as_of, by, min_answers, ctx.version), by),
+                column_config=group_columns(),
+            )
+
+
+def complaints_section(ctx: Context, missing: dict[str, str | None], now, sla_hours: float) -> None:
+    """The service level, complaints by month and category, and the open backlog."""
+    lang = ctx.lang
+    st.subheader(t("satisfaction.complaints_header"))
+    if lacking := missing.get("complaints"):
+        st.info(missing_text(lacking))
+    else:
+        sla_col, _ = st.columns([1, 4])
+        sla_col.number_input(
+            t("satisfaction.sla"),
+            min_value=1,
+            max_value=24 * 90,
+            value=int(SLA_HOURS),
+            step=4,
+            help=t("satisfaction.sla_help"),
+            key="satisfaction_sla",
+        )
+        ages, open_count, oldest = backlog(ctx.as_of, ctx.version)
+        for column, (key, value) in zip(
+            st.columns(4),
+            [
+                ("complaints", fmt.count(now.complaints, lang)),
+                ("median_resolution", hours(now.median_resolution_hours, lang)),
+                ("within_sla", fmt.percent(now.sla_share)),
+                ("backlog", fmt.count(open_count, lang)),
+            ],
+            strict=True,
+        ):
+            column.metric(
+                t(f"satisfaction.{key}", hours=f"{sla_hours:g}"),
+                value,
+                help=t(f"satisfaction.{key}_help", hours=f"{sla_hours:g}"),
+                border=True,
+            )
+        by_month = complaints(ctx.as_of, sla_hours, ctx.version)
+        left, right = st.columns([2, 1])
+        if complaint_total(by_month) == 0:
+            left.info(t("satisfaction.no_complaints"))
+        else:
+            left.plotly_chart(
+                charts.complaints_by_category(
+                    by_month,
+                    category_labels(by_month),
+                    t("satisfaction.complaints_title", hours=f"{sla_hours:g}"),
+                    {
+                        "month": t("satisfaction.month"),
+                        "complaints": t("satisfaction.complaints"),
+                        "sla_share": t("satisfaction.within_sla", hours=f"{sla_hours:g}"),
+                    },
+                ),
+            )
+        right.plotly_chart(
+            charts.backlog_ages(
+                age_labels(),
+                ages["complaints"].tolist(),
+                t("satisfaction.backlog_title"),
+                t("satisfaction.backlog"),
+                t("satisfaction.axis_age"),
+            ),
+        )
+        right.caption(
+            t("satisfaction.oldest", days=f"{oldest:,.1f}", as_of=ctx.as_of)
+            if oldest is not None
+            else t("satisfaction.backlog_none", as_of=ctx.as_of)
+        )
+
+
+def value_section(
+    ctx: Context,
+    rules: LifecycleRules,
+    missing: dict[str, str | None],
+    has_stars: bool,
+    basis: str,
+) -> None:
+    """Churn by satisfaction band and the value unhappy customers hold."""
+    lang = ctx.lang
+    st.subheader(t("satisfaction.value_header"))
+    report = value_report(ctx.as_of, rules, ctx.version)
+    summary = report.summary
+    left, right = st.columns([3, 2])
+    band_measure = bands_measure(missing)  # NPS bands; CSAT bands when there is no NPS
+    if band_measure is None:
+        left.info(missing_text(missing.get("nps")))
+    else:
+        bands = churn_bands(report, band_measure)
+        words = "" if band_measure == "nps" else "_csat"
+        left.plotly_chart(
+            charts.churn_by_band(
+                bands,
+                [band_label(b) for b in bands["band"]],
+                t(f"satisfaction.bands_title{words}", as_of=ctx.as_of),
+                {
+                    "churn_rate": t("satisfaction.churn_rate"),
+                    "at_risk_rate": t("satisfaction.at_risk_rate"),
+                    "buyers": t("satisfaction.buyers"),
+                    "rate": t("satisfaction.share_of_buyers"),
+                    "band": t("satisfaction.axis_band"),
+                },
+            ),
+        )
+        left.caption(t(f"satisfaction.bands_caption{words}"))
+    for key, amount, share, customers, lacking in (
+        (
+            "detractor_value",
+            summary.detractor_value,
+            summary.detractor_value_share,
+            summary.detractors,
+            missing.get("nps"),
+        ),
+        (
+            "open_complaint_value",
+            summary.open_complaint_value,
+            summary.open_complaint_value_share,
+            summary.open_complaint_customers,
+            missing.get("complaints"),
+        ),
+    ):
+        if lacking:  # unknown, not zero
+            right.metric(
+                t(f"satisfaction.{key}"),
+                fmt.UNKNOWN,
+                help=t(f"satisfaction.{key}_help"),
+                border=True,
+            )
+            right.caption(t("satisfaction.not_in_data"))
+            continue
+        right.metric(
+            t(f"satisfaction.{key}"),
+            fmt.money(amount, lang, ctx.currency),  # '–' when the value is unknown
+            help=t(f"satisfaction.{key}_help"),
+            border=True,
+        )
+        right.caption(
+            t("satisfaction.unhappy_top_count", customers=fmt.count(customers, lang))
+            if amount is None  # no value known: no share of it
+            else t(
+                "satisfaction.value_share",
+                share=fmt.percent(share),
+                customers=fmt.count(customers, lang),
+            )
+        )
+    if has_stars and all(missing.get(k) for k in ("nps", "csat", "complaints")):
+        right.metric(t("satisfaction.unhappy_top"), fmt.UNKNOWN, border=True)  # nothing to judge by
+        right.caption(t("satisfaction.not_in_data"))
+    elif has_stars:
+        right.metric(
+            t("satisfaction.unhappy_top"),
+            fmt.money(summary.unhappy_top_tier_value, lang, ctx.currency),
+            help=t("satisfaction.unhappy_top_help"),
+            border=True,
+        )
+        right.caption(
+            t("satisfaction.unhappy_top_count", customers=fmt.count(summary.unhappy_top_tier, lang))
+        )
+    else:
+        right.info(t("satisfaction.stars_pending"), icon=":material/star:")
+    # no buyer has a value: the value model could not run on these data (unknown, not 0)
+    value_unknown = summary.value is None and basis == "predicted"
+    st.caption(t("satisfaction.value_unknown" if value_unknown else f"satisfaction.basis_{basis}"))
+
+
+def call_list(
+    ctx: Context,
+    rules: LifecycleRules,
+    missing: dict[str, str | None],
+    has_stars: bool,
+    basis: str,
+) -> None:
+    """The valuable unhappy customers to call, with their download."""
+    lang = ctx.lang
+    st.subheader(t("satisfaction.list_header"))
+    st.caption(t("satisfaction.list_caption"))
+    top_only = st.toggle(
+        t("satisfaction.top_only"),
+        value=False,
+        disabled=not has_stars,
+        help=t("satisfaction.top_only_help") if has_stars else t("satisfaction.stars_pending"),
+        key="satisfaction_top_only",
+    )
+    result = unhappy(ctx.as_of, rules, top_only and has_stars, ctx.version)
+    st.caption(
+        t(
+            "satisfaction.list_count",
+            total=fmt.count(result.total, lang),
+            shown=fmt.count(len(result.customers), lang),
+        )
+    )
+    if result.total:
+        show_table(
+            list_table(result.customers),
+            height=320,
+            column_config=list_columns(basis, has_stars, ctx.currency, missing),
+        )
+        download_buttons(
+            list_export(ctx.as_of, rules, top_only and has_stars, basis, ctx.currency),
+            result.total,
+            len(column_names(basis)),
+            f"value-at-risk-{ctx.as_of}",
+        )

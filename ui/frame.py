@@ -19,10 +19,9 @@ import duckdb
 import streamlit as st
 
 from core import db
-from ui import data, sidebar, theme
+from ui import data, navigation, sidebar, theme
 from ui import format as fmt
 from ui.i18n import t
-from ui.navigation import PAGES
 
 _FRAME_DRAWN = "_frame_drawn"
 _LEGACY_RERUN = "_legacy_rerun"
@@ -76,6 +75,7 @@ def frame():
     sidebar.init_language()
     st.sidebar.markdown(f"### ★ {t('app.title')}")
     st.sidebar.caption(t("app.tagline"))
+    menu = st.sidebar.container()  # the pages' links, under the name, above the controls
     try:
         if data.default_database_missing():
             with st.spinner(t("demo.building")):
@@ -87,12 +87,8 @@ def frame():
             raise
         sidebar.render_language_only()
         show_unavailable(reason)
-    pages = [
-        st.Page(spec.path, title=t(spec.title_key), icon=spec.icon, url_path=spec.url_path)
-        for spec in PAGES
-    ]
     st.session_state[_FRAME_DRAWN] = True
-    return _GuardedPage(st.navigation(pages))
+    return _GuardedPage(navigation.navigate(t, menu))
 
 
 def page_context() -> sidebar.Context:

@@ -1,8 +1,19 @@
-"""The registry of pages: one entry per file in pages/, in menu order."""
+"""The registry of pages (one entry per file in pages/, in menu order) and the app's menu.
+
+Every page has its own address, the first one too (`/overview`); the root address opens the
+first page. The menu is drawn here, in the sidebar, as links: Streamlit's automatic menus
+are off (`client.showSidebarNavigation = false` in .streamlit/config.toml), because the one
+a fresh server shows before `st.navigation` has run lists the files of pages/ (app, churn,
+...), not the app's pages. That setting hides the menu `st.navigation` would draw too.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 
 @dataclass(frozen=True)
@@ -23,3 +34,22 @@ PAGES = (
     PageSpec("pages/satisfaction.py", "nav.satisfaction", ":material/mood:", "satisfaction"),
     PageSpec("pages/loyalty.py", "nav.loyalty", ":material/loyalty:", "loyalty"),
 )
+
+
+def _first_page() -> None:
+    """The root address: go to the first page, at its own address, keeping `?lang=`."""
+    st.switch_page(PAGES[0].path, query_params=st.query_params.to_dict())
+
+
+def navigate(title: Callable[[str], str], menu) -> StreamlitPage:
+    """Register the pages, draw their links into `menu` (a sidebar container) and return
+    the page the address asks for. `title` words a catalog key in the current language."""
+    pages = [
+        st.Page(spec.path, title=title(spec.title_key), icon=spec.icon, url_path=spec.url_path)
+        for spec in PAGES
+    ]
+    root = st.Page(_first_page, title=pages[0].title, url_path="start", default=True)
+    chosen = st.navigation([root, *pages], position="hidden")
+    for page in pages:
+        menu.page_link(page)
+    return chosen

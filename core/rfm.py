@@ -11,6 +11,9 @@ the lowest rank among ties (ascending, so 1 is the worst). Customers with the sa
 get the same score, and ties fall to the lower quintile: with ten distinct values the
 scores are 1, 1, 2, 2, 3, 3, 4, 4, 5, 5.
 
+The month ends of customer_monthly are scored by these same functions, among the customers
+rated at each month end (core.stars' `month_end_scores`); no SQL re-derives them.
+
 The segment is read from an R x F grid (`SegmentGrid`, rows R = 1..5, columns F = 1..5):
 every cell names one segment, so every buyer is in exactly one. The grid is data; the
 default (`DEFAULT_GRID`) is the classic one with "Lost" for the oldest, least frequent.

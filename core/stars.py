@@ -699,14 +699,6 @@ def month_end_stars(scores: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     return out
 
 
-def month_end_ratings(features: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
-    """One month end's rating of its customers (rows of `core/sql/customer_monthly.sql`):
-    `customer_id` and MONTH_END_RATING, as customer_monthly stores them."""
-    rated = month_end_stars(month_end_scores(features, rules.segment_grid), rules)
-    rated.insert(0, "customer_id", features["customer_id"])
-    return rated[["customer_id", *MONTH_END_RATING]]
-
-
 def _store_months(con, source: str, ends: list[dt.date], read, rules: RuleSet) -> None:
     """customer_monthly from `source` (a table with month_end and customer_id): each month
     end's rows rated by `month_end_stars`, `read(end)` giving their rowids in `source` and

@@ -236,3 +236,17 @@ def test_a_month_end_as_of_date_rates_as_customer_features(small_db, tmp_path):
     assert both["as_of_stars"].tolist() == both["month_end_stars"].tolist()
     assert both["as_of_segment"].tolist() == both["month_end_segment"].tolist()
     np.testing.assert_allclose(both["as_of_score"], both["month_end_score"], atol=1e-9)
+
+
+def test_a_rule_save_on_an_older_build_rates_its_month_ends_afresh(small_db, tmp_path):
+    """customer_monthly as builds before the one rule left it (stars and segments, no
+    scores to re-rate): a rule-set save builds it again instead of failing."""
+    path = copy_of(small_db, tmp_path)
+    con = db.connect(path)
+    con.execute(
+        "create or replace table customer_monthly as "
+        "select month_end, customer_id, stars, r_score, f_score, segment from customer_monthly"
+    )
+    con.close()
+    rerate(path, SCORE_RULES)
+    assert assert_month_ends_follow_the_rule(path, SCORE_RULES) > 0

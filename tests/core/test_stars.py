@@ -132,6 +132,22 @@ def test_more_of_any_dimension_never_lowers_a_star(mode):
         assert (after[~who] == before[~who]).all()
 
 
+@pytest.mark.parametrize("mode", ["quantile", "score"])
+def test_customers_with_equal_scores_get_equal_composites_and_stars(mode):
+    # seven high scorers and eleven equal ones, laid out column by column as a DataFrame
+    # gives them: a matrix product rounds some of the eleven 1e-14 above the others, which
+    # split their tie at a threshold (quantile: the 9th highest, the top 50%, is one of
+    # them; score: the 2-star threshold is their composite, 26.47)
+    rules = RuleSet(
+        weights=(35, 25, 25, 0), mode=mode, score_thresholds=(80, 60, 40, 26.47058823529412)
+    )
+    high = np.tile([90.0, 90.0, 90.0, 0.0], (7, 1))
+    equal = np.tile([25.0, 25.0, 30.0, 40.0], (11, 1))
+    score, rated, _ = stars.rate(np.asfortranarray(np.vstack([high, equal])), rules)
+    assert len(set(score[7:].tolist())) == 1
+    assert len(set(rated[7:].tolist())) == 1
+
+
 def test_next_star_move_crosses_the_next_threshold():
     rules = DEFAULT_RULES.replace(mode="score")
     rated = assign_stars(dozen(), rules)

@@ -1,5 +1,8 @@
 """Rebuilding the derived tables from the raw ones (`python -m core build`).
 
+First the staging tables (core/sql/stg_*.sql: every version of each order and purchase
+day, read as of any date through their macros), then the marts and models that read them.
+
 A valid database always builds: transactions alone are enough. Each result that lacks an
 input (feedback, CSAT or NPS answers, complaints, interactions, costs, acquisition costs)
 or whose model cannot run on the data (too few buyers, a fit that fails) is left empty,
@@ -62,8 +65,7 @@ def build(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> Build
     Everything is replaced in one transaction, so readers see the old tables or the new.
     """
     as_of = as_of or latest_activity(con) or dt.date.today()
-    con.execute("begin transaction")
-    try:
+    with db.transaction(con):
         build_staging(con)
         con.execute(
             "create or replace table customer_features as " + sql.load("customer_features", con),
@@ -74,13 +76,9 @@ def build(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> Build
         lifecycle.add_stages(con, as_of)  # lifecycle_stage (default rules)
         for name, reason in {**input_reasons(con, as_of), **outputs.reasons}.items():
             db.set_meta(con, f"status.{name}", status_json(reason))
-        db.set_meta(con, "features_as_of", as_of.isoformat())
+        db.set_meta(con, db.BUILT_AS_OF, as_of.isoformat())
         db.bump_data_version(con)
         sql.mark_staging_current(con)  # the staging tables hold the data at the new version
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     count = con.execute("select count(*) from customer_features").fetchone()[0]
     return BuildResult(as_of=as_of, customer_features=count)
 

@@ -11,6 +11,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from core import db
+from core.build import build_staging
 from core.churn import (
     FEATURES,
     ChurnSettings,
@@ -123,6 +124,7 @@ def _rewrite_after(con, after: dt.date) -> None:
     for statement in statements:
         params = {k: v for k, v in {"end": end, "tag": tag}.items() if f"${k}" in statement}
         con.execute(statement, params)
+    build_staging(con)  # as `core build` after an import: the staged orders are rewritten too
 
 
 @pytest.fixture

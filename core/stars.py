@@ -747,7 +747,7 @@ def build_customer_monthly(
     ends = month_ends(as_of, months)
     params = {"first_end": ends[0], "last_end": ends[-1], "as_of": ends[-1]}
     con.execute(
-        "create or replace temp table month_end_features as " + sql.load("customer_monthly"),
+        "create or replace temp table month_end_features as " + sql.load("customer_monthly", con),
         params,
     )
     inputs = ", ".join(MONTH_END_INPUTS)  # fixed names
@@ -769,7 +769,7 @@ def rerate_customer_monthly(con: duckdb.DuckDBPyConnection, as_of: dt.date, rule
     """customer_monthly re-rated with `rules` from the dimension and RFM scores it holds
     (they do not depend on the rules), without reading the orders again; built afresh by
     `build_customer_monthly` when it is missing or lacks those columns (an older build)."""
-    if not set(MONTHLY_COLUMNS) <= set(_table_columns(con, "customer_monthly")):
+    if not set(MONTHLY_COLUMNS) <= set(db.columns(con, "customer_monthly")):
         build_customer_monthly(con, as_of, rules)
         return
     kept = ", ".join((*MONTH_END_SCORES, "r_score", "f_score", "m_score"))  # fixed names
@@ -782,16 +782,6 @@ def rerate_customer_monthly(con: duckdb.DuckDBPyConnection, as_of: dt.date, rule
 
     ends = con.execute("select distinct month_end from customer_monthly order by 1").fetchall()
     _store_months(con, "customer_monthly", [row[0] for row in ends], read, rules)
-
-
-def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    """The column names of the database's `table` (empty when there is no such table)."""
-    rows = con.execute(
-        "select column_name from information_schema.columns where table_name = ? "
-        "order by ordinal_position",
-        [table],
-    ).fetchall()
-    return [row[0] for row in rows]
 
 
 def star_flows(

@@ -157,7 +157,7 @@ TRANSACTION_STATEMENT = re.compile(
 )
 # Still writing their blocks by hand until they switch to core.db.transaction (issue 14,
 # item 3 follow-up): remove each from this list when it does.
-HAND_WRITTEN_TRANSACTIONS = {"core/build.py", "core/stars.py"}
+HAND_WRITTEN_TRANSACTIONS = {"core/stars.py"}
 
 
 def test_transactions_go_through_core_db():

@@ -79,12 +79,11 @@ def mark_staging_current(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _as_of(relation: str, as_of: str) -> str:
-    """The rows of versioned `relation` valid at the end of day `as_of` (a parameter or a
-    macro argument), without the validity columns."""
-    return (
-        f"select * exclude (valid_from, valid_to) from {relation} "
-        f"where valid_from <= {as_of}::date and ({as_of}::date < valid_to or valid_to is null)"
-    )
+    """The rows of versioned `relation` valid at the end of day `as_of` (the name of a
+    parameter or a macro argument, never a value), without the validity columns."""
+    since = f"valid_from <= {as_of}::date"  # sql: idents
+    until = f"({as_of}::date < valid_to or valid_to is null)"  # sql: idents
+    return f"select * exclude (valid_from, valid_to) from {relation} where {since} and {until}"
 
 
 def _read(name: str) -> str:

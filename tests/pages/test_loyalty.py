@@ -1,5 +1,9 @@
 """The Loyalty simulator page through app.py, as a user meets it."""
 
+import base64
+import json
+
+import numpy as np
 import pytest
 
 from core import db, loyalty
@@ -57,13 +61,51 @@ def test_submitting_the_form_runs_the_programme(app_on, scenario_db):
     assert "forty percent" in at.dataframe[1].value.columns
 
 
-def test_the_summary_is_a_page_with_the_figures(app_on, demo_db):
-    result = _expected(demo_db, loyalty.Programme.recommended())
+def test_the_summary_is_a_page_with_the_figures():
     doc = lu.summary_html(
         "Title", "sub", [("Net <impact>", "¥1", "between")], "Assumptions", [("a", "b")], ["n"]
     )
     assert doc.startswith("<!doctype html>") and "Net &lt;impact&gt;" in doc
-    assert result.payback_month is None or result.payback_month >= 0
+
+
+def _drawn_mean(at) -> np.ndarray:
+    """The cumulative net impact per month as the page's chart draws it (its mean line)."""
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    y = next(trace["y"] for trace in figure["data"] if trace.get("name") == "Mean")
+    if isinstance(y, dict):  # plotly's typed array: base64 of the values
+        return np.frombuffer(base64.b64decode(y["bdata"]), dtype=np.dtype(y["dtype"]))
+    return np.asarray(y, dtype=float)
+
+
+def _payback_by_hand(cumulative: np.ndarray) -> int | None:
+    """Walk back from the horizon while the cumulative net impact is at or above zero: the
+    month the walk stops after is the payback; None when the last month is below zero."""
+    month = len(cumulative)
+    while month > 0 and cumulative[month - 1] >= 0:
+        month -= 1
+    return None if month == len(cumulative) else month + 1
+
+
+def test_the_payback_is_the_month_the_drawn_net_impact_turns_positive_for_good(app_on, demo_db):
+    # tiers and referrals with a small fixed cost: in the red at first, paid back in the
+    # second year; cut the horizon to a year and it is never paid back
+    at = _open(app_on, demo_db)
+    at.button_group(key="loyalty_preset").set_value("tiers_referral").run()
+    at.number_input(key="loyalty_tiers_referral_fixed_cost").set_value(5_000)
+    at.slider(key="loyalty_tiers_referral_horizon_months").set_value(24)
+    at.button[0].click().run()  # the form's submit button, the first button on the page
+    assert not at.exception
+    curve = _drawn_mean(at)
+    month = _payback_by_hand(curve)
+    assert len(curve) == 24 and curve[0] < 0 and month is not None and month > 1
+    assert curve[month - 2] < 0 <= curve[month - 1]  # it turns positive in that month
+    assert _tiles(at)["Payback"] == f"Month {month}"
+
+    at.slider(key="loyalty_tiers_referral_horizon_months").set_value(12)
+    at.button[0].click().run()
+    curve = _drawn_mean(at)
+    assert len(curve) == 12 and curve[-1] < 0 and _payback_by_hand(curve) is None
+    assert _tiles(at)["Payback"] == "Never"
 
 
 def test_in_chinese(app_on, demo_db):

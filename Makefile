@@ -6,7 +6,7 @@ DB := data/startier.duckdb
 PORT ?= 8501
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint format demo bench chromium clean
+.PHONY: run test screenshots lint format demo bench chromium clean
 
 run: $(VENV)/.installed $(DB)
 	$(BIN)/streamlit run app.py --server.port $(PORT)
@@ -15,6 +15,11 @@ test: $(VENV)/.installed-dev chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# Every page in both languages on the demo, a young shop, an empty database and the two
+# real-shaped shops, a screenshot each under tests/screenshots/ (make test opens fewer).
+screenshots: $(VENV)/.installed-dev chromium
+	STARTIER_SCREENSHOTS=all $(BIN)/python -m pytest tests/browser
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

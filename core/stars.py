@@ -675,28 +675,39 @@ def month_end_scores(features: pd.DataFrame, grid: rfm.SegmentGrid) -> pd.DataFr
     missing = [c for c in MONTH_END_INPUTS if c not in features.columns]
     if missing:
         raise ValueError(f"a month end's rating needs column(s) {', '.join(missing)}")
-    buyers = features[list(MONTH_END_INPUTS)].assign(is_buyer=True)
-    out = dimension_scores(buyers)[list(MONTH_END_SCORES)]
+    # column by column: selecting a list of labels is slow on pandas' string index
+    buyers = pd.DataFrame({name: features[name].to_numpy() for name in MONTH_END_INPUTS})
+    buyers["is_buyer"] = True
+    dims = dimension_scores(buyers)
     seg = rfm.rfm_arrays(buyers, np.ones(len(buyers), dtype=bool), grid)
-    for name in ("r_score", "f_score", "m_score"):
-        out[name] = seg[name]
-    return out
+    out = {name: dims[name].to_numpy() for name in MONTH_END_SCORES}
+    out.update({name: seg[name] for name in ("r_score", "f_score", "m_score")})
+    return pd.DataFrame(out)
 
 
 def month_end_stars(scores: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
-    """`scores` (one month end's `month_end_scores`) with `score`, `stars` and `segment`:
-    composite and stars by `rate` under `month_end_rules(rules)` (quantile thresholds set
-    among these customers) and the segment from the rule set's grid."""
+    """MONTH_END_RATING of one month end's customers from their `month_end_scores`: the
+    composite `score` and `stars` by `rate` under `month_end_rules(rules)` (quantile
+    thresholds set among these customers) and the `segment` from the rule set's grid."""
     dims = np.zeros((len(scores), len(DIMENSIONS)))
-    dims[:, :3] = scores[list(MONTH_END_SCORES)].to_numpy(dtype=np.float64)
+    for i, name in enumerate(MONTH_END_SCORES):
+        dims[:, i] = scores[name].to_numpy(dtype=np.float64)
     score, stars, _ = rate(dims, month_end_rules(rules))
-    out = scores.copy()
-    out["score"] = score
-    out["stars"] = stars
-    r_score = scores["r_score"].to_numpy(dtype=np.int64)
-    f_score = scores["f_score"].to_numpy(dtype=np.int64)
-    out["segment"] = rfm.segment_of(r_score, f_score, rules.segment_grid)
-    return out
+    r_score, f_score, m_score = (
+        scores[name].to_numpy(dtype=np.int8) for name in ("r_score", "f_score", "m_score")
+    )
+    segment = rfm.segment_of(r_score.astype(np.int64), f_score.astype(np.int64), rules.segment_grid)
+    return pd.DataFrame(
+        {
+            **{name: dims[:, i] for i, name in enumerate(MONTH_END_SCORES)},
+            "score": score,
+            "stars": stars,
+            "r_score": r_score,
+            "f_score": f_score,
+            "m_score": m_score,
+            "segment": segment,
+        }
+    )
 
 
 def _store_months(con, source: str, ends: list[dt.date], read, rules: RuleSet) -> None:
@@ -712,7 +723,7 @@ def _store_months(con, source: str, ends: list[dt.date], read, rules: RuleSet) -
         rated["segment"] = pd.Categorical(rated["segment"])  # codes, not strings
         con.register("month_end_frame", rated)
         try:
-            con.execute("insert into month_end_rated select * from month_end_frame")
+            con.execute("insert into month_end_rated by name select * from month_end_frame")
         finally:
             con.unregister("month_end_frame")
         held.clear()
@@ -720,7 +731,7 @@ def _store_months(con, source: str, ends: list[dt.date], read, rules: RuleSet) -
     try:
         for end in ends:
             row_ids, scores = read(end)
-            rated = month_end_stars(scores, rules)[list(MONTH_END_RATING)]
+            rated = month_end_stars(scores, rules)
             rated.insert(0, "row_id", row_ids)
             held.append(rated)
             if sum(len(frame) for frame in held) >= FLUSH_ROWS:

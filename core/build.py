@@ -77,7 +77,7 @@ def build(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> Build
         for name, reason in {**input_reasons(con, as_of), **outputs.reasons}.items():
             db.set_meta(con, f"status.{name}", status_json(reason))
         db.set_meta(con, db.BUILT_AS_OF, as_of.isoformat())
-        db.bump_data_version(con)
+        db.bump_data_version(con, raw=False)
         sql.mark_staging_current(con)  # the staging tables hold the data at the new version
     count = con.execute("select count(*) from customer_features").fetchone()[0]
     return BuildResult(as_of=as_of, customer_features=count)

@@ -410,6 +410,7 @@ def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
 
 
 BUILT_AS_OF = "features_as_of"  # the meta key `core build` stores its as-of date under
+RAW_VERSION = "raw_data_version"  # the data version of the last change to the raw tables
 
 
 def built_as_of(con: duckdb.DuckDBPyConnection) -> dt.date | None:
@@ -459,15 +460,25 @@ def temp_table(
         con.execute(f"drop table if exists temp.{name}")
 
 
-def bump_data_version(con: duckdb.DuckDBPyConnection) -> int:
-    """Mark the data as changed (caches keyed on `data_version` then refresh)."""
+def bump_data_version(con: duckdb.DuckDBPyConnection, *, raw: bool = True) -> int:
+    """Mark the data as changed (caches keyed on `data_version` then refresh). `raw`: the
+    raw tables changed (an import, the demo), so the staging tables are stale until the next
+    build; a build, a rule-set save or a setting changes derived data only (`raw=False`)."""
     version = data_version(con) + 1
     set_meta(con, "data_version", str(version))
+    if raw:
+        set_meta(con, RAW_VERSION, str(version))
     return version
 
 
+def raw_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The data version of the last change to the raw tables (0: none recorded)."""
+    return int(get_meta(con, RAW_VERSION, "0"))
+
+
 def data_version(con: duckdb.DuckDBPyConnection) -> int:
-    """A counter raised by every import, demo build and derived-table build."""
+    """A counter raised by every import, demo build, derived-table build, rule-set save and
+    setting change."""
     return int(get_meta(con, "data_version", "0"))
 
 

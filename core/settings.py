@@ -145,7 +145,7 @@ def put(con: duckdb.DuckDBPyConnection, name: str, value: str, bump: bool = True
     with db.transaction(con):
         db.set_meta(con, f"setting.{name}", checked)
         if bump:
-            db.bump_data_version(con)
+            db.bump_data_version(con, raw=False)
     return checked
 
 

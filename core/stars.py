@@ -600,7 +600,7 @@ def reapply_rules(con: duckdb.DuckDBPyConnection) -> SavedRules:
         if as_of is not None:
             rerate_customer_monthly(cur, as_of, active.rules)
         db.set_meta(cur, "rules_applied", f"{active.name}:{active.version}")
-        db.bump_data_version(cur)
+        db.bump_data_version(cur, raw=False)
         cur.execute("commit")
     except Exception:
         cur.execute("rollback")

@@ -18,11 +18,11 @@ Two kinds of staging file:
 
 `load(name, con)` writes `{{ stg_x }}` as `stg_x_at($as_of)` when `con`'s database holds
 staging tables built from its current data (`staging_is_current`). Without `con`, or on a
-database never built by this version, or changed since its build (an import raises the data
-version), it puts the staging query itself there, cut at `$as_of`: the same rows, derived
-from the lines (slower). Inside a versioned staging file, `{{ stg_orders }}` is all the
-versions (the table, or its query). Only file and table names are spliced in; values stay
-bound parameters.
+database never built by this version, or whose raw tables changed since its build (an
+import raises the raw version), it puts the staging query itself there, cut at `$as_of`:
+the same rows, derived from the lines (slower). Inside a versioned staging file,
+`{{ stg_orders }}` is all the versions (the table, or its query). Only file and table names
+are spliced in; values stay bound parameters.
 """
 
 from __future__ import annotations
@@ -62,12 +62,13 @@ def as_of_macro(name: str) -> str:
 
 
 def staging_is_current(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when the staging tables were built from the data as they are: by this version of
-    `core build`, with no import (or other data change) since."""
+    """True when the staging tables were built from the raw data as they are: by this
+    version of `core build`, with no import (or other change to the raw tables) since. A
+    rule-set save or a setting raises the data version but leaves the staging current."""
     from core import db  # core.db reads SQL files through this module
 
     built = db.get_meta(con, STAGED_VERSION)
-    return built is not None and built == str(db.data_version(con))
+    return built is not None and db.raw_version(con) <= int(built)
 
 
 def mark_staging_current(con: duckdb.DuckDBPyConnection) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import churn, clv, db, lifecycle, overview, satisfaction, sql, value
+from core import churn, clv, db, lifecycle, overview, satisfaction, settings, sql, stars, value
 from core.build import build
 
 DAY_1 = dt.date(2025, 3, 1)
@@ -331,6 +331,21 @@ def test_a_database_built_by_the_previous_version_still_answers(tmp_path):
     con.execute("delete from meta where key = ?", [sql.STAGED_VERSION])
     assert not sql.staging_is_current(con)
     pd.testing.assert_frame_equal(_features(con, day(5)), expected)
+    con.close()
+
+
+def test_only_a_change_to_the_raw_tables_makes_the_staging_stale(tmp_path):
+    """A rule-set save or a setting raises the data version (pages refresh) but leaves the
+    orders as they were, so the pages keep reading the staging tables; an import does not."""
+    con = _shop(tmp_path / "shop.duckdb")
+    build(con, as_of=day(20))
+    stars.save_rule_set(con, stars.DEFAULT_RULES, "wider", saved_by="test")
+    settings.put(con, "timezone", "Europe/London")
+    assert sql.staging_is_current(con)
+    db.bump_data_version(con)  # what an import does once it has written rows
+    assert not sql.staging_is_current(con)
+    build(con, as_of=day(20))
+    assert sql.staging_is_current(con)
     con.close()
 
 

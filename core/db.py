@@ -102,6 +102,8 @@ REBUILD = (
 )
 _MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
 _HEADER = 4096  # DuckDB's file header and each of its two database headers
+_BLOCK_ID = (1 << 56) - 1  # a metadata pointer's block id bits
+_NO_BLOCK = (1 << 64) - 1  # DuckDB's invalid block pointer
 
 
 def connect(path: str | Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -205,12 +207,15 @@ def _check_startier(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 
 def _is_truncated(path: Path) -> bool:
-    """Whether the file is shorter than its own header says (a cut copy or download).
+    """Whether the file ends where DuckDB could not have ended it (a cut copy or download).
 
     DuckDB's storage keeps two database headers at 4 KiB and 8 KiB (the newer one, by its
-    iteration counter, is current), each with the number of blocks and the block size; the
-    blocks follow the three 4 KiB headers. Headers that do not look like that are not
-    judged here (DuckDB's own read errors still catch a cut file).
+    iteration counter, is current), each with the block of the root metadata, the block of
+    the free list, a block count and the block size; whole blocks follow the three 4 KiB
+    headers. The block count is not a bound: a checkpoint that frees the last blocks cuts
+    them off the file and leaves the count. So a file is cut when it does not end on a
+    block boundary, or ends before its metadata or free-list block. Headers that do not
+    look like that are not judged here (DuckDB's own read errors still catch a cut file).
     """
     size = path.stat().st_size
     with path.open("rb") as file:
@@ -218,10 +223,15 @@ def _is_truncated(path: Path) -> bool:
     if len(head) < 3 * _HEADER:
         return True
     headers = [struct.unpack_from("<6Q", head, offset) for offset in (_HEADER, 2 * _HEADER)]
-    _, _, _, _, blocks, block_size = max(headers, key=lambda h: h[1])
+    _, _, meta_block, free_list, _, block_size = max(headers, key=lambda h: h[1])
     if not (2**12 <= block_size <= 2**26 and block_size & (block_size - 1) == 0):
         return False
-    return blocks < 2**40 and size < 3 * _HEADER + blocks * block_size
+    blocks, partial = divmod(size - 3 * _HEADER, block_size)
+    if partial:
+        return True
+    # a metadata pointer: the block id in the low 56 bits, all ones when there is none
+    referenced = [p & _BLOCK_ID for p in (meta_block, free_list) if p != _NO_BLOCK]
+    return any(block >= blocks for block in referenced)
 
 
 def _existing_parent(path: Path) -> Path:

@@ -107,6 +107,35 @@ def test_a_file_shorter_than_its_header_says_is_truncated(tmp_path):
     assert db.connect(path, read_only=True).close() is None  # the whole file opens
 
 
+def test_a_file_duckdb_shortened_itself_is_not_called_truncated(tmp_path):
+    """A checkpoint that frees the last blocks cuts them off the file and keeps the header's
+    block count (seen after a few rebuilds of the demo): the file is whole."""
+    path = tmp_path / "shrunk.duckdb"
+    con = db.connect(path)
+    con.execute("checkpoint")  # the schema first, so the scratch blocks come last
+    con.execute("create table scratch as select range as i, random() as x from range(2000000)")
+    con.execute("checkpoint")
+    grown = path.stat().st_size
+    con.execute("drop table scratch")
+    con.execute("checkpoint")
+    con.close()
+    assert path.stat().st_size < grown  # DuckDB did cut its own file
+    db.connect(path).close()
+
+
+def test_a_file_cut_on_a_block_boundary_before_its_metadata_is_truncated(tmp_path):
+    path = tmp_path / "whole.duckdb"
+    con = db.connect(path)
+    con.execute("create table scratch as select range as i from range(2000000)")
+    con.execute("checkpoint")
+    con.close()
+    data = path.read_bytes()
+    cut = tmp_path / "cut.duckdb"
+    cut.write_bytes(data[: 3 * 4096 + 262144])  # the first block only
+    with pytest.raises(db.DatabaseUnavailable, match="is truncated"):
+        db.connect(cut, read_only=True)
+
+
 def test_a_duckdb_file_of_another_program_is_not_changed(tmp_path):
     path = tmp_path / "other.duckdb"
     raw = duckdb.connect(str(path))

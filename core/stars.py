@@ -412,8 +412,7 @@ def save_rule_set(
     if not name:
         raise ValueError("a rule set needs a name")
     cur = con.cursor()
-    cur.execute("begin transaction")
-    try:
+    with db.transaction(cur):
         version = cur.execute(
             "select coalesce(max(version), 0) + 1 from rule_sets where name = ?", [name]
         ).fetchall()[0][0]
@@ -424,10 +423,6 @@ def save_rule_set(
             "values (?, ?, ?, ?, ?)",
             [name, version, rules.to_json(), activate, saved_by],
         )
-        cur.execute("commit")
-    except Exception:
-        cur.execute("rollback")
-        raise
     return load_rule_set(con, name, version)
 
 
@@ -464,8 +459,7 @@ def active_rules(con: duckdb.DuckDBPyConnection) -> SavedRules:
 def activate_rule_set(con: duckdb.DuckDBPyConnection, name: str, version: int) -> SavedRules:
     """Make a saved version the active one (version 0: back to the built-in default)."""
     cur = con.cursor()
-    cur.execute("begin transaction")
-    try:
+    with db.transaction(cur):
         cur.execute("update rule_sets set is_active = false where is_active")
         if version:
             load_rule_set(con, name, version)  # raises when there is no such version
@@ -473,10 +467,6 @@ def activate_rule_set(con: duckdb.DuckDBPyConnection, name: str, version: int) -
                 "update rule_sets set is_active = true where name = ? and version = ?",
                 [name, version],
             )
-        cur.execute("commit")
-    except Exception:
-        cur.execute("rollback")
-        raise
     return active_rules(con)
 
 
@@ -545,13 +535,7 @@ def ratings(features: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
 
 def feature_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The columns of customer_features the ratings read (those that exist)."""
-    have = {
-        row[0]
-        for row in con.execute(
-            "select column_name from information_schema.columns "
-            "where table_name = 'customer_features'"
-        ).fetchall()
-    }
+    have = set(db.columns(con, "customer_features"))
     columns = ", ".join(c for c in FEATURE_INPUTS if c in have)  # names from FEATURE_INPUTS
     return con.execute(f"select {columns} from customer_features").df()
 
@@ -562,7 +546,7 @@ def add_ratings(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> SavedRules:
     set) into customer_features; then the month-end snapshots into customer_monthly."""
     active = active_rules(con)
     con.execute(
-        "create or replace table customer_features as " + sql.load("star_inputs"),
+        "create or replace table customer_features as " + sql.load("star_inputs", con),
         {"as_of": as_of},
     )
     out = ratings(feature_frame(con), active.rules)
@@ -585,8 +569,7 @@ def reapply_rules(con: duckdb.DuckDBPyConnection) -> SavedRules:
     save or a switch), without rebuilding anything else; raises the data version."""
     active = active_rules(con)
     cur = con.cursor()
-    cur.execute("begin transaction")
-    try:
+    with db.transaction(cur):
         out = ratings(feature_frame(cur), active.rules)
         cur.register("customer_ratings", out)
         replaced = ", ".join(f"r.{c} as {c}" for c in RATING_COLUMNS)  # fixed names
@@ -596,15 +579,11 @@ def reapply_rules(con: duckdb.DuckDBPyConnection) -> SavedRules:
             "left join customer_ratings as r on r.customer_id = f.customer_id"
         )
         cur.unregister("customer_ratings")
-        as_of = cur.execute("select max(as_of) from customer_features").fetchall()[0][0]
+        as_of = db.built_as_of(cur)
         if as_of is not None:
             rerate_customer_monthly(cur, as_of, active.rules)
         db.set_meta(cur, "rules_applied", f"{active.name}:{active.version}")
         db.bump_data_version(cur, raw=False)
-        cur.execute("commit")
-    except Exception:
-        cur.execute("rollback")
-        raise
     return active
 
 
@@ -803,19 +782,13 @@ def star_flows(
     if by not in ("stars", "segment"):
         raise ValueError(f"flows are by 'stars' or 'segment', not {by!r}")
     params = {"start": start, "end": end, "by": by}
-    return con.cursor().execute(sql.load("rating_flows"), params).df()
+    cur = con.cursor()
+    return cur.execute(sql.load("rating_flows", cur), params).df()
 
 
 def monthly_ends(con: duckdb.DuckDBPyConnection) -> list[dt.date]:
     """The month ends customer_monthly holds, oldest first (empty when not built)."""
-    exists = (
-        con.cursor()
-        .execute(
-            "select count(*) from information_schema.tables where table_name = 'customer_monthly'"
-        )
-        .fetchall()[0][0]
-    )
-    if not exists:
+    if not db.has_table(con.cursor(), "customer_monthly"):
         return []
     rows = (
         con.cursor()
@@ -860,26 +833,15 @@ class RatingBase:
 def rating_base(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> RatingBase:
     """The dimension scores of every customer as of `as_of` (see RatingBase)."""
     cur = con.cursor()
-    columns = {
-        row[0]
-        for row in cur.execute(
-            "select column_name from information_schema.columns "
-            "where table_name = 'customer_features'"
-        ).fetchall()
-    }
-    built = cur.execute("select value from meta where key = 'features_as_of'").fetchall()
-    from_build = bool(built) and built[0][0] == as_of.isoformat()
+    columns = set(db.columns(cur, "customer_features"))
+    from_build = db.built_as_of(cur) == as_of
     if from_build and set(SCORE_COLUMNS) <= columns:
         wanted = [c for c in (*BASE_COLUMNS, *SCORE_COLUMNS, "p_alive") if c in columns]
         frame = cur.execute(f"select {', '.join(wanted)} from customer_features").df()
         uses = dimension_inputs(frame.assign(is_buyer=frame["score_contribution"].notna()))
     else:
-        cur.execute(
-            "create or replace temp table customer_features as " + sql.load("customer_features"),
-            {"as_of": as_of},
-        )
-        frame = cur.execute(sql.load("star_inputs"), {"as_of": as_of}).df()
-        cur.execute("drop table temp.customer_features")
+        with db.temp_table(cur, "customer_features", {"as_of": as_of}):
+            frame = cur.execute(sql.load("star_inputs", cur), {"as_of": as_of}).df()
         if not from_build:
             frame = frame.drop(columns=["predicted_clv_12m", "p_alive"], errors="ignore")
         uses = dimension_inputs(frame)

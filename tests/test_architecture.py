@@ -155,16 +155,13 @@ TRANSACTION_STATEMENT = re.compile(
     r"\s*((begin|commit|rollback|abort)(\s+(transaction|work))?|(start|end)\s+transaction)\s*;?\s*",
     re.I,
 )
-# Still writing their blocks by hand until they switch to core.db.transaction (issue 14,
-# item 3 follow-up): remove each from this list when it does.
-HAND_WRITTEN_TRANSACTIONS = {"core/stars.py"}
 
 
 def test_transactions_go_through_core_db():
     """Writes that land together use `core.db.transaction()` (commit, or roll back on any
     exception, KeyboardInterrupt included): no module but core/db.py runs `begin`,
     `commit` or `rollback` itself (a call whose first argument is such a statement)."""
-    allowed = {"core/db.py", *HAND_WRITTEN_TRANSACTIONS}
+    allowed = {"core/db.py"}
     files = [
         ROOT / "app.py",
         *(p for d in ("core", "ui", "pages") for p in (ROOT / d).rglob("*.py")),

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.browser
 
 DEADLINE = 240_000  # ms, for every wait
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"], [role="dialog"]'
-MENU = '[data-testid="stSidebar"] a'
+MENU = '[data-testid="stSidebar"] [data-testid="stPageLink"] a'  # the app's menu
 CURRENCY_SIGN = {"demo": "¥", "market": "R$", "uk": "£"}
 PAGE = {spec.url_path: spec for spec in PAGES}
 
@@ -48,15 +48,18 @@ def _cases() -> list[tuple[str, str, str]]:
     ]
 
 
-# Installed before a page loads: remembers every text the sidebar's links ever showed, every
-# dialog ever opened, and the first text drawn at all (sidebar or main), for what a user
-# sees in the first seconds, which later runs replace.
+# Installed before a page loads: remembers every text a menu link in the sidebar ever showed
+# (Streamlit's automatic menu of pages/ or the app's), every dialog ever opened, and the
+# first text drawn at all (sidebar or main): what a user sees in the first seconds, which
+# later runs replace.
 WATCH = """(() => {
   const seen = (window.__seen = { links: [], dialogs: [], first: null });
+  const menus = '[data-testid="stSidebarNav"] a, '
+    + '[data-testid="stSidebar"] [data-testid="stPageLink"] a';
   const text = (selector) => [...document.querySelectorAll(selector)]
     .map((e) => e.innerText.trim()).filter((t) => t).join(' | ');
   const look = () => {
-    for (const a of document.querySelectorAll('[data-testid="stSidebar"] a')) {
+    for (const a of document.querySelectorAll(menus)) {
       const label = a.innerText.split('\\n').map((t) => t.trim()).filter((t) => t).pop();
       if (label && !seen.links.includes(label)) seen.links.push(label);
     }

@@ -71,7 +71,11 @@ def serve():
     yield start
     for server, log in servers:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=120)  # a loaded machine stops it later, not never
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
         log.close()
 
 

@@ -28,7 +28,7 @@ def app_on(monkeypatch):
 
     def start(path, lang: str | None = None) -> AppTest:
         monkeypatch.setenv(db.ENV_VAR, str(path))
-        at = AppTest.from_file(APP, default_timeout=60)
+        at = AppTest.from_file(APP, default_timeout=600)  # a loaded machine is slower
         if lang:
             at.query_params["lang"] = lang
         return at.run()

@@ -11,7 +11,7 @@ from ui.export import download_buttons
 from ui.frame import page_context
 from ui.i18n import t
 from ui.models import Reason, reason_text
-from ui.widgets import choice, show_missing_inputs, show_table
+from ui.widgets import Tile, choice, metric_row, show_missing_inputs, show_table
 
 ctx = page_context()
 st.title(t("churn.title"))
@@ -57,29 +57,27 @@ st.caption(t("models.p_alive_vs_churn", days=horizon))
 warning = ch.warning_list(as_of, horizon, min_risk / 100, ctx.version)
 quality = result.quality
 scored = len(result.scores)
-tiles = st.columns(4)
-tiles[0].metric(
-    t("churn.scored"), fmt.count(scored, lang), help=t("churn.scored_help"), border=True
-)
-tiles[1].metric(
-    t("churn.at_risk", risk=min_risk),
-    fmt.count(len(warning), lang),
-    help=t("churn.at_risk_help", days=horizon),
-    border=True,
-)
-tiles[1].caption(t("churn.share_scored", share=fmt.percent(len(warning) / max(scored, 1))))
-tiles[2].metric(
-    t("churn.value_at_risk"),
-    fmt.money(warning["value_at_risk"].sum(), lang, ctx.currency),
-    help=t("churn.value_at_risk_help"),
-    border=True,
-)
 if quality is None:  # too young to judge an earlier model: the scores stand alone
-    tiles[3].metric(t("churn.auc"), fmt.UNKNOWN, help=t("churn.auc_help"), border=True)
-    tiles[3].caption(reason_text(result.quality_reason))
+    auc, auc_note = fmt.UNKNOWN, reason_text(result.quality_reason)
 else:
-    tiles[3].metric(t("churn.auc"), f"{quality.auc:.2f}", help=t("churn.auc_help"), border=True)
-    tiles[3].caption(t("churn.auc_baseline", auc=f"{quality.recency_auc:.2f}"))
+    auc, auc_note = f"{quality.auc:.2f}", t("churn.auc_baseline", auc=f"{quality.recency_auc:.2f}")
+metric_row(
+    [
+        Tile(t("churn.scored"), fmt.count(scored, lang), t("churn.scored_help")),
+        Tile(
+            t("churn.at_risk", risk=min_risk),
+            fmt.count(len(warning), lang),
+            t("churn.at_risk_help", days=horizon),
+            caption=t("churn.share_scored", share=fmt.percent(len(warning) / max(scored, 1))),
+        ),
+        Tile(
+            t("churn.value_at_risk"),
+            fmt.money(warning["value_at_risk"].sum(), lang, ctx.currency),
+            t("churn.value_at_risk_help"),
+        ),
+        Tile(t("churn.auc"), auc, t("churn.auc_help"), caption=auc_note),
+    ]
+)
 
 st.plotly_chart(
     charts.risk_distribution(

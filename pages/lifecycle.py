@@ -11,7 +11,7 @@ from ui.export import download_buttons
 from ui.frame import page_context
 from ui.i18n import t
 from ui.labels import label
-from ui.widgets import choice, show_missing_inputs, show_table
+from ui.widgets import Tile, choice, metric_row, show_missing_inputs, show_table
 
 ctx = page_context()
 st.title(t("lifecycle.title"))
@@ -34,14 +34,15 @@ st.caption(
 snap = lc.snapshot(ctx.as_of, rules, ctx.version)
 # "refunds only" (returns of goods bought before the data) only where such customers exist
 shown = snap.stages[(snap.stages["stage"] != "refund_only") | (snap.stages["customers"] > 0)]
-for column, row in zip(st.columns(len(shown)), shown.itertuples(), strict=True):
-    column.metric(
+metric_row(
+    Tile(
         lc.stage_label(row.stage),
         fmt.count(row.customers, lang),
-        help=t(f"lifecycle.stage_{row.stage}_help"),
-        border=True,
+        t(f"lifecycle.stage_{row.stage}_help"),
+        caption=t("lifecycle.share_of_customers", share=fmt.percent(row.share)),
     )
-    column.caption(t("lifecycle.share_of_customers", share=fmt.percent(row.share)))
+    for row in shown.itertuples()
+)
 
 if ctx.state.transactions == 0:
     st.info(t("empty.no_transactions"))

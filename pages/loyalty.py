@@ -10,7 +10,7 @@ from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
 from ui.models import reason_text
-from ui.widgets import choice, show_missing_inputs, show_table
+from ui.widgets import choice, metric_row, show_missing_inputs, show_table
 
 ctx = page_context()
 st.title(t("loyalty.title"))
@@ -58,24 +58,8 @@ with st.spinner(t("loyalty.running")):
     result = lu.simulate(as_of, programme, ctx.version)
 
 # --- headline ------------------------------------------------------------------------------
-tiles = lu.headline(result.summary, lang, ctx.currency)
-columns = [*st.columns(4), *st.columns(4)]  # money on the first row, the rest below
-for column, tile in zip(columns, tiles, strict=False):
-    column.metric(tile["label"], tile["value"], help=tile["help"], border=True)
-    column.caption(tile["between"])
-columns[-2].metric(
-    t("loyalty.p_positive"),
-    fmt.percent(result.p_positive, 0),
-    help=t("loyalty.p_positive_help"),
-    border=True,
-)
-columns[-1].metric(
-    t("loyalty.payback"),
-    lu.payback_text(result.payback_month),
-    help=t("loyalty.payback_help"),
-    border=True,
-)
-columns[-1].caption(t("loyalty.payback_caption", months=programme.horizon_months))
+tiles = lu.headline(result, programme, lang, ctx.currency)
+metric_row(tiles, columns=4)  # money on the first row, the rest below
 st.caption(lu.method_text(result, lang))
 
 # --- over time and by tier -----------------------------------------------------------------

@@ -8,7 +8,7 @@ from ui import overview as ov
 from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
-from ui.widgets import change_metric
+from ui.widgets import change_tile, metric_row
 
 ctx = page_context()
 st.title(t("overview.title"))
@@ -45,17 +45,19 @@ tiles = {  # catalog key -> (value, change against the previous 12 months)
         ov.points(fmt.point_change(kpis.repeat_rate, kpis.repeat_rate_previous)),
     ),
 }
-for column, (key, (value, change)) in zip(
-    [*st.columns(3), *st.columns(3)], tiles.items(), strict=True
-):
-    change_metric(
-        column,
-        t(f"overview.{key}"),
-        value,
-        change,
-        covered=kpis.has_previous,
-        help=t(f"overview.{key}_help"),
-    )
+metric_row(
+    [
+        change_tile(
+            t(f"overview.{key}"),
+            value,
+            change,
+            covered=kpis.has_previous,
+            help=t(f"overview.{key}_help"),
+        )
+        for key, (value, change) in tiles.items()
+    ],
+    columns=3,
+)
 if not kpis.has_previous and kpis.first_ordered_on is not None:
     st.caption(t("metric.no_previous_help", first=kpis.first_ordered_on, start=kpis.previous_start))
 

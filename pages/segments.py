@@ -10,7 +10,7 @@ from ui.empty import show_empty_state
 from ui.export import download_buttons
 from ui.frame import page_context
 from ui.i18n import t
-from ui.widgets import choice, show_missing_inputs, show_table
+from ui.widgets import Tile, choice, metric_row, show_missing_inputs, show_table
 
 ctx = page_context()
 st.title(t("segments.title"))
@@ -104,16 +104,21 @@ key_top = t("models.key_top_revenue") if by_revenue else t("segments.key_top")
 top = st.slider(key_top, 1, 50, 20, format="%d%%", key="segments_top") / 100
 carried, count = sg.key_accounts(ctx.as_of, top, ctx.version)
 c1, c2 = st.columns([2, 3])
-c1.metric(
-    t(
-        "models.key_metric_revenue" if by_revenue else "segments.key_metric",
-        top=fmt.percent(top, 0),
-    ),
-    fmt.percent(carried),
-    help=t("models.key_metric_revenue_help" if by_revenue else "segments.key_metric_help"),
-    border=True,
+metric_row(
+    [
+        Tile(
+            t(
+                "models.key_metric_revenue" if by_revenue else "segments.key_metric",
+                top=fmt.percent(top, 0),
+            ),
+            fmt.percent(carried),
+            t("models.key_metric_revenue_help" if by_revenue else "segments.key_metric_help"),
+        ),
+        Tile(t("segments.key_count"), fmt.count(count, lang)),
+    ],
+    columns=1,
+    container=c1,
 )
-c1.metric(t("segments.key_count"), fmt.count(count, lang), border=True)
 c2.plotly_chart(
     charts.pareto_curve(
         sg.pareto(ctx.as_of, ctx.version),

@@ -10,7 +10,7 @@ from ui.empty import show_empty_state
 from ui.export import download_buttons
 from ui.frame import page_context
 from ui.i18n import t
-from ui.widgets import choice, show_missing_inputs, show_table
+from ui.widgets import Tile, choice, metric_row, show_missing_inputs, show_table
 
 ctx = page_context()
 st.title(t("stars.title"))
@@ -42,8 +42,7 @@ tiles = {
     "high_value_share": fmt.percent(headline.high_value_share),
     "high_value_revenue": fmt.percent(headline.high_value_revenue_share),
 }
-for column, (key, value) in zip(st.columns(4), tiles.items(), strict=True):
-    column.metric(t(f"stars.{key}"), value, help=t(f"stars.{key}_help"), border=True)
+metric_row(Tile(t(f"stars.{key}"), value, t(f"stars.{key}_help")) for key, value in tiles.items())
 
 labels = {
     "stars": star_names,
@@ -73,14 +72,13 @@ def try_rules():
     draft = sr.rules_input(saved)
     _, draft_stars, draft_marks = sr.rate(base, draft)
     effect = sr.change(base, rated, draft_stars)
-    cols = st.columns(4)
-    cols[0].metric(t("stars.moved_up"), fmt.count(effect.moved_up, lang), border=True)
-    cols[1].metric(t("stars.moved_down"), fmt.count(effect.moved_down, lang), border=True)
-    cols[2].metric(
-        t("stars.revenue_up"), fmt.money(effect.revenue_up, lang, ctx.currency), border=True
-    )
-    cols[3].metric(
-        t("stars.revenue_down"), fmt.money(effect.revenue_down, lang, ctx.currency), border=True
+    metric_row(
+        [
+            Tile(t("stars.moved_up"), fmt.count(effect.moved_up, lang)),
+            Tile(t("stars.moved_down"), fmt.count(effect.moved_down, lang)),
+            Tile(t("stars.revenue_up"), fmt.money(effect.revenue_up, lang, ctx.currency)),
+            Tile(t("stars.revenue_down"), fmt.money(effect.revenue_down, lang, ctx.currency)),
+        ]
     )
     left, right = st.columns(2)
     left.plotly_chart(

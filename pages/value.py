@@ -10,7 +10,7 @@ from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
 from ui.models import reason_text
-from ui.widgets import choice, show_missing_inputs, show_table
+from ui.widgets import Tile, choice, metric_row, show_missing_inputs, show_table
 
 ctx = page_context()
 st.title(t("value.title"))
@@ -33,19 +33,20 @@ fitted = vu.models(as_of, ctx.version)
 if isinstance(fitted, vu.Reason):
     st.warning(f"**{t('value.not_ready_title')}**\n\n{reason_text(fitted)}", icon=":material/info:")
     simple = vu.formula_totals(as_of, ctx.version)  # what needs no model
-    tiles = st.columns(3)
-    tiles[0].metric(t("value.axis_customers"), fmt.count(simple.customers, lang), border=True)
-    tiles[1].metric(
-        t("overview.aov"),
-        fmt.money(simple.aov, lang, ctx.currency, exact=True),
-        help=t("models.aov_help"),
-        border=True,
-    )
-    tiles[2].metric(
-        t("value.formula_total"),
-        fmt.money(simple.formula_clv, lang, ctx.currency),
-        help=t("value.formula_total_help"),
-        border=True,
+    metric_row(
+        [
+            Tile(t("value.axis_customers"), fmt.count(simple.customers, lang)),
+            Tile(
+                t("overview.aov"),
+                fmt.money(simple.aov, lang, ctx.currency, exact=True),
+                t("models.aov_help"),
+            ),
+            Tile(
+                t("value.formula_total"),
+                fmt.money(simple.formula_clv, lang, ctx.currency),
+                t("value.formula_total_help"),
+            ),
+        ]
     )
     st.stop()
 
@@ -96,37 +97,35 @@ st.caption(t("value.caption", as_of=as_of, customers=fmt.count(len(fitted.summar
 
 # --- the totals --------------------------------------------------------------------------------
 totals = vu.totals(as_of, settings, ctx.version)
-tiles = st.columns(4)
-tiles[0].metric(
-    t("value.total_clv", months=horizon),
-    fmt.money(totals.predicted_clv["clv"], lang, ctx.currency),
-    help=t("value.total_clv_help"),
-    border=True,
+mean_clv = totals.predicted_clv["clv"] / max(totals.customers, 1)
+metric_row(
+    [
+        Tile(
+            t("value.total_clv", months=horizon),
+            fmt.money(totals.predicted_clv["clv"], lang, ctx.currency),
+            t("value.total_clv_help"),
+            caption=between(totals.predicted_clv),
+        ),
+        Tile(
+            t("value.mean_clv"),
+            fmt.money(mean_clv, lang, ctx.currency, exact=True),
+            t("value.mean_clv_help"),
+            caption=t("value.customers_valued", customers=fmt.count(totals.customers, lang)),
+        ),
+        Tile(
+            t("value.purchases", months=horizon),
+            fmt.count(totals.expected_purchases["expected_purchases"], lang),
+            t("value.purchases_help"),
+            caption=between(totals.expected_purchases, money=False),
+        ),
+        Tile(
+            t("value.formula_total"),
+            fmt.money(totals.formula_clv, lang, ctx.currency),
+            t("value.formula_total_help"),
+            caption=t("value.formula_inputs", years=f"{years:g}", margin=f"{margin}%"),
+        ),
+    ]
 )
-tiles[0].caption(between(totals.predicted_clv))
-tiles[1].metric(
-    t("value.mean_clv"),
-    fmt.money(
-        totals.predicted_clv["clv"] / max(totals.customers, 1), lang, ctx.currency, exact=True
-    ),
-    help=t("value.mean_clv_help"),
-    border=True,
-)
-tiles[1].caption(t("value.customers_valued", customers=fmt.count(totals.customers, lang)))
-tiles[2].metric(
-    t("value.purchases", months=horizon),
-    fmt.count(totals.expected_purchases["expected_purchases"], lang),
-    help=t("value.purchases_help"),
-    border=True,
-)
-tiles[2].caption(between(totals.expected_purchases, money=False))
-tiles[3].metric(
-    t("value.formula_total"),
-    fmt.money(totals.formula_clv, lang, ctx.currency),
-    help=t("value.formula_total_help"),
-    border=True,
-)
-tiles[3].caption(t("value.formula_inputs", years=f"{years:g}", margin=f"{margin}%"))
 st.caption(t("value.interval_note", customers=fmt.count(totals.interval_customers, lang)))
 
 # --- how value is spread, and by group ----------------------------------------------------------
@@ -207,22 +206,21 @@ else:
         + " "
         + t("models.holdout_rule", days=fmt.count(history, lang))
     )
-    a, b, c, d = st.columns(4)
-    a.metric(
-        t("value.health_predicted"),
-        fmt.count(check.predicted_total, lang),
-        border=True,
-    )
-    a.caption(between(check.predicted_interval, money=False))
-    b.metric(t("value.health_actual"), fmt.count(check.actual_total, lang), border=True)
-    c.metric(
-        t("value.health_error"),
-        f"{check.total_error_pct:+.1f}%",
-        help=t("value.health_error_help"),
-        border=True,
-    )
-    d.metric(
-        t("value.health_mae"), f"{check.mae:.2f}", help=t("value.health_mae_help"), border=True
+    metric_row(
+        [
+            Tile(
+                t("value.health_predicted"),
+                fmt.count(check.predicted_total, lang),
+                caption=between(check.predicted_interval, money=False),
+            ),
+            Tile(t("value.health_actual"), fmt.count(check.actual_total, lang)),
+            Tile(
+                t("value.health_error"),
+                f"{check.total_error_pct:+.1f}%",
+                t("value.health_error_help"),
+            ),
+            Tile(t("value.health_mae"), f"{check.mae:.2f}", t("value.health_mae_help")),
+        ]
     )
     left, right = st.columns(2)
     labels = {

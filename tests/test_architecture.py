@@ -151,6 +151,22 @@ def test_every_table_goes_through_the_shared_table():
     assert not offenders, f"st.dataframe at {offenders}: use ui.widgets.show_table"
 
 
+def test_every_tile_goes_through_the_shared_row():
+    """KPI tiles look alike on every page (bordered, in rows, a change against an earlier
+    period said the one way): pages and ui show them with ui.widgets.metric_row, the only
+    module that calls `.metric(` (st.metric or a column's)."""
+    offenders = [
+        f"{p.relative_to(ROOT)}:{node.lineno}"
+        for p in [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]
+        if p.name != "widgets.py" or p.parent.name != "ui"
+        for node in ast.walk(ast.parse(p.read_text("utf-8")))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "metric"
+    ]
+    assert not offenders, f"st.metric at {offenders}: use ui.widgets.metric_row with Tiles"
+
+
 TRANSACTION_STATEMENT = re.compile(
     r"\s*((begin|commit|rollback|abort)(\s+(transaction|work))?|(start|end)\s+transaction)\s*;?\s*",
     re.I,

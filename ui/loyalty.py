@@ -30,6 +30,7 @@ from ui import data
 from ui import format as fmt
 from ui.i18n import t
 from ui.labels import label
+from ui.widgets import Tile
 
 RUNS = 200
 SEED = 0
@@ -224,26 +225,42 @@ def show(measure: str, value: float, lang: str, currency: str | None) -> str:
     return _roi(value) if measure == "roi" else fmt.money(value, lang, currency)
 
 
-def headline(summary: pd.DataFrame, lang: str, currency: str | None) -> list[dict]:
-    """The headline tiles: label, value and "between x and y" per measure."""
-    rows = summary.set_index("measure")
+def headline(
+    result: LoyaltyResult, programme: Programme, lang: str, currency: str | None
+) -> list[Tile]:
+    """The headline tiles: per measure its mean with "between x and y" under it, then the
+    chance the programme pays and the month it pays back (the page and the summary show
+    the same figures)."""
+    rows = result.summary.set_index("measure")
     tiles = []
     for measure in (*MONEY_MEASURES, "points_liability", "roi"):
         row = rows.loc[measure]
         tiles.append(
-            {
-                "measure": measure,
-                "label": t(f"loyalty.m_{measure}"),
-                "help": t(f"loyalty.m_{measure}_help"),
-                "value": show(measure, row["mean"], lang, currency),
-                "between": t(
+            Tile(
+                t(f"loyalty.m_{measure}"),
+                show(measure, row["mean"], lang, currency),
+                t(f"loyalty.m_{measure}_help"),
+                caption=t(
                     "loyalty.between",
                     low=show(measure, row["p5"], lang, currency),
                     high=show(measure, row["p95"], lang, currency),
                 ),
-            }
+            )
         )
-    return tiles
+    return [
+        *tiles,
+        Tile(
+            t("loyalty.p_positive"),
+            fmt.percent(result.p_positive, 0),
+            t("loyalty.p_positive_help"),
+        ),
+        Tile(
+            t("loyalty.payback"),
+            payback_text(result.payback_month),
+            t("loyalty.payback_help"),
+            caption=t("loyalty.payback_caption", months=programme.horizon_months),
+        ),
+    ]
 
 
 def payback_text(month: int | None) -> str:
@@ -408,26 +425,18 @@ def assumptions(programme: Programme, lang: str, currency: str | None) -> list[t
 def summary_document(
     result: LoyaltyResult,
     programme: Programme,
-    tiles: list[dict],
+    tiles: list[Tile],
     as_of: dt.date,
     lang: str,
     currency: str | None,
 ) -> str:
-    """The one-page HTML summary of `result`: the headline `tiles` and the chance and month
-    of payback, the programme's assumptions and how it was simulated."""
+    """The one-page HTML summary of `result`: the page's headline `tiles` (the chance and
+    month of payback among them), the programme's assumptions and how it was simulated."""
     simple = result.mode == "simple"
     return summary_html(
         t("loyalty.report_title"),
         t("loyalty.report_subtitle", as_of=as_of, customers=fmt.count(result.customers, lang)),
-        [(tile["label"], tile["value"], tile["between"]) for tile in tiles]
-        + [
-            (t("loyalty.p_positive"), fmt.percent(result.p_positive, 0), ""),
-            (
-                t("loyalty.payback"),
-                payback_text(result.payback_month),
-                t("loyalty.payback_caption", months=programme.horizon_months),
-            ),
-        ],
+        [(tile.label, tile.value, tile.caption or "") for tile in tiles],
         t("loyalty.assumptions"),
         assumptions(programme, lang, currency),
         [

@@ -21,7 +21,7 @@ from ui.export import download_buttons
 from ui.i18n import t
 from ui.labels import label, labelled, star_name, value_labels
 from ui.sidebar import Context
-from ui.widgets import change_metric, choice, show_table
+from ui.widgets import Tile, change_tile, choice, metric_row, show_table
 
 TREND_MONTHS = 24
 LIST_ROWS = 500
@@ -369,18 +369,6 @@ def list_columns(
 # --- the page's sections -------------------------------------------------------------
 
 
-def _tile(column, key, value, delta, covered, help_key=None, border=True):
-    change_metric(
-        column,
-        t(f"satisfaction.{key}"),
-        value,
-        delta,
-        covered=covered,
-        help=t(help_key) if help_key else None,
-        border=border,
-    )
-
-
 def headline(ctx: Context, missing: dict[str, str | None], sla_hours: float):
     """The caption, what the data lack, the four tiles against the previous 12 months and
     the loyalty index's parts; returns the current 12 months' figures."""
@@ -438,20 +426,24 @@ def headline(ctx: Context, missing: dict[str, str | None], sla_hours: float):
             missing.get("csat"),
         ),
     }
-    for column, (key, (value, delta, answers, covered, lacking)) in zip(
-        st.columns(4), tiles.items(), strict=True
-    ):
-        if lacking:  # the input is not in the data: no figure and no delta, say so
-            column.metric(
-                t(f"satisfaction.{key}"),
-                fmt.UNKNOWN,
-                help=t(f"satisfaction.{key}_help"),
-                border=True,
-            )
-            column.caption(t("satisfaction.not_in_data"))
-            continue
-        _tile(column, key, value, delta, covered, f"satisfaction.{key}_help")
-        column.caption(t(f"satisfaction.{key}_basis", n=fmt.count(answers, lang)))
+    metric_row(
+        Tile(
+            t(f"satisfaction.{key}"),
+            fmt.UNKNOWN,
+            t(f"satisfaction.{key}_help"),
+            caption=t("satisfaction.not_in_data"),
+        )
+        if lacking  # the input is not in the data: no figure and no delta, say so
+        else change_tile(
+            t(f"satisfaction.{key}"),
+            value,
+            delta,
+            covered=covered,
+            help=t(f"satisfaction.{key}_help"),
+            caption=t(f"satisfaction.{key}_basis", n=fmt.count(answers, lang)),
+        )
+        for key, (value, delta, answers, covered, lacking) in tiles.items()
+    )
     if not feedback_covered and first_feedback is not None:
         st.caption(
             t(
@@ -468,28 +460,25 @@ def headline(ctx: Context, missing: dict[str, str | None], sla_hours: float):
                 else "satisfaction.loyalty_formula_two"
             )
         )
-        for column, (key, value, previous, covered) in zip(
-            st.columns(3),
-            [
-                ("repeat_rate", now.repeat_rate, before.repeat_rate, loyalty_covered),
-                (
-                    "referral_rate",
-                    now.referral_rate if referrals_known else None,  # no referral data: unknown
-                    before.referral_rate,
-                    loyalty_covered,
-                ),
-                ("satisfied", now.satisfied_share, before.satisfied_share, feedback_covered),
-            ],
-            strict=True,
-        ):
-            _tile(
-                column,
-                key,
+        parts = [
+            ("repeat_rate", now.repeat_rate, before.repeat_rate, loyalty_covered),
+            (
+                "referral_rate",
+                now.referral_rate if referrals_known else None,  # no referral data: unknown
+                before.referral_rate,
+                loyalty_covered,
+            ),
+            ("satisfied", now.satisfied_share, before.satisfied_share, feedback_covered),
+        ]
+        metric_row(
+            change_tile(
+                t(f"satisfaction.{key}"),
                 fmt.percent(value),
                 change(value, previous, points=True),
-                covered,
-                border=False,
+                covered=covered,
             )
+            for key, value, previous, covered in parts
+        )
     return now
 
 
@@ -582,22 +571,20 @@ def complaints_section(ctx: Context, missing: dict[str, str | None], now, sla_ho
             key="satisfaction_sla",
         )
         ages, open_count, oldest = backlog(ctx.as_of, ctx.version)
-        for column, (key, value) in zip(
-            st.columns(4),
-            [
-                ("complaints", fmt.count(now.complaints, lang)),
-                ("median_resolution", hours(now.median_resolution_hours, lang)),
-                ("within_sla", fmt.percent(now.sla_share)),
-                ("backlog", fmt.count(open_count, lang)),
-            ],
-            strict=True,
-        ):
-            column.metric(
+        tiles = {
+            "complaints": fmt.count(now.complaints, lang),
+            "median_resolution": hours(now.median_resolution_hours, lang),
+            "within_sla": fmt.percent(now.sla_share),
+            "backlog": fmt.count(open_count, lang),
+        }
+        metric_row(
+            Tile(
                 t(f"satisfaction.{key}", hours=f"{sla_hours:g}"),
                 value,
-                help=t(f"satisfaction.{key}_help", hours=f"{sla_hours:g}"),
-                border=True,
+                t(f"satisfaction.{key}_help", hours=f"{sla_hours:g}"),
             )
+            for key, value in tiles.items()
+        )
         by_month = complaints(ctx.as_of, sla_hours, ctx.version)
         left, right = st.columns([2, 1])
         if complaint_total(by_month) == 0:
@@ -665,6 +652,7 @@ def value_section(
             ),
         )
         left.caption(t(f"satisfaction.bands_caption{words}"))
+    tiles = []
     for key, amount, share, customers, lacking in (
         (
             "detractor_value",
@@ -682,43 +670,39 @@ def value_section(
         ),
     ):
         if lacking:  # unknown, not zero
-            right.metric(
-                t(f"satisfaction.{key}"),
-                fmt.UNKNOWN,
-                help=t(f"satisfaction.{key}_help"),
-                border=True,
+            value, caption = fmt.UNKNOWN, t("satisfaction.not_in_data")
+        else:
+            value = fmt.money(amount, lang, ctx.currency)  # '–' when the value is unknown
+            caption = (
+                t("satisfaction.unhappy_top_count", customers=fmt.count(customers, lang))
+                if amount is None  # no value known: no share of it
+                else t(
+                    "satisfaction.value_share",
+                    share=fmt.percent(share),
+                    customers=fmt.count(customers, lang),
+                )
             )
-            right.caption(t("satisfaction.not_in_data"))
-            continue
-        right.metric(
-            t(f"satisfaction.{key}"),
-            fmt.money(amount, lang, ctx.currency),  # '–' when the value is unknown
-            help=t(f"satisfaction.{key}_help"),
-            border=True,
-        )
-        right.caption(
-            t("satisfaction.unhappy_top_count", customers=fmt.count(customers, lang))
-            if amount is None  # no value known: no share of it
-            else t(
-                "satisfaction.value_share",
-                share=fmt.percent(share),
-                customers=fmt.count(customers, lang),
-            )
+        tiles.append(
+            Tile(t(f"satisfaction.{key}"), value, t(f"satisfaction.{key}_help"), caption=caption)
         )
     if has_stars and all(missing.get(k) for k in ("nps", "csat", "complaints")):
-        right.metric(t("satisfaction.unhappy_top"), fmt.UNKNOWN, border=True)  # nothing to judge by
-        right.caption(t("satisfaction.not_in_data"))
+        tiles.append(  # nothing to judge by
+            Tile(t("satisfaction.unhappy_top"), fmt.UNKNOWN, caption=t("satisfaction.not_in_data"))
+        )
     elif has_stars:
-        right.metric(
-            t("satisfaction.unhappy_top"),
-            fmt.money(summary.unhappy_top_tier_value, lang, ctx.currency),
-            help=t("satisfaction.unhappy_top_help"),
-            border=True,
+        tiles.append(
+            Tile(
+                t("satisfaction.unhappy_top"),
+                fmt.money(summary.unhappy_top_tier_value, lang, ctx.currency),
+                t("satisfaction.unhappy_top_help"),
+                caption=t(
+                    "satisfaction.unhappy_top_count",
+                    customers=fmt.count(summary.unhappy_top_tier, lang),
+                ),
+            )
         )
-        right.caption(
-            t("satisfaction.unhappy_top_count", customers=fmt.count(summary.unhappy_top_tier, lang))
-        )
-    else:
+    metric_row(tiles, columns=1, container=right)
+    if not has_stars:
         right.info(t("satisfaction.stars_pending"), icon=":material/star:")
     # no buyer has a value: the value model could not run on these data (unknown, not 0)
     value_unknown = summary.value is None and basis == "predicted"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 import streamlit as st
 
@@ -11,41 +13,81 @@ from ui.i18n import current_language, t
 from ui.labels import labelled
 
 
-def change_metric(
-    column,
+@dataclass(frozen=True)
+class Tile:
+    """One KPI tile as every page shows it: a label, the figure already formatted, what it
+    means (`help`), a change (`delta`, with Streamlit's colour, arrow and description
+    options) and a line written under it (`caption`)."""
+
+    label: str
+    value: str
+    help: str | None = None
+    delta: str | None = None
+    delta_color: str = "normal"
+    delta_arrow: str = "auto"
+    delta_description: str | None = None
+    caption: str | None = None
+
+
+def change_tile(
     label: str,
     value: str,
     change: str | None,
     *,
     covered: bool,
     help: str | None = None,
-    border: bool = True,
-) -> None:
-    """A figure with its change against the previous 12 months in `column`; when the data do
-    not cover that period (`covered` false), the words that there is no earlier period
-    instead, since a change against part of a year would mislead; an unknown figure gets
-    neither."""
+    caption: str | None = None,
+) -> Tile:
+    """A tile with its change against the previous 12 months; when the data do not cover
+    that period (`covered` false), the words that there is no earlier period instead, since
+    a change against part of a year would mislead; an unknown figure gets neither."""
     if value == fmt.UNKNOWN:
-        column.metric(label, value, help=help, border=border)
-    elif covered:
-        column.metric(
+        return Tile(label, value, help, caption=caption)
+    if covered:
+        return Tile(
             label,
             value,
-            change,
-            help=help,
+            help,
+            delta=change,
             delta_description=t("metric.vs_previous"),
-            border=border,
+            caption=caption,
         )
-    else:
-        column.metric(
-            label,
-            value,
-            t("metric.no_previous"),
-            delta_color="off",
-            delta_arrow="off",
-            help=help,
-            border=border,
-        )
+    return Tile(
+        label,
+        value,
+        help,
+        delta=t("metric.no_previous"),
+        delta_color="off",
+        delta_arrow="off",
+        caption=caption,
+    )
+
+
+def metric_row(tiles, columns: int | None = None, *, container=None) -> None:
+    """The `tiles` side by side, bordered, each with its caption under it: all in one row, or
+    `columns` to a row (a short last row keeps the width of the others); `columns=1` stacks
+    them in `container` (a column beside a chart)."""
+    tiles = list(tiles)
+    if not tiles:
+        return
+    where = container or st
+    per_row = columns or len(tiles)
+    for start in range(0, len(tiles), per_row):
+        row = tiles[start : start + per_row]
+        places = [where] * len(row) if per_row == 1 else where.columns(per_row)
+        for place, tile in zip(places, row, strict=False):
+            place.metric(
+                tile.label,
+                tile.value,
+                tile.delta,
+                tile.delta_color,
+                help=tile.help,
+                border=True,
+                delta_arrow=tile.delta_arrow,
+                delta_description=tile.delta_description,
+            )
+            if tile.caption:
+                place.caption(tile.caption)
 
 
 def show_table(

@@ -49,3 +49,104 @@ def test_no_options_no_choice():
     at = _choice([], "customers")
     assert not at.exception
     assert at.text[0].value == "chosen: None"
+
+
+# --- the KPI tiles -----------------------------------------------------------------------
+
+
+def _tiles(tiles: list, columns: int | None = None, stacked: bool = False) -> AppTest:
+    """An app that shows `tiles` with `metric_row` (in a column beside another when
+    `stacked`); `tiles` are keyword dicts of `Tile`, or of `change_tile` when they hold
+    "covered"."""
+
+    def script(tiles: list, columns: int | None, stacked: bool) -> None:
+        import streamlit as st
+
+        from ui.widgets import Tile, change_tile, metric_row
+
+        made = [change_tile(**tile) if "covered" in tile else Tile(**tile) for tile in tiles]
+        if stacked:
+            left, _ = st.columns([2, 3])
+            metric_row(made, columns=1, container=left)
+        else:
+            metric_row(made, columns)
+
+    return AppTest.from_function(script, args=(tiles, columns, stacked)).run()
+
+
+def _rows(at: AppTest) -> list[list[list[str]]]:
+    """The rows of tiles at the top of the page: per row, per column, the labels in it."""
+    return [
+        [[metric.label for metric in column.get("metric")] for column in block.children.values()]
+        for block in at.main.children.values()
+        if block.type == "flex_container"
+    ]
+
+
+def test_a_tile_shows_its_label_value_help_change_and_caption_bordered():
+    at = _tiles(
+        [
+            {"label": "Orders", "value": "1,200", "help": "Orders in 12 months"},
+            {
+                "label": "Revenue",
+                "value": "¥3.4M",
+                "delta": "+12%",
+                "delta_description": "vs last year",
+                "caption": "between ¥3.1M and ¥3.6M",
+            },
+        ]
+    )
+    assert not at.exception
+    orders, revenue = at.metric
+    assert (orders.label, orders.value, orders.help) == ("Orders", "1,200", "Orders in 12 months")
+    assert not orders.proto.delta
+    assert (revenue.value, revenue.delta) == ("¥3.4M", "+12%")
+    assert revenue.proto.delta_description == "vs last year"
+    assert revenue.proto.color == revenue.proto.GREEN  # a rise, coloured as one
+    assert all(metric.proto.show_border for metric in at.metric)
+    assert [caption.value for caption in at.caption] == ["between ¥3.1M and ¥3.6M"]
+    assert _rows(at) == [[["Orders"], ["Revenue"]]]
+
+
+def test_tiles_wrap_by_columns_in_their_order():
+    labels = ["a", "b", "c", "d", "e"]
+    at = _tiles([{"label": label, "value": "1"} for label in labels], columns=2)
+    assert _rows(at) == [[["a"], ["b"]], [["c"], ["d"]], [["e"], []]]  # the last row as wide
+    assert [metric.label for metric in at.metric] == labels
+
+
+def test_one_column_stacks_the_tiles_in_the_container():
+    at = _tiles(
+        [{"label": "share", "value": "80%"}, {"label": "count", "value": "12"}], stacked=True
+    )
+    assert _rows(at) == [[["share", "count"], []]]
+    assert len(at.columns) == 2  # the page's two, no row of columns inside the left one
+
+
+def test_no_tiles_no_row():
+    at = _tiles([])
+    assert not at.exception
+    assert not at.metric and not _rows(at)
+
+
+def test_a_change_against_a_covered_year_says_what_it_is_compared_with():
+    at = _tiles([{"label": "Customers", "value": "90", "change": "-10%", "covered": True}])
+    metric = at.metric[0]
+    assert metric.delta == "-10%"
+    assert metric.proto.delta_description == "vs previous 12 months"
+    assert metric.proto.color == metric.proto.RED
+
+
+def test_no_earlier_year_says_so_in_grey_without_an_arrow():
+    at = _tiles([{"label": "Customers", "value": "90", "change": "-10%", "covered": False}])
+    metric = at.metric[0]
+    assert metric.delta == "No earlier 12 months to compare with"
+    assert metric.proto.color == metric.proto.GRAY
+    assert metric.proto.direction == metric.proto.NONE
+    assert not metric.proto.delta_description
+
+
+def test_an_unknown_figure_has_no_change():
+    at = _tiles([{"label": "NPS", "value": "–", "change": "+3", "covered": True}])
+    assert at.metric[0].value == "–"
+    assert not at.metric[0].proto.delta

@@ -406,35 +406,35 @@ def save_rule_set(
     saved_by: str | None = None,
     activate: bool = True,
 ) -> SavedRules:
-    """Save `rules` as the next version of `name` (older versions stay); make it the active
-    rule set unless `activate` is False."""
+    """Save `rules` as the next version of `name` (older versions stay). Unless `activate`
+    is False, make it the active rule set and re-rate the customers with it
+    (`reapply_rules`) in the same transaction, so the active rules and the stored stars
+    never disagree: all of it lands or none of it."""
     name = (name or "").strip()
     if not name:
         raise ValueError("a rule set needs a name")
-    cur = con.cursor()
-    with db.transaction(cur):
-        version = cur.execute(
+    with db.transaction(con):
+        version = con.execute(
             "select coalesce(max(version), 0) + 1 from rule_sets where name = ?", [name]
         ).fetchall()[0][0]
         if activate:
-            cur.execute("update rule_sets set is_active = false where is_active")
-        cur.execute(
+            con.execute("update rule_sets set is_active = false where is_active")
+        con.execute(
             "insert into rule_sets (name, version, rules_json, is_active, saved_by) "
             "values (?, ?, ?, ?, ?)",
             [name, version, rules.to_json(), activate, saved_by],
         )
-    return load_rule_set(con, name, version)
+        saved = load_rule_set(con, name, version)
+        if activate:
+            reapply_rules(con)
+    return saved
 
 
 def load_rule_set(con: duckdb.DuckDBPyConnection, name: str, version: int) -> SavedRules:
-    rows = (
-        con.cursor()
-        .execute(
-            "select rules_json, saved_by, saved_at from rule_sets where name = ? and version = ?",
-            [name, version],
-        )
-        .fetchall()
-    )
+    rows = con.execute(
+        "select rules_json, saved_by, saved_at from rule_sets where name = ? and version = ?",
+        [name, version],
+    ).fetchall()
     if not rows:
         raise ValueError(f"no saved rule set {name!r} version {version}")
     text, saved_by, saved_at = rows[0]
@@ -443,31 +443,27 @@ def load_rule_set(con: duckdb.DuckDBPyConnection, name: str, version: int) -> Sa
 
 def active_rules(con: duckdb.DuckDBPyConnection) -> SavedRules:
     """The active saved rule set, else the built-in DEFAULT_RULES (version 0)."""
-    rows = (
-        con.cursor()
-        .execute(
-            "select name, version from rule_sets where is_active "
-            "order by saved_at desc, version desc limit 1"
-        )
-        .fetchall()
-    )
+    rows = con.execute(
+        "select name, version from rule_sets where is_active "
+        "order by saved_at desc, version desc limit 1"
+    ).fetchall()
     if not rows:
         return SavedRules(DEFAULT_NAME, 0, DEFAULT_RULES)
     return load_rule_set(con, *rows[0])
 
 
 def activate_rule_set(con: duckdb.DuckDBPyConnection, name: str, version: int) -> SavedRules:
-    """Make a saved version the active one (version 0: back to the built-in default)."""
-    cur = con.cursor()
-    with db.transaction(cur):
-        cur.execute("update rule_sets set is_active = false where is_active")
+    """Make a saved version the active one (version 0: back to the built-in default) and
+    re-rate the customers with it, in one transaction (see `save_rule_set`)."""
+    with db.transaction(con):
+        con.execute("update rule_sets set is_active = false where is_active")
         if version:
             load_rule_set(con, name, version)  # raises when there is no such version
-            cur.execute(
+            con.execute(
                 "update rule_sets set is_active = true where name = ? and version = ?",
                 [name, version],
             )
-    return active_rules(con)
+        return reapply_rules(con)
 
 
 def rule_set_versions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -565,25 +561,29 @@ def add_ratings(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> SavedRules:
 
 
 def reapply_rules(con: duckdb.DuckDBPyConnection) -> SavedRules:
-    """Re-rate customer_features and customer_monthly with the active rule set (after a
-    save or a switch), without rebuilding anything else; raises the data version."""
-    active = active_rules(con)
-    cur = con.cursor()
-    with db.transaction(cur):
-        out = ratings(feature_frame(cur), active.rules)
-        cur.register("customer_ratings", out)
+    """Re-rate customer_features and customer_monthly with the active rule set (a save or a
+    switch does it), without rebuilding anything else; raises the data version. A database
+    not built yet has nothing to re-rate: its first `core build` rates with the active set.
+    Runs on `con` itself (pass a cursor of your own when the connection is shared), in the
+    caller's transaction when there is one."""
+    with db.transaction(con):
+        active = active_rules(con)
+        if not set(RATING_COLUMNS) <= set(db.columns(con, "customer_features")):
+            return active
+        out = ratings(feature_frame(con), active.rules)
+        con.register("customer_ratings", out)
         replaced = ", ".join(f"r.{c} as {c}" for c in RATING_COLUMNS)  # fixed names
-        cur.execute(
+        con.execute(
             "create or replace table customer_features as "
             f"select f.* replace ({replaced}) from customer_features as f "
             "left join customer_ratings as r on r.customer_id = f.customer_id"
         )
-        cur.unregister("customer_ratings")
-        as_of = db.built_as_of(cur)
+        con.unregister("customer_ratings")
+        as_of = db.built_as_of(con)
         if as_of is not None:
-            rerate_customer_monthly(cur, as_of, active.rules)
-        db.set_meta(cur, "rules_applied", f"{active.name}:{active.version}")
-        db.bump_data_version(cur, raw=False)
+            rerate_customer_monthly(con, as_of, active.rules)
+        db.set_meta(con, "rules_applied", f"{active.name}:{active.version}")
+        db.bump_data_version(con, raw=False)
     return active
 
 

@@ -92,17 +92,13 @@ def headline(dist: pd.DataFrame, rules: RuleSet) -> Headline:
 
 def save(rules: RuleSet, name: str, saved_by: str) -> SavedRules:
     """Save the draft as a new version, make it active and re-rate customer_features."""
-    con = data.cursor()
-    saved = stars.save_rule_set(con, rules, name, saved_by or None)
-    stars.reapply_rules(con)
+    saved = stars.save_rule_set(data.cursor(), rules, name, saved_by or None)
     st.cache_data.clear()
     return saved
 
 
 def activate(name: str, version: int) -> SavedRules:
-    con = data.cursor()
-    chosen = stars.activate_rule_set(con, name, version)
-    stars.reapply_rules(con)
+    chosen = stars.activate_rule_set(data.cursor(), name, version)
     st.cache_data.clear()
     return chosen
 

@@ -339,8 +339,10 @@ def test_only_a_change_to_the_raw_tables_makes_the_staging_stale(tmp_path):
     orders as they were, so the pages keep reading the staging tables; an import does not."""
     con = _shop(tmp_path / "shop.duckdb")
     build(con, as_of=day(20))
-    stars.save_rule_set(con, stars.DEFAULT_RULES, "wider", saved_by="test")
+    version = db.data_version(con)
+    stars.save_rule_set(con, stars.DEFAULT_RULES, "wider", saved_by="test")  # re-rates
     settings.put(con, "timezone", "Europe/London")
+    assert db.data_version(con) == version + 2  # pages refresh
     assert sql.staging_is_current(con)
     db.bump_data_version(con)  # what an import does once it has written rows
     assert not sql.staging_is_current(con)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from core import db, stars
+from core.build import build
 from core.stars import DEFAULT_RULES, RuleSet, assign_stars
 
 
@@ -204,6 +207,52 @@ def test_saved_versions_reload_identically(empty_db):
     assert stars.activate_rule_set(con, stars.DEFAULT_NAME, 0).rules == DEFAULT_RULES
     with pytest.raises(ValueError, match="no saved rule set"):
         stars.activate_rule_set(con, "spring", 9)
+    con.close()
+
+
+def test_a_save_rates_with_the_new_rules_or_changes_nothing(small_db, tmp_path, monkeypatch):
+    """Saving makes the set active and re-rates the customers in one transaction: when the
+    re-rating fails, neither the new version nor its activation lands."""
+    path = tmp_path / "shop.duckdb"
+    shutil.copyfile(small_db, path)
+    con = db.connect(path)
+    everyone_five = RuleSet(mode="score", score_thresholds=(0.0, 0.0, 0.0, 0.0))
+    stars.save_rule_set(con, everyone_five, "generous", saved_by="ann")
+    assert (
+        con.execute(
+            "select count(*) filter (where stars <> 5), count(stars) from customer_features"
+        ).fetchone()[0]
+        == 0
+    )
+    assert stars.active_rules(con).name == "generous"
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("the re-rating failed")
+
+    monkeypatch.setattr(stars, "ratings", failing)
+    before = stars.rule_set_versions(con)
+    with pytest.raises(RuntimeError, match="re-rating failed"):
+        stars.save_rule_set(con, DEFAULT_RULES, "strict", saved_by="bo")
+    pd.testing.assert_frame_equal(stars.rule_set_versions(con), before)
+    assert stars.active_rules(con).name == "generous"
+    con.close()
+
+
+def test_rules_saved_before_the_first_build_rate_it(tmp_path):
+    """An imported database not built yet: a save has nothing to re-rate, and does not fail;
+    the first build rates with the saved set."""
+    path = tmp_path / "imported.duckdb"
+    con = db.connect(path)
+    con.execute("insert into customers (customer_id, signed_up_at) values ('a', '2024-01-01')")
+    con.execute(
+        "insert into transactions (transaction_id, customer_id, ordered_at, amount) "
+        "values ('t1', 'a', '2024-02-01 10:00', 50)"
+    )
+    everyone_five = RuleSet(mode="score", score_thresholds=(0.0, 0.0, 0.0, 0.0))
+    assert stars.save_rule_set(con, everyone_five, "generous").version == 1
+    assert stars.reapply_rules(con).name == "generous"  # nothing to re-rate yet
+    build(con)
+    assert con.execute("select stars from customer_features").fetchall() == [(5,)]
     con.close()
 
 

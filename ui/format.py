@@ -23,19 +23,31 @@ def _is_missing(value) -> bool:
     return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
 
 
+def _sign(value, body: str, plus: bool = False) -> str:
+    """The sign to write before `body` (`value` written without its sign): '-' for a
+    negative value unless every digit the body shows is 0 (-0.3 written to the unit is
+    '0', never '-0', '-£0' or '-0.0%'); '+' for the rest when `plus`."""
+    digits = re.sub(r"\D", "", body)
+    if value < 0 and (digits.strip("0") or not digits):
+        return "-"
+    return "+" if plus else ""
+
+
 def _compact(value: float, lang: str) -> str:
     """A large number in few digits: 12.3M in English, 1,234.5万 / 1.23亿 in Chinese."""
     size = abs(value)
+    body = f"{size:,.0f}"
     if lang == "zh":
         if size >= 1e8:
-            return f"{value / 1e8:,.2f}亿"
-        if size >= 1e4:
-            return f"{value / 1e4:,.1f}万"
-        return f"{value:,.0f}"
-    for limit, unit, suffix in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "K")):
-        if size >= limit:
-            return f"{value / unit:,.1f}{suffix}"
-    return f"{value:,.0f}"
+            body = f"{size / 1e8:,.2f}亿"
+        elif size >= 1e4:
+            body = f"{size / 1e4:,.1f}万"
+    else:
+        for limit, unit, suffix in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "K")):
+            if size >= limit:
+                body = f"{size / unit:,.1f}{suffix}"
+                break
+    return f"{_sign(value, body)}{body}"
 
 
 def count(value, lang: str) -> str:
@@ -43,7 +55,8 @@ def count(value, lang: str) -> str:
     if _is_missing(value):
         return UNKNOWN
     if abs(value) < 1e5:
-        return f"{value:,.0f}"
+        body = f"{abs(value):,.0f}"
+        return f"{_sign(value, body)}{body}"
     return _compact(value, lang)
 
 
@@ -55,13 +68,12 @@ def symbol(currency: str | None) -> str:
 def money(value, lang: str, currency: str | None, exact: bool = False, digits: int = 0) -> str:
     """An amount of money in `currency` (an ISO code, None: no symbol), compact unless
     `exact` (then to `digits` decimals); the sign before the symbol ('-£338,669',
-    '-£680.9K'); unknown: '–'. Every amount on a page, table, chart or hover is written
-    by this function."""
+    '-£680.9K'), and none when the amount shows as zero ('£0', never '-£0'); unknown: '–'.
+    Every amount on a page, table, chart or hover is written by this function."""
     if _is_missing(value):
         return UNKNOWN
-    sign = "-" if value < 0 and round(abs(value), digits if exact else 1) else ""
     body = f"{abs(value):,.{digits}f}" if exact else _compact(abs(value), lang)
-    return f"{sign}{symbol(currency)}{body}"
+    return f"{_sign(value, body)}{symbol(currency)}{body}"
 
 
 def money_cell(value, lang: str, currency: str | None) -> str:
@@ -106,9 +118,9 @@ def cell(value) -> str:
         return f"{value:%Y-%m-%d}" if value == value.normalize() else f"{value:%Y-%m-%d %H:%M}"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return str(value)
-    if not float(value).is_integer():
-        return f"{value:,.4f}".rstrip("0").rstrip(".")
-    return f"{value:,.0f}"
+    size = abs(value)
+    body = f"{size:,.0f}" if float(size).is_integer() else f"{size:,.4f}".rstrip("0").rstrip(".")
+    return f"{_sign(value, body)}{body}"
 
 
 def money_table(frame: pd.DataFrame, money: dict[str, str | None], lang: str):
@@ -179,21 +191,28 @@ def plain_outside_code(text: str) -> str:
 
 
 def percent(value, digits: int = 1) -> str:
-    """A share (0.345) as a percentage (34.5%); unknown: '–'."""
+    """A share (0.345) as a percentage (34.5%); unknown: '–'; a share that shows as zero
+    has no sign ('0.0%', never '-0.0%')."""
     if _is_missing(value):
         return UNKNOWN
-    return f"{value * 100:.{digits}f}%"
+    body = f"{abs(value) * 100:.{digits}f}%"
+    return f"{_sign(value, body)}{body}"
 
 
 def change(current, previous) -> str | None:
-    """Relative change as '+12.3%', or None when there is nothing to compare with."""
+    """Relative change as '+12.3%' / '-4.5%' ('+0.0%' for one that shows as zero, never
+    '-0.0%'), or None when there is nothing to compare with."""
     if _is_missing(current) or _is_missing(previous) or not previous:
         return None
-    return f"{(current - previous) / abs(previous) * 100:+.1f}%"
+    ratio = (current - previous) / abs(previous)
+    body = f"{abs(ratio) * 100:.1f}%"
+    return f"{_sign(ratio, body, plus=True)}{body}"
 
 
 def point_change(current, previous) -> str | None:
-    """Change of a share in percentage points as '+1.2', or None."""
+    """Change of a share in percentage points as '+1.2' ('+0.0', never '-0.0'), or None."""
     if _is_missing(current) or _is_missing(previous):
         return None
-    return f"{(current - previous) * 100:+.1f}"
+    points = (current - previous) * 100
+    body = f"{abs(points):.1f}"
+    return f"{_sign(points, body, plus=True)}{body}"

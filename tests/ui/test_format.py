@@ -1,4 +1,5 @@
 import re
+from functools import partial
 from pathlib import Path
 
 from ui import format as fmt
@@ -142,3 +143,76 @@ def test_text_from_users_and_data_shows_as_typed_in_markdown():
     assert fmt.plain_outside_code("/a_b.duckdb: run `python -m core build` again") == (
         r"\/a\_b\.duckdb\: run `python -m core build` again"
     )
+
+
+# Amounts around zero: those that show as zero where they are rounded, and those that do not.
+SMALL = (1e-9, 0.001, 0.004, 0.0049, 0.04, 0.049, 0.05, 0.3, 0.4999, 0.5, 0.51, 0.9, 1.0, 1.5)
+AMOUNTS = (*SMALL, 99.5, 9_999.4, 9_999.5, 12_345.0, 680_900.0, 234_567_890.0)
+CURRENCIES = ("GBP", "CNY", "JPY", "BRL", "CHF", None)
+
+
+def _money_writers():
+    """Every way an amount is written: name -> function of the amount."""
+    writers = {}
+    for lang in ("en", "zh"):
+        for code in CURRENCIES:
+            writers[f"money {lang} {code}"] = partial(fmt.money, lang=lang, currency=code)
+            writers[f"money_cell {lang} {code}"] = partial(fmt.money_cell, lang=lang, currency=code)
+            for digits in (0, 1, 2):
+                writers[f"exact {digits} {lang} {code}"] = partial(
+                    fmt.money, lang=lang, currency=code, exact=True, digits=digits
+                )
+        writers[f"count {lang}"] = partial(fmt.count, lang=lang)
+    for code in CURRENCIES:
+        writers[f"money_texts {code}"] = lambda v, code=code: fmt.money_texts([v], code)[0]
+    writers["cell"] = fmt.cell
+    writers["cell small"] = lambda v: fmt.cell(v / 1e4)  # four decimals: 0.00001 is "0"
+    for digits in (0, 1, 2):
+        writers[f"percent {digits}"] = lambda v, digits=digits: fmt.percent(v / 100, digits)
+    return writers
+
+
+def _shows_zero(text: str) -> bool:
+    digits = re.sub(r"\D", "", text)
+    return bool(digits) and not digits.strip("0")
+
+
+def test_a_negative_that_shows_as_zero_has_no_sign():
+    """-0.3 written to the unit is '£0' like 0.3, never '-£0' (nor '-¥0', '-0', '-0.0%'); a
+    negative that shows a digit is its positive with '-' in front, before the symbol."""
+    checked = 0
+    for name, write in _money_writers().items():
+        for amount in AMOUNTS:
+            positive, negative = write(amount), write(-amount)
+            if _shows_zero(positive):
+                assert negative == positive, (name, amount, negative)
+                checked += 1
+            else:
+                assert negative == f"-{positive}", (name, amount, negative)
+    assert checked > 100  # the grid does reach amounts that round to zero
+    assert fmt.money(-0.3, "en", "GBP") == "£0"
+    assert fmt.money(-0.3, "zh", "CNY") == "¥0"
+    assert fmt.money(-0.6, "en", "GBP") == "-£1"
+    assert fmt.percent(-0.0004) == "0.0%"
+    assert fmt.count(-0.3, "en") == "0"
+    assert fmt.cell(-0.00001) == "0" and fmt.cell(-0.0) == "0"
+
+
+def test_a_change_that_shows_as_zero_is_plus_zero():
+    """Changes and point changes keep their sign ('+' up, '-' down), and one too small to
+    show is written as an exact zero is: '+0.0%' / '+0.0', never '-0.0%'."""
+    for step in (1e-9, 1e-5, 0.0003, 0.0004, 0.002, 0.3):
+        up, down = fmt.change(1 + step, 1), fmt.change(1 - step, 1)
+        points_up, points_down = (
+            fmt.point_change(0.5 + step, 0.5),
+            fmt.point_change(0.5 - step, 0.5),
+        )
+        for rise, fall in ((up, down), (points_up, points_down)):
+            assert rise.startswith("+")
+            if _shows_zero(rise):
+                assert fall == rise, (step, fall)
+            else:
+                assert fall == "-" + rise[1:], (step, fall)
+    assert fmt.change(1, 1) == fmt.change(0.9999999, 1) == "+0.0%"
+    assert fmt.point_change(0.3, 0.3) == fmt.point_change(0.3 - 1e-6, 0.3) == "+0.0"
+    assert fmt.change(-110, -100) == "-10.0%"

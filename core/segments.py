@@ -36,6 +36,7 @@ FRAME_COLUMNS = (
 CLUSTER_FEATURES = ("revenue", "count_purchase_days", "recency_days", "avg_order_value")
 K_RANGE = (2, 3, 4, 5, 6, 7, 8)
 FIT_SAMPLE = 20_000  # customers the clusters are fitted on (all are then assigned)
+MIN_CLUSTER_BUYERS = 10  # fewer buyers than this are not clustered
 SILHOUETTE_SAMPLE = 4_000
 DESCRIBE_Z = 0.5  # a cluster is "high"/"low" on a feature when its mean is this far out
 
@@ -144,8 +145,10 @@ def customer_clusters(frame: pd.DataFrame, k: int | None = None, seed: int = 0) 
     unless given; fitted on a seeded sample of FIT_SAMPLE customers, then every customer
     is assigned to the nearest centre."""
     n = len(frame)
-    if n < 10:
-        raise ValueError(f"clusters need at least 10 customers with a purchase, not {n}")
+    if n < MIN_CLUSTER_BUYERS:
+        raise ValueError(
+            f"clusters need at least {MIN_CLUSTER_BUYERS} customers with a purchase, not {n}"
+        )
     x = _matrix(frame)
     scaler = StandardScaler().fit(x)
     z = scaler.transform(x)

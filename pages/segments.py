@@ -73,29 +73,7 @@ download_buttons(
 
 # --- clusters ---------------------------------------------------------------------------------
 st.subheader(t("segments.clusters_header"))
-c1, c2, c3 = st.columns(3)
-auto = c1.toggle(t("segments.k_auto"), value=True, key="segments_k_auto")
-k = None if auto else c1.slider(t("segments.k"), 2, 8, 4, key="segments_k")
-features = list(sg.CLUSTER_FEATURES)
-x = c2.selectbox(t("segments.x"), features, 0, format_func=sg.feature_label, key="seg_x")
-y = c3.selectbox(t("segments.y"), features, 1, format_func=sg.feature_label, key="seg_y")
-found = sg.clusters(ctx.as_of, k, ctx.version)
-sample = sg.scatter_sample(ctx.as_of, k, ctx.version)
-sample = sample.assign(cluster_label=[sg.cluster_label(c) for c in sample["cluster"]])
-axis = {f: sg.feature_label(f) for f in features} | {f"{f}_log": True for f in sg.LOG_FEATURES}
-st.plotly_chart(
-    charts.cluster_scatter(
-        sample,
-        x,
-        y,
-        t("segments.scatter_title", k=found.k, x=sg.feature_label(x), y=sg.feature_label(y)),
-        axis,
-    ),
-)
-st.caption(
-    t("segments.k_chosen", k=found.k) if found.silhouettes else t("segments.k_given", k=found.k)
-)
-show_table(sg.profile_table(found.profile, lang, ctx.currency))
+sg.clusters_section(ctx)
 
 # --- key accounts -----------------------------------------------------------------------------
 st.subheader(t("segments.key_header"))

@@ -14,16 +14,19 @@ import pandas as pd
 import streamlit as st
 
 from core import rfm, segments, stars
-from ui import data
+from ui import charts, data
 from ui import format as fmt
 from ui.i18n import t
 from ui.labels import label, labelled, value_labels
+from ui.sidebar import Context
+from ui.widgets import show_table
 
 SEGMENTS = rfm.SEGMENTS
 CLUSTER_FEATURES = segments.CLUSTER_FEATURES
 SCATTER_POINTS = 3_000
 LIST_ROWS = 200
 LOG_FEATURES = ("revenue", "count_purchase_days", "avg_order_value")
+MONEY_FEATURES = segments.MONEY_FEATURES
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -201,3 +204,40 @@ def list_export(
     for column in MONEY_COLUMNS:
         names[column] = fmt.money_header(names[column], currency)
     return lambda: labelled(make(), names, labels)
+
+
+def clusters_section(ctx: Context) -> None:
+    """The k-means section: k (chosen or given), the scatter of two features and the plain
+    words profile of each cluster; a sentence instead when too few customers have bought."""
+    buyers = len(frame(ctx.as_of, ctx.version))
+    if buyers < segments.MIN_CLUSTER_BUYERS:
+        st.info(t("segments.clusters_too_few", needed=segments.MIN_CLUSTER_BUYERS, found=buyers))
+        return
+    lang = ctx.lang
+    c1, c2, c3 = st.columns(3)
+    auto = c1.toggle(t("segments.k_auto"), value=True, key="segments_k_auto")
+    k = None if auto else c1.slider(t("segments.k"), 2, 8, 4, key="segments_k")
+    features = list(CLUSTER_FEATURES)
+    x = c2.selectbox(t("segments.x"), features, 0, format_func=feature_label, key="seg_x")
+    y = c3.selectbox(t("segments.y"), features, 1, format_func=feature_label, key="seg_y")
+    found = clusters(ctx.as_of, k, ctx.version)
+    sample = scatter_sample(ctx.as_of, k, ctx.version)
+    sample = sample.assign(cluster_label=[cluster_label(c) for c in sample["cluster"]])
+    axis = {f: feature_label(f) for f in features} | {f"{f}_log": True for f in LOG_FEATURES}
+    unit = fmt.money_unit(lang, ctx.currency)  # money axes: '(£)', '（元）'
+    axis |= {f"{f}_axis": fmt.with_unit(feature_label(f), unit, lang) for f in MONEY_FEATURES}
+    st.plotly_chart(
+        charts.cluster_scatter(
+            sample,
+            x,
+            y,
+            t("segments.scatter_title", k=found.k, x=feature_label(x), y=feature_label(y)),
+            axis,
+            ctx.currency,
+            MONEY_FEATURES,
+        ),
+    )
+    st.caption(
+        t("segments.k_chosen", k=found.k) if found.silhouettes else t("segments.k_given", k=found.k)
+    )
+    show_table(profile_table(found.profile, lang, ctx.currency))

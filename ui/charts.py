@@ -887,15 +887,30 @@ def pareto_curve(
 
 
 def cluster_scatter(
-    sample: pd.DataFrame, x: str, y: str, title: str, labels: dict[str, str]
+    sample: pd.DataFrame,
+    x: str,
+    y: str,
+    title: str,
+    labels: dict[str, str],
+    currency: str | None = None,
+    money: tuple[str, ...] = (),
 ) -> go.Figure:
     """Sampled customers on two features, coloured by cluster. `sample` has `x`, `y` and
-    `cluster_label`; `labels` names `x` and `y`. Money and counts on log axes."""
+    `cluster_label`; `labels` names each feature (the hover's words), may give its axis
+    title as `<feature>_axis` (a money axis with its unit) and marks a log axis with
+    `<feature>_log`. The features in `money` are amounts in `currency`, written in the
+    hover by `fmt.money`. Money and counts on log axes."""
     figure = go.Figure()
     parts = list(sample.groupby("cluster_label", sort=True))
     colors = theme.series_colors([name for name, _ in parts])
+    amounts = list(dict.fromkeys(f for f in (x, y) if f in money))  # the hover's money texts
+    shown = {
+        letter: f"%{{customdata[{amounts.index(f)}]}}" if f in money else f"%{{{letter}:,.0f}}"
+        for letter, f in (("x", x), ("y", y))
+    }
     for name, part in parts:
         color = colors[name]
+        texts = [fmt.money_texts(part[amount], currency) for amount in amounts]
         figure.add_trace(
             go.Scattergl(
                 x=part[x],
@@ -903,14 +918,20 @@ def cluster_scatter(
                 name=name,
                 mode="markers",
                 marker=dict(size=5, color=color, opacity=0.55),
+                customdata=np.column_stack(texts).astype(object) if texts else None,
                 hovertemplate=(
-                    f"{labels[x]}: %{{x:,.0f}}<br>{labels[y]}: %{{y:,.0f}}<extra>{name}</extra>"
+                    f"{labels[x]}: {shown['x']}<br>{labels[y]}: {shown['y']}<extra>{name}</extra>"
                 ),
             )
         )
     for update, name in ((figure.update_xaxes, x), (figure.update_yaxes, y)):
         log = bool(labels.get(f"{name}_log"))
-        update(title=labels[name], type="log" if log else "linear", dtick=1 if log else None)
+        update(
+            title=labels.get(f"{name}_axis") or labels[name],
+            type="log" if log else "linear",
+            dtick=1 if log else None,
+            **(money_axis() if name in money else {}),
+        )
     return _layout(figure, title, height=440)
 
 

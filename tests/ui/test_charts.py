@@ -328,12 +328,33 @@ def pareto_curve():
     return Case(charts.pareto_curve(curve, "t", labels, 0.2, 0.8))
 
 
+def _cluster_sample():
+    return pd.DataFrame(
+        {
+            "revenue": [-120.5, 2_000.0, 3.0],
+            "days": [5.0, 1.0, 2.0],
+            "aov": [40.0, 1_250.0, 9.5],
+            "cluster_label": ["x", "y", "x"],
+        }
+    )
+
+
+CLUSTER_LABELS = {
+    "revenue": "Revenue",
+    "revenue_axis": "Revenue (£)",
+    "days": "Purchase days",
+    "aov": "Order value",
+    "aov_axis": "Order value (£)",
+    "aov_log": True,
+}
+
+
 @case
 def cluster_scatter():
-    sample = pd.DataFrame(
-        {"a": [1.0, 2.0, 3.0], "b": [5.0, 1.0, 2.0], "cluster_label": ["x", "y", "x"]}
+    figure = charts.cluster_scatter(
+        _cluster_sample(), "revenue", "days", "t", CLUSTER_LABELS, "GBP", ("revenue", "aov")
     )
-    return Case(charts.cluster_scatter(sample, "a", "b", "t", {"a": "A", "b": "B"}))
+    return Case(figure, money_traces=(0, 1), money_axes=("xaxis",))
 
 
 @case
@@ -437,6 +458,7 @@ def test_money_axes_have_separators_and_no_symbol_on_the_ticks(name):
         settings = case.figure.layout[axis]
         assert settings.tickformat.startswith(","), axis
         assert not settings.tickprefix, axis  # the unit is in the title: '(£)', '（万元）'
+        assert "(£)" in settings.title.text, axis
 
 
 def test_star_levels_keep_their_colours():
@@ -489,6 +511,28 @@ def test_unranked_flows_take_their_source_colour():
     figure = charts.flow_sankey(flows, keys, keys, "t", "Jan", "Feb", colors=colors)
     assert figure.data[0].link.color == (theme.translucent(theme.SEGMENT_COLORS["champions"]),)
     assert figure.data[0].node.color[1] == theme.AT_RISK
+
+
+def test_cluster_hovers_write_each_money_feature_in_the_currency():
+    """Money on both axes (one of them log): each hover names the feature and writes its
+    own amount; a count stays a number; one feature on both axes is one money text."""
+    sample = _cluster_sample()
+    both = charts.cluster_scatter(
+        sample, "revenue", "aov", "t", CLUSTER_LABELS, "GBP", ("revenue", "aov")
+    )
+    first = both.data[0]  # cluster x: customers 1 and 3
+    assert first.hovertemplate.startswith(
+        "Revenue: %{customdata[0]}<br>Order value: %{customdata[1]}<extra>"
+    )
+    assert [list(row) for row in first.customdata] == [["-£120", "£40"], ["£3", "£10"]]
+    assert both.layout.yaxis.type == "log" and both.layout.yaxis.title.text == "Order value (£)"
+    assert both.layout.yaxis.tickformat == both.layout.xaxis.tickformat == charts.MONEY_FORMAT
+    counts = charts.cluster_scatter(sample, "days", "days", "t", CLUSTER_LABELS, "GBP")
+    assert "%{x:,.0f}" in counts.data[0].hovertemplate and counts.data[0].customdata is None
+    assert counts.layout.xaxis.title.text == "Purchase days" and not counts.layout.xaxis.tickformat
+    same = charts.cluster_scatter(sample, "aov", "aov", "t", CLUSTER_LABELS, None, ("aov",))
+    assert same.data[1].customdata.tolist() == [["1,250"]]  # no currency: a plain number
+    assert "%{customdata[0]}<br>Order value: %{customdata[0]}" in same.data[1].hovertemplate
 
 
 def test_revenue_in_ten_thousands_keeps_its_decimals():

@@ -77,6 +77,7 @@ st.plotly_chart(
             "band": t("loyalty.series_band"),
         },
         scale,
+        ctx.currency,
     ),
 )
 st.subheader(t("loyalty.tier_title"))

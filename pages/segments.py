@@ -37,7 +37,8 @@ grid_labels = {
     "r": t("segments.axis_r"),
     "f": t("segments.axis_f"),
     "customers": t("segments.measure_customers"),
-    "revenue": fmt.with_unit(
+    "revenue": t("segments.measure_revenue"),  # the hover writes amounts whole
+    "revenue_axis": fmt.with_unit(
         t("segments.measure_revenue"),
         fmt.money_unit(lang, ctx.currency, fmt.money_axis_scale(lang)),
         lang,

@@ -806,8 +806,10 @@ def rfm_heatmap(
     currency: str | None = None,
 ) -> go.Figure:
     """The R x F grid: colour = `value` (customers or revenue / `scale`), the segment name
-    in each cell. `grid` has `r_score, f_score, segment_label, customers, revenue`;
-    `labels` holds `r`, `f`, `customers`, `revenue`."""
+    in each cell, the revenue in `currency` in the hover. `grid` has `r_score, f_score,
+    segment_label, customers, revenue`; `labels` holds `r`, `f`, `customers`, `revenue`
+    and may give the colour bar's title as `<value>_axis` (revenue with its unit: the
+    hover writes each amount whole, so its label has none)."""
     cells = grid.sort_values(["r_score", "f_score"])
     z = (cells[value] / (scale if value == "revenue" else 1)).to_numpy().reshape(5, 5)
     text = cells["segment_label"].to_numpy().reshape(5, 5)
@@ -832,7 +834,7 @@ def rfm_heatmap(
                 "<extra></extra>"
             ),
             colorbar=dict(
-                title=labels[value],
+                title=labels.get(f"{value}_axis") or labels[value],
                 thickness=12,
                 tickformat=COUNT_FORMAT if value == "customers" else MONEY_FORMAT,
             ),
@@ -936,13 +938,16 @@ def cluster_scatter(
 
 
 def loyalty_net_impact(
-    monthly: pd.DataFrame, title: str, labels: dict[str, str], scale: float = 1.0
+    monthly: pd.DataFrame,
+    title: str,
+    labels: dict[str, str],
+    scale: float = 1.0,
+    currency: str | None = None,
 ) -> go.Figure:
     """Cumulative net impact of a programme by month: the mean as a line in its 5-95% band.
-    `monthly` has `month, mean, p5, p95`; money is divided by `scale`; `labels` holds
-    `month`, `axis`, `mean` and `band`."""
+    `monthly` has `month, mean, p5, p95`; the axis shows money divided by `scale`, the
+    hover the mean in `currency`; `labels` holds `month`, `axis`, `mean` and `band`."""
     months = monthly["month"].tolist()
-    digits = 0 if scale == 1.0 else 2  # in 万: 1.25
     figure = go.Figure()
     figure.add_trace(
         go.Scatter(
@@ -962,8 +967,9 @@ def loyalty_net_impact(
             mode="lines+markers",
             line=dict(color=BRAND, width=3),
             name=labels["mean"],
+            customdata=fmt.money_texts(monthly["mean"], currency),
             hovertemplate=(
-                f"{labels['month']} %{{x}}<br>{labels['mean']}: %{{y:,.{digits}f}}<extra></extra>"
+                f"{labels['month']} %{{x}}<br>{labels['mean']}: %{{customdata}}<extra></extra>"
             ),
         )
     )

@@ -316,7 +316,8 @@ def rfm_heatmap():
     cells = pd.DataFrame(
         [(r, f) for r in range(1, 6) for f in range(1, 6)], columns=["r_score", "f_score"]
     ).assign(segment_label="Seg", customers=1, revenue=-50.0)
-    labels = {"r": "Recency", "f": "Frequency", "customers": "Customers", "revenue": "Revenue (£)"}
+    labels = {"r": "Recency", "f": "Frequency", "customers": "Customers", "revenue": "Revenue"}
+    labels["revenue_axis"] = "Revenue (£)"
     figure = charts.rfm_heatmap(cells, "revenue", "t", labels, currency="GBP")
     return Case(figure, counts=("xaxis", "yaxis"), money_traces=(0,))
 
@@ -362,8 +363,8 @@ def loyalty_net_impact():
     monthly = pd.DataFrame({"month": [1, 2, 3], "mean": [-500.0, 20.0, 900.0]})
     monthly = monthly.assign(p5=monthly["mean"] - 100, p95=monthly["mean"] + 100)
     labels = {"month": "Month", "axis": "Net impact (£)", "mean": "Mean", "band": "5–95%"}
-    figure = charts.loyalty_net_impact(monthly, "t", labels)
-    return Case(figure, counts=("xaxis",), money_axes=("yaxis",))
+    figure = charts.loyalty_net_impact(monthly, "t", labels, currency="GBP")
+    return Case(figure, counts=("xaxis",), money_traces=(1,), money_axes=("yaxis",))
 
 
 HELPERS = {"count_axis", "money_axis", "data_as_text"}  # public, but not figure builders
@@ -533,6 +534,27 @@ def test_cluster_hovers_write_each_money_feature_in_the_currency():
     same = charts.cluster_scatter(sample, "aov", "aov", "t", CLUSTER_LABELS, None, ("aov",))
     assert same.data[1].customdata.tolist() == [["1,250"]]  # no currency: a plain number
     assert "%{customdata[0]}<br>Order value: %{customdata[0]}" in same.data[1].hovertemplate
+
+
+def test_money_in_ten_thousands_on_the_scale_is_whole_in_the_hover():
+    """In Chinese the colour bar and the axis count in 万 and say so; the hover writes each
+    amount whole in the currency, under a label without the 万 unit."""
+    cells = pd.DataFrame(
+        [(r, f) for r in range(1, 6) for f in range(1, 6)], columns=["r_score", "f_score"]
+    ).assign(segment_label="Seg", customers=1, revenue=52_000.0)
+    labels = {"r": "R", "f": "F", "customers": "客户", "revenue": "收入"}
+    labels["revenue_axis"] = "收入（万英镑）"
+    grid = charts.rfm_heatmap(cells, "revenue", "t", labels, 1e4, "GBP")
+    assert grid.data[0].colorbar.title.text == "收入（万英镑）" and grid.data[0].z[0][0] == 5.2
+    assert "<br>收入: %{customdata[1]}" in grid.data[0].hovertemplate
+    assert grid.data[0].customdata[0][0][1] == "£52,000"
+    monthly = pd.DataFrame({"month": [1, 2], "mean": [-12_000.0, 25_000.0]})
+    monthly = monthly.assign(p5=monthly["mean"] - 1, p95=monthly["mean"] + 1)
+    names = {"month": "月", "axis": "净影响（万英镑）", "mean": "均值", "band": "区间"}
+    net = charts.loyalty_net_impact(monthly, "t", names, 1e4, "GBP")
+    assert list(net.data[1].y) == [-1.2, 2.5] and net.layout.yaxis.title.text == names["axis"]
+    assert list(net.data[1].customdata) == ["-£12,000", "£25,000"]
+    assert "均值: %{customdata}" in net.data[1].hovertemplate
 
 
 def test_revenue_in_ten_thousands_keeps_its_decimals():

@@ -171,7 +171,7 @@ def bench_loyalty(path: Path, runs: int = 200) -> dict:
 
 
 def build_as_of(con) -> dt.date:
-    return dt.date.fromisoformat(db.get_meta(con, "features_as_of"))
+    return db.built_as_of(con)
 
 
 def write_results(results: dict) -> None:

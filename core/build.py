@@ -54,8 +54,8 @@ class BuildResult:
 
 def latest_activity(con: duckdb.DuckDBPyConnection) -> dt.date | None:
     """The last day with a transaction, or None when there are none."""
-    row = con.execute("select max(ordered_at)::date from transactions").fetchone()
-    return row[0]
+    span = db.day_span(con, "transactions")
+    return span[1] if span else None
 
 
 def build(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> BuildResult:

@@ -35,7 +35,7 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import digamma, expit, gammaln, hyp2f1
 
-from core import sql
+from core import db, sql
 
 UNIT_DAYS = {"days": 1, "weeks": 7}
 DAYS_PER_MONTH = 365.25 / 12
@@ -1112,7 +1112,8 @@ def backtest(
     if holdout_days < 1:
         raise ValueError(f"holdout_days must be at least 1; got {holdout_days}")
     holdout_end = as_of + dt.timedelta(days=holdout_days)
-    last = con.execute("select max(ordered_at)::date from transactions").fetchall()[0][0]
+    span = db.day_span(con, "transactions")
+    last = span[1] if span else None
     if last is None or last < holdout_end:
         raise ValueError(
             f"the holdout runs to {holdout_end} but the transactions end on {last}: "

@@ -423,6 +423,24 @@ BUILT_AS_OF = "features_as_of"  # the meta key `core build` stores its as-of dat
 RAW_VERSION = "raw_data_version"  # the data version of the last change to the raw tables
 
 
+# The dated raw tables and the column that dates each row.
+DATED_COLUMNS = {
+    "transactions": "ordered_at",
+    "feedback": "submitted_at",
+    "interactions": "occurred_at",
+}
+
+
+def day_span(con: duckdb.DuckDBPyConnection, table: str) -> tuple[dt.date, dt.date] | None:
+    """The first and last day of the rows of dated raw table `table` (DATED_COLUMNS), None
+    when it has none: what the data cover, read one way everywhere."""
+    column = DATED_COLUMNS[table]  # names from the constant above, not values
+    first, last = con.execute(
+        f"select min({column})::date, max({column})::date from {table}"
+    ).fetchone()
+    return (first, last) if first is not None else None
+
+
 def built_as_of(con: duckdb.DuckDBPyConnection) -> dt.date | None:
     """The as-of date of the last `core build` (the derived tables hold that day), or None
     when the database has never been built."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from core import sql
+from core import db, sql
 
 
 @dataclass(frozen=True)
@@ -113,20 +113,6 @@ def referred_customers(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("select count(referred_by) from customers").fetchone()[0]
 
 
-# The dated raw tables and the column that dates each row.
-DATED_TABLES = {
-    "transactions": "ordered_at",
-    "feedback": "submitted_at",
-    "interactions": "occurred_at",
-}
-
-
 def data_span(con: duckdb.DuckDBPyConnection) -> DataSpan:
     """The first and last day of transactions, feedback and interactions."""
-    days = {}
-    for table, column in DATED_TABLES.items():  # names from the constant above, not values
-        first, last = con.execute(
-            f"select min({column})::date, max({column})::date from {table}"
-        ).fetchone()
-        days[table] = (first, last) if first is not None else None
-    return DataSpan(days)
+    return DataSpan({table: db.day_span(con, table) for table in db.DATED_COLUMNS})

@@ -26,7 +26,7 @@ def test_grain_and_revenue_add_up(demo_db):
     assert f["revenue"].sum() == pytest.approx(revenue, rel=1e-9)
     assert (f.loc[f["is_buyer"], "recency_days"] >= 0).all()
     assert (f["count_purchase_days"] <= f["count_orders"]).all()
-    assert db.get_meta(con, "features_as_of") == as_of.isoformat()
+    assert db.built_as_of(con) == as_of
     build(con)  # leave the fixture as it was built: as of the last day with data
     con.close()
 

@@ -238,7 +238,7 @@ def test_holdouts_are_sized_to_the_history():
 
 def test_the_uk_year_gets_a_backtest_for_every_holdout_it_allows(uk_shop_db):
     con = _session(uk_shop_db)
-    as_of = dt.date.fromisoformat(db.get_meta(con, "features_as_of"))
+    as_of = db.built_as_of(con)
     choices = clv.holdout_choices(clv.history_days(con, as_of))
     assert choices == (30, 60, 90)
     for days in choices:
@@ -255,7 +255,7 @@ def test_the_uk_year_gets_a_backtest_for_every_holdout_it_allows(uk_shop_db):
 
 def test_cluster_inputs_have_no_float_residue_or_negative_money(uk_shop_db):
     con = _session(uk_shop_db)
-    as_of = dt.date.fromisoformat(db.get_meta(con, "features_as_of"))
+    as_of = db.built_as_of(con)
     frame = segments.segment_frame(con, as_of)
     inputs = segments.cluster_inputs(frame)
     for name in segments.MONEY_FEATURES:

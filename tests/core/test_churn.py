@@ -241,7 +241,7 @@ def test_a_young_shop_is_scored_without_quality(uk_shop_db):
     """One year of a UK shop: enough buyers to score today, too few half a year back to
     train the earlier model that judging needs, so the scores come without quality."""
     con = db.connect(uk_shop_db, read_only=True)
-    as_of = dt.date.fromisoformat(db.get_meta(con, "features_as_of"))
+    as_of = db.built_as_of(con)
     young = churn_risk(con, as_of)
     con.close()
     assert young.quality is None and young.drivers is None

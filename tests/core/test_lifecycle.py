@@ -360,8 +360,7 @@ def test_refund_only_customers_are_not_prospects(uk_shop_db):
     assert sorted(found["customer_id"]) == ["18200", "18201", "18202", "18203"]
     assert (found["lifecycle_stage"] == "refund_only").all()
     assert found["stars"].isna().all()
-    as_of = db.get_meta(con, "features_as_of")
-    history = stage_history(con, dt.date.fromisoformat(as_of), DEFAULT_RULES, months=14)
+    history = stage_history(con, db.built_as_of(con), DEFAULT_RULES, months=14)
     assert history["prospect"].eq(0).all()  # every UK customer is created by a transaction
     assert history["refund_only"].iloc[-1] == 4
     con.close()
@@ -372,7 +371,7 @@ def test_trend_charts_start_at_the_first_month_with_data(uk_shop_db):
     two years with nothing in them. The stage mix, the flows and the cohorts start at the
     first month with a customer or an order; every month from there is kept."""
     con = db.connect(uk_shop_db, read_only=True)
-    as_of = dt.date.fromisoformat(db.get_meta(con, "features_as_of"))
+    as_of = db.built_as_of(con)
     first = con.execute(
         "select date_trunc('month', least(min(c.signed_up_at), min(t.ordered_at)))::date "
         "from customers as c, transactions as t"
@@ -438,7 +437,7 @@ def test_channel_economics_of_the_uk_shop_without_cost(uk_shop_db):
     """No cost and no acquisition cost: margin, CAC, ROI and payback are unknown (empty),
     revenue per customer equals the raw lines' net amount over the customers."""
     con = db.connect(uk_shop_db, read_only=True)
-    as_of = dt.date.fromisoformat(db.get_meta(con, "features_as_of"))
+    as_of = db.built_as_of(con)
     economics = channel_economics(con, as_of)
     raw_customers, raw_revenue = con.execute(
         "select (select count(*) from customers), sum(amount) from transactions"

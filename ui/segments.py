@@ -224,7 +224,7 @@ def clusters_section(ctx: Context) -> None:
     sample = scatter_sample(ctx.as_of, k, ctx.version)
     sample = sample.assign(cluster_label=[cluster_label(c) for c in sample["cluster"]])
     axis = {f: feature_label(f) for f in features} | {f"{f}_log": True for f in LOG_FEATURES}
-    unit = fmt.money_unit(lang, ctx.currency)  # money axes: '(£)', '（元）'
+    unit = fmt.money_unit(lang, ctx.currency)  # the money axes' unit, in their titles
     axis |= {f"{f}_axis": fmt.with_unit(feature_label(f), unit, lang) for f in MONEY_FEATURES}
     st.plotly_chart(
         charts.cluster_scatter(

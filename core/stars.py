@@ -735,7 +735,7 @@ def build_customer_monthly(
     come from `core/sql/customer_monthly.sql`, the rating from core.stars, one month end
     at a time (the module docstring says how a month end differs from the as-of date)."""
     ends = month_ends(as_of, months)
-    params = {"first_end": ends[0], "last_end": ends[-1], "as_of": ends[-1]}
+    params = {"first_end": ends[0], "last_end": ends[-1]}
     con.execute(
         "create or replace temp table month_end_features as " + sql.load("customer_monthly", con),
         params,

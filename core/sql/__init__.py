@@ -21,8 +21,11 @@ staging tables built from its current data (`staging_is_current`). Without `con`
 database never built by this version, or whose raw tables changed since its build (an
 import raises the raw version), it puts the staging query itself there, cut at `$as_of`:
 the same rows, derived from the lines (slower). Inside a versioned staging file,
-`{{ stg_orders }}` is all the versions (the table, or its query). Only file and table names
-are spliced in; values stay bound parameters.
+`{{ stg_orders }}` is all the versions (the table, or its query). A mart that needs more
+than one date's view (customer_monthly: each month end sees each order as it stood that
+day) reads all the versions with `{{ stg_orders versions }}` (optionally `as alias`), the
+validity columns included and no cut at `$as_of`: the table when current, else its query.
+Only file and table names are spliced in; values stay bound parameters.
 """
 
 from __future__ import annotations
@@ -36,13 +39,15 @@ import duckdb
 STAGING_TABLES = ("stg_orders", "stg_purchase_days")
 # the data version the staging tables were built from (see staging_is_current)
 STAGED_VERSION = "staging.data_version"
-STAGING = re.compile(r"\{\{\s*(stg_[a-z_]+)\s*\}\}(\s+as\s+[a-z_]+)?")
+# `{{ stg_x }}`, `{{ stg_x versions }}` (every version of a versioned one), either `as alias`
+STAGING = re.compile(r"\{\{\s*(stg_[a-z_]+)(\s+versions)?\s*\}\}(\s+as\s+[a-z_]+)?")
 
 
 def load(name: str, con: duckdb.DuckDBPyConnection | None = None) -> str:
     """The text of `core/sql/<name>.sql`, each `{{ stg_x }}` replaced by staging result
-    `stg_x` as of `$as_of`, under the name `stg_x` (or the alias written after it): read
-    from the staging tables when `con` has current ones, else derived from the lines."""
+    `stg_x` as of `$as_of` (each `{{ stg_x versions }}` by all its versions), under the name
+    `stg_x` (or the alias written after it): read from the staging tables when `con` has
+    current ones, else derived from the lines."""
     tables = con is not None and staging_is_current(con)
     return _expand(_read(name), (name,), tables)
 
@@ -98,10 +103,13 @@ def _expand(text: str, seen: tuple[str, ...], tables: bool) -> str:
         stage = match.group(1)
         if stage in seen:
             raise ValueError(f"staging query {stage} reads itself: {' -> '.join(seen)}")
-        alias = match.group(2) or f" as {stage}"
+        every_version = match.group(2) is not None
+        alias = match.group(3) or f" as {stage}"
         if stage not in STAGING_TABLES:  # an as-of view
+            if every_version:
+                raise ValueError(f"{stage} has no versions: only {', '.join(STAGING_TABLES)}")
             return f"(\n{_expand(_read(stage), (*seen, stage), tables).strip()}\n){alias}"
-        if versioned_file:  # all the versions
+        if versioned_file or every_version:  # all the versions
             if tables:
                 return f"{stage}{alias}"
             return f"(\n{_expand(_read(stage), (*seen, stage), tables).strip()}\n){alias}"

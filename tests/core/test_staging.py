@@ -366,3 +366,23 @@ def test_versions_reads_only_versioned_staging():
         sql.versions("stg_windows")
     assert "stg_orders" in sql.versions("stg_purchase_days")
     assert "{{" not in sql.versions("stg_purchase_days")
+
+
+def test_a_mart_reads_every_version_from_the_tables_or_the_lines(busy_shop):
+    """`{{ stg_orders versions }}` (customer_monthly) reads all the versions, not cut at an
+    as-of date: the table when current, else its query over the lines; the same rows."""
+    con = db.connect(busy_shop, read_only=True)
+    tables, lines = sql.load("customer_monthly", con), sql.load("customer_monthly")
+    assert "from stg_orders as stg_orders" in tables and "_at(" not in tables
+    assert "from transactions" in lines and "$as_of" not in lines
+    params = {"first_end": dt.date(2025, 3, 31), "last_end": dt.date(2025, 4, 30)}
+    key = ["month_end", "customer_id"]
+    from_tables = con.execute(tables, params).df().sort_values(key, ignore_index=True)
+    from_lines = con.execute(lines, params).df().sort_values(key, ignore_index=True)
+    con.close()
+    assert len(from_tables) > 40
+    pd.testing.assert_frame_equal(from_tables, from_lines)
+    every = "select order_key, valid_from, valid_to from {{ stg_orders versions }}"
+    assert "valid_to" in sql._expand(every, ("probe",), tables=False)
+    with pytest.raises(ValueError, match="stg_windows has no versions"):
+        sql._expand("select * from {{ stg_windows versions }}", ("probe",), tables=True)

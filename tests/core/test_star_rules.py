@@ -77,6 +77,81 @@ def ties_db(tmp_path_factory) -> Path:
     return path
 
 
+CROSSING_AS_OF = dt.date(2024, 6, 15)  # month ends 2021-06-30 to 2024-05-31
+
+
+@pytest.fixture(scope="module")
+def crossing_db(tmp_path_factory) -> Path:
+    """Orders whose later lines (same order id) cross a month end, so a month end must see
+    the order as it stood that day, not as at the last month end: `h1` 100 on 20 January
+    refunded 150 on 10 February (a buyer at January's end, not at February's), `k1` 30 with
+    no cost on 25 January and 90 more with a cost on 2 March (beside a refund order the
+    same day), `m1` three lines over four months (100, +50, -200) beside a plain order the
+    same day, `w1` 200 in May 2023 refunded 120 in February 2024 (in the 12 months of
+    January's end, not of May's), `s1` crossing the first month end rated and `s2` not,
+    `x1` refunded after the last month end, `u1` refunded within its month, and five plain
+    customers `pN`."""
+    path = tmp_path_factory.mktemp("crossing") / "crossing.duckdb"
+    con = db.connect(path)
+    plain = [
+        (f"p{n}", None, f"2023-{m:02d}-{d:02d}", a, a / 2)
+        for n, m, d, a in [
+            (1, 8, 3, 120.0),
+            (1, 12, 9, 40.0),
+            (2, 10, 1, 60.0),
+            (3, 6, 20, 15.0),
+            (3, 11, 30, 15.0),
+            (4, 2, 14, 300.0),
+            (5, 1, 5, 80.0),
+            (5, 7, 7, 80.0),
+        ]
+    ]
+    lines = [
+        ("h1", "H1", "2024-01-20", 100.0, 40.0),
+        ("h1", "H1", "2024-02-10", -150.0, -60.0),
+        ("h1", None, "2024-03-05", 10.0, 4.0),
+        ("k1", "K1", "2024-01-25", 30.0, None),
+        ("k1", "K1", "2024-03-02", 90.0, 40.0),
+        ("k1", None, "2024-01-25", -5.0, None),
+        ("m1", "M1", "2023-11-15", 100.0, 30.0),
+        ("m1", "M1", "2023-12-10", 50.0, 20.0),
+        ("m1", "M1", "2024-02-15", -200.0, -70.0),
+        ("m1", None, "2023-11-15", 30.0, 10.0),
+        ("w1", "W1", "2023-05-10", 200.0, 90.0),
+        ("w1", "W1", "2024-02-05", -120.0, -50.0),
+        ("w1", None, "2023-09-01", 50.0, 20.0),
+        ("s1", "S1", "2021-05-10", 70.0, 30.0),
+        ("s1", "S1", "2021-07-05", 40.0, 15.0),
+        ("s2", "S2", "2021-04-10", 60.0, 25.0),
+        ("s2", "S2", "2021-06-20", -10.0, -5.0),
+        ("x1", "X1", "2024-05-20", 50.0, 20.0),
+        ("x1", "X1", "2024-06-05", -80.0, -30.0),
+        ("u1", "U1", "2024-04-03", 40.0, 15.0),
+        ("u1", "U1", "2024-04-20", -50.0, -20.0),
+        *plain,
+    ]
+    customers = sorted({line[0] for line in lines})
+    con.executemany(
+        "insert into customers (customer_id, signed_up_at) values (?, '2021-01-01')",
+        [[c] for c in customers],
+    )
+    con.executemany(
+        "insert into transactions (transaction_id, order_id, customer_id, ordered_at, amount, "
+        "cost) values (?, ?, ?, ?, ?, ?)",
+        [
+            (f"t{i}", order, c, f"{day} 12:00", amount, None if margin is None else amount - margin)
+            for i, (c, order, day, amount, margin) in enumerate(lines)
+        ],
+    )
+    build(con, as_of=CROSSING_AS_OF)
+    changing = con.execute(
+        "select count(distinct order_key) from stg_orders where valid_to is not null"
+    ).fetchone()[0]
+    assert changing == 8  # every order with an id: each has a line on a later day
+    con.close()
+    return path
+
+
 def copy_of(path: Path, tmp_path: Path) -> Path:
     """A copy of a built database to change the rules of (the fixtures are shared)."""
     return Path(shutil.copy(path, tmp_path / path.name))
@@ -174,6 +249,101 @@ def test_tied_month_ends_follow_the_rule_built_and_rerated(ties_db, tmp_path, ru
     build(con, as_of=dt.date(2024, 4, 12))  # a build rates the month ends afresh
     con.close()
     assert assert_month_ends_follow_the_rule(path, rules) > 0
+
+
+def month_end_inputs(con, staging: str) -> pd.DataFrame:
+    """customer_monthly.sql's inputs over the month ends customer_monthly holds, its orders
+    read from the staging tables ("tables") or derived from the lines ("lines")."""
+    ends = stars.monthly_ends(con)
+    text = sql.load("customer_monthly", con if staging == "tables" else None)
+    assert ("from transactions" in text) == (staging == "lines")
+    out = con.execute(text, {"first_end": ends[0], "last_end": ends[-1]}).df()
+    out["month_end"] = out["month_end"].dt.date
+    out[MONEY] = out[MONEY].round(6)
+    return out
+
+
+@pytest.mark.parametrize("staging", ["tables", "lines"])
+@pytest.mark.parametrize("fixture", ["crossing_db", "ties_db"])
+def test_month_end_inputs_are_customer_features_as_of_that_day(fixture, staging, request):
+    con = db.connect(request.getfixturevalue(fixture))
+    try:
+        monthly = month_end_inputs(con, staging)
+        for end in stars.monthly_ends(con):
+            want = inputs_on(con, end).set_index("customer_id").sort_index()
+            got = monthly[monthly["month_end"] == end].set_index("customer_id").sort_index()
+            assert list(got.index) == list(want.index), f"customers on {end}"
+            pd.testing.assert_frame_equal(
+                got[INPUTS], want[INPUTS], check_dtype=False, obj=f"inputs on {end}"
+            )
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("staging", ["tables", "lines"])
+def test_a_month_end_sees_each_order_as_it_stood_that_day(crossing_db, staging):
+    con = db.connect(crossing_db)
+    monthly = month_end_inputs(con, staging).set_index(["customer_id", "month_end"])
+    con.close()
+
+    def on(customer: str, end: str, column: str):
+        return monthly.loc[(customer, dt.date.fromisoformat(end)), column]
+
+    ends = monthly.index.get_level_values("month_end")
+    h1_ends = set(monthly.loc["h1"].index)
+    # h1: a buyer of 100 at January's end; its refund line of 10 February makes the order a
+    # refund, so not rated at February's end; rated again after its March order
+    assert on("h1", "2024-01-31", "revenue") == 100
+    assert date_in(h1_ends, "2024-01-31") and not date_in(h1_ends, "2024-02-29")
+    assert on("h1", "2024-03-31", "revenue") == -40
+    # k1: K1's first line has no cost, the March line has; a refund order shares K1's day
+    assert on("k1", "2024-02-29", "revenue") == 25
+    assert np.isnan(on("k1", "2024-02-29", "margin_12m"))
+    assert on("k1", "2024-02-29", "count_purchase_days") == 1
+    assert on("k1", "2024-03-31", "revenue") == 115
+    assert on("k1", "2024-03-31", "margin_12m") == 40
+    # m1: M1 grows, then turns a refund; the plain order of its day keeps the purchase day
+    assert [on("m1", e, "revenue") for e in ("2023-11-30", "2023-12-31", "2024-02-29")] == [
+        130,
+        180,
+        -20,
+    ]
+    assert on("m1", "2024-02-29", "count_purchase_days") == 1
+    assert (
+        on("m1", "2024-02-29", "recency_days")
+        == (dt.date(2024, 2, 29) - dt.date(2023, 11, 15)).days
+    )
+    # w1: W1 in the 12 months of January and February (as it stood), not of May's end
+    assert [on("w1", e, "revenue_12m") for e in ("2024-01-31", "2024-02-29", "2024-05-31")] == [
+        250,
+        130,
+        50,
+    ]
+    # s1 crosses the first month end rated, s2 does not; x1's refund comes after the last
+    assert on("s1", "2021-06-30", "revenue") == 70 and on("s1", "2021-07-31", "revenue") == 110
+    assert on("s2", "2021-06-30", "revenue") == 50
+    assert on("x1", "2024-05-31", "revenue") == 50
+    assert "u1" not in monthly.index.get_level_values("customer_id")  # refunded in its month
+    assert min(ends) == dt.date(2021, 6, 30) and max(ends) == dt.date(2024, 5, 31)
+
+
+def date_in(days: set, day: str) -> bool:
+    return dt.date.fromisoformat(day) in days
+
+
+@pytest.mark.parametrize("staging", ["tables", "lines"])
+def test_orders_crossing_a_month_end_follow_the_rule_in_both_modes(crossing_db, tmp_path, staging):
+    path = copy_of(crossing_db, tmp_path)
+    if staging == "lines":  # the raw tables changed since the build: derived from the lines
+        con = db.connect(path)
+        db.bump_data_version(con)
+        assert not sql.staging_is_current(con)
+        con.execute("delete from customer_monthly")
+        stars.build_customer_monthly(con, CROSSING_AS_OF, DEFAULT_RULES)
+        con.close()
+    assert assert_month_ends_follow_the_rule(path, DEFAULT_RULES) > 0
+    rerate(path, SCORE_RULES)
+    assert assert_month_ends_follow_the_rule(path, SCORE_RULES) > 0
 
 
 def test_tie_groups_share_their_average_rank_at_a_month_end(ties_db):

@@ -255,6 +255,8 @@ def stage_history(
 ) -> pd.DataFrame:
     """Customers per stage at each of the `months` month ends up to `as_of` (the as-of
     date itself for its month, flagged `is_partial`), with the month's flows of buyers.
+    Each month end holds what was known at the end of that day, as `customer_stages` with
+    that day as the as-of date: a later line of an order (a refund) does not reach back.
     The months start no earlier than the first month with a customer or an order (the
     months before the data hold nothing); with no data at all, all `months` are kept.
 

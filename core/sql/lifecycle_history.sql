@@ -1,14 +1,25 @@
 -- lifecycle_history: one row per month from $start_month (or, when later, the first month
 -- with a customer or an order by the as-of date: months before the data hold nothing) to
 -- the as-of month: customers in each lifecycle stage at the month's end (the as-of date
--- for the as-of month) and the month's flows of buyers. Stages follow the rules of
--- customer_stages.sql.
--- A buyer is live (new, active or at risk) or churned; a customer with refunds and no
--- purchase by the month end is refund_only (not a prospect: they bought before the data).
--- A buyer is live (new, active or at risk) or churned. Over each month:
---   flow_new          first purchase in the month (no purchase at the previous month end);
+-- for the as-of month) and the month's flows of buyers. Each month end is a history of
+-- what was known then: its stages are customer_stages.sql's with that day as the as-of
+-- date (tests/core/test_lifecycle_history.py compares them on orders whose later lines
+-- cross month ends, reading the staging tables and deriving from the lines).
+-- Purchase days as staged, every version (stg_purchase_days versions, see
+-- core/sql/__init__.py): each month end sees each purchase day as it stood at the end of
+-- that day, so a refund line dated after a month end (the same order) is not seen at it.
+-- Nearly every purchase day has one state at every month end that sees it (its orders
+-- settle by the end of its month, or by the day before the first month): those are
+-- summed once by month and rolled over the months. Only the changing days are joined to
+-- each month end and added to what the rest give.
+-- A customer signed up with no order by the month end is a prospect; one with orders but
+-- no purchase seen then is refund_only (refunds of goods bought before the data, or a
+-- purchase since refunded: not a prospect, they have bought). A buyer is live (new,
+-- active or at risk) or churned. Over each month:
+--   flow_new          live at this month end, no purchase seen at the previous one;
 --   flow_reactivated  churned at the previous month end, live at this one;
---   flow_churned      live at the previous month end, churned at this one;
+--   flow_churned      live at the previous month end, not at this one: churned, or no
+--                     longer a buyer (every purchase seen then refunded since);
 --   flow_retained     live at both.
 -- So live_at_start + flow_new + flow_reactivated - flow_churned = live_at_end, every month.
 -- Parameters: $as_of (date), $start_month (date, first of a month), $new_days,
@@ -20,6 +31,13 @@ customers as (
     select customer_id, signed_up_at::date as signed_up_on from customers
 ),
 
+orders as (
+    -- every order known by the as-of date (its first version starts on its first day)
+    select customer_id, ordered_on
+    from {{ stg_orders versions }}
+    where valid_from <= $as_of::date
+),
+
 -- the first month with a customer signed up or an order made by the as-of date ($start_month
 -- when there is none, so the window is never empty)
 data_start as (
@@ -29,7 +47,7 @@ data_start as (
                 'month',
                 least(
                     (select min(signed_up_on) from customers where signed_up_on <= $as_of::date),
-                    (select min(ordered_on) from {{ stg_orders }})
+                    (select min(ordered_on) from orders)
                 )
             )::date,
             $start_month::date
@@ -53,15 +71,46 @@ snapshots as (
     )
 ),
 
-purchase_days as (
-    select customer_id, purchased_on from {{ stg_purchase_days }}
+-- the days a state is taken on: each month's end and the day before the first month
+state_days as (
+    select day, date_trunc('month', day)::date as month
+    from (
+        select day from snapshots
+        union all
+        select min(previous_day) from snapshots
+    )
 ),
 
-refund_starts as (
-    select customer_id, min(ordered_on) as first_refund_on
-    from {{ stg_orders }}
-    where is_refund
-    group by customer_id
+purchase_day_versions as (
+    -- every version known by the as-of date (valid_to null: still valid then) of the
+    -- customers' purchase days, with the first state day that sees the day
+    select
+        customer_id,
+        purchased_on,
+        valid_from,
+        case when valid_to <= $as_of::date then valid_to end as valid_to,
+        greatest(
+            least(last_day(purchased_on), $as_of::date), (select min(day) from state_days)
+        ) as first_seen_on
+    from {{ stg_purchase_days versions }}
+    where valid_from <= $as_of::date and customer_id in (select customer_id from customers)
+),
+
+changing_days as (
+    -- the purchase days that change (or stop or start being purchase days) after the
+    -- first state day that sees them
+    select distinct customer_id, purchased_on
+    from purchase_day_versions
+    where coalesce(valid_to, valid_from) > first_seen_on
+),
+
+steady_days as (
+    -- every other purchase day, a purchase day at every state day from its first
+    select v.customer_id, v.purchased_on
+    from purchase_day_versions as v
+    anti join changing_days as c
+        on c.customer_id = v.customer_id and c.purchased_on = v.purchased_on
+    where v.valid_to is null
 ),
 
 purchase_months as (
@@ -71,12 +120,12 @@ purchase_months as (
         min(purchased_on) as first_purchase_in_month,
         max(purchased_on) as last_purchase_on,
         count(*) as purchase_days
-    from purchase_days
+    from steady_days
     group by all
 ),
 
--- each customer's record after each month with a purchase: it holds until the next such
--- month (next_month), and the record before it is the state at that month's start
+-- each customer's record of steady days after each month with one: it holds until the
+-- next such month (next_month)
 histories as (
     select
         customer_id,
@@ -84,130 +133,138 @@ histories as (
         last_purchase_on,
         first_value(first_purchase_in_month) over w as first_purchase_on,
         sum(purchase_days) over w as count_purchase_days,
-        lag(last_purchase_on) over w as previous_purchase_on,
         lead(month) over w as next_month
     from purchase_months
     window w as (partition by customer_id order by month)
 ),
 
-buyer_snapshots as (
-    select
-        s.month,
-        s.day,
-        s.previous_day,
-        h.month as record_month,
-        h.first_purchase_on,
-        h.last_purchase_on,
-        h.count_purchase_days,
-        h.previous_purchase_on,
-        date_diff('day', h.last_purchase_on, s.day) as days_since_purchase,
-        greatest(
-            $at_risk_min_days,
-            $at_risk_gap_multiple
-            * coalesce(
-                date_diff('day', h.first_purchase_on, h.last_purchase_on)
-                / nullif(h.count_purchase_days - 1, 0),
-                0
-            )
-        ) as at_risk_after_days
-    from snapshots as s
+steady_records as (
+    select d.day, h.customer_id, h.first_purchase_on, h.last_purchase_on, h.count_purchase_days
+    from state_days as d
     inner join histories as h
-        on s.month >= h.month and (h.next_month is null or s.month < h.next_month)
+        on d.month >= h.month and (h.next_month is null or d.month < h.next_month)
 ),
 
-buyer_states as (
+changing_versions as materialized (
+    -- the versions of the changing days (materialized: few, so joined to the state days
+    -- after this cut, not before)
+    select v.customer_id, v.purchased_on, v.valid_from, v.valid_to
+    from purchase_day_versions as v
+    semi join changing_days as c
+        on c.customer_id = v.customer_id and c.purchased_on = v.purchased_on
+),
+
+changing_records as (
+    -- the changing days at each state day, as they stood that day
     select
-        month,
+        d.day,
+        v.customer_id,
+        min(v.purchased_on) as first_purchase_on,
+        max(v.purchased_on) as last_purchase_on,
+        count(*) as count_purchase_days
+    from changing_versions as v
+    inner join state_days as d
+        on v.valid_from <= d.day and (d.day < v.valid_to or v.valid_to is null)
+    group by all
+),
+
+-- each buyer's purchase days as seen at each state day
+records as (
+    select
+        coalesce(s.day, c.day) as day,
+        coalesce(s.customer_id, c.customer_id) as customer_id,
+        least(s.first_purchase_on, c.first_purchase_on) as first_purchase_on,
+        greatest(s.last_purchase_on, c.last_purchase_on) as last_purchase_on,
+        coalesce(s.count_purchase_days, 0) + coalesce(c.count_purchase_days, 0)
+            as count_purchase_days
+    from steady_records as s
+    full join changing_records as c on c.day = s.day and c.customer_id = s.customer_id
+),
+
+buyer_stages as (
+    select
+        day,
+        customer_id,
         case
-            when days_since_purchase > $churned_days then 'churned'
-            when days_since_purchase > at_risk_after_days then 'at_risk'
+            when date_diff('day', last_purchase_on, day) > $churned_days then 'churned'
+            when
+                date_diff('day', last_purchase_on, day) > greatest(
+                    $at_risk_min_days,
+                    $at_risk_gap_multiple
+                    * coalesce(
+                        date_diff('day', first_purchase_on, last_purchase_on)
+                        / nullif(count_purchase_days - 1, 0),
+                        0
+                    )
+                )
+                then 'at_risk'
             when count_purchase_days = 1
                 or date_diff('day', first_purchase_on, day) <= $new_days then 'new'
             else 'active'
-        end as stage,
+        end as stage
+    from records
+),
+
+current_stages as (
+    select s.month, b.customer_id, b.stage
+    from snapshots as s
+    inner join buyer_stages as b on b.day = s.day
+),
+
+previous_stages as (
+    select s.month, b.customer_id, b.stage
+    from snapshots as s
+    inner join buyer_stages as b on b.day = s.previous_day
+),
+
+buyer_moves as (
+    select
+        coalesce(c.month, p.month) as month,
+        c.stage,
+        c.stage in ('new', 'active', 'at_risk') as is_live,
         case
-            when record_month < month then
-                case
-                    when date_diff('day', last_purchase_on, previous_day) > $churned_days
-                        then 'churned'
-                    else 'live'
-                end
-            when previous_purchase_on is null then 'none'
-            when date_diff('day', previous_purchase_on, previous_day) > $churned_days
-                then 'churned'
+            when p.stage is null then 'none'
+            when p.stage = 'churned' then 'churned'
             else 'live'
         end as previous_state
-    from buyer_snapshots
+    from current_stages as c
+    full join previous_stages as p on p.month = c.month and p.customer_id = c.customer_id
 ),
 
 buyer_counts as (
     select
         month,
+        count(stage) as buyers,
         count(*) filter (where stage = 'new') as new,
         count(*) filter (where stage = 'active') as active,
         count(*) filter (where stage = 'at_risk') as at_risk,
         count(*) filter (where stage = 'churned') as churned,
-        count(*) filter (where previous_state = 'none' and stage <> 'churned') as flow_new,
-        count(*) filter (where previous_state = 'churned' and stage <> 'churned')
-            as flow_reactivated,
-        count(*) filter (where previous_state = 'live' and stage = 'churned') as flow_churned,
-        count(*) filter (where previous_state = 'live' and stage <> 'churned') as flow_retained
-    from buyer_states
+        count(*) filter (where previous_state = 'none' and is_live) as flow_new,
+        count(*) filter (where previous_state = 'churned' and is_live) as flow_reactivated,
+        count(*) filter (where previous_state = 'live' and not coalesce(is_live, false))
+            as flow_churned,
+        count(*) filter (where previous_state = 'live' and is_live) as flow_retained
+    from buyer_moves
     group by month
 ),
 
-acquisitions as (
-    select
-        least(c.signed_up_on, f.first_purchase_on) as acquired_on,
-        f.first_purchase_on
-    from customers as c
-    left join (
-        select customer_id, min(first_purchase_in_month) as first_purchase_on
-        from purchase_months
-        group by customer_id
-    ) as f on f.customer_id = c.customer_id
+first_orders as (
+    select customer_id, min(ordered_on) as first_order_on
+    from orders
+    group by customer_id
 ),
 
-monthly_acquisitions as (
-    select
-        date_trunc('month', acquired_on)::date as month,
-        count(*) as acquired,
-        0 as first_buyers
-    from acquisitions
-    where acquired_on <= $as_of::date
-    group by all
-    union all
-    select
-        date_trunc('month', first_purchase_on)::date as month,
-        0 as acquired,
-        count(*) as first_buyers
-    from acquisitions
-    where first_purchase_on is not null
-    group by all
-),
-
-refund_only as (
-    select s.month, count(*) as refund_only
-    from snapshots as s
-    inner join refund_starts as r on r.first_refund_on <= s.day
-    inner join customers as c on c.customer_id = r.customer_id
-    left join (
-        select customer_id, min(first_purchase_in_month) as first_purchase_on
-        from purchase_months
-        group by customer_id
-    ) as f on f.customer_id = r.customer_id
-    where
-        (f.first_purchase_on is null or f.first_purchase_on > s.day)
-        and c.signed_up_on <= s.day
-    group by s.month
-),
-
-prospects as (
+-- prospects (signed up, no order yet) and the customers with an order, at each month end
+acquired as (
     select
         s.month,
-        coalesce(sum(m.acquired) - sum(m.first_buyers), 0) as prospect
+        count(*) filter (
+            where c.signed_up_on <= s.day and coalesce(f.first_order_on > s.day, true)
+        ) as prospect,
+        count(*) filter (where f.first_order_on <= s.day) as with_orders
     from snapshots as s
-    left join monthly_acquisitions as m on m.month <= s.month
+    cross join customers as c
+    left join first_orders as f on f.customer_id = c.customer_id
     group by s.month
 ),
 
@@ -216,12 +273,12 @@ final as (
         s.month,
         s.day,
         s.day < last_day(s.month) as is_partial,
-        (coalesce(p.prospect, 0) - coalesce(r.refund_only, 0))::bigint as prospect,
+        coalesce(a.prospect, 0) as prospect,
         coalesce(b.new, 0) as new,
         coalesce(b.active, 0) as active,
         coalesce(b.at_risk, 0) as at_risk,
         coalesce(b.churned, 0) as churned,
-        coalesce(r.refund_only, 0) as refund_only,
+        coalesce(a.with_orders, 0) - coalesce(b.buyers, 0) as refund_only,
         coalesce(b.flow_retained, 0) + coalesce(b.flow_churned, 0) as live_at_start,
         coalesce(b.flow_new, 0) as flow_new,
         coalesce(b.flow_reactivated, 0) as flow_reactivated,
@@ -229,8 +286,7 @@ final as (
         coalesce(b.flow_retained, 0) as flow_retained,
         coalesce(b.new, 0) + coalesce(b.active, 0) + coalesce(b.at_risk, 0) as live_at_end
     from snapshots as s
-    left join prospects as p on p.month = s.month
-    left join refund_only as r on r.month = s.month
+    left join acquired as a on a.month = s.month
     left join buyer_counts as b on b.month = s.month
 )
 

@@ -2,6 +2,13 @@
 -- month) and month since sign-up (0 = the sign-up month) that has begun by the as-of
 -- date: the cohort's size, how many of its customers bought in that month and their
 -- revenue (net of refunds), and the cohort's revenue in month 0.
+-- Today's knowledge by period, not a history of what was known at each month end: orders
+-- as known at the as-of date (stg_orders as of $as_of), each in the month of its first
+-- line with its net value then. A refund line dated in a later month restates the month
+-- of the sale: that month's revenue is net of it, and an order whose later lines take its
+-- net value below zero no longer makes its customer a buyer of that month. A cohort's
+-- retention is what its customers kept buying, so what they returned since does not count.
+-- (lifecycle_history.sql is the history: each month end as it was known that day.)
 -- Parameters: $as_of (date), $start_month (date, first of a month).
 with
 

@@ -1,8 +1,15 @@
 -- monthly_revenue: one row per calendar month from $start_month, or from the first month
 -- with a transaction when that is later, to the month of $as_of, including months with no
 -- sales (a trend does not start with empty years); orders as stg_orders counts them (the
--- lines sharing an order_id are one order). Parameters: $as_of (date),
--- $start_month (date).
+-- lines sharing an order_id are one order).
+-- Today's knowledge by period, not a history of what was known at each month end: orders
+-- as known at the as-of date (stg_orders as of $as_of), each in the month of its first
+-- line with its net value then. A refund line dated in a later month restates the month
+-- of the sale: that month's revenue is net of it, and an order whose later lines take its
+-- net value below zero no longer counts among that month's orders and customers. So a
+-- closed month's figures can change after it ends (lifecycle_history.sql is the history:
+-- each month end as it was known that day).
+-- Parameters: $as_of (date), $start_month (date).
 with
 
 first_month as (

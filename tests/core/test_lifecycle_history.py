@@ -20,7 +20,15 @@ import pytest
 
 from core import db, sql
 from core.build import build
-from core.lifecycle import FLOWS, LIVE_STAGES, STAGES, customer_stages, stage_history
+from core.lifecycle import (
+    FLOWS,
+    LIVE_STAGES,
+    STAGES,
+    cohort_retention,
+    customer_stages,
+    stage_history,
+)
+from core.overview import monthly_revenue
 
 AS_OF = dt.date(2024, 6, 15)  # 36 months: the month ends 2021-07-31 to 2024-05-31, then 6-15
 MONTHS = 36
@@ -187,3 +195,20 @@ def test_the_flows_add_up_every_month(history_con):
         history["live_at_end"]
     )
     assert history["live_at_start"].iloc[1:].tolist() == history["live_at_end"].iloc[:-1].tolist()
+
+
+def test_revenue_and_cohorts_by_month_are_restated_by_later_refunds(history_con):
+    """Monthly revenue and cohort retention are today's knowledge by period (their SQL
+    headers say why): January 2024 holds H1 (100, refunded 150 in February), K1 (30, then
+    90 more in March) and a refund of 5. On 31 January: 125 from two buyers (h1, k1); on
+    the as-of date, January is restated: 65, and only k1 bought in it."""
+    january = pd.Timestamp("2024-01-01")
+    for as_of, revenue, buyers in ((dt.date(2024, 1, 31), 125, 2), (AS_OF, 65, 1)):
+        months = monthly_revenue(history_con, as_of, months=12).set_index("month")
+        month = months.loc[january]
+        assert (month["revenue"], month["orders"], month["customers"]) == (revenue, buyers, buyers)
+        cohorts = cohort_retention(history_con, as_of, cohorts=48)
+        cell = cohorts[
+            (cohorts["cohort"] == pd.Timestamp(SIGNED_UP)) & (cohorts["months_since_signup"] == 36)
+        ]
+        assert (cell["revenue"].item(), cell["buyers"].item()) == (revenue, buyers)

@@ -10,8 +10,10 @@
 -- that day, so a refund line dated after a month end (the same order) is not seen at it.
 -- Nearly every purchase day has one state at every month end that sees it (its orders
 -- settle by the end of its month, or by the day before the first month): those are
--- summed once by month and rolled over the months. Only the changing days are joined to
--- each month end and added to what the rest give.
+-- summed once by month and rolled over the months, and a customer with only such days
+-- takes the month's start from the same roll. Only the customers with a changing day are
+-- taken at each month end (their changing days as they stood then, added to the rest)
+-- and at its start.
 -- A customer signed up with no order by the month end is a prospect; one with orders but
 -- no purchase seen then is refund_only (refunds of goods bought before the data, or a
 -- purchase since refunded: not a prospect, they have bought). A buyer is live (new,
@@ -124,8 +126,12 @@ purchase_months as (
     group by all
 ),
 
+changing_customers as (
+    select distinct customer_id from changing_days
+),
+
 -- each customer's record of steady days after each month with one: it holds until the
--- next such month (next_month)
+-- next such month (next_month), and the record before it held at this month's start
 histories as (
     select
         customer_id,
@@ -133,15 +139,51 @@ histories as (
         last_purchase_on,
         first_value(first_purchase_in_month) over w as first_purchase_on,
         sum(purchase_days) over w as count_purchase_days,
+        lag(last_purchase_on) over w as previous_purchase_on,
         lead(month) over w as next_month
     from purchase_months
     window w as (partition by customer_id order by month)
 ),
 
-steady_records as (
+-- the histories of the customers with steady days only (nearly all) and of the others
+-- (materialized, so cut before they are joined to the months)
+steady_histories as materialized (
+    select h.*
+    from histories as h
+    anti join changing_customers as c on c.customer_id = h.customer_id
+),
+
+changing_histories as materialized (
+    select h.*
+    from histories as h
+    semi join changing_customers as c on c.customer_id = h.customer_id
+),
+
+-- their record at each month end and their last purchase at the month's start, read from
+-- their histories alone
+steady_snapshots as (
+    select
+        s.month,
+        s.day,
+        s.previous_day,
+        h.customer_id,
+        h.first_purchase_on,
+        h.last_purchase_on,
+        h.count_purchase_days,
+        case
+            when h.month < s.month then h.last_purchase_on else h.previous_purchase_on
+        end as previous_purchase_on
+    from snapshots as s
+    inner join steady_histories as h
+        on s.month >= h.month and (h.next_month is null or s.month < h.next_month)
+),
+
+-- the customers with a changing day: their steady days and their changing days as they
+-- stood at each state day
+changing_customer_records as (
     select d.day, h.customer_id, h.first_purchase_on, h.last_purchase_on, h.count_purchase_days
     from state_days as d
-    inner join histories as h
+    inner join changing_histories as h
         on d.month >= h.month and (h.next_month is null or d.month < h.next_month)
 ),
 
@@ -154,8 +196,7 @@ changing_versions as materialized (
         on c.customer_id = v.customer_id and c.purchased_on = v.purchased_on
 ),
 
-changing_records as (
-    -- the changing days at each state day, as they stood that day
+changing_day_records as (
     select
         d.day,
         v.customer_id,
@@ -168,8 +209,7 @@ changing_records as (
     group by all
 ),
 
--- each buyer's purchase days as seen at each state day
-records as (
+changing_records as (
     select
         coalesce(s.day, c.day) as day,
         coalesce(s.customer_id, c.customer_id) as customer_id,
@@ -177,58 +217,79 @@ records as (
         greatest(s.last_purchase_on, c.last_purchase_on) as last_purchase_on,
         coalesce(s.count_purchase_days, 0) + coalesce(c.count_purchase_days, 0)
             as count_purchase_days
-    from steady_records as s
-    full join changing_records as c on c.day = s.day and c.customer_id = s.customer_id
+    from changing_customer_records as s
+    full join changing_day_records as c on c.day = s.day and c.customer_id = s.customer_id
 ),
 
-buyer_stages as (
-    select
-        day,
-        customer_id,
-        case
-            when date_diff('day', last_purchase_on, day) > $churned_days then 'churned'
-            when
-                date_diff('day', last_purchase_on, day) > greatest(
-                    $at_risk_min_days,
-                    $at_risk_gap_multiple
-                    * coalesce(
-                        date_diff('day', first_purchase_on, last_purchase_on)
-                        / nullif(count_purchase_days - 1, 0),
-                        0
-                    )
-                )
-                then 'at_risk'
-            when count_purchase_days = 1
-                or date_diff('day', first_purchase_on, day) <= $new_days then 'new'
-            else 'active'
-        end as stage
-    from records
-),
-
-current_stages as (
-    select s.month, b.customer_id, b.stage
+changing_months as (
+    -- the months a customer is a buyer at the end or at the start of
+    select s.month, r.customer_id
     from snapshots as s
-    inner join buyer_stages as b on b.day = s.day
-),
-
-previous_stages as (
-    select s.month, b.customer_id, b.stage
+    inner join changing_records as r on r.day = s.day
+    union
+    select s.month, r.customer_id
     from snapshots as s
-    inner join buyer_stages as b on b.day = s.previous_day
+    inner join changing_records as r on r.day = s.previous_day
 ),
 
-buyer_moves as (
+changing_snapshots as (
+    -- the record at the month end (null: not a buyer then) and the last purchase at the
+    -- month's start
     select
-        coalesce(c.month, p.month) as month,
-        c.stage,
-        c.stage in ('new', 'active', 'at_risk') as is_live,
+        s.month,
+        s.day,
+        s.previous_day,
+        m.customer_id,
+        r.first_purchase_on,
+        r.last_purchase_on,
+        r.count_purchase_days,
+        p.last_purchase_on as previous_purchase_on
+    from changing_months as m
+    inner join snapshots as s on s.month = m.month
+    left join changing_records as r on r.customer_id = m.customer_id and r.day = s.day
+    left join changing_records as p on p.customer_id = m.customer_id and p.day = s.previous_day
+),
+
+buyer_snapshots as (
+    select * from steady_snapshots
+    union all
+    select * from changing_snapshots
+),
+
+buyer_states as (
+    select
+        month,
+        stage,
+        stage in ('new', 'active', 'at_risk') as is_live,
         case
-            when p.stage is null then 'none'
-            when p.stage = 'churned' then 'churned'
+            when previous_purchase_on is null then 'none'
+            when date_diff('day', previous_purchase_on, previous_day) > $churned_days
+                then 'churned'
             else 'live'
         end as previous_state
-    from current_stages as c
-    full join previous_stages as p on p.month = c.month and p.customer_id = c.customer_id
+    from (
+        select
+            *,
+            case
+                when count_purchase_days is null then null
+                when date_diff('day', last_purchase_on, day) > $churned_days then 'churned'
+                when
+                    date_diff('day', last_purchase_on, day) > greatest(
+                        $at_risk_min_days,
+                        $at_risk_gap_multiple
+                        * coalesce(
+                            date_diff('day', first_purchase_on, last_purchase_on)
+                            / nullif(count_purchase_days - 1, 0),
+                            0
+                        )
+                    )
+                    then 'at_risk'
+                when count_purchase_days = 1
+                    or date_diff('day', first_purchase_on, day) <= $new_days then 'new'
+                else 'active'
+            end as stage
+        from buyer_snapshots
+    )
 ),
 
 buyer_counts as (
@@ -244,7 +305,7 @@ buyer_counts as (
         count(*) filter (where previous_state = 'live' and not coalesce(is_live, false))
             as flow_churned,
         count(*) filter (where previous_state = 'live' and is_live) as flow_retained
-    from buyer_moves
+    from buyer_states
     group by month
 ),
 
@@ -254,17 +315,37 @@ first_orders as (
     group by customer_id
 ),
 
--- prospects (signed up, no order yet) and the customers with an order, at each month end
+-- the days customers start and stop being prospects (signed up, no order yet) and have
+-- their first order
+acquisition_days as (
+    select
+        day,
+        count(*) filter (where event = 'signed_up') as signed_up,
+        count(*) filter (where event = 'no_longer_prospect') as no_longer_prospects,
+        count(*) filter (where event = 'first_order') as first_orders
+    from (
+        select c.signed_up_on as day, 'signed_up' as event
+        from customers as c
+        union all
+        select greatest(c.signed_up_on, f.first_order_on), 'no_longer_prospect'
+        from customers as c
+        inner join first_orders as f on f.customer_id = c.customer_id
+        union all
+        select f.first_order_on, 'first_order'
+        from customers as c
+        inner join first_orders as f on f.customer_id = c.customer_id
+    )
+    group by day
+),
+
+-- prospects and the customers with an order, at each month end
 acquired as (
     select
         s.month,
-        count(*) filter (
-            where c.signed_up_on <= s.day and coalesce(f.first_order_on > s.day, true)
-        ) as prospect,
-        count(*) filter (where f.first_order_on <= s.day) as with_orders
+        sum(a.signed_up) - sum(a.no_longer_prospects) as prospect,
+        sum(a.first_orders) as with_orders
     from snapshots as s
-    cross join customers as c
-    left join first_orders as f on f.customer_id = c.customer_id
+    inner join acquisition_days as a on a.day <= s.day
     group by s.month
 ),
 

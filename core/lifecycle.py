@@ -14,7 +14,8 @@ Every customer is in one stage on any day, by rules that are data (`LifecycleRul
 
 "Alive" is judged from recency against the customer's own purchase rhythm until the BG/NBD
 P(alive) of the customer-value work is part of `customer_features`. A purchase day is a day
-with an order of positive amount; revenue and margin are net of refunds.
+with an order that is not a refund (net value >= 0, as staged in stg_purchase_days); revenue
+and margin are net of refunds.
 
 The SQL of each result is in `core/sql/` (customer_stages, lifecycle_history,
 lifecycle_funnel, lifecycle_customers, cohort_retention, channel_economics,

@@ -1,9 +1,8 @@
 -- star_inputs: customer_features (one row per customer signed up by the as-of date) with
 -- the inputs of the relationship score (core/stars.py): touchpoints and mean CSAT over the
--- 12 months up to the as-of date (stg_windows' current period), customers referred to date,
--- complaints still open on the as-of date. Unknown is null, not zero: touchpoints when no
--- interaction is loaded, open complaints when no feedback is, referrals when no customer has
--- a referrer.
+-- 12 months up to the as-of date, customers referred to date, complaints still open on
+-- the as-of date. Unknown is null, not zero: touchpoints when no interaction is loaded,
+-- open complaints when no feedback is, referrals when no customer has a referrer.
 -- Parameters: $as_of (date).
 with
 
@@ -11,14 +10,10 @@ features as (
     select * from customer_features
 ),
 
-windows as (
-    select * from {{ stg_windows }}
-),
-
 interactions as (
-    select i.*
-    from interactions as i, windows as w
-    where i.occurred_at >= w.current_start and i.occurred_at < w.current_end
+    select * from interactions
+    where occurred_at < $as_of::date + interval 1 day
+        and occurred_at >= $as_of::date - interval 1 year + interval 1 day
 ),
 
 feedback as (
@@ -39,14 +34,16 @@ touches as (
 
 answers as (
     select
-        f.customer_id,
-        avg(f.csat) filter (where f.submitted_at >= w.current_start) as avg_csat_12m,
+        customer_id,
+        avg(csat) filter (
+            where submitted_at >= $as_of::date - interval 1 year + interval 1 day
+        ) as avg_csat_12m,
         count(*) filter (
-            where f.kind = 'complaint'
-                and (f.resolved_at is null or f.resolved_at >= w.current_end)
+            where kind = 'complaint'
+                and (resolved_at is null or resolved_at >= $as_of::date + interval 1 day)
         ) as count_open_complaints
-    from feedback as f, windows as w
-    group by f.customer_id
+    from feedback
+    group by customer_id
 ),
 
 referrals as (

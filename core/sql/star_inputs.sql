@@ -3,6 +3,8 @@
 -- 12 months up to the as-of date, customers referred to date, complaints still open on
 -- the as-of date. Unknown is null, not zero: touchpoints when no interaction is loaded,
 -- open complaints when no feedback is, referrals when no customer has a referrer.
+-- The 12 months are stg_windows' current period, written out here: aggregate filters that
+-- read the bounds from the stg_windows subquery stalled DuckDB 2.0 on 1M customers.
 -- Parameters: $as_of (date).
 with
 

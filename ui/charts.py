@@ -16,16 +16,6 @@ import plotly.graph_objects as go
 from ui import format as fmt
 from ui import theme
 
-BRAND = theme.BRAND
-BRAND_LIGHT = theme.BRAND_LIGHT
-STAR_COLORS = theme.STAR_COLORS
-STAGE_COLORS = theme.STAGE_COLORS
-SERIES_COLORS = theme.SERIES
-PREDICTED_COLOR = theme.PREDICTED
-FORMULA_COLOR = theme.FORMULA
-ACTUAL_COLOR = theme.ACTUAL
-RISK_COLOR = theme.RISK
-
 COUNT_FORMAT = ",d"
 FRACTION_FORMAT = ",.2~f"  # a count axis zoomed in below a step of 1: 0.5, never "1"
 MONEY_FORMAT = ",~f"  # 1,250 / 0.5 (万): the unit is in the axis title
@@ -64,7 +54,7 @@ def revenue_trend(
     `scale` (1, or 10,000 for 万 in Chinese); `labels` holds `month`, `revenue`, `orders`,
     `customers`.
     """
-    colors = [BRAND_LIGHT if partial else BRAND for partial in monthly["is_partial"]]
+    colors = [theme.BRAND_LIGHT if partial else theme.BRAND for partial in monthly["is_partial"]]
     digits = 0 if scale == 1.0 else 2  # in 万: 1.25
     figure = go.Figure(
         go.Bar(
@@ -169,7 +159,7 @@ def funnel_rates(
     column to its label; `labels` holds `group`, `rate` and `acquired`.
     """
     figure = go.Figure()
-    for color, (column, name) in zip(SERIES_COLORS, rates.items(), strict=False):
+    for color, (column, name) in zip(theme.SERIES, rates.items(), strict=False):
         common = dict(
             name=name,
             x=groups,
@@ -513,7 +503,7 @@ def value_distribution(
             x=(hist["lower"] + hist["upper"]) / 2,
             y=hist["customers"],
             width=(hist["upper"] - hist["lower"]) * 0.95,
-            marker_color=PREDICTED_COLOR,
+            marker_color=theme.PREDICTED,
             customdata=ranges,
             hovertemplate=f"%{{customdata}}<br>{labels['customers']}: %{{y:,}}<extra></extra>",
         )
@@ -537,8 +527,8 @@ def value_by_group(
     `group`."""
     figure = go.Figure()
     for name, values, color in (
-        ("predicted", predicted, PREDICTED_COLOR),
-        ("formula", formula, FORMULA_COLOR),
+        ("predicted", predicted, theme.PREDICTED),
+        ("formula", formula, theme.FORMULA),
     ):
         figure.add_trace(
             go.Bar(
@@ -562,7 +552,7 @@ def backtest_by_frequency(
     (`frequency, customers, predicted, actual`). `labels` holds `frequency`, `predicted`,
     `actual`, `customers` and `axis`."""
     figure = go.Figure()
-    for name, color in (("predicted", PREDICTED_COLOR), ("actual", ACTUAL_COLOR)):
+    for name, color in (("predicted", theme.PREDICTED), ("actual", theme.ACTUAL)):
         figure.add_trace(
             go.Bar(
                 x=by_frequency["frequency"],
@@ -586,8 +576,8 @@ def backtest_tracking(tracking: pd.DataFrame, title: str, labels: dict[str, str]
     actual`). `labels` holds `date`, `predicted`, `actual` and `axis`."""
     figure = go.Figure()
     for name, color, dash in (
-        ("predicted", PREDICTED_COLOR, "dash"),
-        ("actual", ACTUAL_COLOR, "solid"),
+        ("predicted", theme.PREDICTED, "dash"),
+        ("actual", theme.ACTUAL, "solid"),
     ):
         figure.add_trace(
             go.Scatter(
@@ -610,7 +600,7 @@ def risk_distribution(
 ) -> go.Figure:
     """Customers per band of churn risk (`lower, upper, customers`), bands at or above
     `threshold` in red. `labels` holds `risk` and `customers`."""
-    colors = [RISK_COLOR if lo >= threshold - 1e-9 else BRAND_LIGHT for lo in hist["lower"]]
+    colors = [theme.RISK if lo >= threshold - 1e-9 else theme.BRAND_LIGHT for lo in hist["lower"]]
     bands = zip(hist["lower"], hist["upper"], strict=True)
     ranges = [f"{lo:.0%} – {hi:.0%}" for lo, hi in bands]
     figure = go.Figure(
@@ -647,7 +637,7 @@ def calibration_chart(calibration: pd.DataFrame, title: str, labels: dict[str, s
                 y=calibration["observed"],
                 name=labels["observed"],
                 mode="lines+markers",
-                line=dict(color=RISK_COLOR, width=2),
+                line=dict(color=theme.RISK, width=2),
                 marker=dict(size=8),
                 customdata=calibration[["customers"]].to_numpy(),
                 hovertemplate=(
@@ -669,7 +659,7 @@ def driver_bars(names: list[str], importance: list[float], title: str, axis: str
             x=importance[::-1],
             y=names[::-1],
             orientation="h",
-            marker_color=RISK_COLOR,
+            marker_color=theme.RISK,
             hovertemplate="%{y}: %{x:.3f}<extra></extra>",
         )
     )
@@ -855,7 +845,7 @@ def pareto_curve(
             x=curve["share_customers"],
             y=curve["share_margin"],
             mode="lines",
-            line=dict(color=BRAND, width=3),
+            line=dict(color=theme.BRAND, width=3),
             showlegend=False,
             hovertemplate=(
                 f"{labels['customers']}: %{{x:.1%}}<br>"
@@ -954,7 +944,7 @@ def loyalty_net_impact(
             x=months + months[::-1],
             y=(monthly["p95"] / scale).tolist() + (monthly["p5"] / scale).tolist()[::-1],
             fill="toself",
-            fillcolor=theme.translucent(BRAND, 0.15),
+            fillcolor=theme.translucent(theme.BRAND, 0.15),
             line=dict(width=0),
             name=labels["band"],
             hoverinfo="skip",
@@ -965,7 +955,7 @@ def loyalty_net_impact(
             x=months,
             y=monthly["mean"] / scale,
             mode="lines+markers",
-            line=dict(color=BRAND, width=3),
+            line=dict(color=theme.BRAND, width=3),
             name=labels["mean"],
             customdata=fmt.money_texts(monthly["mean"], currency),
             hovertemplate=(

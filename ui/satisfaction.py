@@ -25,13 +25,7 @@ from ui.widgets import Tile, change_tile, choice, metric_row, show_table
 
 TREND_MONTHS = 24
 LIST_ROWS = 500
-GROUPINGS = satisfaction.GROUPINGS
-NPS_BANDS = satisfaction.NPS_BANDS
-CSAT_BANDS = satisfaction.CSAT_BANDS
-MIN_ANSWERS = satisfaction.MIN_ANSWERS
-SLA_HOURS = satisfaction.SLA_HOURS
-TOP_STARS = satisfaction.TOP_STARS
-BACKLOG_AGES = satisfaction.BACKLOG_AGES
+SLA_HOURS = satisfaction.SLA_HOURS  # the page's default service level
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -84,19 +78,19 @@ def opening_measure(missing: dict[str, str | None]) -> str:
     return bands_measure(missing) or "nps"
 
 
-THIN_MIN_ANSWERS = 10  # the opening minimum when few months reach MIN_ANSWERS
+THIN_MIN_ANSWERS = 10  # the opening minimum when few months reach satisfaction.MIN_ANSWERS
 
 
 def opening_min_answers(as_of: dt.date, version: int) -> int:
-    """The minimum of answers a monthly point needs, as the page opens: MIN_ANSWERS, or
+    """The minimum of answers a monthly point needs, as the page opens: satisfaction.MIN_ANSWERS, or
     THIN_MIN_ANSWERS when most months with answers have fewer (a small shop still sees
     its trend; the caption says which points rest on too few)."""
-    frame = trend(as_of, "all", MIN_ANSWERS, version)
+    frame = trend(as_of, "all", satisfaction.MIN_ANSWERS, version)
     monthly = (frame["csat_answers"].fillna(0) + frame["nps_answers"].fillna(0))[
         lambda answers: answers > 0
     ]
-    if monthly.empty or monthly.median() >= MIN_ANSWERS:
-        return MIN_ANSWERS
+    if monthly.empty or monthly.median() >= satisfaction.MIN_ANSWERS:
+        return satisfaction.MIN_ANSWERS
     return THIN_MIN_ANSWERS
 
 
@@ -163,7 +157,9 @@ def unhappy(
 def _top_tier_unhappy(
     as_of: dt.date, rules: LifecycleRules, version: int
 ) -> satisfaction.UnhappyCustomers:
-    return satisfaction.unhappy_customers(data.cursor(), as_of, rules, TOP_STARS, limit=LIST_ROWS)
+    return satisfaction.unhappy_customers(
+        data.cursor(), as_of, rules, satisfaction.TOP_STARS, limit=LIST_ROWS
+    )
 
 
 def list_export(
@@ -181,7 +177,7 @@ def list_export(
     labels = value_labels(names)
     for column in MONEY_COLUMNS:
         names[column] = fmt.money_header(names[column], currency)
-    top = TOP_STARS if top_only else None
+    top = satisfaction.TOP_STARS if top_only else None
     return lambda: labelled(satisfaction.value_at_risk(con, as_of, rules, top), names, labels)
 
 
@@ -213,7 +209,7 @@ def churn_bands(report: satisfaction.ValueReport, measure: str) -> pd.DataFrame:
     return report.bands if measure == "nps" else report.csat_bands
 
 
-def age_labels(edges: tuple[int, ...] = BACKLOG_AGES) -> list[str]:
+def age_labels(edges: tuple[int, ...] = satisfaction.BACKLOG_AGES) -> list[str]:
     """'0-2 days', '2-7 days', ..., '30+ days' in the current language."""
     bounds = [*edges, None]
     return [
@@ -496,7 +492,7 @@ def trends(ctx: Context, missing: dict[str, str | None], has_stars: bool) -> Non
     )
     by = choice(
         t("satisfaction.split"),
-        GROUPINGS,
+        satisfaction.GROUPINGS,
         "all",
         format_func=lambda b: t(f"satisfaction.split_{b}"),
         key="satisfaction_split",
@@ -565,7 +561,7 @@ def complaints_section(ctx: Context, missing: dict[str, str | None], now, sla_ho
             t("satisfaction.sla"),
             min_value=1,
             max_value=24 * 90,
-            value=int(SLA_HOURS),
+            value=int(satisfaction.SLA_HOURS),
             step=4,
             help=t("satisfaction.sla_help"),
             key="satisfaction_sla",

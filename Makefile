@@ -33,6 +33,7 @@ demo: $(VENV)/.installed
 	$(BIN)/python -m core demo --db $(DB) --replace
 
 bench: $(VENV)/.installed-dev
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
 	$(BIN)/python -m bench.run
 
 $(BIN)/python:

@@ -5,20 +5,20 @@
 -- frequency = purchase days - 1; recency = first to last purchase day; T = first purchase
 -- day to the as-of date; monetary = mean spend per repeat purchase day (0 without repeats).
 -- Times are in units of $unit_days days.
+-- One pass over the purchase days: the repeat spend is all the days' spend less the first
+-- day's (arg_min), so no window finds the first day first (DuckDB runs such a window as a
+-- self-join). Spends are summed as whole millionths (staging keeps 6 decimals; exact for
+-- a day's spend below 4.5e9), so the sum is exact, the same in every run, and `sum - first`
+-- loses nothing; a plain double sum differs by an ulp from run to run.
 -- Parameters: $as_of (date; its purchases count), $unit_days (1 = days, 7 = weeks).
 with
 
 purchase_days as (
-    select * from {{ stg_purchase_days }}
-),
-
-purchase_days_with_first as (
     select
         customer_id,
         purchased_on,
-        spend,
-        min(purchased_on) over (partition by customer_id) as first_purchased_on
-    from purchase_days
+        round(spend * 1000000)::bigint as spend_millionths
+    from {{ stg_purchase_days }}
 ),
 
 per_customer as (
@@ -27,8 +27,9 @@ per_customer as (
         count(*) - 1 as frequency,
         min(purchased_on) as first_purchased_on,
         max(purchased_on) as last_purchased_on,
-        coalesce(sum(spend) filter (where purchased_on > first_purchased_on), 0) as repeat_spend
-    from purchase_days_with_first
+        sum(spend_millionths) - arg_min(spend_millionths, purchased_on)
+            as repeat_spend_millionths
+    from purchase_days
     group by customer_id
 ),
 
@@ -39,7 +40,10 @@ final as (
         date_diff('day', first_purchased_on, last_purchased_on)::double / $unit_days
             as recency,
         date_diff('day', first_purchased_on, $as_of::date)::double / $unit_days as "T",
-        case when frequency > 0 then repeat_spend / frequency else 0.0 end as monetary
+        case
+            when frequency > 0 then repeat_spend_millionths::double / 1000000 / frequency
+            else 0.0
+        end as monetary
     from per_customer
 )
 

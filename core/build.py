@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from core import db, lifecycle, sql, stars, value
+from core import db, lifecycle, precompute, sql, stars, value
 from core.clv import Reason
 
 READY = "ready"
@@ -79,6 +79,7 @@ def build(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> Build
         db.set_meta(con, db.BUILT_AS_OF, as_of.isoformat())
         db.bump_data_version(con, raw=False)
         sql.mark_staging_current(con)  # the staging tables hold the data at the new version
+        precompute.store_page_results(con, as_of)  # what the pages open on, read not computed
     count = con.execute("select count(*) from customer_features").fetchone()[0]
     return BuildResult(as_of=as_of, customer_features=count)
 

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from core import db, sql
+from core.precompute import page_result
 
 STAGES = ("prospect", "new", "active", "at_risk", "churned", "refund_only")
 LIVE_STAGES = ("new", "active", "at_risk")
@@ -176,6 +177,7 @@ class LifecycleSnapshot:
     customers: DrillResult
 
 
+@page_result()
 def lifecycle_snapshot(
     con: duckdb.DuckDBPyConnection,
     as_of: dt.date,
@@ -248,6 +250,7 @@ def with_funnel_rates(frame: pd.DataFrame) -> pd.DataFrame:
 # --- stages and flows over time --------------------------------------------------------
 
 
+@page_result()
 def stage_history(
     con: duckdb.DuckDBPyConnection,
     as_of: dt.date,
@@ -276,6 +279,7 @@ def stage_history(
 # --- cohorts ---------------------------------------------------------------------------
 
 
+@page_result()
 def cohort_retention(
     con: duckdb.DuckDBPyConnection, as_of: dt.date, cohorts: int = 24
 ) -> pd.DataFrame:
@@ -297,6 +301,7 @@ def cohort_retention(
 # --- acquisition economics -------------------------------------------------------------
 
 
+@page_result(ratings=True)
 def channel_economics(
     con: duckdb.DuckDBPyConnection, as_of: dt.date, months: int = 36
 ) -> pd.DataFrame:

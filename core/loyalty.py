@@ -73,6 +73,7 @@ from core.clv import (
     fit_bgnbd,
     fit_gamma_gamma,
 )
+from core.precompute import page_result
 
 TIERS = ("high", "medium", "low")
 WEEKS_PER_MONTH = DAYS_PER_MONTH / 7
@@ -223,6 +224,7 @@ def customer_inputs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return frame
 
 
+@page_result(ratings=True)
 def loyalty_models(con: duckdb.DuckDBPyConnection) -> LoyaltyModels:
     """Fit both models on customer_features; ModelNotFitted when the data are too thin or
     the fit fails (the page then offers simple mode)."""

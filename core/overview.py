@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 
 from core import db, sql
+from core.precompute import page_result
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Kpis:
         return self.repeat_customers_previous / self.active_customers_previous
 
 
+@page_result()
 def overview_kpis(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> Kpis:
     """The headline KPIs as of `as_of` (see `Kpis` for the definitions)."""
     cur = con.execute(sql.load("overview_kpis", con), {"as_of": as_of})
@@ -67,6 +69,7 @@ def overview_kpis(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> Kpis:
     return Kpis(as_of=as_of, **row)
 
 
+@page_result()
 def monthly_revenue(con: duckdb.DuckDBPyConnection, as_of: dt.date, months: int = 36):
     """Revenue, orders and buying customers per calendar month, the `months` up to `as_of`,
     starting no earlier than the first month with a transaction.

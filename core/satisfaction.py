@@ -37,6 +37,7 @@ from core.lifecycle import (
     staged,
     with_extras,
 )
+from core.precompute import page_result
 
 GROUPINGS = ("all", "channel", "category", "stars")
 NPS_BANDS = ("promoter", "passive", "detractor", "no_answer")
@@ -218,6 +219,7 @@ class SatisfactionKpis:
     previous: Period
 
 
+@page_result()
 def satisfaction_kpis(
     con: duckdb.DuckDBPyConnection, as_of: dt.date, sla_hours: float = SLA_HOURS
 ) -> SatisfactionKpis:
@@ -412,6 +414,7 @@ class ValueReport:
     unhappy: UnhappyCustomers
 
 
+@page_result(ratings=True)
 def value_report(
     con: duckdb.DuckDBPyConnection,
     as_of: dt.date,

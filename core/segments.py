@@ -17,8 +17,10 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
-from core import db, rfm, sql, stars
+from core import db, precompute, rfm, sql, stars
+from core.precompute import page_result
 
 FRAME_COLUMNS = (
     "customer_id",
@@ -144,37 +146,116 @@ def customer_clusters(frame: pd.DataFrame, k: int | None = None, seed: int = 0) 
     """Cluster the buyers of `frame` (segment_frame). k by the best silhouette over K_RANGE
     unless given; fitted on a seeded sample of FIT_SAMPLE customers, then every customer
     is assigned to the nearest centre."""
+    if k is None:
+        return cluster_set(frame, seed).clusters(None)
+    z, fit_rows = _scaled(frame, seed)
+    with threadpool_limits(limits=1):
+        labels = _fit_labels(z, fit_rows, k, seed)
+    return Clusters(labels, k, {}, _profile(frame, z, labels, k))
+
+
+@dataclass(frozen=True, eq=False)
+class ClusterSet:
+    """The clusters for every k the silhouette search tries (K_RANGE below the sample
+    size): `labels[k]` per row of the frame (int8), `silhouettes` of each k, and `profiles[k]`
+    (as Clusters.profile, with `traits` written "feature:level,..." so that it keeps)."""
+
+    labels: dict[int, np.ndarray]
+    silhouettes: dict[int, float]
+    profiles: dict[int, pd.DataFrame]
+
+    def clusters(self, k: int | None) -> Clusters:
+        """The Clusters `customer_clusters(frame, k)` gives: k by the best silhouette when
+        None (2 when no k separates the customers)."""
+        chosen = k if k is not None else self.best_k()
+        if chosen not in self.labels:
+            raise KeyError(f"no clusters kept for k = {chosen}")
+        profile = self.profiles[chosen].copy()
+        profile["traits"] = [_traits_of(text) for text in profile["traits"]]
+        labels = self.labels[chosen].astype(np.int64)
+        return Clusters(labels, chosen, self.silhouettes if k is None else {}, profile)
+
+    def best_k(self) -> int:
+        return max(self.silhouettes, key=self.silhouettes.get) if self.silhouettes else 2
+
+
+def cluster_set(frame: pd.DataFrame, seed: int = 0) -> ClusterSet:
+    """k-means for every k of K_RANGE below the fit sample's size on one scaling and sample
+    (the silhouette search's fits are the clusters themselves: a fit is seeded, so a k
+    chosen by the search and the same k given give the same clusters)."""
+    z, fit_rows = _scaled(frame, seed)
+    score_rows = fit_rows[:SILHOUETTE_SAMPLE]
+    labels: dict[int, np.ndarray] = {}
+    silhouettes: dict[int, float] = {}
+    with threadpool_limits(limits=1):  # OpenMP threads spin on a busy machine: 20x slower
+        for candidate in (c for c in K_RANGE if c < len(fit_rows)):
+            labels[candidate] = _fit_labels(z, fit_rows, candidate, seed)
+            scored = labels[candidate][score_rows]
+            if len(set(scored)) > 1:
+                silhouettes[candidate] = float(silhouette_score(z[score_rows], scored))
+        if 2 not in labels:  # too few customers for any k of the search
+            labels[2] = _fit_labels(z, fit_rows, 2, seed)
+    profiles = {}
+    for k, found in labels.items():
+        profile = _profile(frame, z, found, k)
+        profile["traits"] = [_traits_text(traits) for traits in profile["traits"]]
+        profiles[k] = profile
+    small = {k: found.astype(np.int8) for k, found in labels.items()}  # k <= 8: kept small
+    return ClusterSet(small, silhouettes, profiles)
+
+
+def _scaled(frame: pd.DataFrame, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The scaled k-means input of `frame` and the seeded rows the centres are fitted on."""
     n = len(frame)
     if n < MIN_CLUSTER_BUYERS:
         raise ValueError(
             f"clusters need at least {MIN_CLUSTER_BUYERS} customers with a purchase, not {n}"
         )
     x = _matrix(frame)
-    scaler = StandardScaler().fit(x)
-    z = scaler.transform(x)
+    z = StandardScaler().fit(x).transform(x)
     rng = np.random.default_rng(seed)
-    fit_rows = rng.choice(n, size=min(n, FIT_SAMPLE), replace=False)
-    silhouettes: dict[int, float] = {}
-    if k is None:
-        score_rows = fit_rows[:SILHOUETTE_SAMPLE]
-        for candidate in (c for c in K_RANGE if c < len(fit_rows)):
-            model = KMeans(candidate, n_init=4, random_state=seed).fit(z[fit_rows])
-            labels = model.predict(z[score_rows])
-            if len(set(labels)) > 1:
-                silhouettes[candidate] = float(silhouette_score(z[score_rows], labels))
-        k = max(silhouettes, key=silhouettes.get) if silhouettes else 2
-    model = KMeans(k, n_init=4, random_state=seed).fit(z[fit_rows])
-    labels = model.predict(z)
-    # number clusters by size, largest first, so labels are stable across reruns
+    return z, rng.choice(n, size=min(n, FIT_SAMPLE), replace=False)
+
+
+def _fit_labels(z: np.ndarray, fit_rows: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """Every row's cluster, numbered by size (largest first) so labels are stable."""
+    labels = KMeans(k, n_init=4, random_state=seed).fit(z[fit_rows]).predict(z)
     order = np.argsort(-np.bincount(labels, minlength=k), kind="stable")
     relabel = np.empty(k, dtype=np.int64)
     relabel[order] = np.arange(k)
-    labels = relabel[labels]
-    return Clusters(labels, k, silhouettes, _profile(frame, z, labels, k))
+    return relabel[labels]
+
+
+def _traits_text(traits: tuple[tuple[str, str], ...]) -> str:
+    return ",".join(f"{feature}:{level}" for feature, level in traits)
+
+
+def _traits_of(text: str) -> tuple[tuple[str, str], ...]:
+    return tuple(tuple(part.split(":")) for part in text.split(",") if part)
+
+
+def clusters_at(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, k: int | None, frame: pd.DataFrame
+) -> Clusters:
+    """`customer_clusters(frame, k)` for the buyers of `segment_frame(con, as_of)` (passed
+    as `frame`): read from the build's ClusterSet when it kept one for `as_of`."""
+    found = precompute.kept(built_clusters, con, as_of)
+    return found.clusters(k) if found is not None else customer_clusters(frame, k=k, seed=0)
+
+
+@page_result(ratings=True)
+def built_clusters(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ClusterSet:
+    """The ClusterSet of the buyers of `segment_frame(con, as_of)`, seed 0: kept by the
+    build for its as-of date, so that the Segments page reads its clusters for any k."""
+    return cluster_set(segment_frame(con, as_of), seed=0)
 
 
 def _profile(frame: pd.DataFrame, z: np.ndarray, labels: np.ndarray, k: int) -> pd.DataFrame:
     rows = []
+    values = {
+        name: frame[name].to_numpy(dtype=float, na_value=np.nan)
+        for name in (*CLUSTER_FEATURES, "revenue_12m")
+    }
     for c in range(k):
         members = labels == c
         means = z[members].mean(axis=0)
@@ -186,7 +267,7 @@ def _profile(frame: pd.DataFrame, z: np.ndarray, labels: np.ndarray, k: int) -> 
         )
         row = {"cluster": c, "customers": int(members.sum()), "share": members.mean()}
         for name in (*CLUSTER_FEATURES, "revenue_12m"):
-            row[f"median_{name}"] = float(np.nanmedian(frame[name].to_numpy(dtype=float)[members]))
+            row[f"median_{name}"] = float(np.nanmedian(values[name][members]))
         row["traits"] = traits
         rows.append(row)
     return pd.DataFrame(rows)

@@ -48,7 +48,7 @@ def summary(as_of: dt.date, version: int) -> pd.DataFrame:
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def clusters(as_of: dt.date, k: int | None, version: int) -> segments.Clusters:
-    return segments.customer_clusters(frame(as_of, version), k=k, seed=0)
+    return segments.clusters_at(data.cursor(), as_of, k, frame(as_of, version))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -28,12 +28,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import duckdb
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import digamma, expit, gammaln, hyp2f1
+from threadpoolctl import threadpool_limits
 
 from core import db, sql
 
@@ -139,10 +141,25 @@ def _weights(summary: pd.DataFrame, weights) -> np.ndarray:
 
 def _unique_rows(columns: dict[str, np.ndarray]) -> tuple[pd.DataFrame, np.ndarray]:
     """The distinct rows (first-appearance order) and each input row's index into them."""
-    frame = pd.DataFrame(columns)
-    codes = frame.groupby(list(columns), sort=False).ngroup().to_numpy()
-    first = np.unique(codes, return_index=True)[1]
-    return frame.iloc[first].reset_index(drop=True), codes
+    codes, first = _row_groups(columns)
+    return pd.DataFrame({c: v[first] for c, v in columns.items()}), codes
+
+
+def _row_groups(columns: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's group of identical values across the columns, numbered in order of first
+    appearance (as pandas' groupby(sort=False) numbers them), and each group's first row.
+
+    Each column is factorised (a hash table) and the codes are combined column by column,
+    re-factorised after each step so that the combined code stays below the row count:
+    linear in the rows, no sort, several times faster than a groupby over float columns."""
+    codes = np.zeros(len(next(iter(columns.values()))), dtype=np.int64)
+    for values in columns.values():
+        column_codes, uniques = pd.factorize(values)
+        codes = pd.factorize(codes * len(uniques) + column_codes)[0]
+    if len(codes) == 0:
+        return codes, codes
+    first = np.flatnonzero(np.r_[True, codes[1:] > np.maximum.accumulate(codes)[:-1]])
+    return codes, first
 
 
 # --- maximum likelihood ------------------------------------------------------------------
@@ -151,7 +168,12 @@ def _unique_rows(columns: dict[str, np.ndarray]) -> tuple[pd.DataFrame, np.ndarr
 @dataclass(frozen=True, eq=False)
 class _Grouped:
     """Grouped model inputs: one row per distinct input combination with its weight w, and
-    the distinct x with their summed weights (xs, ws) for the terms that depend on x only."""
+    the distinct x with their summed weights (xs, ws) for the terms that depend on x only.
+
+    A fit evaluates the likelihood some 30 times, so what does not depend on the parameters
+    is computed once, on first use: `log` (each column's logarithm) and `distinct` (each
+    column's distinct values and each row's index into them, so that a term of one column
+    is computed per distinct value and gathered)."""
 
     columns: dict[str, np.ndarray]
     w: np.ndarray
@@ -160,12 +182,21 @@ class _Grouped:
 
     @classmethod
     def of(cls, columns: dict[str, np.ndarray], w: np.ndarray) -> _Grouped:
-        g = pd.DataFrame({**columns, "w": w}).groupby(list(columns), sort=False)["w"].sum()
-        grouped = g.reset_index()
-        xs, index = np.unique(grouped["x"].to_numpy(), return_inverse=True)
-        ws = np.bincount(index, weights=grouped["w"].to_numpy(), minlength=len(xs))
-        cols = {c: grouped[c].to_numpy(dtype=float) for c in columns}
-        return cls(cols, grouped["w"].to_numpy(dtype=float), xs.astype(float), ws)
+        codes, first = _row_groups(columns)
+        weights = np.bincount(codes, weights=w, minlength=len(first))
+        cols = {c: np.asarray(v, dtype=float)[first] for c, v in columns.items()}
+        xs, index = np.unique(cols["x"], return_inverse=True)
+        ws = np.bincount(index, weights=weights, minlength=len(xs))
+        return cls(cols, weights, xs, ws)
+
+    @cached_property
+    def log(self) -> dict[str, np.ndarray]:
+        with np.errstate(divide="ignore"):  # log(0) = -inf where a term does not use it
+            return {c: np.log(v) for c, v in self.columns.items()}
+
+    @cached_property
+    def distinct(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        return {c: pd.factorize(v)[::-1] for c, v in self.columns.items()}
 
 
 @dataclass(frozen=True, eq=False)
@@ -183,21 +214,39 @@ def _fit_mle(
     n: float,
     model: str,
     maxiter: int,
+    refuse: Callable[[np.ndarray], None] | None = None,
 ) -> _Fit:
     """Maximise `loglik(theta) -> (log-likelihood, gradient)` over theta > 0.
 
     The optimiser works on u = log(theta) with the mean negative log-likelihood; the
     covariance is the inverse Hessian of the negative log-likelihood in theta, the Hessian
-    taken by central differences of the analytic gradient.
+    taken by central differences of the analytic gradient. `refuse(theta)`, if given, runs
+    where the optimiser stopped short of convergence and raises ModelFitError when the
+    model is unusable there for a reason of its own (that reason is the one reported).
+
+    BLAS runs on one thread meanwhile: the likelihood's dot products (~1e5 rows) are too
+    short for threads to pay, and on a busy two-core machine OpenBLAS's threads waiting for
+    each other made a fit 5 to 20 times slower.
     """
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _maximise(loglik, theta0, names, n, model, maxiter, refuse)
+
+
+def _maximise(loglik, theta0, names, n, model, maxiter, refuse) -> _Fit:
+
+    evaluated: dict[bytes, tuple[float, np.ndarray]] = {}
 
     def objective(u: np.ndarray) -> tuple[float, np.ndarray]:
-        theta = np.exp(u)
-        with np.errstate(all="ignore"):  # overflow is caught below and reported
-            ll, grad = loglik(theta)
-        if not np.isfinite(ll) or not np.all(np.isfinite(grad)):
-            return np.inf, np.zeros_like(u)
-        return -ll / n, -grad * theta / n
+        key = u.tobytes()  # the optimiser starts where the check below looked
+        if key not in evaluated:
+            theta = np.exp(u)
+            with np.errstate(all="ignore"):  # overflow is caught below and reported
+                ll, grad = loglik(theta)
+            if not np.isfinite(ll) or not np.all(np.isfinite(grad)):
+                evaluated[key] = np.inf, np.zeros_like(u)
+            else:
+                evaluated[key] = -ll / n, -grad * theta / n
+        return evaluated[key]
 
     u0 = np.log(theta0)
     if not np.isfinite(objective(u0)[0]):
@@ -211,8 +260,12 @@ def _fit_mle(
     options = {"maxiter": maxiter, "ftol": 1e-14, "gtol": 1e-9}
     result = minimize(objective, u0, jac=True, method="L-BFGS-B", bounds=bounds, options=options)
     # a line search that stalls at machine precision reports failure at the optimum: accept
-    # any stop where the gradient of the mean negative log-likelihood has vanished
+    # any stop where the gradient of the mean negative log-likelihood has vanished; in a
+    # flat valley (a degenerate fit, its optimum at infinity) it stalls wherever rounding
+    # leaves it, so `refuse` first says whether the model is unusable there anyway
     if not (result.success or np.max(np.abs(result.jac)) < GRADIENT_TOLERANCE):
+        if refuse is not None:
+            refuse(np.exp(result.x))
         raise ModelFitError(
             f"{model}: the optimiser did not converge ({result.message}); "
             "fit on more customers, remove extreme outliers or raise maxiter",
@@ -308,10 +361,14 @@ def _bgnbd_log_likelihood(theta: np.ndarray, data: _Grouped) -> tuple[float, np.
     A2 = ln G(a + b) + ln G(b + x) - ln G(b) - ln G(a + b + x),
     A3 = -(r + x) ln(alpha + T),
     A4 = ln a - ln(b + x - 1) - (r + x) ln(alpha + t_x).
-    A1 and A2 depend on x only and are summed over the distinct x.
+    A1 and A2 depend on x only and are summed over the distinct x; ln(alpha + T),
+    ln(alpha + t_x) and ln(b + x - 1) are taken per distinct T, t_x and x and gathered.
+    With d = A4 - A3 (the log-odds that the customer has dropped out), the last term is
+    A3 + ln(1 + e^d), and the shares exp(A3 - lse), exp(A4 - lse) that weigh the gradient
+    are logistic in d: one exponential, e^-|d|, gives all three without overflow.
     """
     r, alpha, a, b = theta
-    x, t_x, T, w = data.columns["x"], data.columns["t_x"], data.columns["T"], data.w
+    x, w = data.columns["x"], data.w
     xs, ws, n = data.xs, data.ws, data.ws.sum()
     ll_x = ws @ (gammaln(r + xs) + gammaln(b + xs) - gammaln(a + b + xs)) + n * (
         r * np.log(alpha) - gammaln(r) + gammaln(a + b) - gammaln(b)
@@ -324,19 +381,25 @@ def _bgnbd_log_likelihood(theta: np.ndarray, data: _Grouped) -> tuple[float, np.
             ws @ (digamma(b + xs) - digamma(a + b + xs)) + n * (digamma(a + b) - digamma(b)),
         ]
     )
-    repeat = x > 0
-    b_x1 = b + np.where(repeat, x - 1, 1)  # b + x - 1, kept positive where x = 0
-    log_aT, log_atx = np.log(alpha + T), np.log(alpha + t_x)
+    (T_values, T_row), (t_x_values, t_x_row) = data.distinct["T"], data.distinct["t_x"]
+    x_values, x_row = data.distinct["x"]
+    log_aT, inv_aT = np.log(alpha + T_values)[T_row], (1 / (alpha + T_values))[T_row]
+    log_atx, inv_atx = np.log(alpha + t_x_values)[t_x_row], (1 / (alpha + t_x_values))[t_x_row]
+    b_x1 = b + np.maximum(x_values - 1, 0)  # b + x - 1; where x = 0 it is not used
+    log_bx1, inv_bx1 = np.log(b_x1)[x_row], (1 / b_x1)[x_row]
     A3 = -(r + x) * log_aT
-    A4 = np.where(repeat, np.log(a) - np.log(b_x1) - (r + x) * log_atx, -np.inf)
-    lse = np.logaddexp(A3, A4)
-    w3, w4 = w * np.exp(A3 - lse), w * np.exp(A4 - lse)
+    d = np.where(x > 0, np.log(a) - log_bx1 + (r + x) * (log_aT - log_atx), -np.inf)
+    e = np.exp(-np.abs(d))
+    lse = A3 + np.maximum(d, 0) + np.log1p(e)
+    share = 1 / (1 + e)
+    w3 = w * np.where(d > 0, e * share, share)  # w exp(A3 - lse)
+    w4 = w * np.where(d > 0, share, e * share)  # w exp(A4 - lse)
     grad_rows = np.array(
         [
             -(w3 @ log_aT) - w4 @ log_atx,
-            -((r + x) @ (w3 / (alpha + T) + w4 / (alpha + t_x))),
+            -((r + x) @ (w3 * inv_aT + w4 * inv_atx)),
             w4.sum() / a,
-            -(w4 @ (1 / b_x1)),
+            -(w4 @ inv_bx1),
         ]
     )
     return float(ll_x + w @ lse), grad_x + grad_rows
@@ -487,6 +550,7 @@ def fit_bgnbd(
         n,
         "BG/NBD",
         maxiter,
+        refuse=lambda theta: _check_predicts(BGNBDModel(*theta.tolist()), data),
     )
     model = BGNBDModel(
         *fit.theta.tolist(), fit.log_likelihood, fit.covariance, fit.covariance_problem, float(n)
@@ -500,7 +564,7 @@ def _check_predicts(model: BGNBDModel, data: _Grouped) -> None:
     it was fitted on: a fit with huge a and b (too few repeat purchases to tell how
     customers drop out) gives no finite expected purchases over the history's length."""
     x, t_x, T = (data.columns[c] for c in ("x", "t_x", "T"))
-    expected = model.expected_purchases(float(T.max()), x, t_x, T)
+    expected = _expected(model, float(T.max()), x, t_x, T)
     if np.isfinite(expected).all():
         return
     shown = {name: f"{value:.3g}" for name, value in model.params.items()}
@@ -523,12 +587,13 @@ def _gamma_gamma_log_likelihood(theta: np.ndarray, data: _Grouped) -> tuple[floa
 
     ln f = ln G(px + q) - ln G(px) - ln G(q) + q ln gamma + (px - 1) ln m_x + px ln x
            - (px + q) ln(gamma + x m_x).
-    The gamma functions depend on x only and are summed over the distinct x.
+    The gamma functions depend on x only and are summed over the distinct x; ln m_x and
+    ln x do not depend on the parameters and are taken once per fit.
     """
     p, q, gamma = theta
     x, m_x, w = data.columns["x"], data.columns["m_x"], data.w
     xs, ws, n = data.xs, data.ws, data.ws.sum()
-    log_m, log_x = np.log(m_x), np.log(x)
+    log_m, log_x = data.log["m_x"], data.log["x"]
     log_xm = np.log(gamma + x * m_x)
     ll = (
         ws @ (gammaln(p * xs + q) - gammaln(p * xs))

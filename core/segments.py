@@ -46,7 +46,7 @@ DESCRIBE_Z = 0.5  # a cluster is "high"/"low" on a feature when its mean is this
 def segment_frame(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
     """One row per customer with a purchase by `as_of`: FRAME_COLUMNS, `r_score, f_score,
     m_score, segment` (and `stars` when rated by the build)."""
-    cur = con.cursor()
+    cur = con  # not a cursor of its own: the build reads its own uncommitted tables
     wanted = [*FRAME_COLUMNS, "r_score", "f_score", "m_score", "segment", "stars"]
     if db.built_as_of(cur) == as_of and set(wanted) <= set(db.columns(cur, "customer_features")):
         frame = cur.execute(

@@ -170,10 +170,8 @@ class _Grouped:
     """Grouped model inputs: one row per distinct input combination with its weight w, and
     the distinct x with their summed weights (xs, ws) for the terms that depend on x only.
 
-    A fit evaluates the likelihood some 30 times, so what does not depend on the parameters
-    is computed once, on first use: `log` (each column's logarithm) and `distinct` (each
-    column's distinct values and each row's index into them, so that a term of one column
-    is computed per distinct value and gathered)."""
+    A fit evaluates the likelihood some 30 times: `log`, each column's logarithm, which
+    does not depend on the parameters, is computed once, on first use."""
 
     columns: dict[str, np.ndarray]
     w: np.ndarray
@@ -193,10 +191,6 @@ class _Grouped:
     def log(self) -> dict[str, np.ndarray]:
         with np.errstate(divide="ignore"):  # log(0) = -inf where a term does not use it
             return {c: np.log(v) for c, v in self.columns.items()}
-
-    @cached_property
-    def distinct(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        return {c: pd.factorize(v)[::-1] for c, v in self.columns.items()}
 
 
 @dataclass(frozen=True, eq=False)
@@ -361,14 +355,14 @@ def _bgnbd_log_likelihood(theta: np.ndarray, data: _Grouped) -> tuple[float, np.
     A2 = ln G(a + b) + ln G(b + x) - ln G(b) - ln G(a + b + x),
     A3 = -(r + x) ln(alpha + T),
     A4 = ln a - ln(b + x - 1) - (r + x) ln(alpha + t_x).
-    A1 and A2 depend on x only and are summed over the distinct x; ln(alpha + T),
-    ln(alpha + t_x) and ln(b + x - 1) are taken per distinct T, t_x and x and gathered.
-    With d = A4 - A3 (the log-odds that the customer has dropped out), the last term is
-    A3 + ln(1 + e^d), and the shares exp(A3 - lse), exp(A4 - lse) that weigh the gradient
-    are logistic in d: one exponential, e^-|d|, gives all three without overflow.
+    A1 and A2 depend on x only and are summed over the distinct x. With d = A4 - A3 (the
+    log-odds that the customer has dropped out), the last term is A3 + ln(1 + e^d), and
+    the shares exp(A3 - lse), exp(A4 - lse) that weigh the gradient are logistic in d:
+    written with e^-|d|, none of them overflows (and no logaddexp, which costs as much as
+    the rest of the function).
     """
     r, alpha, a, b = theta
-    x, w = data.columns["x"], data.w
+    x, t_x, T, w = data.columns["x"], data.columns["t_x"], data.columns["T"], data.w
     xs, ws, n = data.xs, data.ws, data.ws.sum()
     ll_x = ws @ (gammaln(r + xs) + gammaln(b + xs) - gammaln(a + b + xs)) + n * (
         r * np.log(alpha) - gammaln(r) + gammaln(a + b) - gammaln(b)
@@ -381,25 +375,22 @@ def _bgnbd_log_likelihood(theta: np.ndarray, data: _Grouped) -> tuple[float, np.
             ws @ (digamma(b + xs) - digamma(a + b + xs)) + n * (digamma(a + b) - digamma(b)),
         ]
     )
-    (T_values, T_row), (t_x_values, t_x_row) = data.distinct["T"], data.distinct["t_x"]
-    x_values, x_row = data.distinct["x"]
-    log_aT, inv_aT = np.log(alpha + T_values)[T_row], (1 / (alpha + T_values))[T_row]
-    log_atx, inv_atx = np.log(alpha + t_x_values)[t_x_row], (1 / (alpha + t_x_values))[t_x_row]
-    b_x1 = b + np.maximum(x_values - 1, 0)  # b + x - 1; where x = 0 it is not used
-    log_bx1, inv_bx1 = np.log(b_x1)[x_row], (1 / b_x1)[x_row]
+    repeat = x > 0
+    b_x1 = b + np.where(repeat, x - 1, 1)  # b + x - 1, kept positive where x = 0
+    log_aT, log_atx = np.log(alpha + T), np.log(alpha + t_x)
     A3 = -(r + x) * log_aT
-    d = np.where(x > 0, np.log(a) - log_bx1 + (r + x) * (log_aT - log_atx), -np.inf)
+    d = np.where(repeat, np.log(a) - np.log(b_x1) + (r + x) * (log_aT - log_atx), -np.inf)
     e = np.exp(-np.abs(d))
     lse = A3 + np.maximum(d, 0) + np.log1p(e)
-    share = 1 / (1 + e)
-    w3 = w * np.where(d > 0, e * share, share)  # w exp(A3 - lse)
-    w4 = w * np.where(d > 0, share, e * share)  # w exp(A4 - lse)
+    w_share = w / (1 + e)
+    w3 = w_share * np.exp(-np.maximum(d, 0))  # w exp(A3 - lse)
+    w4 = w_share * np.exp(np.minimum(d, 0))  # w exp(A4 - lse)
     grad_rows = np.array(
         [
             -(w3 @ log_aT) - w4 @ log_atx,
-            -((r + x) @ (w3 * inv_aT + w4 * inv_atx)),
+            -((r + x) @ (w3 / (alpha + T) + w4 / (alpha + t_x))),
             w4.sum() / a,
-            -(w4 @ inv_bx1),
+            -(w4 @ (1 / b_x1)),
         ]
     )
     return float(ll_x + w @ lse), grad_x + grad_rows

@@ -72,6 +72,7 @@ def build(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> Build
             {"as_of": as_of},
         )
         outputs = value.add_model_outputs(con, as_of)  # BTYD, P(alive), CLV, churn risk
+        value.store_page_inputs(con, as_of, outputs)  # what the Value and Churn pages read
         stars.add_ratings(con, as_of)  # stars, scores, RFM segment, customer_monthly
         lifecycle.add_stages(con, as_of)  # lifecycle_stage (default rules)
         for name, reason in {**input_reasons(con, as_of), **outputs.reasons}.items():

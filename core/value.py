@@ -21,7 +21,8 @@ Intervals of totals come from parameter uncertainty on a seeded random sample of
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 
 import duckdb
 import numpy as np
@@ -32,7 +33,6 @@ from core.clv import (
     BGNBDModel,
     GammaGammaModel,
     ModelFitError,
-    NotReady,
     Readiness,
     Reason,
     btyd_summary,
@@ -175,6 +175,162 @@ def customer_values(
     return values
 
 
+# --- the same values for a page: the knobs without refitting -------------------------------
+# `customer_values` and `value_totals` define the figures; a page moving a knob gets them
+# from these steps instead, each cached on what it depends on: who the customers are
+# (`customer_base`, once per as-of date), what the models say over a horizon at a discount
+# rate (`model_values` per customer, `sample_totals` for the intervals: the costly parts, at
+# a margin of 1) and the knobs that only scale or add (`priced_values`, `priced_totals`:
+# margin and years retained). Value is linear in the
+# margin, so the figures agree with the definition to rounding (tests: 1e-12 relative).
+
+
+@dataclass(frozen=True, eq=False)
+class CustomerBase:
+    """The buyers `customer_values` lists, in its order: `frame` holds who they are and the
+    formula inputs (`customer_inputs`), `rows` each one's row in the models' summary and
+    `tiers` the TIERS columns (None when customer_features has none)."""
+
+    frame: pd.DataFrame
+    rows: np.ndarray
+    tiers: pd.DataFrame | None
+
+
+def customer_base(
+    con: duckdb.DuckDBPyConnection, models: ValueModels, inputs: pd.DataFrame | None = None
+) -> CustomerBase:
+    """The `CustomerBase` of `models` (`inputs`: `customer_inputs` as of its date, read
+    here when not given)."""
+    inputs = customer_inputs(con, models.as_of) if inputs is None else inputs
+    position = pd.Index(models.summary["customer_id"]).get_indexer(inputs["customer_id"])
+    kept = position >= 0
+    frame = inputs[kept].reset_index(drop=True)
+    tiers = tier_columns(con)
+    if tiers is not None:
+        tiers = frame[["customer_id"]].merge(tiers, on="customer_id", how="left")
+        tiers = tiers.drop(columns="customer_id")
+    return CustomerBase(frame, position[kept], tiers)
+
+
+@dataclass(frozen=True, eq=False)
+class ModelValues:
+    """What the models say per summary row over `horizon_months` at `discount_rate_annual`,
+    at a margin of 1: arrays `p_alive`, `expected_purchases` (over the horizon),
+    `expected_spend` (per purchase) and `value_if_retained` (the discounted value were the
+    customer known to be active)."""
+
+    horizon_months: int
+    discount_rate_annual: float
+    p_alive: np.ndarray
+    expected_purchases: np.ndarray
+    expected_spend: np.ndarray
+    value_if_retained: np.ndarray
+
+
+def model_values(
+    models: ValueModels, horizon_months: int, discount_rate_annual: float
+) -> ModelValues:
+    """The `ModelValues` of `models`: `core.clv.clv` for an active customer, once (the
+    predicted CLV is that times P(alive))."""
+    s = models.summary
+    args = (horizon_months, discount_rate_annual, 1.0)
+    retained = clv(models.bgnbd, models.gg, s, *args, if_alive=True)
+    p_alive = models.bgnbd.probability_alive(s["frequency"], s["recency"], s["T"])
+    p_alive = np.asarray(p_alive, dtype=float).reshape(-1)
+    return ModelValues(
+        horizon_months=horizon_months,
+        discount_rate_annual=discount_rate_annual,
+        p_alive=p_alive,
+        expected_purchases=retained["expected_purchases"].to_numpy() * p_alive,
+        expected_spend=retained["expected_spend"].to_numpy(),
+        value_if_retained=retained["clv"].to_numpy(),
+    )
+
+
+@dataclass(frozen=True)
+class SampleTotals:
+    """The totals of `value_totals`' interval sample over `horizon_months` at
+    `discount_rate_annual`, at a margin of 1: `clv` and `expected_purchases` (point, p5,
+    p50, p95), and how many `customers` the sample holds."""
+
+    horizon_months: int
+    discount_rate_annual: float
+    clv: dict[str, float]
+    expected_purchases: dict[str, float]
+    customers: int
+
+
+def sample_totals(
+    models: ValueModels,
+    horizon_months: int,
+    discount_rate_annual: float,
+    sample: int = INTERVAL_SAMPLE,
+    draws: int = INTERVAL_DRAWS,
+    seed: int = 0,
+) -> SampleTotals:
+    """The intervals of `value_totals` on their seeded sample, at a margin of 1."""
+    part = representative_sample(models.summary, sample, seed)
+    args = (horizon_months, discount_rate_annual, 1.0)
+    value_iv = clv_interval(models.bgnbd, models.gg, part, *args, n=draws, rng=seed)
+    t = horizon_months * 365.25 / 12 / 7
+    purchases_iv = expected_purchases_interval(models.bgnbd, part, t, n=draws, rng=seed)
+    return SampleTotals(
+        horizon_months, discount_rate_annual, value_iv.total, purchases_iv.total, len(part)
+    )
+
+
+def priced_values(base: CustomerBase, model: ModelValues, settings: ValueSettings) -> pd.DataFrame:
+    """`customer_values` at `settings` from its parts (the horizon and discount rate of
+    `model`): the same rows and columns, in the same order."""
+    _check_knobs(model, settings)
+    rows = base.rows
+    retained = model.value_if_retained[rows] * settings.margin
+    values = base.frame.assign(
+        expected_purchases=model.expected_purchases[rows],
+        expected_spend=model.expected_spend[rows],
+        predicted_clv=retained * model.p_alive[rows],
+        p_alive=model.p_alive[rows],
+        years_retained=settings.years_retained,
+        margin=settings.margin,
+    )
+    values["formula_clv"] = formula_clv(
+        values["aov"] * settings.margin,
+        values["purchases_per_year"],
+        settings.years_retained,
+        values["acquisition_cost"],
+    )
+    values["value_if_retained"] = retained
+    if base.tiers is not None:
+        values = pd.concat([values, base.tiers], axis=1)
+    return values
+
+
+def priced_totals(
+    values: pd.DataFrame, totals: SampleTotals, settings: ValueSettings
+) -> ValueTotals:
+    """`value_totals` of `priced_values(..., settings)`: the intervals' relative width does
+    not depend on the margin, so the sample's totals at a margin of 1 carry over."""
+    _check_knobs(totals, settings)
+    return ValueTotals(
+        customers=len(values),
+        predicted_clv=scaled_total(totals.clv, "clv", values["predicted_clv"].sum()),
+        expected_purchases=scaled_total(
+            totals.expected_purchases, "expected_purchases", values["expected_purchases"].sum()
+        ),
+        formula_clv=float(values["formula_clv"].sum()),
+        interval_customers=totals.customers,
+    )
+
+
+def _check_knobs(model: ModelValues | SampleTotals, settings: ValueSettings) -> None:
+    knobs = (settings.horizon_months, settings.discount_rate_annual)
+    if knobs != (model.horizon_months, model.discount_rate_annual):
+        raise ValueError(
+            f"the model values are for {model.horizon_months} months at "
+            f"{model.discount_rate_annual:g} a year, the settings ask {knobs[0]} at {knobs[1]:g}"
+        )
+
+
 def tier_columns(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
     """`customer_id` and whichever of TIERS customer_features holds, or None."""
     have = db.columns(con, "customer_features")
@@ -305,17 +461,22 @@ class ModelOutputs:
     """Per customer with a purchase, the MODEL_COLUMNS (null where a model did not run), and
     why a model did not run: `reasons` maps "p_alive" (BG/NBD: P(alive) and expected
     purchases), "clv" (BG/NBD + Gamma-Gamma: predicted CLV) and "churn" to the Reason, or
-    None when it ran."""
+    None when it ran. What the pages read is kept too: `models` (as `fit_value_models`
+    gives them, or why it would fail) and `churn` (`churn.churn_risks` per standard
+    horizon)."""
 
     frame: pd.DataFrame
     reasons: dict[str, Reason | None]
+    models: ValueModels | Reason | None = None
+    churn: dict[int, churn.ChurnResult | Reason] = field(default_factory=dict)
 
 
 def model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutputs:
     """The BTYD summary, P(alive), expected purchases and predicted CLV over 12 months (at
     the data's margin, 10% a year discount) and the churn classifier's risk for the next 90
     days, per customer with a purchase by `as_of`. BG/NBD alone gives P(alive) and the
-    expected purchases when Gamma-Gamma cannot be fitted (CLV then stays empty)."""
+    expected purchases when Gamma-Gamma cannot be fitted (CLV then stays empty). The churn
+    classifier runs for every standard horizon (`churn.HORIZONS`), with its quality."""
     summary = btyd_summary(con, as_of, unit="weeks")
     frame = pd.DataFrame(
         {
@@ -329,31 +490,46 @@ def model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutput
     for name in ("p_alive", "expected_purchases_12m", "predicted_clv_12m", "churn_risk"):
         frame[name] = np.nan
     reasons: dict[str, Reason | None] = {"p_alive": None, "clv": None, "churn": None}
+    models: ValueModels | Reason
     try:
-        data_readiness(summary).require()
+        readiness = data_readiness(summary)
+        readiness.require()
         bgnbd = fit_bgnbd(summary)
-        expected = expected_purchases(bgnbd, summary, 12)
     except ModelFitError as error:  # NotReady included
-        reasons["p_alive"] = reasons["clv"] = error.reason
+        reasons["p_alive"] = reasons["clv"] = models = error.reason
     else:
-        frame["p_alive"] = bgnbd.probability_alive(
-            summary["frequency"], summary["recency"], summary["T"]
-        )
-        frame["expected_purchases_12m"] = expected
+        try:
+            expected = expected_purchases(bgnbd, summary, 12)
+        except ModelFitError as error:
+            reasons["p_alive"] = reasons["clv"] = error.reason
+            expected = None
         try:
             gg = fit_gamma_gamma(summary)
-            settings = value_defaults(con, as_of).settings()
-            values = clv(bgnbd, gg, summary, 12, settings.discount_rate_annual, settings.margin)
-            frame["predicted_clv_12m"] = values["clv"].to_numpy()
         except ModelFitError as error:
-            reasons["clv"] = error.reason
-    try:
-        result = churn.churn_risk(con, as_of, with_quality=False)
-        risk = result.scores.set_index("customer_id")["churn_risk"]
+            models = error.reason
+            reasons["clv"] = reasons["clv"] or error.reason
+        else:
+            models = ValueModels(as_of, summary, readiness, bgnbd, gg)
+        if expected is not None:
+            frame["p_alive"] = bgnbd.probability_alive(
+                summary["frequency"], summary["recency"], summary["T"]
+            )
+            frame["expected_purchases_12m"] = expected
+            if isinstance(models, ValueModels):
+                settings = value_defaults(con, as_of).settings()
+                args = (12, settings.discount_rate_annual, settings.margin)
+                try:
+                    frame["predicted_clv_12m"] = clv(bgnbd, gg, summary, *args)["clv"].to_numpy()
+                except ModelFitError as error:
+                    reasons["clv"] = error.reason
+    results = churn.churn_risks(con, as_of)
+    standard = results[churn.ChurnSettings().horizon_days]
+    if isinstance(standard, Reason):
+        reasons["churn"] = standard
+    else:
+        risk = standard.scores.set_index("customer_id")["churn_risk"]
         frame["churn_risk"] = frame["customer_id"].map(risk).astype(float)
-    except NotReady as error:
-        reasons["churn"] = error.reason
-    return ModelOutputs(frame, reasons)
+    return ModelOutputs(frame, reasons, models, results)
 
 
 def add_model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutputs:
@@ -408,3 +584,82 @@ def customer_inputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFr
     """Who each buyer is and the formula inputs, without any model
     (`core/sql/customer_value_inputs.sql`): for lists when the models cannot run."""
     return con.execute(sql.load("customer_value_inputs", con), {"as_of": as_of}).df()
+
+
+# --- what core build stores for the Value and Churn risk pages ----------------------------
+
+STORED_TABLES = ("value_models", "value_summary", "value_inputs")
+
+
+def store_page_inputs(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, outputs: ModelOutputs
+) -> None:
+    """The build step after `add_model_outputs`: store what the pages read as of `as_of`,
+    so that a page on the build's date fits nothing: `value_models` (BG/NBD and Gamma-Gamma
+    with their covariance, or why they cannot be fitted), `value_summary` (the BTYD summary
+    in weeks), `value_inputs` (`customer_inputs`) and the churn classifier of every standard
+    horizon (`churn.store_churn_results`)."""
+    models = outputs.models
+    if isinstance(models, ValueModels):
+        rows = [("bgnbd", _model_json(models.bgnbd)), ("gamma_gamma", _model_json(models.gg))]
+        summary = models.summary
+    else:
+        rows = [] if models is None else [("reason", churn.reason_json(models))]
+        summary = btyd_summary(con, as_of, unit="weeks")
+    con.execute("create or replace table value_models (as_of date, model varchar, fit varchar)")
+    con.executemany("insert into value_models values (?, ?, ?)", [(as_of, *r) for r in rows])
+    for table, frame in (("value_summary", summary), ("value_inputs", customer_inputs(con, as_of))):
+        con.register("stored_frame", frame)
+        try:  # table names from STORED_TABLES
+            con.execute(f"create or replace table {table} as select * from stored_frame")
+        finally:
+            con.unregister("stored_frame")
+    churn.store_churn_results(con, as_of, outputs.churn)
+
+
+def stored_as_of(con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    """The as-of date of the value models stored by the last build, or None."""
+    if not db.columns(con, "value_models"):
+        return None
+    found = con.execute("select max(as_of) from value_models").fetchall()
+    return found[0][0]
+
+
+def stored_value_models(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date
+) -> ValueModels | Reason | None:
+    """The models `core build` stored as of `as_of`, the same as `fit_value_models` gives
+    them (or the Reason it raises), or None when the build stored none for that date."""
+    if stored_as_of(con) != as_of:
+        return None
+    fits = dict(con.execute("select model, fit from value_models").fetchall())
+    if "reason" in fits:
+        return churn.reason_from_json(fits["reason"])
+    summary = con.execute("select * from value_summary order by customer_id").df()
+    summary.attrs["unit"] = "weeks"
+    bgnbd = BGNBDModel(**_model_fields(fits["bgnbd"]))
+    gg = GammaGammaModel(**_model_fields(fits["gamma_gamma"]))
+    return ValueModels(as_of, summary, data_readiness(summary), bgnbd, gg)
+
+
+def stored_customer_inputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
+    """`customer_inputs` as of `as_of`: read from the build's table on its date, else
+    computed."""
+    if stored_as_of(con) == as_of:
+        return con.execute("select * from value_inputs order by customer_id").df()
+    return customer_inputs(con, as_of)
+
+
+def _model_json(model: BGNBDModel | GammaGammaModel) -> str:
+    """A fitted model's fields as JSON (floats written exactly, covariance as a nested list)."""
+    fields = {**model.__dict__}
+    if fields["covariance"] is not None:
+        fields["covariance"] = np.asarray(fields["covariance"]).tolist()
+    return json.dumps(fields, default=float)
+
+
+def _model_fields(text: str) -> dict:
+    fields = json.loads(text)
+    if fields["covariance"] is not None:
+        fields["covariance"] = np.array(fields["covariance"], dtype=float)
+    return fields

@@ -1,8 +1,10 @@
 """Cached access to churn risk for pages/churn.py, its tables and its export.
 
-The classifier is trained once per (as-of date, horizon, data version) and kept as a
-resource; a classifier that cannot be trained comes back as a `Reason`, cached like a
-result. The warning list values its customers with the value models of `ui.models`.
+The classifier of the build's as-of date and the standard horizons is read as the build
+stored it; for another date it is trained once per (as-of date, horizon, data version) with
+words of progress, and kept as a resource. A classifier that cannot be trained comes back
+as a `Reason`, cached like a result. The warning list values its customers with the value
+models of `ui.models`.
 """
 
 from __future__ import annotations
@@ -27,9 +29,33 @@ LIST_ROWS = 200  # rows of the warning list shown on the page; the export has th
 DRIVERS_SHOWN = 10
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
 def churn_result(as_of: dt.date, horizon_days: int, version: int) -> churn.ChurnResult | Reason:
-    """The churn classifier as of `as_of` for "no purchase in the next `horizon_days`"."""
+    """The churn classifier as of `as_of` for "no purchase in the next `horizon_days`": as
+    the build stored it on its date for the standard horizons, else trained here (saying
+    so while it runs)."""
+    stored = _stored_result(as_of, horizon_days, version)
+    if stored is not None:
+        return stored
+    words = t(
+        "models.progress_churn",
+        days=horizon_days,
+        as_of=as_of,
+        customers=models.customers_text(version),
+        built=models.built_as_of(version) or "–",
+    )
+    with st.spinner(words):
+        return _trained_result(as_of, horizon_days, version)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _stored_result(
+    as_of: dt.date, horizon_days: int, version: int
+) -> churn.ChurnResult | Reason | None:
+    return churn.stored_churn_result(data.cursor(), as_of, horizon_days)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _trained_result(as_of: dt.date, horizon_days: int, version: int) -> churn.ChurnResult | Reason:
     settings = churn.ChurnSettings(horizon_days=horizon_days)
     try:
         return churn.churn_risk(data.cursor(), as_of, settings)
@@ -51,7 +77,7 @@ def warning_list(as_of: dt.date, horizon_days: int, min_risk: float, version: in
     settings = models.defaults(as_of, version).settings()
     customers = models.customer_values(as_of, settings, version)
     if customers is None:
-        customers = value.customer_inputs(data.cursor(), as_of)
+        customers = value.stored_customer_inputs(data.cursor(), as_of)
     return churn.warning_list(result.scores, customers, as_of, min_risk)
 
 

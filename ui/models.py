@@ -1,10 +1,13 @@
 """The customer models more than one page uses, cached once, and why a model cannot run.
 
-BG/NBD + Gamma-Gamma are fitted once per (as-of date, data version) and kept as a resource
-(they hold a frame per customer that is never changed): the Value page shows them, the
-Churn risk page values its warning list with them. A model that cannot run comes back as a
-`Reason`, cached like a result, so a thin database is not refitted on every rerun, and
-`reason_text` words it in the page's language.
+BG/NBD + Gamma-Gamma come from the build on its as-of date (`core build` stores them) and
+are fitted here for another date, once per (as-of date, data version), with words of
+progress; either is kept as a resource (a frame per customer that is never changed): the
+Value page shows them, the Churn risk page values its warning list with them. The value
+knobs recompute from cached parts (`core.value.customer_base`, `model_values`) without
+refitting. A model that cannot run comes back as a `Reason`, cached like a result, so a
+thin database is not refitted on every rerun, and `reason_text` words it in the page's
+language.
 """
 
 from __future__ import annotations
@@ -14,16 +17,38 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from core import value
+from core import db, value
 from core.clv import ModelFitError, Reason
 from core.value import ValueModels, ValueSettings
 from ui import data
-from ui.i18n import t
+from ui import format as fmt
+from ui.i18n import current_language, t
+
+
+def models(as_of: dt.date, version: int) -> ValueModels | Reason:
+    """BG/NBD and Gamma-Gamma as of `as_of`, or why they cannot be fitted: as the build
+    stored them on its date, else fitted here (saying so while it runs)."""
+    stored = _stored_models(as_of, version)
+    if stored is not None:
+        return stored
+    with st.spinner(
+        t(
+            "models.progress_fitting",
+            as_of=as_of,
+            customers=customers_text(version),
+            built=built_as_of(version) or "–",
+        )
+    ):
+        return _fitted_models(as_of, version)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def models(as_of: dt.date, version: int) -> ValueModels | Reason:
-    """BG/NBD and Gamma-Gamma as of `as_of`, or why they cannot be fitted."""
+def _stored_models(as_of: dt.date, version: int) -> ValueModels | Reason | None:
+    return value.stored_value_models(data.cursor(), as_of)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _fitted_models(as_of: dt.date, version: int) -> ValueModels | Reason:
     try:
         return value.fit_value_models(data.cursor(), as_of)
     except ModelFitError as error:
@@ -37,12 +62,58 @@ def defaults(as_of: dt.date, version: int) -> value.ValueDefaults:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def customer_values(as_of: dt.date, settings: ValueSettings, version: int) -> pd.DataFrame | None:
-    """Each customer's value under `settings` (read-only), None when the models did not fit."""
+def customer_base(as_of: dt.date, version: int) -> value.CustomerBase | None:
+    """Who each valued customer is and the formula inputs (read-only), None when the
+    models did not fit."""
     fitted = models(as_of, version)
     if isinstance(fitted, Reason):
         return None
-    return value.customer_values(data.cursor(), fitted, settings)
+    con = data.cursor()
+    return value.customer_base(con, fitted, value.stored_customer_inputs(con, as_of))
+
+
+def model_values(
+    as_of: dt.date, horizon_months: int, discount_rate_annual: float, version: int
+) -> value.ModelValues:
+    """What the models say per customer over the horizon at the discount rate (margin 1)."""
+    with st.spinner(
+        t(
+            "models.progress_values",
+            months=horizon_months,
+            discount=f"{discount_rate_annual:.0%}",
+            customers=customers_text(version),
+        )
+    ):
+        return _model_values(as_of, horizon_months, discount_rate_annual, version)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _model_values(
+    as_of: dt.date, horizon_months: int, discount_rate_annual: float, version: int
+) -> value.ModelValues:
+    return value.model_values(models(as_of, version), horizon_months, discount_rate_annual)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def customer_values(as_of: dt.date, settings: ValueSettings, version: int) -> pd.DataFrame | None:
+    """Each customer's value under `settings` (read-only), None when the models did not fit:
+    from the cached parts, so margin and years retained cost no model run."""
+    base = customer_base(as_of, version)
+    if base is None:
+        return None
+    fitted = model_values(as_of, settings.horizon_months, settings.discount_rate_annual, version)
+    return value.priced_values(base, fitted, settings)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def built_as_of(version: int) -> dt.date | None:
+    """The as-of date of the last build: what it stored for the pages is for that day."""
+    return db.built_as_of(data.cursor())
+
+
+def customers_text(version: int) -> str:
+    """The number of customers in the database, for the words of a progress message."""
+    return fmt.count(data.data_state(version).customers, current_language())
 
 
 def reason_text(reason: Reason) -> str:

@@ -19,7 +19,7 @@ from core.value import ValueModels, ValueSettings
 from ui import data
 from ui.i18n import t
 from ui.labels import label, star_name
-from ui.models import customer_values, defaults, models
+from ui.models import customer_values, customers_text, defaults, models
 from ui.widgets import COUNT, DATE, MONEY, PERCENT, column_config, share_table
 
 HORIZONS = (3, 6, 12, 24, 36)  # months of predicted value
@@ -30,7 +30,16 @@ TOP_CUSTOMERS = 20
 @st.cache_data(max_entries=16, show_spinner=False)
 def totals(as_of: dt.date, settings: ValueSettings, version: int) -> value.ValueTotals:
     customers = customer_values(as_of, settings, version)
-    return value.value_totals(customers, models(as_of, version), settings)
+    sample = sample_totals(as_of, settings.horizon_months, settings.discount_rate_annual, version)
+    return value.priced_totals(customers, sample, settings)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def sample_totals(
+    as_of: dt.date, horizon_months: int, discount_rate_annual: float, version: int
+) -> value.SampleTotals:
+    """The totals' intervals on their sample (margin 1): once per horizon and discount."""
+    return value.sample_totals(models(as_of, version), horizon_months, discount_rate_annual)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -59,9 +68,20 @@ def top_customers(as_of: dt.date, settings: ValueSettings, version: int) -> pd.D
     )
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
 def backtest(as_of: dt.date, holdout_days: int, version: int) -> Backtest | Reason:
-    """The model-health check whose holdout ends on `as_of`."""
+    """The model-health check whose holdout ends on `as_of`, saying so while it runs."""
+    words = t(
+        "models.progress_backtest",
+        start=as_of - dt.timedelta(days=holdout_days),
+        days=holdout_days,
+        customers=customers_text(version),
+    )
+    with st.spinner(words):
+        return _backtest(as_of, holdout_days, version)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _backtest(as_of: dt.date, holdout_days: int, version: int) -> Backtest | Reason:
     calibration_end = as_of - dt.timedelta(days=holdout_days)
     try:
         return clv.backtest(data.cursor(), calibration_end, holdout_days)

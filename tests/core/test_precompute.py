@@ -52,7 +52,7 @@ def _live(result, con, as_of):
 
 @pytest.mark.parametrize("database", ["demo_db", "uk_shop_db", "market_db"])
 def test_every_kept_result_is_the_one_the_page_computed(database, request):
-    con = db.connect(request.getfixturevalue(database), read_only=True)
+    con = db.connect(request.getfixturevalue(database))
     as_of = db.built_as_of(con)
     kept_names = {row[0] for row in con.execute("select name from page_results").fetchall()}
     for result in precompute.page_results():
@@ -70,7 +70,7 @@ def test_every_kept_result_is_the_one_the_page_computed(database, request):
 
 
 def test_another_date_or_setting_computes_live(demo_db, monkeypatch):
-    con = db.connect(demo_db, read_only=True)
+    con = db.connect(demo_db)
     as_of = db.built_as_of(con)
     earlier = as_of - dt.timedelta(days=40)
     looked_up = []
@@ -167,7 +167,7 @@ def _old_customer_clusters(frame: pd.DataFrame, k: int | None, seed: int = 0):
 
 @pytest.mark.parametrize("database", ["demo_db", "uk_shop_db", "market_db"])
 def test_the_kept_clusters_are_the_old_fit_for_every_k(database, request):
-    con = db.connect(request.getfixturevalue(database), read_only=True)
+    con = db.connect(request.getfixturevalue(database))
     as_of = db.built_as_of(con)
     frame = segments.segment_frame(con, as_of)
     for k in (None, *segments.K_RANGE):

@@ -31,7 +31,8 @@ st.caption(
 )
 
 # --- where the customers are today ----------------------------------------------------------
-snap = lc.snapshot(ctx.as_of, rules, ctx.version)
+with st.spinner(t("lifecycle.computing")):  # seconds at a million customers, off the build's day
+    snap = lc.snapshot(ctx.as_of, rules, ctx.version)
 # "refunds only" (returns of goods bought before the data) only where such customers exist
 shown = snap.stages[(snap.stages["stage"] != "refund_only") | (snap.stages["customers"] > 0)]
 metric_row(
@@ -100,7 +101,8 @@ right.plotly_chart(
 right.caption(t("lifecycle.funnel_rates_caption"))
 
 # --- stage mix and flows over time ------------------------------------------------------------
-history = lc.history(ctx.as_of, rules, ctx.version)
+with st.spinner(t("lifecycle.computing")):
+    history = lc.history(ctx.as_of, rules, ctx.version)
 start, end = f"{history['month'].iloc[0]:%Y-%m}", f"{history['month'].iloc[-1]:%Y-%m}"
 st.subheader(t("lifecycle.history_header"))
 left, right = st.columns(2)

@@ -17,9 +17,10 @@ if show_empty_state(ctx):
 missing = data.missing_inputs(ctx.version)  # input -> why it is empty (None: it is there)
 has_stars, basis = sat.models(ctx.version)
 sla_hours = float(st.session_state.get("satisfaction_sla", sat.SLA_HOURS))  # drawn below
-now = sat.headline(ctx, missing, sla_hours)
-sat.trends(ctx, missing, has_stars)
-sat.complaints_section(ctx, missing, now, sla_hours)
-rules = lifecycle_rules()
-sat.value_section(ctx, rules, missing, has_stars, basis)
-sat.call_list(ctx, rules, missing, has_stars, basis)
+with st.spinner(t("satisfaction.computing")):  # seconds at a million customers, off the build's day
+    now = sat.headline(ctx, missing, sla_hours)
+    sat.trends(ctx, missing, has_stars)
+    sat.complaints_section(ctx, missing, now, sla_hours)
+    rules = lifecycle_rules()
+    sat.value_section(ctx, rules, missing, has_stars, basis)
+    sat.call_list(ctx, rules, missing, has_stars, basis)

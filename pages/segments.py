@@ -32,7 +32,8 @@ measure = choice(
     format_func=lambda m: t(f"segments.measure_{m}"),
     key="segments_measure",
 )
-cells = sg.labelled_grid(sg.grid(ctx.as_of, ctx.version))
+with st.spinner(t("segments.computing")):  # seconds at a million customers, off the build's day
+    cells = sg.labelled_grid(sg.grid(ctx.as_of, ctx.version))
 grid_labels = {
     "r": t("segments.axis_r"),
     "f": t("segments.axis_f"),
@@ -74,7 +75,8 @@ download_buttons(
 
 # --- clusters ---------------------------------------------------------------------------------
 st.subheader(t("segments.clusters_header"))
-sg.clusters_section(ctx)
+with st.spinner(t("segments.computing")):
+    sg.clusters_section(ctx)
 
 # --- key accounts -----------------------------------------------------------------------------
 st.subheader(t("segments.key_header"))

@@ -1,5 +1,6 @@
 """The Churn risk page through app.py, as a user meets it."""
 
+import datetime as dt
 import io
 
 import pandas as pd
@@ -110,3 +111,22 @@ def test_the_export_holds_the_whole_list_with_labels(app_on, demo_db, expected):
     assert csv["Value at risk (CNY)"].is_monotonic_decreasing
     excel = pd.read_excel(io.BytesIO(export.to_excel_bytes(sheet)))
     assert len(excel) == len(listed)
+
+
+def test_another_as_of_month_end_and_horizon_train_there(app_on, demo_db):
+    at = _open(app_on, demo_db)
+    month_end = dt.date(2026, 10, 31)  # not the build's date: nothing stored for it
+    at.date_input(key="sidebar_as_of").set_value(month_end).run()
+    assert not at.exception
+    con = db.connect(demo_db)
+    result = churn_risk(con, month_end)
+    shorter = churn_risk(con, month_end, ChurnSettings(horizon_days=30))
+    con.close()
+    tiles = _tiles(at)
+    assert tiles["Customers scored"] == fmt.count(len(result.scores), "en")
+    assert tiles["Classifier AUC"] == f"{result.quality.auc:.2f}"
+    at.segmented_control(key="churn_horizon").set_value(30).run()
+    assert not at.exception
+    assert _tiles(at)["Classifier AUC"] == f"{shorter.quality.auc:.2f}"
+    at_risk = (shorter.scores["churn_risk"] >= 0.7).sum()
+    assert _tiles(at)["At risk (70% or more)"] == fmt.count(at_risk, "en")

@@ -110,3 +110,24 @@ def test_an_empty_database_says_what_to_do(app_on, empty_db):
     at = _open(app_on, empty_db)
     assert not at.exception
     assert "No data yet" in at.info[0].value
+
+
+def test_another_as_of_month_end_is_valued_there(app_on, demo_db):
+    at = _open(app_on, demo_db)
+    month_end = dt.date(2026, 9, 30)  # not the build's date: the models are fitted there
+    at.date_input(key="sidebar_as_of").set_value(month_end).run()
+    assert not at.exception
+    con = db.connect(demo_db)
+    models = value.fit_value_models(con, month_end)
+    margin = at.slider(key="value_margin").value / 100
+    years = at.slider(key="value_years").value
+    settings = value.value_defaults(con, month_end).settings(margin=margin, years_retained=years)
+    totals = value.value_totals(value.customer_values(con, models, settings), models, settings)
+    con.close()
+    assert _tiles(at)["CLV, next 12 months"] == fmt.money(totals.predicted_clv["clv"], "en", "CNY")
+    at.slider(key="value_margin").set_value(50).run()  # a knob: no refit, the same figures
+    settings = value.ValueSettings(12, 0.1, 0.5, years)
+    con = db.connect(demo_db)
+    totals = value.value_totals(value.customer_values(con, models, settings), models, settings)
+    con.close()
+    assert _tiles(at)["CLV, next 12 months"] == fmt.money(totals.predicted_clv["clv"], "en", "CNY")

@@ -14,10 +14,6 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pandas as pd
-from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
-from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
 
 from core import db, precompute, rfm, sql, stars
 from core.precompute import page_result
@@ -148,6 +144,8 @@ def customer_clusters(frame: pd.DataFrame, k: int | None = None, seed: int = 0) 
     is assigned to the nearest centre."""
     if k is None:
         return cluster_set(frame, seed).clusters(None)
+    from threadpoolctl import threadpool_limits  # with scikit-learn, not before it is needed
+
     z, fit_rows = _scaled(frame, seed)
     with threadpool_limits(limits=1):
         labels = _fit_labels(z, fit_rows, k, seed)
@@ -183,6 +181,9 @@ def cluster_set(frame: pd.DataFrame, seed: int = 0) -> ClusterSet:
     """k-means for every k of K_RANGE below the fit sample's size on one scaling and sample
     (the silhouette search's fits are the clusters themselves: a fit is seeded, so a k
     chosen by the search and the same k given give the same clusters)."""
+    from sklearn.metrics import silhouette_score  # a page reading kept clusters needs none
+    from threadpoolctl import threadpool_limits
+
     z, fit_rows = _scaled(frame, seed)
     score_rows = fit_rows[:SILHOUETTE_SAMPLE]
     labels: dict[int, np.ndarray] = {}
@@ -211,6 +212,8 @@ def _scaled(frame: pd.DataFrame, seed: int) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(
             f"clusters need at least {MIN_CLUSTER_BUYERS} customers with a purchase, not {n}"
         )
+    from sklearn.preprocessing import StandardScaler
+
     x = _matrix(frame)
     z = StandardScaler().fit(x).transform(x)
     rng = np.random.default_rng(seed)
@@ -219,6 +222,8 @@ def _scaled(frame: pd.DataFrame, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _fit_labels(z: np.ndarray, fit_rows: np.ndarray, k: int, seed: int) -> np.ndarray:
     """Every row's cluster, numbered by size (largest first) so labels are stable."""
+    from sklearn.cluster import KMeans
+
     labels = KMeans(k, n_init=4, random_state=seed).fit(z[fit_rows]).predict(z)
     order = np.argsort(-np.bincount(labels, minlength=k), kind="stable")
     relabel = np.empty(k, dtype=np.int64)

@@ -24,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from core import ranks
+
 SEGMENTS = (
     "champions",
     "loyal_customers",
@@ -82,13 +84,8 @@ def quintile_scores(values: np.ndarray) -> np.ndarray:
     n = len(values)
     if n == 0:
         return np.zeros(0, dtype=np.int8)
-    order = np.argsort(values, kind="stable")
-    ranks = np.empty(n, dtype=np.int64)
-    sorted_values = values[order]
-    # lowest rank among ties: the position of the first equal value, plus one
-    first = np.searchsorted(sorted_values, sorted_values, side="left")
-    ranks[order] = first + 1
-    return (1 + 5 * (ranks - 1) // n).astype(np.int8)
+    below, _ = ranks.ties(values)  # lowest rank among ties - 1: the values below
+    return (1 + 5 * below // n).astype(np.int8)
 
 
 def segment_of(r_score: np.ndarray, f_score: np.ndarray, grid: SegmentGrid = DEFAULT_GRID):

@@ -45,14 +45,15 @@ import dataclasses
 import datetime as dt
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
+import pyarrow as pa
 
-from core import db, rfm, sql
+from core import db, monthly, ranks, rfm, sql
 
 DIMENSIONS = ("contribution", "growth", "loyalty", "relationship")
 SCORE_COLUMNS = tuple(f"score_{d}" for d in DIMENSIONS)
@@ -133,12 +134,18 @@ DEFAULT_RULES = RuleSet()
 
 
 def percentile_rank(values: np.ndarray) -> np.ndarray:
-    """0-100: (average rank - 1) / (n - 1) x 100; 100 for a single value, empty for none."""
+    """0-100: (average rank - 1) / (n - 1) x 100; 100 for a single value, empty for none,
+    all NaN when a value is NaN. The average rank of a tie group is `below + (equal + 1) / 2`
+    (`ranks.ties`), as scipy's `rankdata(method="average")` gives it."""
     values = np.asarray(values, dtype=np.float64)
     n = len(values)
     if n <= 1:
         return np.full(n, 100.0)
-    return (rankdata(values, method="average") - 1) / (n - 1) * 100
+    if np.isnan(values).any():
+        return np.full(n, np.nan)
+    below, equal = ranks.ties(values)
+    average = (2 * below + equal + 1) * 0.5
+    return (average - 1) / (n - 1) * 100
 
 
 def _column(features: pd.DataFrame, name: str, fill: float = np.nan) -> np.ndarray | None:
@@ -601,14 +608,7 @@ def month_ends(as_of: dt.date, months: int = MONTHS) -> list[dt.date]:
     return ends[::-1]
 
 
-MONTH_END_INPUTS = (
-    "revenue",
-    "revenue_12m",
-    "margin_12m",
-    "recency_days",
-    "count_purchase_days",
-    "tenure_days",
-)
+MONTH_END_INPUTS = monthly.INPUTS
 MONTH_END_SCORES = SCORE_COLUMNS[:3]  # no relationship score at a month end
 MONTH_END_RATING = (
     *MONTH_END_SCORES,
@@ -620,21 +620,15 @@ MONTH_END_RATING = (
     "segment",
 )
 MONTHLY_COLUMNS = ("month_end", "customer_id", *MONTH_END_RATING)
-FLUSH_ROWS = 1_000_000  # rated month-end rows held in memory before they are written
-RATED_MONTHS = """
-create or replace temp table month_end_rated (
-    row_id bigint not null,
-    score_contribution double not null,
-    score_growth double not null,
-    score_loyalty double not null,
-    score double not null,
-    stars tinyint not null,
-    r_score tinyint not null,
-    f_score tinyint not null,
-    m_score tinyint not null,
-    segment varchar not null
+MONTHLY_SCHEMA = pa.schema(
+    [
+        ("month_end", pa.date32()),
+        ("customer_id", pa.string()),
+        *((name, pa.float64()) for name in (*MONTH_END_SCORES, "score")),
+        *((name, pa.int8()) for name in ("stars", "r_score", "f_score", "m_score")),
+        ("segment", pa.dictionary(pa.int8(), pa.string())),
+    ]
 )
-"""
 
 
 def month_end_rules(rules: RuleSet) -> RuleSet:
@@ -647,83 +641,51 @@ def month_end_rules(rules: RuleSet) -> RuleSet:
     return rules.replace(weights=(contribution, growth, loyalty, 0.0))
 
 
-def month_end_scores(features: pd.DataFrame, grid: rfm.SegmentGrid) -> pd.DataFrame:
-    """MONTH_END_SCORES and `r_score, f_score, m_score` of one month end's customers
-    (rows of `core/sql/customer_monthly.sql`, all rated), in their row order: the
-    `dimension_scores` and `rfm.rfm_arrays` of the as-of date, on these inputs."""
-    missing = [c for c in MONTH_END_INPUTS if c not in features.columns]
+def month_end_scores(inputs: Mapping[str, np.ndarray], grid: rfm.SegmentGrid) -> dict:
+    """MONTH_END_SCORES and `r_score, f_score, m_score` of one month end's customers (their
+    MONTH_END_INPUTS, all rated: core.monthly's `MonthEnd.inputs`), as arrays in their
+    order: the `dimension_scores` and `rfm.rfm_arrays` of the as-of date, on these inputs."""
+    missing = [c for c in MONTH_END_INPUTS if c not in inputs]
     if missing:
         raise ValueError(f"a month end's rating needs column(s) {', '.join(missing)}")
-    # column by column: selecting a list of labels is slow on pandas' string index
-    buyers = pd.DataFrame({name: features[name].to_numpy() for name in MONTH_END_INPUTS})
+    buyers = pd.DataFrame({name: np.asarray(inputs[name]) for name in MONTH_END_INPUTS})
     buyers["is_buyer"] = True
     dims = dimension_scores(buyers)
     seg = rfm.rfm_arrays(buyers, np.ones(len(buyers), dtype=bool), grid)
     out = {name: dims[name].to_numpy() for name in MONTH_END_SCORES}
     out.update({name: seg[name] for name in ("r_score", "f_score", "m_score")})
-    return pd.DataFrame(out)
+    return out
 
 
-def month_end_stars(scores: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
-    """MONTH_END_RATING of one month end's customers from their `month_end_scores`: the
-    composite `score` and `stars` by `rate` under `month_end_rules(rules)` (quantile
-    thresholds set among these customers) and the `segment` from the rule set's grid."""
-    dims = np.zeros((len(scores), len(DIMENSIONS)))
+def month_end_stars(scores: Mapping[str, np.ndarray], rules: RuleSet) -> dict:
+    """`score`, `stars` and `segment` of one month end's customers from their
+    `month_end_scores`: the composite and stars by `rate` under `month_end_rules(rules)`
+    (quantile thresholds set among these customers), the segment from the rule set's grid
+    as its number in `segment_names(rules.segment_grid)`."""
+    dims = np.zeros((len(scores["r_score"]), len(DIMENSIONS)))
     for i, name in enumerate(MONTH_END_SCORES):
-        dims[:, i] = scores[name].to_numpy(dtype=np.float64)
+        dims[:, i] = scores[name]
     score, stars, _ = rate(dims, month_end_rules(rules))
-    r_score, f_score, m_score = (
-        scores[name].to_numpy(dtype=np.int8) for name in ("r_score", "f_score", "m_score")
-    )
-    segment = rfm.segment_of(r_score.astype(np.int64), f_score.astype(np.int64), rules.segment_grid)
-    return pd.DataFrame(
-        {
-            **{name: dims[:, i] for i, name in enumerate(MONTH_END_SCORES)},
-            "score": score,
-            "stars": stars,
-            "r_score": r_score,
-            "f_score": f_score,
-            "m_score": m_score,
-            "segment": segment,
-        }
-    )
+    segment = segment_numbers(scores["r_score"], scores["f_score"], rules.segment_grid)
+    return {"score": score, "stars": stars, "segment": segment}
 
 
-def _store_months(con, source: str, ends: list[dt.date], read, rules: RuleSet) -> None:
-    """customer_monthly from `source` (a table with month_end and customer_id): each month
-    end's rows rated by `month_end_stars`, `read(end)` giving their rowids in `source` and
-    their `month_end_scores`. Only numbers cross between DuckDB and numpy here, a million
-    rows or so at a time."""
-    con.execute(RATED_MONTHS)
-    held: list[pd.DataFrame] = []
+def segment_names(grid: rfm.SegmentGrid) -> list[str]:
+    """The segments of `grid`, sorted: what `segment_numbers` number."""
+    return sorted({cell for row in rfm.check_grid(grid) for cell in row})
 
-    def flush() -> None:
-        rated = pd.concat(held, ignore_index=True)
-        rated["segment"] = pd.Categorical(rated["segment"])  # codes, not strings
-        con.register("month_end_frame", rated)
-        try:
-            con.execute("insert into month_end_rated by name select * from month_end_frame")
-        finally:
-            con.unregister("month_end_frame")
-        held.clear()
 
-    try:
-        for end in ends:
-            row_ids, scores = read(end)
-            rated = month_end_stars(scores, rules)
-            rated.insert(0, "row_id", row_ids)
-            held.append(rated)
-            if sum(len(frame) for frame in held) >= FLUSH_ROWS:
-                flush()
-        if held:
-            flush()
-        con.execute(
-            "create or replace table customer_monthly as "  # `source`: a fixed name
-            f"select s.month_end, s.customer_id, r.* exclude (row_id) from {source} as s "
-            "join month_end_rated as r on r.row_id = s.rowid order by r.row_id"
-        )
-    finally:
-        con.execute("drop table if exists temp.month_end_rated")
+def segment_numbers(r_score: np.ndarray, f_score: np.ndarray, grid: rfm.SegmentGrid):
+    """`rfm.segment_of` as numbers into `segment_names(grid)` (int8)."""
+    names = segment_names(grid)
+    numbers = np.array([[names.index(cell) for cell in row] for row in rfm.check_grid(grid)])
+    r, f = np.asarray(r_score, dtype=np.int64), np.asarray(f_score, dtype=np.int64)
+    return numbers[r - 1, f - 1].astype(np.int8)
+
+
+def _segments(numbers: np.ndarray, grid: rfm.SegmentGrid) -> pa.DictionaryArray:
+    names = pa.array(segment_names(grid), type=pa.string())
+    return pa.DictionaryArray.from_arrays(pa.array(numbers, type=pa.int8()), names)
 
 
 def build_customer_monthly(
@@ -731,47 +693,75 @@ def build_customer_monthly(
 ) -> None:
     """customer_monthly: one row per customer rated at each of the last `months` month
     ends (signed up, with a purchase by then), with MONTH_END_RATING: the month end's
-    dimension scores, composite `score`, `stars`, RFM scores and `segment`. The inputs
-    come from `core/sql/customer_monthly.sql`, the rating from core.stars, one month end
-    at a time (the module docstring says how a month end differs from the as-of date)."""
-    ends = month_ends(as_of, months)
-    params = {"first_end": ends[0], "last_end": ends[-1]}
-    con.execute(
-        "create or replace temp table month_end_features as " + sql.load("customer_monthly", con),
-        params,
-    )
-    inputs = ", ".join(MONTH_END_INPUTS)  # fixed names
-
-    def read(end: dt.date):
-        features = con.execute(
-            f"select rowid as row_id, {inputs} from month_end_features where month_end = ?",
-            [end],
-        ).df()
-        return features["row_id"].to_numpy(), month_end_scores(features, rules.segment_grid)
-
+    dimension scores, composite `score`, `stars`, RFM scores and `segment`, ordered by
+    month end. The inputs come from core.monthly (`core/sql/customer_monthly.sql` rolled
+    over the month ends), the rating from core.stars, one month end at a time (the module
+    docstring says how a month end differs from the as-of date)."""
+    inputs = monthly.month_end_inputs(con, month_ends(as_of, months))
+    batches = []
+    for month in inputs:
+        scores = month_end_scores(month.inputs, rules.segment_grid)
+        rating = month_end_stars(scores, rules)
+        columns = {
+            "month_end": pa.array(np.full(len(month), np.datetime64(month.end, "D"))),
+            "customer_id": inputs.customer_ids.take(pa.array(month.customer_no)),
+            **{name: scores[name] for name in MONTH_END_SCORES},
+            "score": rating["score"],
+            "stars": rating["stars"],
+            **{name: scores[name] for name in ("r_score", "f_score", "m_score")},
+            "segment": _segments(rating["segment"], rules.segment_grid),
+        }
+        batches.append(pa.record_batch(list(columns.values()), schema=MONTHLY_SCHEMA))
+    rows = pa.Table.from_batches(batches, schema=MONTHLY_SCHEMA)
+    con.register("customer_monthly_rows", rows)
     try:
-        _store_months(con, "month_end_features", ends, read, rules)
+        con.execute(
+            "create or replace table customer_monthly as "
+            "select * replace (segment::varchar as segment) from customer_monthly_rows"
+        )
     finally:
-        con.execute("drop table if exists temp.month_end_features")
+        con.unregister("customer_monthly_rows")
 
 
 def rerate_customer_monthly(con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: RuleSet) -> None:
     """customer_monthly re-rated with `rules` from the dimension and RFM scores it holds
-    (they do not depend on the rules), without reading the orders again; built afresh by
-    `build_customer_monthly` when it is missing or lacks those columns (an older build)."""
+    (they do not depend on the rules), without reading the orders again: each month end's
+    `score`, `stars` and `segment` (`month_end_stars`) replaced in place, row for row. Built
+    afresh by `build_customer_monthly` when it is missing or lacks those columns (an older
+    build)."""
     if not set(MONTHLY_COLUMNS) <= set(db.columns(con, "customer_monthly")):
         build_customer_monthly(con, as_of, rules)
         return
-    kept = ", ".join((*MONTH_END_SCORES, "r_score", "f_score", "m_score"))  # fixed names
-
-    def read(end: dt.date):
-        stored = con.execute(
-            f"select rowid as row_id, {kept} from customer_monthly where month_end = ?", [end]
-        ).df()
-        return stored["row_id"].to_numpy(), stored
-
-    ends = con.execute("select distinct month_end from customer_monthly order by 1").fetchall()
-    _store_months(con, "customer_monthly", [row[0] for row in ends], read, rules)
+    kept = ", ".join(("month_end", *MONTH_END_SCORES, "r_score", "f_score"))  # fixed names
+    stored = con.execute(f"select {kept} from customer_monthly").fetchnumpy()
+    ends = stored["month_end"].astype("datetime64[M]").astype(np.int64)
+    if not len(ends):
+        return
+    order = np.argsort((ends - ends.min()).astype(np.int16), kind="stable")
+    bounds = np.flatnonzero(np.diff(ends[order])) + 1
+    score = np.zeros(len(ends))
+    stars = np.zeros(len(ends), dtype=np.int8)
+    segment = np.zeros(len(ends), dtype=np.int8)
+    for rows in np.split(order, bounds):
+        rating = month_end_stars({name: stored[name][rows] for name in stored}, rules)
+        score[rows], stars[rows], segment[rows] = (
+            rating["score"],
+            rating["stars"],
+            rating["segment"],
+        )
+    ratings = pa.table(
+        {"score": score, "stars": stars, "segment": _segments(segment, rules.segment_grid)}
+    )
+    con.register("customer_monthly_ratings", ratings)
+    try:  # the nth row of the table with the nth rating: both in the table's order
+        con.execute(
+            "create or replace table customer_monthly as "
+            "select m.* replace (r.score as score, r.stars as stars, "
+            "r.segment::varchar as segment) "
+            "from customer_monthly as m positional join customer_monthly_ratings as r"
+        )
+    finally:
+        con.unregister("customer_monthly_ratings")
 
 
 def star_flows(

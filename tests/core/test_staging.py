@@ -376,7 +376,7 @@ def test_a_mart_reads_every_version_from_the_tables_or_the_lines(busy_shop):
     assert "from stg_orders as stg_orders" in tables and "_at(" not in tables
     assert "from transactions" in lines and "$as_of" not in lines
     params = {"first_end": dt.date(2025, 3, 31), "last_end": dt.date(2025, 4, 30)}
-    key = ["month_end", "customer_id"]
+    key = ["month_end", "customer_no"]
     from_tables = con.execute(tables, params).df().sort_values(key, ignore_index=True)
     from_lines = con.execute(lines, params).df().sort_values(key, ignore_index=True)
     con.close()

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import db, sql, stars
+from core import db, monthly, sql, stars
 from core.build import build
 from core.stars import DEFAULT_RULES, RuleSet
 
@@ -252,13 +252,13 @@ def test_tied_month_ends_follow_the_rule_built_and_rerated(ties_db, tmp_path, ru
 
 
 def month_end_inputs(con, staging: str) -> pd.DataFrame:
-    """customer_monthly.sql's inputs over the month ends customer_monthly holds, its orders
-    read from the staging tables ("tables") or derived from the lines ("lines")."""
+    """The month-end inputs (core.monthly: customer_monthly.sql rolled over the month ends)
+    of the month ends customer_monthly holds, its orders read from the staging tables
+    ("tables") or derived from the lines ("lines")."""
     ends = stars.monthly_ends(con)
     text = sql.load("customer_monthly", con if staging == "tables" else None)
     assert ("from transactions" in text) == (staging == "lines")
-    out = con.execute(text, {"first_end": ends[0], "last_end": ends[-1]}).df()
-    out["month_end"] = out["month_end"].dt.date
+    out = monthly.month_end_inputs(con, ends, from_lines=staging == "lines").frame()
     out[MONEY] = out[MONEY].round(6)
     return out
 

@@ -1,11 +1,12 @@
-"""Overview, Stars, Segments, Lifecycle, Satisfaction and Loyalty at scale: each page's
-first (cold) run through app.py with empty caches, its warm reruns, and each control a
-user moves on it (as-of month end, cluster count, stage rules, choices, the loyalty
-programme), timed through AppTest as `bench.run.bench_pages` does.
+"""Every page at scale through app.py (AppTest): its first (cold) run with empty caches,
+its warm reruns, and each control a user moves on it (the as-of month end everywhere;
+cluster count, stage rules, choices, the loyalty programme; the value horizon, discount,
+margin and years retained; the churn horizon and risk threshold).
 
-`run(db_path)` returns the figures; `python -m bench.pages_other <db>` prints them. A
-control change is timed cold (its first time: what a user waits for) and warm (the same
-change again after moving back, from the caches).
+A control change is timed cold (its first time: what a user waits for) and warm (the same
+change again after moving back, from the caches). The database must have been built by
+`core build` (the pages read what it keeps). `python -m bench.pages <db>` prints them;
+bench/browser_pages.py times the same pages in Chromium on the real server.
 """
 
 from __future__ import annotations
@@ -40,6 +41,19 @@ def _controls(built: dt.date) -> dict[str, list[tuple[str, Callable, Callable]]]
     def submit(at):
         at.button[0].click()  # the loyalty form's submit button, the page's first button
 
+    def toward(kind, key, new, back):
+        return (value(kind, key, new), value(kind, key, back))
+
+    def toward_by(kind, key, step, cap=100):
+        """Move a slider `step` up from where the page put it (at most `cap`), and back."""
+        start = {}
+
+        def move(at):
+            start.setdefault(key, getattr(at, kind)(key=key).value)
+            getattr(at, kind)(key=key).set_value(min(start[key] + step, cap))
+
+        return move, lambda at: getattr(at, kind)(key=key).set_value(start[key])
+
     return {
         "overview": [("as_of_month_end", as_of(month_end), as_of(built))],
         "stars": [("as_of_month_end", as_of(month_end), as_of(built))],
@@ -61,12 +75,27 @@ def _controls(built: dt.date) -> dict[str, list[tuple[str, Callable, Callable]]]
             ),
             ("as_of_month_end", as_of(month_end), as_of(built)),
         ],
+        "value": [
+            ("horizon_24_months", *toward("select_slider", "value_horizon", 24, 12)),
+            ("discount_20_pct", *toward("slider", "value_discount", 20, 10)),
+            ("margin_plus_10", *toward_by("slider", "value_margin", 10)),
+            ("years_retained_plus_1", *toward_by("slider", "value_years", 1.0)),
+            ("as_of_month_end", as_of(month_end), as_of(built)),
+        ],
         "lifecycle": [
             (
                 "rule_new_days",
                 value("number_input", "lifecycle_rule_new_days", 60),
                 value("number_input", "lifecycle_rule_new_days", 90),
             ),
+            ("as_of_month_end", as_of(month_end), as_of(built)),
+        ],
+        "churn": [
+            *[
+                (f"horizon_{days}_days", *toward("segmented_control", "churn_horizon", days, 90))
+                for days in (30, 60, 180)
+            ],
+            ("min_risk_50", *toward("slider", "churn_min_risk", 50, 70)),
             ("as_of_month_end", as_of(month_end), as_of(built)),
         ],
         "satisfaction": [

@@ -86,7 +86,7 @@ def time_floor(csv_path: Path, scratch: Path, names: list[str]) -> tuple[float, 
     """(wall, cpu, checksum) of the floor into a fresh DuckDB file in `scratch`."""
     path = scratch / "floor.duckdb"
     path.unlink(missing_ok=True)
-    con = duckdb.connect(str(path))
+    con = duckdb.connect(str(path), config={"enable_progress_bar": False})
 
     def work() -> None:
         con.execute(floor_sql(names), {"path": str(csv_path)})
@@ -104,6 +104,7 @@ def time_import(csv_path: Path, scratch: Path, names: list[str]) -> tuple[float,
     path = scratch / "import.duckdb"
     path.unlink(missing_ok=True)
     con = db.connect(path)  # the empty schema, before the clock starts
+    con.execute("set enable_progress_bar = false")
     result = {}
 
     def work() -> None:

@@ -783,15 +783,20 @@ def _discounted_purchases(
 
 
 def _clv_inputs(summary: pd.DataFrame, unit: str):
+    x, t_x, T = _purchase_inputs(summary, unit)
+    return x, t_x, T, _columns(summary, ("monetary",))[0]
+
+
+def _purchase_inputs(summary: pd.DataFrame, unit: str):
     if summary.attrs.get("unit", unit) != unit:
         raise ValueError(
             f"the summary is in {summary.attrs['unit']} but unit={unit!r}; pass the same unit"
         )
     if "customer_id" not in summary.columns:
         raise ValueError("the summary lacks column customer_id (build it with btyd_summary)")
-    x, t_x, T, m_x = _columns(summary, ("frequency", "recency", "T", "monetary"))
+    x, t_x, T = _columns(summary, ("frequency", "recency", "T"))
     _check_purchases(x, t_x, T)
-    return x, t_x, T, m_x
+    return x, t_x, T
 
 
 def _check_margin(margin: float) -> None:
@@ -1078,7 +1083,7 @@ def expected_purchases_and_alive(
     """`expected_purchases` and P(alive) (`BGNBDModel.probability_alive`) per summary row,
     from one pass: eq. 10 is P(alive) times the expected purchases if alive, so P(alive)
     comes with the expected purchases."""
-    x, t_x, T, _ = _clv_inputs(summary, unit)
+    x, t_x, T = _purchase_inputs(summary, unit)
     return _expected_and_alive(bgnbd, _month_ends(horizon_months, unit)[-1], x, t_x, T)
 
 
@@ -1087,11 +1092,19 @@ def _expected(bgnbd: BGNBDModel, t: float, x, t_x, T) -> np.ndarray:
 
 
 def _expected_and_alive(bgnbd: BGNBDModel, t: float, x, t_x, T) -> tuple[np.ndarray, np.ndarray]:
-    """E[Y(t) | x, t_x, T] and P(alive) per row, the hypergeometric part of the first once
-    per distinct (x, T): lifetimes evaluates two hypergeometric functions per customer."""
+    """E[Y(t) | x, t_x, T] and P(alive) per row. What depends on (x, T) only is computed
+    once per distinct (x, T): E[Y(t) | alive] (the hypergeometric function; lifetimes
+    evaluates two per customer) and the log-odds of having dropped out less its t_x term,
+    ln(a / (b + x - 1)) + (r + x) ln(alpha + T) (-inf where x = 0); each row then adds
+    -(r + x) ln(alpha + t_x) and takes the logistic (`probability_alive`'s formula)."""
+    r, alpha, a, b = bgnbd.r, bgnbd.alpha, bgnbd.a, bgnbd.b
     pair_x, pair_T, index = _pairs(x, T)
     if_alive = bgnbd.expected_purchases_if_alive(t, pair_x, pair_T)
-    alive = np.asarray(bgnbd.probability_alive(x, t_x, T), dtype=float).reshape(-1)
+    pair_odds = (
+        np.log(a) - np.log(b + np.maximum(pair_x - 1, 0)) + (r + pair_x) * np.log(alpha + pair_T)
+    )
+    pair_odds[pair_x == 0] = -np.inf
+    alive = _alive(pair_odds[index] - (r + x) * np.log(alpha + t_x))
     return if_alive[index] * alive, alive
 
 

@@ -86,7 +86,8 @@ def time_floor(csv_path: Path, scratch: Path, names: list[str]) -> tuple[float, 
     """(wall, cpu, checksum) of the floor into a fresh DuckDB file in `scratch`."""
     path = scratch / "floor.duckdb"
     path.unlink(missing_ok=True)
-    con = duckdb.connect(str(path), config={"enable_progress_bar": False})
+    con = duckdb.connect(str(path))
+    con.execute("set enable_progress_bar = false")
 
     def work() -> None:
         con.execute(floor_sql(names), {"path": str(csv_path)})

@@ -18,6 +18,10 @@ purchase) are set-based checks on it; the load is an upsert of the columns the f
 `update ... from` for the keys the table has, `insert` for the others (raw tables have no
 primary key, so no `on conflict`).
 Only when a row has a problem is the file read a second time to report the raw values.
+A first load of a file with no problem (the common big case) skips the staging table:
+the same SQL parses and checks each row and inserts it straight into the table, in one
+transaction that the first row with a problem (or a broken line, a repeated key) rolls
+back; the staged path then reads the file again to say what is wrong (`_load_clean`).
 User data reaches SQL only as bound parameters; identifiers come from the contract.
 
 Row numbers are what a spreadsheet shows: header = row 1, first data row = row 2, for

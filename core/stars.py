@@ -498,6 +498,12 @@ RATING_COLUMNS = (
     "m_score",
     "segment",
 )
+RELATIONSHIP_INPUTS = (  # core/sql/star_inputs.sql adds them to customer_features
+    "count_interactions_12m",
+    "avg_csat_12m",
+    "count_referrals",
+    "count_open_complaints",
+)
 FEATURE_INPUTS = (
     "customer_id",
     "is_buyer",
@@ -548,17 +554,19 @@ def add_ratings(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> SavedRules:
     scores, composite score, stars, value tier, loyalty class and RFM segment (active rule
     set) into customer_features; then the month-end snapshots into customer_monthly."""
     active = active_rules(con)
-    con.execute(
-        "create or replace table customer_features as " + sql.load("star_inputs", con),
-        {"as_of": as_of},
+    inputs = sql.load("star_inputs", con)  # customer_features and RELATIONSHIP_INPUTS
+    have = {*db.columns(con, "customer_features"), *RELATIONSHIP_INPUTS}
+    columns = ", ".join(c for c in FEATURE_INPUTS if c in have)  # names from FEATURE_INPUTS
+    out = ratings(
+        con.execute(f"select {columns} from ({inputs})", {"as_of": as_of}).df(), active.rules
     )
-    out = ratings(feature_frame(con), active.rules)
     con.register("customer_ratings", out)
-    try:
+    try:  # one rewrite of customer_features: its inputs and ratings joined at once
         con.execute(
-            "create or replace table customer_features as "
-            "select f.*, r.* exclude (customer_id) from customer_features as f "
-            "left join customer_ratings as r on r.customer_id = f.customer_id"
+            f"create or replace table customer_features as select s.*, "
+            f"r.* exclude (customer_id) from ({inputs}) as s "
+            "left join customer_ratings as r on r.customer_id = s.customer_id",
+            {"as_of": as_of},
         )
     finally:
         con.unregister("customer_ratings")
@@ -723,6 +731,16 @@ def build_customer_monthly(
         con.unregister("customer_monthly_rows")
 
 
+def _month_rows(months: np.ndarray) -> list:
+    """The rows of each month (month numbers, one per row): slices when the rows come
+    month by month (as build_customer_monthly writes them), else index arrays."""
+    if (np.diff(months) >= 0).all():
+        bounds = [0, *(np.flatnonzero(np.diff(months)) + 1), len(months)]
+        return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    order = np.argsort((months - months.min()).astype(np.int16), kind="stable")
+    return np.split(order, np.flatnonzero(np.diff(months[order])) + 1)
+
+
 def rerate_customer_monthly(con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: RuleSet) -> None:
     """customer_monthly re-rated with `rules` from the dimension and RFM scores it holds
     (they do not depend on the rules), without reading the orders again: each month end's
@@ -737,18 +755,13 @@ def rerate_customer_monthly(con: duckdb.DuckDBPyConnection, as_of: dt.date, rule
     ends = stored["month_end"].astype("datetime64[M]").astype(np.int64)
     if not len(ends):
         return
-    order = np.argsort((ends - ends.min()).astype(np.int16), kind="stable")
-    bounds = np.flatnonzero(np.diff(ends[order])) + 1
     score = np.zeros(len(ends))
     stars = np.zeros(len(ends), dtype=np.int8)
     segment = np.zeros(len(ends), dtype=np.int8)
-    for rows in np.split(order, bounds):
+    for rows in _month_rows(ends):
         rating = month_end_stars({name: stored[name][rows] for name in stored}, rules)
-        score[rows], stars[rows], segment[rows] = (
-            rating["score"],
-            rating["stars"],
-            rating["segment"],
-        )
+        score[rows], stars[rows] = rating["score"], rating["stars"]
+        segment[rows] = rating["segment"]
     ratings = pa.table(
         {"score": score, "stars": stars, "segment": _segments(segment, rules.segment_grid)}
     )

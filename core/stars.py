@@ -706,20 +706,7 @@ def build_customer_monthly(
     over the month ends), the rating from core.stars, one month end at a time (the module
     docstring says how a month end differs from the as-of date)."""
     inputs = monthly.month_end_inputs(con, month_ends(as_of, months))
-    batches = []
-    for month in inputs:
-        scores = month_end_scores(month.inputs, rules.segment_grid)
-        rating = month_end_stars(scores, rules)
-        columns = {
-            "month_end": pa.array(np.full(len(month), np.datetime64(month.end, "D"))),
-            "customer_id": inputs.customer_ids.take(pa.array(month.customer_no)),
-            **{name: scores[name] for name in MONTH_END_SCORES},
-            "score": rating["score"],
-            "stars": rating["stars"],
-            **{name: scores[name] for name in ("r_score", "f_score", "m_score")},
-            "segment": _segments(rating["segment"], rules.segment_grid),
-        }
-        batches.append(pa.record_batch(list(columns.values()), schema=MONTHLY_SCHEMA))
+    batches = [_month_batch(month, inputs.customer_ids, rules) for month in inputs]
     rows = pa.Table.from_batches(batches, schema=MONTHLY_SCHEMA)
     con.register("customer_monthly_rows", rows)
     try:
@@ -729,6 +716,22 @@ def build_customer_monthly(
         )
     finally:
         con.unregister("customer_monthly_rows")
+
+
+def _month_batch(month: monthly.MonthEnd, customer_ids: pa.Array, rules: RuleSet):
+    """One month end's rows of customer_monthly (MONTHLY_SCHEMA), rated with `rules`."""
+    scores = month_end_scores(month.inputs, rules.segment_grid)
+    rating = month_end_stars(scores, rules)
+    columns = {
+        "month_end": pa.array(np.full(len(month), np.datetime64(month.end, "D"))),
+        "customer_id": customer_ids.take(pa.array(month.customer_no)),
+        **{name: scores[name] for name in MONTH_END_SCORES},
+        "score": rating["score"],
+        "stars": rating["stars"],
+        **{name: scores[name] for name in ("r_score", "f_score", "m_score")},
+        "segment": _segments(rating["segment"], rules.segment_grid),
+    }
+    return pa.record_batch(list(columns.values()), schema=MONTHLY_SCHEMA)
 
 
 def _month_rows(months: np.ndarray) -> list:

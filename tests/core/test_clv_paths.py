@@ -41,14 +41,16 @@ def test_row_groups_of_nothing():
     assert len(codes) == 0 and len(values["x"]) == 0 and len(values["T"]) == 0
 
 
-def test_pairs_are_the_distinct_x_and_T():
+@pytest.mark.parametrize("heavy", [0, 10**6])  # a dense range of codes, and a sparse one
+def test_pairs_are_the_distinct_x_and_T(heavy):
     columns = _with_duplicates(np.random.default_rng(6), 20_000)
-    pair_x, pair_T, index = m._pairs(columns["x"], columns["T"])
-    np.testing.assert_array_equal(pair_x[index], columns["x"])
+    x = columns["x"] + heavy * (np.arange(len(columns["x"])) % 3 == 0)
+    pair_x, pair_T, index = m._pairs(x, columns["T"])
+    np.testing.assert_array_equal(pair_x[index], x)
     np.testing.assert_array_equal(pair_T[index], columns["T"])
     assert len(set(zip(pair_x, pair_T, strict=True))) == len(pair_x)  # each pair once
-    expected = pd.DataFrame(columns).groupby(["x", "T"], sort=False).ngroup().to_numpy()
-    np.testing.assert_array_equal(index, expected)
+    groups = pd.DataFrame({"x": x, "T": columns["T"]}).groupby(["x", "T"]).ngroups
+    assert len(pair_x) == groups < len(x)
 
 
 def _eq6_per_customer(theta, x, t_x, T):
@@ -74,6 +76,26 @@ def test_bgnbd_likelihood_equals_eq6_summed_over_customers(theta):
     assert len(data.w) < len(x)  # rows were merged
     ll, _ = m._bgnbd_log_likelihood(np.array(theta), data)
     assert ll == pytest.approx(_eq6_per_customer(theta, x, t_x, T), rel=1e-12)
+
+
+def test_gamma_gamma_likelihood_equals_the_density_summed_over_customers():
+    """Fader & Hardie (2013): ln f(m_x | x) per repeat customer, written term by term."""
+    rng = np.random.default_rng(9)
+    x = rng.integers(1, 30, 20_000).astype(float)
+    m_x = np.round(rng.gamma(4, 10, len(x)), 2)
+    data = m._Grouped.of({"x": x, "m_x": m_x}, np.ones(len(x)))
+    for p, q, gamma in [(6.25, 3.74, 15.44), (2.0, 1.5, 300.0)]:
+        per_customer = (
+            gammaln(p * x + q)
+            - gammaln(p * x)
+            - gammaln(q)
+            + q * np.log(gamma)
+            + (p * x - 1) * np.log(m_x)
+            + p * x * np.log(x)
+            - (p * x + q) * np.log(gamma + x * m_x)
+        )
+        ll, _ = m._gamma_gamma_log_likelihood(np.array([p, q, gamma]), data)
+        assert ll == pytest.approx(per_customer.sum(), rel=1e-12)
 
 
 @pytest.mark.parametrize("model", MODELS)

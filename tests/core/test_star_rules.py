@@ -263,8 +263,13 @@ def month_end_inputs(con, staging: str) -> pd.DataFrame:
     return out
 
 
-@pytest.mark.parametrize("staging", ["tables", "lines"])
-@pytest.mark.parametrize("fixture", ["crossing_db", "ties_db"])
+@pytest.mark.parametrize(
+    ("fixture", "staging"),
+    [
+        *((f, s) for f in ("crossing_db", "ties_db") for s in ("tables", "lines")),
+        *((f, "tables") for f in ("demo_db", "small_db", "uk_shop_db", "market_db")),
+    ],
+)
 def test_month_end_inputs_are_customer_features_as_of_that_day(fixture, staging, request):
     con = db.connect(request.getfixturevalue(fixture))
     try:

@@ -192,7 +192,8 @@ def dimension_scores(features: pd.DataFrame) -> pd.DataFrame:
         if name not in features.columns:
             raise ValueError(f"dimension_scores needs column {name!r} of customer_features")
     rated = rated_mask(features)
-    f = features.loc[rated]
+    every = bool(rated.all())  # at a month end every row is rated: no copies then
+    f = features if every else features.loc[rated]
     n = len(features)
     uses = dimension_inputs(features)
 
@@ -217,9 +218,12 @@ def dimension_scores(features: pd.DataFrame) -> pd.DataFrame:
     ) / 3
     relationship = relationship_score(f)
 
-    out = np.full((n, 4), np.nan)
-    out[rated] = np.column_stack([contribution, growth, loyalty, relationship])
-    return pd.DataFrame(out, columns=list(SCORE_COLUMNS), index=features.index)
+    scores = np.column_stack([contribution, growth, loyalty, relationship])
+    if not every:
+        out = np.full((n, 4), np.nan)
+        out[rated] = scores
+        scores = out
+    return pd.DataFrame(scores, columns=list(SCORE_COLUMNS), index=features.index)
 
 
 def relationship_score(f: pd.DataFrame) -> np.ndarray:

@@ -751,14 +751,15 @@ def _month_rows(months: np.ndarray) -> list:
 def rerate_customer_monthly(con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: RuleSet) -> None:
     """customer_monthly re-rated with `rules` from the dimension and RFM scores it holds
     (they do not depend on the rules), without reading the orders again: each month end's
-    `score`, `stars` and `segment` (`month_end_stars`) replaced in place, row for row. Built
+    `score`, `stars` and `segment` (`month_end_stars`) updated in place, row by row. Built
     afresh by `build_customer_monthly` when it is missing or lacks those columns (an older
     build)."""
     if not set(MONTHLY_COLUMNS) <= set(db.columns(con, "customer_monthly")):
         build_customer_monthly(con, as_of, rules)
         return
     kept = ", ".join(("month_end", *MONTH_END_SCORES, "r_score", "f_score"))  # fixed names
-    stored = con.execute(f"select {kept} from customer_monthly").fetchnumpy()
+    stored = con.execute(f"select rowid, {kept} from customer_monthly").fetchnumpy()
+    row_ids = stored.pop("rowid")
     ends = stored["month_end"].astype("datetime64[M]").astype(np.int64)
     if not len(ends):
         return
@@ -769,16 +770,14 @@ def rerate_customer_monthly(con: duckdb.DuckDBPyConnection, as_of: dt.date, rule
         rating = month_end_stars({name: stored[name][rows] for name in stored}, rules)
         score[rows], stars[rows] = rating["score"], rating["stars"]
         segment[rows] = rating["segment"]
-    ratings = pa.table(
-        {"score": score, "stars": stars, "segment": _segments(segment, rules.segment_grid)}
-    )
+    segments = _segments(segment, rules.segment_grid)
+    ratings = pa.table({"row_id": row_ids, "score": score, "stars": stars, "segment": segments})
     con.register("customer_monthly_ratings", ratings)
-    try:  # the nth row of the table with the nth rating: both in the table's order
+    try:  # in place, row by row: the other columns stay as they are stored
         con.execute(
-            "create or replace table customer_monthly as "
-            "select m.* replace (r.score as score, r.stars as stars, "
-            "r.segment::varchar as segment) "
-            "from customer_monthly as m positional join customer_monthly_ratings as r"
+            "update customer_monthly as m "
+            "set score = r.score, stars = r.stars, segment = r.segment::varchar "
+            "from customer_monthly_ratings as r where m.rowid = r.row_id"
         )
     finally:
         con.unregister("customer_monthly_ratings")

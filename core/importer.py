@@ -1460,6 +1460,8 @@ class _Import:
         (its column's order is decided from all of them) stops it. A broken CSV line, a key
         given twice or no data row is found after it. Any of them rolls it all back: None,
         nothing changed, and the staged path reads the file again to say what is wrong.
+        (The database file may keep the blocks the rolled-back rows took as free space, which
+        the next load fills.)
         """
         plan = self.plan
         target = _ident(plan.table.name)

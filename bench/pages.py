@@ -140,8 +140,9 @@ def _timed_run(at) -> float:
     return round(seconds, 3)
 
 
-def run(db_path: str | Path, repeats: int = 3) -> dict:
-    """Cold and warm seconds of each page and of each control change on it."""
+def run(db_path: str | Path, repeats: int = 3, controls: bool = True) -> dict:
+    """Cold and warm seconds of each page and of each control change on it (`controls`
+    False: the pages only)."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -155,7 +156,7 @@ def run(db_path: str | Path, repeats: int = 3) -> dict:
     with without_legacy_pages_mode():
         at = AppTest.from_file(str(HERE.parent / "app.py"), default_timeout=900)
         figures["first_run_with_imports_seconds"] = _timed_run(at)
-        for page, controls in _controls(built).items():
+        for page, moves in _controls(built).items():
             st.cache_data.clear()
             st.cache_resource.clear()
             at.switch_page(f"pages/{page}.py")
@@ -163,7 +164,7 @@ def run(db_path: str | Path, repeats: int = 3) -> dict:
             page_figures["warm_seconds_median"] = statistics.median(
                 _timed_run(at) for _ in range(repeats)
             )
-            for name, move, back in controls:
+            for name, move, back in moves if controls else ():
                 move(at)
                 cold = _timed_run(at)
                 back(at)

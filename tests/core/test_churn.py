@@ -8,18 +8,23 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
+from threadpoolctl import threadpool_limits
 
 from core import db
 from core.build import build_staging
 from core.churn import (
     FEATURES,
+    HORIZONS,
     ChurnSettings,
     CutOffs,
     calibration_table,
     churn_features,
+    churn_labels,
     churn_risk,
     labelled,
+    later_labels,
     risk_histogram,
     train_churn_model,
     warning_list,
@@ -178,6 +183,65 @@ def test_quality_is_measured_on_the_later_period_only(demo_db):
     assert result.quality.customers == len(evaluation)
     assert result.quality.base_rate == pytest.approx(evaluation["is_churned"].mean())
     con.close()
+
+
+@pytest.mark.parametrize("shop_db", ["demo_db", "uk_shop_db", "market_db"])
+def test_labels_read_off_the_later_features_are_the_purchase_day_labels(request, shop_db):
+    con = db.connect(request.getfixturevalue(shop_db), read_only=True)
+    as_of = db.built_as_of(con)
+    outcomes = 0
+    for horizon in HORIZONS:
+        cuts = CutOffs.of(as_of, horizon)
+        for cut in (cuts.training, cuts.evaluation):
+            features = churn_features(con, cut)
+            later = churn_features(con, cut + dt.timedelta(days=horizon))
+            expected = churn_labels(con, features, cut, horizon)
+            pd.testing.assert_series_equal(later_labels(features, later, horizon), expected)
+            outcomes += 0 < expected.sum() < len(expected)  # both outcomes: it can fail
+    assert outcomes >= 4
+    con.close()
+
+
+def test_the_array_input_trains_the_model_a_frame_of_categories_would(demo_db):
+    con = db.connect(demo_db, read_only=True)
+    settings = ChurnSettings(horizon_days=90)
+    cut = DEMO_END - dt.timedelta(days=180)
+    frame = labelled(con, cut, settings)
+    con.close()
+    model = train_churn_model(frame, settings, cut)
+    # scikit-learn's own encoding: the channel as a pandas category of the training ones
+    reference = clone(model.estimator).set_params(categorical_features="from_dtype")
+
+    def as_frame(rows):
+        X = rows[list(model.features)].copy()
+        known = model.categories["acquisition_channel"]
+        channel = X["acquisition_channel"].astype(object)
+        channel = channel.where(channel.isin(known))  # an unseen channel is missing
+        X["acquisition_channel"] = pd.Categorical(channel, categories=known)
+        return X
+
+    with threadpool_limits(limits=1, user_api="openmp"):
+        reference.fit(as_frame(frame), frame["is_churned"].to_numpy())
+    unseen = frame.assign(acquisition_channel=["never-seen", *frame["acquisition_channel"][1:]])
+    for rows in (frame, unseen):
+        expected = reference.predict_proba(as_frame(rows))[:, 1]
+        np.testing.assert_array_equal(model.risk(rows), expected)
+
+
+@pytest.mark.parametrize("horizon", HORIZONS)
+def test_the_boosting_step_keeps_the_quality_of_the_smaller_one(demo_db, horizon):
+    """learning_rate 0.2 (fewer trees to predict with) against the 0.1 it replaced: on the
+    200k bench AUC within 0.001, Brier within 0.0004; on the 1M bench 0.0015 and 0.0005."""
+    con = db.connect(demo_db, read_only=True)
+    q = [
+        churn_risk(con, DEMO_END, ChurnSettings(horizon_days=horizon, learning_rate=rate)).quality
+        for rate in (0.1, 0.2)
+    ]
+    con.close()
+    assert abs(q[1].auc - q[0].auc) < 0.01
+    assert abs(q[1].brier - q[0].brier) < 0.003
+    gap = [np.abs(x.calibration["predicted"] - x.calibration["observed"]).max() for x in q]
+    assert gap[1] < gap[0] + 0.03
 
 
 # --- the demo data --------------------------------------------------------------------------

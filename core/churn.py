@@ -510,10 +510,18 @@ def warning_list(
     `WARNING_COLUMNS`, where `risk_change` = churn_risk - churn_risk_previous and
     `value_at_risk` = churn_risk x value_if_retained (the 12 months of value the customer
     brings if they stay). Most value at risk first, then highest risk."""
+    _check_min_risk(min_risk)
+    chosen = scores[scores["churn_risk"] >= min_risk]
+    return _warning_table(chosen.merge(customers, on="customer_id", how="left"), as_of)
+
+
+def _check_min_risk(min_risk: float) -> None:
     if not 0 <= min_risk <= 1:
         raise ValueError(f"min_risk is a probability from 0 to 1; got {min_risk}")
-    chosen = scores[scores["churn_risk"] >= min_risk]
-    table = chosen.merge(customers, on="customer_id", how="left")
+
+
+def _warning_table(table: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """`warning_list` of the chosen scores joined with their customers' rows."""
     for name in ("predicted_clv", "value_if_retained", "p_alive"):
         if name not in table.columns:
             table[name] = np.nan
@@ -646,6 +654,61 @@ def stored_churn_result(
     return ChurnResult(
         as_of, horizon_days, cuts, ChurnQuality(**figures, calibration=calibration), table, scores
     )
+
+
+# who each scored customer is and what they are worth, as `warning_list` reads them from
+# `core.value.customer_values` at the data's defaults (stored by the build: `churn_worth`)
+WORTH_COLUMNS = (
+    "customer_id",
+    "city",
+    "acquisition_channel",
+    "last_purchase_on",
+    "count_orders",
+    "predicted_clv",
+    "value_if_retained",
+    "p_alive",
+)
+
+
+def store_warning_worth(con: duckdb.DuckDBPyConnection, customers: pd.DataFrame) -> None:
+    """Replace `churn_worth` with the WORTH_COLUMNS of `customers` (the rows the Churn risk
+    page values its warning list with; a missing value column is stored empty) for the
+    customers `churn_scores` holds. Run after `store_churn_results`."""
+    frame = customers.reindex(columns=list(WORTH_COLUMNS))
+    con.register("worth_frame", frame)
+    try:
+        con.execute(
+            "create or replace table churn_worth as select * from worth_frame "
+            "where customer_id in (select customer_id from churn_scores)"
+        )
+    finally:
+        con.unregister("worth_frame")
+
+
+def stored_warning_list(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, horizon_days: int, min_risk: float = 0.0
+) -> pd.DataFrame | None:
+    """`warning_list` of the stored scores of `horizon_days` as of `as_of` with the stored
+    worth (`churn_worth`), joined in the database for the chosen customers only; None when
+    the build stored no scores and worth for that date and horizon."""
+    _check_min_risk(min_risk)
+    if not db.columns(con, "churn_worth"):
+        return None
+    stored = con.execute(
+        "select count(*) from churn_results where as_of = $as_of and horizon_days = $horizon "
+        "and reason is null",
+        {"as_of": as_of, "horizon": horizon_days},
+    ).fetchall()[0][0]
+    if not stored:
+        return None
+    table = con.execute(
+        "select s.customer_id, s.churn_risk, s.churn_risk_previous, "
+        "w.* exclude (customer_id) "
+        "from churn_scores as s left join churn_worth as w on w.customer_id = s.customer_id "
+        "where s.horizon_days = $horizon and s.churn_risk >= $min_risk",
+        {"horizon": horizon_days, "min_risk": min_risk},
+    ).df()
+    return _warning_table(table, as_of)
 
 
 def reason_json(reason: Reason) -> str:

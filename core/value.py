@@ -469,6 +469,7 @@ class ModelOutputs:
     reasons: dict[str, Reason | None]
     models: ValueModels | Reason | None = None
     churn: dict[int, churn.ChurnResult | Reason] = field(default_factory=dict)
+    defaults: ValueDefaults | None = None  # the data's margin and retention, when read
 
 
 def model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutputs:
@@ -491,6 +492,7 @@ def model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutput
         frame[name] = np.nan
     reasons: dict[str, Reason | None] = {"p_alive": None, "clv": None, "churn": None}
     models: ValueModels | Reason
+    defaults = None
     try:
         readiness = data_readiness(summary)
         readiness.require()
@@ -516,7 +518,8 @@ def model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutput
             )
             frame["expected_purchases_12m"] = expected
             if isinstance(models, ValueModels):
-                settings = value_defaults(con, as_of).settings()
+                defaults = value_defaults(con, as_of)
+                settings = defaults.settings()
                 args = (12, settings.discount_rate_annual, settings.margin)
                 try:
                     frame["predicted_clv_12m"] = clv(bgnbd, gg, summary, *args)["clv"].to_numpy()
@@ -529,7 +532,7 @@ def model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutput
     else:
         risk = standard.scores.set_index("customer_id")["churn_risk"]
         frame["churn_risk"] = frame["customer_id"].map(risk).astype(float)
-    return ModelOutputs(frame, reasons, models, results)
+    return ModelOutputs(frame, reasons, models, results, defaults)
 
 
 def add_model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutputs:
@@ -596,25 +599,36 @@ def store_page_inputs(
 ) -> None:
     """The build step after `add_model_outputs`: store what the pages read as of `as_of`,
     so that a page on the build's date fits nothing: `value_models` (BG/NBD and Gamma-Gamma
-    with their covariance, or why they cannot be fitted), `value_summary` (the BTYD summary
-    in weeks), `value_inputs` (`customer_inputs`) and the churn classifier of every standard
-    horizon (`churn.store_churn_results`)."""
+    with their covariance, or why they cannot be fitted, and the data's defaults),
+    `value_summary` (the BTYD summary in weeks), `value_inputs` (`customer_inputs`), the
+    churn classifier of every standard horizon (`churn.store_churn_results`) and what its
+    warning list values the scored customers with (`churn.store_warning_worth`: their
+    `customer_values` at the defaults, as the Churn risk page asks for them)."""
     models = outputs.models
+    defaults = outputs.defaults or value_defaults(con, as_of)
     if isinstance(models, ValueModels):
         rows = [("bgnbd", _model_json(models.bgnbd)), ("gamma_gamma", _model_json(models.gg))]
         summary = models.summary
     else:
         rows = [] if models is None else [("reason", churn.reason_json(models))]
         summary = btyd_summary(con, as_of, unit="weeks")
+    rows.append(("defaults", json.dumps(defaults.__dict__)))
     con.execute("create or replace table value_models (as_of date, model varchar, fit varchar)")
     con.executemany("insert into value_models values (?, ?, ?)", [(as_of, *r) for r in rows])
-    for table, frame in (("value_summary", summary), ("value_inputs", customer_inputs(con, as_of))):
+    inputs = customer_inputs(con, as_of)
+    for table, frame in (("value_summary", summary), ("value_inputs", inputs)):
         con.register("stored_frame", frame)
         try:  # table names from STORED_TABLES
             con.execute(f"create or replace table {table} as select * from stored_frame")
         finally:
             con.unregister("stored_frame")
     churn.store_churn_results(con, as_of, outputs.churn)
+    worth = inputs
+    if isinstance(models, ValueModels):
+        settings = defaults.settings()
+        parts = model_values(models, settings.horizon_months, settings.discount_rate_annual)
+        worth = priced_values(customer_base(con, models, inputs), parts, settings)
+    churn.store_warning_worth(con, worth)
 
 
 def stored_as_of(con: duckdb.DuckDBPyConnection) -> dt.date | None:
@@ -640,6 +654,15 @@ def stored_value_models(
     bgnbd = BGNBDModel(**_model_fields(fits["bgnbd"]))
     gg = GammaGammaModel(**_model_fields(fits["gamma_gamma"]))
     return ValueModels(as_of, summary, data_readiness(summary), bgnbd, gg)
+
+
+def stored_value_defaults(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ValueDefaults | None:
+    """`value_defaults` as of `as_of` as the build stored them, or None when it stored none
+    for that date."""
+    if stored_as_of(con) != as_of:
+        return None
+    found = con.execute("select fit from value_models where model = 'defaults'").fetchall()
+    return ValueDefaults(**json.loads(found[0][0])) if found else None
 
 
 def stored_customer_inputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:

@@ -195,9 +195,14 @@ holdout = choice(
     help=t("value.holdout_help"),
     key="value_holdout",
 )
-check = None if holdout is None else vu.backtest(as_of, holdout, ctx.version)
-if check is None:
+asked = holdout is not None and st.toggle(
+    t("value.health_run"), False, help=t("value.health_run_help"), key="value_health_run"
+)
+check = vu.backtest(as_of, holdout, ctx.version) if asked else None
+if holdout is None:
     st.info(t("models.no_holdout", as_of=as_of, days=fmt.count(history, lang)))
+elif check is None:
+    st.caption(vu.health_on_request(as_of, holdout, ctx.version))
 elif isinstance(check, vu.Reason):
     st.info(t("value.health_not_ready", reason=reason_text(check)))
 else:

@@ -72,7 +72,11 @@ def risk_distribution(as_of: dt.date, horizon_days: int, version: int) -> pd.Dat
 @st.cache_resource(max_entries=8, show_spinner=False)
 def warning_list(as_of: dt.date, horizon_days: int, min_risk: float, version: int) -> pd.DataFrame:
     """The warning list: customers at `min_risk` or more, most value at risk first, their
-    worth from the value models at the data's defaults (12 months)."""
+    worth from the value models at the data's defaults (12 months): on the build's date from
+    what it stored (only the chosen customers are read), else valued here."""
+    stored = churn.stored_warning_list(data.cursor(), as_of, horizon_days, min_risk)
+    if stored is not None:
+        return stored
     result = churn_result(as_of, horizon_days, version)
     settings = models.defaults(as_of, version).settings()
     customers = models.customer_values(as_of, settings, version)

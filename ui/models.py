@@ -57,8 +57,10 @@ def _fitted_models(as_of: dt.date, version: int) -> ValueModels | Reason:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def defaults(as_of: dt.date, version: int) -> value.ValueDefaults:
-    """The data's margin and retention as of `as_of`, the value knobs' starting point."""
-    return value.value_defaults(data.cursor(), as_of)
+    """The data's margin and retention as of `as_of`, the value knobs' starting point (as
+    the build stored them on its date)."""
+    con = data.cursor()
+    return value.stored_value_defaults(con, as_of) or value.value_defaults(con, as_of)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

@@ -68,6 +68,17 @@ def top_customers(as_of: dt.date, settings: ValueSettings, version: int) -> pd.D
     )
 
 
+def health_on_request(as_of: dt.date, holdout_days: int, version: int) -> str:
+    """What the model-health check does, said before it runs: it refits and predicts for
+    every customer (seconds at a million), so the page runs it when the user asks."""
+    return t(
+        "value.health_on_request",
+        start=as_of - dt.timedelta(days=holdout_days),
+        days=holdout_days,
+        customers=customers_text(version),
+    )
+
+
 def backtest(as_of: dt.date, holdout_days: int, version: int) -> Backtest | Reason:
     """The model-health check whose holdout ends on `as_of`, saying so while it runs."""
     words = t(

@@ -134,6 +134,40 @@ def test_the_stored_churn_result_is_the_trained_one(shop, horizon):
     pd.testing.assert_frame_equal(stored.drivers, trained.drivers, check_dtype=False)
 
 
+def test_the_stored_defaults_are_the_data_s(shop):
+    con, as_of = shop
+    stored = value.stored_value_defaults(con, as_of)
+    assert stored == value.value_defaults(con, as_of)
+    earlier = as_of - pd.Timedelta(days=31).to_pytimedelta()
+    assert value.stored_value_defaults(con, earlier) is None
+
+
+@pytest.mark.parametrize("min_risk", [0.0, 0.5, 0.7])
+@pytest.mark.parametrize("horizon", [30, 90])
+def test_the_stored_warning_list_is_the_one_valued_at_page_time(shop, horizon, min_risk):
+    """The live path as ui.churn takes it: the stored scores, each customer valued by the
+    stored models at the data's defaults (or listed without worth when they cannot run)."""
+    con, as_of = shop
+    result = churn.stored_churn_result(con, as_of, horizon)
+    stored = churn.stored_warning_list(con, as_of, horizon, min_risk)
+    if isinstance(result, Reason):
+        assert stored is None
+        return
+    models = value.stored_value_models(con, as_of)
+    customers = value.stored_customer_inputs(con, as_of)
+    if not isinstance(models, Reason):
+        settings = value.value_defaults(con, as_of).settings()
+        parts = value.model_values(models, settings.horizon_months, settings.discount_rate_annual)
+        customers = value.priced_values(
+            value.customer_base(con, models, customers), parts, settings
+        )
+    live = churn.warning_list(result.scores, customers, as_of, min_risk)
+    assert len(live) > 0 or min_risk > 0
+    pd.testing.assert_frame_equal(stored, live, check_dtype=False)
+    earlier = as_of - pd.Timedelta(days=31).to_pytimedelta()
+    assert churn.stored_warning_list(con, earlier, horizon, min_risk) is None
+
+
 def test_the_build_scores_every_standard_horizon_on_the_demo(demo_db):
     con = db.connect(demo_db, read_only=True)
     as_of = db.built_as_of(con)

@@ -90,6 +90,7 @@ def test_value_model_health_counts_the_purchase_days_of_the_holdout(app_on, requ
     holdout = bought[(bought["ordered_at"] >= cut) & bought["customer_id"].isin(known)]
     actual = len(holdout[["customer_id", "day"]].drop_duplicates())
     at = _open(app_on, request, "uk_shop_db", lang, "value")
+    at.toggle(key="value_health_run").set_value(True).run()  # the check runs when asked
     labels = [m.label for m in at.metric]
     health = labels.index(t("value.health_actual", lang=lang))
     assert at.metric[health].value == fmt.count(actual, lang)

@@ -61,11 +61,15 @@ def test_a_longer_horizon_and_a_higher_discount_rate_move_the_value(app_on, demo
     assert _tiles(at)["CLV, next 24 months"] == fmt.money(dearer.predicted_clv["clv"], "en", "CNY")
 
 
-def test_the_model_health_panel_reports_the_backtest(app_on, demo_db):
+def test_the_model_health_panel_reports_the_backtest_when_asked(app_on, demo_db):
     at = _open(app_on, demo_db)
     con = db.connect(demo_db)
     check = backtest(con, DEMO_END - dt.timedelta(days=90), 90)
     con.close()
+    assert "Error of the total" not in _tiles(at)  # the first open refits nothing
+    assert any("2026-08-22" in c.value and "Turn it on" in c.value for c in at.caption)
+    at.toggle(key="value_health_run").set_value(True).run()
+    assert not at.exception
     tiles = _tiles(at)
     assert tiles["Error of the total"] == f"{check.total_error_pct:+.1f}%"
     assert tiles["Mean absolute error"] == f"{check.mae:.2f}"

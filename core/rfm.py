@@ -11,8 +11,9 @@ the lowest rank among ties (ascending, so 1 is the worst). Customers with the sa
 get the same score, and ties fall to the lower quintile: with ten distinct values the
 scores are 1, 1, 2, 2, 3, 3, 4, 4, 5, 5.
 
-The month ends of customer_monthly are scored by these same functions, among the customers
-rated at each month end (core.stars' `month_end_scores`); no SQL re-derives them.
+The month ends of customer_monthly get R and F by these same functions (`rf_scores`), among
+the customers rated at each month end (core.stars' `month_end_scores`); no SQL re-derives
+them. No reader wants a month end's M, so none is kept.
 
 The segment is read from an R x F grid (`SegmentGrid`, rows R = 1..5, columns F = 1..5):
 every cell names one segment, so every buyer is in exactly one. The grid is data; the
@@ -116,10 +117,17 @@ def rfm_arrays(features: pd.DataFrame, buyer: np.ndarray, grid: SegmentGrid = DE
     recency = features["recency_days"].to_numpy(dtype=float, na_value=np.nan)[buyer]
     frequency = features["count_purchase_days"].to_numpy(dtype=float, na_value=0)[buyer]
     revenue = features["revenue"].to_numpy(dtype=float, na_value=0)[buyer]
-    r = quintile_scores(-np.nan_to_num(recency, nan=np.inf))
-    f = quintile_scores(frequency)
+    r, f = rf_scores(recency, frequency)
     m = quintile_scores(revenue)
     return {"r_score": r, "f_score": f, "m_score": m, "segment": segment_of(r, f, grid)}
+
+
+def rf_scores(recency: np.ndarray, frequency: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(R, F) quintile scores of buyers' recency days (NaN: none, the worst) and purchase
+    days: what the segment is read from (the month ends keep only these two)."""
+    recency = np.asarray(recency, dtype=float)
+    r = quintile_scores(-np.nan_to_num(recency, nan=np.inf))
+    return r, quintile_scores(np.asarray(frequency, dtype=float))
 
 
 def _buyers(features: pd.DataFrame) -> np.ndarray:

@@ -24,10 +24,14 @@ are set so that the top shares of rated customers get 5, 4+, 3+ and 2+ stars ("t
 mode they are fixed composite scores (5 stars at 80 or more). Thresholds are computed once
 per rating and then applied, so more of any dimension never lowers a star.
 
-Month ends (`customer_monthly`, for migration and trends) are rated by the same rule: the
-same percentile ranks and tie rule, composite, thresholds, RFM quintiles and segment grid,
-over the customers rated at that month end, from the inputs that exist on that day
-(`core/sql/customer_monthly.sql`). Contribution and the RFM scores read what they read on
+Month ends (for migration and trends) are rated by the same rule: the same percentile ranks
+and tie rule, composite, thresholds, RFM quintiles and segment grid, over the customers
+rated at that month end, from the inputs that exist on that day
+(`core/sql/customer_monthly.sql`). `customer_monthly` keeps, per customer and month end,
+only what does not depend on the rule set (the dimension scores, R and F); the composite,
+stars and segment under the active rule set are worked out when read
+(`month_end_ratings`, `star_flows`), so a rule save re-rates customer_features alone.
+Contribution and the RFM scores read what they read on
 the as-of date; growth and loyalty read their fallbacks, as the models are fitted for the
 as-of date only; relationship is left out, as its inputs (touchpoints, CSAT, referrals, open
 complaints) are the as-of date's, and its weight is shared out over the other three
@@ -556,7 +560,7 @@ def feature_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def add_ratings(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> SavedRules:
     """The build step: the relationship inputs (`core/sql/star_inputs.sql`), the dimension
     scores, composite score, stars, value tier, loyalty class and RFM segment (active rule
-    set) into customer_features; then the month-end snapshots into customer_monthly."""
+    set) into customer_features; then the month ends' scores into customer_monthly."""
     active = active_rules(con)
     inputs = sql.load("star_inputs", con)  # customer_features and RELATIONSHIP_INPUTS
     have = {*db.columns(con, "customer_features"), *RELATIONSHIP_INPUTS}
@@ -575,13 +579,15 @@ def add_ratings(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> SavedRules:
     finally:
         con.unregister("customer_ratings")
     db.set_meta(con, "rules_applied", f"{active.name}:{active.version}")
-    build_customer_monthly(con, as_of, active.rules)
+    build_customer_monthly(con, as_of)
     return active
 
 
 def reapply_rules(con: duckdb.DuckDBPyConnection) -> SavedRules:
-    """Re-rate customer_features and customer_monthly with the active rule set (a save or a
-    switch does it), without rebuilding anything else; raises the data version. A database
+    """Re-rate customer_features with the active rule set (a save or a switch does it),
+    without rebuilding anything else; raises the data version (the month ends are rated
+    under the active set when read: customer_monthly keeps only what no rule changes, and
+    is built again here only when an older build left it without that). A database
     not built yet has nothing to re-rate: its first `core build` rates with the active set.
     Runs on `con` itself (pass a cursor of your own when the connection is shared), in the
     caller's transaction when there is one."""
@@ -600,8 +606,8 @@ def reapply_rules(con: duckdb.DuckDBPyConnection) -> SavedRules:
         finally:
             con.unregister("customer_ratings")
         as_of = db.built_as_of(con)
-        if as_of is not None:
-            rerate_customer_monthly(con, as_of, active.rules)
+        if as_of is not None and not monthly_is_current(con):  # an older build's
+            build_customer_monthly(con, as_of)  # the month ends are rated when read
         db.set_meta(con, "rules_applied", f"{active.name}:{active.version}")
         db.bump_data_version(con, raw=False)
     return active
@@ -623,23 +629,22 @@ def month_ends(as_of: dt.date, months: int = MONTHS) -> list[dt.date]:
 
 MONTH_END_INPUTS = monthly.INPUTS
 MONTH_END_SCORES = SCORE_COLUMNS[:3]  # no relationship score at a month end
-MONTH_END_RATING = (
+MONTH_END_KEPT = (*MONTH_END_SCORES, "r_score", "f_score")  # what the rating reads
+MONTH_END_RATING = (  # what `month_end_ratings` gives: the kept scores and the rating
     *MONTH_END_SCORES,
     "score",
     "stars",
     "r_score",
     "f_score",
-    "m_score",
     "segment",
 )
-MONTHLY_COLUMNS = ("month_end", "customer_id", *MONTH_END_RATING)
+MONTHLY_COLUMNS = ("month_end", "customer_id", *MONTH_END_KEPT)
 MONTHLY_SCHEMA = pa.schema(
     [
         ("month_end", pa.date32()),
         ("customer_id", pa.string()),
-        *((name, pa.float64()) for name in (*MONTH_END_SCORES, "score")),
-        *((name, pa.int8()) for name in ("stars", "r_score", "f_score", "m_score")),
-        ("segment", pa.dictionary(pa.int8(), pa.string())),
+        *((name, pa.float64()) for name in MONTH_END_SCORES),
+        *((name, pa.int8()) for name in ("r_score", "f_score")),
     ]
 )
 
@@ -654,20 +659,20 @@ def month_end_rules(rules: RuleSet) -> RuleSet:
     return rules.replace(weights=(contribution, growth, loyalty, 0.0))
 
 
-def month_end_scores(inputs: Mapping[str, np.ndarray], grid: rfm.SegmentGrid) -> dict:
-    """MONTH_END_SCORES and `r_score, f_score, m_score` of one month end's customers (their
-    MONTH_END_INPUTS, all rated: core.monthly's `MonthEnd.inputs`), as arrays in their
-    order: the `dimension_scores` and `rfm.rfm_arrays` of the as-of date, on these inputs."""
+def month_end_scores(inputs: Mapping[str, np.ndarray]) -> dict:
+    """MONTH_END_KEPT (MONTH_END_SCORES, `r_score`, `f_score`) of one month end's customers
+    (their MONTH_END_INPUTS, all rated: core.monthly's `MonthEnd.inputs`), as arrays in
+    their order: the `dimension_scores` and `rfm.rf_scores` of the as-of date, on these
+    inputs. None of it depends on the rule set."""
     missing = [c for c in MONTH_END_INPUTS if c not in inputs]
     if missing:
         raise ValueError(f"a month end's rating needs column(s) {', '.join(missing)}")
     buyers = pd.DataFrame({name: np.asarray(inputs[name]) for name in MONTH_END_INPUTS})
     buyers["is_buyer"] = True
     dims = dimension_scores(buyers)
-    seg = rfm.rfm_arrays(buyers, np.ones(len(buyers), dtype=bool), grid)
     out = {name: dims[name].to_numpy() for name in MONTH_END_SCORES}
-    out.update({name: seg[name] for name in ("r_score", "f_score", "m_score")})
-    return out
+    r, f = rfm.rf_scores(inputs["recency_days"], inputs["count_purchase_days"])
+    return {**out, "r_score": r, "f_score": f}
 
 
 def month_end_stars(scores: Mapping[str, np.ndarray], rules: RuleSet) -> dict:
@@ -702,103 +707,105 @@ def _segments(numbers: np.ndarray, grid: rfm.SegmentGrid) -> pa.DictionaryArray:
 
 
 def build_customer_monthly(
-    con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: RuleSet, months: int = MONTHS
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, months: int = MONTHS
 ) -> None:
     """customer_monthly: one row per customer rated at each of the last `months` month
-    ends (signed up, with a purchase by then), with MONTH_END_RATING: the month end's
-    dimension scores, composite `score`, `stars`, RFM scores and `segment`, ordered by
-    month end. The inputs come from core.monthly (`core/sql/customer_monthly.sql` rolled
-    over the month ends), the rating from core.stars, one month end at a time (the module
-    docstring says how a month end differs from the as-of date)."""
+    ends (signed up, with a purchase by then) with MONTH_END_KEPT, what the rating reads
+    and no rule set changes (`month_end_scores`), ordered by month end. The inputs come
+    from core.monthly (`core/sql/customer_monthly.sql` rolled over the month ends), one
+    month end at a time (the module docstring says how a month end differs from the as-of
+    date); the stars are worked out when read (`month_end_ratings`)."""
     inputs = monthly.month_end_inputs(con, month_ends(as_of, months))
-    batches = [_month_batch(month, inputs.customer_ids, rules) for month in inputs]
+    batches = [_month_batch(month, inputs.customer_ids) for month in inputs]
     rows = pa.Table.from_batches(batches, schema=MONTHLY_SCHEMA)
     con.register("customer_monthly_rows", rows)
     try:
-        con.execute(
-            "create or replace table customer_monthly as "
-            "select * replace (segment::varchar as segment) from customer_monthly_rows"
-        )
+        con.execute("create or replace table customer_monthly as from customer_monthly_rows")
     finally:
         con.unregister("customer_monthly_rows")
 
 
-def _month_batch(month: monthly.MonthEnd, customer_ids: pa.Array, rules: RuleSet):
-    """One month end's rows of customer_monthly (MONTHLY_SCHEMA), rated with `rules`."""
-    scores = month_end_scores(month.inputs, rules.segment_grid)
-    rating = month_end_stars(scores, rules)
+def _month_batch(month: monthly.MonthEnd, customer_ids: pa.Array) -> pa.RecordBatch:
+    """One month end's rows of customer_monthly (MONTHLY_SCHEMA)."""
+    scores = month_end_scores(month.inputs)
     columns = {
         "month_end": pa.array(np.full(len(month), np.datetime64(month.end, "D"))),
         "customer_id": customer_ids.take(pa.array(month.customer_no)),
-        **{name: scores[name] for name in MONTH_END_SCORES},
-        "score": rating["score"],
-        "stars": rating["stars"],
-        **{name: scores[name] for name in ("r_score", "f_score", "m_score")},
-        "segment": _segments(rating["segment"], rules.segment_grid),
+        **{name: scores[name] for name in MONTH_END_KEPT},
     }
     return pa.record_batch(list(columns.values()), schema=MONTHLY_SCHEMA)
 
 
-def _month_rows(months: np.ndarray) -> list:
-    """The rows of each month (month numbers, one per row): slices when the rows come
-    month by month (as build_customer_monthly writes them), else index arrays."""
-    if (np.diff(months) >= 0).all():
-        bounds = [0, *(np.flatnonzero(np.diff(months)) + 1), len(months)]
-        return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-    order = np.argsort((months - months.min()).astype(np.int16), kind="stable")
-    return np.split(order, np.flatnonzero(np.diff(months[order])) + 1)
+def monthly_is_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether customer_monthly is there with MONTHLY_COLUMNS (a build before the month ends
+    kept their scores has stars and segments instead: no month end reads as rated then)."""
+    return set(MONTHLY_COLUMNS) <= set(db.columns(con, "customer_monthly"))
 
 
-def rerate_customer_monthly(con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: RuleSet) -> None:
-    """customer_monthly re-rated with `rules` from the dimension and RFM scores it holds
-    (they do not depend on the rules), without reading the orders again: each month end's
-    `score`, `stars` and `segment` (`month_end_stars`) updated in place, row by row. Built
-    afresh by `build_customer_monthly` when it is missing or lacks those columns (an older
-    build)."""
-    if not set(MONTHLY_COLUMNS) <= set(db.columns(con, "customer_monthly")):
-        build_customer_monthly(con, as_of, rules)
-        return
-    kept = ", ".join(("month_end", *MONTH_END_SCORES, "r_score", "f_score"))  # fixed names
-    stored = con.execute(f"select rowid, {kept} from customer_monthly").fetchnumpy()
-    row_ids = stored.pop("rowid")
-    ends = stored["month_end"].astype("datetime64[M]").astype(np.int64)
-    if not len(ends):
-        return
-    score = np.zeros(len(ends))
-    stars = np.zeros(len(ends), dtype=np.int8)
-    segment = np.zeros(len(ends), dtype=np.int8)
-    for rows in _month_rows(ends):
-        rating = month_end_stars({name: stored[name][rows] for name in stored}, rules)
-        score[rows], stars[rows] = rating["score"], rating["stars"]
-        segment[rows] = rating["segment"]
-    segments = _segments(segment, rules.segment_grid)
-    ratings = pa.table({"row_id": row_ids, "score": score, "stars": stars, "segment": segments})
-    con.register("customer_monthly_ratings", ratings)
-    try:  # in place, row by row: the other columns stay as they are stored
-        con.execute(
-            "update customer_monthly as m "
-            "set score = r.score, stars = r.stars, segment = r.segment::varchar "
-            "from customer_monthly_ratings as r where m.rowid = r.row_id"
-        )
-    finally:
-        con.unregister("customer_monthly_ratings")
+def month_end_table(
+    con: duckdb.DuckDBPyConnection, end: dt.date, rules: RuleSet | None = None
+) -> pa.Table:
+    """The customers rated at month end `end` with MONTH_END_RATING, as an arrow table
+    (`customer_id` first, `segment` dictionary-coded): the kept scores read from
+    customer_monthly, the composite, stars and segment worked out now by
+    `month_end_stars` under `rules` (default: the active rule set). Empty for a month end
+    customer_monthly does not hold."""
+    cur = con.cursor()
+    rules = active_rules(cur).rules if rules is None else rules
+    kept = ", ".join(("customer_id", *MONTH_END_KEPT))  # fixed names
+    query = f"select {kept} from customer_monthly where month_end = ?"
+    table = cur.sql(query, params=[end]).to_arrow_table()
+    scores = {name: table[name].to_numpy() for name in MONTH_END_KEPT}
+    rating = month_end_stars(scores, rules)
+    columns = {
+        "customer_id": table["customer_id"],
+        **{name: table[name] for name in MONTH_END_SCORES},
+        "score": rating["score"],
+        "stars": rating["stars"],
+        "r_score": table["r_score"],
+        "f_score": table["f_score"],
+        "segment": _segments(rating["segment"], rules.segment_grid),
+    }
+    return pa.table(columns)
+
+
+def month_end_ratings(
+    con: duckdb.DuckDBPyConnection, end: dt.date, rules: RuleSet | None = None
+) -> pd.DataFrame:
+    """`month_end_table` as a DataFrame (segment as text)."""
+    table = month_end_table(con, end, rules)
+    segment = table.column("segment").cast(pa.string())
+    return table.set_column(table.num_columns - 1, "segment", segment).to_pandas()
 
 
 def star_flows(
-    con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, by: str = "stars"
+    con: duckdb.DuckDBPyConnection,
+    start: dt.date,
+    end: dt.date,
+    by: str = "stars",
+    rules: RuleSet | None = None,
 ) -> pd.DataFrame:
     """Customers moving between two month ends: `source, target, customers` where source
-    and target are stars (as text, "none" for not yet rated) or segments (`by`)."""
+    and target are stars (as text, "none" for not yet rated) or segments (`by`), each
+    month end rated now under `rules` (default: the active rule set; `month_end_table`)."""
     if by not in ("stars", "segment"):
         raise ValueError(f"flows are by 'stars' or 'segment', not {by!r}")
-    params = {"start": start, "end": end, "by": by}
     cur = con.cursor()
-    return cur.execute(sql.load("rating_flows", cur), params).df()
+    rules = active_rules(cur).rules if rules is None else rules
+    wanted = ["customer_id", "stars", "segment"]
+    cur.register("rated_at_start", month_end_table(cur, start, rules).select(wanted))
+    cur.register("rated_at_end", month_end_table(cur, end, rules).select(wanted))
+    try:
+        return cur.execute(sql.load("rating_flows"), {"by": by}).df()
+    finally:
+        cur.unregister("rated_at_start")
+        cur.unregister("rated_at_end")
 
 
 def monthly_ends(con: duckdb.DuckDBPyConnection) -> list[dt.date]:
-    """The month ends customer_monthly holds, oldest first (empty when not built)."""
-    if not db.has_table(con.cursor(), "customer_monthly"):
+    """The month ends customer_monthly holds, oldest first (empty when not built, or built
+    before the month ends kept their scores: `monthly_is_current`)."""
+    if not monthly_is_current(con.cursor()):
         return []
     rows = (
         con.cursor()

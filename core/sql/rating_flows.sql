@@ -1,29 +1,18 @@
 -- rating_flows: one row per (source, target) pair of stars or segments between two month
--- ends of customer_monthly, with the customers who moved that way. Customers not yet rated
--- at the start read "none". Parameters: $start, $end (month ends), $by ('stars' or
--- 'segment').
+-- ends, with the customers who moved that way. Customers not yet rated at the start read
+-- "none". Reads rated_at_start and rated_at_end (customer_id, stars, segment: each month
+-- end's customers of customer_monthly rated under the active rule set, which
+-- core.stars.star_flows registers). Parameter: $by ('stars' or 'segment').
 with
-
-monthly as (
-    select * from customer_monthly
-),
-
-at_start as (
-    select customer_id, stars, segment from monthly where month_end = $start::date
-),
-
-at_end as (
-    select customer_id, stars, segment from monthly where month_end = $end::date
-),
 
 paired as (
     select
         coalesce(
-            case when $by = 'stars' then s.stars::varchar else s.segment end, 'none'
+            case when $by = 'stars' then s.stars::varchar else s.segment::varchar end, 'none'
         ) as source,
-        case when $by = 'stars' then e.stars::varchar else e.segment end as target
-    from at_end as e
-    left join at_start as s on s.customer_id = e.customer_id
+        case when $by = 'stars' then e.stars::varchar else e.segment::varchar end as target
+    from rated_at_end as e
+    left join rated_at_start as s on s.customer_id = e.customer_id
 ),
 
 final as (

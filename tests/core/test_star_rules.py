@@ -1,13 +1,16 @@
 """One star rule for the as-of date and every month end.
 
-customer_monthly holds a rating per customer and month end. Its stars must be core.stars'
-rating of that month end's inputs, the very function that rates customer_features
-(`stars.ratings`), with relationship's weight shared out (`month_end_rules`). The inputs a
-test rates here are not read from customer_monthly: they are customer_features as it would
-be built with the month end as its as-of date (`core/sql/customer_features.sql`), so the
-tests fail when the month-end inputs, the percentile ranks and their tie rule, the
-composite, the thresholds in either mode, the RFM quintiles or the segment grid of the
-month ends stop being those of the as-of date.
+customer_monthly keeps each customer's dimension scores, R and F at each month end; the
+stars, composite and segment under the active rule set are worked out when read
+(`stars.month_end_ratings`). What is read must be core.stars' rating of that month end's
+inputs, the very function that rates customer_features (`stars.ratings`: what the month
+ends stored as their stars before they were rated on read), with relationship's weight
+shared out (`month_end_rules`). The inputs a test rates here are not read from
+customer_monthly: they are customer_features as it would be built with the month end as
+its as-of date (`core/sql/customer_features.sql`), so the tests fail when the month-end
+inputs, the percentile ranks and their tie rule, the composite, the thresholds in either
+mode, the RFM quintiles or the segment grid of the month ends stop being those of the
+as-of date.
 """
 
 from __future__ import annotations
@@ -181,27 +184,21 @@ def expected_on(con, end: dt.date, rules: RuleSet) -> pd.DataFrame:
 
 
 def assert_month_ends_follow_the_rule(path: Path, rules: RuleSet) -> int:
-    """Every month end of customer_monthly against `expected_on`; the rated rows seen."""
+    """Every month end of customer_monthly, rated when read under the active rule set
+    (`stars.month_end_ratings`), against `expected_on`; the rated rows seen."""
     con = db.connect(path)
     try:
         assert stars.active_rules(con).rules == rules
         ends = stars.monthly_ends(con)
         assert ends, "customer_monthly holds no month end"
-        columns = ", ".join(stars.MONTH_END_RATING)
         seen = 0
         for end in ends:
-            stored = (
-                con.execute(
-                    f"select customer_id, {columns} from customer_monthly where month_end = ?",
-                    [end],
-                )
-                .df()
-                .set_index("customer_id")
-            )
+            stored = stars.month_end_ratings(con, end).set_index("customer_id")
+            assert list(stored.columns) == list(stars.MONTH_END_RATING)
             expected = expected_on(con, end, rules)
             assert sorted(stored.index) == sorted(expected.index), f"customers on {end}"
             stored = stored.loc[expected.index]
-            for column in ("stars", "r_score", "f_score", "m_score", "segment"):
+            for column in ("stars", "r_score", "f_score", "segment"):
                 got, want = stored[column].tolist(), expected[column].tolist()
                 assert got == want, f"{column} on {end}"
             for column in (*stars.MONTH_END_SCORES, "score"):
@@ -344,7 +341,7 @@ def test_orders_crossing_a_month_end_follow_the_rule_in_both_modes(crossing_db, 
         db.bump_data_version(con)
         assert not sql.staging_is_current(con)
         con.execute("delete from customer_monthly")
-        stars.build_customer_monthly(con, CROSSING_AS_OF, DEFAULT_RULES)
+        stars.build_customer_monthly(con, CROSSING_AS_OF)
         con.close()
     assert assert_month_ends_follow_the_rule(path, DEFAULT_RULES) > 0
     rerate(path, SCORE_RULES)
@@ -398,12 +395,13 @@ def test_a_month_end_as_of_date_rates_as_customer_features(small_db, tmp_path):
         "growth": "fallback",
         "loyalty": "fallback",
     }
+    con.register("month_end", stars.month_end_ratings(con, dt.date(2024, 6, 30)))
     both = con.execute(
         "select f.customer_id, f.stars as as_of_stars, m.stars as month_end_stars, "
         "f.segment as as_of_segment, m.segment as month_end_segment, "
         "f.score as as_of_score, m.score as month_end_score "
         "from customer_features as f "
-        "full join (select * from customer_monthly where month_end = '2024-06-30') as m "
+        "full join month_end as m "
         "on m.customer_id = f.customer_id where f.is_buyer or m.customer_id is not null"
     ).df()
     con.close()
@@ -415,13 +413,16 @@ def test_a_month_end_as_of_date_rates_as_customer_features(small_db, tmp_path):
 
 def test_a_rule_save_on_an_older_build_rates_its_month_ends_afresh(small_db, tmp_path):
     """customer_monthly as builds before the one rule left it (stars and segments, no
-    scores to re-rate): a rule-set save builds it again instead of failing."""
+    scores to rate): no month end reads as rated, and a rule-set save builds it again
+    instead of failing."""
     path = copy_of(small_db, tmp_path)
     con = db.connect(path)
     con.execute(
         "create or replace table customer_monthly as "
-        "select month_end, customer_id, stars, r_score, f_score, segment from customer_monthly"
+        "select month_end, customer_id, 3::tinyint as stars, r_score, f_score, "
+        "'lost' as segment from customer_monthly"
     )
+    assert stars.monthly_ends(con) == []
     con.close()
     rerate(path, SCORE_RULES)
     assert assert_month_ends_follow_the_rule(path, SCORE_RULES) > 0
@@ -446,3 +447,23 @@ def test_month_end_inputs_skip_a_deleted_customer(crossing_db, tmp_path):
             pd.testing.assert_frame_equal(got[INPUTS], want[INPUTS], check_dtype=False)
     finally:
         con.close()
+
+
+def test_a_rule_save_leaves_the_month_ends_as_built(small_db, tmp_path):
+    """A save re-rates customer_features only: customer_monthly keeps what no rule changes,
+    and its month ends read under the new active rules as they read with those rules
+    given, before the save."""
+    path = copy_of(small_db, tmp_path)
+    con = db.connect(path)
+    end = stars.monthly_ends(con)[-1]
+    kept = con.execute("select * from customer_monthly order by all").df()
+    before = stars.month_end_ratings(con, end, SCORE_RULES)
+    under_default = stars.month_end_ratings(con, end)
+    stars.save_rule_set(con, SCORE_RULES, "test")
+    pd.testing.assert_frame_equal(
+        con.execute("select * from customer_monthly order by all").df(), kept
+    )
+    after = stars.month_end_ratings(con, end)
+    con.close()
+    pd.testing.assert_frame_equal(after, before)
+    assert after["stars"].tolist() != under_default["stars"].tolist()

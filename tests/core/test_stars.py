@@ -268,9 +268,13 @@ def test_build_rates_buyers_and_snapshots_month_ends(demo_db):
     assert rated_prospects == out_of_range == 0
     grain = con.execute(
         "select count(*), count(distinct (month_end, customer_id)), count(distinct month_end), "
-        "count(*) filter (where stars is null or segment is null) from customer_monthly"
+        "count(*) filter (where r_score is null or f_score is null or score_loyalty is null) "
+        "from customer_monthly"
     ).fetchall()[0]
     assert grain[0] == grain[1] and grain[2] == stars.MONTHS and grain[3] == 0
+    rated = stars.month_end_ratings(con, stars.monthly_ends(con)[-1])
+    assert len(rated) > 0 and rated["stars"].between(1, 5).all()
+    assert rated["segment"].notna().all()
     con.close()
 
 

@@ -73,7 +73,7 @@ def build(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> Build
         )
         outputs = value.add_model_outputs(con, as_of)  # BTYD, P(alive), CLV, churn risk
         value.store_page_inputs(con, as_of, outputs)  # what the Value and Churn pages read
-        stars.add_ratings(con, as_of)  # stars, scores, RFM segment, customer_monthly
+        stars.add_ratings(con, as_of)  # stars, scores, RFM segment; month-end scores
         lifecycle.add_stages(con, as_of)  # lifecycle_stage (default rules)
         for name, reason in {**input_reasons(con, as_of), **outputs.reasons}.items():
             db.set_meta(con, f"status.{name}", status_json(reason))

@@ -183,6 +183,8 @@ def targets(figures: dict) -> list[dict]:
     for name, measure in (
         ("summary", "BTYD summary vs lifetimes"),
         ("summary_floor", "BTYD summary vs the bare DuckDB group-by"),
+        ("summary_lines", "BTYD summary from the raw lines (staging included) vs lifetimes"),
+        ("summary_lines_floor", "BTYD summary from the raw lines vs the bare group-by"),
         ("bgnbd_fit", "BG/NBD fit vs lifetimes, same log-likelihood"),
         ("gamma_gamma_fit", "Gamma-Gamma fit vs lifetimes, same log-likelihood"),
         ("predictions", "expected purchases + P(alive), all buyers, vs lifetimes"),
@@ -190,9 +192,11 @@ def targets(figures: dict) -> list[dict]:
         if name in peers:
             m = peers[name]
             peer = m.get("peer", m.get("floor"))
+            shown = "lines" not in name  # from the lines: what staging costs, not a target
             rows.append(
-                {"measure": measure, "target": m["target"], "ours": f"{m['ours']:.3f} s",
-                 "peer": f"{peer:.3f} s", "ratio": f"{m['ratio']:.2f}x", "met": m["met"]}
+                {"measure": measure, "target": m["target"] if shown else "(for information)",
+                 "ours": f"{m['ours']:.3f} s", "peer": f"{peer:.3f} s",
+                 "ratio": f"{m['ratio']:.2f}x", "met": m["met"] if shown else None}
             )  # fmt: skip
     if "import" in figures:
         m = figures["import"]
@@ -267,7 +271,7 @@ def write_results(results: dict) -> None:
         "|---|---|---|---|---|---|",
     ]
     for row in targets(results["figures"]):
-        met = "yes" if row["met"] else "**no**"
+        met = {True: "yes", False: "**no**", None: ""}[row["met"]]
         lines.append(
             f"| {row['measure']} | {row['target']} | {row['ours']} | {row['peer']} "
             f"| {row['ratio']} | {met} |"

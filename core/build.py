@@ -74,13 +74,15 @@ def build(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> Build
         outputs = value.add_model_outputs(con, as_of)  # BTYD, P(alive), CLV, churn risk
         value.store_page_inputs(con, as_of, outputs)  # what the Value and Churn pages read
         stars.add_ratings(con, as_of)  # stars, scores, RFM segment; month-end scores
-        lifecycle.add_stages(con, as_of)  # lifecycle_stage (default rules)
-        for name, reason in {**input_reasons(con, as_of), **outputs.reasons}.items():
-            db.set_meta(con, f"status.{name}", status_json(reason))
-        db.set_meta(con, db.BUILT_AS_OF, as_of.isoformat())
-        db.bump_data_version(con, raw=False)
-        sql.mark_staging_current(con)  # the staging tables hold the data at the new version
-        precompute.store_page_results(con, as_of)  # what the pages open on, read not computed
+        # every customer's stage, computed once for lifecycle_stage and the page results
+        with lifecycle.staged(con, as_of, lifecycle.DEFAULT_RULES):
+            lifecycle.add_stages(con, as_of)  # lifecycle_stage (default rules)
+            for name, reason in {**input_reasons(con, as_of), **outputs.reasons}.items():
+                db.set_meta(con, f"status.{name}", status_json(reason))
+            db.set_meta(con, db.BUILT_AS_OF, as_of.isoformat())
+            db.bump_data_version(con, raw=False)
+            sql.mark_staging_current(con)  # the staging tables hold the data at the new version
+            precompute.store_page_results(con, as_of)  # what the pages open on, read not computed
     count = con.execute("select count(*) from customer_features").fetchone()[0]
     return BuildResult(as_of=as_of, customer_features=count)
 

@@ -26,6 +26,7 @@ channel_payback). Results that start from every customer's stage read it from a
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
@@ -94,9 +95,26 @@ DEFAULT_RULES = LifecycleRules()
 
 @contextmanager
 def staged(con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: LifecycleRules) -> Iterator[None]:
-    """Every customer's stage on `as_of` as the temp table `customer_stages` on `con`."""
-    with db.temp_table(con, "customer_stages", {"as_of": as_of, **rules.params()}):
+    """Every customer's stage on `as_of` as the temp table `customer_stages` on `con`: the
+    one an enclosing `staged` block made for the same day and rules (the build makes it once
+    for its steps), else one made and dropped for the block. Its key (the day and rules it
+    was made for) is the one row of the temp table `customer_stages_key`."""
+    params = {"as_of": as_of, **rules.params()}
+    key = json.dumps({**params, "as_of": as_of.isoformat()}, sort_keys=True)
+    if (
+        db.has_table(con, "customer_stages_key")
+        and con.execute(
+            "select count(*) from temp.customer_stages_key where key = ?", [key]
+        ).fetchone()[0]
+    ):
         yield
+        return
+    with db.temp_table(con, "customer_stages", params):
+        con.execute("create or replace temp table customer_stages_key as select ? as key", [key])
+        try:
+            yield
+        finally:
+            con.execute("drop table if exists temp.customer_stages_key")
 
 
 @contextmanager
@@ -123,12 +141,13 @@ def add_stages(
     """The build step: each customer's stage on `as_of` (default rules) into
     customer_features as `lifecycle_stage` (null for customers not acquired by then)."""
     with staged(con, as_of, rules):
-        con.execute(
-            "create or replace table customer_features as "
-            "select f.* exclude (lifecycle_stage), s.stage as lifecycle_stage "
-            "from (from customer_features union all by name "
-            "select null::varchar as lifecycle_stage where false) as f "
-            "left join customer_stages as s on s.customer_id = f.customer_id"
+        if db.has_column(con, "customer_features", "lifecycle_stage"):
+            con.execute("update customer_features set lifecycle_stage = null")
+        else:
+            con.execute("alter table customer_features add column lifecycle_stage varchar")
+        con.execute(  # in place: the other columns stay as they are stored
+            "update customer_features as f set lifecycle_stage = s.stage "
+            "from customer_stages as s where s.customer_id = f.customer_id"
         )
 
 

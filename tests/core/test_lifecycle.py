@@ -27,6 +27,7 @@ from core.lifecycle import (
     payback_months,
     stage_counts,
     stage_history,
+    staged,
 )
 
 AS_OF = dt.date(2025, 6, 30)
@@ -340,6 +341,21 @@ def test_the_build_step_adds_the_stage_to_customer_features(shop):
     add_stages(shop, AS_OF)  # again: replaces the column, no duplicate
     rows = shop.execute("select customer_id, lifecycle_stage from customer_features").fetchall()
     assert dict(rows) == STAGES
+
+
+def test_a_block_for_the_same_day_and_rules_reads_the_stages_already_made(shop):
+    """The build makes the stage table once: a `staged` block inside one for the same day
+    and rules reads that table (here marked by deleting the new customers from it), one
+    for another day makes its own, and the table goes with the block that made it."""
+    counts = stage_counts(shop, AS_OF).set_index("stage")["customers"]
+    assert counts["new"] > 0
+    with staged(shop, AS_OF, DEFAULT_RULES):
+        shop.execute("delete from temp.customer_stages where stage = 'new'")
+        inside = stage_counts(shop, AS_OF).set_index("stage")["customers"]
+        assert inside["new"] == 0 and inside.drop("new").equals(counts.drop("new"))
+        assert db.has_table(shop, "customer_stages")  # the inner block left it in place
+    assert not db.has_table(shop, "customer_stages")
+    assert stage_counts(shop, AS_OF).set_index("stage")["customers"].equals(counts)
 
 
 def test_default_rules_are_the_documented_ones():

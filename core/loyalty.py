@@ -61,7 +61,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from core import db, sql, stars
+from core import db, sql, stars, value
 from core.clv import (
     DAYS_PER_MONTH,
     BGNBDModel,
@@ -73,7 +73,6 @@ from core.clv import (
     fit_bgnbd,
     fit_gamma_gamma,
 )
-from core.precompute import page_result
 
 TIERS = ("high", "medium", "low")
 WEEKS_PER_MONTH = DAYS_PER_MONTH / 7
@@ -224,15 +223,37 @@ def customer_inputs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return frame
 
 
-@page_result(ratings=True)
 def loyalty_models(con: duckdb.DuckDBPyConnection) -> LoyaltyModels:
+    """Both models on the BTYD inputs in customer_features: the fits the build made for the
+    Value page when it stored them for its as-of date (`value.stored_value_models`: the
+    same estimators on the same inputs, so the same parameters, or the same reason they
+    cannot be fitted; nothing is fitted twice), else `fit_loyalty_models`. ModelNotFitted
+    when the data are too thin or the fit fails (the page then offers simple mode)."""
+    customers = _built_inputs(con)
+    as_of = db.built_as_of(con)
+    stored = value.stored_value_models(con, as_of) if as_of is not None else None
+    if isinstance(stored, value.ValueModels):
+        return LoyaltyModels(customers, stored.bgnbd, stored.gg)
+    if isinstance(stored, Reason):  # the same fit failed in the build: not tried again
+        raise ModelNotFitted(stored)
+    return _fitted(customers)
+
+
+def fit_loyalty_models(con: duckdb.DuckDBPyConnection) -> LoyaltyModels:
     """Fit both models on customer_features; ModelNotFitted when the data are too thin or
-    the fit fails (the page then offers simple mode)."""
+    the fit fails."""
+    return _fitted(_built_inputs(con))
+
+
+def _built_inputs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     try:
-        customers = customer_inputs(con)
+        return customer_inputs(con)
     except duckdb.CatalogException as error:
         message = "customer_features is missing: build the derived tables (python -m core build)"
         raise ModelNotFitted(Reason("loyalty_not_built", {}, message)) from error
+
+
+def _fitted(customers: pd.DataFrame) -> LoyaltyModels:
     try:
         data_readiness(customers).require()
         return LoyaltyModels(customers, fit_bgnbd(customers), fit_gamma_gamma(customers))

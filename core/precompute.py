@@ -78,7 +78,7 @@ def _same(value, default) -> bool:
 
 def page_results() -> tuple[Callable, ...]:
     """The results `store_page_results` keeps, in the order the build computes them."""
-    from core import lifecycle, loyalty, overview, satisfaction, segments
+    from core import lifecycle, overview, satisfaction, segments
 
     return (
         overview.overview_kpis,
@@ -90,7 +90,6 @@ def page_results() -> tuple[Callable, ...]:
         satisfaction.value_report,
         satisfaction.satisfaction_kpis,
         segments.built_clusters,
-        loyalty.loyalty_models,
     )
 
 

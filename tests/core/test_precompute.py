@@ -14,7 +14,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 
-from core import db, lifecycle, loyalty, overview, precompute, satisfaction, segments
+from core import db, lifecycle, loyalty, overview, precompute, satisfaction, segments, value
 from core.lifecycle import LifecycleRules
 
 RTOL = 1e-9  # DuckDB sums doubles in parallel: the last bits change from run to run
@@ -97,7 +97,6 @@ def test_a_kept_result_goes_stale_with_the_data_it_reads(demo_db, tmp_path):
     db.bump_data_version(con, raw=False)  # a rule-set save or a setting
     assert precompute.kept(overview.overview_kpis, con, as_of) is not None  # raw data only
     assert precompute.kept(satisfaction.value_report, con, as_of) is None  # reads ratings
-    assert precompute.kept(loyalty.loyalty_models, con, as_of) is None
     db.bump_data_version(con, raw=True)  # an import
     assert precompute.kept(overview.overview_kpis, con, as_of) is None
     assert precompute.kept(lifecycle.stage_history, con, as_of) is None
@@ -183,3 +182,30 @@ def test_the_kept_clusters_are_the_old_fit_for_every_k(database, request):
             for key, score in silhouettes.items():
                 assert np.isclose(found.silhouettes[key], score, rtol=1e-12)
             pd.testing.assert_frame_equal(found.profile, profile)
+
+
+@pytest.mark.parametrize("database", ["demo_db", "uk_shop_db", "market_db"])
+def test_loyalty_reads_the_models_the_build_fitted_for_the_value_page(
+    database, request, monkeypatch
+):
+    """The Loyalty page fits nothing on the build's data: its models are the Value page's
+    stored fits, the same parameters as fitting them on its own inputs."""
+    con = db.connect(request.getfixturevalue(database))
+    try:
+        fitted = loyalty.fit_loyalty_models(con)
+    except loyalty.ModelNotFitted as error:  # the market shop: the same reason either way
+        with pytest.raises(loyalty.ModelNotFitted) as read:
+            loyalty.loyalty_models(con)
+        assert (read.value.reason.code, str(read.value)) == (error.reason.code, str(error))
+        return
+
+    def no_fit(_):
+        raise AssertionError("fitted again")
+
+    monkeypatch.setattr(loyalty, "fit_bgnbd", no_fit)
+    monkeypatch.setattr(loyalty, "fit_gamma_gamma", no_fit)
+    read = loyalty.loyalty_models(con)
+    stored = value.stored_value_models(con, db.built_as_of(con))
+    assert_same(read.bgnbd, stored.bgnbd)
+    assert_same(read.gg, stored.gg)
+    assert_same(read, fitted, "loyalty_models")

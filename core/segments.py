@@ -181,7 +181,7 @@ def cluster_set(frame: pd.DataFrame, seed: int = 0) -> ClusterSet:
     """k-means for every k of K_RANGE below the fit sample's size on one scaling and sample
     (the silhouette search's fits are the clusters themselves: a fit is seeded, so a k
     chosen by the search and the same k given give the same clusters)."""
-    from sklearn.metrics import silhouette_score  # a page reading kept clusters needs none
+    from sklearn.metrics import pairwise_distances, silhouette_score  # not on a page's import
     from threadpoolctl import threadpool_limits
 
     z, fit_rows = _scaled(frame, seed)
@@ -189,11 +189,14 @@ def cluster_set(frame: pd.DataFrame, seed: int = 0) -> ClusterSet:
     labels: dict[int, np.ndarray] = {}
     silhouettes: dict[int, float] = {}
     with threadpool_limits(limits=1):  # OpenMP threads spin on a busy machine: 20x slower
+        distances = pairwise_distances(z[score_rows])  # the scored rows', once for every k
         for candidate in (c for c in K_RANGE if c < len(fit_rows)):
             labels[candidate] = _fit_labels(z, fit_rows, candidate, seed)
             scored = labels[candidate][score_rows]
             if len(set(scored)) > 1:
-                silhouettes[candidate] = float(silhouette_score(z[score_rows], scored))
+                silhouettes[candidate] = float(
+                    silhouette_score(distances, scored, metric="precomputed")
+                )
         if 2 not in labels:  # too few customers for any k of the search
             labels[2] = _fit_labels(z, fit_rows, 2, seed)
     profiles = {}

@@ -583,6 +583,31 @@ def add_ratings(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> SavedRules:
     return active
 
 
+RULE_COLUMNS = ("score", "stars", "value_tier", "loyalty_class", "segment")  # rules change
+
+
+def rule_ratings(con: duckdb.DuckDBPyConnection, rules: RuleSet) -> pd.DataFrame:
+    """customer_id and RULE_COLUMNS of every customer of customer_features under `rules`,
+    from the dimension scores and R and F it holds (no rule set changes those: `ratings`
+    gives them the same from the inputs): what `ratings` gives for those columns."""
+    kept = ", ".join(("customer_id", *SCORE_COLUMNS, "r_score", "f_score"))  # fixed names
+    frame = con.execute(f"select {kept} from customer_features").df()
+    dims = frame[list(SCORE_COLUMNS)].to_numpy(dtype=np.float64, na_value=np.nan)
+    score, stars, _ = rate(dims, rules)
+    out = pd.DataFrame({"customer_id": frame["customer_id"], "score": score})
+    out["stars"] = pd.array(stars, dtype="Int8")
+    out.loc[stars == 0, "stars"] = pd.NA
+    out["value_tier"] = pd.array(value_tier(stars, rules), dtype="string")
+    out["loyalty_class"] = pd.array(loyalty_class(dims[:, 2], rules), dtype="string")
+    buyer = frame["r_score"].notna().to_numpy()
+    segment = np.full(len(out), None, dtype=object)
+    r = frame["r_score"].to_numpy(dtype=np.int64, na_value=1)[buyer]
+    f = frame["f_score"].to_numpy(dtype=np.int64, na_value=1)[buyer]
+    segment[buyer] = rfm.segment_of(r, f, rules.segment_grid)
+    out["segment"] = pd.array(segment, dtype="string")
+    return out
+
+
 def reapply_rules(con: duckdb.DuckDBPyConnection) -> SavedRules:
     """Re-rate customer_features with the active rule set (a save or a switch does it),
     without rebuilding anything else; raises the data version (the month ends are rated
@@ -595,9 +620,9 @@ def reapply_rules(con: duckdb.DuckDBPyConnection) -> SavedRules:
         active = active_rules(con)
         if not set(RATING_COLUMNS) <= set(db.columns(con, "customer_features")):
             return active
-        out = ratings(feature_frame(con), active.rules)  # every row of customer_features
+        out = rule_ratings(con, active.rules)  # every row of customer_features
         con.register("customer_ratings", out)
-        replaced = ", ".join(f"{c} = r.{c}" for c in RATING_COLUMNS)  # fixed names
+        replaced = ", ".join(f"{c} = r.{c}" for c in RULE_COLUMNS)  # fixed names
         try:  # in place: the other columns stay as they are stored
             con.execute(
                 f"update customer_features as f set {replaced} "

@@ -229,7 +229,7 @@ def test_a_save_rates_with_the_new_rules_or_changes_nothing(small_db, tmp_path, 
     def failing(*args, **kwargs):
         raise RuntimeError("the re-rating failed")
 
-    monkeypatch.setattr(stars, "ratings", failing)
+    monkeypatch.setattr(stars, "rule_ratings", failing)
     before = stars.rule_set_versions(con)
     with pytest.raises(RuntimeError, match="re-rating failed"):
         stars.save_rule_set(con, DEFAULT_RULES, "strict", saved_by="bo")
@@ -308,3 +308,32 @@ def test_a_score_step_shows_the_rise_the_rule_compares():
     assert stars.score_step(86.66, 86.69) == ("86.66", "86.69", "0.03")
     assert stars.score_step(40.2, 57.31) == ("40.2", "57.4", "17.2")  # the end rounded up
     assert stars.score_step(50.0, 60.0) == ("50.0", "60.0", "10.0")
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        stars.DEFAULT_RULES.replace(weights=(10, 50, 20, 20), top_shares=(0.1, 0.3, 0.5, 0.7)),
+        stars.DEFAULT_RULES.replace(
+            mode="score", score_thresholds=(70, 55, 40, 25), loyal_min=60, high_value_stars=(5,)
+        ),
+    ],
+)
+def test_a_rule_save_rates_customer_features_as_the_inputs_rate(demo_db, tmp_path, rules):
+    """A save re-rates from the stored dimension scores, R and F (`rule_ratings`): the same
+    score, stars, tier, loyalty class and segment as `ratings` of the inputs gives."""
+    con = db.connect(shutil.copy(demo_db, tmp_path / "demo.duckdb"))
+    grid = [list(row) for row in stars.DEFAULT_RULES.segment_grid]
+    grid[0][0] = "hibernating"
+    rules = rules.replace(segment_grid=tuple(tuple(row) for row in grid))
+    stars.save_rule_set(con, rules, "test")
+    columns = ", ".join(("customer_id", *stars.RULE_COLUMNS))
+    got = con.execute(f"select {columns} from customer_features order by customer_id").df()
+    want = stars.ratings(stars.feature_frame(con), rules)[["customer_id", *stars.RULE_COLUMNS]]
+    con.close()
+    want = want.sort_values("customer_id", ignore_index=True)
+    assert got["stars"].isna().sum() > 0 and got["stars"].notna().sum() > 0
+    for column in ("stars", "value_tier", "loyalty_class", "segment"):
+        as_text = [None if pd.isna(v) else str(v) for v in got[column]]
+        assert as_text == [None if pd.isna(v) else str(v) for v in want[column]], column
+    np.testing.assert_allclose(got["score"], want["score"], rtol=1e-12, atol=0)

@@ -46,13 +46,15 @@ def segment_frame(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFram
     wanted = [*FRAME_COLUMNS, "r_score", "f_score", "m_score", "segment", "stars"]
     if db.built_as_of(cur) == as_of and set(wanted) <= set(db.columns(cur, "customer_features")):
         frame = cur.execute(
-            f"select {', '.join(wanted)} from customer_features where is_buyer"  # fixed names
+            f"select {', '.join(wanted)} from customer_features where is_buyer "  # fixed names
+            "order by customer_id"  # the kept clusters' labels follow this order
         ).df()
         for name in ("r_score", "f_score", "m_score", "stars"):
             frame[name] = frame[name].astype("Int8")
         return frame
     features = cur.execute(sql.load("customer_features", cur), {"as_of": as_of}).df()
-    features = features[features["is_buyer"].fillna(False)].reset_index(drop=True)
+    features = features[features["is_buyer"].fillna(False)]
+    features = features.sort_values("customer_id", ignore_index=True)
     grid = stars.active_rules(con).rules.segment_grid
     return rfm.rfm_segments(features, grid)[
         [*FRAME_COLUMNS, "r_score", "f_score", "m_score", "segment"]

@@ -616,8 +616,9 @@ def stored_churn_result(
 ) -> ChurnResult | Reason | None:
     """What `core build` stored for `horizon_days` as of `as_of`: the result as
     `churn_risk` gives it (the same figures), the Reason it could not run, or None when the
-    build stored nothing for that date and horizon (another as-of date, an older build)."""
-    if not db.columns(con, "churn_results"):
+    build stored nothing for that date and horizon (another as-of date, an older build, or
+    an import since: the stored rows are of older data)."""
+    if not db.columns(con, "churn_results") or not sql.staging_is_current(con):
         return None
     found = con.execute(
         "select reason, quality_reason, auc, brier, base_rate, customers, recency_auc "
@@ -692,8 +693,8 @@ def stored_warning_list(
     worth (`churn_worth`), joined in the database for the chosen customers only; None when
     the build stored no scores and worth for that date and horizon."""
     _check_min_risk(min_risk)
-    if not db.columns(con, "churn_worth"):
-        return None
+    if not db.columns(con, "churn_worth") or not sql.staging_is_current(con):
+        return None  # nothing stored, or an import since
     stored = con.execute(
         "select count(*) from churn_results where as_of = $as_of and horizon_days = $horizon "
         "and reason is null",

@@ -632,8 +632,9 @@ def store_page_inputs(
 
 
 def stored_as_of(con: duckdb.DuckDBPyConnection) -> dt.date | None:
-    """The as-of date of the value models stored by the last build, or None."""
-    if not db.columns(con, "value_models"):
+    """The as-of date of the value models stored by the last build, or None (none stored,
+    or an import has changed the raw tables since: the stored rows are of older data)."""
+    if not db.columns(con, "value_models") or not sql.staging_is_current(con):
         return None
     found = con.execute("select max(as_of) from value_models").fetchall()
     return found[0][0]

@@ -1,10 +1,8 @@
-"""Review (issue 15): what `core build` stores for the Value and Churn risk pages
-(value_models / value_summary / value_inputs, churn_results / churn_scores) is keyed on the
-as-of date alone. An import raises the raw version; page_results then computes live, but
-the stored models, customer list and churn scores are still served for the build's date,
-although the pages used to fit them on the new data."""
-
-import datetime as dt
+"""What `core build` stores for the Value and Churn risk pages (value_models / value_summary /
+value_inputs, churn_results / churn_scores / churn_worth) is not served after an import: the
+raw version rises, the staging tables are no longer current, and the pages compute on the new
+data as they did before anything was stored (found in review: they were keyed on the as-of
+date alone)."""
 
 import pytest
 
@@ -31,7 +29,6 @@ def imported(demo_db, tmp_path):
     con.close()
 
 
-@pytest.mark.xfail(strict=True, reason="stored value models ignore the raw version (import)")
 def test_stored_value_models_go_stale_after_an_import(imported):
     con, as_of, customer = imported
     stored = value.stored_value_models(con, as_of)
@@ -42,7 +39,6 @@ def test_stored_value_models_go_stale_after_an_import(imported):
     )
 
 
-@pytest.mark.xfail(strict=True, reason="stored customer inputs ignore the raw version (import)")
 def test_stored_customer_inputs_go_stale_after_an_import(imported):
     con, as_of, customer = imported
     stored = value.stored_customer_inputs(con, as_of).set_index("customer_id")
@@ -50,7 +46,6 @@ def test_stored_customer_inputs_go_stale_after_an_import(imported):
     assert stored.loc[customer, "revenue"] == live.loc[customer, "revenue"]
 
 
-@pytest.mark.xfail(strict=True, reason="stored churn results ignore the raw version (import)")
 def test_stored_churn_scores_go_stale_after_an_import(imported):
     con, as_of, customer = imported
     stored = churn.stored_churn_result(con, as_of, 90)

@@ -43,7 +43,8 @@ def test_stored_customer_inputs_go_stale_after_an_import(imported):
     con, as_of, customer = imported
     stored = value.stored_customer_inputs(con, as_of).set_index("customer_id")
     live = value.customer_inputs(con, as_of).set_index("customer_id")
-    assert stored.loc[customer, "revenue"] == live.loc[customer, "revenue"]
+    # both sums run in DuckDB's parallel double aggregate: equal up to the last bits
+    assert stored.loc[customer, "revenue"] == pytest.approx(live.loc[customer, "revenue"], 1e-12)
 
 
 def test_stored_churn_scores_go_stale_after_an_import(imported):

@@ -1,7 +1,7 @@
 """Every page at scale through app.py (AppTest): its first (cold) run with empty caches,
 its warm reruns, and each control a user moves on it (the as-of month end everywhere;
 cluster count, stage rules, choices, the loyalty programme; the value horizon, discount,
-margin and years retained; the churn horizon and risk threshold).
+margin and years retained, the model-health check; the churn horizon and risk threshold).
 
 A control change is timed cold (its first time: what a user waits for) and warm (the same
 change again after moving back, from the caches). The database must have been built by
@@ -80,6 +80,7 @@ def _controls(built: dt.date) -> dict[str, list[tuple[str, Callable, Callable]]]
             ("discount_20_pct", *toward("slider", "value_discount", 20, 10)),
             ("margin_plus_10", *toward_by("slider", "value_margin", 10)),
             ("years_retained_plus_1", *toward_by("slider", "value_years", 1.0)),
+            ("model_health_check", *toward("toggle", "value_health_run", True, False)),
             ("as_of_month_end", as_of(month_end), as_of(built)),
         ],
         "lifecycle": [

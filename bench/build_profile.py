@@ -6,8 +6,9 @@ Python process each time:
   and keeps the best time; the peak resident memory of the whole process doing it is the
   kernel's `ru_maxrss` of that process, so DuckDB's memory counts;
 - saves a star rule set twice (other weights and thresholds each time): the save makes it
-  the active set and re-rates customer_features and customer_monthly in the same
-  transaction (`core.stars.save_rule_set`); the first save is the one a marketer waits
+  the active set and re-rates customer_features in the same transaction
+  (`core.stars.save_rule_set`; the month ends are rated when read); the first save is the
+  one a marketer waits
   for after the build, the second one follows it in the same process (warm); then the
   built-in default is made active again.
 Each time is measured inside the child, from the call to its return (interpreter start,

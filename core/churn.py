@@ -101,14 +101,25 @@ class ChurnSettings:
 
 
 def churn_features(
-    con: duckdb.DuckDBPyConnection, cut_off: dt.date, active_days: int = 365
+    con: duckdb.DuckDBPyConnection,
+    cut_off: dt.date,
+    active_days: int = 365,
+    customers: list[str] | None = None,
 ) -> pd.DataFrame:
     """One row per customer with a purchase in the `active_days` up to `cut_off`: the
     `FEATURES` as known at the end of that day (see `core/sql/churn_features.sql`), numbers as
-    floats (missing: NaN) and the acquisition channel as text."""
-    frame = con.execute(
-        sql.load("churn_features", con), {"as_of": cut_off, "active_days": active_days}
-    ).df()
+    floats (missing: NaN) and the acquisition channel as text. With `customers` (ids), the
+    rows of those customers only, computed from their purchases alone."""
+    query = sql.load("churn_features", con)
+    params = {"as_of": cut_off, "active_days": active_days}
+    if customers is None:
+        frame = con.execute(query, params).df()
+    else:
+        con.execute("set variable churn_customers = $customers", {"customers": customers})
+        try:
+            frame = con.execute(query, params).df()
+        finally:
+            con.execute("reset variable churn_customers")
     for name in NUMERIC:
         frame[name] = frame[name].astype("float64")
     frame["acquisition_channel"] = frame["acquisition_channel"].astype(object)
@@ -186,8 +197,19 @@ def train_churn_model(frame: pd.DataFrame, settings: ChurnSettings, cut_off: dt.
     """Fit the classifier on a labelled frame (`labelled`), on at most `max_train_rows`
     customers drawn with the settings' seed."""
     _check_trainable(frame, settings, "training")
+    return fit_churn_model(training_sample(frame, settings), settings, cut_off)
+
+
+def training_sample(frame: pd.DataFrame, settings: ChurnSettings) -> pd.DataFrame:
+    """The rows of `frame` a model is trained on: at most `max_train_rows`, drawn with the
+    settings' seed (in the order drawn)."""
     if len(frame) > settings.max_train_rows:
-        frame = frame.sample(settings.max_train_rows, random_state=settings.seed)
+        return frame.sample(settings.max_train_rows, random_state=settings.seed)
+    return frame
+
+
+def fit_churn_model(frame: pd.DataFrame, settings: ChurnSettings, cut_off: dt.date):
+    """Fit the classifier on every row of a labelled frame (`training_sample`)."""
     categories = {n: sorted(frame[n].dropna().unique().tolist()) for n in CATEGORICAL}
     features = usable_features(frame)
     estimator = HistGradientBoostingClassifier(
@@ -369,8 +391,8 @@ def churn_risk(
     period is too thin, the scores come back without quality (`quality_reason` says why).
     """
     settings = settings or ChurnSettings()
-    frames = frames or FeatureFrames(con, settings.active_days)
     cuts = CutOffs.of(as_of, settings.horizon_days)
+    frames = frames or FeatureFrames(con, settings.active_days, {cuts.scoring, cuts.evaluation})
     _check_history(con, cuts, settings, with_quality=False)
     current = frames.features(cuts.scoring)  # first: the evaluation labels are read off it
     evaluation = frames.labelled(cuts.evaluation, settings.horizon_days)
@@ -387,8 +409,8 @@ def churn_risk(
         return ChurnResult(as_of, settings.horizon_days, cuts, None, None, scores)
     try:
         _check_history(con, cuts, settings, with_quality=True)
-        training = frames.labelled(cuts.training, settings.horizon_days)
-        model = train_churn_model(training, settings, cuts.training)
+        training = frames.training(cuts.training, settings)
+        model = fit_churn_model(training, settings, cuts.training)
     except NotReady as error:  # a young shop: scores today, but no earlier model to judge
         return ChurnResult(as_of, settings.horizon_days, cuts, None, None, scores, error.reason)
     risk = model.risk(evaluation)
@@ -404,9 +426,16 @@ class FeatureFrames:
     share cut-offs (as_of - 60 days is the 30-day training cut-off and the 60-day evaluation
     one), so scoring them together reads each cut-off's features once."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, active_days: int = 365):
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        active_days: int = 365,
+        whole: set[dt.date] | None = None,
+    ):
         self._con = con
         self._active_days = active_days
+        # the cut-offs whose every customer is read (scoring, evaluation); None: all of them
+        self._whole = whole
         self._features: dict[dt.date, pd.DataFrame] = {}
         self._labelled: dict[tuple[dt.date, int], pd.DataFrame] = {}
 
@@ -423,13 +452,40 @@ class FeatureFrames:
         key = (cut_off, horizon_days)
         if key not in self._labelled:
             features = self.features(cut_off)
-            later = self._features.get(cut_off + dt.timedelta(days=horizon_days))
-            if later is not None and horizon_days <= self._active_days:
-                label = later_labels(features, later, horizon_days)
-            else:
-                label = churn_labels(self._con, features, cut_off, horizon_days)
+            label = self._labels(features, cut_off, horizon_days)
             self._labelled[key] = features.assign(is_churned=label)
         return self._labelled[key]
+
+    def training(self, cut_off: dt.date, settings: ChurnSettings) -> pd.DataFrame:
+        """`training_sample` of `labelled(cut_off, settings.horizon_days)`, after checking
+        that the period can be trained on (NotReady if not). A cut-off read for training only
+        (not in `whole`) computes the features of the sampled customers alone: the same
+        customers drawn from the same active customers, the same rows in the same order
+        (`core/sql/churn_active_customers.sql`)."""
+        if self._whole is None or cut_off in self._whole or cut_off in self._features:
+            frame = self.labelled(cut_off, settings.horizon_days)
+            _check_trainable(frame, settings, "training")
+            return training_sample(frame, settings)
+        active = self._con.execute(
+            sql.load("churn_active_customers", self._con),
+            {"as_of": cut_off, "active_days": self._active_days},
+        ).df()
+        active["is_churned"] = self._labels(active, cut_off, settings.horizon_days)
+        _check_trainable(active, settings, "training")
+        chosen = training_sample(active, settings)
+        ids = chosen["customer_id"].tolist()
+        features = churn_features(self._con, cut_off, self._active_days, ids)
+        rows = features.iloc[pd.Index(features["customer_id"]).get_indexer(ids)]
+        rows = rows.set_index(chosen.index)
+        return rows.assign(is_churned=chosen["is_churned"])
+
+    def _labels(self, features: pd.DataFrame, cut_off: dt.date, horizon_days: int) -> pd.Series:
+        """`is_churned` of the customers of `features`: read off the features `horizon_days`
+        later when those are at hand (`later_labels`), else from the purchase days."""
+        later = self._features.get(cut_off + dt.timedelta(days=horizon_days))
+        if later is not None and horizon_days <= self._active_days:
+            return later_labels(features, later, horizon_days)
+        return churn_labels(self._con, features, cut_off, horizon_days)
 
 
 def later_labels(features: pd.DataFrame, later: pd.DataFrame, horizon_days: int) -> pd.Series:
@@ -453,7 +509,10 @@ def churn_risks(
     """`churn_risk` with quality for each of `horizons` (days) as of `as_of`, the features
     of each cut-off read once; a horizon the data are too thin for maps to its Reason."""
     settings = settings or ChurnSettings()
-    frames = FeatureFrames(con, settings.active_days)
+    # every customer is read at the scoring and evaluation cut-offs; a cut-off that only
+    # trains (as_of - 120 and - 360 days for the standard horizons) reads the sampled ones
+    whole = {as_of} | {as_of - dt.timedelta(days=h) for h in horizons}
+    frames = FeatureFrames(con, settings.active_days, whole)
     results: dict[int, ChurnResult | Reason] = {}
     for horizon in horizons:
         chosen = replace(settings, horizon_days=horizon)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import duckdb
@@ -92,12 +93,22 @@ class ChurnSettings:
     min_customers: int = 200  # per period, below which no model is trained
     min_per_class: int = 20  # churned and retained customers needed per period
     seed: int = 0
+    # Python threads a prediction of many rows is split across, each predicting its share of
+    # the rows on one OpenMP thread (the risks are the same to the bit: each row's risk is its
+    # own sum over the trees). A page predicts on one; the build on BUILD_THREADS.
+    threads: int = 1
 
     def __post_init__(self):
         if not 7 <= self.horizon_days <= 730:
             raise ValueError(f"horizon_days must be 7 to 730; got {self.horizon_days}")
         if self.active_days < 1:
             raise ValueError(f"active_days must be at least 1; got {self.active_days}")
+        if self.threads < 1:
+            raise ValueError(f"threads must be at least 1; got {self.threads}")
+
+
+BUILD_THREADS = 2  # the build's prediction threads (ChurnSettings.threads): one per core
+MIN_ROWS_PER_THREAD = 20_000  # fewer rows than this a thread are predicted on one thread
 
 
 def churn_features(
@@ -167,6 +178,7 @@ class ChurnModel:
     categories: dict[str, list[str]]
     cut_off: dt.date
     features: tuple[str, ...] = FEATURES
+    threads: int = 1  # ChurnSettings.threads
 
     def matrix(self, features: pd.DataFrame) -> np.ndarray:
         """The model's input: its feature columns as floats in one C-ordered array (the
@@ -189,8 +201,16 @@ class ChurnModel:
         """P(no purchase in the horizon) for each row of `features`."""
         if features.empty:
             return np.empty(0)
-        with _one_thread():
-            return self.estimator.predict_proba(self.matrix(features))[:, 1]
+        X = self.matrix(features)
+        threads = min(self.threads, len(X) // MIN_ROWS_PER_THREAD)
+        if threads <= 1:
+            return self._risk(X)
+        with ThreadPoolExecutor(threads) as pool:  # the prediction releases the GIL
+            return np.concatenate(list(pool.map(self._risk, np.array_split(X, threads))))
+
+    def _risk(self, X: np.ndarray) -> np.ndarray:
+        with _one_thread():  # in the thread that predicts: OpenMP's limit is per thread
+            return self.estimator.predict_proba(X)[:, 1]
 
 
 def train_churn_model(frame: pd.DataFrame, settings: ChurnSettings, cut_off: dt.date):
@@ -222,7 +242,7 @@ def fit_churn_model(frame: pd.DataFrame, settings: ChurnSettings, cut_off: dt.da
         categorical_features=[name in CATEGORICAL for name in features],
         random_state=settings.seed,
     )
-    model = ChurnModel(estimator, categories, cut_off, features)
+    model = ChurnModel(estimator, categories, cut_off, features, settings.threads)
     with _one_thread():
         estimator.fit(model.matrix(frame), frame["is_churned"].to_numpy())
     return model
@@ -507,8 +527,9 @@ def churn_risks(
     settings: ChurnSettings | None = None,
 ) -> dict[int, ChurnResult | Reason]:
     """`churn_risk` with quality for each of `horizons` (days) as of `as_of`, the features
-    of each cut-off read once; a horizon the data are too thin for maps to its Reason."""
-    settings = settings or ChurnSettings()
+    of each cut-off read once; a horizon the data are too thin for maps to its Reason. The
+    default settings predict on BUILD_THREADS threads (the build's step)."""
+    settings = settings or ChurnSettings(threads=BUILD_THREADS)
     # every customer is read at the scoring and evaluation cut-offs; a cut-off that only
     # trains (as_of - 120 and - 360 days for the standard horizons) reads the sampled ones
     whole = {as_of} | {as_of - dt.timedelta(days=h) for h in horizons}

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import db, sql
+from core import churn, db, sql
 from core.churn import (
     HORIZONS,
     ChurnSettings,
@@ -112,3 +112,24 @@ def test_churn_risks_equal_reading_every_customer_at_every_cut_off(
         scored += reference.quality is not None and np.isfinite(reference.quality.auc)
     assert scored or shop_db == "market_db"  # a horizon compared with its quality
     con.close()
+
+
+@pytest.mark.parametrize("shop_db", ["demo_db", "uk_shop_db"])
+def test_predictions_split_across_threads_are_the_one_thread_risks(request, shop_db, monkeypatch):
+    con = db.connect(request.getfixturevalue(shop_db), read_only=True)
+    as_of = db.built_as_of(con)
+    frames = FeatureFrames(con)
+    scored = frames.features(as_of)
+    training = frames.labelled(as_of - dt.timedelta(days=90), 90)
+    con.close()
+    monkeypatch.setattr(churn, "MIN_ROWS_PER_THREAD", 50)  # split the fixtures' rows too
+    assert len(scored) >= 3 * churn.MIN_ROWS_PER_THREAD
+    risks = {}
+    for threads in (1, 2, 3):
+        settings = ChurnSettings(horizon_days=90, threads=threads)
+        model = train_churn_model(training, settings, as_of - dt.timedelta(days=90))
+        assert model.threads == threads
+        risks[threads] = model.risk(scored)
+    np.testing.assert_array_equal(risks[2], risks[1])
+    np.testing.assert_array_equal(risks[3], risks[1])
+    assert 0 < risks[1].min() < risks[1].max() < 1  # distinct risks: a misplaced row shows

@@ -37,10 +37,9 @@ from dataclasses import dataclass, replace
 import duckdb
 import numpy as np
 import pandas as pd
-from joblib import parallel_config
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.inspection import permutation_importance
-from sklearn.metrics import brier_score_loss, get_scorer, roc_auc_score
+from sklearn.metrics import brier_score_loss, roc_auc_score
 from threadpoolctl import threadpool_limits
 
 from core import db, sql
@@ -344,22 +343,13 @@ def drivers(model: ChurnModel, frame: pd.DataFrame, settings: ChurnSettings) -> 
     shuffled, most important first."""
     if len(frame) > settings.importance_rows:
         frame = frame.sample(settings.importance_rows, random_state=settings.seed)
-    roc_auc = get_scorer("roc_auc")
-
-    def auc(estimator, X, y):  # in the thread that scores: OpenMP's limit is per thread
-        with _one_thread():
-            return roc_auc(estimator, X, y)
-
-    # with `threads`, features are shuffled and scored in that many Python threads: each
-    # feature's shuffles come from one seed drawn before, so the result is the same to the bit
-    with parallel_config(backend="threading"):
+    with _one_thread():
         result = permutation_importance(
             model.estimator,
             model.matrix(frame),
             frame["is_churned"].to_numpy(),
-            scoring=auc,
+            scoring="roc_auc",
             n_repeats=settings.importance_repeats,
-            n_jobs=settings.threads,
             random_state=settings.seed,
         )
     table = pd.DataFrame(

@@ -18,7 +18,6 @@ from core.churn import (
     churn_features,
     churn_risk,
     churn_risks,
-    drivers,
     train_churn_model,
     training_sample,
 )
@@ -134,21 +133,3 @@ def test_predictions_split_across_threads_are_the_one_thread_risks(request, shop
     np.testing.assert_array_equal(risks[2], risks[1])
     np.testing.assert_array_equal(risks[3], risks[1])
     assert 0 < risks[1].min() < risks[1].max() < 1  # distinct risks: a misplaced row shows
-
-
-@pytest.mark.parametrize("shop_db", ["demo_db", "uk_shop_db"])
-def test_drivers_measured_in_threads_are_the_one_thread_drivers(request, shop_db):
-    con = db.connect(request.getfixturevalue(shop_db), read_only=True)
-    as_of = db.built_as_of(con)
-    frames = FeatureFrames(con)
-    frames.features(as_of)
-    evaluation = frames.labelled(as_of - dt.timedelta(days=30), 30)
-    training = frames.labelled(as_of - dt.timedelta(days=60), 30)
-    con.close()
-    tables = {}
-    for threads in (1, 2):
-        settings = ChurnSettings(horizon_days=30, threads=threads)
-        model = train_churn_model(training, settings, as_of - dt.timedelta(days=60))
-        tables[threads] = drivers(model, evaluation, settings)
-    pd.testing.assert_frame_equal(tables[2], tables[1], check_exact=True)
-    assert tables[1]["importance"].nunique() > 3  # features differ: a mix-up shows

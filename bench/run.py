@@ -213,11 +213,11 @@ def targets(figures: dict) -> list[dict]:
              "ours": f"{m['build_seconds']:.1f} s", "peer": "", "ratio": "",
              "met": m["build_seconds"] <= 20}
         )  # fmt: skip
-        save = min(m["rule_set_save_seconds"])
+        first, warm = m["rule_set_save_seconds"]
         rows.append(
-            {"measure": "star rule-set save (re-rates every customer and month end)",
-             "target": "<= 1 s", "ours": f"{save:.2f} s", "peer": "", "ratio": "",
-             "met": save <= 1}
+            {"measure": "star rule-set save, warm (the first after the build in brackets)",
+             "target": "<= 1 s", "ours": f"{warm:.2f} s ({first:.2f} s)", "peer": "",
+             "ratio": "", "met": warm <= 1}
         )  # fmt: skip
     if "browser" in figures:
         page, seconds = _worst(figures["browser"], "first_open_seconds")
@@ -276,6 +276,11 @@ def write_results(results: dict) -> None:
             f"| {row['measure']} | {row['target']} | {row['ours']} | {row['peer']} "
             f"| {row['ratio']} | {met} |"
         )
+    if "scale" not in results["figures"]:
+        lines.append(
+            "| 5M customers (~23M transactions): build, then every page warm "
+            "| build <= 120 s, pages <= 1.5 s | not run | | | **no** |"
+        )
     lines += ["", "## Every figure", "", "| measure | figure |", "|---|---|"]
     for section, figures in results["figures"].items():
         lines += [f"| {section}: {key} | {value} |" for key, value in _flat(figures)]
@@ -290,6 +295,8 @@ def _flat(figures, prefix: str = ""):
             yield from _flat(value, f"{name}.")
         elif isinstance(value, list) and len(value) > 6:
             continue  # every run is in results.json
+        elif isinstance(value, float):
+            yield name, round(value, 3)
         else:
             yield name, value
 

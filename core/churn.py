@@ -122,15 +122,8 @@ def churn_features(
     floats (missing: NaN) and the acquisition channel as text. With `customers` (ids), the
     rows of those customers only, computed from their purchases alone."""
     query = sql.load("churn_features", con)
-    params = {"as_of": cut_off, "active_days": active_days}
-    if customers is None:
-        frame = con.execute(query, params).df()
-    else:
-        con.execute("set variable churn_customers = $customers", {"customers": customers})
-        try:
-            frame = con.execute(query, params).df()
-        finally:
-            con.execute("reset variable churn_customers")
+    params = {"as_of": cut_off, "active_days": active_days, "customers": customers}
+    frame = con.execute(query, params).df()
     for name in NUMERIC:
         frame[name] = frame[name].astype("float64")
     frame["acquisition_channel"] = frame["acquisition_channel"].astype(object)

@@ -4,27 +4,26 @@
 -- Orders, refunds and purchase days as staged (stg_orders, stg_purchase_days): spend is the
 -- net value of the purchase days, summed as decimals so that repeated runs agree to the
 -- bit; count_refunds_365 counts refund orders. "Last 90 / 365 days" end on the cut-off day.
--- Session variable churn_customers (a list of customer ids; unset: everyone) keeps only those
--- customers, before any grouping: a training cut-off needs only the customers its model is
--- trained on (core.churn sets it, bound as a parameter, for one query and unsets it).
--- Parameters: $as_of (the cut-off date), $active_days (days).
+-- $customers (a list of customer ids; NULL: everyone) keeps only those customers, before any
+-- grouping: a training cut-off needs only the customers its model is trained on.
+-- Parameters: $as_of (the cut-off date), $active_days (days), $customers (varchar[] or NULL).
 with
 
 chosen as (
-    select unnest(getvariable('churn_customers')::varchar[]) as customer_id
+    select unnest($customers::varchar[]) as customer_id
 ),
 
 orders as (
     select * from {{ stg_orders }}
     where
-        getvariable('churn_customers') is null
+        $customers::varchar[] is null
         or customer_id in (select c.customer_id from chosen as c)
 ),
 
 purchase_days as (
     select * from {{ stg_purchase_days }}
     where
-        getvariable('churn_customers') is null
+        $customers::varchar[] is null
         or customer_id in (select c.customer_id from chosen as c)
 ),
 
@@ -32,7 +31,7 @@ interactions as (
     select * from interactions
     where occurred_at < $as_of::date + interval 1 day
     and (
-        getvariable('churn_customers') is null
+        $customers::varchar[] is null
         or customer_id in (select c.customer_id from chosen as c)
     )
 ),
@@ -41,7 +40,7 @@ feedback as (
     select * from feedback
     where submitted_at < $as_of::date + interval 1 day
     and (
-        getvariable('churn_customers') is null
+        $customers::varchar[] is null
         or customer_id in (select c.customer_id from chosen as c)
     )
 ),

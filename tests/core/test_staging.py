@@ -301,7 +301,7 @@ def test_the_tables_and_the_lines_give_the_same_marts(busy_shop, offset):
         ("customer_features", {"as_of": as_of}),
         ("btyd_summary", {"as_of": as_of, "unit_days": 7}),
         ("overview_kpis", {"as_of": as_of}),
-        ("churn_features", {"as_of": as_of, "active_days": 365}),
+        ("churn_features", {"as_of": as_of, "active_days": 365, "customers": None}),
         ("purchase_days_after", {"after": as_of - dt.timedelta(days=9), "as_of": as_of}),
         ("loyalty_history", {"as_of": as_of, "period_days": 14}),
     ]:

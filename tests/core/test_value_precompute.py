@@ -136,8 +136,10 @@ def test_the_stored_churn_result_is_the_trained_one(shop, horizon):
 
 def test_the_stored_defaults_are_the_data_s(shop):
     con, as_of = shop
-    stored = value.stored_value_defaults(con, as_of)
-    assert stored == value.value_defaults(con, as_of)
+    stored, live = value.stored_value_defaults(con, as_of), value.value_defaults(con, as_of)
+    for name in ("margin_rate", "retention_rate"):  # DuckDB's parallel sums: the last bits
+        kept, found = getattr(stored, name), getattr(live, name)
+        assert kept == found if found is None else kept == pytest.approx(found, rel=1e-12)
     earlier = as_of - pd.Timedelta(days=31).to_pytimedelta()
     assert value.stored_value_defaults(con, earlier) is None
 

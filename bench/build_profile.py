@@ -25,12 +25,10 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.child import ROOT, run_script
 
 BUILD = """
 import json, sys, time
@@ -103,18 +101,7 @@ def _child(code: Path, script: str, *args: str) -> tuple[dict | list, int]:
     """Run `script` in a fresh Python in checkout `code`: (its JSON output, the peak
     resident memory of that process in bytes: its own `ru_maxrss`, read by it as it ends,
     the kernel's figure for the whole process, DuckDB's memory included)."""
-    env = {**os.environ, "PYTHONPATH": str(code)}
-    done = subprocess.run(
-        [sys.executable, "-c", script + PEAK, *args],
-        cwd=code,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode:
-        raise RuntimeError(f"bench child failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    lines = done.stdout.strip().splitlines()
+    lines = run_script(script + PEAK, *args, code=code)
     return json.loads(lines[-2]), int(lines[-1])
 
 

@@ -16,12 +16,10 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.child import run_script
 
 STEPS = """
 import json, sys, time
@@ -59,15 +57,7 @@ def run(db_path: str | Path) -> dict:
         copy = Path(scratch) / "bench.duckdb"
         shutil.copyfile(db_path, copy)
         copy.chmod(0o644)
-        done = subprocess.run(
-            [sys.executable, "-c", STEPS, str(copy)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-        )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+        return json.loads(run_script(STEPS, str(copy))[-1])
 
 
 def main() -> None:

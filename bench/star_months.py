@@ -24,12 +24,10 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.child import ROOT, run_script
 
 CHILD = """
 import inspect, json, sys, time
@@ -79,18 +77,7 @@ def run(db_path: str | Path, code: Path = ROOT) -> dict:
     with tempfile.TemporaryDirectory(prefix="star-months-") as tmp:
         copy = Path(tmp) / db_path.name
         shutil.copyfile(db_path, copy)
-        env = {**os.environ, "PYTHONPATH": str(code)}
-        done = subprocess.run(
-            [sys.executable, "-c", CHILD, str(copy)],
-            cwd=code,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    if done.returncode:
-        raise RuntimeError(f"bench child failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
+        figures = json.loads(run_script(CHILD, str(copy), code=code)[-1])
     return {"database": str(db_path), **figures, "load_average": os.getloadavg()}
 
 

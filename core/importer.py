@@ -31,8 +31,9 @@ value spanning lines stays one row (DuckDB counts the same way); empty lines cou
 but not an empty line inside a quoted value.
 
 Timestamps are stored in the database's business time zone (setting `timezone`): a value
-with a UTC offset, or a zone-aware Parquet timestamp, is converted into it in SQL; others
-are business time already. Day/month/year dates take their order per column from the
+with a UTC offset or a zone's name (UTC, Europe/London), or a zone-aware Parquet timestamp,
+is converted into it in SQL; a value with a zone word that names no one zone (CST) is
+refused; others are business time already. Day/month/year dates take their order per column from the
 values that tell (a part above 12), or from the user's `date_order`.
 """
 
@@ -166,8 +167,15 @@ _DATE_SHAPE = (
     r"\d{4}/\d{1,2}/\d{1,2}( \d{1,2}:\d{2}(:\d{2})?)?|\d{8}( \d{1,2}:\d{2}(:\d{2})?|\d{4}|\d{6})?"
 )
 _DMY_SHAPE = r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}( \d{1,2}:\d{2}(:\d{2})?)?"
-# A time followed by a UTC offset: 01:30+08:00, 01:30:00Z, T01:30:00-05:00, 01:30 +0800.
-_OFFSET = r"\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d(:?\d\d)?)\s*$"
+# A time followed by a UTC offset or a zone's name: 01:30+08:00, 01:30:00Z, T01:30:00-05:00,
+# 01:30 +0800, 01:30 UTC, 01:30 Asia/Shanghai, 01:30 America/Argentina/Salta.
+_OFFSET = (
+    r"\d:\d\d(:\d\d(\.\d+)?)?"
+    r"(\s*(Z|[+-]\d\d(:?\d\d)?)|\s+(UTC|GMT|[A-Za-z]+(/[A-Za-z0-9_+-]+){1,2}))\s*$"
+)
+# A time followed by any word: what _OFFSET does not read (an abbreviation such as CST, which
+# names several zones) or a zone name DuckDB does not know is refused, never dropped.
+_ZONE_WORD = r"\d:\d\d(:\d\d(\.\d+)?)?\s+[A-Za-z][A-Za-z0-9_/+-]*\s*$"
 
 
 # --------------------------------------------------------------------------- results
@@ -1122,6 +1130,10 @@ def _field_params(f: Field, label: str) -> dict[str, object]:
         ),
         f"t_{p}_integer": "not a whole number: '{value}'",
         f"t_{p}_date": f"unparseable date '{{value}}' ({DATE_EXAMPLE})",
+        f"t_{p}_zone": (
+            "unknown time zone in '{value}': write a UTC offset (+08:00, Z), UTC or a zone "
+            "name such as Asia/Shanghai (abbreviations such as CST name several zones)"
+        ),
         f"t_{p}_year": f"date '{{value}}' is out of range (years {YEARS[0]}-{YEARS[1]})",
         f"t_{p}_choice": f"'{{value}}' is not one of {', '.join(f.choices)}",
         f"t_{p}_low": f"'{{value}}' is below the minimum {_number(f.low)}",
@@ -1290,6 +1302,7 @@ def _field_sql(f: Field) -> tuple[list[str], str, str, str]:
             f"case when {t} is not null and regexp_matches({r}, '{_OFFSET}') "
             f"then timezone($tz, try_cast(regexp_replace(trim({r}), '\\s+([+-]\\d|Z)', '\\1') "
             "as timestamptz)) "
+            f"when {t} is not null and regexp_matches({r}, '{_ZONE_WORD}') then null "
             f"when {t} is not null then {t} "
             f"when {o} = 0 or ({o} is not null and $fixed_{p}) "
             f"then try_strptime(trim({r}), $dmy_{p}) "
@@ -1301,6 +1314,7 @@ def _field_sql(f: Field) -> tuple[list[str], str, str, str]:
         )
         why = (
             f"case when {r} is null then {missing} {empty} "
+            f"when {n} is null and regexp_matches({r}, '{_ZONE_WORD}') then $t_{p}_zone "
             f"when {n} is null then $t_{p}_date "
             f"when year({n}) not between $year_lo and $year_hi then $t_{p}_year end"
         )

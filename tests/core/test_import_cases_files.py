@@ -390,6 +390,31 @@ CASES = [
         ),
     ),
     Case(
+        "zone names converted into the business time zone (Asia/Shanghai)",
+        "transactions",
+        stamps(
+            "2024-03-05 01:30 UTC",
+            "2024-03-05 01:30:00 GMT",
+            "2024-07-05T12:00:00 Europe/London",
+            "2024-03-05 01:30 America/Argentina/Salta",
+            "2024-03-05 09:30 Asia/Shanghai",
+        ),
+        columns=WHEN,
+        expect=ordered(
+            T(2024, 3, 5, 9, 30),
+            T(2024, 3, 5, 9, 30),
+            T(2024, 7, 5, 19, 0),
+            T(2024, 3, 5, 12, 30),
+            T(2024, 3, 5, 9, 30),
+        ),
+    ),
+    Case(
+        "a zone abbreviation (several zones) or an unknown zone name is refused, not dropped",
+        "transactions",
+        stamps("2024-03-05 01:30 UTC", "2024-03-05 01:30 CST", "2024-03-05 01:30 Mars/Olympus"),
+        words=("row 3", "unknown time zone in '2024-03-05 01:30 CST'", "row 4", "Mars/Olympus"),
+    ),
+    Case(
         "another business time zone: Europe/London",
         "transactions",
         stamps("2024-03-05 01:30+08:00", "2024-07-05 12:00Z", "2024-07-05 12:00"),

@@ -967,3 +967,33 @@ def loyalty_net_impact(
     figure.update_xaxes(title=labels["month"], **count_axis(_largest(months)))
     figure.update_yaxes(title=labels["axis"], **money_axis())
     return _layout(figure, title)
+
+
+# --- what to offer next (pages/products.py) ---------------------------------------------------
+
+
+def rule_lifts(rules: pd.DataFrame, title: str, labels: dict[str, str]) -> go.Figure:
+    """The rules as horizontal bars of their lift, the strongest at the top, with a line at
+    1 (no association) and support and confidence in the hover.
+
+    `rules` has `rule` (the rule in words, "A → B"), `lift`, `confidence`, `support`;
+    `labels` holds `lift` (the axis), `confidence` and `support`."""
+    shown = rules.iloc[::-1]
+    figure = go.Figure(
+        go.Bar(
+            x=shown["lift"],
+            y=shown["rule"],
+            orientation="h",
+            marker_color=theme.BRAND,
+            customdata=shown[["confidence", "support"]].to_numpy(),
+            hovertemplate=(
+                f"%{{y}}<br>{labels['lift']}: %{{x:.2f}}<br>"
+                f"{labels['confidence']}: %{{customdata[0]:.1%}}<br>"
+                f"{labels['support']}: %{{customdata[1]:.1%}}<extra></extra>"
+            ),
+        )
+    )
+    figure.add_vline(x=1.0, line=dict(color=theme.NEUTRAL, dash="dot"))
+    figure.update_xaxes(title=labels["lift"], rangemode="tozero")
+    figure.update_yaxes(automargin=True)
+    return _layout(figure, title, height=max(300, 26 * len(rules) + 100))

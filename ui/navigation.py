@@ -28,6 +28,7 @@ PAGES = (
     PageSpec("pages/overview.py", "nav.overview", ":material/dashboard:", "overview"),
     PageSpec("pages/stars.py", "nav.stars", ":material/star:", "stars"),
     PageSpec("pages/segments.py", "nav.segments", ":material/grid_view:", "segments"),
+    PageSpec("pages/products.py", "products.nav", ":material/shopping_basket:", "products"),
     PageSpec("pages/value.py", "nav.value", ":material/savings:", "value"),
     PageSpec("pages/lifecycle.py", "nav.lifecycle", ":material/cycle:", "lifecycle"),
     PageSpec("pages/churn.py", "nav.churn", ":material/warning:", "churn"),

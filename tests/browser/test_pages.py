@@ -41,6 +41,8 @@ def _cases() -> list[tuple[str, str, str]]:
     return [
         *[("demo", spec.url_path, "en") for spec in PAGES],
         ("demo", "overview", "zh"),
+        ("demo", "products", "zh"),
+        ("uk", "products", "en"),
         ("small", "loyalty", "en"),
         ("market", "overview", "en"),
         ("uk", "overview", "en"),

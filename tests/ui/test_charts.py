@@ -636,3 +636,26 @@ def test_the_streamlit_theme_agrees_with_the_chart_theme():
     assert streamlit_theme["backgroundColor"] == theme.BACKGROUND
     assert streamlit_theme["secondaryBackgroundColor"] == theme.SECONDARY_BACKGROUND
     assert streamlit_theme["chartCategoricalColors"] == list(theme.SERIES)
+
+
+# --- what to offer next (pages/products.py) ---------------------------------------------------
+
+
+@case
+def rule_lifts():
+    rules = pd.DataFrame(
+        {
+            "rule": ["Baby → Electronics", "Home → Baby", "Food → Apparel"],
+            "lift": [1.31, 1.19, 0.97],
+            "confidence": [0.35, 0.30, 0.48],
+            "support": [0.09, 0.11, 0.2],
+        }
+    )
+    labels = {"lift": "Lift", "confidence": "Confidence", "support": "Support"}
+    return Case(charts.rule_lifts(rules, "t", labels), untitled={"yaxis": "the rules"})
+
+
+def test_the_strongest_rule_is_drawn_at_the_top():
+    figure = CASES["rule_lifts"]()
+    bars = figure.figure.data[0]
+    assert list(bars.y)[-1] == "Baby → Electronics" and list(bars.x)[-1] == 1.31

@@ -1,0 +1,272 @@
+"""Cached access to what to offer next for pages/products.py: the rules, their segments,
+the backtest and the target list, with the reasons worded in the reader's language.
+
+The rules and the backtest are small and kept as data per (as-of date, data version,
+settings); the target list (three rows per buyer, millions at a million customers) as a
+resource, two at most.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from core import offers
+from ui import charts, data
+from ui import format as fmt
+from ui.i18n import section, t
+from ui.labels import label
+from ui.sidebar import Context
+from ui.widgets import Tile, metric_row
+
+SUPPORT_STEPS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2)  # minimum support offered
+RULE_ROWS = 50  # rules in the table
+CHART_RULES = 15  # rules in the chart
+LIST_ROWS = 200  # target-list rows shown (the download has all)
+AT_ONCE_BASKETS = 200_000  # above: the backtest and the target list run on request
+
+
+def settings(level: str, min_support: float, min_confidence: float) -> offers.OfferSettings:
+    return offers.OfferSettings(level=level, min_support=min_support, min_confidence=min_confidence)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def levels(version: int) -> tuple[str, ...]:
+    return offers.levels(data.cursor())
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def rules(
+    as_of: dt.date, version: int, level: str, min_support: float, min_confidence: float
+) -> offers.Rules:
+    chosen = settings(level, min_support, min_confidence)
+    return offers.association_rules(data.cursor(), as_of, chosen)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def by_segment(
+    as_of: dt.date, version: int, level: str, min_support: float, min_confidence: float
+) -> pd.DataFrame:
+    chosen = settings(level, min_support, min_confidence)
+    found = rules(as_of, version, level, min_support, min_confidence)
+    return offers.rule_segments(data.cursor(), as_of, chosen, found)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def backtest(
+    as_of: dt.date, version: int, level: str, min_support: float, min_confidence: float
+) -> offers.Backtest:
+    chosen = settings(level, min_support, min_confidence)
+    return offers.backtest(data.cursor(), as_of, chosen)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def target_list(
+    as_of: dt.date, version: int, level: str, min_support: float, min_confidence: float
+) -> pd.DataFrame:
+    """Every buyer's offers (read-only: do not modify)."""
+    chosen = settings(level, min_support, min_confidence)
+    found = rules(as_of, version, level, min_support, min_confidence)
+    return offers.offers(data.cursor(), as_of, chosen, found)
+
+
+def at_once(found: offers.Rules) -> bool:
+    """True when the backtest and the target list are quick enough to run with the page:
+    at a million customers they take about 10 and 8 s (bench/offers.py)."""
+    return found.baskets <= AT_ONCE_BASKETS
+
+
+def customers(targets: pd.DataFrame) -> int:
+    return int(targets["customer_id"].nunique())
+
+
+# --- words ----------------------------------------------------------------------------------
+
+
+def item_labels(level: str) -> dict[str, str]:
+    """The labels the catalog has for items of `level` (the demo's categories); an item
+    the catalog does not know is shown as it is."""
+    if level != "category":
+        return {}
+    prefix = "category_"
+    return {
+        k.removeprefix(prefix): v for k, v in section("products").items() if k.startswith(prefix)
+    }
+
+
+def lift_text(lift: float) -> str:
+    return t("products.lift_times", lift=f"{lift:.1f}")
+
+
+def reason_words(basket: str) -> dict[str, str]:
+    """The catalog's templates of a reason, read now (an export words its rows later, off
+    the script's thread)."""
+    keys = {"rule": f"reason_rule_{basket}", "popular": "reason_popular", "lift": "lift_times"}
+    return {name: t(f"products.{key}") for name, key in keys.items()}
+
+
+def reason_text(row, words: dict[str, str], names: dict[str, str]) -> str:
+    """One offer's reason (a row of core.offers.offers) in words: "bought A; 38% of buyers
+    of A also buy B, 2.4x the base rate", or the item's popularity. `names`: item labels."""
+    item = names.get(row.item, row.item)
+    if row.kind == "rule":
+        return words["rule"].format(
+            antecedent=names.get(row.antecedent, row.antecedent),
+            item=item,
+            confidence=fmt.percent(row.confidence, 0),
+            lift=words["lift"].format(lift=f"{row.lift:.1f}"),
+        )
+    return words["popular"].format(item=item, popularity=fmt.percent(row.popularity, 0))
+
+
+def rule_words(found: offers.Rules, names: dict[str, str]) -> list[str]:
+    return [
+        t("products.rule_arrow", antecedent=names.get(a, a), consequent=names.get(c, c))
+        for a, c in zip(found.rules["antecedent"], found.rules["consequent"], strict=True)
+    ]
+
+
+def holding_segments(segments: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """(antecedent, consequent) -> the segments the rule holds for, named, joined."""
+    held = segments[segments["holds"]]
+    out: dict[tuple[str, str], str] = {}
+    for (a, c), rows in held.groupby(["antecedent", "consequent"], sort=False):
+        out[(a, c)] = t("products.join").join(label("segment", s) for s in rows["segment"])
+    return out
+
+
+def rules_table(found: offers.Rules, segments: pd.DataFrame, lang: str) -> pd.DataFrame:
+    names = item_labels(found.level)
+    head = found.rules.head(RULE_ROWS)
+    held = holding_segments(segments)
+    return pd.DataFrame(
+        {
+            t("products.col_if"): [names.get(a, a) for a in head["antecedent"]],
+            t("products.col_then"): [names.get(c, c) for c in head["consequent"]],
+            t("products.col_baskets"): [fmt.count(v, lang) for v in head["baskets_both"]],
+            t("products.col_support"): [fmt.percent(v) for v in head["support"]],
+            t("products.col_confidence"): [fmt.percent(v) for v in head["confidence"]],
+            t("products.col_lift"): [f"{v:.2f}" for v in head["lift"]],
+            t("products.col_segments"): [
+                held.get((a, c), t("products.no_segment"))
+                for a, c in zip(head["antecedent"], head["consequent"], strict=True)
+            ],
+        }
+    )
+
+
+def segment_rows(segments: pd.DataFrame, antecedent: str, consequent: str) -> pd.DataFrame:
+    chosen = segments[
+        (segments["antecedent"] == antecedent) & (segments["consequent"] == consequent)
+    ]
+    chosen = chosen.sort_values("lift", ascending=False)
+    return pd.DataFrame(
+        {
+            t("products.col_segment"): [label("segment", s) for s in chosen["segment"]],
+            t("products.col_support"): [fmt.percent(v) for v in chosen["support"]],
+            t("products.col_confidence"): [fmt.percent(v) for v in chosen["confidence"]],
+            t("products.col_lift"): [f"{v:.2f}" for v in chosen["lift"]],
+            t("products.col_holds"): [
+                t("products.holds_yes") if v else t("products.holds_no") for v in chosen["holds"]
+            ],
+        }
+    )
+
+
+def target_export(
+    make: Callable[[], pd.DataFrame], basket: str, level: str
+) -> Callable[[], pd.DataFrame]:
+    """The target list `make` builds (core.offers.offers) as shown and exported: customer,
+    rank, offer, reason in the current language; for `ui.export.download_buttons`, worded
+    with what is read now and built when called."""
+    names = item_labels(level)
+    words = reason_words(basket)
+    headers = [t(f"products.col_{c}") for c in ("customer", "rank", "offer", "reason")]
+
+    def build() -> pd.DataFrame:
+        frame = make()
+        columns = [
+            frame["customer_id"].to_numpy(),
+            frame["rank"].to_numpy(),
+            [names.get(i, i) for i in frame["item"]],
+            [reason_text(row, words, names) for row in frame.itertuples(index=False)],
+        ]
+        return pd.DataFrame(dict(zip(headers, columns, strict=True)))
+
+    return build
+
+
+# --- sections -------------------------------------------------------------------------------
+
+
+def rules_chart(found: offers.Rules, as_of: dt.date):
+    names = item_labels(found.level)
+    head = found.rules.head(CHART_RULES).assign(rule=rule_words(found, names)[:CHART_RULES])
+    return charts.rule_lifts(
+        head,
+        t("products.chart_title", count=len(head), as_of=as_of),
+        {
+            "lift": t("products.col_lift"),
+            "confidence": t("products.col_confidence"),
+            "support": t("products.col_support"),
+        },
+    )
+
+
+def backtest_section(ctx: Context, knobs: tuple) -> None:
+    """The backtest's hit rates beside the popularity baseline, in tiles and words."""
+    found = backtest(ctx.as_of, ctx.version, *knobs)
+    if not found.customers:
+        st.info(
+            t(
+                "products.backtest_none",
+                cut_off=found.cut_off,
+                days=(found.end - found.cut_off).days,
+            )
+        )
+        return
+    lang = ctx.lang
+    points = fmt.point_change(found.hit_rate, found.baseline_hit_rate)
+    metric_row(
+        [
+            Tile(
+                t("products.hit_rate"),
+                fmt.percent(found.hit_rate),
+                t("products.hit_rate_help"),
+                delta=points and t("products.points", points=points),
+                delta_description=t("products.vs_baseline"),
+            ),
+            Tile(
+                t("products.baseline_hit_rate"),
+                fmt.percent(found.baseline_hit_rate),
+                t("products.baseline_help"),
+            ),
+            Tile(t("products.first_hit_rate"), fmt.percent(found.first_hit_rate)),
+            Tile(t("products.baseline_first_hit_rate"), fmt.percent(found.baseline_first_hit_rate)),
+        ]
+    )
+    verdict = (
+        "better"
+        if found.hits > found.baseline_hits
+        else "worse"
+        if found.hits < found.baseline_hits
+        else "same"
+    )
+    st.markdown(
+        t(
+            "products.backtest_words",
+            cut_off=found.cut_off,
+            end=found.end,
+            rules=fmt.count(found.rules, lang),
+            customers=fmt.count(found.customers, lang),
+            rate=fmt.percent(found.hit_rate),
+            baseline=fmt.percent(found.baseline_hit_rate),
+            first=fmt.percent(found.first_hit_rate),
+            baseline_first=fmt.percent(found.baseline_first_hit_rate),
+        )
+        + " "
+        + t(f"products.verdict_{verdict}")
+    )

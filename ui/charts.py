@@ -973,27 +973,101 @@ def loyalty_net_impact(
 
 
 def rule_lifts(rules: pd.DataFrame, title: str, labels: dict[str, str]) -> go.Figure:
-    """The rules as horizontal bars of their lift, the strongest at the top, with a line at
-    1 (no association) and support and confidence in the hover.
+    """The rules as horizontal bars of their lift drawn from 1 (no association: a bar to the
+    right, the consequent is likelier after the antecedent), the strongest at the top, with
+    the lift, confidence and support in the hover.
 
     `rules` has `rule` (the rule in words, "A → B"), `lift`, `confidence`, `support`;
     `labels` holds `lift` (the axis), `confidence` and `support`."""
     shown = rules.iloc[::-1]
     figure = go.Figure(
         go.Bar(
-            x=shown["lift"],
+            x=shown["lift"] - 1.0,
+            base=1.0,
             y=shown["rule"],
             orientation="h",
             marker_color=theme.BRAND,
-            customdata=shown[["confidence", "support"]].to_numpy(),
+            customdata=shown[["lift", "confidence", "support"]].to_numpy(),
             hovertemplate=(
-                f"%{{y}}<br>{labels['lift']}: %{{x:.2f}}<br>"
-                f"{labels['confidence']}: %{{customdata[0]:.1%}}<br>"
-                f"{labels['support']}: %{{customdata[1]:.1%}}<extra></extra>"
+                f"%{{y}}<br>{labels['lift']}: %{{customdata[0]:.2f}}<br>"
+                f"{labels['confidence']}: %{{customdata[1]:.1%}}<br>"
+                f"{labels['support']}: %{{customdata[2]:.1%}}<extra></extra>"
             ),
         )
     )
     figure.add_vline(x=1.0, line=dict(color=theme.NEUTRAL, dash="dot"))
-    figure.update_xaxes(title=labels["lift"], rangemode="tozero")
+    figure.update_xaxes(title=labels["lift"])
     figure.update_yaxes(automargin=True)
     return _layout(figure, title, height=max(300, 26 * len(rules) + 100))
+
+
+# --- one customer (pages/customer.py) ---------------------------------------------------------
+
+
+def customer_orders(
+    orders: pd.DataFrame, title: str, labels: dict[str, str], currency: str | None = None
+) -> go.Figure:
+    """One customer's orders over time as stems from zero, refunds (negative) in red.
+
+    `orders` has `ordered_at, amount, is_refund`; `labels` holds `date` and `amount` (the
+    axis title with its unit)."""
+    colors = [theme.RISK if refund else theme.BRAND for refund in orders["is_refund"]]
+    figure = go.Figure(
+        go.Bar(
+            x=orders["ordered_at"],
+            y=orders["amount"],
+            marker_color=colors,
+            customdata=fmt.money_texts(orders["amount"], currency, digits=2),
+            hovertemplate="%{x|%Y-%m-%d}<br>%{customdata}<extra></extra>",
+        )
+    )
+    figure.add_hline(y=0, line=dict(color=theme.NEUTRAL, width=1))
+    figure.update_xaxes(title=labels["date"], type="date")
+    figure.update_yaxes(title=labels["amount"], **money_axis())
+    return _layout(figure, title, height=300)
+
+
+def customer_categories(
+    categories: pd.DataFrame, title: str, labels: dict[str, str], currency: str | None = None
+) -> go.Figure:
+    """One customer's spend by product category as horizontal bars, the largest at the top
+    (`categories`: `label, amount, count_orders`; `labels` holds `amount` and `orders`)."""
+    shown = categories.iloc[::-1]
+    figure = go.Figure(
+        go.Bar(
+            x=shown["amount"],
+            y=shown["label"],
+            orientation="h",
+            marker_color=theme.BRAND,
+            customdata=np.column_stack(
+                [fmt.money_texts(shown["amount"], currency, digits=2), shown["count_orders"]]
+            )
+            if len(shown)
+            else None,
+            hovertemplate=(
+                f"%{{y}}<br>{labels['amount']}: %{{customdata[0]}}<br>"
+                f"{labels['orders']}: %{{customdata[1]}}<extra></extra>"
+            ),
+        )
+    )
+    figure.update_xaxes(title=labels["amount"], **money_axis())
+    figure.update_yaxes(automargin=True)
+    return _layout(figure, title, height=max(260, 30 * len(categories) + 110))
+
+
+def customer_p_alive(history: pd.DataFrame, title: str, labels: dict[str, str]) -> go.Figure:
+    """P(alive) at each month end (`month_end, p_alive`), 0-100%; `labels` holds `month`
+    and `p_alive`."""
+    figure = go.Figure(
+        go.Scatter(
+            x=history["month_end"],
+            y=history["p_alive"],
+            mode="lines+markers",
+            line=dict(color=theme.BRAND, width=2, shape="hv"),
+            marker=dict(size=5),
+            hovertemplate=f"%{{x|%Y-%m-%d}}<br>{labels['p_alive']}: %{{y:.0%}}<extra></extra>",
+        )
+    )
+    figure.update_xaxes(title=labels["month"], type="date")
+    figure.update_yaxes(title=labels["p_alive"], tickformat=".0%", range=[0, 1.02])
+    return _layout(figure, title, height=300)

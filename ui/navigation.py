@@ -34,6 +34,7 @@ PAGES = (
     PageSpec("pages/churn.py", "nav.churn", ":material/warning:", "churn"),
     PageSpec("pages/satisfaction.py", "nav.satisfaction", ":material/mood:", "satisfaction"),
     PageSpec("pages/loyalty.py", "nav.loyalty", ":material/loyalty:", "loyalty"),
+    PageSpec("pages/customer.py", "customer.nav", ":material/person_search:", "customer"),
 )
 
 

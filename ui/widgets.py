@@ -200,3 +200,40 @@ def choice(
         help=help,
     )
     return chosen if chosen in options else default
+
+
+# --- a customer list that opens Customer 360 for a row ---------------------------------------
+
+CUSTOMER_PAGE = "pages/customer.py"
+CUSTOMER_PARAM = "customer"  # the query parameter of the customer Customer 360 shows
+CAME_FROM_PARAM = "from"  # the query parameter of the page to go back to (its url path)
+
+
+def customer_link(customer_id: str, came_from: str) -> dict[str, str]:
+    """The query parameters that open `customer_id` on Customer 360, with the way back to
+    `came_from` (a page's url path) and the language kept."""
+    params = {CUSTOMER_PARAM: str(customer_id), CAME_FROM_PARAM: came_from}
+    lang = st.query_params.get("lang")
+    if lang:
+        params["lang"] = lang
+    return params
+
+
+def selected_customer(event, table: pd.DataFrame, column: str) -> str | None:
+    """The value of `column` in the row selected in a `st.dataframe` selection event (None
+    when no row is selected)."""
+    rows = getattr(getattr(event, "selection", None), "rows", None) or []
+    if not rows or rows[0] >= len(table):
+        return None
+    return str(table[column].iloc[rows[0]])
+
+
+def customer_table(table: pd.DataFrame, id_column: str, came_from: str, key: str, **options):
+    """`table` as `show_table` shows it, one row selectable: selecting a row opens Customer
+    360 for the customer in `id_column` (the shown column's name), with the way back to
+    `came_from`."""
+    event = show_table(table, on_select="rerun", selection_mode="single-row", key=key, **options)
+    st.caption(t("customer.open_hint"))
+    chosen = selected_customer(event, table, id_column)
+    if chosen is not None:
+        st.switch_page(CUSTOMER_PAGE, query_params=customer_link(chosen, came_from))

@@ -273,6 +273,31 @@ def test_what_is_typed_first_on_a_page_opened_by_its_address_stays(
         page.close()
 
 
+PORTRAIT = "C0000003"  # a demo customer (seed 7) with orders, contacts and referrals
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_a_customer_portrait_opened_by_its_address(
+    browser, serve, screenshots, demo_db_for_browser, lang
+):
+    """Customer 360 for one customer, opened from a list's link (`?customer=&from=`): no
+    error, the way back, the headline tiles and its charts; a screenshot per language."""
+    url = serve(demo_db_for_browser)
+    page = _open(browser, f"{url}/customer?lang={lang}&customer={PORTRAIT}&from=churn")
+    try:
+        catalog = load_catalog(lang)
+        assert _heading(page) == catalog["customer.title"]
+        errors = page.locator(ERRORS)
+        assert errors.count() == 0, errors.first.inner_text()
+        back = catalog["customer.back"].format(page=catalog["nav.churn"])
+        assert page.get_by_text(back).count() == 1
+        assert page.locator('[data-testid="stMetric"]').count() >= 14
+        assert page.locator(".js-plotly-plot").count() == 3  # P(alive), orders, categories
+        _full_page_screenshot(page, screenshots / f"customer-portrait-demo-{lang}.png")
+    finally:
+        page.close()
+
+
 def _copy(source, tmp_path_factory, name: str):
     """A copy of a database: the server process needs a file no one else holds."""
     path = tmp_path_factory.mktemp(f"browser-{name}") / f"{name}.duckdb"

@@ -638,6 +638,51 @@ def test_the_streamlit_theme_agrees_with_the_chart_theme():
     assert streamlit_theme["chartCategoricalColors"] == list(theme.SERIES)
 
 
+# --- one customer (pages/customer.py) ---------------------------------------------------------
+
+
+@case
+def customer_orders():
+    orders = pd.DataFrame(
+        {
+            "ordered_at": pd.to_datetime(["2024-01-05", "2024-02-10", "2024-02-20"]),
+            "amount": [120.5, -40.0, 80.0],
+            "is_refund": [False, True, False],
+        }
+    )
+    labels = {"date": "Date", "amount": "Amount (£)"}
+    figure = charts.customer_orders(orders, "t", labels, "GBP")
+    return Case(figure, money_traces=(0,), money_axes=("yaxis",))
+
+
+@case
+def customer_categories():
+    categories = pd.DataFrame(
+        {"label": ["Home", "Beauty"], "amount": [900.0, -12.5], "count_orders": [4, 1]}
+    )
+    labels = {"amount": "Amount (£)", "orders": "Orders"}
+    figure = charts.customer_categories(categories, "t", labels, "GBP")
+    return Case(
+        figure, money_traces=(0,), money_axes=("xaxis",), untitled={"yaxis": "the categories"}
+    )
+
+
+@case
+def customer_p_alive():
+    history = pd.DataFrame(
+        {"month_end": pd.to_datetime(["2024-01-31", "2024-02-29"]), "p_alive": [1.0, 0.6]}
+    )
+    return Case(charts.customer_p_alive(history, "t", {"month": "Month", "p_alive": "P"}))
+
+
+def test_a_customer_with_no_orders_draws_empty_charts():
+    orders = pd.DataFrame({"ordered_at": [], "amount": [], "is_refund": []})
+    assert len(charts.customer_orders(orders, "t", {"date": "D", "amount": "A"}).data[0].x) == 0
+    categories = pd.DataFrame({"label": [], "amount": [], "count_orders": []})
+    labels = {"amount": "A", "orders": "O"}
+    assert len(charts.customer_categories(categories, "t", labels).data[0].y) == 0
+
+
 # --- what to offer next (pages/products.py) ---------------------------------------------------
 
 
@@ -658,4 +703,5 @@ def rule_lifts():
 def test_the_strongest_rule_is_drawn_at_the_top():
     figure = CASES["rule_lifts"]()
     bars = figure.figure.data[0]
-    assert list(bars.y)[-1] == "Baby → Electronics" and list(bars.x)[-1] == 1.31
+    assert list(bars.y)[-1] == "Baby → Electronics"
+    assert bars.base == 1.0 and list(bars.x) == pytest.approx([-0.03, 0.19, 0.31])

@@ -1,0 +1,257 @@
+"""Customer 360 (客户画像): find a customer, then their stars, value, churn risk, purchases,
+contacts and referrals on one page. `?customer=ID` opens a customer; `?from=<page>` the way
+back."""
+
+import streamlit as st
+
+from ui import charts
+from ui import customer as cu
+from ui import format as fmt
+from ui.empty import show_empty_state
+from ui.frame import page_context
+from ui.i18n import t
+from ui.labels import label, star_name
+from ui.widgets import Tile, customer_link, customer_table, metric_row, show_table
+
+ctx = page_context()
+lang, currency = ctx.lang, ctx.currency
+back = cu.back_page(st.query_params.get(cu.CAME_FROM))
+if back is not None:
+    st.page_link(
+        back.path,
+        label=t("customer.back", page=t(back.title_key)),
+        icon=":material/arrow_back:",
+    )
+st.title(t("customer.title"))
+if show_empty_state(ctx):
+    st.stop()
+as_of = cu.built_as_of(ctx.version)
+if as_of is None:
+    st.info(t("customer.not_built"), icon=":material/info:")
+    st.stop()
+
+# --- find a customer ---------------------------------------------------------------------------
+customer_id = st.query_params.get(cu.CUSTOMER)
+text = st.text_input(
+    t("customer.search"),
+    placeholder=t("customer.search_placeholder"),
+    help=t("customer.search_help"),
+    key="customer_search",
+)
+if text.strip():
+    found = cu.matches(text.strip(), ctx.version)
+    if found.empty:
+        st.info(t("customer.no_match", text=fmt.plain(text.strip())))
+    else:
+        ids = list(found["customer_id"])
+        texts = cu.option_texts(found)
+        chosen = st.selectbox(
+            t("customer.matches", count=fmt.count(len(ids), lang)),
+            ids,
+            index=ids.index(customer_id) if customer_id in ids else 0,
+            format_func=texts.get,
+            key=f"customer_pick_{text.strip()}",
+        )
+        if len(ids) >= cu.SEARCH_ROWS:
+            st.caption(t("customer.matches_more", rows=cu.SEARCH_ROWS))
+        if chosen != customer_id:
+            customer_id = st.query_params[cu.CUSTOMER] = chosen
+if not customer_id:
+    st.info(t("customer.start"), icon=":material/person_search:")
+    st.stop()
+card = cu.portrait(customer_id, ctx.version)
+if card is None:
+    st.warning(t("customer.unknown", customer=fmt.plain(customer_id)))
+    st.stop()
+
+# --- who -----------------------------------------------------------------------------------------
+profile = card.profile
+st.header(f"{fmt.plain(profile.get('name') or card.customer_id)}")
+who = [
+    card.customer_id,
+    profile.get("phone"),
+    profile.get("email"),
+    label("city", profile.get("city")),
+    label("channel", profile.get("acquisition_channel")),
+    t("customer.since", signed_up=profile["signed_up_at"].date()),
+]
+st.caption(" · ".join(fmt.plain(w) for w in who if w))
+if as_of != ctx.as_of:
+    st.caption(t("customer.as_of_other", as_of=as_of, chosen=ctx.as_of))
+else:
+    st.caption(t("customer.as_of", as_of=as_of))
+metric_row(
+    [
+        Tile(t("customer.stars"), star_name(card.stars), t("customer.stars_help")),
+        Tile(
+            t("customer.score"),
+            fmt.UNKNOWN if card.score is None else f"{card.score:.1f}",
+            t("customer.score_help"),
+        ),
+        Tile(
+            t("customer.churn_risk"),
+            fmt.percent(card.churn_risk, 0) if card.churn_risk is not None else fmt.UNKNOWN,
+            t("customer.churn_risk_help"),
+        ),
+        Tile(
+            t("customer.p_alive"),
+            fmt.percent(card.p_alive, 0) if card.p_alive is not None else fmt.UNKNOWN,
+            t("customer.p_alive_help"),
+        ),
+    ]
+)
+st.markdown(cu.classes_text(card))
+if card.open_complaints:
+    st.error(t("customer.open_complaints", count=card.open_complaints), icon=":material/mood_bad:")
+
+# --- star rating ---------------------------------------------------------------------------------
+st.subheader(t("customer.rating_header"))
+metric_row(
+    [
+        Tile(
+            t(f"stars.dim_{dimension}"),
+            fmt.UNKNOWN if score is None else f"{score:.1f}",
+            t(f"stars.how_{dimension}"),
+        )
+        for dimension, score in card.scores.items()
+    ]
+)
+st.markdown(cu.move_text(card))
+st.markdown(cu.playbook_text(card))
+st.caption(f"{t('customer.cluster')}: {cu.describe_cluster(card.cluster)}")
+
+# --- value ---------------------------------------------------------------------------------------
+st.subheader(t("customer.value_header"))
+predicted = card.predicted_clv
+metric_row(
+    [
+        Tile(
+            t("customer.revenue"),
+            fmt.money(card.revenue, lang, currency),
+            t("customer.revenue_help"),
+        ),
+        Tile(
+            t("customer.margin"), fmt.money(card.margin, lang, currency), t("customer.margin_help")
+        ),
+        Tile(
+            t("customer.formula_clv"),
+            fmt.money(card.formula_clv, lang, currency),
+            t("customer.formula_clv_help"),
+        ),
+        Tile(
+            t("customer.predicted_clv"),
+            fmt.money(predicted.value if predicted else None, lang, currency),
+            t("customer.predicted_clv_help"),
+            caption=cu.range_text(card, lang, currency),
+        ),
+    ]
+)
+if card.formula_inputs:
+    st.caption(cu.formula_text(card, lang, currency))
+if "models" in card.missing:
+    st.info(t("customer.no_model"), icon=":material/info:")
+st.markdown(f"**{t('customer.next_order')}**: {cu.next_order_text(card)}")
+
+# --- churn risk ----------------------------------------------------------------------------------
+st.subheader(t("customer.churn_header"))
+if card.churn_risk is None:
+    st.caption(t("customer.no_churn"))
+left, right = st.columns(2)
+if not card.p_alive_history.empty:
+    left.plotly_chart(
+        charts.customer_p_alive(
+            card.p_alive_history,
+            t("customer.p_alive_title"),
+            {"month": t("customer.axis_month"), "p_alive": t("customer.p_alive")},
+        )
+    )
+if card.churn_drivers.empty:
+    right.info(t("customer.no_drivers"), icon=":material/info:")
+else:
+    right.markdown(f"**{t('customer.drivers_title')}**")
+    show_table(cu.drivers_table(card.churn_drivers), container=right)
+    right.caption(t("customer.drivers_caption", sample=fmt.count(cu.c3.DRIVER_SAMPLE, lang)))
+
+# --- purchases -----------------------------------------------------------------------------------
+st.subheader(t("customer.purchases_header"))
+orders = card.orders
+if orders.empty:
+    st.info(t("customer.no_orders"))
+else:
+    refunds = int(orders["is_refund"].sum())
+    st.caption(
+        t(
+            "customer.purchases_caption",
+            orders=fmt.count(len(orders) - refunds, lang),
+            refunds=fmt.count(refunds, lang),
+            as_of=as_of,
+        )
+    )
+    unit = fmt.money_unit(lang, currency)
+    left, right = st.columns(2)
+    left.plotly_chart(
+        charts.customer_orders(
+            orders,
+            t("customer.orders_title"),
+            {
+                "date": t("customer.axis_date"),
+                "amount": fmt.with_unit(t("customer.axis_amount"), unit, lang),
+            },
+            currency,
+        )
+    )
+    categories = card.categories
+    if categories["category"].isna().all():
+        right.info(t("customer.no_categories"))
+    else:
+        right.plotly_chart(
+            charts.customer_categories(
+                cu.category_frame(categories),
+                t("customer.categories_title"),
+                {
+                    "amount": fmt.with_unit(t("customer.axis_amount"), unit, lang),
+                    "orders": t("customer.axis_orders"),
+                },
+                currency,
+            )
+        )
+
+# --- interactions and feedback -------------------------------------------------------------------
+st.subheader(t("customer.contacts_header"))
+for source in ("interactions", "feedback"):
+    if source in card.missing:
+        st.caption(t(f"customer.no_{source}_data"))
+if card.contacts.empty:
+    st.info(t("customer.no_contacts"))
+else:
+    st.caption(t("customer.contacts_caption", count=fmt.count(len(card.contacts), lang)))
+    show_table(cu.contacts_table(card.contacts), height=320)
+
+# --- referrals -----------------------------------------------------------------------------------
+st.subheader(t("customer.referrals_header"))
+if card.referred_by:
+    st.page_link(
+        cu.PAGE,
+        label=f"{t('customer.referred_by')}: {card.referred_by}",
+        icon=":material/person:",
+        query_params=customer_link(card.referred_by, "customer"),
+    )
+if "referrals" in card.missing:
+    st.caption(t("customer.no_referrals_data"))
+elif card.referrals.empty:
+    st.caption(t("customer.no_referrals"))
+else:
+    referrals = card.referrals
+    st.caption(
+        t(
+            "customer.referred_count",
+            count=fmt.count(len(referrals), lang),
+            buyers=fmt.count(int(referrals["is_buyer"].sum()), lang),
+        )
+    )
+    customer_table(
+        cu.referrals_table(referrals),
+        t("customer.col_customer_id"),
+        "customer",
+        "customer_referrals",
+    )

@@ -1,0 +1,265 @@
+"""Cached access to one customer's portrait for pages/customer.py, and its words.
+
+What every portrait needs once per data version (the star thresholds over all rated
+customers, the churn drivers' reference sample) is kept as a resource; a search answer and
+a portrait are cached per text or customer and data version. The customer in view lives in
+the address (`?customer=ID`), so a link from any list opens it; `?from=<page>` names the
+page to go back to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core import customer360 as c3
+from core import db
+from core import stars as star_rating
+from core.customer360 import Portrait
+from ui import data, navigation
+from ui import format as fmt
+from ui.i18n import t
+from ui.labels import label, star_name
+from ui.widgets import (
+    CAME_FROM_PARAM,
+    CUSTOMER_PAGE,
+    CUSTOMER_PARAM,
+)
+
+PAGE = CUSTOMER_PAGE
+CUSTOMER = CUSTOMER_PARAM  # the query parameter of the customer in view
+CAME_FROM = CAME_FROM_PARAM  # the query parameter of the page to go back to
+SEARCH_ROWS = c3.SEARCH_LIMIT
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def built_as_of(version: int) -> dt.date | None:
+    return db.built_as_of(data.cursor())
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def star_marks(version: int) -> np.ndarray:
+    """The active rule set's thresholds for 5, 4, 3 and 2 stars (read-only)."""
+    cur = data.cursor()
+    return c3.star_marks(cur, star_rating.active_rules(cur).rules)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def driver_reference(as_of: dt.date, version: int) -> pd.DataFrame:
+    """The churn features of the reference sample (read-only: do not modify)."""
+    return c3.driver_reference(data.cursor(), as_of)
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def matches(text: str, version: int) -> pd.DataFrame:
+    return c3.search(data.cursor(), text, SEARCH_ROWS)
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def portrait(customer_id: str, version: int) -> Portrait | None:
+    as_of = built_as_of(version)
+    if as_of is None:
+        return None
+    return c3.portrait(
+        data.cursor(),
+        customer_id,
+        marks=star_marks(version),
+        reference=driver_reference(as_of, version),
+    )
+
+
+# --- moving between pages -----------------------------------------------------------------
+
+
+def back_page(came_from: str | None) -> navigation.PageSpec | None:
+    """The page `?from=` names (its url path), None for none or an unknown one."""
+    for spec in navigation.PAGES:
+        if spec.url_path == came_from and spec.path != PAGE:
+            return spec
+    return None
+
+
+# --- words -------------------------------------------------------------------------------------
+
+
+def option_texts(found: pd.DataFrame) -> dict[str, str]:
+    """Each search match as the list shows it: id · name · e-mail · phone · city."""
+    columns = ("customer_id", "name", "email", "phone", "city")
+    return {
+        row["customer_id"]: " · ".join(
+            str(row[c]) for c in columns if row[c] is not None and not pd.isna(row[c])
+        )
+        for row in found.to_dict("records")
+    }
+
+
+def classes_text(card: Portrait) -> str:
+    """Segment, lifecycle stage, value tier and loyalty class on one line (Markdown)."""
+    parts = {
+        "segment": label("segment", card.segment),
+        "stage": label("stage", card.lifecycle_stage),
+        "value_tier": label("value_tier", card.value_tier),
+        "loyalty_class": loyalty_label(card.loyalty_class),
+    }
+    return " · ".join(f"{t(f'customer.{key}')}: **{value}**" for key, value in parts.items())
+
+
+def loyalty_label(code: str | None) -> str:
+    return t(f"customer.loyalty_{code}") if code else t("customer.none")
+
+
+def describe_cluster(cluster: c3.Cluster | None) -> str:
+    if cluster is None:
+        return t("customer.none")
+    traits = cluster.traits
+    if not traits:
+        words = t("segments.trait_typical")
+    else:
+        joined = t("segments.trait_join").join(t(f"segments.trait_{f}_{v}") for f, v in traits)
+        words = t("segments.trait_sentence", traits=joined)
+    return t("customer.cluster_text", n=cluster.number, k=cluster.k, description=words)
+
+
+def move_text(card: Portrait) -> str:
+    """What would lift the customer a star, in the Stars page's words."""
+    customer = fmt.plain(card.customer_id)
+    if card.stars is None:
+        return t("stars.move_prospect", customer=customer)
+    if card.stars == 5:
+        return t("stars.move_top", customer=customer, score=f"{card.score:.1f}")
+    move = card.move
+    if move is None:
+        return t("stars.move_none", customer=customer, stars=star_name(card.stars))
+    start, end, points = star_rating.score_step(move.from_score, move.to_score)
+    return t(
+        "stars.move_text",
+        customer=customer,
+        stars=star_name(card.stars),
+        score=f"{card.score:.1f}",
+        dimension=t(f"stars.dim_{move.dimension}"),
+        start=start,
+        end=end,
+        points=points,
+        target=star_name(move.to_stars),
+    )
+
+
+def playbook_text(card: Portrait) -> str:
+    if card.stars is None:
+        return t("customer.unrated")
+    return t(
+        "customer.playbook",
+        stars=star_name(card.stars),
+        actions=t(f"stars.playbook_{card.stars}"),
+    )
+
+
+def formula_text(card: Portrait, lang: str, currency: str | None) -> str:
+    used = card.formula_inputs
+    return t(
+        "customer.formula_inputs",
+        aov=fmt.money(used["aov"], lang, currency, exact=True, digits=2),
+        margin=fmt.percent(used["margin"], 0),
+        per_year=f"{used['purchases_per_year']:.2f}",
+        years=f"{used['years_retained']:.1f}",
+        cost=fmt.money(used["acquisition_cost"], lang, currency, exact=True, digits=2),
+    )
+
+
+def range_text(card: Portrait, lang: str, currency: str | None) -> str | None:
+    found = card.predicted_clv
+    if found is None or found.low is None:
+        return None
+    return t(
+        "customer.predicted_range",
+        low=fmt.money(found.low, lang, currency),
+        high=fmt.money(found.high, lang, currency),
+    )
+
+
+def next_order_text(card: Portrait) -> str:
+    order = card.next_order
+    if order is None:
+        return t("customer.next_order_none")
+    return t(
+        "customer.next_order_text",
+        on=order.on,
+        earliest=order.earliest,
+        latest=order.latest,
+        p_alive=fmt.percent(order.p_alive, 0),
+    )
+
+
+def number(value: float) -> str:
+    """A feature's value: whole numbers as such, others to two decimals; unknown '–'."""
+    if value is None or pd.isna(value):
+        return fmt.UNKNOWN
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def drivers_table(drivers: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            t("customer.col_feature"): [t(f"churn.feature_{f}") for f in drivers["feature"]],
+            t("customer.col_value"): [number(v) for v in drivers["value"]],
+            t("customer.col_typical"): [number(v) for v in drivers["typical"]],
+            t("customer.col_share_below"): [
+                fmt.UNKNOWN if pd.isna(s) else fmt.percent(s, 0) for s in drivers["share_below"]
+            ],
+        }
+    )
+
+
+def _catalog_or(key: str, code) -> str:
+    if code is None or pd.isna(code):
+        return fmt.UNKNOWN
+    try:
+        return t(f"{key}{code}")
+    except KeyError:
+        return str(code)
+
+
+def category_frame(categories: pd.DataFrame) -> pd.DataFrame:
+    """The category mix with a label per category, for charts.customer_categories."""
+    labels = [
+        t("customer.category_none") if pd.isna(c) else _catalog_or("products.category_", c)
+        for c in categories["category"]
+    ]
+    return categories.assign(label=labels)
+
+
+def contacts_table(contacts: pd.DataFrame) -> pd.DataFrame:
+    """The time line with its codes in words (channel, kind, feedback category)."""
+    return pd.DataFrame(
+        {
+            t("customer.col_when"): contacts["happened_at"],
+            t("customer.col_source"): [t(f"customer.source_{s}") for s in contacts["source"]],
+            t("customer.col_kind"): [_catalog_or("customer.kind_", k) for k in contacts["kind"]],
+            t("customer.col_channel"): [label("channel", c) for c in contacts["channel"]],
+            t("customer.col_direction"): [
+                None if pd.isna(d) else _catalog_or("customer.direction_", d)
+                for d in contacts["direction"]
+            ],
+            t("customer.col_category"): [
+                None if pd.isna(c) else label("feedback_category", c) for c in contacts["category"]
+            ],
+            t("customer.col_csat"): contacts["csat"],
+            t("customer.col_nps"): contacts["nps"],
+            t("customer.col_resolved"): contacts["resolved_at"],
+            t("customer.col_open"): contacts["is_open_complaint"],
+        }
+    )
+
+
+def referrals_table(referrals: pd.DataFrame) -> pd.DataFrame:
+    return referrals.rename(
+        columns={
+            "customer_id": t("customer.col_customer_id"),
+            "name": t("customer.col_name"),
+            "signed_up_at": t("customer.col_signed_up"),
+            "is_buyer": t("customer.col_is_buyer"),
+        }
+    )

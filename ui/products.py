@@ -97,10 +97,6 @@ def item_labels(level: str) -> dict[str, str]:
     }
 
 
-def lift_text(lift: float) -> str:
-    return t("products.lift_times", lift=f"{lift:.1f}")
-
-
 def reason_words(basket: str) -> dict[str, str]:
     """The catalog's templates of a reason, read now (an export words its rows later, off
     the script's thread)."""
@@ -117,7 +113,7 @@ def reason_text(row, words: dict[str, str], names: dict[str, str]) -> str:
             antecedent=names.get(row.antecedent, row.antecedent),
             item=item,
             confidence=fmt.percent(row.confidence, 0),
-            lift=words["lift"].format(lift=f"{row.lift:.1f}"),
+            lift=words["lift"].format(lift=f"{row.lift:.2f}"),
         )
     return words["popular"].format(item=item, popularity=fmt.percent(row.popularity, 0))
 
@@ -237,6 +233,7 @@ def backtest_section(ctx: Context, knobs: tuple) -> None:
                 fmt.percent(found.hit_rate),
                 t("products.hit_rate_help"),
                 delta=points and t("products.points", points=points),
+                delta_color="normal" if found.hits != found.baseline_hits else "off",
                 delta_description=t("products.vs_baseline"),
             ),
             Tile(

@@ -41,7 +41,7 @@ def test_the_demo_page_shows_the_rules_backtest_and_target_list(app_on, demo_db)
     assert len(rules) == len(found.rules)
     best = found.rules.iloc[0]
     assert rules.iloc[0]["Lift"] == f"{best.lift:.2f}"
-    assert "Hit rate of the offers" in tiles and "Hit rate of the most popular items" in tiles
+    assert "Offers: hit rate" in tiles and "Popular items: hit rate" in tiles
     assert any("three most popular items" in m.value for m in at.markdown)
     targets = at.dataframe[-1].value
     assert list(targets.columns) == ["Customer", "Offer", "Item to offer", "Why"]

@@ -33,18 +33,22 @@ days as (
     group by customer_id
 ),
 
-purchases as (
+order_totals as (
     select
-        o.customer_id,
-        min(o.ordered_on) filter (where o.is_purchase) as first_purchase_on,
-        max(o.ordered_on) filter (where o.is_purchase) as last_purchase_on,
-        min(o.ordered_on) as first_order_on,
-        any_value(d.count_purchase_days) as count_purchase_days,
-        sum(o.amount) as revenue,
-        sum(o.margin) as margin
-    from orders as o
+        customer_id,
+        min(ordered_on) filter (where is_purchase) as first_purchase_on,
+        max(ordered_on) filter (where is_purchase) as last_purchase_on,
+        min(ordered_on) as first_order_on,
+        sum(amount) as revenue,
+        sum(margin) as margin
+    from orders
+    group by customer_id
+),
+
+purchases as (
+    select o.*, d.count_purchase_days
+    from order_totals as o
     left join days as d on d.customer_id = o.customer_id
-    group by o.customer_id
 ),
 
 measured as (

@@ -10,10 +10,14 @@
 -- that day, so a refund line dated after a month end (the same order) is not seen at it.
 -- Nearly every purchase day has one state at every month end that sees it (its orders
 -- settle by the end of its month, or by the day before the first month): those are
--- summed once by month and rolled over the months, and a customer with only such days
--- takes the month's start from the same roll. Only the customers with a changing day are
--- taken at each month end (their changing days as they stood then, added to the rest)
--- and at its start.
+-- summed once by month into a record per customer and month with a purchase, which holds
+-- until the customer's next such month. A customer with only such days is not taken at
+-- every month end: within a record's months the stage only moves on (new, active, at
+-- risk, churned) on days the rules give, so each stage's months are a span, counted by
+-- +1 where it starts and -1 where it ends, and the flows fall in the record's own month
+-- (in) or the month it churns (out). Only the customers with a changing day are taken at
+-- each month end (their changing days as they stood then, added to the rest) and at its
+-- start.
 -- A customer signed up with no order by the month end is a prospect; one with orders but
 -- no purchase seen then is refund_only (refunds of goods bought before the data, or a
 -- purchase since refunded: not a prospect, they have bought). A buyer is live (new,
@@ -85,7 +89,7 @@ state_days as (
 
 purchase_day_versions as (
     -- every version known by the as-of date (valid_to null: still valid then) of the
-    -- customers' purchase days, with the first state day that sees the day
+    -- purchase days, with the first state day that sees the day
     select
         customer_id,
         purchased_on,
@@ -95,87 +99,244 @@ purchase_day_versions as (
             least(last_day(purchased_on), $as_of::date), (select min(day) from state_days)
         ) as first_seen_on
     from {{ stg_purchase_days versions }}
-    where valid_from <= $as_of::date and customer_id in (select customer_id from customers)
+    where valid_from <= $as_of::date
 ),
 
-changing_days as (
+changing_days as materialized (
     -- the purchase days that change (or stop or start being purchase days) after the
     -- first state day that sees them
     select distinct customer_id, purchased_on
     from purchase_day_versions
-    where coalesce(valid_to, valid_from) > first_seen_on
+    where
+        coalesce(valid_to, valid_from) > first_seen_on
+        and customer_id in (select customer_id from customers)
 ),
 
-steady_days as (
-    -- every other purchase day, a purchase day at every state day from its first
-    select v.customer_id, v.purchased_on
+-- every other purchase day is a purchase day at every state day from its first; the
+-- changing days are kept beside them (is_changing), to mark their customers
+month_days as (
+    select v.customer_id, v.purchased_on, false as is_changing
     from purchase_day_versions as v
     anti join changing_days as c
         on c.customer_id = v.customer_id and c.purchased_on = v.purchased_on
     where v.valid_to is null
+    union all
+    select customer_id, purchased_on, true as is_changing
+    from changing_days
 ),
 
 purchase_months as (
+    -- per customer (of the customers table) and month: the steady days
     select
         customer_id,
         date_trunc('month', purchased_on)::date as month,
-        min(purchased_on) as first_purchase_in_month,
-        max(purchased_on) as last_purchase_on,
-        count(*) as purchase_days
-    from steady_days
+        min(purchased_on) filter (where not is_changing) as first_purchase_in_month,
+        max(purchased_on) filter (where not is_changing) as last_purchase_on,
+        count(*) filter (where not is_changing) as purchase_days,
+        bool_or(is_changing) as has_changing_day
+    from month_days
+    where customer_id in (select customer_id from customers)
     group by all
 ),
 
-changing_customers as (
-    select distinct customer_id from changing_days
-),
-
 -- each customer's record of steady days after each month with one: it holds until the
--- next such month (next_month), and the record before it held at this month's start
+-- next such month (next_month), and the record before it held at this month's start;
+-- is_changing: the customer has a changing day (months with only changing days hold no
+-- record and are skipped)
 histories as (
     select
         customer_id,
         month,
         last_purchase_on,
-        first_value(first_purchase_in_month) over w as first_purchase_on,
+        purchase_days,
+        first_value(first_purchase_in_month ignore nulls) over w as first_purchase_on,
         sum(purchase_days) over w as count_purchase_days,
-        lag(last_purchase_on) over w as previous_purchase_on,
-        lead(month) over w as next_month
+        lag(last_purchase_on ignore nulls) over w as previous_purchase_on,
+        lead(case when purchase_days > 0 then month end ignore nulls) over w as next_month,
+        bool_or(has_changing_day) over (
+            w rows between unbounded preceding and unbounded following
+        ) as is_changing
     from purchase_months
     window w as (partition by customer_id order by month)
 ),
 
--- the histories of the customers with steady days only (nearly all) and of the others
--- (materialized, so cut before they are joined to the months)
-steady_histories as materialized (
-    select h.*
-    from histories as h
-    anti join changing_customers as c on c.customer_id = h.customer_id
+bounds as (
+    select
+        min(month) as first_month,
+        (max(month) + interval 1 month)::date as end_month
+    from snapshots
+),
+
+-- the customers with steady days only (nearly all): each record holds over the month ends
+-- from its month (or the first month) to the month of the next record (hi, exclusive).
+-- Within them the stage moves on at most three times, on the first day with more days
+-- since a purchase than a rule allows (customer_stages.sql: more than x days is at least
+-- floor(x) + 1 whole days): active (more than one purchase day, and $new_days since the
+-- first), at risk, churned
+steady_thresholds as (
+    select
+        month as purchase_month,
+        greatest(h.month, b.first_month) as lo,
+        coalesce(h.next_month, b.end_month) as hi,
+        b.end_month,
+        previous_purchase_on,
+        case
+            when count_purchase_days > 1
+                then first_purchase_on + (floor($new_days)::integer + 1)
+        end as active_on,
+        last_purchase_on + (
+            floor(greatest(
+                $at_risk_min_days,
+                $at_risk_gap_multiple
+                * coalesce(
+                    date_diff('day', first_purchase_on, last_purchase_on)
+                    / nullif(count_purchase_days - 1, 0),
+                    0
+                )
+            ))::integer + 1
+        ) as at_risk_on,
+        last_purchase_on + (floor($churned_days)::integer + 1) as churned_on
+    from histories as h, bounds as b
+    where not h.is_changing
+),
+
+-- the first month whose end is on or after each of those days (end_month: none by the
+-- as-of date; the as-of month ends on the as-of date)
+steady_spans as (
+    select
+        purchase_month,
+        lo,
+        hi,
+        previous_purchase_on,
+        case
+            when active_on <= $as_of::date then date_trunc('month', active_on)::date
+            else end_month
+        end as active_from,
+        case
+            when at_risk_on <= $as_of::date then date_trunc('month', at_risk_on)::date
+            else end_month
+        end as at_risk_from,
+        case
+            when churned_on <= $as_of::date then date_trunc('month', churned_on)::date
+            else end_month
+        end as churned_from
+    from steady_thresholds
+    where lo < hi
+),
+
+-- the months of each stage within a record's months, [start, end): churned from
+-- churned_from, at risk from at_risk_from until then, new until the first of the three
+-- (new for good with one purchase day: active_from is end_month), active between
+stage_spans as materialized (
+    select
+        purchase_month,
+        lo,
+        hi,
+        previous_purchase_on,
+        churned_from,
+        least(active_from, at_risk_from, churned_from, hi) as new_end,
+        greatest(lo, active_from) as active_start,
+        least(at_risk_from, churned_from, hi) as active_end,
+        greatest(lo, at_risk_from) as at_risk_start,
+        least(churned_from, hi) as at_risk_end,
+        greatest(lo, churned_from) as churned_start
+    from steady_spans
+),
+
+-- +1 where a stage's months start, -1 where they end
+stage_changes as (
+    select lo as month, 'new' as stage, count(*) as change
+    from stage_spans where lo < new_end group by all
+    union all
+    select new_end, 'new', -count(*)
+    from stage_spans where lo < new_end group by all
+    union all
+    select active_start, 'active', count(*)
+    from stage_spans where active_start < active_end group by all
+    union all
+    select active_end, 'active', -count(*)
+    from stage_spans where active_start < active_end group by all
+    union all
+    select at_risk_start, 'at_risk', count(*)
+    from stage_spans where at_risk_start < at_risk_end group by all
+    union all
+    select at_risk_end, 'at_risk', -count(*)
+    from stage_spans where at_risk_start < at_risk_end group by all
+    union all
+    select churned_start, 'churned', count(*)
+    from stage_spans where churned_start < hi group by all
+    union all
+    select hi, 'churned', -count(*)
+    from stage_spans where churned_start < hi group by all
+),
+
+steady_stages as (
+    select
+        s.month,
+        coalesce(sum(c.change) filter (where c.stage = 'new'), 0) as new,
+        coalesce(sum(c.change) filter (where c.stage = 'active'), 0) as active,
+        coalesce(sum(c.change) filter (where c.stage = 'at_risk'), 0) as at_risk,
+        coalesce(sum(c.change) filter (where c.stage = 'churned'), 0) as churned
+    from snapshots as s
+    inner join stage_changes as c on c.month <= s.month
+    group by s.month
+),
+
+-- the flows of the steady customers: the month of a purchase, the record's own month, is
+-- the only month a customer can come in (new: no purchase before; reactivated: churned at
+-- the month's start) and, live at its end (more than 31 days to churn), not go out; a
+-- record goes out (churned) in its month churned_from
+steady_purchase_flows as (
+    select
+        purchase_month as month,
+        count(*) filter (
+            where previous_purchase_on is null and purchase_month < churned_from
+        ) as flow_new,
+        count(*) filter (
+            where date_diff('day', previous_purchase_on, (purchase_month - interval 1 day)::date)
+                > $churned_days
+            and purchase_month < churned_from
+        ) as flow_reactivated,
+        count(*) filter (
+            where date_diff('day', previous_purchase_on, (purchase_month - interval 1 day)::date)
+                <= $churned_days
+            and purchase_month >= churned_from
+        ) as flow_churned
+    from stage_spans
+    where lo = purchase_month
+    group by all
+),
+
+steady_churn_flows as (
+    select churned_from as month, count(*) as flow_churned
+    from stage_spans
+    where churned_from > purchase_month and churned_from >= lo and churned_from < hi
+    group by all
+),
+
+steady_counts as (
+    select
+        s.month,
+        st.new + st.active + st.at_risk + st.churned as buyers,
+        st.new,
+        st.active,
+        st.at_risk,
+        st.churned,
+        coalesce(p.flow_new, 0) as flow_new,
+        coalesce(p.flow_reactivated, 0) as flow_reactivated,
+        coalesce(p.flow_churned, 0) + coalesce(c.flow_churned, 0) as flow_churned,
+        st.new + st.active + st.at_risk
+            - coalesce(p.flow_new, 0) - coalesce(p.flow_reactivated, 0) as flow_retained
+    from snapshots as s
+    inner join steady_stages as st on st.month = s.month
+    left join steady_purchase_flows as p on p.month = s.month
+    left join steady_churn_flows as c on c.month = s.month
 ),
 
 changing_histories as materialized (
-    select h.*
-    from histories as h
-    semi join changing_customers as c on c.customer_id = h.customer_id
-),
-
--- their record at each month end and their last purchase at the month's start, read from
--- their histories alone
-steady_snapshots as (
-    select
-        s.month,
-        s.day,
-        s.previous_day,
-        h.customer_id,
-        h.first_purchase_on,
-        h.last_purchase_on,
-        h.count_purchase_days,
-        case
-            when h.month < s.month then h.last_purchase_on else h.previous_purchase_on
-        end as previous_purchase_on
-    from snapshots as s
-    inner join steady_histories as h
-        on s.month >= h.month and (h.next_month is null or s.month < h.next_month)
+    select *
+    from histories
+    where is_changing and purchase_days > 0
 ),
 
 -- the customers with a changing day: their steady days and their changing days as they
@@ -250,13 +411,7 @@ changing_snapshots as (
     left join changing_records as p on p.customer_id = m.customer_id and p.day = s.previous_day
 ),
 
-buyer_snapshots as (
-    select * from steady_snapshots
-    union all
-    select * from changing_snapshots
-),
-
-buyer_states as (
+changing_states as (
     select
         month,
         stage,
@@ -288,11 +443,11 @@ buyer_states as (
                     or date_diff('day', first_purchase_on, day) <= $new_days then 'new'
                 else 'active'
             end as stage
-        from buyer_snapshots
+        from changing_snapshots
     )
 ),
 
-buyer_counts as (
+changing_counts as (
     select
         month,
         count(stage) as buyers,
@@ -305,7 +460,27 @@ buyer_counts as (
         count(*) filter (where previous_state = 'live' and not coalesce(is_live, false))
             as flow_churned,
         count(*) filter (where previous_state = 'live' and is_live) as flow_retained
-    from buyer_states
+    from changing_states
+    group by month
+),
+
+buyer_counts as (
+    select
+        month,
+        sum(buyers) as buyers,
+        sum(new) as new,
+        sum(active) as active,
+        sum(at_risk) as at_risk,
+        sum(churned) as churned,
+        sum(flow_new) as flow_new,
+        sum(flow_reactivated) as flow_reactivated,
+        sum(flow_churned) as flow_churned,
+        sum(flow_retained) as flow_retained
+    from (
+        select * from steady_counts
+        union all
+        select * from changing_counts
+    )
     group by month
 ),
 

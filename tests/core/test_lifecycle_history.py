@@ -21,9 +21,11 @@ import pytest
 from core import db, sql
 from core.build import build
 from core.lifecycle import (
+    DEFAULT_RULES,
     FLOWS,
     LIVE_STAGES,
     STAGES,
+    LifecycleRules,
     cohort_retention,
     customer_stages,
     stage_history,
@@ -212,3 +214,30 @@ def test_revenue_and_cohorts_by_month_are_restated_by_later_refunds(history_con)
             (cohorts["cohort"] == pd.Timestamp(SIGNED_UP)) & (cohorts["months_since_signup"] == 36)
         ]
         assert (cell["revenue"].item(), cell["buyers"].item()) == (revenue, buyers)
+
+
+# rules whose thresholds are not whole days, and a short window of new customers
+UNEVEN_RULES = LifecycleRules(
+    new_days=45, at_risk_min_days=30, at_risk_gap_multiple=1.7, churned_days=200
+)
+
+
+@pytest.mark.parametrize("database", ["demo_db", "uk_shop_db", "market_db"])
+@pytest.mark.parametrize("rules", [DEFAULT_RULES, UNEVEN_RULES], ids=["default", "uneven"])
+def test_every_month_end_of_a_shop_holds_the_stages_and_flows_of_that_day(database, rules, request):
+    """The history counts each stage by the months a purchase record spans, not by every
+    customer at every month end: on the demo and the two real-shaped shops (later refund
+    lines included), each month end must still hold customer_stages of that day."""
+    con = db.connect(request.getfixturevalue(database))
+    as_of = db.built_as_of(con)
+    history = stage_history(con, as_of, rules, months=15)
+    first_day = history["month"].iloc[0].date() - dt.timedelta(days=1)
+    before = customer_stages(con, first_day, rules).set_index("customer_id")["stage"]
+    for row in history.itertuples():
+        on_day = customer_stages(con, row.day.date(), rules).set_index("customer_id")["stage"]
+        counts = on_day.value_counts()
+        assert {s: getattr(row, s) for s in STAGES} == {s: counts.get(s, 0) for s in STAGES}, (
+            row.day
+        )
+        assert {f: getattr(row, f) for f in FLOWS} == flows_between(before, on_day), row.day
+        before = on_day

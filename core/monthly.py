@@ -35,7 +35,7 @@ INPUTS = (
 MILLIONTHS = 1_000_000
 NO_DAY = -(2**31)  # before every date (days since 1970, as int32)
 NEVER = 2**31 - 1  # after every date
-_EPOCH = dt.date(1970, 1, 1)
+EPOCH = dt.date(1970, 1, 1)
 _BEFORE = -12  # the months before every rated month end's 12 months, taken together
 # customer_monthly.sql's sums of the steady orders by month, what the changing orders add at
 # a month end alone (its end_* columns), and what is rolled per customer
@@ -90,7 +90,7 @@ def month_end_inputs(
     first), from `core/sql/customer_monthly.sql`: its orders read from the staging tables
     when they are current, else (or when `from_lines`) derived from the transactions."""
     ends = tuple(ends)
-    days = np.array([(end - _EPOCH).days for end in ends], dtype=np.int64)
+    days = np.array([(end - EPOCH).days for end in ends], dtype=np.int64)
     if len(ends) == 0 or (_months(days) != _months(days[:1]) + np.arange(len(ends))).any():
         raise ValueError(f"month ends must be consecutive, oldest first: {ends}")
     text = sql.load("customer_monthly", None if from_lines else con)
@@ -130,7 +130,7 @@ def _months(days: np.ndarray) -> np.ndarray:
 def _roll(month_ends: MonthEnds) -> Iterator[MonthEnd]:
     ends, monthly = month_ends.ends, month_ends.monthly
     signed_up_on = month_ends.signed_up_on
-    first = _months(np.array([(ends[0] - _EPOCH).days]))[0]
+    first = _months(np.array([(ends[0] - EPOCH).days]))[0]
     signed_month = _months(signed_up_on) - first  # 0: the first month end's month
 
     # the rows month by month: 0 is the first month end's month, _BEFORE all before -11
@@ -197,7 +197,7 @@ def _month_end(end, m, state, who, alone, signed_month, signed_up_on) -> MonthEn
     for name in _ALONE:
         np.subtract.at(state[name], who, alone[name])
     last[who] = kept
-    end_day = (end - _EPOCH).days
+    end_day = (end - EPOCH).days
     margin = np.where(got["count_costed_12m"] > 0, got["margin_12m"] / MILLIONTHS, np.nan)
     inputs = {
         "revenue": got["revenue"] / MILLIONTHS,

@@ -86,7 +86,12 @@ def quintile_scores(values: np.ndarray) -> np.ndarray:
     if n == 0:
         return np.zeros(0, dtype=np.int8)
     below, _ = ranks.ties(values)  # lowest rank among ties - 1: the values below
-    return (1 + 5 * below // n).astype(np.int8)
+    return quintile_of_ties(below)
+
+
+def quintile_of_ties(below: np.ndarray) -> np.ndarray:
+    """`quintile_scores` from how many values are below each (`ranks.ties`)."""
+    return (1 + 5 * below // max(len(below), 1)).astype(np.int8)
 
 
 def segment_of(r_score: np.ndarray, f_score: np.ndarray, grid: SegmentGrid = DEFAULT_GRID):

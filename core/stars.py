@@ -147,9 +147,13 @@ def percentile_rank(values: np.ndarray) -> np.ndarray:
         return np.full(n, 100.0)
     if np.isnan(values).any():
         return np.full(n, np.nan)
-    below, equal = ranks.ties(values)
+    return percentile_of_ties(*ranks.ties(values))
+
+
+def percentile_of_ties(below: np.ndarray, equal: np.ndarray) -> np.ndarray:
+    """`percentile_rank` of values with no NaN, from their `ranks.ties` (more than one)."""
     average = (2 * below + equal + 1) * 0.5
-    return (average - 1) / (n - 1) * 100
+    return (average - 1) / (len(below) - 1) * 100
 
 
 def _column(features: pd.DataFrame, name: str, fill: float = np.nan) -> np.ndarray | None:
@@ -201,19 +205,17 @@ def dimension_scores(features: pd.DataFrame) -> pd.DataFrame:
     n = len(features)
     uses = dimension_inputs(features)
 
-    margin = _column(f, "margin_12m")
-    revenue = _filled(_column(f, "revenue_12m"), 0.0)
-    if revenue is None:
-        revenue = np.zeros(len(f))
-    value_12m = revenue if margin is None or not np.isfinite(margin).any() else margin
-    value_12m = np.where(np.isnan(value_12m), revenue, value_12m)
+    revenue = _column(f, "revenue_12m")
+    value_12m = value_12m_of(
+        _column(f, "margin_12m"), np.zeros(len(f)) if revenue is None else revenue
+    )
     recency = _filled(_column(f, "recency_days"), 10_000.0)
 
     contribution = percentile_rank(value_12m)
     if uses["growth"] == "model":
         growth = percentile_rank(_filled(_column(f, "predicted_clv_12m"), 0.0))
     else:
-        growth = percentile_rank(value_12m * np.exp(-recency / 365.0))
+        growth = percentile_rank(growth_fallback(value_12m, recency))
     alive = _filled(_column(f, "p_alive"), 0.0) if uses["loyalty"] == "model" else -recency
     loyalty = (
         percentile_rank(alive)
@@ -228,6 +230,21 @@ def dimension_scores(features: pd.DataFrame) -> pd.DataFrame:
         out[rated] = scores
         scores = out
     return pd.DataFrame(scores, columns=list(SCORE_COLUMNS), index=features.index)
+
+
+def value_12m_of(margin: np.ndarray | None, revenue: np.ndarray) -> np.ndarray:
+    """What contribution ranks, per rated customer: the 12-month margin, its revenue where
+    the margin is unknown, the revenue for all when no margin is known (no cost in the
+    data); unknown revenue counts as 0."""
+    revenue = _filled(revenue, 0.0)
+    value_12m = revenue if margin is None or not np.isfinite(margin).any() else margin
+    return np.where(np.isnan(value_12m), revenue, value_12m)
+
+
+def growth_fallback(value_12m: np.ndarray, recency: np.ndarray) -> np.ndarray:
+    """What growth ranks without the model: `value_12m` x exp(-days since the last
+    purchase / 365)."""
+    return value_12m * np.exp(-recency / 365.0)
 
 
 def relationship_score(f: pd.DataFrame) -> np.ndarray:
@@ -667,7 +684,7 @@ MONTHLY_COLUMNS = ("month_end", "customer_id", *MONTH_END_KEPT)
 MONTHLY_SCHEMA = pa.schema(
     [
         ("month_end", pa.date32()),
-        ("customer_id", pa.string()),
+        ("customer_id", pa.dictionary(pa.int32(), pa.string())),  # a VARCHAR when written
         *((name, pa.float64()) for name in MONTH_END_SCORES),
         *((name, pa.int8()) for name in ("r_score", "f_score")),
     ]
@@ -692,12 +709,31 @@ def month_end_scores(inputs: Mapping[str, np.ndarray]) -> dict:
     missing = [c for c in MONTH_END_INPUTS if c not in inputs]
     if missing:
         raise ValueError(f"a month end's rating needs column(s) {', '.join(missing)}")
-    buyers = pd.DataFrame({name: np.asarray(inputs[name]) for name in MONTH_END_INPUTS})
-    buyers["is_buyer"] = True
-    dims = dimension_scores(buyers)
-    out = {name: dims[name].to_numpy() for name in MONTH_END_SCORES}
-    r, f = rfm.rf_scores(inputs["recency_days"], inputs["count_purchase_days"])
-    return {**out, "r_score": r, "f_score": f}
+    got = {name: np.asarray(inputs[name], dtype=np.float64) for name in MONTH_END_INPUTS}
+    recency, days = got["recency_days"], got["count_purchase_days"]
+    if np.isnan(recency).any() or np.isnan(days).any():
+        raise ValueError("every customer rated at a month end has a purchase day")
+    # as dimension_scores without the models, and rfm.rf_scores; the ties of recency and
+    # purchase days are found once for both (-recency: loyalty's fallback and R)
+    value_12m = value_12m_of(got["margin_12m"], got["revenue_12m"])
+    recent, frequent = ranks.ties(-recency), ranks.ties(days)
+    loyalty = (
+        _percentile_of(recent)
+        + _percentile_of(frequent)
+        + percentile_rank(_filled(got["tenure_days"], 0.0))
+    ) / 3
+    return {
+        "score_contribution": percentile_rank(value_12m),
+        "score_growth": percentile_rank(growth_fallback(value_12m, recency)),
+        "score_loyalty": loyalty,
+        "r_score": rfm.quintile_of_ties(recent[0]),
+        "f_score": rfm.quintile_of_ties(frequent[0]),
+    }
+
+
+def _percentile_of(ties: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """`percentile_rank` of values without NaN from their `ranks.ties`."""
+    return np.full(len(ties[0]), 100.0) if len(ties[0]) <= 1 else percentile_of_ties(*ties)
 
 
 def month_end_stars(scores: Mapping[str, np.ndarray], rules: RuleSet) -> dict:
@@ -751,11 +787,15 @@ def build_customer_monthly(
 
 
 def _month_batch(month: monthly.MonthEnd, customer_ids: pa.Array) -> pa.RecordBatch:
-    """One month end's rows of customer_monthly (MONTHLY_SCHEMA)."""
+    """One month end's rows of customer_monthly (MONTHLY_SCHEMA): the customers' ids as
+    their numbers into `customer_ids` (by rowid), so that no id is copied."""
     scores = month_end_scores(month.inputs)
+    day = (month.end - monthly.EPOCH).days
     columns = {
-        "month_end": pa.array(np.full(len(month), np.datetime64(month.end, "D"))),
-        "customer_id": customer_ids.take(pa.array(month.customer_no)),
+        "month_end": pa.array(np.full(len(month), day, dtype=np.int32)).view(pa.date32()),
+        "customer_id": pa.DictionaryArray.from_arrays(
+            pa.array(month.customer_no, type=pa.int32()), customer_ids
+        ),
         **{name: scores[name] for name in MONTH_END_KEPT},
     }
     return pa.record_batch(list(columns.values()), schema=MONTHLY_SCHEMA)

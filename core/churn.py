@@ -405,9 +405,9 @@ def churn_risk(
     """
     settings = settings or ChurnSettings()
     cuts = CutOffs.of(as_of, settings.horizon_days)
-    frames = frames or FeatureFrames(con, settings.active_days, {cuts.scoring, cuts.evaluation})
+    frames = frames or FeatureFrames(con, settings.active_days)
     _check_history(con, cuts, settings, with_quality=False)
-    current = frames.features(cuts.scoring)  # first: the evaluation labels are read off it
+    current = frames.features(cuts.scoring)
     evaluation = frames.labelled(cuts.evaluation, settings.horizon_days)
     _check_trainable(evaluation, settings, "evaluation")
     scoring_model = train_churn_model(evaluation, settings, cuts.evaluation)
@@ -435,82 +435,190 @@ def churn_risk(
 
 
 class FeatureFrames:
-    """`churn_features` and their labels per cut-off, each read once: the standard horizons
-    share cut-offs (as_of - 60 days is the 30-day training cut-off and the 60-day evaluation
-    one), so scoring them together reads each cut-off's features once."""
+    """`churn_features` and their labels per cut-off, each worked out once from one read of
+    the history (`ChurnHistory`): the standard horizons share cut-offs (as_of - 60 days is
+    the 30-day training cut-off and the 60-day evaluation one), and every cut-off is a cut
+    of the same events, so scoring them together reads the tables once."""
 
-    def __init__(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        active_days: int = 365,
-        whole: set[dt.date] | None = None,
-    ):
+    def __init__(self, con: duckdb.DuckDBPyConnection, active_days: int = 365):
         self._con = con
         self._active_days = active_days
-        # the cut-offs whose every customer is read (scoring, evaluation); None: all of them
-        self._whole = whole
+        self._history: ChurnHistory | None = None
         self._features: dict[dt.date, pd.DataFrame] = {}
+        self._numbers: dict[dt.date, np.ndarray] = {}  # each row's customer number
         self._labelled: dict[tuple[dt.date, int], pd.DataFrame] = {}
+
+    @property
+    def history(self) -> ChurnHistory:
+        """The events every cut-off is cut from, read on first use."""
+        if self._history is None:
+            self._history = ChurnHistory.read(self._con)
+        return self._history
 
     def features(self, cut_off: dt.date) -> pd.DataFrame:
         """`churn_features` as of `cut_off` (not to be changed in place)."""
         if cut_off not in self._features:
-            self._features[cut_off] = churn_features(self._con, cut_off, self._active_days)
+            frame, numbers = self.history.features(cut_off, self._active_days)
+            self._features[cut_off], self._numbers[cut_off] = frame, numbers
         return self._features[cut_off]
 
     def labelled(self, cut_off: dt.date, horizon_days: int) -> pd.DataFrame:
-        """`features(cut_off)` with the `is_churned` label of the next `horizon_days` days:
-        read off the features `horizon_days` later when those are at hand (`later_labels`),
-        else from the purchase days (`churn_labels`)."""
+        """`features(cut_off)` with the `is_churned` label of the next `horizon_days` days
+        (`ChurnHistory.churned`: the labels of `churn_labels`)."""
         key = (cut_off, horizon_days)
         if key not in self._labelled:
             features = self.features(cut_off)
-            label = self._labels(features, cut_off, horizon_days)
+            churned = self.history.churned(self._numbers[cut_off], cut_off, horizon_days)
+            label = pd.Series(churned, index=features.index, name="is_churned")
             self._labelled[key] = features.assign(is_churned=label)
         return self._labelled[key]
 
     def training(self, cut_off: dt.date, settings: ChurnSettings) -> pd.DataFrame:
         """`training_sample` of `labelled(cut_off, settings.horizon_days)`, after checking
-        that the period can be trained on (NotReady if not). A cut-off read for training only
-        (not in `whole`) computes the features of the sampled customers alone: the same
-        customers drawn from the same active customers, the same rows in the same order
-        (`core/sql/churn_active_customers.sql`)."""
-        if self._whole is None or cut_off in self._whole or cut_off in self._features:
-            frame = self.labelled(cut_off, settings.horizon_days)
-            _check_trainable(frame, settings, "training")
-            return training_sample(frame, settings)
-        active = self._con.execute(
-            sql.load("churn_active_customers", self._con),
-            {"as_of": cut_off, "active_days": self._active_days},
-        ).df()
-        active["is_churned"] = self._labels(active, cut_off, settings.horizon_days)
-        _check_trainable(active, settings, "training")
-        chosen = training_sample(active, settings)
-        ids = chosen["customer_id"].tolist()
-        features = churn_features(self._con, cut_off, self._active_days, ids)
-        rows = features.iloc[pd.Index(features["customer_id"]).get_indexer(ids)]
-        rows = rows.set_index(chosen.index)
-        return rows.assign(is_churned=chosen["is_churned"])
-
-    def _labels(self, features: pd.DataFrame, cut_off: dt.date, horizon_days: int) -> pd.Series:
-        """`is_churned` of the customers of `features`: read off the features `horizon_days`
-        later when those are at hand (`later_labels`), else from the purchase days."""
-        later = self._features.get(cut_off + dt.timedelta(days=horizon_days))
-        if later is not None and horizon_days <= self._active_days:
-            return later_labels(features, later, horizon_days)
-        return churn_labels(self._con, features, cut_off, horizon_days)
+        that the period can be trained on (NotReady if not)."""
+        frame = self.labelled(cut_off, settings.horizon_days)
+        _check_trainable(frame, settings, "training")
+        return training_sample(frame, settings)
 
 
-def later_labels(features: pd.DataFrame, later: pd.DataFrame, horizon_days: int) -> pd.Series:
-    """`churn_labels` of `features` read off `later`, the `churn_features` `horizon_days`
-    after their cut-off (with `active_days` >= `horizon_days`): both see the purchase days as
-    known at the end of that later day, so a customer bought in the horizon exactly when
-    their last purchase then is less than `horizon_days` old; one not in `later` last bought
-    more than `active_days` before it, so before the horizon began. The same labels as
-    `churn_labels` without reading the purchase days again (tests/core/test_churn.py)."""
-    recent = later["customer_id"][later["recency_days"].to_numpy() < horizon_days]
-    bought = pd.Index(recent).get_indexer(features["customer_id"]) >= 0
-    return pd.Series(~bought, index=features.index, name="is_churned")
+EPOCH = dt.date(1970, 1, 1)  # churn_history's days count from it
+NEVER = 2**31 - 1  # churn_history's day for "not yet": no end of validity, not resolved
+PURCHASE_DAY, REFUND, INQUIRY, FEEDBACK = range(4)  # churn_history's events
+
+
+@dataclass(frozen=True, eq=False)
+class ChurnHistory:
+    """What `churn_features` reads, for every cut-off date at once: the customers with a
+    purchase day (`core/sql/churn_purchasers.sql`: `customer_id`, `channel` as the features
+    name it, `signed_up_on` in days since 1970, NEVER when unknown) and their events
+    (`core/sql/churn_history.sql`), each kind in its own arrays keyed by `n`, the customer's
+    row in `customer_id`. `features` cuts them at a date as churn_features.sql cuts the
+    tables (tests/core/test_churn_history.py pins the two to the same numbers)."""
+
+    customer_id: pd.Series
+    channel: np.ndarray
+    signed_up_on: np.ndarray
+    events: dict[int, dict[str, np.ndarray]]
+
+    @classmethod
+    def read(cls, con: duckdb.DuckDBPyConnection) -> ChurnHistory:
+        """The history in `con`'s tables, as of the end of its last day."""
+        buyers = con.execute(sql.load("churn_purchasers", con)).df()
+        rows = con.execute(sql.load("churn_history", con)).fetchnumpy()
+        kinds = rows.pop("event")
+        events = {}
+        for kind in (PURCHASE_DAY, REFUND, INQUIRY, FEEDBACK):
+            chosen = np.flatnonzero(kinds == kind)
+            if kind == FEEDBACK:  # each customer's answers in time order: the latest last
+                order = np.lexsort((rows["submitted_us"][chosen], rows["n"][chosen]))
+                chosen = chosen[order]
+            events[kind] = {name: column[chosen] for name, column in rows.items()}
+        signed = buyers["signed_up_on"].to_numpy(dtype="datetime64[D]")
+        return cls(
+            customer_id=buyers["customer_id"],
+            channel=buyers["acquisition_channel"].astype(object).fillna("unknown").to_numpy(),
+            signed_up_on=np.where(
+                np.isnat(signed), NEVER, signed.astype("int64", copy=False)
+            ).astype(np.int64),
+            events=events,
+        )
+
+    def features(self, cut_off: dt.date, active_days: int = 365) -> tuple[pd.DataFrame, np.ndarray]:
+        """`churn_features(con, cut_off, active_days)` (the same rows, columns and numbers)
+        and each row's customer number `n`."""
+        c = (cut_off - EPOCH).days
+        days = self.events[PURCHASE_DAY]
+        valid = (days["valid_from"] <= c) & (c < days["valid_to"])
+        n = days["n"][valid]
+        day = days["on_day"][valid].astype(np.int64)
+        spend = days["spend_millionths"][valid]
+        starts = np.flatnonzero(np.r_[True, n[1:] != n[:-1]]) if len(n) else np.empty(0, int)
+        if len(n):
+            first = np.minimum.reduceat(day, starts)
+            last = np.maximum.reduceat(day, starts)
+        else:
+            first = last = np.empty(0, np.int64)
+        count = np.diff(np.r_[starts, len(n)])
+        kept = last > c - active_days
+        who = n[starts][kept].astype(np.int64)
+
+        def per_customer(values: np.ndarray) -> np.ndarray:  # summed over each kept one's days
+            return np.add.reduceat(values, starts)[kept] if len(n) else values[:0]
+
+        first, last, count = first[kept], last[kept], count[kept]
+        gap = np.full(len(who), np.nan)
+        repeat = count > 1
+        gap[repeat] = (last[repeat] - first[repeat]) / (count[repeat] - 1)
+        overdue = np.full(len(who), np.nan)
+        overdue[repeat] = (c - last[repeat]) / np.maximum(gap[repeat], 1)
+        spend_365 = per_customer(np.where(day > c - 365, spend, 0))
+        frame = pd.DataFrame(
+            {
+                "customer_id": self.customer_id.array.take(who),
+                "acquisition_channel": pd.Series(
+                    np.where(self.signed_up_on[who] <= c, self.channel[who], "unknown"),
+                    dtype=object,
+                ),
+                "recency_days": c - last,
+                "tenure_days": c - first,
+                "count_purchase_days": count,
+                "count_purchase_days_90": per_customer((day > c - 90).astype(np.int64)),
+                "count_purchase_days_365": per_customer((day > c - 365).astype(np.int64)),
+                "avg_spend": per_customer(spend) / 1e6 / count,
+                "spend_365": spend_365 / 1e6,
+                "mean_gap_days": gap,
+                "overdue_ratio": overdue,
+                **self._contacts(c, who),
+            }
+        )
+        for name in NUMERIC:
+            frame[name] = frame[name].astype("float64")
+        return frame, who
+
+    def _contacts(self, c: int, who: np.ndarray) -> dict[str, np.ndarray]:
+        """The features of refunds, inquiries and feedback as of day `c`, for customers
+        `who` (in churn_features' column order)."""
+        size = len(self.customer_id)
+
+        def counted(kind: int, rows: np.ndarray) -> np.ndarray:
+            return np.bincount(self.events[kind]["n"][rows], minlength=size)[who]
+
+        refunds, inquiries = self.events[REFUND], self.events[INQUIRY]
+        in_refunds = (refunds["valid_from"] <= c) & (c < refunds["valid_to"])
+        in_inquiries = (inquiries["on_day"] <= c) & (inquiries["on_day"] >= c - 89)
+        feedback = self.events[FEEDBACK]
+        known = feedback["on_day"] <= c
+        complaint = known & feedback["is_complaint"]
+        return {
+            "count_refunds_365": counted(REFUND, in_refunds & (refunds["on_day"] >= c - 364)),
+            "count_inquiries_90": counted(INQUIRY, in_inquiries),
+            "count_complaints_365": counted(FEEDBACK, complaint & (feedback["on_day"] >= c - 364)),
+            "count_open_complaints": counted(FEEDBACK, complaint & (feedback["resolved_on"] > c)),
+            "latest_csat": self._latest(feedback, known, "csat", who),
+            "latest_nps": self._latest(feedback, known, "nps", who),
+        }
+
+    def _latest(self, feedback: dict, known: np.ndarray, name: str, who: np.ndarray):
+        """Each customer's last known `name` answer (the rows are in time order), NaN
+        without one."""
+        rows = np.flatnonzero(known & ~np.isnan(feedback[name]))
+        n = feedback["n"][rows]
+        last = np.r_[n[1:] != n[:-1], True] if len(n) else np.empty(0, bool)
+        latest = np.full(len(self.customer_id), np.nan)
+        latest[n[last]] = feedback[name][rows[last]]
+        return latest[who]
+
+    def churned(self, numbers: np.ndarray, cut_off: dt.date, horizon_days: int) -> np.ndarray:
+        """`churn_labels` of the customers numbered `numbers` (`features`' second part):
+        True for one without a purchase day in the `horizon_days` days after `cut_off`, as
+        known at the end of the last of them."""
+        c = (cut_off - EPOCH).days
+        end = c + horizon_days
+        days = self.events[PURCHASE_DAY]
+        after = (days["valid_from"] <= end) & (end < days["valid_to"]) & (days["on_day"] > c)
+        bought = np.zeros(len(self.customer_id), bool)
+        bought[days["n"][after]] = True
+        return ~bought[numbers]
 
 
 def churn_risks(
@@ -523,10 +631,7 @@ def churn_risks(
     of each cut-off read once; a horizon the data are too thin for maps to its Reason. The
     default settings predict on BUILD_THREADS threads (the build's step)."""
     settings = settings or ChurnSettings(threads=BUILD_THREADS)
-    # every customer is read at the scoring and evaluation cut-offs; a cut-off that only
-    # trains (as_of - 120 and - 360 days for the standard horizons) reads the sampled ones
-    whole = {as_of} | {as_of - dt.timedelta(days=h) for h in horizons}
-    frames = FeatureFrames(con, settings.active_days, whole)
+    frames = FeatureFrames(con, settings.active_days)
     results: dict[int, ChurnResult | Reason] = {}
     for horizon in horizons:
         chosen = replace(settings, horizon_days=horizon)

@@ -1,7 +1,7 @@
-"""The churn step's faster paths give the old answers bit for bit: a cut-off read for training
-only computes the features of its sampled customers alone (the same rows in the same order as
-sampling every active customer's features), and the scores, quality and drivers of
-`churn_risks` are those of reading every customer at every cut-off."""
+"""The churn step's faster paths give the old answers bit for bit: the scores, quality and
+drivers of `churn_risks` (the features of every cut-off cut from one read of the history)
+are those of reading every cut-off's features and labels with the SQL, and predictions split
+across threads are those of one."""
 
 import datetime as dt
 
@@ -9,17 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import churn, db, sql
+from core import churn, db
 from core.churn import (
-    HORIZONS,
     ChurnSettings,
-    CutOffs,
     FeatureFrames,
     churn_features,
+    churn_labels,
     churn_risk,
     churn_risks,
     train_churn_model,
-    training_sample,
 )
 from core.clv import NotReady
 
@@ -28,53 +26,22 @@ SHOPS = ["demo_db", "uk_shop_db", "market_db"]
 SAMPLES = [ChurnSettings().max_train_rows, 150]
 
 
-@pytest.mark.parametrize("shop_db", SHOPS)
-def test_the_active_customers_are_those_churn_features_has_in_its_order(request, shop_db):
-    con = db.connect(request.getfixturevalue(shop_db), read_only=True)
-    as_of = db.built_as_of(con)
-    for days in (0, 60, 120, 360, 2000):  # the last one before any purchase
-        cut = as_of - dt.timedelta(days=days)
-        active = con.execute(
-            sql.load("churn_active_customers", con), {"as_of": cut, "active_days": 365}
-        ).df()
-        expected = churn_features(con, cut)["customer_id"]
-        assert active["customer_id"].tolist() == expected.tolist()
-    con.close()
+class SqlFrames(FeatureFrames):
+    """The old definition: each cut-off's features read by churn_features.sql and its labels
+    by purchase_days_after.sql (`churn_labels`), every customer at every cut-off."""
 
+    def features(self, cut_off):
+        if cut_off not in self._features:
+            self._features[cut_off] = churn_features(self._con, cut_off, self._active_days)
+        return self._features[cut_off]
 
-@pytest.mark.parametrize("shop_db", SHOPS)
-@pytest.mark.parametrize("max_train_rows", SAMPLES)
-def test_a_training_only_cut_off_gives_the_rows_sampled_from_every_customer(
-    request, shop_db, max_train_rows
-):
-    con = db.connect(request.getfixturevalue(shop_db), read_only=True)
-    as_of = db.built_as_of(con)
-    sampled = trained = 0
-    for horizon in HORIZONS:
-        settings = ChurnSettings(horizon_days=horizon, max_train_rows=max_train_rows)
-        cuts = CutOffs.of(as_of, horizon)
-        every = FeatureFrames(con)
-        only = FeatureFrames(con, whole={cuts.scoring, cuts.evaluation})
-        for frames in (every, only):  # the labels read off the evaluation features
-            frames.features(cuts.scoring)
-            frames.features(cuts.evaluation)
-        whole = every.labelled(cuts.training, horizon)
-        try:
-            train_churn_model(whole, settings, cuts.training)
-        except NotReady as error:  # too thin to train on: the same reason
-            with pytest.raises(NotReady) as raised:
-                only.training(cuts.training, settings)
-            assert vars(raised.value.reason) == vars(error.reason)
-            continue
-        expected = training_sample(whole, settings)
-        pd.testing.assert_frame_equal(only.training(cuts.training, settings), expected)
-        assert cuts.training not in only._features  # the fast path was taken
-        trained += 1
-        sampled += len(expected) < len(whole)
-    if max_train_rows < ChurnSettings().max_train_rows:
-        assert sampled == trained  # the sample drew some customers, not all
-    assert trained or shop_db == "market_db"  # too young a shop for any training period
-    con.close()
+    def labelled(self, cut_off, horizon_days):
+        key = (cut_off, horizon_days)
+        if key not in self._labelled:
+            features = self.features(cut_off)
+            label = churn_labels(self._con, features, cut_off, horizon_days)
+            self._labelled[key] = features.assign(is_churned=label)
+        return self._labelled[key]
 
 
 def _same(result, reference):
@@ -99,7 +66,7 @@ def test_churn_risks_equal_reading_every_customer_at_every_cut_off(
     as_of = db.built_as_of(con)
     settings = ChurnSettings(max_train_rows=max_train_rows)
     results = churn_risks(con, as_of, settings=settings)
-    every = FeatureFrames(con)  # the old path: each cut-off read whole
+    every = SqlFrames(con)  # the old path: each cut-off read by the SQL
     scored = 0
     for horizon, result in results.items():
         chosen = ChurnSettings(horizon_days=horizon, max_train_rows=max_train_rows)

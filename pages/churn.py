@@ -11,7 +11,7 @@ from ui.export import download_buttons
 from ui.frame import page_context
 from ui.i18n import t
 from ui.models import Reason, reason_text
-from ui.widgets import Tile, choice, metric_row, show_missing_inputs, show_table
+from ui.widgets import Tile, choice, customer_table, metric_row, show_missing_inputs
 
 ctx = page_context()
 st.title(t("churn.title"))
@@ -94,7 +94,7 @@ st.caption(
     t("churn.list_caption", risk=min_risk, rows=fmt.count(min(len(warning), ch.LIST_ROWS), lang))
 )
 table, config = ch.warning_table(warning, ctx.currency)
-show_table(table, column_config=config)
+customer_table(table, "customer_id", "churn", "churn_warning_rows", column_config=config)
 download_buttons(
     ch.warning_export(warning, ctx.currency),
     len(warning),

@@ -11,7 +11,14 @@ from ui.export import download_buttons
 from ui.frame import page_context
 from ui.i18n import t
 from ui.labels import label
-from ui.widgets import Tile, choice, metric_row, show_missing_inputs, show_table
+from ui.widgets import (
+    Tile,
+    choice,
+    customer_table,
+    metric_row,
+    show_missing_inputs,
+    show_table,
+)
 
 ctx = page_context()
 st.title(t("lifecycle.title"))
@@ -228,8 +235,11 @@ st.caption(
     t("lifecycle.drill_count", total=fmt.count(result.total, lang), shown=fmt.count(shown, lang))
 )
 if result.total:
-    show_table(
+    customer_table(
         lc.customer_table(result.customers),
+        "customer_id",
+        "lifecycle",
+        "lifecycle_drill_rows",
         height=320,
         column_config=lc.customer_columns(ctx.currency),
     )

@@ -10,7 +10,14 @@ from ui.empty import show_empty_state
 from ui.export import download_buttons
 from ui.frame import page_context
 from ui.i18n import t
-from ui.widgets import Tile, choice, metric_row, show_missing_inputs, show_table
+from ui.widgets import (
+    Tile,
+    choice,
+    customer_table,
+    metric_row,
+    show_missing_inputs,
+    show_table,
+)
 
 ctx = page_context()
 st.title(t("segments.title"))
@@ -65,7 +72,14 @@ chosen = st.selectbox(
 )
 members = sg.segment_list(ctx.as_of, chosen, ctx.version)
 st.caption(t("segments.list_caption", count=fmt.count(len(members), lang), rows=sg.LIST_ROWS))
-show_table(sg.shown(members), money=sg.money_labels(), currency=ctx.currency)
+customer_table(
+    sg.shown(members),
+    sg.list_columns()["customer_id"],
+    "segments",
+    "segments_list_rows",
+    money=sg.money_labels(),
+    currency=ctx.currency,
+)
 download_buttons(
     sg.list_export(lambda: sg.segment_list(ctx.as_of, chosen, ctx.version), ctx.currency),
     len(members),
@@ -118,7 +132,14 @@ c2.plotly_chart(
     ),
 )
 accounts = sg.key_account_list(ctx.as_of, top, ctx.version)
-show_table(sg.shown(accounts), money=sg.money_labels(), currency=ctx.currency)
+customer_table(
+    sg.shown(accounts),
+    sg.list_columns()["customer_id"],
+    "segments",
+    "segments_key_account_rows",
+    money=sg.money_labels(),
+    currency=ctx.currency,
+)
 download_buttons(
     sg.list_export(lambda: sg.key_account_list(ctx.as_of, top, ctx.version), ctx.currency),
     count,

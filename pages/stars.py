@@ -10,7 +10,14 @@ from ui.empty import show_empty_state
 from ui.export import download_buttons
 from ui.frame import page_context
 from ui.i18n import t
-from ui.widgets import Tile, choice, metric_row, show_missing_inputs, show_table
+from ui.widgets import (
+    Tile,
+    choice,
+    customer_table,
+    metric_row,
+    show_missing_inputs,
+    show_table,
+)
 
 ctx = page_context()
 st.title(t("stars.title"))
@@ -150,7 +157,14 @@ star = c1.selectbox(
 )
 tier = sr.tier_list(base, saved.rules, rated, star)
 c2.caption(t("stars.list_caption", count=fmt.count(len(tier), lang), rows=sr.LIST_ROWS))
-show_table(sr.shown_list(tier), money=sr.list_money_labels(), currency=ctx.currency)
+customer_table(
+    sr.shown_list(tier),
+    t("stars.col_customer_id"),
+    "stars",
+    "stars_tier_rows",
+    money=sr.list_money_labels(),
+    currency=ctx.currency,
+)
 download_buttons(
     sr.tier_export(base, saved.rules, rated, star, ctx.currency),
     len(tier),

@@ -10,7 +10,14 @@ from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
 from ui.models import reason_text
-from ui.widgets import Tile, choice, metric_row, show_missing_inputs, show_table
+from ui.widgets import (
+    Tile,
+    choice,
+    customer_table,
+    metric_row,
+    show_missing_inputs,
+    show_table,
+)
 
 ctx = page_context()
 st.title(t("value.title"))
@@ -180,7 +187,7 @@ show_table(table, column_config=config)
 st.subheader(t("value.top_title", n=vu.TOP_CUSTOMERS))
 st.caption(t("value.top_caption"))
 table, config = vu.top_table(vu.top_customers(as_of, settings, ctx.version), ctx.currency)
-show_table(table, column_config=config)
+customer_table(table, "customer_id", "value", "value_top_rows", column_config=config)
 st.caption(t("models.p_alive_vs_churn", days=90))
 
 # --- model health ------------------------------------------------------------------------------

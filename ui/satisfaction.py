@@ -21,7 +21,7 @@ from ui.export import download_buttons
 from ui.i18n import t
 from ui.labels import label, labelled, star_name, value_labels
 from ui.sidebar import Context
-from ui.widgets import Tile, change_tile, choice, metric_row, show_table
+from ui.widgets import Tile, change_tile, choice, customer_table, metric_row, show_table
 
 TREND_MONTHS = 24
 LIST_ROWS = 500
@@ -732,8 +732,11 @@ def call_list(
         )
     )
     if result.total:
-        show_table(
+        customer_table(
             list_table(result.customers),
+            "customer_id",
+            "satisfaction",
+            "satisfaction_unhappy_rows",
             height=320,
             column_config=list_columns(basis, has_stars, ctx.currency, missing),
         )

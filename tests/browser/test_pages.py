@@ -298,6 +298,29 @@ def test_a_customer_portrait_opened_by_its_address(
         page.close()
 
 
+def test_a_row_of_the_churn_warning_list_opens_its_customer(browser, serve, demo_db_for_browser):
+    """Selecting a row of a customer list (here the churn warning list) opens Customer 360
+    for that customer, with the way back to the list's page."""
+    url = serve(demo_db_for_browser)
+    page = _open(browser, f"{url}/churn")
+    try:
+        grid = page.locator('.st-key-churn_warning_rows [data-testid="stDataFrame"]')
+        grid.scroll_into_view_if_needed()
+        _settled(page)
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection box
+        page.wait_for_url("**/customer?**", timeout=DEADLINE)
+        _settled(page)
+        catalog = load_catalog("en")
+        assert _heading(page) == catalog["customer.title"]
+        assert "customer=C" in page.url and "from=churn" in page.url
+        assert page.get_by_text(catalog["customer.back"].format(page=catalog["nav.churn"])).count()
+        errors = page.locator(ERRORS)
+        assert errors.count() == 0, errors.first.inner_text()
+    finally:
+        page.close()
+
+
 def _copy(source, tmp_path_factory, name: str):
     """A copy of a database: the server process needs a file no one else holds."""
     path = tmp_path_factory.mktemp(f"browser-{name}") / f"{name}.duckdb"

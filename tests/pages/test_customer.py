@@ -3,6 +3,7 @@ opened from the address, both languages, a real-shaped shop, a young shop and no
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from core import customer360 as c3
@@ -131,3 +132,43 @@ def test_an_unknown_customer_and_an_empty_database(app_on, demo_db, empty_db):
     assert not at.exception
     assert at.title[0].value == "客户画像"
     assert at.info  # how to get data
+
+
+# --- every customer list opens this page for a row ------------------------------------------
+
+LISTS = {  # page -> the keys of its customer lists
+    "pages/stars.py": ("stars_tier_rows",),
+    "pages/segments.py": ("segments_list_rows", "segments_key_account_rows"),
+    "pages/churn.py": ("churn_warning_rows",),
+    "pages/lifecycle.py": ("lifecycle_drill_rows",),
+    "pages/satisfaction.py": ("satisfaction_unhappy_rows",),
+    "pages/value.py": ("value_top_rows",),
+}
+
+
+@pytest.mark.parametrize("page", sorted(LISTS))
+def test_every_customer_list_lets_a_row_be_picked(app_on, demo_db, page):
+    at = app_on(demo_db).switch_page(page).run()
+    assert not at.exception
+    selectable = {
+        d.proto.id.rsplit("-", 1)[-1] for d in at.dataframe if list(d.proto.selection_mode)
+    }
+    assert set(LISTS[page]) <= selectable
+    hint = "Select a row to open that customer's portrait (Customer 360)."
+    assert hint in [c.value for c in at.caption]
+
+
+def test_a_picked_row_names_its_customer_and_the_way_back():
+    from types import SimpleNamespace
+
+    from ui.widgets import customer_link, selected_customer
+
+    table = pd.DataFrame({"Customer": ["C1", "C2", "C3"]})
+    picked = SimpleNamespace(selection=SimpleNamespace(rows=[1]))
+    assert selected_customer(picked, table, "Customer") == "C2"
+    assert (
+        selected_customer(SimpleNamespace(selection=SimpleNamespace(rows=[])), table, "Customer")
+        is None
+    )
+    assert selected_customer(None, table, "Customer") is None
+    assert customer_link("C2", "churn") == {"customer": "C2", "from": "churn"}

@@ -16,9 +16,10 @@ change a top-3 offer) has, over all baskets (Agrawal, Imielinski & Swami 1993; l
 - lift: confidence / support of B, P(B | A) / P(B): above 1 when A makes B likelier.
 
 Offers for a customer: the items not yet bought that are consequents of rules with lift
-above 1 whose antecedent the customer bought, each by its most confident rule, in order of
-that confidence; then, to fill `count`, the most popular items (share of buyers) the customer
-does not have. Each row says why: the rule (antecedent, confidence, lift) or the popularity.
+above 1 whose antecedent the customer bought, each by its strongest such rule, rules ranked
+by confidence (then lift, then the names); then, to fill `count`, the most popular items
+(share of buyers) the customer does not have. Each row says why: the rule (antecedent,
+confidence, lift) or the popularity.
 
 The backtest (`backtest`) mines rules and makes offers as of a cut-off, `horizon_days` before
 the as-of date, and scores them on what customers bought after it: the hit rate is the share
@@ -147,7 +148,7 @@ def levels(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
     """The item levels the transactions have (LEVELS with a non-empty column), in order."""
     counts = con.execute(
         "select count(product_category), count(product_id) from transactions"
-    ).fetchone()
+    ).fetchall()[0]
     return tuple(level for level, count in zip(LEVELS, counts, strict=True) if count)
 
 
@@ -198,10 +199,10 @@ def _registered(con: duckdb.DuckDBPyConnection, **frames: pd.DataFrame) -> Itera
 def basket_kind(con: duckdb.DuckDBPyConnection, as_of: dt.date, level: str) -> str:
     """ "order" when at least MULTI_ITEM_SHARE of the orders up to `as_of` hold two or more
     distinct items of `level`, else "customer"."""
-    if not con.execute("select count(order_id) from transactions").fetchone()[0]:
+    if not con.execute("select count(order_id) from transactions").fetchall()[0][0]:
         return "customer"  # no order id: every line is an order of its own
     with _baskets(con, as_of, level, by_order=True):
-        orders, multi = con.execute(sql.load("offers_basket_shape")).fetchone()
+        orders, multi = con.execute(sql.load("offers_basket_shape")).fetchall()[0]
     return "order" if orders and multi >= MULTI_ITEM_SHARE * orders else "customer"
 
 
@@ -331,7 +332,7 @@ def backtest(
             with _registered(con, offers_rules=rules, offers_popular=popular):
                 con.execute("create or replace temp table offers_top as " + query, params)
             try:
-                hits[name] = con.execute(sql.load("offers_backtest")).fetchone()
+                hits[name] = con.execute(sql.load("offers_backtest")).fetchall()[0]
             finally:
                 con.execute("drop table if exists temp.offers_top")
     customers = hits["rules"][0]

@@ -95,3 +95,13 @@ def test_an_empty_database_shows_what_to_do(app_on, empty_db):
     assert not at.exception
     assert at.title[0].value == "推荐与关联分析"
     assert at.info
+
+
+def test_an_as_of_date_too_early_for_the_backtest_says_so(app_on, demo_db):
+    at = _open(app_on, demo_db)
+    first = at.date_input(key="sidebar_as_of").min
+    early = first + dt.timedelta(days=30)  # the cut-off, 90 days before, precedes the data
+    at.date_input(key="sidebar_as_of").set_value(early).run()
+    assert not at.exception
+    assert any("Too little data to check" in i.value for i in at.info)
+    assert "Offers: hit rate" not in _tiles(at)

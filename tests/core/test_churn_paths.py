@@ -58,13 +58,15 @@ def _same(result, reference):
 
 
 @pytest.mark.parametrize("shop_db", SHOPS)
-@pytest.mark.parametrize("max_train_rows", SAMPLES)
+@pytest.mark.parametrize(("max_train_rows", "threads"), list(zip(SAMPLES, (2, 1), strict=True)))
 def test_churn_risks_equal_reading_every_customer_at_every_cut_off(
-    request, shop_db, max_train_rows
+    request, shop_db, max_train_rows, threads
 ):
+    """The horizons worked out on `threads` threads, each cut-off cut from the history,
+    against one horizon after another on one thread, each cut-off read by the SQL."""
     con = db.connect(request.getfixturevalue(shop_db), read_only=True)
     as_of = db.built_as_of(con)
-    settings = ChurnSettings(max_train_rows=max_train_rows)
+    settings = ChurnSettings(max_train_rows=max_train_rows, threads=threads)
     results = churn_risks(con, as_of, settings=settings)
     every = SqlFrames(con)  # the old path: each cut-off read by the SQL
     scored = 0
@@ -90,6 +92,7 @@ def test_predictions_split_across_threads_are_the_one_thread_risks(request, shop
     training = frames.labelled(as_of - dt.timedelta(days=90), 90)
     con.close()
     monkeypatch.setattr(churn, "MIN_ROWS_PER_THREAD", 50)  # split the fixtures' rows too
+    monkeypatch.setattr(churn, "PREDICT_ROWS", 37)  # and predict them a few rows at a time
     assert len(scored) >= 3 * churn.MIN_ROWS_PER_THREAD
     risks = {}
     for threads in (1, 2, 3):
@@ -97,6 +100,8 @@ def test_predictions_split_across_threads_are_the_one_thread_risks(request, shop
         model = train_churn_model(training, settings, as_of - dt.timedelta(days=90))
         assert model.threads == threads
         risks[threads] = model.risk(scored)
+    whole = model.estimator.predict_proba(model.matrix(scored))[:, 1]  # all rows at once
+    np.testing.assert_array_equal(risks[1], whole)
     np.testing.assert_array_equal(risks[2], risks[1])
     np.testing.assert_array_equal(risks[3], risks[1])
     assert 0 < risks[1].min() < risks[1].max() < 1  # distinct risks: a misplaced row shows

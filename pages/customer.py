@@ -118,7 +118,9 @@ metric_row(
 )
 st.markdown(cu.move_text(card))
 st.markdown(cu.playbook_text(card))
-st.caption(f"{t('customer.cluster')}: {cu.describe_cluster(card.cluster)}")
+st.caption(
+    t("customer.label_value", label=t("customer.cluster"), value=cu.describe_cluster(card.cluster))
+)
 
 # --- value ---------------------------------------------------------------------------------------
 st.subheader(t("customer.value_header"))
@@ -232,7 +234,7 @@ st.subheader(t("customer.referrals_header"))
 if card.referred_by:
     st.page_link(
         cu.PAGE,
-        label=f"{t('customer.referred_by')}: {card.referred_by}",
+        label=t("customer.label_value", label=t("customer.referred_by"), value=card.referred_by),
         icon=":material/person:",
         query_params=customer_link(card.referred_by, "customer"),
     )

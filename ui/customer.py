@@ -104,7 +104,10 @@ def classes_text(card: Portrait) -> str:
         "value_tier": label("value_tier", card.value_tier),
         "loyalty_class": loyalty_label(card.loyalty_class),
     }
-    return " · ".join(f"{t(f'customer.{key}')}: **{value}**" for key, value in parts.items())
+    return " · ".join(
+        t("customer.label_value", label=t(f"customer.{key}"), value=f"**{value}**")
+        for key, value in parts.items()
+    )
 
 
 def loyalty_label(code: str | None) -> str:

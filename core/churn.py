@@ -533,13 +533,14 @@ class ChurnHistory:
         buyers = con.execute(sql.load("churn_purchasers", con)).df()
         rows = con.execute(sql.load("churn_history", con)).fetchnumpy()
         kinds = rows.pop("event")
+        bounds = np.searchsorted(kinds, np.arange(FEEDBACK + 2))  # the rows come by event
         events = {}
         for kind in (PURCHASE_DAY, REFUND, INQUIRY, FEEDBACK):
-            chosen = np.flatnonzero(kinds == kind)
-            if kind == FEEDBACK:  # each customer's answers in time order: the latest last
-                order = np.lexsort((rows["submitted_us"][chosen], rows["n"][chosen]))
-                chosen = chosen[order]
+            chosen = slice(bounds[kind], bounds[kind + 1])
             events[kind] = {name: column[chosen] for name, column in rows.items()}
+        answers = events[FEEDBACK]  # each customer's answers in time order: the latest last
+        order = np.lexsort((answers["submitted_us"], answers["n"]))
+        events[FEEDBACK] = {name: column[order] for name, column in answers.items()}
         signed = buyers["signed_up_on"].to_numpy(dtype="datetime64[D]")
         return cls(
             customer_id=buyers["customer_id"],
@@ -579,27 +580,26 @@ class ChurnHistory:
         overdue = np.full(len(who), np.nan)
         overdue[repeat] = (c - last[repeat]) / np.maximum(gap[repeat], 1)
         spend_365 = per_customer(np.where(day > c - 365, spend, 0))
+        columns = {
+            "recency_days": c - last,
+            "tenure_days": c - first,
+            "count_purchase_days": count,
+            "count_purchase_days_90": per_customer((day > c - 90).astype(np.int64)),
+            "count_purchase_days_365": per_customer((day > c - 365).astype(np.int64)),
+            "avg_spend": per_customer(spend) / 1e6 / count,
+            "spend_365": spend_365 / 1e6,
+            "mean_gap_days": gap,
+            "overdue_ratio": overdue,
+            **self._contacts(c, who),
+        }
+        channel = np.where(self.signed_up_on[who] <= c, self.channel[who], "unknown")
         frame = pd.DataFrame(
             {
                 "customer_id": self.customer_id.array.take(who),
-                "acquisition_channel": pd.Series(
-                    np.where(self.signed_up_on[who] <= c, self.channel[who], "unknown"),
-                    dtype=object,
-                ),
-                "recency_days": c - last,
-                "tenure_days": c - first,
-                "count_purchase_days": count,
-                "count_purchase_days_90": per_customer((day > c - 90).astype(np.int64)),
-                "count_purchase_days_365": per_customer((day > c - 365).astype(np.int64)),
-                "avg_spend": per_customer(spend) / 1e6 / count,
-                "spend_365": spend_365 / 1e6,
-                "mean_gap_days": gap,
-                "overdue_ratio": overdue,
-                **self._contacts(c, who),
+                "acquisition_channel": pd.Series(channel, dtype=object),
+                **{name: columns[name].astype(np.float64, copy=False) for name in NUMERIC},
             }
         )
-        for name in NUMERIC:
-            frame[name] = frame[name].astype("float64")
         return frame, who
 
     def _contacts(self, c: int, who: np.ndarray) -> dict[str, np.ndarray]:

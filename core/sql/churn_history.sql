@@ -13,8 +13,8 @@
 --   3 a feedback row: on_day = submitted_at's day, submitted_us = submitted_at in
 --     microseconds since 1970, csat and nps (NaN: none), is_complaint, resolved_on (null:
 --     2^31 - 1).
--- Rows in order of n only (one sort key is what DuckDB sorts fast; the Python side orders
--- a customer's feedback by time itself).
+-- Rows in order of event and n (two whole-number keys, which DuckDB sorts fast; the Python
+-- side orders a customer's feedback by time itself).
 -- The Python side (core/churn.py: ChurnHistory) cuts these at each cut-off date as
 -- churn_features.sql cuts the tables; tests/core/test_churn_history.py pins the two.
 -- No parameters.
@@ -104,4 +104,4 @@ final as (
 )
 
 select * from final
-order by n
+order by event, n

@@ -6,10 +6,13 @@ Python process and times, wall clock from each call to its return:
   phone typed with dashes, part of an e-mail, one letter), five times each: `first` and
   the median of the other four (`warm`);
 - `once_per_version`: what a page computes once per data version and keeps (the star
-  thresholds, `star_marks`; the churn drivers' reference sample, `driver_reference`);
+  thresholds, `star_marks`; the churn drivers' reference sample, `driver_reference`; the
+  association rules the offers come from, `core.offers.association_rules`);
 - `portrait`: `core.customer360.portrait` for customers of every star and a prospect, with
   those kept: `first` (the first portrait of the process) and the median of three warm
-  calls per customer (`warm`, the slowest customer's), as the page does it.
+  calls per customer (`warm`, the slowest customer's), as the page does it; and the
+  customer's offers from the kept rules (`offers`, median of three); `page_warm_worst`:
+  the slowest customer's portrait and offers together.
 
 Usable alone: `python -m bench.customer360 --db PATH` (prints JSON). At 1M customers run
 it under the shared lock: `flock /tmp/bench/1m.lock python -m bench.customer360 --db ...`.
@@ -27,7 +30,7 @@ SEARCHES = ("C0000123", "宋玲", "153-4494", "song.ling2", "x")
 
 CHILD = """
 import json, statistics, sys, time
-from core import customer360 as c3, db, stars
+from core import customer360 as c3, db, offers, stars
 con = db.connect(sys.argv[1], read_only=True)
 out = {"search": {}, "portrait": {}}
 def timed(fn, *args, **kwargs):
@@ -40,7 +43,10 @@ for text in json.loads(sys.argv[2]):
 rules = stars.active_rules(con).rules
 marks_s, marks = timed(c3.star_marks, con, rules)
 reference_s, reference = timed(c3.driver_reference, con, db.built_as_of(con))
-out["once_per_version"] = {"star_marks": marks_s, "driver_reference": reference_s}
+rules_s, found = timed(offers.association_rules, con, db.built_as_of(con))
+out["once_per_version"] = {
+    "star_marks": marks_s, "driver_reference": reference_s, "offer_rules": rules_s
+}
 ids = [row[0] for row in con.execute(
     "select min(customer_id) from customer_features group by stars order by stars nulls first"
 ).fetchall()]
@@ -51,9 +57,17 @@ for customer in ids:
         seconds, card = timed(c3.portrait, con, customer, marks=marks, reference=reference)
         times.append(seconds)
     first = times[0] if first is None else first
-    out["portrait"][customer] = {"stars": card.stars, "warm": statistics.median(times[1:])}
+    offered = [
+        timed(offers.customer_offers, con, customer, card.as_of, found=found)[0] for _ in range(3)
+    ]
+    out["portrait"][customer] = {
+        "stars": card.stars,
+        "warm": statistics.median(times[1:]),
+        "offers": statistics.median(offered),
+    }
 out["portrait_first"] = first
 out["portrait_warm_worst"] = max(v["warm"] for v in out["portrait"].values())
+out["page_warm_worst"] = max(v["warm"] + v["offers"] for v in out["portrait"].values())
 out["search_warm_worst"] = max(v["warm"] for v in out["search"].values())
 print(json.dumps(out))
 """

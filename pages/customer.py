@@ -218,6 +218,15 @@ else:
             )
         )
 
+# --- what to offer next -------------------------------------------------------------------------
+st.subheader(t("customer.offers_header"))
+offered, basket = cu.customer_offers(card.customer_id, ctx.version)
+if offered.empty:
+    st.caption(t("customer.offers_none"))
+else:
+    st.caption(t("customer.offers_caption", count=len(offered)))
+    show_table(cu.offers_table(offered, basket))
+
 # --- interactions and feedback -------------------------------------------------------------------
 st.subheader(t("customer.contacts_header"))
 for source in ("interactions", "feedback"):

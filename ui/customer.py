@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from core import customer360 as c3
-from core import db
+from core import db, offers
 from core import stars as star_rating
 from core.customer360 import Portrait
 from ui import data, navigation
@@ -51,6 +51,29 @@ def star_marks(version: int) -> np.ndarray:
 def driver_reference(as_of: dt.date, version: int) -> pd.DataFrame:
     """The churn features of the reference sample (read-only: do not modify)."""
     return c3.driver_reference(data.cursor(), as_of)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def offer_rules(as_of: dt.date, version: int) -> offers.Rules | None:
+    """The association rules at the default settings, by category where the data have one,
+    else by product (read-only); None when the data have no item to mine."""
+    cur = data.cursor()
+    found = offers.levels(cur)
+    if not found:
+        return None
+    level = "category" if "category" in found else found[0]
+    return offers.association_rules(cur, as_of, offers.OfferSettings(level=level))
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def customer_offers(customer_id: str, version: int) -> tuple[pd.DataFrame, str]:
+    """The customer's offers (`core.offers.customer_offers`) and what a basket was."""
+    as_of = built_as_of(version)
+    found = offer_rules(as_of, version) if as_of is not None else None
+    if found is None:
+        return pd.DataFrame(), "customer"
+    table = offers.customer_offers(data.cursor(), customer_id, as_of, found=found)
+    return table, found.basket
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
@@ -253,6 +276,36 @@ def contacts_table(contacts: pd.DataFrame) -> pd.DataFrame:
             t("customer.col_nps"): contacts["nps"],
             t("customer.col_resolved"): contacts["resolved_at"],
             t("customer.col_open"): contacts["is_open_complaint"],
+        }
+    )
+
+
+def offers_table(table: pd.DataFrame, basket: str) -> pd.DataFrame:
+    """The offers with their reasons in words (the What to offer next page's sentences)."""
+
+    def item(code) -> str:
+        return _catalog_or("products.category_", code)
+
+    def reason(row) -> str:
+        if row.kind == "rule":
+            return t(
+                f"products.reason_rule_{basket}",
+                antecedent=item(row.antecedent),
+                item=item(row.item),
+                confidence=fmt.percent(row.confidence, 0),
+                lift=t("products.lift_times", lift=f"{row.lift:.2f}"),
+            )
+        return t(
+            "products.reason_popular",
+            item=item(row.item),
+            popularity=fmt.percent(row.popularity, 0),
+        )
+
+    return pd.DataFrame(
+        {
+            t("customer.col_rank"): table["rank"],
+            t("customer.col_offer"): [item(c) for c in table["item"]],
+            t("customer.col_reason"): [reason(r) for r in table.itertuples(index=False)],
         }
     )
 

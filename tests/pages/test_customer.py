@@ -67,6 +67,37 @@ def test_the_address_opens_a_customer_with_the_marts_figures(app_on, demo_db, ri
     assert len(at.dataframe) >= 3  # drivers, the time line, referrals
 
 
+def test_the_offers_are_the_customers_from_the_rules(app_on, demo_db):
+    from core import offers
+
+    con = db.connect(demo_db, read_only=True)
+    as_of = db.built_as_of(con)
+    every = offers.offers(con, as_of, found=offers.association_rules(con, as_of))
+    con.close()
+    customer = every["customer_id"].iloc[0]
+    expected = every[every["customer_id"] == customer]
+    at = _open(app_on, demo_db, customer=customer)
+    assert not at.exception
+    assert "What to offer next" in [s.value for s in at.subheader]
+    shown = next(d.value for d in at.dataframe if "Why" in d.value.columns)
+    assert list(shown["Rank"]) == list(expected["rank"])
+    assert len(shown) == len(expected) > 0
+    assert all(reason.startswith(("bought", "popular")) for reason in shown["Why"])
+
+
+def test_a_customer_with_nothing_left_to_offer_is_told_so(app_on, demo_db, rich_customer):
+    from core import offers
+
+    con = db.connect(demo_db, read_only=True)
+    as_of = db.built_as_of(con)
+    found = offers.association_rules(con, as_of)
+    expected = offers.customer_offers(con, rich_customer.customer_id, as_of, found=found)
+    con.close()
+    at = _open(app_on, demo_db, customer=rich_customer.customer_id)
+    said = "No offer for this customer" in _text(at)
+    assert said == expected.empty
+
+
 def test_searching_by_a_chinese_name_opens_the_best_match(app_on, demo_db):
     con = db.connect(demo_db, read_only=True)
     customer, name = con.execute(

@@ -54,6 +54,17 @@ MAX_YEARS_RETAINED = 10.0
 INTERVAL_SAMPLE = 2_000  # customers the interval of a total is estimated on
 INTERVAL_DRAWS = 100  # parameter sets drawn for an interval
 TIERS = ("stars", "segment")  # customer_features columns to group by once they exist
+# what add_model_outputs adds to customer_features (core/sql/customer_features_models.sql)
+MODEL_COLUMNS = (
+    "btyd_frequency",
+    "btyd_recency_weeks",
+    "btyd_t_weeks",
+    "btyd_monetary",
+    "p_alive",
+    "expected_purchases_12m",
+    "predicted_clv_12m",
+    "churn_risk",
+)
 
 
 @dataclass(frozen=True)
@@ -536,14 +547,14 @@ def model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutput
 
 
 def add_model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutputs:
-    """The build step: join `model_outputs` into customer_features; `.reasons` says why a
+    """The build step: `model_outputs` in new columns of customer_features; `.reasons` says why a
     model did not run (core.build stores them as the results' status)."""
     outputs = model_outputs(con, as_of)
+    for name in MODEL_COLUMNS:  # names from MODEL_COLUMNS
+        con.execute(f"alter table customer_features add column {name} double")
     con.register("model_outputs", outputs.frame)
     try:
-        con.execute(
-            "create or replace table customer_features as " + sql.load("customer_features_models")
-        )
+        con.execute(sql.load("customer_features_models"))
     finally:
         con.unregister("model_outputs")
     return outputs

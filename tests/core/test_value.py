@@ -167,3 +167,23 @@ def test_model_outputs_frame(demo_db):
     assert out.reasons == {"p_alive": None, "clv": None, "churn": None}
     assert isinstance(out.frame, pd.DataFrame) and out.frame["customer_id"].is_unique
     con.close()
+
+
+@pytest.mark.parametrize("shop_db", ["demo_db", "uk_shop_db", "market_db"])
+def test_the_model_columns_are_the_outputs_joined_to_every_customer(request, shop_db):
+    """add_model_outputs fills its columns in place: the values a left join of the outputs
+    to customer_features gives (the old definition), null for customers without them."""
+    con = db.connect(request.getfixturevalue(shop_db), read_only=True)
+    as_of = db.built_as_of(con)
+    outputs = value.model_outputs(con, as_of).frame
+    names = list(value.MODEL_COLUMNS)
+    stored = con.execute(f"select customer_id, {', '.join(names)} from customer_features").df()
+    expected = stored[["customer_id"]].merge(outputs, on="customer_id", how="left")
+    pd.testing.assert_frame_equal(
+        stored.sort_values("customer_id", ignore_index=True),
+        expected[["customer_id", *names]]
+        .astype({n: float for n in names})
+        .sort_values("customer_id", ignore_index=True),
+    )
+    assert stored["p_alive"].notna().any() or shop_db == "market_db"
+    con.close()

@@ -67,10 +67,7 @@ def build(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> Build
     as_of = as_of or latest_activity(con) or dt.date.today()
     with db.transaction(con):
         build_staging(con)
-        con.execute(
-            "create or replace table customer_features as " + sql.load("customer_features", con),
-            {"as_of": as_of},
-        )
+        create_table(con, "customer_features", sql.load("customer_features", con), {"as_of": as_of})
         outputs = value.add_model_outputs(con, as_of)  # BTYD, P(alive), CLV, churn risk
         value.store_page_inputs(con, as_of, outputs)  # what the Value and Churn pages read
         stars.add_ratings(con, as_of)  # stars, scores, RFM segment; month-end scores
@@ -92,9 +89,34 @@ def build_staging(con: duckdb.DuckDBPyConnection) -> None:
     day, from all the transactions), each with its as-of macro (`stg_orders_at(as_of)`...),
     marked current so that the marts and pages read them. Run before the marts."""
     for name in sql.STAGING_TABLES:
-        con.execute(f"create or replace table {name} as " + sql.versions(name))
+        create_table(con, name, sql.versions(name))
         con.execute(sql.as_of_macro(name))
     sql.mark_staging_current(con)
+
+
+# Keys stored uncompressed: DuckDB's dictionary and FSST compression of millions of
+# distinct ids took most of a staging table's write (at 1M customers); uncompressed they
+# take a few bytes more per row and read as fast (as customer_monthly's, core/stars.py).
+UNCOMPRESSED_KEYS = ("customer_id", "order_key")
+
+
+def create_table(
+    con: duckdb.DuckDBPyConnection, name: str, query: str, params: dict | None = None
+) -> None:
+    """`create or replace table <name> as <query>`, with the columns of UNCOMPRESSED_KEYS
+    that are text stored uncompressed: the same columns, types and rows."""
+    columns = con.execute(f"describe {query}", params or {}).fetchall()
+    definitions = ", ".join(
+        f'"{column}" {kind}'  # the query's own column names and types  # sql: idents
+        + (
+            " using compression uncompressed"
+            if column in UNCOMPRESSED_KEYS and kind == "VARCHAR"
+            else ""
+        )
+        for column, kind, *_ in columns
+    )
+    con.execute(f"create or replace table {name} ({definitions})")
+    con.execute(f"insert into {name} {query}", params or {})
 
 
 def input_reasons(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> dict[str, Reason | None]:

@@ -1,8 +1,9 @@
 -- overview_kpis: one row of headline figures for the 12 months ending on $as_of and the
 -- 12 months before them, and whether the data cover those earlier 12 months (the first
 -- transaction on or before their first day): a change is only meaningful then. The periods
--- are stg_windows'; orders, purchase days and revenue are stg_orders' (stg_trailing_orders:
--- an order is the lines sharing an order_id, a purchase one that nets to 0 or more).
+-- are stg_windows'; orders and revenue are stg_orders' (stg_trailing_orders: an order is
+-- the lines sharing an order_id, a purchase one that nets to 0 or more), purchase days
+-- stg_purchase_days' (the days with a purchase).
 -- Parameters: $as_of (date).
 with
 
@@ -14,12 +15,19 @@ orders as (
     select * from {{ stg_trailing_orders }}
 ),
 
+purchase_days as (
+    select * from {{ stg_purchase_days }}
+),
+
 per_customer as (
+    -- a purchase day is a day with an order that is a purchase (stg_purchase_days), so
+    -- these are the days of the period's purchases
     select
-        customer_id,
-        is_current,
-        count(distinct ordered_on) filter (where is_purchase) as purchase_days
-    from orders
+        d.customer_id,
+        d.purchased_on >= w.current_start::date as is_current,
+        count(*) as purchase_days
+    from purchase_days as d, windows as w
+    where d.purchased_on >= w.previous_start::date
     group by all
 ),
 

@@ -152,15 +152,15 @@ def _roll(month_ends: MonthEnds) -> Iterator[MonthEnd]:
         return slice(bounds[m - _BEFORE], bounds[m - _BEFORE + 1])
 
     def to_date(m: int) -> None:
-        at = rows_of(m)
+        at, who = rows_of(m), customer[rows_of(m)]
         for name in ("revenue", "purchase_days"):
-            np.add.at(state[name], customer[at], steady[name][at])
-        np.maximum.at(state["last_purchase_on"], customer[at], steady["last_purchase_on"][at])
+            _add(state[name], who, steady[name][at], once=m > _BEFORE)
+        _latest(state["last_purchase_on"], who, steady["last_purchase_on"][at], once=m > _BEFORE)
 
     def trailing(m: int, sign: int) -> None:
-        at = rows_of(m)
+        at, who = rows_of(m), customer[rows_of(m)]
         for name in ("revenue", "margin", "count_costed"):
-            np.add.at(state[f"{name}_12m"], customer[at], sign * steady[name][at])
+            _add(state[f"{name}_12m"], who, sign * steady[name][at], once=True)
 
     for m in range(_BEFORE, 0):  # what each customer has before the first month end
         to_date(m)
@@ -183,19 +183,36 @@ def _roll(month_ends: MonthEnds) -> Iterator[MonthEnd]:
         )
 
 
+def _add(state: np.ndarray, who: np.ndarray, values: np.ndarray, once: bool) -> None:
+    """Add `values` to `state` at `who`; `once`: each customer is in `who` at most once
+    (one month's rows), so plain indexing does what np.add.at does, faster."""
+    if once:
+        state[who] += values
+    else:
+        np.add.at(state, who, values)
+
+
+def _latest(state: np.ndarray, who: np.ndarray, days: np.ndarray, once: bool) -> None:
+    """`state` at `who` raised to `days` where later (np.maximum.at; `once` as in _add)."""
+    if once:
+        state[who] = np.maximum(state[who], days)
+    else:
+        np.maximum.at(state, who, days)
+
+
 def _month_end(end, m, state, who, alone, signed_month, signed_up_on) -> MonthEnd:
     """The customers rated at month end `end` (number `m`) from `state` rolled to it, with
     what changing orders (and the 12 months' head) add at that month end alone (`alone`,
     for customers `who`, each once), added for the reading and taken away after it."""
     last = state["last_purchase_on"]
     kept = last[who]
-    for name in _ALONE:
-        np.add.at(state[name], who, alone[name])
-    np.maximum.at(last, who, alone["last_purchase_on"])
+    for name in _ALONE:  # one row per customer and month end: each in `who` once
+        _add(state[name], who, alone[name], once=True)
+    _latest(last, who, alone["last_purchase_on"], once=True)
     rated = np.flatnonzero((state["purchase_days"] > 0) & (signed_month <= m))
     got = {name: values[rated] for name, values in state.items()}
     for name in _ALONE:
-        np.subtract.at(state[name], who, alone[name])
+        _add(state[name], who, -alone[name], once=True)
     last[who] = kept
     end_day = (end - EPOCH).days
     margin = np.where(got["count_costed_12m"] > 0, got["margin_12m"] / MILLIONTHS, np.nan)

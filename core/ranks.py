@@ -27,7 +27,9 @@ def ties(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return counted
     order = np.argsort(values)  # ties in any order: they share their counts
     ordered = values[order]
-    same = (ordered[1:] == ordered[:-1]) | (np.isnan(ordered[1:]) & np.isnan(ordered[:-1]))
+    same = ordered[1:] == ordered[:-1]
+    if np.isnan(ordered[-1]):  # NaNs sort last
+        same |= np.isnan(ordered[1:]) & np.isnan(ordered[:-1])
     starts = np.flatnonzero(np.concatenate([[True], ~same]))
     sizes = np.diff(np.append(starts, n))
     below = np.empty(n, dtype=np.int64)
@@ -40,6 +42,9 @@ def ties(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _counted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """`ties` by counting, for whole numbers within a range of SPAN_PER_VALUE per value (or
     65,536); None for other values."""
+    some = values[:: max(len(values) // 64, 1)]
+    if (some != np.floor(some)).any():  # a fraction among the first: not counted (quick)
+        return None
     low, high = values.min(), values.max()  # NaN when there is one
     if not (np.isfinite(low) and np.isfinite(high)):
         return None

@@ -9,6 +9,7 @@ from ui.empty import show_empty_state
 from ui.export import download_buttons
 from ui.frame import page_context
 from ui.i18n import t
+from ui.offers import item_labels
 from ui.widgets import Tile, choice, metric_row, show_table
 
 ctx = page_context()
@@ -79,7 +80,7 @@ else:
 
     st.subheader(t("products.segments_header"))
     pairs = list(zip(found.rules["antecedent"], found.rules["consequent"], strict=True))
-    names = pr.item_labels(level)
+    names = item_labels(level)
     pair = st.selectbox(
         t("products.segments_rule"),
         pairs[: pr.RULE_ROWS],

@@ -23,6 +23,7 @@ from ui import data, navigation
 from ui import format as fmt
 from ui.i18n import t
 from ui.labels import label, star_name
+from ui.offers import item_labels, reason_text, reason_words
 from ui.widgets import (
     CAME_FROM_PARAM,
     CUSTOMER_PAGE,
@@ -282,30 +283,15 @@ def contacts_table(contacts: pd.DataFrame) -> pd.DataFrame:
 
 def offers_table(table: pd.DataFrame, basket: str) -> pd.DataFrame:
     """The offers with their reasons in words (the What to offer next page's sentences)."""
-
-    def item(code) -> str:
-        return _catalog_or("products.category_", code)
-
-    def reason(row) -> str:
-        if row.kind == "rule":
-            return t(
-                f"products.reason_rule_{basket}",
-                antecedent=item(row.antecedent),
-                item=item(row.item),
-                confidence=fmt.percent(row.confidence, 0),
-                lift=t("products.lift_times", lift=f"{row.lift:.2f}"),
-            )
-        return t(
-            "products.reason_popular",
-            item=item(row.item),
-            popularity=fmt.percent(row.popularity, 0),
-        )
-
+    names = item_labels("category")  # a product code is shown as it is
+    words = reason_words(basket)
     return pd.DataFrame(
         {
             t("customer.col_rank"): table["rank"],
-            t("customer.col_offer"): [item(c) for c in table["item"]],
-            t("customer.col_reason"): [reason(r) for r in table.itertuples(index=False)],
+            t("customer.col_offer"): [names.get(c, c) for c in table["item"]],
+            t("customer.col_reason"): [
+                reason_text(r, words, names) for r in table.itertuples(index=False)
+            ],
         }
     )
 

@@ -436,8 +436,7 @@ def churn_risk(
         return ChurnResult(as_of, settings.horizon_days, cuts, None, None, scores, error.reason)
     risk = model.risk(evaluation)
     quality = _quality(evaluation, risk, settings.calibration_bins)
-    previous = pd.Series(risk, index=evaluation["customer_id"])
-    scores["churn_risk_previous"] = scores["customer_id"].map(previous).astype(float)
+    scores["churn_risk_previous"] = frames.carried(risk, cuts.evaluation, cuts.scoring)
     table = drivers(model, evaluation, settings)
     return ChurnResult(as_of, settings.horizon_days, cuts, quality, table, scores)
 
@@ -499,6 +498,13 @@ class FeatureFrames:
             label = pd.Series(churned, index=features.index, name="is_churned")
             self._labelled[key] = features.assign(is_churned=label)
         return self._labelled[key]
+
+    def carried(self, values: np.ndarray, cut_off: dt.date, later: dt.date) -> np.ndarray:
+        """`values` of the rows of `features(cut_off)` put on the rows of `features(later)`
+        by customer, NaN for a customer not among the first."""
+        placed = np.full(len(self.history.customer_id), np.nan)
+        placed[self._numbers[cut_off]] = values
+        return placed[self._numbers[later]]
 
     def training(self, cut_off: dt.date, settings: ChurnSettings) -> pd.DataFrame:
         """`training_sample` of `labelled(cut_off, settings.horizon_days)`, after checking
@@ -653,14 +659,16 @@ def churn_risks(
     as_of: dt.date,
     horizons: tuple[int, ...] = HORIZONS,
     settings: ChurnSettings | None = None,
+    frames: FeatureFrames | None = None,
 ) -> dict[int, ChurnResult | Reason]:
     """`churn_risk` with quality for each of `horizons` (days) as of `as_of`, the features
     of each cut-off read once; a horizon the data are too thin for maps to its Reason. The
     default settings work on BUILD_THREADS threads (the build's step): the horizons share
     them out, each horizon's work is its own (seeded, one OpenMP thread), so the results do
-    not depend on the threads (tests/core/test_churn_paths.py)."""
+    not depend on the threads (tests/core/test_churn_paths.py). `frames`: FeatureFrames
+    of `settings.active_days` already read (`prepare`), or None to read them here."""
     settings = settings or ChurnSettings(threads=BUILD_THREADS)
-    frames = FeatureFrames(con, settings.active_days)
+    frames = frames or FeatureFrames(con, settings.active_days)
     frames.prepare(as_of, horizons)  # every read of the connection, in this thread
 
     def result(horizon: int) -> ChurnResult | Reason:

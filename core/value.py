@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import duckdb
@@ -488,8 +489,31 @@ def model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutput
     the data's margin, 10% a year discount) and the churn classifier's risk for the next 90
     days, per customer with a purchase by `as_of`. BG/NBD alone gives P(alive) and the
     expected purchases when Gamma-Gamma cannot be fitted (CLV then stays empty). The churn
-    classifier runs for every standard horizon (`churn.HORIZONS`), with its quality."""
+    classifier runs for every standard horizon (`churn.HORIZONS`), with its quality.
+
+    The BTYD models are fitted in a thread of their own while the churn step reads its
+    features and trains its classifiers: the two share nothing but the data read first."""
     summary = btyd_summary(con, as_of, unit="weeks")
+    defaults = value_defaults(con, as_of)
+    frames = churn.FeatureFrames(con, churn.ChurnSettings().active_days)
+    with ThreadPoolExecutor(1) as pool:
+        fitted = pool.submit(_btyd_outputs, summary, as_of, defaults)
+        results = churn.churn_risks(con, as_of, frames=frames)
+        frame, reasons, models = fitted.result()
+    standard = results[churn.ChurnSettings().horizon_days]
+    if isinstance(standard, Reason):
+        reasons["churn"] = standard
+    else:
+        risk = standard.scores.set_index("customer_id")["churn_risk"]
+        frame["churn_risk"] = frame["customer_id"].map(risk).astype(float)
+    return ModelOutputs(frame, reasons, models, results, defaults)
+
+
+def _btyd_outputs(
+    summary: pd.DataFrame, as_of: dt.date, defaults: ValueDefaults
+) -> tuple[pd.DataFrame, dict[str, Reason | None], ValueModels | Reason]:
+    """`model_outputs`' frame with its BTYD columns (churn_risk empty), the reasons a model
+    did not run ("churn" None) and the models, from the summary and the data's defaults."""
     frame = pd.DataFrame(
         {
             "customer_id": summary["customer_id"],
@@ -503,47 +527,38 @@ def model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutput
         frame[name] = np.nan
     reasons: dict[str, Reason | None] = {"p_alive": None, "clv": None, "churn": None}
     models: ValueModels | Reason
-    defaults = None
     try:
         readiness = data_readiness(summary)
         readiness.require()
         bgnbd = fit_bgnbd(summary)
     except ModelFitError as error:  # NotReady included
         reasons["p_alive"] = reasons["clv"] = models = error.reason
+        return frame, reasons, models
+    try:
+        expected = expected_purchases(bgnbd, summary, 12)
+    except ModelFitError as error:
+        reasons["p_alive"] = reasons["clv"] = error.reason
+        expected = None
+    try:
+        gg = fit_gamma_gamma(summary)
+    except ModelFitError as error:
+        models = error.reason
+        reasons["clv"] = reasons["clv"] or error.reason
     else:
-        try:
-            expected = expected_purchases(bgnbd, summary, 12)
-        except ModelFitError as error:
-            reasons["p_alive"] = reasons["clv"] = error.reason
-            expected = None
-        try:
-            gg = fit_gamma_gamma(summary)
-        except ModelFitError as error:
-            models = error.reason
-            reasons["clv"] = reasons["clv"] or error.reason
-        else:
-            models = ValueModels(as_of, summary, readiness, bgnbd, gg)
-        if expected is not None:
-            frame["p_alive"] = bgnbd.probability_alive(
-                summary["frequency"], summary["recency"], summary["T"]
-            )
-            frame["expected_purchases_12m"] = expected
-            if isinstance(models, ValueModels):
-                defaults = value_defaults(con, as_of)
-                settings = defaults.settings()
-                args = (12, settings.discount_rate_annual, settings.margin)
-                try:
-                    frame["predicted_clv_12m"] = clv(bgnbd, gg, summary, *args)["clv"].to_numpy()
-                except ModelFitError as error:
-                    reasons["clv"] = error.reason
-    results = churn.churn_risks(con, as_of)
-    standard = results[churn.ChurnSettings().horizon_days]
-    if isinstance(standard, Reason):
-        reasons["churn"] = standard
-    else:
-        risk = standard.scores.set_index("customer_id")["churn_risk"]
-        frame["churn_risk"] = frame["customer_id"].map(risk).astype(float)
-    return ModelOutputs(frame, reasons, models, results, defaults)
+        models = ValueModels(as_of, summary, readiness, bgnbd, gg)
+    if expected is not None:
+        frame["p_alive"] = bgnbd.probability_alive(
+            summary["frequency"], summary["recency"], summary["T"]
+        )
+        frame["expected_purchases_12m"] = expected
+        if isinstance(models, ValueModels):
+            settings = defaults.settings()
+            args = (12, settings.discount_rate_annual, settings.margin)
+            try:
+                frame["predicted_clv_12m"] = clv(bgnbd, gg, summary, *args)["clv"].to_numpy()
+            except ModelFitError as error:
+                reasons["clv"] = error.reason
+    return frame, reasons, models
 
 
 def add_model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutputs:

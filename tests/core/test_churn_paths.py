@@ -43,6 +43,10 @@ class SqlFrames(FeatureFrames):
             self._labelled[key] = features.assign(is_churned=label)
         return self._labelled[key]
 
+    def carried(self, values, cut_off, later):
+        previous = pd.Series(values, index=self.features(cut_off)["customer_id"])
+        return self.features(later)["customer_id"].map(previous).astype(float)
+
 
 def _same(result, reference):
     pd.testing.assert_frame_equal(result.scores, reference.scores)

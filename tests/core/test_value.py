@@ -10,7 +10,15 @@ import pytest
 
 from core import db, value
 from core.build import build, statuses
-from core.clv import NotReady, clv, formula_clv
+from core.clv import (
+    NotReady,
+    btyd_summary,
+    clv,
+    expected_purchases,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    formula_clv,
+)
 from core.value import ValueDefaults, ValueSettings
 from tests.conftest import DEMO_END
 
@@ -186,4 +194,26 @@ def test_the_model_columns_are_the_outputs_joined_to_every_customer(request, sho
         .sort_values("customer_id", ignore_index=True),
     )
     assert stored["p_alive"].notna().any() or shop_db == "market_db"
+    con.close()
+
+
+@pytest.mark.parametrize("shop_db", ["demo_db", "uk_shop_db"])
+def test_the_models_fitted_beside_the_churn_step_give_the_one_thread_outputs(request, shop_db):
+    """model_outputs fits BG/NBD and Gamma-Gamma in a thread of their own while the churn
+    step runs: the same numbers, to the bit, as fitting them on their own first."""
+    con = db.connect(request.getfixturevalue(shop_db), read_only=True)
+    as_of = db.built_as_of(con)
+    out = value.model_outputs(con, as_of)
+    s = btyd_summary(con, as_of, unit="weeks")
+    bgnbd, gg = fit_bgnbd(s), fit_gamma_gamma(s)
+    margin = value.value_defaults(con, as_of).settings().margin
+    expected = {
+        "p_alive": bgnbd.probability_alive(s["frequency"], s["recency"], s["T"]),
+        "expected_purchases_12m": expected_purchases(bgnbd, s, 12),
+        "predicted_clv_12m": clv(bgnbd, gg, s, 12, 0.1, margin)["clv"].to_numpy(),
+    }
+    for name, values in expected.items():
+        np.testing.assert_array_equal(out.frame[name].to_numpy(), np.asarray(values, float))
+    np.testing.assert_equal(vars(out.models.bgnbd), vars(bgnbd))  # parameters, covariance
+    np.testing.assert_equal(vars(out.models.gg), vars(gg))
     con.close()

@@ -123,15 +123,17 @@ changing_months as (
 ),
 
 window_heads as (
-    -- the days of a month end's 12 months that come before its first whole month
-    select
-        month_end,
-        (month_end - interval 1 year + interval 1 day)::date as first_day,
-        date_trunc('month', month_end - interval 11 month)::date as first_whole_day
-    from month_ends
-    where
-        month_end - interval 1 year + interval 1 day
-        < date_trunc('month', month_end - interval 11 month)
+    -- the days of a month end's 12 months that come before its first whole month, one row
+    -- each (joined to the orders on the day: a range join sorted every order)
+    select h.month_end, d.head_day::date as head_day
+    from (
+        select
+            month_end,
+            (month_end - interval 1 year + interval 1 day)::date as first_day,
+            date_trunc('month', month_end - interval 11 month)::date as first_whole_day
+        from month_ends
+    ) as h,
+        unnest(range(h.first_day, h.first_whole_day, interval 1 day)) as d(head_day)
 ),
 
 window_head_orders as (
@@ -142,7 +144,7 @@ window_head_orders as (
         sum(o.margin) as margin,
         count(o.margin) as count_costed
     from window_heads as h
-    join orders as o on o.ordered_on >= h.first_day and o.ordered_on < h.first_whole_day
+    join orders as o on o.ordered_on = h.head_day
     group by all
 ),
 

@@ -92,3 +92,21 @@ def test_segment_summary_lists_all_eleven_and_adds_up():
     assert table["share"].sum() == pytest.approx(1)
     cells = segments.grid_cells(frame)
     assert len(cells) == 25 and cells["customers"].sum() == len(frame)
+
+
+def test_the_mean_silhouette_is_scikit_learns():
+    """mean_silhouette sums each row's distances per cluster by a matrix product:
+    scikit-learn's silhouette_score on the same distances, within 1e-12 relative, also with
+    a cluster of one and labels that skip a number."""
+    from sklearn.metrics import pairwise_distances, silhouette_score
+
+    rng = np.random.default_rng(3)
+    points = np.vstack([rng.normal(size=(60, 4)), rng.normal(4.0, 1.0, size=(40, 4))])
+    distances = pairwise_distances(points)
+    for labels in (
+        (np.arange(100) >= 60).astype(np.int64),
+        rng.integers(0, 5, size=100),
+        np.r_[np.zeros(99, dtype=np.int64), 7],  # a cluster of one; no 1 to 6
+    ):
+        expected = silhouette_score(distances, labels, metric="precomputed")
+        assert np.isclose(segments.mean_silhouette(distances, labels), expected, rtol=1e-12)

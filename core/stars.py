@@ -569,6 +569,43 @@ def ratings(features: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     return out
 
 
+def rating_columns(features: pd.DataFrame, rules: RuleSet) -> dict[str, pa.Array]:
+    """RATING_COLUMNS of `features` as `ratings` gives them (null for prospects), as arrow
+    arrays in row order: the same scores, stars and RFM scores, the texts decoded from
+    numbers (no Python string per customer), for the build to write."""
+    dims = dimension_scores(features).to_numpy(dtype=np.float64)
+    score, stars, _ = rate(dims, rules)
+    buyer = rated_mask(features)
+    seg = rfm.rfm_arrays(features, buyer, rules.segment_grid)
+    out = {name: pa.array(dims[:, i], from_pandas=True) for i, name in enumerate(SCORE_COLUMNS)}
+    out["score"] = pa.array(score, from_pandas=True)
+    out["stars"] = pa.array(stars, mask=stars == 0, type=pa.int8())
+    tier = np.select(
+        [np.isin(stars, rules.high_value_stars), np.isin(stars, rules.medium_value_stars)],
+        [0, 1],
+        2,
+    )
+    out["value_tier"] = _texts(tier, stars == 0, VALUE_TIERS)
+    loyalty = dims[:, 2]
+    cut = [loyalty >= rules.loyal_min, loyalty >= rules.potentially_loyal_min]
+    out["loyalty_class"] = _texts(np.select(cut, [0, 1], 2), np.isnan(loyalty), LOYALTY_CLASSES)
+    for name in ("r_score", "f_score", "m_score"):
+        column = np.zeros(len(features), dtype=np.int8)
+        column[buyer] = seg[name]
+        out[name] = pa.array(column, mask=~buyer)
+    segment = np.zeros(len(features), dtype=np.int8)
+    segment[buyer] = segment_numbers(seg["r_score"], seg["f_score"], rules.segment_grid)
+    names = segment_names(rules.segment_grid)
+    out["segment"] = _texts(segment, ~buyer, names)
+    return {name: out[name] for name in RATING_COLUMNS}
+
+
+def _texts(numbers: np.ndarray, missing: np.ndarray, names) -> pa.Array:
+    """Texts `names[number]` per row, null where `missing`, as an arrow string array."""
+    codes = pa.array(numbers.astype(np.int8), mask=missing)
+    return pa.DictionaryArray.from_arrays(codes, pa.array(list(names))).cast(pa.string())
+
+
 def feature_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The columns of customer_features the ratings read (those that exist)."""
     have = set(db.columns(con, "customer_features"))
@@ -586,10 +623,10 @@ def add_ratings(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> SavedRules:
     columns = ", ".join(c for c in FEATURE_INPUTS if c in have)  # names from FEATURE_INPUTS
     read = con.sql(f"select {columns} from ({inputs})", params={"as_of": as_of})
     features = read.to_arrow_table()
-    out = ratings(features.to_pandas(), active.rules)
+    rated = rating_columns(features.to_pandas(), active.rules)  # in the same row order
     added = features.select(["customer_id", *RELATIONSHIP_INPUTS])
-    for name in RATING_COLUMNS:  # the same rows in the same order
-        added = added.append_column(name, pa.Array.from_pandas(out[name]))
+    for name, column in rated.items():
+        added = added.append_column(name, column)
     _add_columns(con, "customer_features", added)
     db.set_meta(con, "rules_applied", f"{active.name}:{active.version}")
     build_customer_monthly(con, as_of)

@@ -160,3 +160,31 @@ def test_build_adds_the_relationship_inputs_and_ratings_as_star_inputs_gives_the
         assert kinds["stars"] == "TINYINT" and kinds["segment"] == "VARCHAR"
     finally:
         con.close()
+
+
+@pytest.mark.parametrize("fixture", ["demo_db", "uk_shop_db", "market_db", "small_db"])
+@pytest.mark.parametrize(
+    "rules",
+    [
+        stars.DEFAULT_RULES,
+        stars.DEFAULT_RULES.replace(
+            mode="score", high_value_stars=(5,), medium_value_stars=(3, 4), loyal_min=55
+        ),
+    ],
+    ids=["default", "score"],
+)
+def test_rating_columns_are_ratings(fixture, rules, request):
+    """What the build writes (`rating_columns`, arrow arrays) is `ratings` (the as-of rule
+    as a DataFrame), value for value, nulls where it has none."""
+    con = db.connect(request.getfixturevalue(fixture))
+    try:
+        features = stars.feature_frame(con)
+    finally:
+        con.close()
+    want = stars.ratings(features, rules)
+    got = stars.rating_columns(features, rules)
+    assert list(got) == list(stars.RATING_COLUMNS)
+    for name, column in got.items():
+        assert len(column) == len(features)
+        expected = want[name].astype(object).where(want[name].notna(), None).tolist()
+        assert column.to_pylist() == expected, name

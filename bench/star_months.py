@@ -4,6 +4,11 @@ the flows the Stars page reads.
 `run(db_path)` copies the database (the bench files stay as they are), then in one fresh
 Python process of checkout `code` (another worktree compares an older version in the same
 run):
+- `add_ratings_seconds` (and `add_ratings_cpu_seconds`, the process's CPU time over both
+  cores): the build step `core.stars.add_ratings` in a transaction, as `core build` runs
+  it, on customer_features as the build has it before that step (the ratings and
+  relationship inputs taken off first): the ratings into customer_features and the month
+  ends into customer_monthly;
 - `inputs_seconds`: the month-end inputs' SQL (`core.monthly.month_end_inputs`) alone;
 - `build_seconds`: `core.stars.build_customer_monthly` (that SQL, the roll over the month
   ends, their rating and the table written);
@@ -30,11 +35,24 @@ from pathlib import Path
 from bench.child import ROOT, run_script
 
 CHILD = """
-import inspect, json, sys, time
+import inspect, json, resource, sys, time
 from core import db, monthly, stars
 con = db.connect(sys.argv[1])
 as_of = db.built_as_of(con)
 out = {}
+taken = [*stars.RELATIONSHIP_INPUTS, *stars.RATING_COLUMNS, "lifecycle_stage"]
+taken = [c for c in taken if c in db.columns(con, "customer_features")]
+con.execute(
+    "create or replace table customer_features as "
+    f"select * exclude ({', '.join(taken)}) from customer_features"
+)
+con.execute("checkpoint")
+cpu = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
+start = time.perf_counter()
+with db.transaction(con):
+    stars.add_ratings(con, as_of)
+out["add_ratings_seconds"] = time.perf_counter() - start
+out["add_ratings_cpu_seconds"] = sum(resource.getrusage(resource.RUSAGE_SELF)[:2]) - cpu
 start = time.perf_counter()
 monthly.month_end_inputs(con, stars.month_ends(as_of))
 out["inputs_seconds"] = time.perf_counter() - start

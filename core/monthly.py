@@ -95,15 +95,17 @@ def month_end_inputs(
         raise ValueError(f"month ends must be consecutive, oldest first: {ends}")
     text = sql.load("customer_monthly", None if from_lines else con)
     monthly = con.execute(text, {"first_end": ends[0], "last_end": ends[-1]}).fetchnumpy()
-    customers = con.execute(
-        "select rowid as customer_no, customer_id, signed_up_at::date as signed_up_on "
-        "from customers order by rowid"
-    ).fetchnumpy()
-    numbers = np.asarray(customers["customer_no"], dtype=np.int64)
+    customers = con.sql(  # arrow: the ids stay one string buffer, no Python string each
+        "select rowid as customer_no, customer_id, "
+        "coalesce(signed_up_at::date - date '1970-01-01', $never) as signed_up_on "
+        "from customers order by rowid",
+        params={"never": NEVER},
+    ).to_arrow_table()
+    numbers = customers["customer_no"].to_numpy().astype(np.int64, copy=False)
     rows = int(numbers[-1]) + 1 if len(numbers) else 0
-    ids = pa.array(customers["customer_id"], type=pa.string())
+    ids = customers["customer_id"].combine_chunks().cast(pa.string())
     signed_up_on = np.full(rows, NEVER, dtype=np.int64)
-    signed_up_on[numbers] = _days(customers["signed_up_on"], NEVER)
+    signed_up_on[numbers] = customers["signed_up_on"].to_numpy()
     if rows != len(numbers):  # rowids with no row (deleted): their ids are null
         spread = np.full(rows, -1, dtype=np.int64)
         spread[numbers] = np.arange(len(numbers))

@@ -299,7 +299,7 @@ def _profile(frame: pd.DataFrame, z: np.ndarray, labels: np.ndarray, k: int) -> 
     grouped by one stable sort by cluster, so each cluster's rows keep their order: its
     means and medians are those of `z[labels == c]` (the same numbers, summed in the same
     order), without a pass over every row per cluster and feature."""
-    order = np.argsort(labels, kind="stable")
+    order = np.argsort(labels.astype(np.int16), kind="stable")  # small ints: a radix sort
     bounds = np.searchsorted(labels[order], np.arange(k + 1))
     grouped_z = z[order]
     grouped = {

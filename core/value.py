@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from core import churn, db, sql
 from core.clv import (
@@ -504,9 +506,22 @@ def model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutput
     if isinstance(standard, Reason):
         reasons["churn"] = standard
     else:
-        risk = standard.scores.set_index("customer_id")["churn_risk"]
-        frame["churn_risk"] = frame["customer_id"].map(risk).astype(float)
+        frame["churn_risk"] = _by_customer(standard.scores, "churn_risk", frame["customer_id"])
     return ModelOutputs(frame, reasons, models, results, defaults)
+
+
+def _by_customer(table: pd.DataFrame, column: str, customers: pd.Series) -> np.ndarray:
+    """`column` of `table` (unique customer_id) for each of `customers`, NaN for one not in
+    it: the customers looked up in one hashed pass of Arrow's (a Series.map of strings
+    takes twice as long)."""
+    position = pc.index_in(
+        pa.array(customers.astype("str").array),
+        value_set=pa.array(table["customer_id"].astype("str").array),
+    ).to_numpy(zero_copy_only=False)
+    found = ~np.isnan(position)
+    values = np.full(len(customers), np.nan)
+    values[found] = table[column].to_numpy(dtype=float)[position[found].astype(np.int64)]
+    return values
 
 
 def _btyd_outputs(

@@ -216,4 +216,8 @@ def test_the_models_fitted_beside_the_churn_step_give_the_one_thread_outputs(req
         np.testing.assert_array_equal(out.frame[name].to_numpy(), np.asarray(values, float))
     np.testing.assert_equal(vars(out.models.bgnbd), vars(bgnbd))  # parameters, covariance
     np.testing.assert_equal(vars(out.models.gg), vars(gg))
+    risk = out.churn[90].scores.set_index("customer_id")["churn_risk"]  # the old lookup
+    expected_risk = out.frame["customer_id"].map(risk).astype(float).to_numpy()
+    np.testing.assert_array_equal(out.frame["churn_risk"].to_numpy(), expected_risk)
+    assert 0 < np.isnan(expected_risk).sum() < len(expected_risk)  # scored and not
     con.close()

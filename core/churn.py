@@ -8,8 +8,10 @@ Scripted like the rest of core::
 The question is the one a marketer acts on: "will this customer make no purchase in the next
 `horizon_days` days?" (the label `is_churned`). Who is asked: the customers with a purchase
 in the `active_days` days up to a cut-off date (customers gone longer are already lost, and
-would make the question too easy). What the model knows: `churn_features`, computed in SQL
-(`core/sql/churn_features.sql`) from the raw tables cut at the end of the cut-off day.
+would make the question too easy). What the model knows: `churn_features`, defined in SQL
+(`core/sql/churn_features.sql`) from the raw tables cut at the end of the cut-off day. The
+model steps cut them at every cut-off from one read of the tables instead (`ChurnHistory`,
+the same numbers to the bit: tests/core/test_churn_history.py).
 
 Three cut-offs, each `horizon_days` apart, so that nothing the model learns from lies after
 the period it is judged on:

@@ -41,3 +41,33 @@ def test_default_as_of_is_the_last_day_with_data(demo_db):
 def test_build_on_an_empty_database(empty_db):
     con = db.connect(empty_db)
     assert build(con).customer_features == 0
+
+
+def test_a_table_with_uncompressed_keys_is_the_same_table():
+    """create_table stores the text keys uncompressed (they took most of the staging
+    tables' write) and is otherwise `create table as`: the same columns, types and rows."""
+    import duckdb
+
+    from core.build import create_table
+
+    con = duckdb.connect()
+    query = """
+        select 'c' || (i % 7) as customer_id, 'o' || i as order_key, 'north' as region,
+            (i / 3)::decimal(38, 6) as amount, case when i % 2 = 0 then date '2024-01-01' end
+            as valid_to
+        from range(300000) as r(i)
+        where i < $limit
+    """
+    create_table(con, "kept", query, {"limit": 200000})
+    con.execute("create table expected as " + query, {"limit": 200000})
+    assert con.execute("describe kept").fetchall() == con.execute("describe expected").fetchall()
+    assert con.execute("select * from kept except all select * from expected").fetchall() == []
+    assert con.execute("select count(*) from kept").fetchone()[0] == 200000
+    compressions = dict(
+        con.execute(
+            "select column_name, list(distinct compression) from pragma_storage_info('kept') "
+            "where segment_type = 'VARCHAR' group by column_name"
+        ).fetchall()
+    )
+    assert compressions["customer_id"] == ["Uncompressed"]
+    assert compressions["order_key"] == ["Uncompressed"]

@@ -50,9 +50,7 @@ import datetime as dt
 import json
 import math
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
 
 import duckdb
 import numpy as np
@@ -847,10 +845,7 @@ def build_customer_monthly(
     month end at a time (the module docstring says how a month end differs from the as-of
     date); the stars are worked out when read (`month_end_ratings`)."""
     inputs = monthly.month_end_inputs(con, month_ends(as_of, months))
-    # the month ends are rated two at a time while the next are rolled: numpy lets go of
-    # the GIL in the ranks' sorts and the arithmetic on whole arrays
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        batches = list(pool.map(partial(_month_batch, customer_ids=inputs.customer_ids), inputs))
+    batches = [_month_batch(month, inputs.customer_ids) for month in inputs]
     rows = pa.Table.from_batches(batches, schema=MONTHLY_SCHEMA)
     con.execute(MONTHLY_TABLE)
     con.register("customer_monthly_rows", rows)

@@ -138,13 +138,19 @@ def _roll(month_ends: MonthEnds) -> Iterator[MonthEnd]:
     # the rows month by month: 0 is the first month end's month, _BEFORE all before -11
     month = np.maximum(_months(_days(monthly["month_end"])) - first, _BEFORE)
     order = np.argsort((month - _BEFORE).astype(np.int16), kind="stable")
-    bounds = np.searchsorted(month[order], np.arange(_BEFORE, len(ends) + 1))
-    customer = _ints(monthly["customer_no"])[order]
+    months = np.arange(_BEFORE, len(ends) + 1)
+    bounds = np.searchsorted(month[order], months)
+    customers = _ints(monthly["customer_no"])
+    customer = customers[order]
     steady = {name: _ints(monthly[name])[order] for name in _STEADY}
     steady["last_purchase_on"] = _days(monthly["last_purchase_on"])[order]
-    at_end = ~np.ma.getmaskarray(monthly["end_revenue_12m"])[order]
-    alone = {name: _ints(monthly[f"end_{name}"])[order] for name in _ALONE}
-    alone["last_purchase_on"] = _days(monthly["end_last_purchase_on"])[order]
+    # the few rows with what changing orders add at a month end alone, by month end
+    extra = np.flatnonzero(~np.ma.getmaskarray(monthly["end_revenue_12m"]))
+    extra = extra[np.argsort(month[extra], kind="stable")]
+    extra_bounds = np.searchsorted(month[extra], months)
+    extra_customer = customers[extra]
+    alone = {name: _ints(monthly[f"end_{name}"][extra]) for name in _ALONE}
+    alone["last_purchase_on"] = _days(monthly["end_last_purchase_on"][extra])
 
     # what each customer has to date and over the 12 months, by rowid
     state = {name: np.zeros(len(signed_up_on), np.int64) for name in _STATE}
@@ -173,13 +179,13 @@ def _roll(month_ends: MonthEnds) -> Iterator[MonthEnd]:
         trailing(m, 1)
         if m - 12 > _BEFORE:
             trailing(m - 12, -1)  # its month leaves the 12 months
-        extra = np.flatnonzero(at_end[rows_of(m)]) + rows_of(m).start
+        at = slice(extra_bounds[m - _BEFORE], extra_bounds[m - _BEFORE + 1])
         yield _month_end(
             end,
             m,
             state,
-            customer[extra],
-            {k: v[extra] for k, v in alone.items()},
+            extra_customer[at],
+            {k: v[at] for k, v in alone.items()},
             signed_month,
             signed_up_on,
         )

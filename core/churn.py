@@ -636,14 +636,13 @@ class ChurnHistory:
             "overdue_ratio": overdue,
             **self._contacts(c, who),
         }
+        numeric = np.empty((len(NUMERIC), len(who)))  # one block, as pandas keeps it
+        for j, name in enumerate(NUMERIC):
+            numeric[j] = columns[name]
+        frame = pd.DataFrame(numeric.T, columns=list(NUMERIC), copy=False)
         channel = np.where(self.signed_up_on[who] <= c, self.channel[who], "unknown")
-        frame = pd.DataFrame(
-            {
-                "customer_id": self.customer_id.array.take(who),
-                "acquisition_channel": pd.Series(channel, dtype=object),
-                **{name: columns[name].astype(np.float64, copy=False) for name in NUMERIC},
-            }
-        )
+        frame.insert(0, "acquisition_channel", pd.Series(channel, dtype=object))
+        frame.insert(0, "customer_id", self.customer_id.array.take(who))
         return frame, who
 
     def _contacts(self, c: int, who: np.ndarray) -> dict[str, np.ndarray]:

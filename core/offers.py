@@ -219,7 +219,9 @@ def _mined(
     thresholds = {"min_support": settings.min_support, "min_confidence": settings.min_confidence}
     items = con.execute(sql.load("offers_items")).df()
     rules = con.execute(sql.load("offers_rules"), thresholds).df()
-    count = int(items["baskets"].iloc[0] / items["support"].iloc[0]) if len(items) else 0
+    count = con.execute(
+        "select count(*) from (select distinct customer_id, basket_key from offers_baskets)"
+    ).fetchall()[0][0]
     return Rules(as_of, settings.level, basket, count, rules, items)
 
 

@@ -41,12 +41,6 @@ def fourteen_customers(tmp_path):
     con.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core/offers.py _mined: Rules.baskets = int(baskets / support) of the top item "
-    "truncates a float (9 / (9/14) = 13.999...), so the Products page tile and captions say "
-    "13 baskets for 14",
-)
 def test_the_basket_count_is_the_number_of_baskets(fourteen_customers):
     found = offers.association_rules(fourteen_customers, DAY)
     assert found.basket == "customer"

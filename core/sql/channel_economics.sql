@@ -21,10 +21,6 @@ extras as (
     select * from customer_extras
 ),
 
-costing as (
-    select count(margin) > 0 as has_cost from orders
-),
-
 value_to_date as (
     select
         customer_id,
@@ -33,6 +29,11 @@ value_to_date as (
         bool_or(is_purchase) as is_buyer
     from orders
     group by customer_id
+),
+
+costing as (
+    -- an order has a cost: its customer's margin is known (the orders read once)
+    select count(margin) > 0 as has_cost from value_to_date
 ),
 
 final as (

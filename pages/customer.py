@@ -1,6 +1,6 @@
 """Customer 360 (客户画像): find a customer, then their stars, value, churn risk, purchases,
 contacts and referrals on one page. `?customer=ID` opens a customer; `?from=<page>` the way
-back."""
+back, kept while following referrals; the list page's choices are kept for the way back."""
 
 import streamlit as st
 
@@ -10,17 +10,19 @@ from ui import format as fmt
 from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
-from ui.labels import label, star_name
+from ui.labels import star_name
 from ui.widgets import Tile, customer_link, customer_table, metric_row, show_table
 
 ctx = page_context()
 lang, currency = ctx.lang, ctx.currency
+cu.keep_list_choices()
 back = cu.back_page(st.query_params.get(cu.CAME_FROM))
 if back is not None:
     st.page_link(
         back.path,
         label=t("customer.back", page=t(back.title_key)),
         icon=":material/arrow_back:",
+        query_params=cu.back_params(),
     )
 st.title(t("customer.title"))
 if show_empty_state(ctx):
@@ -36,7 +38,9 @@ text = st.text_input(
     t("customer.search"),
     placeholder=t("customer.search_placeholder"),
     help=t("customer.search_help"),
-    key="customer_search",
+    key=cu.SEARCH_KEY,
+    on_change=cu.searched,
+    args=(ctx.version,),
 )
 if text.strip():
     found = cu.matches(text.strip(), ctx.version)
@@ -45,17 +49,18 @@ if text.strip():
     else:
         ids = list(found["customer_id"])
         texts = cu.option_texts(found)
-        chosen = st.selectbox(
+        cu.show_in_matches(ids, customer_id)
+        st.selectbox(
             t("customer.matches", count=fmt.count(len(ids), lang)),
             ids,
-            index=ids.index(customer_id) if customer_id in ids else 0,
+            index=None,
             format_func=texts.get,
-            key=f"customer_pick_{text.strip()}",
+            key=cu.PICK_KEY,
+            on_change=cu.picked,
+            placeholder=t("customer.pick_placeholder"),
         )
         if len(ids) >= cu.SEARCH_ROWS:
             st.caption(t("customer.matches_more", rows=cu.SEARCH_ROWS))
-        if chosen != customer_id:
-            customer_id = st.query_params[cu.CUSTOMER] = chosen
 if not customer_id:
     st.info(t("customer.start"), icon=":material/person_search:")
     st.stop()
@@ -67,15 +72,7 @@ if card is None:
 # --- who -----------------------------------------------------------------------------------------
 profile = card.profile
 st.header(f"{fmt.plain(profile.get('name') or card.customer_id)}")
-who = [
-    card.customer_id,
-    profile.get("phone"),
-    profile.get("email"),
-    label("city", profile.get("city")),
-    label("channel", profile.get("acquisition_channel")),
-    t("customer.since", signed_up=profile["signed_up_at"].date()),
-]
-st.caption(" · ".join(fmt.plain(w) for w in who if w))
+st.caption(" · ".join(fmt.plain(w) for w in cu.who_text(card)))
 if as_of != ctx.as_of:
     st.caption(t("customer.as_of_other", as_of=as_of, chosen=ctx.as_of))
 else:
@@ -245,7 +242,7 @@ if card.referred_by:
         cu.PAGE,
         label=t("customer.label_value", label=t("customer.referred_by"), value=card.referred_by),
         icon=":material/person:",
-        query_params=customer_link(card.referred_by, "customer"),
+        query_params=customer_link(card.referred_by, back.url_path if back else None),
     )
 if "referrals" in card.missing:
     st.caption(t("customer.no_referrals_data"))
@@ -263,6 +260,6 @@ else:
     customer_table(
         cu.referrals_table(referrals),
         t("customer.col_customer_id"),
-        "customer",
-        "customer_referrals",
+        back.url_path if back else None,
+        cu.referrals_key(card.customer_id),
     )

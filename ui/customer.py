@@ -10,10 +10,12 @@ page to go back to.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import suppress
 
 import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from core import customer360 as c3
 from core import db, offers
@@ -34,6 +36,8 @@ PAGE = CUSTOMER_PAGE
 CUSTOMER = CUSTOMER_PARAM  # the query parameter of the customer in view
 CAME_FROM = CAME_FROM_PARAM  # the query parameter of the page to go back to
 SEARCH_ROWS = c3.SEARCH_LIMIT
+SEARCH_KEY = "customer_search"  # the search box
+PICK_KEY = "customer_pick"  # the list of the search's matches
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -95,15 +99,79 @@ def portrait(customer_id: str, version: int) -> Portrait | None:
     )
 
 
+# --- finding a customer -------------------------------------------------------------------
+# The customer in view is the address's (`?customer=`): a search or a pick in its matches
+# changes it when the user types or picks (the callbacks below), and a link that opens the
+# page with another customer (a referral, a list row) is never overridden by a pick the
+# search list still remembers.
+
+
+def searched(version: int) -> None:
+    """The search box's callback: a new search opens its best match, unless the customer in
+    view is among the matches."""
+    text = st.session_state[SEARCH_KEY].strip()
+    if not text:
+        return
+    ids = list(matches(text, version)["customer_id"])
+    if ids and st.query_params.get(CUSTOMER) not in ids:
+        st.query_params[CUSTOMER] = ids[0]
+
+
+def picked() -> None:
+    """The match list's callback: open the customer picked."""
+    chosen = st.session_state[PICK_KEY]
+    if chosen is not None:
+        st.query_params[CUSTOMER] = chosen
+
+
+def show_in_matches(ids: list[str], customer_id: str | None) -> None:
+    """Make the match list (drawn next, with no default) show the customer in view, or
+    nothing picked when the customer in view is not among the matches."""
+    st.session_state[PICK_KEY] = customer_id if customer_id in ids else None
+
+
 # --- moving between pages -----------------------------------------------------------------
 
 
 def back_page(came_from: str | None) -> navigation.PageSpec | None:
-    """The page `?from=` names (its url path), None for none or an unknown one."""
+    """The page `?from=` names (its url path), None for none, this page or an unknown one.
+    A customer opened from this page (a referral) keeps the `?from=` of the one it was
+    opened from, so the way back leads to the list the first customer was picked from."""
     for spec in navigation.PAGES:
         if spec.url_path == came_from and spec.path != PAGE:
             return spec
     return None
+
+
+def back_params() -> dict[str, str]:
+    """The query parameters of the way back: the language, when the address has one."""
+    lang = st.query_params.get("lang")
+    return {"lang": lang} if lang else {}
+
+
+def _plain(value) -> bool:
+    if value is None or isinstance(value, str | int | float | bool | dt.date | dt.time):
+        return True
+    return isinstance(value, list | tuple) and all(_plain(v) for v in value)
+
+
+def keep_list_choices() -> None:
+    """Keep what the other pages chose (a list's segment, star tier, horizon...) while this
+    page runs, so that the way back shows the list the customer was picked from.
+
+    Streamlit drops the value of a widget not drawn on a run, unless the value is saved
+    again under its key (Streamlit's "interrupt the widget clean-up process"): it is then
+    kept until a widget with that key is drawn again. Only plain values are saved again:
+    not a table's row selection, which would open the customer again on the way back.
+    Widgets this run has drawn already (the shared sidebar) keep their own values; values
+    that are no widget's are saved as they are, unchanged."""
+    state = st.session_state
+    for key in list(state.keys()):
+        value = state[key]
+        if not _plain(value):
+            continue
+        with suppress(StreamlitAPIException):  # a widget drawn on this run already
+            state[key] = value
 
 
 # --- words -------------------------------------------------------------------------------------
@@ -118,6 +186,41 @@ def option_texts(found: pd.DataFrame) -> dict[str, str]:
         )
         for row in found.to_dict("records")
     }
+
+
+def _known(value) -> bool:
+    return value is not None and not pd.isna(value) and bool(str(value).strip())
+
+
+def who_text(card: Portrait) -> list[str]:
+    """The header line's parts: id, phone, e-mail, city and acquisition channel (each named,
+    left out when unknown) and the sign-up day."""
+    profile = card.profile
+    named = [
+        t("customer.label_value", label=t(f"customer.{key}"), value=label(kind, profile[column]))
+        for key, kind, column in (
+            ("city", "city", "city"),
+            ("channel", "channel", "acquisition_channel"),
+        )
+        if _known(profile.get(column))
+    ]
+    return [
+        str(card.customer_id),
+        *(str(profile[c]) for c in ("phone", "email") if _known(profile.get(c))),
+        *named,
+        t("customer.since", signed_up=profile["signed_up_at"].date()),
+    ]
+
+
+def referrals_key(customer_id: str) -> str:
+    """The referrals table's key, one per customer: a row selected in one customer's table
+    must not stay selected in the next one's (see ui.widgets.customer_table)."""
+    return f"customer_referrals_{customer_id}"
+
+
+def _refunds_only(card: Portrait) -> bool:
+    """True for a customer whose only orders are refunds (not rated, but not a prospect)."""
+    return card.lifecycle_stage == "refund_only"
 
 
 def classes_text(card: Portrait) -> str:
@@ -153,6 +256,8 @@ def describe_cluster(cluster: c3.Cluster | None) -> str:
 def move_text(card: Portrait) -> str:
     """What would lift the customer a star, in the Stars page's words."""
     customer = fmt.plain(card.customer_id)
+    if card.stars is None and _refunds_only(card):
+        return t("customer.move_refunds_only", customer=customer)
     if card.stars is None:
         return t("stars.move_prospect", customer=customer)
     if card.stars == 5:
@@ -176,7 +281,7 @@ def move_text(card: Portrait) -> str:
 
 def playbook_text(card: Portrait) -> str:
     if card.stars is None:
-        return t("customer.unrated")
+        return t("customer.unrated_refunds_only" if _refunds_only(card) else "customer.unrated")
     return t(
         "customer.playbook",
         stars=star_name(card.stars),
@@ -209,6 +314,10 @@ def range_text(card: Portrait, lang: str, currency: str | None) -> str | None:
 
 def next_order_text(card: Portrait) -> str:
     order = card.next_order
+    if order is None and _refunds_only(card):
+        return t("customer.next_order_refunds_only")
+    if order is None and card.stars is None:
+        return t("customer.next_order_prospect")
     if order is None:
         return t("customer.next_order_none")
     return t(

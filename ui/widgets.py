@@ -209,10 +209,12 @@ CUSTOMER_PARAM = "customer"  # the query parameter of the customer Customer 360 
 CAME_FROM_PARAM = "from"  # the query parameter of the page to go back to (its url path)
 
 
-def customer_link(customer_id: str, came_from: str) -> dict[str, str]:
+def customer_link(customer_id: str, came_from: str | None) -> dict[str, str]:
     """The query parameters that open `customer_id` on Customer 360, with the way back to
-    `came_from` (a page's url path) and the language kept."""
-    params = {CUSTOMER_PARAM: str(customer_id), CAME_FROM_PARAM: came_from}
+    `came_from` (a page's url path; None: no way back) and the language kept."""
+    params = {CUSTOMER_PARAM: str(customer_id)}
+    if came_from:
+        params[CAME_FROM_PARAM] = came_from
     lang = st.query_params.get("lang")
     if lang:
         params["lang"] = lang
@@ -228,10 +230,12 @@ def selected_customer(event, table: pd.DataFrame, column: str) -> str | None:
     return str(table[column].iloc[rows[0]])
 
 
-def customer_table(table: pd.DataFrame, id_column: str, came_from: str, key: str, **options):
+def customer_table(table: pd.DataFrame, id_column: str, came_from: str | None, key: str, **options):
     """`table` as `show_table` shows it, one row selectable: selecting a row opens Customer
     360 for the customer in `id_column` (the shown column's name), with the way back to
-    `came_from`."""
+    `came_from`. The selection is kept under `key` while the page runs: a table on Customer
+    360 itself needs a key of its own for each customer, or the row selected would be
+    selected again in the next customer's table."""
     event = show_table(table, on_select="rerun", selection_mode="single-row", key=key, **options)
     st.caption(t("customer.open_hint"))
     chosen = selected_customer(event, table, id_column)

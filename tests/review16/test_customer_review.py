@@ -13,6 +13,7 @@ from core import db
 from core.build import build
 from tests.apptest import without_legacy_pages_mode
 from tests.pages.conftest import APP
+from ui.customer import referrals_key
 
 PAGE = "pages/customer.py"
 
@@ -59,12 +60,6 @@ def app(monkeypatch, referring_shop):
     st.cache_resource.clear()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pages/customer.py:40-57: with text left in the search box, the match list's "
-    "remembered pick overrides ?customer=, so a referral link or the 'referred by' link "
-    "(both open this page with another ?customer=) shows the searched customer again",
-)
 def test_a_referral_opened_after_a_search_shows_the_referred_customer(app):
     at = app.switch_page(PAGE).run()
     at.text_input(key="customer_search").input("O'B").run()
@@ -82,12 +77,6 @@ def _text(at) -> str:
     return "\n".join(str(e.value) for kind in kinds for e in getattr(at, kind))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ui/customer.py move_text/playbook_text and the next-order sentence treat every "
-    "unrated customer as one who has not bought: a refund-only customer (lifecycle 'Refunds "
-    "only' on the other pages, 1 refund in Purchases) is told 'has not bought yet'",
-)
 def test_a_refund_only_customer_is_not_called_one_who_has_not_bought(app):
     app.query_params["customer"] = "r5"
     at = app.switch_page(PAGE).run()
@@ -98,13 +87,6 @@ def test_a_refund_only_customer_is_not_called_one_who_has_not_bought(app):
     assert "has not bought yet" not in text and "no purchase by the as-of date" not in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pages/customer.py:19-24: the way back is a bare st.page_link to the list's page; "
-    "the list's own choices (here the Segments page's segment, key seg_list) are widget "
-    "state that Streamlit drops while Customer 360 runs, so the agent comes back to the "
-    "default segment's list, not the one the customer was picked from",
-)
 def test_the_way_back_returns_to_the_list_the_customer_was_picked_from(app):
     at = app.switch_page("pages/segments.py").run()
     assert not at.exception
@@ -121,20 +103,44 @@ def test_the_way_back_returns_to_the_list_the_customer_was_picked_from(app):
     assert at.selectbox(key="seg_list").value == other
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ui/widgets.py:231-239 with pages/customer.py:263: the referrals table keeps one "
-    "key (customer_referrals) and so one element id for every customer; its row selection "
-    "survives st.switch_page to the same page, so picking a referral whose own referrals "
-    "table has that row opens the referral's referral instead (here b%2 -> c_4)",
-)
 def test_picking_a_referral_opens_that_referral(app):
     app.query_params["customer"] = "a'1"
     at = app.switch_page(PAGE).run()
     assert not at.exception
     # the selection of the first referral (b%2), as the browser reports it
-    at.session_state["customer_referrals"] = {"selection": {"rows": [0], "columns": []}}
+    key = referrals_key("a'1")
+    at.session_state[key] = {"selection": {"rows": [0], "columns": []}}
     at.run()
     assert not at.exception
     assert at.query_params["customer"] == "b%2"
     assert at.header[0].value == "Cotton"
+
+
+def _links(at) -> dict[str, tuple[str, str]]:
+    """Each page link's label -> (page url path, query string)."""
+    return {
+        link.proto.label: (link.proto.page, link.proto.query_string) for link in at.get("page_link")
+    }
+
+
+def test_following_a_referral_keeps_the_way_back_to_the_list(app):
+    app.query_params.update({"customer": "a'1", "from": "segments", "lang": "en"})
+    at = app.switch_page(PAGE).run()
+    assert not at.exception
+    assert _links(at)["Back to Customer segments"] == ("segments", "lang=en")
+    at.session_state[referrals_key("a'1")] = {"selection": {"rows": [0], "columns": []}}
+    at.run()  # the referral b%2 picked
+    assert not at.exception
+    assert at.header[0].value == "Cotton"
+    assert at.query_params["from"] == "segments"
+    links = _links(at)
+    assert links["Back to Customer segments"] == ("segments", "lang=en")
+    page, query = links["Referred by: a'1"]
+    assert page == "customer" and "from=segments" in query.split("&")
+
+
+def test_the_header_names_what_it_shows_and_leaves_out_the_unknown(app):
+    app.query_params["customer"] = "b%2"  # no phone, e-mail, city or channel
+    at = app.switch_page(PAGE).run()
+    assert not at.exception
+    assert at.caption[0].value.replace("\\", "") == "b%2 · Customer since 2024-01-01"

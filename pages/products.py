@@ -10,7 +10,7 @@ from ui.export import download_buttons
 from ui.frame import page_context
 from ui.i18n import t
 from ui.offers import item_labels
-from ui.widgets import Tile, choice, metric_row, show_table
+from ui.widgets import Tile, choice, customer_table, metric_row, show_table
 
 ctx = page_context()
 st.title(t("products.title"))
@@ -117,7 +117,12 @@ st.caption(
         rows=pr.LIST_ROWS,
     )
 )
-show_table(pr.target_export(lambda: targets.head(pr.LIST_ROWS), found.basket, level)())
+customer_table(
+    pr.target_export(lambda: targets.head(pr.LIST_ROWS), found.basket, level)(),
+    t("products.col_customer"),
+    "products",
+    "products_target_rows",
+)
 download_buttons(
     pr.target_export(lambda: targets, found.basket, level), len(targets), 4, f"offers-{level}"
 )

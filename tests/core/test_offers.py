@@ -3,6 +3,7 @@ the UK shop (order lines with stock codes and refunds)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 
@@ -244,16 +245,64 @@ def test_the_backtest_cut_off_lets_nothing_after_it_reach_the_rules(demo_db, tmp
     assert not moved.rules.equals(before.rules)
 
 
-def test_the_backtest_baseline_is_the_same_offers_without_rules(demo_db):
+def _scored(con, as_of: dt.date, settings: offers.OfferSettings, without_rules: bool):
+    """(customers, hits, first hits) of the offers made as of the backtest's cut-off, counted
+    here in pandas from the transactions (not with offers_backtest.sql): the offers from
+    the rules, or with `without_rules` the same offers with no rule (popular items alone)."""
+    cut_off = as_of - dt.timedelta(days=settings.horizon_days)
+    found = offers.association_rules(con, cut_off, settings)
+    if without_rules:
+        found = dataclasses.replace(found, rules=found.rules.iloc[0:0])
+    made = offers.offers(con, cut_off, settings, found)
+    lines = con.execute(
+        "select customer_id, product_category as item, ordered_at::date as day from transactions "
+        "where amount >= 0 and product_category is not null and ordered_at::date <= ?",
+        [as_of],
+    ).df()
+    lines["day"] = lines["day"].dt.date
+    before = lines[lines["day"] <= cut_off].groupby("customer_id")["item"].agg(set)
+    after = lines[lines["day"] > cut_off].groupby("customer_id")["item"].agg(set)
+    new = {c: items - before[c] for c, items in after.items() if c in before.index}
+    new = {c: items for c, items in new.items() if items}
+    offered = made.sort_values("rank").groupby("customer_id")["item"].agg(list)
+    hits = [c for c, items in new.items() if set(offered.get(c, [])) & items]
+    first = [c for c, items in new.items() if offered.get(c, [None])[0] in items]
+    return len(new), len(hits), len(first)
+
+
+def test_the_backtest_scores_the_offers_and_the_same_offers_without_rules(demo_db):
     con = db.connect(demo_db, read_only=True)
     try:
-        tested = offers.backtest(con, DEMO_END)
+        settings = offers.OfferSettings()
+        tested = offers.backtest(con, DEMO_END, settings)
+        with_rules = _scored(con, DEMO_END, settings, without_rules=False)
+        baseline = _scored(con, DEMO_END, settings, without_rules=True)
     finally:
         con.close()
     assert tested.customers > 0 and tested.rules > 0
-    assert 0 <= tested.first_hits <= tested.hits <= tested.customers
-    assert 0 <= tested.baseline_first_hits <= tested.baseline_hits <= tested.customers
+    assert (tested.customers, tested.hits, tested.first_hits) == with_rules
+    assert (tested.customers, tested.baseline_hits, tested.baseline_first_hits) == baseline
     assert tested.hit_rate == tested.hits / tested.customers
+
+
+def test_the_backtest_on_the_hand_worked_baskets(baskets_db):
+    # After the cut-off (DAY): c1 buys D, c2 buys E, c3 buys D (before, only a refund of
+    # it), c4 buys A. Offers as of DAY (see the offers test): c1 [D], c2 [B, D], c3 [A, D]
+    # (B -> A, lift 10/9), c4 [A, B] (popular; C -> A and C -> B have lift 5/6). Every
+    # customer bought something new; hits: c1, c3, c4 (c2's E was not offered); first
+    # offer bought: c1 (D), c4 (A). The popularity baseline makes the same offers here.
+    later = pd.Timestamp(DAY + dt.timedelta(days=10))
+    for i, (customer, item) in enumerate([("c1", "D"), ("c2", "E"), ("c3", "D"), ("c4", "A")]):
+        baskets_db.execute(
+            "insert into transactions (transaction_id, order_id, customer_id, ordered_at, "
+            "amount, product_category) values (?, ?, ?, ?, 10.0, ?)",
+            [f"late{i}", f"late{i}", customer, later, item],
+        )
+    settings = offers.OfferSettings(min_support=0.3, min_confidence=0.5, horizon_days=30)
+    tested = offers.backtest(baskets_db, DAY + dt.timedelta(days=30), settings)
+    assert tested.cut_off == DAY and tested.rules == 6
+    assert (tested.customers, tested.hits, tested.first_hits) == (4, 3, 2)
+    assert (tested.baseline_hits, tested.baseline_first_hits) == (3, 2)
 
 
 def test_settings_are_checked_where_they_enter():

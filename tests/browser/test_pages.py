@@ -17,6 +17,7 @@ deadline, never a pause: a loaded machine is slower, not broken.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 
 import pytest
@@ -308,13 +309,18 @@ def test_a_row_of_the_churn_warning_list_opens_its_customer(browser, serve, demo
         grid = page.locator('.st-key-churn_warning_rows [data-testid="stDataFrame"]')
         grid.scroll_into_view_if_needed()
         _settled(page)
+        # the first row's customer, from the grid's accessible table (its first row: headers)
+        cells = grid.locator("table[role=grid] tr").nth(1).locator("td").all_inner_texts()
+        clicked = next(c for c in cells if re.fullmatch(r"C\d{7}", c.strip())).strip()
         box = grid.bounding_box()
         page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection box
         page.wait_for_url("**/customer?**", timeout=DEADLINE)
         _settled(page)
         catalog = load_catalog("en")
         assert _heading(page) == catalog["customer.title"]
-        assert "customer=C" in page.url and "from=churn" in page.url
+        assert f"customer={clicked}" in page.url.split("?", 1)[1].split("&")
+        assert "from=churn" in page.url
+        page.get_by_text(f"{clicked} · ", exact=False).first.wait_for(timeout=DEADLINE)
         assert page.get_by_text(catalog["customer.back"].format(page=catalog["nav.churn"])).count()
         errors = page.locator(ERRORS)
         assert errors.count() == 0, errors.first.inner_text()

@@ -619,7 +619,8 @@ def add_ratings(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> SavedRules:
     inputs = sql.load("star_inputs", con)  # customer_features and RELATIONSHIP_INPUTS
     have = {*db.columns(con, "customer_features"), *RELATIONSHIP_INPUTS}
     columns = ", ".join(c for c in FEATURE_INPUTS if c in have)  # names from FEATURE_INPUTS
-    read = con.sql(f"select {columns} from ({inputs})", params={"as_of": as_of})
+    query = f"select {columns} from ({inputs})"
+    read = con.sql(query, params={"as_of": as_of})
     features = read.to_arrow_table()
     rated = rating_columns(features.to_pandas(), active.rules)  # in the same row order
     added = features.select(["customer_id", *RELATIONSHIP_INPUTS])

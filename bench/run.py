@@ -292,6 +292,11 @@ def write_results(results: dict) -> None:
         f"{results['load_after']} after. Regenerate with `make bench`; every figure is in "
         "results.json.",
         "",
+    ]
+    if results.get("carried"):
+        runs = "; ".join(f"{name} ({when})" for name, when in results["carried"].items())
+        lines += [f"Sections carried from earlier runs (not run this time): {runs}.", ""]
+    lines += [
         "## The targets (issue 15: performance; issue 16: Customer 360)",
         "",
         "| measure | target | StarTier | peer or floor | ratio | met |",
@@ -399,15 +404,32 @@ def main() -> None:
         if name in chosen:
             figures[name] = step()
             print(name, figures[name], flush=True)
+    when = dt.datetime.now().isoformat(timespec="seconds")
+    carried = carry_over(figures, chosen)
     write_results(
         {
-            "when": dt.datetime.now().isoformat(timespec="seconds"),
+            "when": when,
             "machine": before,
             "load_after": [round(x, 2) for x in os.getloadavg()],
             "customers": args.customers,
             "figures": figures,
+            "carried": carried,
         }
     )
+
+
+def carry_over(figures: dict, chosen: set[str]) -> dict[str, str]:
+    """Put into `figures` the sections this run left out (--only) from the last results,
+    so the file keeps every section; returns each carried section's run time."""
+    if not RESULTS_JSON.exists():
+        return {}
+    last = json.loads(RESULTS_JSON.read_text())
+    carried = {}
+    for name, section in last.get("figures", {}).items():
+        if name not in chosen and name not in figures:
+            figures[name] = section
+            carried[name] = last.get("carried", {}).get(name, last["when"])
+    return carried
 
 
 def _import(rows: int, customers: int, import_floor) -> dict:

@@ -15,8 +15,8 @@ from ui.widgets import Tile, customer_link, customer_table, metric_row, show_tab
 
 ctx = page_context()
 lang, currency = ctx.lang, ctx.currency
-cu.keep_list_choices()
 back = cu.back_page(st.query_params.get(cu.CAME_FROM))
+cu.keep_list_choices(back.url_path if back else None)
 if back is not None:
     st.page_link(
         back.path,
@@ -262,4 +262,5 @@ else:
         t("customer.col_customer_id"),
         back.url_path if back else None,
         cu.referrals_key(card.customer_id),
+        keep_choices=False,  # the way back stays the list the first customer came from
     )

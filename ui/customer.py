@@ -10,7 +10,6 @@ page to go back to.
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import suppress
 
 import numpy as np
 import pandas as pd
@@ -30,6 +29,8 @@ from ui.widgets import (
     CAME_FROM_PARAM,
     CUSTOMER_PAGE,
     CUSTOMER_PARAM,
+    LIST_CHOICES,
+    list_choices,
 )
 
 PAGE = CUSTOMER_PAGE
@@ -149,29 +150,31 @@ def back_params() -> dict[str, str]:
     return {"lang": lang} if lang else {}
 
 
-def _plain(value) -> bool:
-    if value is None or isinstance(value, str | int | float | bool | dt.date | dt.time):
-        return True
-    return isinstance(value, list | tuple) and all(_plain(v) for v in value)
-
-
-def keep_list_choices() -> None:
+def keep_list_choices(came_from: str | None) -> None:
     """Keep what the other pages chose (a list's segment, star tier, horizon...) while this
-    page runs, so that the way back shows the list the customer was picked from.
+    page runs, so that the way back to `came_from` shows the list the customer was picked
+    from.
 
     Streamlit drops the value of a widget not drawn on a run, unless the value is saved
     again under its key (Streamlit's "interrupt the widget clean-up process"): it is then
-    kept until a widget with that key is drawn again. Only plain values are saved again:
-    not a table's row selection, which would open the customer again on the way back.
-    Widgets this run has drawn already (the shared sidebar) keep their own values; values
-    that are no widget's are saved as they are, unchanged."""
+    kept until a widget with that key is drawn again. The public keys the session still
+    holds are saved again as they are; those Streamlit has dropped already (in a browser,
+    as the list's page switches to this one) come back from what the list's table kept at
+    the pick (`ui.widgets.LIST_CHOICES`). Only plain values: not a table's row selection,
+    which would open the customer again on the way back. Widgets this run has drawn
+    already (the shared sidebar) keep their own values."""
     state = st.session_state
-    for key in list(state.keys()):
-        value = state[key]
-        if not _plain(value):
-            continue
-        with suppress(StreamlitAPIException):  # a widget drawn on this run already
+    page, kept = state.get(LIST_CHOICES, (None, {}))
+    values = {**(kept if page == came_from else {}), **list_choices(table_key="")}
+    for key, value in values.items():
+        try:
             state[key] = value
+        except StreamlitAPIException:
+            continue  # a widget drawn on this run already
+        # Saved under the key alone, not under the widget's id (which Streamlit drops on
+        # the way back): then the widget drawn again tells the browser to show the value.
+        del state[key]
+        state[key] = value
 
 
 # --- words -------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
@@ -207,6 +208,7 @@ def choice(
 CUSTOMER_PAGE = "pages/customer.py"
 CUSTOMER_PARAM = "customer"  # the query parameter of the customer Customer 360 shows
 CAME_FROM_PARAM = "from"  # the query parameter of the page to go back to (its url path)
+LIST_CHOICES = "_customer_list_choices"  # (page url path, {widget key: value}) at the pick
 
 
 def customer_link(customer_id: str, came_from: str | None) -> dict[str, str]:
@@ -230,14 +232,43 @@ def selected_customer(event, table: pd.DataFrame, column: str) -> str | None:
     return str(table[column].iloc[rows[0]])
 
 
-def customer_table(table: pd.DataFrame, id_column: str, came_from: str | None, key: str, **options):
+def is_plain(value) -> bool:
+    """True for a value a widget's key can be given again: text, numbers, dates and lists
+    of them (not a table's row selection, not an object a page keeps)."""
+    if value is None or isinstance(value, str | int | float | bool | dt.date | dt.time):
+        return True
+    return isinstance(value, list | tuple) and all(is_plain(v) for v in value)
+
+
+def list_choices(table_key: str) -> dict:
+    """The plain values of the session's public keys (the widgets of the page drawn now:
+    the list's segment, tier, horizon...), but the row selection of `table_key`."""
+    state = st.session_state
+    return {
+        key: state[key]
+        for key in list(state)
+        if key != table_key and not str(key).startswith("_") and is_plain(state[key])
+    }
+
+
+def customer_table(
+    table: pd.DataFrame,
+    id_column: str,
+    came_from: str | None,
+    key: str,
+    keep_choices: bool = True,
+    **options,
+):
     """`table` as `show_table` shows it, one row selectable: selecting a row opens Customer
     360 for the customer in `id_column` (the shown column's name), with the way back to
-    `came_from`. The selection is kept under `key` while the page runs: a table on Customer
+    `came_from`; with `keep_choices`, what the page chose is kept (`LIST_CHOICES`) for the
+    way back. The selection is kept under `key` while the page runs: a table on Customer
     360 itself needs a key of its own for each customer, or the row selected would be
     selected again in the next customer's table."""
     event = show_table(table, on_select="rerun", selection_mode="single-row", key=key, **options)
     st.caption(t("customer.open_hint"))
     chosen = selected_customer(event, table, id_column)
     if chosen is not None:
+        if keep_choices and came_from:
+            st.session_state[LIST_CHOICES] = (came_from, list_choices(key))
         st.switch_page(CUSTOMER_PAGE, query_params=customer_link(chosen, came_from))

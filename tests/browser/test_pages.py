@@ -328,6 +328,49 @@ def test_a_row_of_the_churn_warning_list_opens_its_customer(browser, serve, demo
         page.close()
 
 
+def test_the_way_back_from_a_portrait_shows_the_list_it_was_picked_from(
+    browser, serve, demo_db_for_browser
+):
+    """A segment chosen on Segments, a member's row picked, then the way back: the list
+    shows the chosen segment again, not the default one, and the language is kept."""
+    url = serve(demo_db_for_browser)
+    page = _open(browser, f"{url}/segments?lang=en")
+    try:
+        chooser = page.locator('.st-key-seg_list input[role="combobox"]')
+        first = chooser.input_value()
+        chooser.click()
+        chooser.press("ArrowDown")  # opens the list of segments
+        options = page.locator('[role="option"]')
+        options.nth(1).wait_for()
+        chosen = next(t.strip() for t in options.all_inner_texts() if t.strip() != first)
+        options.filter(has_text=chosen).first.click()
+        _settled(page)
+        page.wait_for_function(
+            "(t) => document.querySelector('.st-key-seg_list input[role=combobox]').value === t",
+            arg=chosen,
+            timeout=DEADLINE,
+        )
+        grid = page.locator('.st-key-segments_list_rows [data-testid="stDataFrame"]')
+        grid.scroll_into_view_if_needed()
+        _settled(page)
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection box
+        page.wait_for_url("**/customer?**", timeout=DEADLINE)
+        _settled(page)
+        catalog = load_catalog("en")
+        back = catalog["customer.back"].format(page=catalog["nav.segments"])
+        page.get_by_text(back).click()
+        page.wait_for_url("**/segments?lang=en", timeout=DEADLINE)
+        _settled(page)
+        shown = page.locator('.st-key-seg_list input[role="combobox"]').input_value()
+        assert shown == chosen != first
+        assert "/customer" not in page.url  # the row's selection was not kept
+        errors = page.locator(ERRORS)
+        assert errors.count() == 0, errors.first.inner_text()
+    finally:
+        page.close()
+
+
 def _copy(source, tmp_path_factory, name: str):
     """A copy of a database: the server process needs a file no one else holds."""
     path = tmp_path_factory.mktemp(f"browser-{name}") / f"{name}.duckdb"

@@ -1,4 +1,6 @@
-"""Review of issue 16 (Customer 360): defects shown by tests marked xfail(strict)."""
+"""Customer 360 as one moves to and from it: a referral link after a search, a referral picked
+in the table, the way back to the list (its choices and language kept, across referral
+hops), a refund-only customer's words and the header line. Started as the review of issue 16."""
 
 from __future__ import annotations
 

@@ -39,6 +39,7 @@ CAME_FROM = CAME_FROM_PARAM  # the query parameter of the page to go back to
 SEARCH_ROWS = c3.SEARCH_LIMIT
 SEARCH_KEY = "customer_search"  # the search box
 PICK_KEY = "customer_pick"  # the list of the search's matches
+OWN_KEYS = "customer_"  # how this page's widget keys begin
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -167,6 +168,8 @@ def keep_list_choices(came_from: str | None) -> None:
     page, kept = state.get(LIST_CHOICES, (None, {}))
     values = {**(kept if page == came_from else {}), **list_choices(table_key="")}
     for key, value in values.items():
+        if key.startswith(OWN_KEYS):
+            continue  # this page's widgets keep their values the usual way
         try:
             state[key] = value
         except StreamlitAPIException:

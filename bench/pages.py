@@ -1,7 +1,8 @@
 """Every page at scale through app.py (AppTest): its first (cold) run with empty caches,
 its warm reruns, and each control a user moves on it (the as-of month end everywhere;
 cluster count, stage rules, choices, the loyalty programme; the value horizon, discount,
-margin and years retained, the model-health check; the churn horizon and risk threshold).
+margin and years retained, the model-health check; the churn horizon and risk threshold;
+the offers' minimum support and confidence; a search on Customer 360, opened on CUSTOMER).
 
 A control change is timed cold (its first time: what a user waits for) and warm (the same
 change again after moving back, from the caches). The database must have been built by
@@ -22,6 +23,7 @@ from pathlib import Path
 from core import db
 
 HERE = Path(__file__).resolve().parent
+CUSTOMER = "C0000001"  # the customer Customer 360 opens on (a demo's first customer)
 
 
 def _month_end_before(day: dt.date) -> dt.date:
@@ -112,6 +114,14 @@ def _controls(built: dt.date) -> dict[str, list[tuple[str, Callable, Callable]]]
             ),
             ("as_of_month_end", as_of(month_end), as_of(built)),
         ],
+        "products": [
+            ("min_support_2_pct", *toward("select_slider", "products_support", 0.02, 0.01)),
+            ("min_confidence_30", *toward("slider", "products_confidence", 30, 20)),
+            ("as_of_month_end", as_of(month_end), as_of(built)),
+        ],
+        "customer": [  # opened on CUSTOMER (the address's ?customer=)
+            ("search_name", *toward("text_input", "customer_search", "song", "")),
+        ],
         "loyalty": [
             (
                 "preset",
@@ -160,6 +170,8 @@ def run(db_path: str | Path, repeats: int = 3, controls: bool = True) -> dict:
         for page, moves in _controls(built).items():
             st.cache_data.clear()
             st.cache_resource.clear()
+            if page == "customer":
+                at.query_params["customer"] = CUSTOMER
             at.switch_page(f"pages/{page}.py")
             page_figures = {"cold_seconds": _timed_run(at)}
             page_figures["warm_seconds_median"] = statistics.median(

@@ -583,7 +583,7 @@ class ChurnHistory:
             chosen = slice(bounds[kind], bounds[kind + 1])
             events[kind] = {name: column[chosen] for name, column in rows.items()}
         answers = events[FEEDBACK]  # each customer's answers in time order: the latest last
-        order = np.lexsort((answers["submitted_us"], answers["n"]))
+        order = np.lexsort((answers["tie"], answers["submitted_us"], answers["n"]))
         events[FEEDBACK] = {name: column[order] for name, column in answers.items()}
         signed = buyers["signed_up_on"].to_numpy(dtype="datetime64[D]")
         return cls(

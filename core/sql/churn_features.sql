@@ -86,8 +86,9 @@ touches as (
 answers as (
     select
         customer_id,
-        arg_max(csat, submitted_at) filter (where csat is not null) as latest_csat,
-        arg_max(nps, submitted_at) filter (where nps is not null) as latest_nps,
+        -- the latest answer; of answers at the same time, the one with the greatest id
+        arg_max(csat, (submitted_at, feedback_id)) filter (where csat is not null) as latest_csat,
+        arg_max(nps, (submitted_at, feedback_id)) filter (where nps is not null) as latest_nps,
         count(*) filter (
             where kind = 'complaint' and submitted_at >= $as_of::date - 364
         ) as count_complaints_365,

@@ -12,7 +12,8 @@
 --     on_day = occurred_at's day;
 --   3 a feedback row: on_day = submitted_at's day, submitted_us = submitted_at in
 --     microseconds since 1970, csat and nps (NaN: none), is_complaint, resolved_on (null:
---     2^31 - 1).
+--     2^31 - 1), tie = the rank of its feedback_id (of answers at the same time, the one
+--     with the greatest id is the latest, as in churn_features.sql).
 -- Rows in order of event and n (two whole-number keys, which DuckDB sorts fast; the Python
 -- side orders a customer's feedback by time itself).
 -- The Python side (core/churn.py: ChurnHistory) cuts these at each cut-off date as
@@ -45,7 +46,8 @@ events as (
         null::double as csat,
         null::double as nps,
         null::boolean as is_complaint,
-        null::bigint as resolved_on
+        null::bigint as resolved_on,
+        null::bigint as tie
     from purchase_days as d
     inner join purchasers as p on p.customer_id = d.customer_id
     union all
@@ -60,13 +62,14 @@ events as (
         null,
         null,
         null,
+        null,
         null
     from orders as o
     inner join purchasers as p on p.customer_id = o.customer_id
     where o.is_refund
     union all
     select p.n, 2, i.occurred_at::date - date '1970-01-01', null, null, null, null, null,
-        null, null, null
+        null, null, null, null
     from interactions as i
     inner join purchasers as p on p.customer_id = i.customer_id
     where i.kind = 'inquiry' and i.direction is distinct from 'outbound'
@@ -82,7 +85,8 @@ events as (
         f.csat::double,
         f.nps::double,
         f.kind = 'complaint',
-        coalesce(f.resolved_at::date - date '1970-01-01', 2147483647)
+        coalesce(f.resolved_at::date - date '1970-01-01', 2147483647),
+        dense_rank() over (order by f.feedback_id)
     from feedback as f
     inner join purchasers as p on p.customer_id = f.customer_id
 ),
@@ -99,7 +103,8 @@ final as (
         coalesce(nps, 'nan'::double) as nps,
         coalesce(is_complaint, false) as is_complaint,
         coalesce(resolved_on, 2147483647)::integer as resolved_on,
-        coalesce(submitted_us, 0) as submitted_us
+        coalesce(submitted_us, 0) as submitted_us,
+        coalesce(tie, 0) as tie
     from events
 )
 

@@ -26,8 +26,9 @@ feedback as (
 latest_answers as (
     select
         customer_id,
-        arg_max(nps, submitted_at) filter (where nps is not null) as latest_nps,
-        arg_max(csat, submitted_at) filter (where csat is not null) as latest_csat
+        -- the latest answer; of answers at the same time, the one with the greatest id
+        arg_max(nps, (submitted_at, feedback_id)) filter (where nps is not null) as latest_nps,
+        arg_max(csat, (submitted_at, feedback_id)) filter (where csat is not null) as latest_csat
     from feedback
     where nps is not null or csat is not null
     group by customer_id

@@ -30,14 +30,21 @@ def _shop(path, amounts):
         for i, amount in enumerate(amounts)
     ]
     rows.append(
-        {"transaction_id": "tb", "customer_id": "b", "ordered_at": dt.datetime(2024, 1, 5), "amount": 10.0}
+        {
+            "transaction_id": "tb",
+            "customer_id": "b",
+            "ordered_at": dt.datetime(2024, 1, 5),
+            "amount": 10.0,
+        }
     )
     db.insert_frame(con, "transactions", pd.DataFrame(rows))
     build_staging(con)
     return con
 
 
-@pytest.mark.xfail(strict=True, reason="int64 millionths wrap: spend of 10 trillion reads as -8.4 trillion")
+@pytest.mark.xfail(
+    strict=True, reason="int64 millionths wrap: spend of 10 trillion reads as -8.4 trillion"
+)
 def test_a_big_spender_keeps_a_positive_spend(tmp_path):
     con = _shop(tmp_path / "big.duckdb", [5e12, 5e12])  # each day fits in int64 millionths
     cut = dt.date(2024, 3, 1)

@@ -173,9 +173,12 @@ _OFFSET = (
     r"\d:\d\d(:\d\d(\.\d+)?)?"
     r"(\s*(Z|[+-]\d\d(:?\d\d)?)|\s+(UTC|GMT|[A-Za-z]+(/[A-Za-z0-9_+-]+){1,2}))\s*$"
 )
-# A time followed by any word: what _OFFSET does not read (an abbreviation such as CST, which
-# names several zones) or a zone name DuckDB does not know is refused, never dropped.
-_ZONE_WORD = r"\d:\d\d(:\d\d(\.\d+)?)?\s+[A-Za-z][A-Za-z0-9_/+-]*\s*$"
+# A 12-hour time: 01:30 PM, 12:15:00 am (DuckDB's cast reads the hour and drops the AM/PM).
+_AM_PM = r"\d:\d\d(:\d\d(\.\d+)?)?\s*[AaPp][Mm]\s*$"
+# A time followed by any other word of two or more letters: what _OFFSET does not read (an
+# abbreviation such as CST, which names several zones) or a zone name DuckDB does not know is
+# refused, never dropped.
+_ZONE_WORD = r"\d:\d\d(:\d\d(\.\d+)?)?\s+[A-Za-z][A-Za-z0-9_/+-]+\s*$"
 
 
 # --------------------------------------------------------------------------- results
@@ -1302,6 +1305,10 @@ def _field_sql(f: Field) -> tuple[list[str], str, str, str]:
             f"case when {t} is not null and regexp_matches({r}, '{_OFFSET}') "
             f"then timezone($tz, try_cast(regexp_replace(trim({r}), '\\s+([+-]\\d|Z)', '\\1') "
             "as timestamptz)) "
+            f"when {t} is not null and regexp_matches({r}, '{_AM_PM}') then case "
+            f"when hour({t}) not between 1 and 12 then null "
+            f"else {t} + to_hours(hour({t}) % 12 - hour({t}) "
+            f"+ case when regexp_matches({r}, '[Pp][Mm]\\s*$') then 12 else 0 end) end "
             f"when {t} is not null and regexp_matches({r}, '{_ZONE_WORD}') then null "
             f"when {t} is not null then {t} "
             f"when {o} = 0 or ({o} is not null and $fixed_{p}) "
@@ -1314,7 +1321,8 @@ def _field_sql(f: Field) -> tuple[list[str], str, str, str]:
         )
         why = (
             f"case when {r} is null then {missing} {empty} "
-            f"when {n} is null and regexp_matches({r}, '{_ZONE_WORD}') then $t_{p}_zone "
+            f"when {n} is null and {t} is not null and regexp_matches({r}, '{_ZONE_WORD}') "
+            f"and not regexp_matches({r}, '{_AM_PM}') then $t_{p}_zone "
             f"when {n} is null then $t_{p}_date "
             f"when year({n}) not between $year_lo and $year_hi then $t_{p}_year end"
         )

@@ -415,6 +415,19 @@ CASES = [
         words=("row 3", "unknown time zone in '2024-03-05 01:30 CST'", "row 4", "Mars/Olympus"),
     ),
     Case(
+        "a 12-hour time is read with its AM or PM, not dropped",
+        "transactions",
+        stamps("2024-03-05 01:30 PM", "2024-03-05 12:15 am", "2024-03-05 12:15:30 PM"),
+        columns=WHEN,
+        expect=ordered(T(2024, 3, 5, 13, 30), T(2024, 3, 5, 0, 15), T(2024, 3, 5, 12, 15, 30)),
+    ),
+    Case(
+        "a 12-hour time with an hour above 12 is refused",
+        "transactions",
+        stamps("2024-03-05 01:30 PM", "2024-03-05 13:30 PM"),
+        words=("row 3", "unparseable date '2024-03-05 13:30 PM'"),
+    ),
+    Case(
         "another business time zone: Europe/London",
         "transactions",
         stamps("2024-03-05 01:30+08:00", "2024-07-05 12:00Z", "2024-07-05 12:00"),

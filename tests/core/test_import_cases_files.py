@@ -415,11 +415,21 @@ CASES = [
         words=("row 3", "unknown time zone in '2024-03-05 01:30 CST'", "row 4", "Mars/Olympus"),
     ),
     Case(
-        "a 12-hour time is read with its AM or PM, not dropped",
+        "a 12-hour time is read with its AM or PM, not dropped (a one-letter word is no zone)",
         "transactions",
-        stamps("2024-03-05 01:30 PM", "2024-03-05 12:15 am", "2024-03-05 12:15:30 PM"),
+        stamps(
+            "2024-03-05 01:30 PM",
+            "2024-03-05 12:15 am",
+            "2024-03-05 12:15:30 PM",
+            "2024-03-05 13:30 h",
+        ),
         columns=WHEN,
-        expect=ordered(T(2024, 3, 5, 13, 30), T(2024, 3, 5, 0, 15), T(2024, 3, 5, 12, 15, 30)),
+        expect=ordered(
+            T(2024, 3, 5, 13, 30),
+            T(2024, 3, 5, 0, 15),
+            T(2024, 3, 5, 12, 15, 30),
+            T(2024, 3, 5, 13, 30),
+        ),
     ),
     Case(
         "a 12-hour time with an hour above 12 is refused",

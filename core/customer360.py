@@ -34,7 +34,6 @@ numbers are the marts' numbers, and adds what only one customer needs:
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 
 import duckdb
@@ -45,7 +44,7 @@ from core import db, segments, sql, value
 from core import precompute as kept_results
 from core import stars as star_rating
 from core.churn import ChurnSettings, churn_features
-from core.clv import BGNBDModel, GammaGammaModel, ModelFitError, clv_interval
+from core.clv import BGNBDModel, GammaGammaModel, ModelFitError, Reason, clv_interval
 
 SEARCH_LIMIT = 20
 MIN_PHONE_DIGITS = 4  # typed digits (and no letter) from which phones are searched too
@@ -265,16 +264,11 @@ class StoredModels:
 def _stored_models(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> StoredModels | None:
     """The build's BG/NBD and Gamma-Gamma fits (without the whole summary
     `value.stored_value_models` reads), or None when it stored none for `as_of`."""
-    if value.stored_as_of(con) != as_of:
+    fits = value.stored_fits(con, as_of)
+    defaults = value.stored_value_defaults(con, as_of)
+    if fits is None or isinstance(fits, Reason) or defaults is None:
         return None
-    fits = dict(con.execute("select model, fit from value_models").fetchall())
-    if not {"bgnbd", "gamma_gamma", "defaults"} <= set(fits):
-        return None
-    return StoredModels(
-        BGNBDModel(**value._model_fields(fits["bgnbd"])),
-        GammaGammaModel(**value._model_fields(fits["gamma_gamma"])),
-        value.ValueDefaults(**json.loads(fits["defaults"])),
-    )
+    return StoredModels(*fits, defaults)
 
 
 def _defaults(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> value.ValueDefaults:

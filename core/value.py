@@ -688,16 +688,28 @@ def stored_value_models(
 ) -> ValueModels | Reason | None:
     """The models `core build` stored as of `as_of`, the same as `fit_value_models` gives
     them (or the Reason it raises), or None when the build stored none for that date."""
+    fits = stored_fits(con, as_of)
+    if fits is None or isinstance(fits, Reason):
+        return fits
+    summary = con.execute("select * from value_summary order by customer_id").df()
+    summary.attrs["unit"] = "weeks"
+    return ValueModels(as_of, summary, data_readiness(summary), *fits)
+
+
+def stored_fits(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date
+) -> tuple[BGNBDModel, GammaGammaModel] | Reason | None:
+    """The BG/NBD and Gamma-Gamma fits `core build` stored as of `as_of` (without the BTYD
+    summary `stored_value_models` reads too), the Reason they could not be fitted, or None
+    when the build stored none for that date."""
     if stored_as_of(con) != as_of:
         return None
     fits = dict(con.execute("select model, fit from value_models").fetchall())
     if "reason" in fits:
         return churn.reason_from_json(fits["reason"])
-    summary = con.execute("select * from value_summary order by customer_id").df()
-    summary.attrs["unit"] = "weeks"
-    bgnbd = BGNBDModel(**_model_fields(fits["bgnbd"]))
-    gg = GammaGammaModel(**_model_fields(fits["gamma_gamma"]))
-    return ValueModels(as_of, summary, data_readiness(summary), bgnbd, gg)
+    return BGNBDModel(**_model_fields(fits["bgnbd"])), GammaGammaModel(
+        **_model_fields(fits["gamma_gamma"])
+    )
 
 
 def stored_value_defaults(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ValueDefaults | None:

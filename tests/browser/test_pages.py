@@ -309,8 +309,13 @@ def test_a_row_of_the_churn_warning_list_opens_its_customer(browser, serve, demo
         grid = page.locator('.st-key-churn_warning_rows [data-testid="stDataFrame"]')
         grid.scroll_into_view_if_needed()
         _settled(page)
-        # the first row's customer, from the grid's accessible table (its first row: headers)
-        cells = grid.locator("table[role=grid] tr").nth(1).locator("td").all_inner_texts()
+        # the first row's customer, from the grid's accessible table (its first row: headers),
+        # which the grid fills a moment after it draws: wait for an id to be there
+        first_row = grid.locator("table[role=grid] tr").nth(1).locator("td")
+        first_row.filter(has_text=re.compile(r"^\s*C\d{7}\s*$")).first.wait_for(
+            state="attached", timeout=DEADLINE
+        )
+        cells = first_row.all_inner_texts()
         clicked = next(c for c in cells if re.fullmatch(r"C\d{7}", c.strip())).strip()
         box = grid.bounding_box()
         page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection box

@@ -1042,7 +1042,7 @@ class RatingChange:
 def rating_change(base: RatingBase, saved: np.ndarray, draft: np.ndarray) -> RatingChange:
     """Compare two ratings of the same customers (stars 0-5, 0 = prospect)."""
     revenue = np.nan_to_num(base.money("revenue_12m"))
-    cell = saved.astype(np.int64) * 6 + draft
+    cell = saved.astype(np.int64) * 6 + draft.astype(np.int64)
     counts = np.bincount(cell, minlength=36).reshape(6, 6)[1:, 1:]
     money = np.bincount(cell, weights=revenue, minlength=36).reshape(6, 6)[1:, 1:]
     rows = [
@@ -1060,6 +1060,116 @@ def rating_change(base: RatingBase, saved: np.ndarray, draft: np.ndarray) -> Rat
         revenue_up=float(revenue[up].sum()),
         revenue_down=float(revenue[down].sum()),
         draft=star_distribution(base, draft),
+    )
+
+
+def star_net_change(flows: pd.DataFrame, source: str = "saved", target: str = "draft"):
+    """Per star, 5 first: `stars, came_in, went_out, net`, from `flows` (one row per
+    `source` x `target` star pair with `customers`, as `rating_change` gives them): the
+    customers who reach the star from another, those who leave it for another, and the
+    difference (the star's count under `target` minus under `source`)."""
+    moved = flows[flows[source] != flows[target]]
+    came_in = moved.groupby(target)["customers"].sum()
+    went_out = moved.groupby(source)["customers"].sum()
+    order = list(reversed(STARS))
+    out = pd.DataFrame(
+        {
+            "stars": order,
+            "came_in": [int(came_in.get(s, 0)) for s in order],
+            "went_out": [int(went_out.get(s, 0)) for s in order],
+        }
+    )
+    out["net"] = out["came_in"] - out["went_out"]
+    return out
+
+
+MOVE_REASONS = (*DIMENSIONS, "thresholds")
+
+
+def star_moves(
+    base: RatingBase,
+    saved_rules: RuleSet,
+    saved: np.ndarray,
+    draft_rules: RuleSet,
+    draft: np.ndarray,
+) -> pd.DataFrame:
+    """The customers whose star differs between two ratings (`saved` and `draft`, stars
+    0-5 by `rate` under `saved_rules` and `draft_rules`): `customer_id, from_stars,
+    to_stars, reason, score_saved, score_draft`, the four dimension scores and
+    `revenue_12m`; the biggest move first, then the highest revenue.
+
+    `reason` is the dimension whose change of weight moved the composite most in the
+    direction of the move (its score x the change of its normalised weight), or
+    "thresholds" when the composite did not move that way (the thresholds did)."""
+    rows = np.flatnonzero((saved != draft) & (saved > 0) & (draft > 0))
+    dims = base.dims[rows]
+    pushed = dims * (draft_rules.normalised_weights - saved_rules.normalised_weights)
+    up = (draft[rows] > saved[rows])[:, None]
+    toward = np.where(up, pushed, -pushed)  # > 0: pushed the way the customer moved
+    best = np.argmax(toward, axis=1)
+    moved_by_weight = toward[np.arange(len(rows)), best] > 1e-9
+    reasons = np.array(MOVE_REASONS, dtype=object)
+    frame = base.frame.iloc[rows]
+    out = pd.DataFrame(
+        {
+            "customer_id": frame["customer_id"].to_numpy(),
+            "from_stars": saved[rows].astype(np.int64),
+            "to_stars": draft[rows].astype(np.int64),
+            "reason": np.where(moved_by_weight, reasons[best], "thresholds"),
+            "score_saved": composite(dims, saved_rules),
+            "score_draft": composite(dims, draft_rules),
+        }
+    )
+    for column in SCORE_COLUMNS:
+        out[column] = frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
+    out["revenue_12m"] = frame["revenue_12m"].to_numpy(dtype=np.float64, na_value=np.nan)
+    out["_step"] = (out["to_stars"] - out["from_stars"]).abs()
+    out = out.sort_values(
+        ["_step", "revenue_12m", "customer_id"],
+        ascending=[False, False, True],
+        na_position="last",
+        ignore_index=True,
+    )
+    return out.drop(columns="_step")
+
+
+@dataclass(frozen=True)
+class StarShift:
+    """What making a rule set active would change in customer_features: the customers
+    moving up and down a star or more, and `net` (`star_net_change`) per star."""
+
+    moved_up: int
+    moved_down: int
+    net: pd.DataFrame
+
+    @property
+    def moved(self) -> int:
+        return self.moved_up + self.moved_down
+
+
+def activation_change(con: duckdb.DuckDBPyConnection, rules: RuleSet) -> StarShift:
+    """How the stars stored in customer_features would change were `rules` made active:
+    the stored dimension scores rated under `rules` (as `reapply_rules` rates them),
+    against the stored stars. Nothing moves in a database not rated yet."""
+    cur = con.cursor()
+    if not {"stars", *SCORE_COLUMNS} <= set(db.columns(cur, "customer_features")):
+        flows = pd.DataFrame({"saved": [], "draft": [], "customers": []})
+        return StarShift(0, 0, star_net_change(flows))
+    kept = ", ".join(("stars", *SCORE_COLUMNS))  # fixed names
+    frame = cur.execute(f"select {kept} from customer_features").df()
+    now = frame["stars"].fillna(0).to_numpy(dtype=np.int64)
+    dims = frame[list(SCORE_COLUMNS)].to_numpy(dtype=np.float64, na_value=np.nan)
+    _, after, _ = rate(dims, rules)
+    after = after.astype(np.int64)
+    counts = np.bincount(now * 6 + after, minlength=36).reshape(6, 6)[1:, 1:]
+    flows = pd.DataFrame(
+        [(s, d, int(counts[s - 1, d - 1])) for s in STARS for d in STARS],
+        columns=["saved", "draft", "customers"],
+    )
+    return StarShift(
+        moved_up=int(((after > now) & (now > 0)).sum()),
+        moved_down=int(((after < now) & (after > 0)).sum()),
+        net=star_net_change(flows),
     )
 
 

@@ -10,6 +10,17 @@ Machine exports (`write_table` to a .parquet file, or to a .csv with `raw=True`)
 re-import and other tools, and round-trip exactly: no prefixes; CSV in UTF-8 without BOM,
 ISO timestamps, floats to full precision, NULL as an empty field and an empty string as
 `""`; Parquet with the database's own types.
+
+A list a page exports (`list_csv_bytes`, `list_excel_bytes`) is described once by its
+`Column`s: each has a kind (text, count, money, percent, points, ratio, date, datetime,
+stars), a header in the page's language and a unit. The export writes values rounded and in
+the page's units: money to cents with the currency in the header, a share as a percentage
+(12.3 under "Churn risk (%)" in CSV; in Excel a percent cell, 0.123 shown as 12.3%), a day
+without 00:00:00. The facts the list depends on (as-of date, rule set, horizon, filters,
+page, language, time of export) are an `About`: Excel gets them as a second sheet. A CSV
+holds the table alone, its header on the first row: a preamble of comment lines would be
+read as the header by pandas.read_csv and by spreadsheets opening the file, so the CSV's
+file name carries the as-of date instead.
 """
 
 from __future__ import annotations
@@ -17,10 +28,18 @@ from __future__ import annotations
 import io
 import os
 import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")  # OWASP's list for CSV injection
 ESCAPE = "'"
@@ -65,6 +84,248 @@ def to_excel_bytes(df: pd.DataFrame, sheet_name: str = SHEET_NAME) -> bytes:
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         out.to_excel(writer, index=False, sheet_name=_sheet_name(sheet_name))
     return buffer.getvalue()
+
+
+# --- a list as a page exports it ------------------------------------------------------------
+
+TEXT, COUNT, MONEY, PERCENT, POINTS = "text", "count", "money", "percent", "points"
+RATIO, DATE, DATETIME, STARS = "ratio", "date", "datetime", "stars"
+KINDS = (TEXT, COUNT, MONEY, PERCENT, POINTS, RATIO, DATE, DATETIME, STARS)
+EXCEL_FORMATS = {  # the number format of each kind's cells; a ratio's follows its digits
+    COUNT: "#,##0",
+    MONEY: "#,##0.00",
+    PERCENT: "0.0%",
+    POINTS: "+0.0;-0.0;0.0",
+    DATE: "yyyy-mm-dd",
+    DATETIME: "yyyy-mm-dd hh:mm",
+    STARS: "0",
+}
+WIDTH_SAMPLE = 500  # rows read to size a column
+MIN_WIDTH, MAX_WIDTH = 8, 50  # of an Excel column, in characters
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an exported list: `key`, its name in the frame; `header`, its heading
+    in the page's language with its unit ('Revenue (GBP)', 'Churn risk (%)'); `kind`, what
+    it holds (KINDS); `excel_header`, the heading of a percent column in Excel, whose cells
+    show the '%' themselves; `digits`, the decimals of a ratio.
+
+    A share (0..1) is a PERCENT (written 12.3, or in Excel 0.123 shown as 12.3%); a change of
+    a share is POINTS (written times 100: +5.0 percentage points)."""
+
+    key: str
+    header: str
+    kind: str = TEXT
+    excel_header: str | None = None
+    digits: int = 2
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(
+                f"column {self.key!r}: kind {self.kind!r} is not one of {', '.join(KINDS)}"
+            )
+
+    def heading(self, excel: bool = False) -> str:
+        return (self.excel_header or self.header) if excel else self.header
+
+    def excel_format(self) -> str | None:
+        if self.kind == RATIO:
+            return "#,##0" + ("." + "0" * self.digits if self.digits else "")
+        return EXCEL_FORMATS.get(self.kind)
+
+
+@dataclass(frozen=True)
+class About:
+    """What an exported list depends on, for the sheet beside it: `rows` of (label, value)
+    in the page's language (page, as-of date, rule set, horizon, filters, language, time of
+    export), on the sheet named `sheet`."""
+
+    sheet: str
+    rows: tuple[tuple[str, str], ...]
+
+    def with_row(self, label: str, value: str) -> About:
+        return About(self.sheet, (*self.rows, (label, value)))
+
+    def value(self, label: str) -> str | None:
+        return next((v for name, v in self.rows if name == label), None)
+
+
+def export_table(
+    frame: pd.DataFrame, columns: Sequence[Column], excel: bool = False
+) -> pd.DataFrame:
+    """The `columns` of `frame`, in their order, under their headings, each in the page's
+    units (`in_units`). Raises ValueError naming a column the frame lacks or a heading
+    given twice."""
+    missing = [c.key for c in columns if c.key not in frame.columns]
+    if missing:
+        raise ValueError(f"the list has no column {', '.join(map(repr, missing))} to export")
+    headings = [c.heading(excel) for c in columns]
+    twice = sorted({h for h in headings if headings.count(h) > 1})
+    if twice:
+        raise ValueError(f"two exported columns are headed {', '.join(map(repr, twice))}")
+    values = {c.heading(excel): in_units(frame[c.key], c, excel) for c in columns}
+    return pd.DataFrame(values, index=range(len(frame)))
+
+
+def in_units(values: pd.Series, column: Column, excel: bool = False) -> pd.Series:
+    """`values` of `column` as written: counts and stars whole, money to cents, a share as a
+    percentage to one decimal (in Excel the share to 0.1%, a percent cell shows it), points
+    times 100 to one decimal, a ratio to its digits, a date as a day, a time to the minute
+    (in CSV as 'YYYY-MM-DD HH:MM'), without a time zone; text as it is."""
+    s = values.reset_index(drop=True)
+    kind = column.kind
+    if kind == TEXT:
+        return s.astype(object).where(s.notna(), None)
+    if kind in (DATE, DATETIME):
+        return _moments(s, kind, excel)
+    number = pd.to_numeric(s, errors="coerce").astype("float64")
+    if kind in (COUNT, STARS):
+        return number.round().astype("Int64")
+    if kind == PERCENT:
+        return number.round(3) if excel else (number * 100).round(1)
+    if kind == POINTS:
+        return (number * 100).round(1)
+    return number.round(2 if kind == MONEY else column.digits)
+
+
+def _moments(s: pd.Series, kind: str, excel: bool) -> pd.Series:
+    """Dates (datetime.date) or times to the minute, naive, missing as None."""
+    moments = pd.to_datetime(s, errors="coerce")
+    if isinstance(moments.dtype, pd.DatetimeTZDtype):
+        moments = moments.dt.tz_localize(None)
+    known = moments.notna()
+    if kind == DATE:
+        out = moments.dt.date
+    elif excel:
+        out = moments.dt.floor("min").astype(object)
+    else:
+        out = moments.dt.strftime("%Y-%m-%d %H:%M")
+    return out.astype(object).where(known, None)
+
+
+def list_csv_bytes(frame: pd.DataFrame, columns: Sequence[Column]) -> bytes:
+    """The list as CSV for a spreadsheet (`to_csv_bytes`): its header on the first row, the
+    values in the page's units."""
+    return to_csv_bytes(export_table(frame, columns))
+
+
+def list_excel_bytes(
+    frame: pd.DataFrame,
+    columns: Sequence[Column],
+    about: About | None = None,
+    sheet_name: str = SHEET_NAME,
+) -> bytes:
+    """The list as an .xlsx workbook: one sheet with a bold, frozen header row and an
+    autofilter, each column sized to its header and values and given its kind's number
+    format; then the `about` sheet. openpyxl's write-only mode streams the rows."""
+    table = neutralise(export_table(frame, columns, excel=True))
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_sheet_name(sheet_name))
+    sheet.freeze_panes = "A2"
+    for number, width in enumerate(_widths(table, columns), start=1):
+        sheet.column_dimensions[get_column_letter(number)].width = width
+    if len(columns):
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(table) + 1}"
+    bold = Font(bold=True)
+    sheet.append([_styled(sheet, _excel_text(h), font=bold) for h in table.columns])
+    formats = [c.excel_format() for c in columns]
+    cells = [_cell_values(table.iloc[:, j], columns[j].kind) for j in range(len(columns))]
+    for row in zip(*cells, strict=True):
+        sheet.append(
+            [
+                v if f is None or v is None else _styled(sheet, v, f)
+                for v, f in zip(row, formats, strict=True)
+            ]
+        )
+    if about is not None:
+        _about_sheet(book, about, sheet.title)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _styled(sheet, value, number_format: str | None = None, font: Font | None = None):
+    cell = WriteOnlyCell(sheet, value=value)
+    if number_format:
+        cell.number_format = number_format
+    if font:
+        cell.font = font
+    return cell
+
+
+def _cell_values(s: pd.Series, kind: str) -> list:
+    """A column's cells as Python values openpyxl writes, missing values as None."""
+    if kind == TEXT:
+        return [_excel_text(v) if isinstance(v, str) else v for v in s.tolist()]
+    if kind in (DATE, DATETIME):
+        return [
+            None if v is None else (v.to_pydatetime() if hasattr(v, "to_pydatetime") else v)
+            for v in s.tolist()
+        ]
+    known = s.notna().to_numpy()
+    values = s.to_numpy(dtype="float64", na_value=np.nan)
+    if kind in (COUNT, STARS):
+        return [int(v) if k else None for v, k in zip(values, known, strict=True)]
+    return [float(v) if k else None for v, k in zip(values, known, strict=True)]
+
+
+def _excel_text(value):
+    return _ILLEGAL_XLSX.sub("", value) if isinstance(value, str) else value
+
+
+def _about_sheet(book: Workbook, about: About, taken: str) -> None:
+    """The `about` rows as a two-column sheet, labels in bold."""
+    name = _sheet_name(about.sheet)
+    sheet = book.create_sheet(name if name != taken else f"{name} (2)")
+    sheet.column_dimensions["A"].width = max(
+        (_text_width(label) + 2 for label, _ in about.rows), default=MIN_WIDTH
+    )
+    sheet.column_dimensions["B"].width = MAX_WIDTH + 20
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    for label, value in about.rows:
+        cell = _styled(sheet, _excel_text(_neutral_cell(str(value))))
+        cell.alignment = wrap
+        sheet.append([_styled(sheet, _excel_text(_neutral_cell(label)), font=bold), cell])
+
+
+def _widths(table: pd.DataFrame, columns: Sequence[Column]) -> list[float]:
+    """Each column's width in characters: its header (and the filter button) or its widest
+    value among the first WIDTH_SAMPLE rows, as shown, within MIN_WIDTH..MAX_WIDTH."""
+    head = table.head(WIDTH_SAMPLE)
+    widths = []
+    for j, column in enumerate(columns):
+        shown = [_shown(v, column.kind) for v in head.iloc[:, j].tolist()]
+        widest = max((_text_width(v) for v in shown), default=0)
+        width = max(_text_width(str(table.columns[j])) + 4, widest + 2)
+        widths.append(float(min(max(width, MIN_WIDTH), MAX_WIDTH)))
+    return widths
+
+
+def _shown(value, kind: str) -> str:
+    """Roughly how Excel shows `value` of `kind`, to size its column."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if kind == DATE:
+        return "yyyy-mm-dd"
+    if kind == DATETIME:
+        return "yyyy-mm-dd hh:mm"
+    if kind == PERCENT:
+        return f"{value * 100:.1f}%"
+    if kind in (MONEY, RATIO, POINTS):
+        return f"{value:+,.2f}"
+    if kind in (COUNT, STARS):
+        return f"{value:,}"
+    return str(value)
+
+
+def _text_width(text: str) -> int:
+    """Columns `text` takes in a spreadsheet: a wide (CJK) character counts twice."""
+    return sum(2 if ord(ch) >= 0x1100 and _is_wide(ch) else 1 for ch in text)
+
+
+def _is_wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in ("W", "F")
 
 
 class ExportFailed(ValueError):

@@ -96,11 +96,12 @@ st.caption(
 table, config = ch.warning_table(warning, ctx.currency)
 customer_table(table, "customer_id", "churn", "churn_warning_rows", column_config=config)
 download_buttons(
-    ch.warning_export(warning, ctx.currency),
+    ch.warning_export(warning),
     len(warning),
-    len(ch.WARNING_FORMATS),
+    ch.warning_columns(ctx.currency),
     f"churn-warning-{as_of}",
     sheet=t("churn.export_sheet"),
+    about=ch.warning_about(ctx, horizon, min_risk),
 )
 
 # --- how good the classifier is -------------------------------------------------------------

@@ -18,9 +18,8 @@ import streamlit as st
 from core import churn, value
 from core.clv import ModelFitError, Reason
 from ui import data, models
-from ui import format as fmt
+from ui.export import About, Column, columns_from_formats, list_about
 from ui.i18n import t
-from ui.labels import labelled, value_labels
 from ui.widgets import COUNT, DATE, MONEY, PERCENT, column_config, share_table
 
 HORIZONS = (30, 60, 90, 180)  # days of "no purchase in the next N days"
@@ -112,16 +111,25 @@ def warning_table(
     return shown, column_config(WARNING_FORMATS, "churn.col_", currency)
 
 
-def warning_export(warning: pd.DataFrame, currency: str | None) -> Callable[[], pd.DataFrame]:
-    """The whole warning list for a spreadsheet, made when the user clicks: labels of the
-    current language (money headers with the currency code), shares as fractions (a
-    spreadsheet formats them)."""
-    names = {
-        c: fmt.money_header(t(f"churn.col_{c}"), currency) if f == MONEY else t(f"churn.col_{c}")
-        for c, f in WARNING_FORMATS.items()
-    }
-    labels = value_labels(WARNING_FORMATS)
-    return lambda: labelled(warning[list(WARNING_FORMATS)], names, labels)
+def warning_export(warning: pd.DataFrame) -> Callable[[], pd.DataFrame]:
+    """The whole warning list for `ui.export.download_buttons`, made when the user clicks."""
+    return lambda: warning[list(WARNING_FORMATS)]
+
+
+def warning_columns(currency: str | None) -> list[Column]:
+    """The warning list's exported columns: those of its table (WARNING_FORMATS)."""
+    return columns_from_formats(WARNING_FORMATS, "churn.col_", currency)
+
+
+def warning_about(ctx, horizon: int, min_risk: int) -> About:
+    """The warning list's About sheet: its horizon and minimum risk."""
+    return list_about(
+        ctx,
+        "churn",
+        t("churn.list_title"),
+        horizon=t("churn.days", days=horizon),
+        choices={t("churn.min_risk"): f"{min_risk}%"},
+    )
 
 
 def top_drivers(result: churn.ChurnResult, n: int = DRIVERS_SHOWN) -> pd.DataFrame:

@@ -203,12 +203,12 @@ def _stamp(about: About, rows: int) -> Callable[[], About]:
 # --- the buttons -----------------------------------------------------------------------------
 
 
-def _files(
+def list_files(
     make: Callable[[], pd.DataFrame],
     rows: int,
     described: int | Sequence[Column],
-    sheet: str,
-    about: About | None,
+    sheet: str = export.SHEET_NAME,
+    about: About | None = None,
 ) -> tuple[Callable[[], bytes], Callable[[], bytes], int]:
     """The CSV and Excel makers of a list and its number of columns. With its `Column`s,
     `make` gives the list's own columns (codes, shares, amounts) and the export writes
@@ -249,7 +249,7 @@ def download_buttons(
     gives ready to write, its number of columns. An empty list gets disabled buttons; a
     list too long for Excel gets the CSV button and a sentence saying why there is no
     Excel one."""
-    to_csv, to_excel, width = _files(make, rows, columns, sheet, about)
+    to_csv, to_excel, width = list_files(make, rows, columns, sheet, about)
     make = privacy.masked_maker(make)  # personal data masked when the session masks them
     row = st.container(horizontal=True, vertical_alignment="center")
     empty = rows == 0

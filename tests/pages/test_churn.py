@@ -6,11 +6,12 @@ import io
 import pandas as pd
 import pytest
 
-from core import db, export, value
+from core import db, value
 from core.churn import ChurnSettings, churn_risk, warning_list
 from tests.conftest import DEMO_END
 from ui import churn as ch
 from ui import format as fmt
+from ui.export import list_files
 
 PAGE = "pages/churn.py"
 
@@ -98,18 +99,22 @@ def test_the_export_holds_the_whole_list_with_labels(app_on, demo_db, expected):
     customers = value.customer_values(con, models, settings)
     con.close()
     listed = warning_list(expected.scores, customers, DEMO_END, 0.5)
-    sheet = ch.warning_export(listed, "CNY")()  # what both download buttons write
-    csv = pd.read_csv(io.BytesIO(export.to_csv_bytes(sheet)), encoding="utf-8-sig")
+    # what the two download buttons write
+    to_csv, to_excel, _ = list_files(
+        ch.warning_export(listed), len(listed), ch.warning_columns("CNY")
+    )
+    csv = pd.read_csv(io.BytesIO(to_csv()), encoding="utf-8-sig")
     assert len(csv) == len(listed) > ch.LIST_ROWS
     assert list(csv.columns[:5]) == [
         "Customer ID",
         "City",
         "Channel",
         "Value at risk (CNY)",  # money headers carry the currency
-        "Risk",
+        "Risk (%)",  # a share written as a percentage
     ]
     assert csv["Value at risk (CNY)"].is_monotonic_decreasing
-    excel = pd.read_excel(io.BytesIO(export.to_excel_bytes(sheet)))
+    assert csv["Risk (%)"].tolist() == (listed["churn_risk"] * 100).round(1).tolist()
+    excel = pd.read_excel(io.BytesIO(to_excel()))
     assert len(excel) == len(listed)
 
 

@@ -59,6 +59,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pandas as pd
+from scipy.optimize import brentq
 from scipy.special import expit
 
 from core import db, sql, stars, value
@@ -170,6 +171,14 @@ class Programme:
 
     def replace(self, **changes) -> Programme:
         return dataclasses.replace(self, **changes)
+
+    def with_uplift_share(self, share: float) -> Programme:
+        """This programme with every tier's purchase and retention uplift times `share`
+        (1 = as assumed); a retention uplift stops at 1 (no dropout), a purchase uplift
+        at 10."""
+        if share < 0:
+            raise ValueError(f"the share of the assumed uplifts must be >= 0, not {share!r}")
+        return self.replace(**{t: _uplift_share(self.tier(t), share) for t in TIERS})
 
 
 def _seed_tiers(discounts=(0, 0, 0), perks=(0, 0, 0), uplift_share=1.0) -> dict:
@@ -338,6 +347,13 @@ def simulate_programme(
     """Monte Carlo of `programme` against no programme over the customer base (module
     docstring). Pass `models` (from `loyalty_models`) to skip the fit; ModelNotFitted when
     the model cannot be fitted. The same seed gives the same result."""
+    sim, draws = _model_draws(con, programme, runs, seed, models, sample_size)
+    return _result(programme, sim.months(draws), sim.customers, sim.sample_size, runs)
+
+
+def _model_draws(con, programme, runs, seed, models, sample_size):
+    """The simulation of `programme` and its random draws (the sample, membership, the
+    model parameters and each customer's rates, spend and dropout), before any purchase."""
     if runs < 2:
         raise ValueError("runs must be at least 2")
     models = models or loyalty_models(con)
@@ -349,15 +365,29 @@ def simulate_programme(
     member = rng.random(len(s)) < programme.participation
     bg = models.bgnbd.sample_params(runs, rng)
     gg = models.gg.sample_params(runs, rng)
-    sim = _Simulation(programme, s, tier_index, weights, member, rng)
-    totals = sim.run(bg, gg)
-    return _result(programme, totals, len(c), len(s), runs)
+    sim = _Simulation(programme, s, tier_index, weights, member, rng, len(c))
+    return sim, sim.draw(bg, gg)
+
+
+@dataclass(eq=False)
+class _Draws:
+    """One simulation's random draws per run (rows) and customer (columns): purchase rate
+    `lam` (per week), spend per purchase, the time to dropout without the programme `tau`
+    (weeks; 0 when not alive now), the seed of the extra purchases, and what does not
+    depend on the uplifts: referred customers' revenue and the baseline exposure sums."""
+
+    lam: np.ndarray
+    spend: np.ndarray
+    tau: np.ndarray
+    extra_seed: int
+    new_customer: np.ndarray
+    base_sums: np.ndarray | None = None  # (H + 1) x runs x 9, see _Simulation.expected
 
 
 class _Simulation:
     """The arrays of one simulation: customers in columns, runs in rows."""
 
-    def __init__(self, programme, s, tier_index, weights, member, rng):
+    def __init__(self, programme, s, tier_index, weights, member, rng, customers):
         self.pg = programme
         self.x = s["frequency"].to_numpy(float)
         self.t_x = s["recency"].to_numpy(float)
@@ -365,21 +395,26 @@ class _Simulation:
         self.m_x = np.maximum(np.where(self.x > 0, s["monetary"].to_numpy(float), 0), 0)
         self.member = member.astype(float)
         self.rng = rng
+        self.tier_index = tier_index
+        self.customers, self.sample_size = customers, len(s)
         # weighted one-hot: (customers, tiers), so that values @ onehot sums per tier
         self.onehot = np.zeros((len(s), len(TIERS)))
         self.onehot[np.arange(len(s)), tier_index] = weights
-        terms = [programme.tier(t) for t in TIERS]
-        pick = np.array([[getattr(tt, f) for tt in terms] for f in TierTerms.__dataclass_fields__])
-        self.discount, self.perk, self.up, self.ret = (row[tier_index] for row in pick)
         self.members_by_tier = self.member @ self.onehot  # weighted members per tier
 
-    def run(self, bg: pd.DataFrame, gg: pd.DataFrame) -> dict[str, np.ndarray]:
-        """Per run, month and tier: incremental revenue, costs and points (arrays R x H x 3)."""
-        pg, rng, x, t_x, T = self.pg, self.rng, self.x, self.t_x, self.T
+    def terms(self, programme: Programme) -> tuple[np.ndarray, ...]:
+        """Per customer: the tier's discount, perk cost, purchase and retention uplift."""
+        terms = [programme.tier(t) for t in TIERS]
+        pick = np.array([[getattr(tt, f) for tt in terms] for f in TierTerms.__dataclass_fields__])
+        return tuple(row[self.tier_index] for row in pick)
+
+    def draw(self, bg: pd.DataFrame, gg: pd.DataFrame) -> _Draws:
+        """Each run's and customer's rates, spend and time to dropout (module docstring)."""
+        rng, x, t_x, T = self.rng, self.x, self.t_x, self.T
         col = lambda frame, name: frame[name].to_numpy()[:, None]  # noqa: E731
         r, alpha, a, b = (col(bg, n) for n in ("r", "alpha", "a", "b"))
         p, q, gam = (col(gg, n) for n in ("p", "q", "gamma"))
-        R, n, H, W = len(bg), len(x), pg.horizon_months, WEEKS_PER_MONTH
+        R, n = len(bg), len(x)
         # P(alive | x, t_x, T) per run (Fader, Hardie & Lee 2008)
         log_odds = (
             np.log(a)
@@ -393,16 +428,28 @@ class _Simulation:
         spend = p / (rng.gamma(p * x + q, 1.0) / (gam + x * self.m_x))
         e = rng.exponential(size=(R, n))
         with np.errstate(divide="ignore"):
-            tau_base = np.where(alive, e / (lam * drop), 0.0)
-            tau_prog = np.where(alive, e / (lam * drop * (1 - self.ret * self.member)), 0.0)
-        boost = 1 + self.up * self.member
-        rng_extra = np.random.default_rng(rng.integers(2**63))
+            tau = np.where(alive, e / (lam * drop), 0.0)
+        extra_seed = int(rng.integers(2**63))
+        referred = self._referral_revenue(r, alpha, a, b, p, q, gam)
+        return _Draws(lam, spend, tau, extra_seed, referred)
+
+    def months(self, d: _Draws, programme: Programme | None = None) -> dict[str, np.ndarray]:
+        """Per run, month and tier: incremental revenue, costs and points (arrays R x H x 3),
+        purchases drawn (Poisson) for `programme` (default: the one simulated)."""
+        pg, rng = programme or self.pg, self.rng
+        R, H, W = len(d.lam), pg.horizon_months, WEEKS_PER_MONTH
+        discount, _, up, ret = self.terms(pg)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tau_prog = np.where(d.tau > 0, d.tau / (1 - ret * self.member), 0.0)
+        boost = 1 + up * self.member
+        rng_extra = np.random.default_rng(d.extra_seed)
         keys = ("revenue", "paid", "base_paid", "discount", "base_discount")
         out = {k: np.zeros((R, H, len(TIERS))) for k in keys}
-        disc = self.discount * self.member
+        disc = discount * self.member
+        lam, spend = d.lam, d.spend
         for m in range(H):
             lo = m * W
-            exp_base = np.clip(tau_base - lo, 0, W)
+            exp_base = np.clip(d.tau - lo, 0, W)
             exp_prog = np.clip(tau_prog - lo, 0, W)
             n_base = rng.poisson(lam * exp_base)
             n_extra = rng_extra.poisson(np.maximum(lam * (exp_prog * boost - exp_base), 0))
@@ -413,9 +460,47 @@ class _Simulation:
             out["base_paid"][:, m] = (base_rev * (self.member - disc)) @ self.onehot
             out["discount"][:, m] = (prog_rev * disc) @ self.onehot
             out["base_discount"][:, m] = (base_rev * disc) @ self.onehot
-        out["new_customer"] = self._referral_revenue(r, alpha, a, b, p, q, gam)
+        out["new_customer"] = d.new_customer
         out["members"] = self.members_by_tier
         return out
+
+    def expected(self, d: _Draws, programme: Programme) -> dict[str, np.ndarray]:
+        """As `months`, with every purchase count at its expected value (the Poisson means)
+        instead of drawn: the same draws, so a smooth function of the uplifts. `programme`
+        may differ from the one simulated in its tier uplifts only.
+
+        Only members' purchases change or carry rewards, and their programme revenue is
+        lam x spend x boost x (weeks alive in the month) in expectation; the weeks alive in
+        month m are min(tau, (m + 1) W) - min(tau, m W), so the month sums are differences
+        of sums of min(tau, edge) x lam x spend over the month edges."""
+        discount, _, up, ret = self.terms(programme)
+        H, W = programme.horizon_months, WEEKS_PER_MONTH
+        edges = np.arange(H + 1) * W
+        m = self.member > 0
+        onehot, disc = self.onehot[m], discount[m]
+        # columns: revenue, paid (after discount), discount, per tier
+        weights = np.hstack([onehot, onehot * (1 - disc)[:, None], onehot * disc[:, None]])
+        value = d.lam[:, m] * d.spend[:, m]  # R x members: spend per week alive
+        tau = d.tau[:, m]
+        if d.base_sums is None:  # the baseline does not depend on the uplifts
+            base = np.stack([(np.minimum(tau, edge) * value) @ weights for edge in edges])
+            d.base_sums = base
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tau_prog = np.where(tau > 0, tau / (1 - ret[m]), 0.0)
+        value = value * (1 + up[m])
+        prog = np.stack([(np.minimum(tau_prog, edge) * value) @ weights for edge in edges])
+        base = np.moveaxis(np.diff(d.base_sums, axis=0), 0, 1)  # R x H x 9
+        prog = np.moveaxis(np.diff(prog, axis=0), 0, 1)
+        k = len(TIERS)
+        return {
+            "revenue": prog[..., :k] - base[..., :k],
+            "paid": prog[..., k : 2 * k],
+            "base_paid": base[..., k : 2 * k],
+            "discount": prog[..., 2 * k :],
+            "base_discount": base[..., 2 * k :],
+            "new_customer": d.new_customer,
+            "members": self.members_by_tier,
+        }
 
     def _referral_revenue(self, r, alpha, a, b, p, q, gam) -> np.ndarray:
         """Revenue per run, month and tier from referred customers: a first order in the
@@ -589,6 +674,33 @@ def simulate_simple(
     1 + purchase uplift and its dropout hazard by 1 - retention uplift. Costs, liability and
     the measures are as in `simulate_programme`; the intervals hold the rates' estimation
     error and the purchases' randomness, not a model of each customer."""
+    draws = _simple_draws(con, runs, seed, history, sample_size)
+    result = _result(programme, _simple_months(programme, draws), *draws.sizes(runs))
+    window = 2 * draws.history.period_days
+    return dataclasses.replace(
+        result, mode="simple", rates=draws.history.rates(), window_days=window
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class _SimpleDraws:
+    """Simple mode's draws: the history, the sample's size, each run's bootstrapped sums per
+    tier (runs x tiers x _HISTORY_SUMS) and rates from them, and the generator the
+    purchases are drawn with."""
+
+    history: SimpleHistory
+    sample_size: int
+    sums: np.ndarray
+    lam: np.ndarray
+    spend: np.ndarray
+    hazard: np.ndarray
+    rng: np.random.Generator
+
+    def sizes(self, runs: int) -> tuple[int, int, int]:
+        return len(self.history.customers), self.sample_size, runs
+
+
+def _simple_draws(con, runs, seed, history, sample_size) -> _SimpleDraws:
     if runs < 2:
         raise ValueError("runs must be at least 2")
     history = history or simple_history(con)
@@ -604,32 +716,39 @@ def simulate_simple(
             draws = rng.multinomial(len(values), np.full(len(values), 1 / len(values)), runs)
             sums[:, i] = draws @ values
     lam, spend, hazard, _ = _simple_rates(sums, history.period_days)
-    pg, H = programme, programme.horizon_months
+    return _SimpleDraws(history, len(s), sums, lam, spend, hazard, rng)
+
+
+def _simple_months(pg: Programme, d: _SimpleDraws, expected: bool = False) -> dict:
+    """Per run, month and tier: simple mode's incremental revenue, costs and points for
+    `pg`; purchases drawn (Poisson), or at their expected numbers when `expected`."""
+    H = pg.horizon_months
     terms = [pg.tier(t) for t in TIERS]
     up = np.array([tt.purchase_uplift for tt in terms])
     ret = np.array([tt.retention_uplift for tt in terms])
     disc = np.array([tt.discount for tt in terms])
+    c = d.history.customers
     members = c["tier"].value_counts().reindex(TIERS, fill_value=0).to_numpy(float)
     members = members * pg.participation
-    base_rate = members * lam[:, None, :] * _months_retained(hazard, H)  # runs x H x tiers
-    prog_rate = members * lam[:, None, :] * (1 + up) * _months_retained(hazard * (1 - ret), H)
-    n_base = rng.poisson(base_rate)
-    rng_extra = np.random.default_rng(rng.integers(2**63))
-    n_extra = rng_extra.poisson(np.maximum(prog_rate - base_rate, 0))
-    per = spend[:, None, :]
-    sim = {
+    lam, hazard = d.lam[:, None, :], d.hazard
+    base_rate = members * lam * _months_retained(hazard, H)  # runs x H x tiers
+    prog_rate = members * lam * (1 + up) * _months_retained(hazard * (1 - ret), H)
+    if expected:
+        n_base, n_extra = base_rate, np.maximum(prog_rate - base_rate, 0)
+    else:
+        n_base = d.rng.poisson(base_rate)
+        rng_extra = np.random.default_rng(d.rng.integers(2**63))
+        n_extra = rng_extra.poisson(np.maximum(prog_rate - base_rate, 0))
+    per = d.spend[:, None, :]
+    return {
         "revenue": n_extra * per,
         "paid": (n_base + n_extra) * per * (1 - disc),
         "base_paid": n_base * per * (1 - disc),
         "discount": (n_base + n_extra) * per * disc,
         "base_discount": n_base * per * disc,
         "members": members,
-        "new_customer": _simple_referrals(pg, members, sums, history.period_days),
+        "new_customer": _simple_referrals(pg, members, d.sums, d.history.period_days),
     }
-    result = _result(pg, sim, len(c), len(s), runs)
-    return dataclasses.replace(
-        result, mode="simple", rates=history.rates(), window_days=2 * history.period_days
-    )
 
 
 def _simple_referrals(pg: Programme, members, sums, period_days) -> np.ndarray:
@@ -740,6 +859,145 @@ def _payback(cum_mean: np.ndarray) -> int | None:
         return 1
     last = negative[-1] + 1  # month number of the last negative month
     return None if last == len(cum_mean) else last + 1
+
+
+# --- how much of the answer is assumption: net impact against the uplift -------------------
+
+SENSITIVITY_SHARES = tuple(i / 10 for i in range(21))  # 0% to 200% of the assumed uplifts
+BREAK_EVEN_TOLERANCE = 1e-4  # of the share of the assumed uplifts
+OUTCOMES = ("breaks_even", "always", "never", "no_uplift")
+
+
+@dataclass(frozen=True, eq=False)
+class UpliftSensitivity:
+    """Net impact against the uplift the programme achieves, as a share of the assumed
+    uplifts: every tier's purchase and retention uplift times the share (1 = as assumed;
+    `Programme.with_uplift_share`).
+
+    curve: share, purchase_uplift and retention_uplift (the mean over members at that
+      share), net_impact (the mean over runs with every purchase count at its expected
+      value, on the simulation's own draws: a smooth function of the share).
+    outcome: "breaks_even" (net impact turns positive at `break_even`), "always" (nothing
+      is spent until members buy more, so any uplift pays: `break_even` 0), "never" (not
+      positive at any share up to the last), "no_uplift" (the programme assumes no uplift,
+      so the share changes nothing; `break_even` None).
+    break_even: the first share at which net impact is zero and turns positive, within
+      BREAK_EVEN_TOLERANCE (None unless the outcome is breaks_even or always).
+    assumed: the mean purchase and retention uplift over members as assumed (share 1).
+    at_break_even: the same at the break-even share (None without one).
+    """
+
+    curve: pd.DataFrame
+    outcome: str
+    break_even: float | None
+    assumed: tuple[float, float]
+    at_break_even: tuple[float, float] | None
+
+
+def _uplift_share(terms: TierTerms, share: float) -> TierTerms:
+    return dataclasses.replace(
+        terms,
+        purchase_uplift=min(terms.purchase_uplift * share, 10.0),
+        retention_uplift=min(terms.retention_uplift * share, 1.0),
+    )
+
+
+def _has_uplift(programme: Programme) -> bool:
+    terms = [programme.tier(t) for t in TIERS]
+    return any(tt.purchase_uplift > 0 or tt.retention_uplift > 0 for tt in terms)
+
+
+def expected_net_impact(
+    con: duckdb.DuckDBPyConnection,
+    programme: Programme,
+    runs: int = 200,
+    seed: int = 0,
+    models: LoyaltyModels | None = None,
+    history: SimpleHistory | None = None,
+    sample_size: int = SAMPLE_SIZE,
+):
+    """The simulator's net impact as a function of the share of the assumed uplifts, and
+    the members per tier: `simulate_simple`'s draws when `history` is given, else
+    `simulate_programme`'s (the same seed, so the same customers, parameters and rates),
+    with every purchase count at its expected value instead of drawn. At share 1 it is the
+    simulated mean net impact without the noise of the purchase draws."""
+    if history is not None:
+        draws = _simple_draws(con, runs, seed, history, sample_size)
+        members = _simple_months(programme, draws, expected=True)["members"]
+
+        def totals(pg):
+            return _result(pg, _simple_months(pg, draws, expected=True), *draws.sizes(runs))
+
+    else:
+        sim, d = _model_draws(con, programme, runs, seed, models, sample_size)
+        members = sim.members_by_tier
+
+        def totals(pg):
+            return _result(pg, sim.expected(d, pg), sim.customers, sim.sample_size, runs)
+
+    def net_impact(share: float) -> float:
+        result = totals(programme.with_uplift_share(share))
+        return float(result.summary.set_index("measure").loc["net_impact", "mean"])
+
+    return net_impact, members
+
+
+def uplift_sensitivity(
+    con: duckdb.DuckDBPyConnection,
+    programme: Programme,
+    runs: int = 200,
+    seed: int = 0,
+    models: LoyaltyModels | None = None,
+    history: SimpleHistory | None = None,
+    shares: tuple[float, ...] = SENSITIVITY_SHARES,
+    sample_size: int = SAMPLE_SIZE,
+) -> UpliftSensitivity:
+    """Net impact at each of `shares` of the assumed uplifts and the break-even share (the
+    root of `expected_net_impact` between the first share with a positive net impact and
+    the one before it, by Brent's method). Simple mode when `history` is given."""
+    net_impact, members = expected_net_impact(
+        con, programme, runs, seed, models, history, sample_size
+    )
+    shares = np.asarray(shares, dtype=float)
+    values = np.array([net_impact(s) for s in shares])
+    weight = np.asarray(members, dtype=float)
+    weight = weight / weight.sum() if weight.sum() > 0 else np.full(len(TIERS), 1 / len(TIERS))
+
+    def mean_uplifts(share: float) -> tuple[float, float]:
+        terms = [_uplift_share(programme.tier(t), share) for t in TIERS]
+        purchase = np.array([tt.purchase_uplift for tt in terms])
+        retention = np.array([tt.retention_uplift for tt in terms])
+        return float(purchase @ weight), float(retention @ weight)
+
+    uplifts = np.array([mean_uplifts(s) for s in shares]).reshape(-1, 2)
+    curve = pd.DataFrame(
+        {
+            "share": shares,
+            "purchase_uplift": uplifts[:, 0],
+            "retention_uplift": uplifts[:, 1],
+            "net_impact": values,
+        }
+    )
+    outcome, break_even = _break_even(net_impact, shares, values, _has_uplift(programme))
+    at_break_even = None if break_even is None else mean_uplifts(break_even)
+    return UpliftSensitivity(curve, outcome, break_even, mean_uplifts(1.0), at_break_even)
+
+
+def _break_even(net_impact, shares, values, has_uplift) -> tuple[str, float | None]:
+    """The outcome (UpliftSensitivity) and the break-even share, if any."""
+    if not has_uplift:
+        return "no_uplift", None
+    positive = np.flatnonzero(values > 0)
+    if not len(positive):
+        return "never", None
+    i = positive[0]
+    if i == 0 or (shares[i - 1] == 0 and values[i - 1] >= 0):
+        return "always", 0.0
+    lo, hi = shares[i - 1], shares[i]
+    if values[i - 1] == 0:
+        return "breaks_even", float(lo)
+    root = brentq(net_impact, lo, hi, xtol=BREAK_EVEN_TOLERANCE)
+    return "breaks_even", float(root)
 
 
 # --- saved scenarios -------------------------------------------------------------------------

@@ -1,0 +1,152 @@
+"""The break-even uplift and the sensitivity of net impact to the assumed uplift, on the
+demo (customer model and simple mode), the UK shop (one year, transactions only: the
+customer model) and the marketplace (too few repeat buyers for the model: simple mode)."""
+
+import numpy as np
+import pytest
+
+from core import db, loyalty
+from core.loyalty import Programme, TierTerms
+
+RUNS = 40
+
+
+@pytest.fixture(
+    scope="module",
+    params=[("demo", "model"), ("demo", "simple"), ("uk_shop", "model"), ("market", "simple")],
+    ids=lambda p: "-".join(p),
+)
+def shop(request):
+    """(connection, engine keyword for the simulator): model= or history=."""
+    name, engine = request.param
+    path = request.getfixturevalue(f"{name}_db")
+    con = db.connect(path, read_only=True)
+    if engine == "model":
+        fitted = {"models": loyalty.loyalty_models(con)}
+    else:
+        fitted = {"history": loyalty.simple_history(con)}
+    yield con, fitted
+    con.close()
+
+
+def _simulated_net(shop, programme: Programme) -> float:
+    """The Monte Carlo's mean net impact (purchases drawn), the figure the page shows."""
+    con, fitted = shop
+    if "history" in fitted:
+        result = loyalty.simulate_simple(con, programme, runs=RUNS, seed=0, **fitted)
+    else:
+        result = loyalty.simulate_programme(con, programme, runs=RUNS, seed=0, **fitted)
+    return result.summary.set_index("measure").loc["net_impact", "mean"]
+
+
+def _sensitivity(shop, programme, **kwargs):
+    con, fitted = shop
+    return loyalty.uplift_sensitivity(con, programme, runs=RUNS, seed=0, **fitted, **kwargs)
+
+
+def _net_function(shop, programme):
+    con, fitted = shop
+    net, _ = loyalty.expected_net_impact(con, programme, runs=RUNS, seed=0, **fitted)
+    return net
+
+
+def _pays_at_the_assumed_uplift(shop) -> Programme:
+    """Points with the seed uplifts and a fixed cost that takes away exactly the net impact
+    the programme has without it at the assumed uplifts: it breaks even there (share 1)."""
+    free = loyalty.PRESETS["points_only"]
+    net = _net_function(shop, free)(1.0)
+    assert net > 0  # without a fixed cost, points with the seed uplifts pay on every shop
+    return free.replace(fixed_cost=net * 12 / free.horizon_months)
+
+
+def test_a_fixed_cost_equal_to_the_gain_puts_the_break_even_at_the_assumed_uplift(shop):
+    programme = _pays_at_the_assumed_uplift(shop)
+    found = _sensitivity(shop, programme)
+    assert found.outcome == "breaks_even"
+    # Brent's method stops within BREAK_EVEN_TOLERANCE of the share; the net impact is
+    # close to linear in the share here, so 10 times that is a generous bound
+    assert found.break_even == pytest.approx(1.0, abs=10 * loyalty.BREAK_EVEN_TOLERANCE)
+
+
+def test_at_the_break_even_the_net_impact_is_zero_and_has_the_right_sign_either_side(shop):
+    free = loyalty.PRESETS["points_only"]  # a fixed cost that 60% of the uplifts repays
+    programme = free.replace(fixed_cost=_net_function(shop, free)(0.6) * 12 / free.horizon_months)
+    found = _sensitivity(shop, programme)
+    assert found.outcome == "breaks_even" and 0.5 < found.break_even < 0.7
+    net = _net_function(shop, programme)
+    step = 0.1
+    below, at, above = (net(found.break_even + d) for d in (-step, 0.0, step))
+    slope = (above - below) / (2 * step)  # net impact per unit of share near the root
+    assert below < 0 < above
+    # the expected net impact at the root: within the tolerance of the share times the slope
+    assert abs(at) <= slope * 2 * loyalty.BREAK_EVEN_TOLERANCE
+    # the Monte Carlo's own figure (purchases drawn) has the same signs either side, and
+    # at the break-even is nearer zero than the change over a quarter of the step
+    drawn = [
+        _simulated_net(shop, programme.with_uplift_share(found.break_even + d))
+        for d in (-step, 0.0, step)
+    ]
+    assert drawn[0] < 0 < drawn[2]
+    assert abs(drawn[1]) < slope * step / 4
+
+
+def test_the_curve_at_the_assumed_uplift_is_the_simulated_net_impact(shop):
+    programme = loyalty.PRESETS["points_tiers"]
+    found = _sensitivity(shop, programme)
+    at_one = found.curve.set_index("share").loc[1.0, "net_impact"]
+    drawn = _simulated_net(shop, programme)
+    con, fitted = shop
+    runner = loyalty.simulate_simple if "history" in fitted else loyalty.simulate_programme
+    result = runner(con, programme, runs=RUNS, seed=0, **fitted)
+    cost = result.summary.set_index("measure").loc[["programme_cost", "points_liability"]]
+    # the same draws, only the purchase counts' noise apart: within 2% of what is spent
+    assert abs(at_one - drawn) < 0.02 * cost["mean"].sum()
+    assert list(found.curve["share"]) == list(loyalty.SENSITIVITY_SHARES)
+
+
+def test_the_outcomes_in_words(shop):
+    assert _sensitivity(shop, Programme()).outcome == "no_uplift"
+    assert _sensitivity(shop, Programme(fixed_cost=1_000.0)).outcome == "no_uplift"
+    # uplift and no cost at all: any uplift pays
+    tiers = {tier: TierTerms(purchase_uplift=0.1) for tier in loyalty.TIERS}
+    free = Programme(**tiers)
+    found = _sensitivity(shop, free)
+    assert found.outcome == "always" and found.break_even == 0
+    assert (np.diff(found.curve["net_impact"]) > 0).all()
+    # a fixed cost no uplift up to twice the assumed can repay
+    dear = loyalty.PRESETS["points_only"].replace(fixed_cost=1e11)
+    found = _sensitivity(shop, dear)
+    assert found.outcome == "never" and found.break_even is None
+    assert (found.curve["net_impact"] < 0).all()
+
+
+def test_more_uplift_never_lowers_net_impact_when_extra_purchases_earn_more_than_they_cost(
+    shop,
+):
+    # margin 30%, discounts up to 5%, points worth 0.7% of what is paid: every extra
+    # purchase adds more margin than it costs
+    found = _sensitivity(shop, loyalty.PRESETS["points_tiers"])
+    assert (np.diff(found.curve["net_impact"]) > 0).all()
+
+
+def test_the_mean_uplifts_are_the_members_average_and_scale_with_the_share(shop):
+    programme = loyalty.PRESETS["points_tiers"]
+    found = _sensitivity(shop, programme)
+    purchase, retention = found.assumed
+    ups = [programme.tier(t).purchase_uplift for t in loyalty.TIERS]
+    assert min(ups) <= purchase <= max(ups)
+    curve = found.curve.set_index("share")
+    assert curve.loc[0.5, "purchase_uplift"] == pytest.approx(purchase / 2)
+    assert curve.loc[1.0, "retention_uplift"] == pytest.approx(retention)
+
+
+def test_the_share_scales_every_tier_and_stops_at_the_limits():
+    programme = loyalty.PRESETS["points_tiers"]
+    doubled = programme.with_uplift_share(2.0)
+    for tier in loyalty.TIERS:
+        assert doubled.tier(tier).purchase_uplift == 2 * programme.tier(tier).purchase_uplift
+        assert doubled.tier(tier).discount == programme.tier(tier).discount
+    assert programme.with_uplift_share(10.0).high.retention_uplift == 1.0
+    assert programme.with_uplift_share(0.0).high.purchase_uplift == 0.0
+    with pytest.raises(ValueError, match="share"):
+        programme.with_uplift_share(-0.1)

@@ -119,3 +119,203 @@ def referred_customers(con: duckdb.DuckDBPyConnection) -> int:
 def data_span(con: duckdb.DuckDBPyConnection) -> DataSpan:
     """The first and last day of transactions, feedback and interactions."""
     return DataSpan({table: db.day_span(con, table) for table in db.DATED_COLUMNS})
+
+
+# --- the story: what the other pages found, side by side --------------------------------
+#
+# The Overview shows figures the Stars, Value, Churn risk, Satisfaction and Lifecycle pages
+# compute; the pages' own results come in (read once, cached by the pages' readers) and
+# these functions only put them side by side, so a share here is the share there.
+
+VALUE_BASES = ("margin", "revenue")
+
+
+@dataclass(frozen=True)
+class StarMix:
+    """The rated customers by star. `table`: `stars, customers, customer_share, value,
+    value_share, at_risk, at_risk_clv` (value: 12-month margin, or revenue where the data
+    carry no cost, as `basis` says; at_risk: customers on the churn warning list, None when
+    churn risk could not be scored; at_risk_clv: their predicted CLV, None without the
+    model). `high_value_stars`: the stars the active rules call high value."""
+
+    table: pd.DataFrame
+    basis: str
+    high_value_stars: tuple[int, ...]
+
+    @property
+    def rated(self) -> int:
+        return int(self.table["customers"].sum())
+
+    def group(self, stars: tuple[int, ...]) -> dict:
+        """The sums over `stars`: customers, customer_share, value, value_share, at_risk,
+        at_risk_clv (None where unknown)."""
+        rows = self.table[self.table["stars"].isin(stars)]
+
+        def total(column: str):
+            values = rows[column]
+            return None if values.isna().all() else float(values.sum())
+
+        return {
+            "customers": int(rows["customers"].sum()),
+            **{c: total(c) for c in ("customer_share", "value", "value_share", "at_risk")},
+            "at_risk_clv": total("at_risk_clv"),
+        }
+
+
+def star_mix(
+    distribution: pd.DataFrame,
+    star_of: pd.Series,
+    warning: pd.DataFrame | None,
+    high_value_stars: tuple[int, ...],
+) -> StarMix:
+    """The mix of `distribution` (`core.stars.star_distribution`, as the Stars page shows
+    it), with the customers of the churn `warning` list (`core.churn.warning_list`; None:
+    not scored) counted by their star (`star_of`: customer_id -> stars, 0 for prospects)."""
+    basis = "margin" if distribution["margin_12m"].notna().any() else "revenue"
+    value = distribution[f"{basis}_12m"].fillna(0.0).astype(float)
+    total = float(value.sum())
+    table = pd.DataFrame(
+        {
+            "stars": distribution["stars"].astype(int),
+            "customers": distribution["customers"].astype(int),
+            "customer_share": distribution["share"].astype(float),
+            "value": value,
+            "value_share": value / total if total > 0 else float("nan"),
+            "at_risk": float("nan"),
+            "at_risk_clv": float("nan"),
+        }
+    )
+    if warning is not None:
+        risky = warning[["customer_id", "predicted_clv"]].assign(
+            stars=warning["customer_id"].map(star_of)
+        )
+        by_star = risky.groupby("stars")
+        counts = by_star.size()
+        clv = by_star["predicted_clv"].sum(min_count=1)
+        table["at_risk"] = table["stars"].map(counts).fillna(0).astype(float)
+        table["at_risk_clv"] = table["stars"].map(clv).astype(float)
+    return StarMix(table, basis, tuple(high_value_stars))
+
+
+@dataclass(frozen=True)
+class ValueFigure:
+    """Predicted CLV of the base over `horizon_months` (as the Value page's total, at its
+    opening knobs) with its 5th-95th percentile range, over `customers` valued."""
+
+    total: float
+    low: float
+    high: float
+    customers: int
+    horizon_months: int
+
+
+@dataclass(frozen=True)
+class RiskFigure:
+    """The churn warning list in numbers: of the `scored` customers, `at_risk` have a risk
+    of `min_risk` or more of no purchase in the next `horizon_days`; `predicted_clv` is
+    their predicted CLV (None without the value model), `value_at_risk` the sum of risk x
+    12 months of value if retained (as the Churn risk page's tile)."""
+
+    scored: int
+    at_risk: int
+    predicted_clv: float | None
+    value_at_risk: float | None
+    min_risk: float
+    horizon_days: int
+
+    @property
+    def share(self) -> float | None:
+        return self.at_risk / self.scored if self.scored else None
+
+
+def risk_figure(
+    scores: pd.DataFrame, warning: pd.DataFrame, min_risk: float, horizon_days: int
+) -> RiskFigure:
+    """`RiskFigure` of the churn `scores` and the `warning` list cut at `min_risk`."""
+
+    def total(column: str) -> float | None:
+        values = warning[column]
+        return None if values.isna().all() else float(values.sum())
+
+    return RiskFigure(
+        scored=len(scores),
+        at_risk=len(warning),
+        predicted_clv=total("predicted_clv"),
+        value_at_risk=total("value_at_risk"),
+        min_risk=min_risk,
+        horizon_days=horizon_days,
+    )
+
+
+@dataclass(frozen=True)
+class SatisfactionFigure:
+    """NPS (points) where the data have NPS answers, else CSAT (1-5 average): the 12 months
+    up to the as-of date and the 12 before (`covered`: the feedback covers them)."""
+
+    measure: str  # "nps" or "csat"
+    current: float
+    previous: float | None
+    answers: int
+    previous_answers: int
+    covered: bool
+
+
+def satisfaction_figure(kpis, covered: bool) -> SatisfactionFigure | None:
+    """The headline satisfaction figure of `kpis` (`core.satisfaction.SatisfactionKpis`):
+    NPS when the 12 months have NPS answers, else CSAT, else None (neither in the data)."""
+    now, before = kpis.current, kpis.previous
+    for measure, answers, previous_answers in (
+        ("nps", now.nps_answers, before.nps_answers),
+        ("csat", now.csat_answers, before.csat_answers),
+    ):
+        if answers:
+            return SatisfactionFigure(
+                measure=measure,
+                current=float(getattr(now, measure)),
+                previous=getattr(before, measure),
+                answers=int(answers),
+                previous_answers=int(previous_answers or 0),
+                covered=covered,
+            )
+    return None
+
+
+FUNNEL_STEPS = ("acquired", "converted", "repeat", "retained")
+
+
+@dataclass(frozen=True)
+class FunnelFigure:
+    """The lifecycle funnel's customers at each step (`FUNNEL_STEPS`), as the Lifecycle
+    page's funnel: acquired -> first purchase -> repeat purchase -> still active."""
+
+    customers: dict[str, int]
+
+    def rate(self, step: str) -> float | None:
+        """The share of the step before who reached `step` (None from an empty step)."""
+        before = self.customers[FUNNEL_STEPS[FUNNEL_STEPS.index(step) - 1]]
+        return self.customers[step] / before if before else None
+
+    def weakest(self) -> str | None:
+        """The step with the lowest rate from the step before (None if none has a rate)."""
+        rates = {s: self.rate(s) for s in FUNNEL_STEPS[1:]}
+        known = {s: r for s, r in rates.items() if r is not None}
+        return min(known, key=known.get) if known else None
+
+
+def funnel_figure(funnel: pd.DataFrame) -> FunnelFigure:
+    """The overall row of `core.lifecycle.lifecycle_snapshot(...).funnel`."""
+    row = funnel.iloc[0]
+    return FunnelFigure({step: int(row[step]) for step in FUNNEL_STEPS})
+
+
+@dataclass(frozen=True)
+class Story:
+    """The Overview's figures: the KPIs and, each None where the data or the models do not
+    give it, the star mix, predicted CLV, churn risk, satisfaction and the funnel."""
+
+    kpis: Kpis
+    mix: StarMix | None = None
+    value: ValueFigure | None = None
+    risk: RiskFigure | None = None
+    satisfaction: SatisfactionFigure | None = None
+    funnel: FunnelFigure | None = None

@@ -1,4 +1,5 @@
-"""Overview: the business in six numbers and a monthly revenue trend."""
+"""Overview: the business in six numbers, the story the other pages tell (stars, value, risk,
+satisfaction, the funnel) with insights in plain words, and the monthly revenue trend."""
 
 import streamlit as st
 
@@ -8,7 +9,6 @@ from ui import overview as ov
 from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
-from ui.widgets import change_tile, metric_row
 
 ctx = page_context()
 st.title(t("overview.title"))
@@ -20,52 +20,22 @@ st.caption(
     t("overview.caption" if kpis.has_previous else "overview.caption_alone", as_of=ctx.as_of)
 )
 
-
-lang = ctx.lang
-tiles = {  # catalog key -> (value, change against the previous 12 months)
-    "customers": (
-        fmt.count(kpis.customers, lang),
-        fmt.change(kpis.customers, kpis.customers_previous),
-    ),
-    "active_customers": (
-        fmt.count(kpis.active_customers, lang),
-        fmt.change(kpis.active_customers, kpis.active_customers_previous),
-    ),
-    "revenue": (
-        fmt.money(kpis.revenue, lang, ctx.currency),
-        fmt.change(kpis.revenue, kpis.revenue_previous),
-    ),
-    "orders": (fmt.count(kpis.orders, lang), fmt.change(kpis.orders, kpis.orders_previous)),
-    "aov": (
-        fmt.money(kpis.avg_order_value, lang, ctx.currency, exact=True),
-        fmt.change(kpis.avg_order_value, kpis.avg_order_value_previous),
-    ),
-    "repeat_rate": (
-        fmt.percent(kpis.repeat_rate),
-        ov.points(fmt.point_change(kpis.repeat_rate, kpis.repeat_rate_previous)),
-    ),
-}
-metric_row(
-    [
-        change_tile(
-            t(f"overview.{key}"),
-            value,
-            change,
-            covered=kpis.has_previous,
-            help=t(f"overview.{key}_help"),
-        )
-        for key, (value, change) in tiles.items()
-    ],
-    columns=3,
-)
+has_sales = ctx.state.transactions > 0
+monthly = ov.monthly_revenue(ctx.as_of, ctx.version) if has_sales else None
+ov.kpi_tiles(ctx, kpis, monthly)
 if not kpis.has_previous and kpis.first_ordered_on is not None:
     st.caption(t("metric.no_previous_help", first=kpis.first_ordered_on, start=kpis.previous_start))
 
-if ctx.state.transactions == 0:
+if not has_sales:
     st.info(t("empty.no_transactions"))
     st.stop()
 
-monthly = ov.monthly_revenue(ctx.as_of, ctx.version)
+story, reasons = ov.story(ctx)
+ov.insights_section(ctx, story)
+ov.story_tiles(ctx, story, reasons)
+ov.story_charts(ctx, story)
+
+lang = ctx.lang
 start, end = monthly["month"].iloc[0], monthly["month"].iloc[-1]
 scale = fmt.money_axis_scale(lang)
 labels = {

@@ -144,6 +144,40 @@ def lifecycle_funnel(steps: list[str], counts: list[int], title: str) -> go.Figu
     return _layout(figure, title, height=340)
 
 
+def star_mix(
+    mix: pd.DataFrame, star_labels: list[str], title: str, labels: dict[str, str]
+) -> go.Figure:
+    """Each star's share of the rated customers beside its share of the value, as
+    horizontal bars from 5 stars at the top: where the value sits against the head count.
+
+    `mix` has `stars, customer_share, value_share` (0..1; value_share may be unknown);
+    `star_labels` the label of each row; `labels` holds `customers`, `value` and `axis`.
+    """
+    figure = go.Figure()
+    for column, name, color in (
+        ("customer_share", labels["customers"], theme.BRAND_LIGHT),
+        ("value_share", labels["value"], theme.BRAND),
+    ):
+        shares = mix[column].astype(float) * 100
+        figure.add_trace(
+            go.Bar(
+                y=star_labels,
+                x=shares,
+                name=name,
+                orientation="h",
+                marker_color=color,
+                text=[fmt.UNKNOWN if np.isnan(v) else f"{v:.0f}%" for v in shares],
+                textposition="outside",
+                cliponaxis=False,
+                hovertemplate=f"%{{y}}<br>{name}: %{{x:.1f}}%<extra></extra>",
+            )
+        )
+    figure.update_layout(barmode="group", bargap=0.25)
+    figure.update_xaxes(title=labels["axis"], ticksuffix="%", rangemode="tozero")
+    figure.update_yaxes(title=None, categoryorder="array", categoryarray=star_labels[::-1])
+    return _layout(figure, title, height=300)
+
+
 def funnel_rates(
     frame: pd.DataFrame,
     groups: list[str],

@@ -1,4 +1,6 @@
-"""Cached access to the Overview page's figures: the KPI tiles and the monthly trend."""
+"""The Overview page's figures and sections: the KPI tiles and the monthly trend (cached
+here), the story the other pages tell (read through their own cached readers, so each
+figure is the one its page shows) and the insights in plain words."""
 
 from __future__ import annotations
 
@@ -7,9 +9,20 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from core import insights as ins
 from core import overview
-from ui import data
+from core.clv import Reason
+from ui import charts, data
+from ui import churn as ch
+from ui import format as fmt
+from ui import lifecycle as lc
+from ui import models as md
+from ui import satisfaction as su
+from ui import stars as sr
+from ui import value as vu
 from ui.i18n import t
+from ui.navigation import PAGES
+from ui.widgets import Tile, change_tile, metric_row
 
 TREND_MONTHS = 36
 
@@ -29,3 +42,332 @@ def monthly_revenue(as_of: dt.date, version: int) -> pd.DataFrame:
 def points(change: str | None) -> str | None:
     """A change of a share ('+1.2') in percentage points ('+1.2 pts'), None stays None."""
     return t("metric.points", change=change) if change else None
+
+
+# --- the story: the other pages' figures, read through their own cached readers ------------
+
+CHURN_HORIZON = 90  # days: the Churn risk page's opening horizon (ui.churn.DEFAULT_HORIZON)
+CHURN_MIN_RISK = 0.70  # the Churn risk page's opening threshold of its warning list
+SPARK_MONTHS = 24  # months of a tile's sparkline
+
+
+def story(ctx) -> tuple[overview.Story, dict[str, str]]:
+    """The Overview's figures as of the context's date, each read the way its own page
+    reads it (so the linked page shows the same numbers), and why a part is missing
+    (part -> words: 'value', 'risk')."""
+    as_of, version = ctx.as_of, ctx.version
+    reasons: dict[str, str] = {}
+    figures = kpis(as_of, version)
+    if ctx.state.transactions == 0:
+        return overview.Story(figures), reasons
+
+    fitted = md.models(as_of, version)
+    value_figure = None
+    if isinstance(fitted, Reason):
+        reasons["value"] = md.reason_text(fitted)
+    else:
+        totals = vu.totals(as_of, md.defaults(as_of, version).settings(), version)
+        value_figure = overview.ValueFigure(
+            total=totals.predicted_clv["clv"],
+            low=totals.predicted_clv["p5"],
+            high=totals.predicted_clv["p95"],
+            customers=totals.customers,
+            horizon_months=12,
+        )
+
+    result = ch.churn_result(as_of, CHURN_HORIZON, version)
+    warning = risk = None
+    if isinstance(result, Reason):
+        reasons["risk"] = md.reason_text(result)
+    else:
+        warning = ch.warning_list(as_of, CHURN_HORIZON, CHURN_MIN_RISK, version)
+        risk = overview.risk_figure(result.scores, warning, CHURN_MIN_RISK, CHURN_HORIZON)
+
+    base = sr.base(as_of, version)
+    rules = sr.active(version).rules
+    _, rated, _ = sr.rate(base, rules)
+    mix = None
+    if (rated > 0).any():
+        star_of = pd.Series(rated, index=base.frame["customer_id"].to_numpy())
+        mix = overview.star_mix(
+            sr.distribution(base, rated), star_of, warning, rules.high_value_stars
+        )
+
+    first_feedback = ctx.state.span.first("feedback") if ctx.state.span else None
+    sat = overview.satisfaction_figure(
+        su.kpis(as_of, su.SLA_HOURS, version), su.covers_previous([first_feedback], as_of)
+    )
+    snap = lc.snapshot(as_of, lc.DEFAULT_RULES, version)
+    story_ = overview.Story(
+        figures, mix, value_figure, risk, sat, overview.funnel_figure(snap.funnel)
+    )
+    return story_, reasons
+
+
+def sparkline(values: pd.Series) -> list[float] | None:
+    """The last SPARK_MONTHS values of a monthly series for a tile's sparkline (unknown
+    months left out); None with fewer than 3 points (no line to read)."""
+    points = [float(v) for v in values.tail(SPARK_MONTHS) if pd.notna(v)]
+    return points if len(points) >= 3 else None
+
+
+def complete_months(monthly: pd.DataFrame) -> pd.DataFrame:
+    """The trend's months without a partial last month (it would dip for being short)."""
+    return monthly[~monthly["is_partial"]]
+
+
+def satisfaction_sparkline(as_of: dt.date, measure: str, version: int) -> list[float] | None:
+    """The monthly NPS or CSAT the Satisfaction page draws as it opens."""
+    trend = su.trend(as_of, "all", su.opening_min_answers(as_of, version), version)
+    return sparkline(trend[measure])
+
+
+def page_path(url_path: str) -> str:
+    """The file of the page at `url_path`, as ui.navigation registers it."""
+    return next(spec.path for spec in PAGES if spec.url_path == url_path)
+
+
+PAGE_ICONS = {
+    "stars": ":material/star:",
+    "value": ":material/savings:",
+    "churn": ":material/warning:",
+    "satisfaction": ":material/mood:",
+    "lifecycle": ":material/cycle:",
+}
+
+
+def open_link(url_path: str, container=None) -> None:
+    """A link that opens the page at `url_path`, keeping the address's parameters (the
+    language and whatever else the address carries)."""
+    (container or st).page_link(
+        page_path(url_path),
+        label=t(f"overview.open_{url_path}"),
+        icon=PAGE_ICONS.get(url_path),
+        query_params=st.query_params.to_dict(),
+    )
+
+
+def stars_words(low: int, high: int) -> str:
+    return (
+        t("insights.stars_one", n=high)
+        if low == high
+        else t("insights.stars_range", low=low, high=high)
+    )
+
+
+def figure_text(figure, lang: str, currency: str | None) -> str:
+    """One figure of an insight written in `lang` (money in `currency`)."""
+    kind, value = figure.kind, figure.value
+    if kind == ins.COUNT:
+        return fmt.count(value, lang)
+    if kind == ins.SHARE:
+        return fmt.percent(value, 1 if figure.digits is None else figure.digits)
+    if kind == ins.CHANGE:
+        return fmt.change(1 + value, 1) or fmt.UNKNOWN
+    if kind == ins.MONEY:
+        return fmt.money(value, lang, currency)
+    if kind == ins.POINTS:
+        body = f"{abs(value):.{figure.digits}f}"
+        return ("-" if value < 0 and body.strip("0.") else "+") + body
+    if kind == ins.SCORE:
+        return f"{value:.{figure.digits}f}"
+    if kind == ins.STARS:
+        return stars_words(*value)
+    if kind == ins.WORD:
+        return t(f"insights.{value}")
+    raise ValueError(f"unknown figure kind {kind!r}")
+
+
+def insight_text(insight, lang: str, currency: str | None) -> str:
+    """The sentence of `insight` in `lang`: its catalog template filled with its figures."""
+    words = {name: figure_text(f, lang, currency) for name, f in insight.figures.items()}
+    return t(f"insights.{insight.key}", **words)
+
+
+# --- the page's sections -------------------------------------------------------------------
+
+
+def kpi_tiles(ctx, figures: overview.Kpis, monthly: pd.DataFrame | None) -> None:
+    """The six KPI tiles of the 12 months, each against the 12 before where the data cover
+    them, with a monthly sparkline where the figure has a monthly series."""
+    lang = ctx.lang
+    months = complete_months(monthly) if monthly is not None else None
+
+    def spark(column: str):
+        if months is None:
+            return None
+        if column == "aov":
+            orders = months["orders"].where(months["orders"] > 0)
+            return sparkline(months["revenue"] / orders)
+        return sparkline(months[column])
+
+    tiles = {  # catalog key -> (value, change against the previous 12 months, sparkline)
+        "customers": (
+            fmt.count(figures.customers, lang),
+            fmt.change(figures.customers, figures.customers_previous),
+            None,
+        ),
+        "active_customers": (
+            fmt.count(figures.active_customers, lang),
+            fmt.change(figures.active_customers, figures.active_customers_previous),
+            spark("customers"),
+        ),
+        "revenue": (
+            fmt.money(figures.revenue, lang, ctx.currency),
+            fmt.change(figures.revenue, figures.revenue_previous),
+            spark("revenue"),
+        ),
+        "orders": (
+            fmt.count(figures.orders, lang),
+            fmt.change(figures.orders, figures.orders_previous),
+            spark("orders"),
+        ),
+        "aov": (
+            fmt.money(figures.avg_order_value, lang, ctx.currency, exact=True),
+            fmt.change(figures.avg_order_value, figures.avg_order_value_previous),
+            spark("aov"),
+        ),
+        "repeat_rate": (
+            fmt.percent(figures.repeat_rate),
+            points(fmt.point_change(figures.repeat_rate, figures.repeat_rate_previous)),
+            None,
+        ),
+    }
+    metric_row(
+        [
+            change_tile(
+                t(f"overview.{key}"),
+                value,
+                change,
+                covered=figures.has_previous,
+                help=t(f"overview.{key}_help"),
+                chart_data=line,
+            )
+            for key, (value, change, line) in tiles.items()
+        ],
+    )
+
+
+def insights_section(ctx, story_: overview.Story) -> None:
+    """The insights in plain words, each beside the link to the page that explains it."""
+    st.subheader(t("overview.insights_header"))
+    found = ins.insights(story_)
+    if not found:
+        st.caption(t("overview.no_insights"))
+    for insight in found:
+        words, link = st.columns([6, 1], vertical_alignment="center")
+        words.markdown(f"- {fmt.plain(insight_text(insight, ctx.lang, ctx.currency))}")
+        open_link(insight.page, link)
+
+
+def _stars_tile(ctx, mix: overview.StarMix | None) -> Tile:
+    star = ins.TOP_STAR
+    label = t("overview.stars_tile", n=star)
+    help_ = t("overview.stars_tile_help", n=star)
+    if mix is None:
+        return Tile(label, fmt.count(0, ctx.lang), help_, caption=t("overview.no_rated"))
+    group = mix.group((star,))
+    return Tile(
+        label,
+        fmt.count(group["customers"], ctx.lang),
+        help_,
+        caption=t(
+            "overview.stars_tile_caption",
+            share=fmt.percent(group["customer_share"]),
+            value_share=fmt.percent(group["value_share"]),
+            basis=t(f"overview.basis_{mix.basis}"),
+        ),
+    )
+
+
+def _value_tile(ctx, value: overview.ValueFigure | None, reason: str | None) -> Tile:
+    label, help_ = t("overview.clv"), t("overview.clv_help")
+    if value is None:
+        return Tile(label, t("overview.not_computed"), help_, caption=reason)
+    return Tile(
+        label,
+        fmt.money(value.total, ctx.lang, ctx.currency),
+        help_,
+        caption=t(
+            "overview.clv_caption",
+            low=fmt.money(value.low, ctx.lang, ctx.currency),
+            high=fmt.money(value.high, ctx.lang, ctx.currency),
+            customers=fmt.count(value.customers, ctx.lang),
+        ),
+    )
+
+
+def _risk_tile(ctx, risk: overview.RiskFigure | None, reason: str | None) -> Tile:
+    label = t("overview.risk")
+    help_ = t("overview.risk_help", risk=fmt.percent(CHURN_MIN_RISK, 0), days=CHURN_HORIZON)
+    if risk is None:
+        return Tile(label, t("overview.not_computed"), help_, caption=reason)
+    share = fmt.percent(risk.share)
+    caption = (
+        t("overview.risk_caption_no_clv", share=share)
+        if risk.predicted_clv is None
+        else t(
+            "overview.risk_caption",
+            share=share,
+            clv=fmt.money(risk.predicted_clv, ctx.lang, ctx.currency),
+        )
+    )
+    return Tile(label, fmt.count(risk.at_risk, ctx.lang), help_, caption=caption)
+
+
+def _satisfaction_tile(ctx, sat: overview.SatisfactionFigure | None) -> Tile:
+    if sat is None:
+        return Tile(
+            t("overview.satisfaction_none"),
+            fmt.UNKNOWN,
+            t("overview.satisfaction_help"),
+            caption=t("overview.satisfaction_none_caption"),
+        )
+    digits = 0 if sat.measure == "nps" else 2  # as the Satisfaction page writes them
+    return change_tile(
+        t(f"overview.satisfaction_{sat.measure}"),
+        su.score(sat.current, digits),
+        su.change(sat.current, sat.previous, 1 if sat.measure == "nps" else 2),
+        covered=sat.covered and sat.previous is not None,
+        help=t("overview.satisfaction_help"),
+        caption=t("overview.satisfaction_caption", n=fmt.count(sat.answers, ctx.lang)),
+        chart_data=satisfaction_sparkline(ctx.as_of, sat.measure, ctx.version),
+    )
+
+
+def story_tiles(ctx, story_: overview.Story, reasons: dict[str, str]) -> None:
+    """Stars, value, risk and satisfaction side by side, each opening its page."""
+    st.subheader(t("overview.story_header"))
+    tiles = {
+        "stars": _stars_tile(ctx, story_.mix),
+        "value": _value_tile(ctx, story_.value, reasons.get("value")),
+        "churn": _risk_tile(ctx, story_.risk, reasons.get("risk")),
+        "satisfaction": _satisfaction_tile(ctx, story_.satisfaction),
+    }
+    for column, (page, tile) in zip(st.columns(len(tiles)), tiles.items(), strict=True):
+        metric_row([tile], columns=1, container=column)
+        open_link(page, column)
+
+
+def story_charts(ctx, story_: overview.Story) -> None:
+    """The star mix and the lifecycle funnel in miniature, each opening its page."""
+    left, right = st.columns(2)
+    if story_.mix is not None:
+        mix = story_.mix
+        table = mix.table.sort_values("stars", ascending=False)
+        basis = t(f"overview.basis_{mix.basis}")
+        labels = {
+            "customers": t("overview.mix_customers"),
+            "value": t("overview.mix_value", basis=basis),
+            "axis": t("overview.mix_axis"),
+        }
+        title = t("overview.mix_title", basis=basis, as_of=ctx.as_of)
+        star_labels = [sr.star_label(s) for s in table["stars"]]
+        left.plotly_chart(charts.star_mix(table, star_labels, title, labels), width="stretch")
+        open_link("stars", left)
+    if story_.funnel is not None:
+        steps = [t(f"lifecycle.step_{step}") for step in overview.FUNNEL_STEPS]
+        counts = [story_.funnel.customers[step] for step in overview.FUNNEL_STEPS]
+        title = t("overview.funnel_title", as_of=ctx.as_of)
+        right.plotly_chart(charts.lifecycle_funnel(steps, counts, title), width="stretch")
+        open_link("lifecycle", right)

@@ -28,6 +28,8 @@ class Tile:
     delta_arrow: str = "auto"
     delta_description: str | None = None
     caption: str | None = None
+    chart_data: list[float] | None = None  # a sparkline under the figure (st.metric draws it)
+    chart_type: str = "line"
 
 
 def change_tile(
@@ -38,12 +40,14 @@ def change_tile(
     covered: bool,
     help: str | None = None,
     caption: str | None = None,
+    chart_data: list[float] | None = None,
 ) -> Tile:
     """A tile with its change against the previous 12 months; when the data do not cover
     that period (`covered` false), the words that there is no earlier period instead, since
-    a change against part of a year would mislead; an unknown figure gets neither."""
+    a change against part of a year would mislead; an unknown figure gets neither.
+    `chart_data`: the figure's monthly values for a sparkline (None: none)."""
     if value == fmt.UNKNOWN:
-        return Tile(label, value, help, caption=caption)
+        return Tile(label, value, help, caption=caption, chart_data=chart_data)
     if covered:
         return Tile(
             label,
@@ -52,6 +56,7 @@ def change_tile(
             delta=change,
             delta_description=t("metric.vs_previous"),
             caption=caption,
+            chart_data=chart_data,
         )
     return Tile(
         label,
@@ -61,6 +66,7 @@ def change_tile(
         delta_color="off",
         delta_arrow="off",
         caption=caption,
+        chart_data=chart_data,
     )
 
 
@@ -86,6 +92,8 @@ def metric_row(tiles, columns: int | None = None, *, container=None) -> None:
                 border=True,
                 delta_arrow=tile.delta_arrow,
                 delta_description=tile.delta_description,
+                chart_data=tile.chart_data,
+                chart_type=tile.chart_type,
             )
             if tile.caption:
                 place.caption(tile.caption)

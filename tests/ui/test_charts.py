@@ -81,6 +81,23 @@ def lifecycle_funnel():
 
 
 @case
+def star_mix():
+    mix = pd.DataFrame(
+        {"stars": [5, 4], "customer_share": [0.05, 0.95], "value_share": [0.6, np.nan]}
+    )
+    labels = {"customers": "Customers", "value": "Margin", "axis": "Share (%)"}
+    figure = charts.star_mix(mix, ["5★", "4★"], "t", labels)
+    return Case(figure, untitled={"yaxis": "the stars name themselves"})
+
+
+def test_the_star_mix_writes_each_share_and_an_unknown_one_as_unknown():
+    figure = star_mix().figure
+    assert list(figure.data[0].text) == ["5%", "95%"]
+    assert list(figure.data[1].text) == ["60%", "–"]
+    assert list(figure.layout.yaxis.categoryarray) == ["4★", "5★"]  # 5 stars at the top
+
+
+@case
 def funnel_rates():
     frame = pd.DataFrame({"conversion": [0.5, 0.25], "repeat": [0.2, 0.1], "acquired": [4, 8]})
     labels = {"group": "Channel", "rate": "Rate", "acquired": "Acquired"}

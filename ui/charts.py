@@ -1003,6 +1003,84 @@ def loyalty_net_impact(
     return _layout(figure, title)
 
 
+def loyalty_sensitivity(
+    curve: pd.DataFrame,
+    assumed: dict[str, float],
+    break_even: float | None,
+    title: str,
+    labels: dict[str, str],
+    scale: float = 1.0,
+    currency: str | None = None,
+) -> go.Figure:
+    """Net impact against the uplift achieved, as a percentage of the assumed uplifts: the
+    curve, the assumed point (share 1) with its 5-95% interval, and the break-even share
+    (None: not drawn) on the zero line. `curve` has `share, purchase_uplift,
+    retention_uplift, net_impact`; `assumed` has `mean, p5, p95` (the simulated figures);
+    money divided by `scale` on the axis, whole in `currency` in the hovers. `labels`:
+    `x`, `axis`, `curve`, `assumed`, `break_even`, `purchase`, `retention`, `net`."""
+    x = curve["share"] * 100
+    purchases = [("+" if p > 0 else "") + fmt.percent(p) for p in curve["purchase_uplift"]]
+    dropout = [fmt.percent(-r) for r in curve["retention_uplift"]]
+    figure = go.Figure()
+    figure.add_trace(
+        go.Scatter(
+            x=x,
+            y=curve["net_impact"] / scale,
+            mode="lines",
+            line=dict(color=theme.BRAND, width=3),
+            name=labels["curve"],
+            customdata=np.column_stack(
+                [fmt.money_texts(curve["net_impact"], currency), purchases, dropout]
+            ),
+            hovertemplate=(
+                f"%{{x:.0f}}%<br>{labels['purchase']}: %{{customdata[1]}}<br>"
+                f"{labels['retention']}: %{{customdata[2]}}<br>"
+                f"{labels['net']}: %{{customdata[0]}}<extra></extra>"
+            ),
+        )
+    )
+    band = [assumed["p95"] - assumed["mean"]], [assumed["mean"] - assumed["p5"]]
+    figure.add_trace(
+        go.Scatter(
+            x=[100],
+            y=[assumed["mean"] / scale],
+            mode="markers",
+            marker=dict(color=theme.BRAND, size=12, symbol="diamond"),
+            error_y=dict(
+                type="data",
+                array=[band[0][0] / scale],
+                arrayminus=[band[1][0] / scale],
+                color=theme.BRAND,
+            ),
+            name=labels["assumed"],
+            customdata=[
+                [fmt.money_texts([assumed[k]], currency)[0] for k in ("mean", "p5", "p95")]
+            ],
+            hovertemplate=(
+                f"{labels['assumed']}<br>{labels['net']}: %{{customdata[0]}}"
+                " (%{customdata[1]} – %{customdata[2]})<extra></extra>"
+            ),
+        )
+    )
+    if break_even is not None:
+        figure.add_trace(
+            go.Scatter(
+                x=[break_even * 100],
+                y=[0],
+                mode="markers",
+                marker=dict(color=theme.NEUTRAL, size=11, symbol="circle-open", line_width=3),
+                name=labels["break_even"],
+                hovertemplate=f"{labels['break_even']}: %{{x:.0f}}%<extra></extra>",
+            )
+        )
+        figure.add_vline(x=break_even * 100, line=dict(color=theme.NEUTRAL, dash="dash"))
+    figure.add_vline(x=100, line=dict(color=theme.BRAND, dash="dot"))
+    figure.add_hline(y=0, line=dict(color=theme.NEUTRAL, dash="dot"))
+    figure.update_xaxes(title=labels["x"], ticksuffix="%", rangemode="tozero")
+    figure.update_yaxes(title=labels["axis"], **money_axis())
+    return _layout(figure, title)
+
+
 # --- what to offer next (pages/products.py) ---------------------------------------------------
 
 

@@ -384,6 +384,56 @@ def loyalty_net_impact():
     return Case(figure, counts=("xaxis",), money_traces=(1,), money_axes=("yaxis",))
 
 
+SENSITIVITY_LABELS = {
+    "x": "Uplift achieved, % of the assumed",
+    "axis": "Net impact (£)",
+    "curve": "Net impact",
+    "assumed": "As assumed",
+    "break_even": "Break-even",
+    "purchase": "Purchases",
+    "retention": "Dropout",
+    "net": "Net impact",
+}
+
+
+def _sensitivity_curve():
+    share = np.linspace(0, 2, 5)
+    return pd.DataFrame(
+        {
+            "share": share,
+            "purchase_uplift": 0.1 * share,
+            "retention_uplift": 0.15 * share,
+            "net_impact": -40_000.0 + 50_000.0 * share,
+        }
+    )
+
+
+@case
+def loyalty_sensitivity():
+    assumed = {"mean": 9_500.0, "p5": -2_000.0, "p95": 21_000.0}
+    figure = charts.loyalty_sensitivity(
+        _sensitivity_curve(), assumed, 0.8, "t", SENSITIVITY_LABELS, currency="GBP"
+    )
+    return Case(figure, money_traces=(0, 1), money_axes=("yaxis",))
+
+
+def test_the_sensitivity_marks_the_assumed_uplift_and_the_break_even():
+    curve = _sensitivity_curve()
+    assumed = {"mean": 9_500.0, "p5": -2_000.0, "p95": 21_000.0}
+    figure = charts.loyalty_sensitivity(curve, assumed, 0.8, "t", SENSITIVITY_LABELS, 1e4, "GBP")
+    line, point, even = figure.data
+    assert list(line.x) == [0, 50, 100, 150, 200] and line.y[0] == -4.0  # in 万
+    assert line.customdata[0][0] == "-£40,000"
+    assert list(line.customdata[1][1:]) == ["+5.0%", "-7.5%"]
+    assert list(line.customdata[0][1:]) == ["0.0%", "0.0%"]  # no uplift: no sign
+    assert list(point.x) == [100] and point.y[0] == 0.95
+    assert point.error_y.array[0] == pytest.approx(1.15) and point.error_y.arrayminus[0] == 1.15
+    assert list(even.x) == [80] and list(even.y) == [0]
+    assert {shape.x0 for shape in figure.layout.shapes if shape.x0 == shape.x1} == {80, 100}
+    none = charts.loyalty_sensitivity(curve, assumed, None, "t", SENSITIVITY_LABELS)
+    assert len(none.data) == 2  # no break-even in the range: nothing drawn for it
+
+
 HELPERS = {"count_axis", "money_axis", "data_as_text"}  # public, but not figure builders
 
 

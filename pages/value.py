@@ -7,6 +7,7 @@ from ui import charts, data
 from ui import format as fmt
 from ui import value as vu
 from ui.empty import show_empty_state
+from ui.export import download_buttons
 from ui.frame import page_context
 from ui.i18n import t
 from ui.models import reason_text
@@ -188,6 +189,15 @@ st.subheader(t("value.top_title", n=vu.TOP_CUSTOMERS))
 st.caption(t("value.top_caption"))
 table, config = vu.top_table(vu.top_customers(as_of, settings, ctx.version), ctx.currency)
 customer_table(table, "customer_id", "value", "value_top_rows", column_config=config)
+valued = vu.value_list(as_of, settings, ctx.version)
+st.caption(t("export.value_all", count=fmt.count(len(valued), lang), n=vu.TOP_CUSTOMERS))
+download_buttons(
+    vu.value_export(valued),
+    len(valued),
+    vu.value_columns(ctx.currency),
+    f"customer-value-{as_of}",
+    about=vu.value_about(ctx, settings),
+)
 st.caption(t("models.p_alive_vs_churn", days=90))
 
 # --- model health ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ every rerun.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -17,6 +18,7 @@ from core import clv, value
 from core.clv import Backtest, ModelFitError, Reason
 from core.value import ValueModels, ValueSettings
 from ui import data
+from ui.export import About, Column, columns_from_formats, list_about
 from ui.i18n import t
 from ui.labels import label, star_name
 from ui.models import customer_values, customers_text, defaults, models
@@ -180,6 +182,44 @@ def _star_order(keys: pd.Series) -> pd.Series:
 def top_table(top: pd.DataFrame, currency: str | None) -> tuple[pd.DataFrame, dict]:
     """The top customers with labels, and the column config."""
     return share_table(top, TOP_FORMATS, SHARES), column_config(TOP_FORMATS, "value.col_", currency)
+
+
+INTERVAL = ("clv_p5", "clv_p95")  # simulated for the top customers only
+EXPORT_FORMATS = {name: f for name, f in TOP_FORMATS.items() if name not in INTERVAL}
+
+
+def value_list(as_of: dt.date, settings: ValueSettings, version: int) -> pd.DataFrame:
+    """Every valued customer (`ui.models.customer_values`, shared: not to be changed)."""
+    values = customer_values(as_of, settings, version)
+    return values if values is not None else pd.DataFrame(columns=list(EXPORT_FORMATS))
+
+
+def value_export(values: pd.DataFrame) -> Callable[[], pd.DataFrame]:
+    """Every valued customer for `ui.export.download_buttons`, highest predicted CLV first,
+    with the top table's columns but the interval; sorted when the user clicks."""
+    return lambda: values.sort_values("predicted_clv", ascending=False, kind="stable")[
+        list(EXPORT_FORMATS)
+    ]
+
+
+def value_columns(currency: str | None) -> list[Column]:
+    """The exported columns: the top table's (TOP_FORMATS) but the interval."""
+    return columns_from_formats(EXPORT_FORMATS, "value.col_", currency)
+
+
+def value_about(ctx, settings: ValueSettings) -> About:
+    """The value list's About sheet: its horizon and the value knobs."""
+    return list_about(
+        ctx,
+        "value",
+        t("export.value_list"),
+        horizon=t("value.months", months=settings.horizon_months),
+        choices={
+            t("value.discount"): f"{settings.discount_rate_annual:.0%}",
+            t("value.margin"): f"{settings.margin:.0%}",
+            t("value.years"): f"{settings.years_retained:g}",
+        },
+    )
 
 
 def parameters(fitted: ValueModels) -> pd.DataFrame:

@@ -72,29 +72,39 @@ with st.expander(t("stars.how_header")):
 
 
 # --- try new rules ----------------------------------------------------------------------------
+# The sliders stack in a narrow column and the draft's effect (tiles, then the draft's
+# distribution against the active one) stands beside them, so every slider move shows its
+# effect without scrolling: at 1400 px the two columns are about 370 and 560 px wide, enough
+# for a slider's label and for four tiles two to a row.
 @st.fragment
 def try_rules():
     st.subheader(t("stars.try_header"))
     st.caption(t("stars.try_caption"))
-    draft = sr.rules_input(saved)
+    inputs, effect_column = st.columns([2, 3], gap="large")
+    draft = sr.rules_input(saved, inputs)
     _, draft_stars, draft_marks = sr.rate(base, draft)
     effect = sr.change(base, rated, draft_stars)
+    inputs.caption(sr.thresholds_text(draft, draft_marks))
     metric_row(
         [
             Tile(t("stars.moved_up"), fmt.count(effect.moved_up, lang)),
             Tile(t("stars.moved_down"), fmt.count(effect.moved_down, lang)),
             Tile(t("stars.revenue_up"), fmt.money(effect.revenue_up, lang, ctx.currency)),
             Tile(t("stars.revenue_down"), fmt.money(effect.revenue_down, lang, ctx.currency)),
-        ]
+        ],
+        columns=2,
+        container=effect_column,
     )
-    left, right = st.columns(2)
-    left.plotly_chart(
+    effect_column.plotly_chart(
         charts.star_bars(
             dist, t("stars.compare_title"), labels, draft=effect.draft, currency=ctx.currency
         ),
     )
+
+    st.markdown(f"#### {t('stars.flow_header')}")
+    flow_column, net_column = st.columns([3, 2], gap="large")
     keys = sr.flow_keys("stars")
-    right.plotly_chart(
+    flow_column.plotly_chart(
         charts.flow_sankey(
             sr.labelled_flows(effect.flows, "saved", "draft"),
             keys,
@@ -106,7 +116,27 @@ def try_rules():
             ranked=True,
         ),
     )
-    st.caption(sr.thresholds_text(draft, draft_marks))
+    flow_column.caption(t("stars.flow_caption"))
+    net_column.markdown(f"**{t('stars.net_header')}**")
+    net_column.markdown(sr.net_text(sr.net_change(effect.flows), lang))
+
+    st.markdown(f"#### {t('stars.moves_header')}")
+    movers = sr.moves(base, saved.rules, rated, draft, draft_stars)
+    st.caption(t("stars.moves_caption", count=fmt.count(len(movers), lang), rows=sr.LIST_ROWS))
+    customer_table(
+        sr.shown_moves(movers),
+        t("stars.col_customer_id"),
+        "stars",
+        "stars_moves_rows",
+        money=sr.moves_money_labels(),
+        currency=ctx.currency,
+    )
+    download_buttons(
+        sr.moves_export(movers, ctx.currency),
+        len(movers),
+        len(sr.moves_columns()),
+        "startier-star-moves",
+    )
     sr.save_form(draft, saved)
 
 

@@ -20,7 +20,7 @@ from core import stars
 from core.stars import DIMENSIONS, RatingBase, RuleSet, SavedRules
 from ui import data, theme
 from ui import format as fmt
-from ui.i18n import t
+from ui.i18n import current_language, t
 from ui.labels import label, labelled, star_name, value_labels
 from ui.widgets import choice, show_table
 
@@ -62,6 +62,7 @@ def rate(rating_base: RatingBase, rules: RuleSet):
 
 distribution = stars.star_distribution
 change = stars.rating_change
+net_change = stars.star_net_change
 next_star_move = stars.next_star_move
 
 
@@ -91,16 +92,27 @@ def headline(dist: pd.DataFrame, rules: RuleSet) -> Headline:
 
 
 def save(rules: RuleSet, name: str, saved_by: str) -> SavedRules:
-    """Save the draft as a new version, make it active and re-rate customer_features."""
-    saved = stars.save_rule_set(data.cursor(), rules, name, saved_by or None)
-    st.cache_data.clear()
+    """Store the draft as a new version of `name`, not active: no customer's star changes
+    and no other page shows anything new (only the list of versions is read again)."""
+    saved = stars.save_rule_set(data.cursor(), rules, name, saved_by or None, activate=False)
+    versions.clear()
     return saved
 
 
 def activate(name: str, version: int) -> SavedRules:
+    """Make a saved version active: customer_features is re-rated, every page reads anew."""
     chosen = stars.activate_rule_set(data.cursor(), name, version)
     st.cache_data.clear()
     return chosen
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def activation_change(name: str, version: int, data_version: int) -> stars.StarShift:
+    """What making version `version` of `name` active (0: the built-in default) would
+    change in the stored stars (`core.stars.activation_change`)."""
+    cur = data.cursor()
+    rules = stars.load_rule_set(cur, name, version).rules if version else stars.DEFAULT_RULES
+    return stars.activation_change(cur, rules)
 
 
 def customer_row(rating_base: RatingBase, customer_id: str) -> int | None:
@@ -205,44 +217,58 @@ def how_it_works(uses: dict[str, str]) -> str:
 # --- the rules as widgets ------------------------------------------------------------------
 
 
-def rules_input(saved: SavedRules) -> RuleSet:
-    """Sliders for the weights and thresholds, starting from the saved rules; the draft."""
+DRAFT_MEMORY = "_stars_draft"  # the draft's slider values, kept while a slider is not drawn
+
+
+def _kept_slider(where, label: str, default: int, key: str, **options) -> int:
+    """A 0-100 slider whose value outlives a run where it is not drawn (Streamlit forgets
+    a widget's value then): it opens on the value last read under `key`, else `default`."""
+    memory = st.session_state.setdefault(DRAFT_MEMORY, {})
+    value = where.slider(label, 0, 100, memory.get(key, default), key=key, **options)
+    memory[key] = value
+    return value
+
+
+def rules_input(saved: SavedRules, where=None) -> RuleSet:
+    """Sliders for the weights and thresholds, starting from the saved rules, stacked in
+    `where` (a column beside the draft's effect); the draft. Each value is kept when the
+    mode changes (the other mode's sliders are not drawn meanwhile)."""
+    where = where or st.container()
     rules = saved.rules
     suffix = f"{saved.name}_{saved.version}"
-    left, right = st.columns(2)
-    left.markdown(f"**{t('stars.weights')}**")
+    where.markdown(f"**{t('stars.weights')}**")
     weights = [
-        left.slider(
+        _kept_slider(
+            where,
             dimension_label(d),
-            0,
-            100,
             int(round(w)),
+            f"stars_w_{d}_{suffix}",
             step=5,
-            key=f"stars_w_{d}_{suffix}",
             help=t(f"stars.how_{d}"),
         )
         for d, w in zip(DIMENSIONS, rules.weights, strict=True)
     ]
     if not sum(weights):
-        left.warning(t("stars.weights_zero"))
+        where.warning(t("stars.weights_zero"))
         weights = list(rules.weights)
+    where.caption(weight_shares_text(weights))
+    mode_names = {m: t(f"stars.mode_{m}") for m in MODES}  # the language of this run
     mode = choice(
         t("stars.mode"),
         MODES,
         rules.mode,
-        format_func=lambda m: t(f"stars.mode_{m}"),
+        format_func=mode_names.get,
         key=f"stars_mode_{suffix}",
-        container=right,
+        container=where,
     )
     shares, marks = list(rules.top_shares), list(rules.score_thresholds)
     if mode == "quantile":
         picked = [
-            right.slider(
+            _kept_slider(
+                where,
                 t("stars.top_share", star=5 - i),
-                0,
-                100,
                 int(round(share * 100)),
-                key=f"stars_share_{i}_{suffix}",
+                f"stars_share_{i}_{suffix}",
                 format="%d%%",
             )
             for i, share in enumerate(rules.top_shares)
@@ -250,12 +276,11 @@ def rules_input(saved: SavedRules) -> RuleSet:
         shares = list(np.maximum.accumulate(picked) / 100)
     else:
         picked = [
-            right.slider(
+            _kept_slider(
+                where,
                 t("stars.threshold", star=5 - i),
-                0,
-                100,
                 int(round(mark)),
-                key=f"stars_mark_{i}_{suffix}",
+                f"stars_mark_{i}_{suffix}",
             )
             for i, mark in enumerate(rules.score_thresholds)
         ]
@@ -263,6 +288,21 @@ def rules_input(saved: SavedRules) -> RuleSet:
     return rules.replace(
         weights=tuple(weights), mode=mode, top_shares=shares, score_thresholds=marks
     )
+
+
+def weight_shares(weights) -> list[float]:
+    """Each weight as a share of their total (0..1)."""
+    total = float(sum(weights))
+    return [float(w) / total for w in weights]
+
+
+def weight_shares_text(weights) -> str:
+    """The weights as percentages of their total, in the dimensions' names."""
+    shown = " · ".join(
+        t("stars.weight_share", dimension=dimension_label(d), share=fmt.percent(share, 0))
+        for d, share in zip(DIMENSIONS, weight_shares(weights), strict=True)
+    )
+    return t("stars.weight_shares", shares=shown)
 
 
 def thresholds_text(rules: RuleSet, marks: np.ndarray) -> str:
@@ -273,8 +313,15 @@ def thresholds_text(rules: RuleSet, marks: np.ndarray) -> str:
     return t("stars.thresholds_now", thresholds=shown)
 
 
+SWITCH_KEY = "stars_switch"
+PENDING = "_stars_activation"  # (name, version) waiting for the user's confirmation
+ACTIVATED = "_stars_activated"  # the sentence to show once after an activation
+
+
 def save_form(draft: RuleSet, saved: SavedRules) -> None:
-    """Name, who and a button that saves the draft as a new active version."""
+    """Name, who and a button that stores the draft as a new version (not active: the
+    version switch below makes a version active, after confirmation). The version just
+    saved is then the one the switch offers."""
     c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
     name = c1.text_input(t("stars.save_name"), value=saved.name, key="stars_save_name")
     who = c2.text_input(t("stars.save_by"), key="stars_save_by")
@@ -285,40 +332,184 @@ def save_form(draft: RuleSet, saved: SavedRules) -> None:
             st.error(fmt.plain(error))  # may quote the typed name
             return
         st.toast(t("stars.saved", name=fmt.plain(stored.name), version=stored.version))
+        st.session_state[SWITCH_KEY] = (stored.name, stored.version)
         st.rerun(scope="app")
+    st.caption(t("stars.save_caption"))
+
+
+def version_label(option: tuple[str, int]) -> str:
+    return t("stars.builtin") if option[1] == 0 else f"{option[0]} v{option[1]}"
 
 
 def version_switch(saved: SavedRules, version: int) -> None:
-    """The saved versions and a switch of the active one."""
-    with st.expander(t("stars.versions_header")):
-        table = versions(version)
-        if table.empty:
-            st.caption(t("stars.versions_none"))
-            return
-        shown = table.assign(is_active=table["is_active"].map({True: "✓", False: ""})).rename(
-            columns={
-                "name": t("stars.col_name"),
-                "version": t("stars.col_version"),
-                "is_active": t("stars.col_active"),
-                "saved_by": t("stars.col_saved_by"),
-                "saved_at": t("stars.col_saved_at"),
-            }
+    """The saved versions and a switch of the active one, which asks for confirmation
+    first (`confirm_activation`)."""
+    st.subheader(t("stars.versions_header"))
+    done = st.session_state.pop(ACTIVATED, None)
+    if done:
+        st.success(done)
+    table = versions(version)
+    if table.empty:
+        st.caption(t("stars.versions_none"))
+        return
+    shown = table.assign(is_active=table["is_active"].map({True: "✓", False: ""})).rename(
+        columns={
+            "name": t("stars.col_name"),
+            "version": t("stars.col_version"),
+            "is_active": t("stars.col_active"),
+            "saved_by": t("stars.col_saved_by"),
+            "saved_at": t("stars.col_saved_at"),
+        }
+    )
+    show_table(shown)
+    options = [(stars.DEFAULT_NAME, 0)] + list(
+        zip(table["name"], table["version"].astype(int), strict=True)
+    )
+    if st.session_state.get(SWITCH_KEY) not in options:
+        st.session_state.pop(SWITCH_KEY, None)
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    chosen = c1.selectbox(
+        t("stars.switch_to"),
+        options,
+        index=options.index((saved.name, saved.version)) if saved.version else 0,
+        format_func=version_label,
+        key=SWITCH_KEY,
+    )
+    if c2.button(
+        t("stars.activate"), disabled=chosen == (saved.name, saved.version), key="stars_activate"
+    ):
+        st.session_state[PENDING] = chosen
+    st.caption(t("stars.versions_caption"))
+    pending = st.session_state.get(PENDING)
+    if pending:
+        confirm_activation(*pending, version)
+
+
+def _forget_pending() -> None:
+    st.session_state.pop(PENDING, None)
+
+
+def confirm_activation(name: str, version: int, data_version: int) -> None:
+    """A dialog that says how many customers change star, and which way, were this
+    version made active, and makes it active on confirmation. It stays open (it is drawn
+    again on every run) until confirmed, cancelled or dismissed."""
+    st.dialog(t("stars.confirm_title"), on_dismiss=_forget_pending)(_confirmation)(
+        name, version, data_version
+    )
+
+
+def _confirmation(name: str, version: int, data_version: int) -> None:
+    lang = current_language()
+    shift = activation_change(name, version, data_version)
+    shown = fmt.plain(version_label((name, version)))
+    if shift.moved:
+        st.markdown(
+            t(
+                "stars.confirm_text",
+                name=shown,
+                moved=fmt.count(shift.moved, lang),
+                up=fmt.count(shift.moved_up, lang),
+                down=fmt.count(shift.moved_down, lang),
+            )
         )
-        show_table(shown)
-        options = [(stars.DEFAULT_NAME, 0)] + list(
-            zip(table["name"], table["version"].astype(int), strict=True)
+        st.markdown(net_text(shift.net, lang))
+    else:
+        st.markdown(t("stars.confirm_none", name=shown))
+    c1, c2 = st.columns(2)
+    if c1.button(t("stars.confirm_yes"), type="primary", key="stars_confirm_yes"):
+        activate(name, version)
+        _forget_pending()
+        st.session_state[ACTIVATED] = t(
+            "stars.activated", name=shown, moved=fmt.count(shift.moved, lang)
         )
-        c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-        chosen = c1.selectbox(
-            t("stars.switch_to"),
-            options,
-            index=options.index((saved.name, saved.version)) if saved.version else 0,
-            format_func=lambda o: t("stars.builtin") if o[1] == 0 else f"{o[0]} v{o[1]}",
-            key="stars_switch",
+        st.rerun()
+    if c2.button(t("stars.confirm_no"), key="stars_confirm_no"):
+        _forget_pending()
+        st.rerun()
+
+
+def net_text(net: pd.DataFrame, lang: str) -> str:
+    """The net change per star (`core.stars.star_net_change`) as Markdown lines, stars
+    that nobody enters or leaves left out: "4★: +312 in, −120 out, net +192"."""
+    lines = [
+        "- "
+        + t(
+            "stars.net_line",
+            star=star_label(row.stars),
+            came_in=fmt.count(row.came_in, lang),
+            went_out=fmt.count(row.went_out, lang),
+            net=signed_count(row.net, lang),
         )
-        if c2.button(t("stars.activate"), disabled=chosen == (saved.name, saved.version)):
-            activate(*chosen)
-            st.rerun()
+        for row in net.itertuples()
+        if row.came_in or row.went_out
+    ]
+    return "\n".join(lines) if lines else t("stars.net_none")
+
+
+def signed_count(value: int, lang: str) -> str:
+    """+192, −120 (a true minus), 0."""
+    if value > 0:
+        return f"+{fmt.count(value, lang)}"
+    if value < 0:
+        return f"−{fmt.count(-value, lang)}"
+    return fmt.count(0, lang)
+
+
+# --- who the draft moves --------------------------------------------------------------------
+
+
+def moves(
+    rating_base: RatingBase, saved: RuleSet, rated: np.ndarray, draft: RuleSet, drafted
+) -> pd.DataFrame:
+    return stars.star_moves(rating_base, saved, rated, draft, drafted)
+
+
+def moves_columns() -> dict[str, str]:
+    names = {
+        "customer_id": t("stars.col_customer_id"),
+        "from_stars": t("stars.col_from"),
+        "to_stars": t("stars.col_to"),
+        "reason": t("stars.col_reason"),
+        "score_saved": t("stars.col_score_saved"),
+        "score_draft": t("stars.col_score_draft"),
+        "revenue_12m": t("stars.col_revenue_12m"),
+    }
+    names.update({f"score_{d}": dimension_label(d) for d in DIMENSIONS})
+    return names
+
+
+def reason_label(reason: str) -> str:
+    return t("stars.reason_thresholds") if reason == "thresholds" else dimension_label(reason)
+
+
+def _worded_moves(table: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    out = table.assign(
+        from_stars=[star_label(s) for s in table["from_stars"]],
+        to_stars=[star_label(s) for s in table["to_stars"]],
+        reason=[reason_label(r) for r in table["reason"]],
+    )
+    for column in ("score_saved", "score_draft", *stars.SCORE_COLUMNS):
+        out[column] = out[column].round(1)
+    out["revenue_12m"] = out["revenue_12m"].round(0)
+    return out.rename(columns=names)
+
+
+def shown_moves(table: pd.DataFrame) -> pd.DataFrame:
+    """The first LIST_ROWS movers as the page shows them: star and reason labels, scores
+    to one decimal, revenue whole."""
+    return _worded_moves(table.head(LIST_ROWS), moves_columns())
+
+
+def moves_money_labels() -> tuple[str, ...]:
+    return (moves_columns()["revenue_12m"],)
+
+
+def moves_export(table: pd.DataFrame, currency: str | None) -> Callable[[], pd.DataFrame]:
+    """Every mover for `ui.export.download_buttons`, worded as on the page, the revenue's
+    header with the currency code; made when the user clicks."""
+    names = moves_columns()
+    names["revenue_12m"] = fmt.money_header(names["revenue_12m"], currency)
+    return lambda: _worded_moves(table, names)
 
 
 # --- flows, playbook, lists --------------------------------------------------------------

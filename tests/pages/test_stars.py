@@ -45,6 +45,8 @@ def test_moving_a_weight_slider_moves_customers(app_on, demo_db):
 
 
 def test_score_mode_and_saving_a_version(app_on, demo_db, tmp_path):
+    """A save stores the draft as a new version and leaves the active rules as they were
+    (tests/pages/test_stars_tools.py makes it active)."""
     path = tmp_path / "copy.duckdb"
     shutil.copyfile(demo_db, path)
     at = _open(app_on, path)
@@ -56,13 +58,13 @@ def test_score_mode_and_saving_a_version(app_on, demo_db, tmp_path):
     next(b for b in at.button if b.label == "Save as new version").click().run()
     assert not at.exception
     con = db.connect(path)
-    saved = stars.active_rules(con)
-    assert (saved.name, saved.version, saved.saved_by) == ("spring", 1, "ana")
-    assert saved.rules.mode == "score" and saved.rules.score_thresholds[0] == 95
-    fives = con.execute("select count(*) from customer_features where stars = 5").fetchall()
+    stored = stars.load_rule_set(con, "spring", 1)
+    assert stored.saved_by == "ana"
+    assert stored.rules.mode == "score" and stored.rules.score_thresholds[0] == 95
+    assert stars.active_rules(con).version == 0
     con.close()
-    assert "spring" in at.caption[0].value
-    assert _tiles(at)["5-star customers"] == f"{fives[0][0]:,}"
+    assert "spring" not in at.caption[0].value
+    assert at.selectbox(key="stars_switch").value == ("spring", 1)  # offered to activate
 
 
 def test_the_page_in_chinese(app_on, demo_db):

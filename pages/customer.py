@@ -71,7 +71,7 @@ if card is None:
 
 # --- who -----------------------------------------------------------------------------------------
 profile = card.profile
-st.header(f"{fmt.plain(profile.get('name') or card.customer_id)}")
+st.header(fmt.plain(cu.shown_name(card)))
 st.caption(" · ".join(fmt.plain(w) for w in cu.who_text(card)))
 if as_of != ctx.as_of:
     st.caption(t("customer.as_of_other", as_of=as_of, chosen=ctx.as_of))

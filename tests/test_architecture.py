@@ -36,6 +36,7 @@ SHARED_UI = {
     "models",  # the customer models several pages use, and why one cannot run
     "navigation",  # the registry of pages
     "offers",  # offers and their reasons in words (What to offer next, Customer 360)
+    "privacy",  # personal data masked where they leave core for a screen or a file
     "session",  # what one page chose that another follows
     "sidebar",  # language and as-of date
     "theme",  # the one plotly template and the concept colours

@@ -116,7 +116,7 @@ def _layout(figure: go.Figure, title: str, height: int = 380) -> go.Figure:
     legend = entries > 1
     rows = min(entries, 3) if legend else 0  # a narrow column wraps one entry a row
     figure.update_layout(
-        template=theme.TEMPLATE,
+        template=theme.template(),
         title=dict(text=title, y=1.0, yanchor="top", yref="container", pad=dict(t=12)),
         margin=dict(l=10, r=10, t=50 + 25 * rows, b=10),
         height=height + 25 * rows,

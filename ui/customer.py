@@ -20,7 +20,7 @@ from core import customer360 as c3
 from core import db, offers
 from core import stars as star_rating
 from core.customer360 import Portrait
-from ui import data, navigation
+from ui import data, navigation, privacy, session
 from ui import format as fmt
 from ui.i18n import t
 from ui.labels import label, star_name
@@ -146,9 +146,8 @@ def back_page(came_from: str | None) -> navigation.PageSpec | None:
 
 
 def back_params() -> dict[str, str]:
-    """The query parameters of the way back: the language, when the address has one."""
-    lang = st.query_params.get("lang")
-    return {"lang": lang} if lang else {}
+    """The query parameters of the way back: the view (`ui.session`)."""
+    return session.link_params()
 
 
 def keep_list_choices(came_from: str | None) -> None:
@@ -184,8 +183,10 @@ def keep_list_choices(came_from: str | None) -> None:
 
 
 def option_texts(found: pd.DataFrame) -> dict[str, str]:
-    """Each search match as the list shows it: id · name · e-mail · phone · city."""
+    """Each search match as the list shows it: id · name · e-mail · phone · city (personal
+    data masked when masking is on: the search itself still reads them, see ui/privacy.py)."""
     columns = ("customer_id", "name", "email", "phone", "city")
+    found = privacy.frame(found)
     return {
         row["customer_id"]: " · ".join(
             str(row[c]) for c in columns if row[c] is not None and not pd.isna(row[c])
@@ -212,7 +213,11 @@ def who_text(card: Portrait) -> list[str]:
     ]
     return [
         str(card.customer_id),
-        *(str(profile[c]) for c in ("phone", "email") if _known(profile.get(c))),
+        *(
+            str(privacy.personal(profile[c], c))
+            for c in (privacy.PHONE, privacy.EMAIL)
+            if _known(profile.get(c))
+        ),
         *named,
         t("customer.since", signed_up=profile["signed_up_at"].date()),
     ]
@@ -411,8 +416,14 @@ def offers_table(table: pd.DataFrame, basket: str) -> pd.DataFrame:
     )
 
 
+def shown_name(card: Portrait) -> str:
+    """The portrait's heading: the customer's name (masked when masking is on), else id."""
+    name = card.profile.get("name")
+    return str(privacy.personal(name, privacy.NAME)) if _known(name) else str(card.customer_id)
+
+
 def referrals_table(referrals: pd.DataFrame) -> pd.DataFrame:
-    return referrals.rename(
+    return privacy.frame(referrals).rename(
         columns={
             "customer_id": t("customer.col_customer_id"),
             "name": t("customer.col_name"),

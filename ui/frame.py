@@ -7,6 +7,10 @@ address) and on every AppTest rerun, it runs the page file directly without `app
 `page_context()` draws the frame itself; its `st.navigation` call switches the legacy
 mode off for the rest of the process.
 
+The view (language, as-of date, presentation switches) is written into the address after
+the sidebar, and every menu link carries it (`ui.session`); presentation mode's style sheet
+is drawn here, once for every page (`ui.theme.page_style`).
+
 A database that cannot be opened (being written by `python -m core build`, truncated,
 damaged, written by a newer StarTier...) is met here, once for every page: the page shows
 the one sentence `core.db` words for it (what is wrong and what to do) and a button to try
@@ -19,9 +23,9 @@ import duckdb
 import streamlit as st
 
 from core import db
-from ui import data, navigation, sidebar, theme
+from ui import data, navigation, session, sidebar, theme
 from ui import format as fmt
-from ui.i18n import t
+from ui.i18n import DEFAULT_LANGUAGE, t
 
 _FRAME_DRAWN = "_frame_drawn"
 _LEGACY_RERUN = "_legacy_rerun"
@@ -80,13 +84,15 @@ def frame():
         if data.default_database_missing():
             with st.spinner(t("demo.building")):
                 data.build_demo_data()
-        sidebar.render()
+        ctx = sidebar.render()
     except (db.DatabaseUnavailable, duckdb.Error) as error:
         reason = unavailable_reason(error)
         if reason is None:
             raise
         sidebar.render_language_only()
         show_unavailable(reason)
+    session.write_address(session.view_params(DEFAULT_LANGUAGE, ctx.state.default_day))
+    theme.show_page_style()
     st.session_state[_FRAME_DRAWN] = True
     return _GuardedPage(navigation.navigate(t, menu))
 

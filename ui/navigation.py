@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
+from ui import session
+
 
 @dataclass(frozen=True)
 class PageSpec:
@@ -39,7 +41,7 @@ PAGES = (
 
 
 def _first_page() -> None:
-    """The root address: go to the first page, at its own address, keeping `?lang=`."""
+    """The root address: go to the first page, at its own address, keeping the view."""
     st.switch_page(PAGES[0].path, query_params=st.query_params.to_dict())
 
 
@@ -53,5 +55,6 @@ def navigate(title: Callable[[str], str], menu) -> StreamlitPage:
     root = st.Page(_first_page, title=pages[0].title, url_path="start", default=True)
     chosen = st.navigation([root, *pages], position="hidden")
     for page in pages:
-        menu.page_link(page)
+        # Without query_params a page link clears the address's: the view goes with it.
+        menu.page_link(page, query_params=session.link_params())
     return chosen

@@ -7,7 +7,10 @@ imports the other's.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.lifecycle import DEFAULT_RULES, LifecycleRules
 
@@ -22,3 +25,97 @@ def lifecycle_rules() -> LifecycleRules:
 def keep_lifecycle_rules(rules: LifecycleRules) -> None:
     """Keep `rules` as the session's stage rules."""
     st.session_state[_LIFECYCLE_RULES] = rules
+
+
+# --- the view in the address ----------------------------------------------------------------
+# What makes a view the same view for another reader: the language, the as-of date, and the
+# presentation switches (presentation mode, its dark theme, masking). They live in the
+# session under these keys and in the address as `?lang=zh&as_of=2026-06-30&present=1...`;
+# read from the address once a session (a first visit, a reload, a shared link), written
+# back after every run, and carried by every link between pages (`link_params`). Streamlit
+# clears an address's query parameters when a page link or `st.switch_page` is given none
+# (`query_params=None`, its default), which is how `?lang=zh` was lost on the first click.
+# The shared filters join here as more keys.
+
+LANG = "lang"
+AS_OF = "as_of"
+PRESENT = "present"  # presentation mode
+DARK = "dark"  # presentation mode's dark theme
+MASK = "mask"  # personal data masked (ui/privacy.py)
+SWITCHES = (PRESENT, DARK, MASK)
+_ADDRESS_READ = "_address_read"
+_ON = "1"
+
+
+def _parse_day(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def read_address(languages) -> None:
+    """Take the view from the address into the session, once a session: a language of
+    `languages`, an ISO as-of day (checked against the data by the sidebar) and the
+    switches (`1` is on). Anything else in the address is ignored."""
+    state = st.session_state
+    if state.get(_ADDRESS_READ):
+        return
+    state[_ADDRESS_READ] = True
+    params = st.query_params
+    if params.get(LANG) in languages:
+        state[LANG] = params[LANG]
+    day = _parse_day(params.get(AS_OF))
+    if day is not None:
+        state[AS_OF] = day
+    for switch in SWITCHES:
+        if switch in params:
+            state[switch] = params[switch] == _ON
+
+
+def switch_on(name: str) -> bool:
+    """True when the switch `name` (PRESENT, DARK, MASK) is on in this session (off with no
+    session: a chart built in a test or a notebook)."""
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return False
+    return bool(st.session_state.get(name, False))
+
+
+def view_params(default_lang: str, default_as_of: dt.date | None) -> dict[str, str]:
+    """The session's view as query parameters, leaving out what a fresh visit gets anyway
+    (the default language unless the address names it already, the data's default as-of
+    day, switches that are off)."""
+    state = st.session_state
+    params: dict[str, str] = {}
+    lang = state.get(LANG)
+    if lang and (lang != default_lang or LANG in st.query_params):
+        params[LANG] = lang
+    as_of = state.get(AS_OF)
+    if isinstance(as_of, dt.date) and as_of != default_as_of:
+        params[AS_OF] = as_of.isoformat()
+    for switch in SWITCHES:
+        if switch_on(switch):
+            params[switch] = _ON
+    return params
+
+
+_VIEW_PARAMS = "_view_params"
+
+
+def write_address(params: dict[str, str]) -> None:
+    """Make the address show the view `params` (from `view_params`), keeping its other
+    parameters (the customer in view, the way back), and remember them for `link_params`."""
+    st.session_state[_VIEW_PARAMS] = params
+    address = st.query_params
+    for key in (LANG, AS_OF, *SWITCHES):
+        if key in params:
+            if address.get(key) != params[key]:
+                address[key] = params[key]
+        elif key in address:
+            del address[key]
+
+
+def link_params(**extra: str) -> dict[str, str]:
+    """The query parameters of a link to another page: the view (as the frame last wrote
+    it) and `extra` (a customer, the way back)."""
+    return {**st.session_state.get(_VIEW_PARAMS, {}), **extra}

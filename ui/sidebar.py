@@ -1,4 +1,6 @@
-"""The shared sidebar: language and as-of date, kept while moving between pages."""
+"""The shared sidebar: language and as-of date, and the presentation switches
+(presentation mode, its dark theme, masking personal data), kept while moving between
+pages and in the address (`ui.session`)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from ui import data
-from ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language, t
+from ui import data, privacy, session
+from ui.i18n import LANGUAGES, current_language, t
 
 
 @dataclass(frozen=True)
@@ -24,24 +26,27 @@ class Context:
 
 
 def init_language() -> None:
-    """Take the language from `?lang=` on a first visit, so links keep their language."""
+    """Take the view from the address on a first visit (a reload, a shared link): its
+    language, as-of date and switches (`ui.session`)."""
+    session.read_address(LANGUAGES)
     if "lang" not in st.session_state:
         st.session_state["lang"] = current_language()
 
 
-# The widgets keep their value under their own keys and copy it to `lang` / `as_of` when
-# changed: a widget can be redrawn under a new identity (see ui/frame.py), and its
-# default then comes from the copy, so the choice survives.
+# The widgets keep their value under their own keys and copy it to `lang` / `as_of` / a
+# switch when changed: a widget can be redrawn under a new identity (see ui/frame.py), and
+# its default then comes from the copy, so the choice survives. The frame writes the
+# address after the sidebar (`ui.session.write_address`).
 def _language_changed() -> None:
-    lang = st.session_state["lang"] = st.session_state["sidebar_lang"]
-    if lang == DEFAULT_LANGUAGE:
-        st.query_params.pop("lang", None)
-    else:
-        st.query_params["lang"] = lang
+    st.session_state["lang"] = st.session_state["sidebar_lang"]
 
 
 def _as_of_changed() -> None:
     st.session_state["as_of"] = st.session_state["sidebar_as_of"]
+
+
+def _switch_changed(name: str) -> None:
+    st.session_state[name] = st.session_state[f"sidebar_{name}"]
 
 
 def _language_input() -> None:
@@ -75,6 +80,36 @@ def _as_of_input(state: data.DataState) -> dt.date:
     return chosen
 
 
+def _switch(name: str) -> None:
+    st.toggle(
+        t(f"sidebar.{name}"),
+        value=session.switch_on(name),
+        key=f"sidebar_{name}",
+        on_change=_switch_changed,
+        args=(name,),
+        help=t(f"sidebar.{name}_help"),
+    )
+
+
+def _switches() -> None:
+    """Presentation mode (with its dark theme under it) and masking personal data. When
+    masking is forced (presentation mode), a switch of another key shows it on and locked,
+    so the user's own choice comes back as it was when presentation mode ends."""
+    _switch(session.PRESENT)
+    if session.switch_on(session.PRESENT):
+        _switch(session.DARK)
+    if privacy.masking_forced():
+        st.toggle(
+            t(f"sidebar.{session.MASK}"),
+            value=True,
+            key="sidebar_mask_forced",
+            disabled=True,
+            help=t("sidebar.mask_forced"),
+        )
+    else:
+        _switch(session.MASK)
+
+
 def render_language_only() -> None:
     """The sidebar when there is no database to read: the language switch alone."""
     with st.sidebar:
@@ -93,6 +128,7 @@ def render() -> Context:
             st.caption(t("sidebar.data_range", first=state.first_day, last=state.last_day))
         if currency is None and not state.is_empty:
             st.caption(t("currency.unset"))
+        _switches()
     ctx = Context(
         lang=current_language(), as_of=as_of, version=version, state=state, currency=currency
     )

@@ -9,8 +9,13 @@ complaint category, a series) is drawn in a star's colour. `.streamlit/config.to
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import plotly.graph_objects as go
 import plotly.io as pio
+import streamlit as st
+
+from ui import session
 
 NAME = "startier"
 
@@ -134,41 +139,157 @@ def concept_colors(kind: str, keys) -> dict:
     return {key: known.get(str(key), others.get(key)) for key in keys}
 
 
-def _template() -> go.layout.Template:
+# Presentation mode's dark theme (a projector in a dim room): the same concept colours on a
+# dark ground; .streamlit/config.toml's [theme.dark] says the same.
+DARK_TEXT = "#E8ECF5"
+DARK_BACKGROUND = "#0E1422"
+DARK_SECONDARY_BACKGROUND = "#1A2236"
+DARK_GRID = "#2C3650"
+LARGE = 1.35  # presentation mode's type, against the usual
+
+
+@dataclass(frozen=True)
+class Look:
+    """The colours and type size of a view: the usual one, or presentation mode's."""
+
+    text: str = TEXT
+    background: str = BACKGROUND
+    secondary_background: str = SECONDARY_BACKGROUND
+    grid: str = GRID
+    scale: float = 1.0
+
+
+LIGHT = Look()
+DARK = Look(DARK_TEXT, DARK_BACKGROUND, DARK_SECONDARY_BACKGROUND, DARK_GRID)
+
+
+def _template(look: Look = LIGHT) -> go.layout.Template:
+    def size(points: int) -> int:
+        return round(points * look.scale)
+
     axis = dict(
-        gridcolor=GRID,
+        gridcolor=look.grid,
         zerolinecolor=NEUTRAL,
-        linecolor=GRID,
-        title=dict(font=dict(size=13)),
+        linecolor=look.grid,
+        title=dict(font=dict(size=size(13))),
+        tickfont=dict(size=size(12)),
         automargin=True,
         separatethousands=True,
     )
     return go.layout.Template(
         layout=go.Layout(
             colorway=list(SERIES),
-            font=dict(color=TEXT, size=13),
-            title=dict(font=dict(size=16, color=TEXT), x=0.0, xanchor="left"),
-            paper_bgcolor=BACKGROUND,
-            plot_bgcolor=BACKGROUND,
+            font=dict(color=look.text, size=size(13)),
+            title=dict(font=dict(size=size(16), color=look.text), x=0.0, xanchor="left"),
+            paper_bgcolor=look.background,
+            plot_bgcolor=look.background,
             separators=".,",
             xaxis=axis,
             yaxis=axis,
             colorscale=dict(sequential=SEQUENTIAL),
-            hoverlabel=dict(bgcolor=BACKGROUND, bordercolor=GRID, font=dict(color=TEXT)),
-            legend=dict(font=dict(size=12)),
+            hoverlabel=dict(
+                bgcolor=look.background, bordercolor=look.grid, font=dict(color=look.text)
+            ),
+            legend=dict(font=dict(size=size(12))),
         ),
         data=dict(
             heatmap=[go.Heatmap(colorscale=SEQUENTIAL)],
             bar=[go.Bar(marker=dict(line=dict(width=0)))],
-            sankey=[go.Sankey(textfont=dict(color=TEXT, size=12))],
+            sankey=[go.Sankey(textfont=dict(color=look.text, size=size(12)))],
         ),
     )
 
 
 TEMPLATE = _template()
+PRESENTATION = _template(replace(LIGHT, scale=LARGE))
+PRESENTATION_DARK = _template(replace(DARK, scale=LARGE))
+
+
+def template_for(present: bool, dark: bool) -> go.layout.Template:
+    """The template of a view: the usual one, or presentation mode's large type, light or
+    dark (dark only counts in presentation mode)."""
+    if not present:
+        return TEMPLATE
+    return PRESENTATION_DARK if dark else PRESENTATION
+
+
+def template() -> go.layout.Template:
+    """The template of the view being drawn (the session's presentation switches); every
+    figure of `ui.charts` wears it, so figures follow presentation mode and its theme."""
+    return template_for(session.switch_on(session.PRESENT), session.switch_on(session.DARK))
+
+
+# --- presentation mode's page style -------------------------------------------------------------
+# Streamlit 1.67 takes its theme from .streamlit/config.toml, and the viewer may switch it
+# (light, dark, the system's) in the app menu's settings; a script cannot change it (only
+# `client.*` options can be set at run time) and `st.context.theme` only reports it. So
+# presentation mode draws its own look with a style sheet: it hides the pages' controls by
+# their Streamlit test ids (every page at once, with no page having to know), enlarges the
+# type (Streamlit sizes in rem, so the root size scales the page) and, when asked, puts the
+# page on a dark ground. A table is drawn on a canvas that keeps Streamlit's own colours.
+
+CONTROLS = (
+    "stSlider",
+    "stSelectbox",
+    "stMultiSelect",
+    "stRadio",
+    "stNumberInput",
+    "stTextInput",
+    "stTextArea",
+    "stDateInput",
+    "stTimeInput",
+    "stCheckbox",
+    "stButton",
+    "stDownloadButton",
+    "stButtonGroup",
+    "stFileUploader",
+    "stColorPicker",
+)
+MAIN = '[data-testid="stMain"]'
+
+
+def _hidden_controls() -> str:
+    boxes = ",\n".join(
+        f'{MAIN} [data-testid="stElementContainer"]:has(> [data-testid="{test_id}"])'
+        for test_id in CONTROLS
+    )
+    forms = f'{MAIN} [data-testid="stForm"]'
+    return f"{boxes},\n{forms} {{ display: none !important; }}"
+
+
+def page_style(present: bool, dark: bool) -> str:
+    """The style sheet of presentation mode (empty outside it): controls hidden in the main
+    area (the sidebar keeps its switches), type and figures enlarged, a dark ground when
+    `dark`."""
+    if not present:
+        return ""
+    rules = [
+        _hidden_controls(),
+        f"html {{ font-size: {LARGE * 100:.0f}%; }}",
+        f'{MAIN} [data-testid="stMetricValue"] {{ font-size: 2.6rem; }}',
+    ]
+    if dark:
+        look = DARK
+        rules += [
+            f'[data-testid="stApp"], [data-testid="stHeader"], {MAIN} '
+            f"{{ background-color: {look.background}; color: {look.text}; }}",
+            f'[data-testid="stSidebar"] {{ background-color: {look.secondary_background}; }}',
+            f'[data-testid="stApp"] :is(h1, h2, h3, h4, h5, h6, p, li, label, span, '
+            f"summary, small, [data-testid='stCaptionContainer']) {{ color: {look.text}; }}",
+            '[data-testid="stApp"] [data-testid="stCaptionContainer"] { opacity: 0.8; }',
+        ]
+    return "\n".join(rules)
+
+
+def show_page_style() -> None:
+    """Draw the session's presentation style sheet (nothing outside presentation mode)."""
+    css = page_style(session.switch_on(session.PRESENT), session.switch_on(session.DARK))
+    if css:
+        st.html(f"<style>{css}</style>")
 
 
 def install() -> None:
-    """Register the template under NAME and make it Plotly's default (idempotent)."""
+    """Register the template under NAME and make it Plotly's default (idempotent); the
+    figures of `ui.charts` wear the view's own (`template()`)."""
     pio.templates[NAME] = TEMPLATE
     pio.templates.default = NAME

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from ui import data
+from ui import data, session
 from ui import format as fmt
 from ui.i18n import current_language, t
 from ui.labels import labelled
@@ -221,14 +221,11 @@ LIST_CHOICES = "_customer_list_choices"  # (page url path, {widget key: value}) 
 
 def customer_link(customer_id: str, came_from: str | None) -> dict[str, str]:
     """The query parameters that open `customer_id` on Customer 360, with the way back to
-    `came_from` (a page's url path; None: no way back) and the language kept."""
+    `came_from` (a page's url path; None: no way back) and the view kept (`ui.session`)."""
     params = {CUSTOMER_PARAM: str(customer_id)}
     if came_from:
         params[CAME_FROM_PARAM] = came_from
-    lang = st.query_params.get("lang")
-    if lang:
-        params["lang"] = lang
-    return params
+    return session.link_params(**params)
 
 
 def selected_customer(event, table: pd.DataFrame, column: str) -> str | None:

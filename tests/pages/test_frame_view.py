@@ -1,0 +1,122 @@
+"""The view in the address (ui/session.py): language, as-of date and the presentation
+switches come from `?lang=&as_of=&present=&dark=&mask=`, are written back when chosen, and go
+with every menu link and Customer 360 link, so a reload or a shared link shows the same view."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import parse_qs
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from core import db
+from tests.apptest import without_legacy_pages_mode
+from tests.pages.conftest import APP
+from ui.navigation import PAGES
+
+SMALL_FIRST = dt.date(2024, 1, 1)  # the small shop's first order (tests/conftest.py)
+
+
+@pytest.fixture
+def open_at(monkeypatch):
+    """`open_at(path, **params)` -> an AppTest of app.py on the database at `path`, run once
+    at the address `?params` (as a reload or a shared link opens it), caches cold."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+    def start(path, **params):
+        monkeypatch.setenv(db.ENV_VAR, str(path))
+        at = AppTest.from_file(APP, default_timeout=600)
+        for key, value in params.items():
+            at.query_params[key] = value
+        return at.run()
+
+    with without_legacy_pages_mode():
+        yield start
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def _address(at) -> dict[str, str]:
+    return {k: v[-1] if isinstance(v, list) else v for k, v in at.query_params.items()}
+
+
+def _menu_params(at) -> list[dict[str, str]]:
+    """The query parameters each link of the sidebar's menu carries."""
+    return [
+        {k: v[-1] for k, v in parse_qs(link.proto.query_string).items()}
+        for link in at.sidebar.get("page_link")
+    ]
+
+
+def _a_mid_day(at) -> dt.date:
+    """A day in the data's range other than the one a fresh visit opens on."""
+    widget = at.date_input(key="sidebar_as_of")
+    return widget.min + (widget.max - widget.min) / 2
+
+
+def test_a_shared_link_opens_its_language_and_as_of_date(open_at, small_db):
+    at = open_at(small_db, lang="zh", as_of="2024-03-15")
+    assert not at.exception
+    assert at.selectbox(key="sidebar_lang").value == "zh"
+    assert at.date_input(key="sidebar_as_of").value == dt.date(2024, 3, 15)
+    assert at.title[0].value != "Overview"  # the page is in Chinese
+    assert _address(at)["lang"] == "zh" and _address(at)["as_of"] == "2024-03-15"
+    links = _menu_params(at)
+    assert len(links) == len(PAGES)
+    assert all(p.get("lang") == "zh" and p.get("as_of") == "2024-03-15" for p in links)
+
+
+def test_choices_in_the_sidebar_go_into_the_address_and_every_link(open_at, small_db):
+    at = open_at(small_db)
+    assert "lang" not in _address(at) and "as_of" not in _address(at)
+    assert all(p == {} for p in _menu_params(at))  # a fresh view: links carry nothing
+    day = _a_mid_day(at)
+    at.selectbox(key="sidebar_lang").set_value("zh").run()
+    at.date_input(key="sidebar_as_of").set_value(day).run()
+    assert not at.exception
+    assert _address(at)["lang"] == "zh" and _address(at)["as_of"] == day.isoformat()
+    assert all(p.get("as_of") == day.isoformat() for p in _menu_params(at))
+    at = at.switch_page("pages/churn.py").run()  # moving by the menu keeps the view
+    assert not at.exception
+    assert _address(at)["lang"] == "zh" and _address(at)["as_of"] == day.isoformat()
+    assert at.date_input(key="sidebar_as_of").value == day
+    at.selectbox(key="sidebar_lang").set_value("en").run()  # named, once the address has it
+    assert _address(at)["lang"] == "en" and _address(at)["as_of"] == day.isoformat()
+    assert all(p.get("lang") == "en" for p in _menu_params(at))
+
+
+@pytest.mark.parametrize("as_of", ["1999-01-01", "not-a-day", "2024-02-30"])
+def test_an_as_of_date_outside_the_data_opens_the_usual_day(open_at, small_db, as_of):
+    at = open_at(small_db, as_of=as_of, lang="xx")
+    assert not at.exception
+    assert at.date_input(key="sidebar_as_of").value > SMALL_FIRST
+    assert "as_of" not in _address(at)
+    assert _address(at).get("lang", "en") == "en"  # an unknown language reads as English
+
+
+def test_presentation_mode_from_the_address_masks_and_offers_the_dark_theme(open_at, small_db):
+    at = open_at(small_db, present="1", dark="1")
+    assert not at.exception
+    assert at.toggle(key="sidebar_present").value
+    assert at.toggle(key="sidebar_dark").value
+    forced = at.toggle(key="sidebar_mask_forced")
+    assert forced.value and forced.proto.disabled
+    style = "\n".join(e.proto.body for e in at.get("html"))
+    assert 'data-testid="stSlider"' in style and "display: none" in style
+    assert "font-size: 135%" in style and "#0E1422" in style  # large type, dark ground
+    assert all(p.get("present") == "1" and p.get("dark") == "1" for p in _menu_params(at))
+    at.toggle(key="sidebar_present").set_value(False).run()  # the user's own masking is back
+    assert not at.exception
+    assert not at.get("html") or "display: none" not in at.get("html")[0].proto.body
+    assert not at.toggle(key="sidebar_mask").value
+    assert "present" not in _address(at) and "mask" not in _address(at)
+
+
+def test_the_mask_switch_goes_into_the_address(open_at, small_db):
+    at = open_at(small_db)
+    at.toggle(key="sidebar_mask").set_value(True).run()
+    assert _address(at)["mask"] == "1"
+    assert all(p.get("mask") == "1" for p in _menu_params(at))

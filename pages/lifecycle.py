@@ -244,8 +244,9 @@ if result.total:
         column_config=lc.customer_columns(ctx.currency),
     )
     download_buttons(
-        lc.drill_export(ctx.as_of, rules, drill, ctx.currency),
+        lc.drill_export(ctx.as_of, rules, drill),
         result.total,
-        len(result.customers.columns),
+        lc.drill_columns(ctx.currency),
         f"lifecycle-{ctx.as_of}",
+        about=lc.drill_about(ctx, drill),
     )

@@ -17,8 +17,9 @@ from core import lifecycle
 from core.lifecycle import Drill, LifecycleRules
 from ui import data
 from ui import format as fmt
+from ui.export import About, Column, columns_from_config, list_about
 from ui.i18n import t
-from ui.labels import label, labelled, value_labels
+from ui.labels import label, labelled
 from ui.session import keep_lifecycle_rules, lifecycle_rules
 
 HISTORY_MONTHS = 36
@@ -62,18 +63,37 @@ def _drill_down(
     return lifecycle.drill_down(data.cursor(), as_of, rules, drill, limit=DRILL_ROWS)
 
 
-def drill_export(
-    as_of: dt.date, rules: LifecycleRules, drill: Drill, currency: str | None
-) -> Callable[[], pd.DataFrame]:
-    """The drill-down's whole list for `ui.export.download_buttons`, with the column names
-    and labels of the current language. It is made on Streamlit's download thread, so it
-    gets its cursor and labels now. Money headers carry the currency code."""
+def drill_export(as_of: dt.date, rules: LifecycleRules, drill: Drill) -> Callable[[], pd.DataFrame]:
+    """The drill-down's whole list for `ui.export.download_buttons`. It is made on
+    Streamlit's download thread, so it gets its cursor now."""
     con = data.cursor()
-    names = column_names()
-    labels = value_labels(names)
-    for column in ("revenue", "margin"):
-        names[column] = fmt.money_header(names[column], currency)
-    return lambda: labelled(lifecycle.lifecycle_customers(con, as_of, rules, drill), names, labels)
+    return lambda: lifecycle.lifecycle_customers(con, as_of, rules, drill)
+
+
+def drill_columns(currency: str | None) -> list[Column]:
+    """The drill-down's exported columns: those of its table (`customer_columns`)."""
+    return columns_from_config(customer_columns(currency), currency)
+
+
+def drill_about(ctx, drill: Drill) -> About:
+    """The drill-down's About sheet: what was picked."""
+    any_one = t("lifecycle.any")
+    month = drill.months_since_signup
+    return list_about(
+        ctx,
+        "lifecycle",
+        t("lifecycle.drill_header"),
+        choices={
+            t("lifecycle.drill_group"): group_label(drill.group),
+            t("lifecycle.split_channel"): any_one
+            if drill.channel is None
+            else label("channel", drill.channel),
+            t("lifecycle.cohort"): any_one if drill.cohort is None else f"{drill.cohort:%Y-%m}",
+            t("lifecycle.drill_bought_in"): any_one
+            if month is None
+            else t("lifecycle.month_n", n=month),
+        },
+    )
 
 
 # --- labels ----------------------------------------------------------------------------

@@ -17,9 +17,9 @@ from core import satisfaction
 from core.lifecycle import LifecycleRules
 from ui import charts, data
 from ui import format as fmt
-from ui.export import download_buttons
+from ui.export import columns_from_config, download_buttons, list_about
 from ui.i18n import t
-from ui.labels import label, labelled, star_name, value_labels
+from ui.labels import label, labelled, star_name
 from ui.sidebar import Context
 from ui.widgets import Tile, change_tile, choice, customer_table, metric_row, show_table
 
@@ -169,16 +169,19 @@ def list_export(
     basis: str,
     currency: str | None,
 ) -> Callable[[], pd.DataFrame]:
-    """The whole value-at-risk list for `ui.export.download_buttons`, in the current
-    language, money headers with the currency code (made on Streamlit's download thread:
-    its cursor and labels are taken now)."""
+    """The whole value-at-risk list for `ui.export.download_buttons` (made on Streamlit's
+    download thread: its cursor is taken now); `basis` and `currency` are those of
+    `list_columns`, which says what is exported."""
     con = data.cursor()
-    names = column_names(basis)
-    labels = value_labels(names)
-    for column in MONEY_COLUMNS:
-        names[column] = fmt.money_header(names[column], currency)
     top = satisfaction.TOP_STARS if top_only else None
-    return lambda: labelled(satisfaction.value_at_risk(con, as_of, rules, top), names, labels)
+    return lambda: satisfaction.value_at_risk(con, as_of, rules, top)
+
+
+def export_columns(
+    basis: str, has_stars: bool, currency: str | None, missing: dict[str, str | None]
+) -> list:
+    """The value-at-risk list's exported columns: those its table shows (`list_columns`)."""
+    return columns_from_config(list_columns(basis, has_stars, currency, missing), currency)
 
 
 # --- labels ----------------------------------------------------------------------------
@@ -743,6 +746,12 @@ def call_list(
         download_buttons(
             list_export(ctx.as_of, rules, top_only and has_stars, basis, ctx.currency),
             result.total,
-            len(column_names(basis)),
+            export_columns(basis, has_stars, ctx.currency, missing),
             f"value-at-risk-{ctx.as_of}",
+            about=list_about(
+                ctx,
+                "satisfaction",
+                t("satisfaction.list_header"),
+                choices={t("satisfaction.top_only"): t("export.yes" if top_only else "export.no")},
+            ),
         )

@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from core import db, export
+from core import db
 from core.build import statuses
 from core.lifecycle import LifecycleRules
 from core.satisfaction import (
@@ -22,6 +22,7 @@ from core.satisfaction import (
 from tests.core.test_lifecycle import build_shop
 from ui import format as fmt
 from ui import satisfaction as sat
+from ui.export import list_files
 from ui.i18n import load_catalog
 
 PAGE = "pages/satisfaction.py"
@@ -235,8 +236,12 @@ def test_the_download_names_money_columns_with_the_currency(app_on, market_db):
     con, as_of = _last_day(market_db)
     basis = value_basis(con)
     con.close()
-    sheet = sat.list_export(as_of, LifecycleRules(), False, basis, "BRL")()
-    frame = pd.read_csv(io.BytesIO(export.to_csv_bytes(sheet)), encoding="utf-8-sig")
+    to_csv, _, _ = list_files(  # what the CSV button writes, every column shown
+        sat.list_export(as_of, LifecycleRules(), False, basis, "BRL"),
+        1,
+        sat.export_columns(basis, True, "BRL", {}),
+    )
+    frame = pd.read_csv(io.BytesIO(to_csv()), encoding="utf-8-sig")
     assert "Revenue (BRL)" in frame.columns
     assert any(c.endswith("(BRL)") and c.startswith(("Predicted CLV", "Margin")) for c in frame)
     assert len(frame) > 0

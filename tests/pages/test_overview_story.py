@@ -1,0 +1,164 @@
+"""The Overview's story through app.py: stars, value, risk and satisfaction tiles, the
+insights in plain words, each opening its page, in both languages, on the demo, a
+transactions-only shop, a CSAT-only shop and a database whose data change."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from core import db
+from core.build import build
+from ui.i18n import load_catalog
+from ui.navigation import PAGES
+
+URL_PATHS = {spec.url_path for spec in PAGES}
+
+
+def _tiles(at) -> dict:
+    return {m.label: m for m in at.metric}
+
+
+def _insights(at) -> list[str]:
+    return [m.value for m in at.markdown if m.value.startswith("- ")]
+
+
+def _links(at) -> list[tuple[str, str]]:
+    """(label, url path) of the page's own links (not the sidebar's menu)."""
+    return [(p.proto.label, p.proto.page) for p in at.main.get("page_link")]
+
+
+def _plain(text: str) -> str:
+    return text.replace("\\", "")
+
+
+def test_the_story_tiles_hold_the_marts_figures(app_on, demo_db):
+    at = app_on(demo_db)
+    assert not at.exception
+    tiles = _tiles(at)
+    con = db.connect(demo_db)
+    [(five, share, margin_share)] = con.execute(
+        """
+        select count(*) filter (where stars = 5), count(*) filter (where stars = 5) / count(*),
+            sum(margin_12m) filter (where stars = 5) / sum(margin_12m)
+        from customer_features where stars > 0
+        """
+    ).fetchall()
+    [(at_risk,)] = con.execute(
+        "select count(*) from churn_scores where horizon_days = 90 and churn_risk >= 0.7"
+    ).fetchall()
+    con.close()
+    assert tiles["5-star customers"].value == f"{five:,}"
+    captions = [c.value for c in at.caption]
+    assert (
+        f"{share:.1%} of rated customers, {margin_share:.1%} of the 12 months' margin" in captions
+    )
+    assert tiles["At high churn risk"].value == f"{at_risk:,}"
+    assert tiles["NPS (12 months)"].value.lstrip("-").isdigit()
+    assert tiles["Predicted CLV (next 12 months)"].value.startswith("¥")
+
+
+def test_each_figure_is_the_one_its_page_shows(app_on, demo_db):
+    at = app_on(demo_db)
+    tiles = _tiles(at)
+    value = at.switch_page("pages/value.py").run()
+    assert not value.exception
+    assert (
+        _tiles(value)["CLV, next 12 months"].value == tiles["Predicted CLV (next 12 months)"].value
+    )
+    churn = value.switch_page("pages/churn.py").run()
+    assert not churn.exception
+    assert _tiles(churn)["At risk (70% or more)"].value == tiles["At high churn risk"].value
+
+
+def test_every_tile_chart_and_insight_opens_its_page(app_on, demo_db):
+    at = app_on(demo_db)
+    pages = [page for _, page in _links(at)]
+    assert set(pages) == {"stars", "value", "churn", "satisfaction", "lifecycle"} <= URL_PATHS
+    assert len(pages) == 4 + 2 + len(_insights(at))  # four tiles, two charts, each insight
+
+
+def test_the_links_keep_the_language(app_on, demo_db):
+    at = app_on(demo_db, lang="zh")
+    links = at.main.get("page_link")
+    assert links and all(link.proto.query_string == "lang=zh" for link in links)
+
+
+def test_the_insights_are_sentences_with_the_figures(app_on, demo_db):
+    at = app_on(demo_db)
+    sentences = [_plain(s) for s in _insights(at)]
+    assert len(sentences) >= 4
+    assert sentences[0].startswith("- 5-star customers are ")
+    assert "of the 12 months' margin" in sentences[0]
+    assert any("NPS is " in s for s in sentences)
+    assert not any("{" in s for s in sentences)  # every placeholder filled
+
+
+def test_the_story_in_chinese(app_on, demo_db):
+    at = app_on(demo_db, lang="zh")
+    assert not at.exception
+    zh = load_catalog("zh")
+    tiles = _tiles(at)
+    assert zh["overview.clv"] in tiles and zh["overview.risk"] in tiles
+    assert zh["overview.stars_tile"].format(n=5) in tiles
+    sentences = [_plain(s) for s in _insights(at)]
+    assert sentences[0].startswith("- 5 星客户占已评级客户的")
+    assert all(
+        not any("a" <= ch <= "z" for ch in s.replace("NPS", "").replace("CLV", ""))
+        for s in sentences
+    )  # no English words left
+    assert {label for label, _ in _links(at)} >= {
+        zh["overview.open_stars"],
+        zh["overview.open_churn"],
+    }
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_transactions_only_shop_says_what_is_missing(app_on, uk_shop_db, lang):
+    at = app_on(uk_shop_db, lang=lang)
+    assert not at.exception and not at.error
+    words = load_catalog(lang)
+    tiles = _tiles(at)
+    assert tiles[words["overview.satisfaction_none"]].value == "–"
+    assert words["overview.satisfaction_none_caption"] in [c.value for c in at.caption]
+    assert words["overview.basis_revenue"] in " ".join(c.value for c in at.caption)
+    assert tiles[words["overview.clv"]].value.startswith("£")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_csat_only_shop_shows_csat_and_says_why_the_models_are_missing(app_on, market_db, lang):
+    at = app_on(market_db, lang=lang)
+    assert not at.exception and not at.error
+    words = load_catalog(lang)
+    tiles = _tiles(at)
+    assert tiles[words["overview.satisfaction_csat"]].delta == words["metric.no_previous"]
+    assert tiles[words["overview.clv"]].value == words["overview.not_computed"]
+    assert tiles[words["overview.risk"]].value == words["overview.not_computed"]
+    assert len(_insights(at)) >= 2  # what the data do support still reads
+
+
+def test_an_empty_database_has_no_story(app_on, empty_db):
+    at = app_on(empty_db)
+    assert not at.exception
+    assert not at.metric and not _insights(at)
+
+
+def test_the_sentence_follows_the_data(app_on, demo_db, tmp_path):
+    path = tmp_path / "changed.duckdb"
+    shutil.copyfile(demo_db, path)
+    before = _plain(_insights(app_on(path))[0])
+    con = db.connect(path)
+    con.execute(
+        "update transactions set cost = cost * 0.2 "
+        "where customer_id in (select customer_id from customer_features where stars = 5)"
+    )
+    build(con, as_of=db.built_as_of(con))
+    [(margin_share,)] = con.execute(
+        "select sum(margin_12m) filter (where stars = 5) / sum(margin_12m) "
+        "from customer_features where stars > 0"
+    ).fetchall()
+    con.close()
+    after = _plain(_insights(app_on(path))[0])
+    assert after != before
+    assert f"hold {margin_share:.1%} of the 12 months' margin" in after

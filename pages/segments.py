@@ -81,10 +81,13 @@ customer_table(
     currency=ctx.currency,
 )
 download_buttons(
-    sg.list_export(lambda: sg.segment_list(ctx.as_of, chosen, ctx.version), ctx.currency),
+    lambda: sg.segment_list(ctx.as_of, chosen, ctx.version),
     len(members),
-    len(members.columns),
-    f"segment-{chosen}",
+    sg.export_columns(members, ctx.currency),
+    f"segment-{chosen}-{ctx.as_of}",
+    about=sg.about_sheet(
+        ctx, t("segments.list_segment"), {t("segments.col_segment"): sg.segment_label(chosen)}
+    ),
 )
 
 # --- clusters ---------------------------------------------------------------------------------
@@ -141,8 +144,9 @@ customer_table(
     currency=ctx.currency,
 )
 download_buttons(
-    sg.list_export(lambda: sg.key_account_list(ctx.as_of, top, ctx.version), ctx.currency),
+    lambda: sg.key_account_list(ctx.as_of, top, ctx.version),
     count,
-    len(accounts.columns),
-    "key-accounts",
+    sg.export_columns(accounts, ctx.currency),
+    f"key-accounts-{ctx.as_of}",
+    about=sg.about_sheet(ctx, t("segments.key_header"), {key_top: fmt.percent(top, 0)}),
 )

@@ -7,17 +7,17 @@ The buyers' frame (up to a million rows) and the clusters are kept as resources 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import rfm, segments, stars
+from core import export, rfm, segments, stars
 from ui import charts, data
 from ui import format as fmt
+from ui.export import About, Column, columns, list_about
 from ui.i18n import t
-from ui.labels import label, labelled, value_labels
+from ui.labels import label, labelled
 from ui.sidebar import Context
 from ui.widgets import show_table
 
@@ -193,17 +193,23 @@ def money_labels() -> tuple[str, ...]:
     return tuple(names[c] for c in MONEY_COLUMNS)
 
 
-def list_export(
-    make: Callable[[], pd.DataFrame], currency: str | None = None
-) -> Callable[[], pd.DataFrame]:
-    """The list `make` builds, for `ui.export.download_buttons`, made when the user clicks:
-    column names and labels (segment, city, channel) of the current language, money
-    headers with the currency code."""
-    names = list_columns()
-    labels = value_labels(names)
-    for column in MONEY_COLUMNS:
-        names[column] = fmt.money_header(names[column], currency)
-    return lambda: labelled(make(), names, labels)
+LIST_KINDS = {
+    **{name: export.COUNT for name in ("r_score", "f_score", "m_score")},
+    **{name: export.COUNT for name in ("recency_days", "count_purchase_days", "tenure_days")},
+    **{name: export.MONEY for name in MONEY_COLUMNS},
+}  # the other columns are text, but `stars`
+
+
+def export_columns(table: pd.DataFrame, currency: str | None) -> list[Column]:
+    """The exported columns of a customer list (`table`: the list or its first rows): the
+    named ones it has (`list_columns`), with their kinds (LIST_KINDS)."""
+    names = {key: name for key, name in list_columns().items() if key in table.columns}
+    return columns(names, LIST_KINDS, currency)
+
+
+def about_sheet(ctx: Context, list_title: str, choices: dict[str, str]) -> About:
+    """A customer list's About sheet: its title and what was chosen for it."""
+    return list_about(ctx, "segments", list_title, choices=choices)
 
 
 def clusters_section(ctx: Context) -> None:

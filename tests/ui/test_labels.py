@@ -5,9 +5,10 @@ import io
 import pandas as pd
 import pytest
 
-from core import demo, export
+from core import demo
 from ui import i18n, labels
 from ui import segments as sg
+from ui.export import list_files
 from ui.i18n import LANGUAGES, load_catalog
 
 
@@ -115,8 +116,8 @@ def test_a_segment_export_in_chinese_has_chinese_values(lang):
             "revenue_12m": [10.0, 20.0],
         }
     )
-    sheet = sg.list_export(lambda: members)()
-    csv = pd.read_csv(io.BytesIO(export.to_csv_bytes(sheet)), encoding="utf-8-sig")
+    to_csv, _, _ = list_files(lambda: members, len(members), sg.export_columns(members, None))
+    csv = pd.read_csv(io.BytesIO(to_csv()), encoding="utf-8-sig")
     assert list(csv.columns) == ["客户编号", "城市", "获客渠道", "细分", "近 12 个月收入"]
     assert list(csv["城市"]) == ["上海", "Springfield"]
     assert list(csv["获客渠道"]) == ["搜索广告", "微信"]

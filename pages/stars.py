@@ -196,10 +196,11 @@ customer_table(
     currency=ctx.currency,
 )
 download_buttons(
-    sr.tier_export(base, saved.rules, rated, star, ctx.currency),
+    sr.tier_export(base, saved.rules, rated, star),
     len(tier),
-    len(sr.column_names()),
-    f"startier-{star}-stars",
+    sr.tier_columns(tier, ctx.currency),
+    f"startier-{star}-stars-{ctx.as_of}",
+    about=sr.tier_about(ctx, star),
 )
 
 st.subheader(t("stars.move_header"))

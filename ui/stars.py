@@ -16,12 +16,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import stars
+from core import export, stars
 from core.stars import DIMENSIONS, RatingBase, RuleSet, SavedRules
 from ui import data, theme
 from ui import format as fmt
+from ui.export import About, Column, list_about
+from ui.export import column as export_column
 from ui.i18n import current_language, t
-from ui.labels import label, labelled, star_name, value_labels
+from ui.labels import label, labelled, star_name
 from ui.widgets import choice, show_table
 
 STARS = stars.STARS
@@ -131,16 +133,34 @@ def tier_export(
     rules: RuleSet,
     rated: np.ndarray,
     star: int,
-    currency: str | None = None,
 ) -> Callable[[], pd.DataFrame]:
-    """The tier's whole list for `ui.export.download_buttons`, made when the user clicks:
-    column names and labels (city, channel, value tier) of the current language, money
-    headers with the currency code."""
+    """The tier's whole list for `ui.export.download_buttons`, made when the user clicks."""
+    return lambda: stars.tier_list(rating_base, rules, rated, star)
+
+
+TIER_KINDS = {
+    **{name: export.RATIO for name in ("score", *stars.SCORE_COLUMNS)},
+    **{name: export.MONEY for name in ("revenue_12m", "margin_12m", "predicted_clv_12m")},
+}  # the other columns are text, but `stars`
+
+
+def tier_columns(tier: pd.DataFrame, currency: str | None) -> list[Column]:
+    """The exported columns of a tier list (`tier`), in its order: the named ones
+    (`column_names`), scores to one decimal as the page shows them."""
     names = column_names()
-    labels = value_labels(names)
-    for column in ("revenue_12m", "margin_12m", "predicted_clv_12m"):
-        names[column] = fmt.money_header(names[column], currency)
-    return lambda: labelled(stars.tier_list(rating_base, rules, rated, star), names, labels)
+    kinds = {**TIER_KINDS, "stars": export.STARS}
+    return [
+        export_column(key, names[key], kinds.get(key, export.TEXT), currency, digits=1)
+        for key in tier.columns
+        if key in names
+    ]
+
+
+def tier_about(ctx, star: int) -> About:
+    """A tier list's About sheet: the star tier listed."""
+    return list_about(
+        ctx, "stars", t("stars.list_header"), choices={t("stars.list_star"): star_label(star)}
+    )
 
 
 # --- labels ----------------------------------------------------------------------------

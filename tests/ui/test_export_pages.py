@@ -24,7 +24,7 @@ def _open(app_on, path, page: str, lang: str = "en"):  # noqa: F811
 
 # page -> the start of the file names of its lists
 LISTS = {
-    "pages/stars.py": ("startier-",),
+    "pages/stars.py": ("startier-5-stars",),
     "pages/segments.py": ("segment-", "key-accounts"),
     "pages/value.py": ("customer-value-",),
     "pages/churn.py": ("churn-warning-",),

@@ -124,5 +124,9 @@ customer_table(
     "products_target_rows",
 )
 download_buttons(
-    pr.target_export(lambda: targets, found.basket, level), len(targets), 4, f"offers-{level}"
+    pr.target_rows(lambda: targets, found.basket, level),
+    len(targets),
+    pr.target_columns(),
+    f"offers-{level}-{ctx.as_of}",
+    about=pr.target_about(ctx, knobs),
 )

@@ -14,9 +14,10 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from core import offers
+from core import export, offers
 from ui import charts, data
 from ui import format as fmt
+from ui.export import About, Column, columns, list_about
 from ui.i18n import t
 from ui.labels import label
 from ui.offers import item_labels, reason_text, reason_words
@@ -147,9 +148,21 @@ def target_export(
     """The target list `make` builds (core.offers.offers) as shown and exported: customer,
     rank, offer, reason in the current language; for `ui.export.download_buttons`, worded
     with what is read now and built when called."""
+    rows = target_rows(make, basket, level)
+    headers = {c: t(f"products.col_{c}") for c in TARGET_COLUMNS}
+    return lambda: rows().rename(columns=headers)
+
+
+TARGET_COLUMNS = ("customer", "rank", "offer", "reason")
+
+
+def target_rows(
+    make: Callable[[], pd.DataFrame], basket: str, level: str
+) -> Callable[[], pd.DataFrame]:
+    """The target list `make` builds as TARGET_COLUMNS (customer, rank, offer and reason in
+    the current language), worded with what is read now and built when called."""
     names = item_labels(level)
     words = reason_words(basket)
-    headers = [t(f"products.col_{c}") for c in ("customer", "rank", "offer", "reason")]
 
     def build() -> pd.DataFrame:
         frame = make()
@@ -159,9 +172,30 @@ def target_export(
             [names.get(i, i) for i in frame["item"]],
             [reason_text(row, words, names) for row in frame.itertuples(index=False)],
         ]
-        return pd.DataFrame(dict(zip(headers, columns, strict=True)))
+        return pd.DataFrame(dict(zip(TARGET_COLUMNS, columns, strict=True)))
 
     return build
+
+
+def target_columns() -> list[Column]:
+    """The target list's exported columns: the rank a count, the others text."""
+    names = {c: t(f"products.col_{c}") for c in TARGET_COLUMNS}
+    return columns(names, {"rank": export.COUNT}, None)
+
+
+def target_about(ctx: Context, knobs: tuple[str, float, float]) -> About:
+    """The target list's About sheet: the level and the two rule thresholds."""
+    level, min_support, min_confidence = knobs
+    return list_about(
+        ctx,
+        "products",
+        t("products.targets_header"),
+        choices={
+            t("products.level"): t(f"products.level_{level}"),
+            t("products.min_support"): fmt.percent(min_support),
+            t("products.min_confidence"): fmt.percent(min_confidence, 0),
+        },
+    )
 
 
 # --- sections -------------------------------------------------------------------------------

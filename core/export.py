@@ -183,10 +183,12 @@ def in_units(values: pd.Series, column: Column, excel: bool = False) -> pd.Serie
     if kind in (COUNT, STARS):
         return number.round().astype("Int64")
     if kind == PERCENT:
-        return number.round(3) if excel else (number * 100).round(1)
-    if kind == POINTS:
-        return (number * 100).round(1)
-    return number.round(2 if kind == MONEY else column.digits)
+        rounded = number.round(3) if excel else (number * 100).round(1)
+    elif kind == POINTS:
+        rounded = (number * 100).round(1)
+    else:
+        rounded = number.round(2 if kind == MONEY else column.digits)
+    return rounded + 0.0  # -0.0 (a tiny refund rounded) is written 0.0
 
 
 def _moments(s: pd.Series, kind: str, excel: bool) -> pd.Series:

@@ -1,5 +1,7 @@
-"""Loyalty simulator: what a points / tiers / referral programme would add and cost, with
-5-95% intervals, per tier, saved scenarios side by side and a one-page summary."""
+"""Loyalty simulator, results first: the verdict in one line (worth it or not, and the
+uplift at which it breaks even), the figures with 5-95% intervals, net impact against the
+uplift achieved and over time, per tier; then the programme's inputs, saved scenarios side
+by side and a one-page summary."""
 
 import streamlit as st
 
@@ -23,7 +25,6 @@ lang, as_of = ctx.lang, ctx.as_of
 
 fitted = lu.models(as_of, ctx.version)
 simple = isinstance(fitted, lu.Reason)
-st.caption(t("loyalty.caption_simple" if simple else "loyalty.caption"))
 if simple:
     history = lu.simple_history(as_of, ctx.version)
     if isinstance(history, lu.Reason):
@@ -34,64 +35,87 @@ if simple:
             icon=":material/info:",
         )
         st.stop()
-    st.info(
-        f"**{t('loyalty.simple_title')}**\n\n"
-        f"{t('loyalty.simple_body', days=2 * history.period_days)}\n\n"
-        f"{t('loyalty.simple_why', reason=reason_text(fitted))}",
-        icon=":material/functions:",
-    )
 
-show_missing_inputs(ctx.version, ("margin",), margin_assumed=True)
+# results first (the verdict, the figures), the programme's inputs below them: the form is
+# as wide as the page, and the verdict is what an executive reads first
+results, inputs = st.container(), st.container()
 
 # --- the programme -------------------------------------------------------------------------
-preset_name = choice(
-    t("loyalty.preset"),
-    lu.PRESET_NAMES,
-    "points_tiers",
-    format_func=lambda p: t(f"loyalty.preset_{p}"),
-    help=t("loyalty.preset_help"),
-    key="loyalty_preset",
-)
-programme = lu.programme_input(preset_name, lang, ctx.currency)
+with inputs:
+    st.subheader(t("loyalty.inputs_title"))
+    st.caption(t("loyalty.inputs_caption"))
+    preset_name = choice(
+        t("loyalty.preset"),
+        lu.PRESET_NAMES,
+        "points_tiers",
+        format_func=lambda p: t(f"loyalty.preset_{p}"),
+        help=t("loyalty.preset_help"),
+        key="loyalty_preset",
+    )
+    programme = lu.programme_input(preset_name, lang, ctx.currency)
+    echo = st.empty()  # the verdict again, beside the knobs that made it
 
-with st.spinner(t("loyalty.running")):
+with results, st.spinner(t("loyalty.running")):
     result = lu.simulate(as_of, programme, ctx.version)
+    found = lu.sensitivity(as_of, programme, ctx.version)
+worth, verdict = lu.verdict(result, found, programme, lang, ctx.currency)
+echo.caption(t("loyalty.result_echo", verdict=verdict))
 
-# --- headline ------------------------------------------------------------------------------
-tiles = lu.headline(result, programme, lang, ctx.currency)
-metric_row(tiles, columns=4)  # money on the first row, the rest below
-st.caption(lu.method_text(result, lang))
+# --- the verdict and the headline ----------------------------------------------------------
+with results:
+    if worth:
+        st.success(verdict, icon=":material/thumb_up:")
+    else:
+        st.warning(verdict, icon=":material/thumb_down:")
+    st.caption(lu.verdict_detail(found))
+    tiles = lu.headline(result, programme, lang, ctx.currency)
+    metric_row(tiles, columns=4)  # money on the first row, the rest below
+    st.caption(lu.method_text(result, lang))
+    st.caption(t("loyalty.caption_simple" if simple else "loyalty.caption"))
+    if simple:
+        st.info(
+            f"**{t('loyalty.simple_title')}**\n\n"
+            f"{t('loyalty.simple_body', days=2 * history.period_days)}\n\n"
+            f"{t('loyalty.simple_why', reason=reason_text(fitted))}",
+            icon=":material/functions:",
+        )
+    show_missing_inputs(ctx.version, ("margin",), margin_assumed=True)
 
-# --- over time and by tier -----------------------------------------------------------------
-scale = fmt.money_axis_scale(lang)
-st.plotly_chart(
-    charts.loyalty_net_impact(
-        result.monthly,
-        t("loyalty.chart_title"),
-        {
-            "month": t("loyalty.axis_month"),
-            "axis": fmt.with_unit(
-                t("loyalty.axis_net"), fmt.money_unit(lang, ctx.currency, scale), lang
-            ),
-            "mean": t("loyalty.series_mean"),
-            "band": t("loyalty.series_band"),
-        },
-        scale,
-        ctx.currency,
-    ),
-)
-st.subheader(t("loyalty.tier_title"))
-table, config = lu.tier_table(result.by_tier, ctx.currency)
-show_table(table, column_config=config)
-st.caption(t("loyalty.subsidy_note", share=fmt.percent(result.subsidy_share, 0)))
-if result.rates is not None:
-    st.subheader(t("loyalty.rates_title"))
-    rates, config = lu.rates_table(result.rates, ctx.currency)
-    show_table(rates, column_config=config)
-    period = result.window_days // 2
-    st.caption(t("loyalty.rates_caption", days=result.window_days, as_of=as_of, period=period))
-    if pooled := lu.pooled_tiers(result.rates, lang):
-        st.caption(t("loyalty.rates_pooled", need=lu.MIN_RETENTION_BUYERS, tiers=pooled))
+    # --- how much is assumption, and over time ---------------------------------------------
+    assumption, over_time = st.columns(2)
+    assumption.plotly_chart(lu.sensitivity_chart(result, found, lang, ctx.currency))
+    assumption.caption(t("loyalty.sens_caption"))
+    scale = fmt.money_axis_scale(lang)
+    over_time.plotly_chart(
+        charts.loyalty_net_impact(
+            result.monthly,
+            t("loyalty.chart_title"),
+            {
+                "month": t("loyalty.axis_month"),
+                "axis": fmt.with_unit(
+                    t("loyalty.axis_net"), fmt.money_unit(lang, ctx.currency, scale), lang
+                ),
+                "mean": t("loyalty.series_mean"),
+                "band": t("loyalty.series_band"),
+            },
+            scale,
+            ctx.currency,
+        ),
+    )
+
+    # --- by tier ---------------------------------------------------------------------------
+    st.subheader(t("loyalty.tier_title"))
+    table, config = lu.tier_table(result.by_tier, ctx.currency)
+    show_table(table, column_config=config)
+    st.caption(t("loyalty.subsidy_note", share=fmt.percent(result.subsidy_share, 0)))
+    if result.rates is not None:
+        st.subheader(t("loyalty.rates_title"))
+        rates, config = lu.rates_table(result.rates, ctx.currency)
+        show_table(rates, column_config=config)
+        period = result.window_days // 2
+        st.caption(t("loyalty.rates_caption", days=result.window_days, as_of=as_of, period=period))
+        if pooled := lu.pooled_tiers(result.rates, lang):
+            st.caption(t("loyalty.rates_pooled", need=lu.MIN_RETENTION_BUYERS, tiers=pooled))
 
 # --- save, compare, download ---------------------------------------------------------------
 st.subheader(t("loyalty.scenarios_title"))

@@ -25,8 +25,9 @@ from core.loyalty import (
     Programme,
     SimpleHistory,
     TierTerms,
+    UpliftSensitivity,
 )
-from ui import data
+from ui import charts, data
 from ui import format as fmt
 from ui.i18n import t
 from ui.labels import label
@@ -69,6 +70,19 @@ def simulate(as_of: dt.date, programme: Programme, version: int) -> LoyaltyResul
             data.cursor(), programme, runs=RUNS, seed=SEED, history=history
         )
     return loyalty.simulate_programme(data.cursor(), programme, runs=RUNS, seed=SEED, models=fitted)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def sensitivity(as_of: dt.date, programme: Programme, version: int) -> UpliftSensitivity:
+    """Net impact against the share of the assumed uplifts and the break-even share, on the
+    draws of `simulate` (the same runs and seed, so the same customers and rates)."""
+    fitted = models(as_of, version)
+    if isinstance(fitted, Reason):
+        history = simple_history(as_of, version)
+        return loyalty.uplift_sensitivity(
+            data.cursor(), programme, runs=RUNS, seed=SEED, history=history
+        )
+    return loyalty.uplift_sensitivity(data.cursor(), programme, runs=RUNS, seed=SEED, models=fitted)
 
 
 def save(name: str, programme: Programme, result: LoyaltyResult) -> None:
@@ -261,6 +275,79 @@ def headline(
             caption=t("loyalty.payback_caption", months=programme.horizon_months),
         ),
     ]
+
+
+def net_impact(result: LoyaltyResult) -> dict[str, float]:
+    """The simulated net impact: mean, p5 and p95."""
+    return result.summary.set_index("measure").loc["net_impact"].to_dict()
+
+
+def verdict(
+    result: LoyaltyResult,
+    found: UpliftSensitivity,
+    programme: Programme,
+    lang: str,
+    currency: str | None,
+) -> tuple[bool, str]:
+    """Whether the programme is worth it (a positive mean net impact) and the verdict in
+    one line: the net impact over the horizon at the assumed uplifts, then where it breaks
+    even (or, in words, why it does not within the range)."""
+    net = net_impact(result)["mean"]
+    worth = net > 0
+    share = found.break_even
+    largest = float(found.curve["share"].max())
+    clause = t(
+        f"loyalty.verdict_{found.outcome}",
+        share=fmt.percent(share, 0) if share is not None else "",
+        largest=fmt.percent(largest, 0),
+    )
+    line = t(
+        "loyalty.verdict_worth" if worth else "loyalty.verdict_not_worth",
+        net=("+" if worth else "") + fmt.money(net, lang, currency),
+        months=programme.horizon_months,
+        clause=clause,
+    )
+    return worth, line
+
+
+def _uplift_words(uplifts: tuple[float, float]) -> str:
+    purchase, retention = uplifts
+    return t(
+        "loyalty.uplift_words", purchase=fmt.percent(purchase), retention=fmt.percent(retention)
+    )
+
+
+def verdict_detail(found: UpliftSensitivity) -> str:
+    """What the assumed uplifts mean, on average over members, and what the break-even
+    uplift means (when there is one above zero)."""
+    text = t("loyalty.verdict_assumed", uplifts=_uplift_words(found.assumed))
+    if found.outcome == "breaks_even":
+        text += " " + t("loyalty.verdict_at_break_even", uplifts=_uplift_words(found.at_break_even))
+    return text
+
+
+def sensitivity_chart(
+    result: LoyaltyResult, found: UpliftSensitivity, lang: str, currency: str | None
+):
+    """The sensitivity figure with the page's labels, money in the page's units."""
+    scale = fmt.money_axis_scale(lang)
+    labels = {
+        key: t(f"loyalty.sens_{key}")
+        for key in ("x", "curve", "assumed", "break_even", "purchase", "retention")
+    }
+    labels["net"] = t("loyalty.m_net_impact")
+    labels["axis"] = fmt.with_unit(
+        t("loyalty.m_net_impact"), fmt.money_unit(lang, currency, scale), lang
+    )
+    return charts.loyalty_sensitivity(
+        found.curve,
+        net_impact(result),
+        found.break_even,
+        t("loyalty.sens_title", months=result.monthly["month"].max()),
+        labels,
+        scale,
+        currency,
+    )
 
 
 def payback_text(month: int | None) -> str:

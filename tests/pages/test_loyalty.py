@@ -70,8 +70,8 @@ def test_the_summary_is_a_page_with_the_figures():
 
 def _drawn_mean(at) -> np.ndarray:
     """The cumulative net impact per month as the page's chart draws it (its mean line)."""
-    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
-    y = next(trace["y"] for trace in figure["data"] if trace.get("name") == "Mean")
+    figures = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    y = next(trace["y"] for f in figures for trace in f["data"] if trace.get("name") == "Mean")
     if isinstance(y, dict):  # plotly's typed array: base64 of the values
         return np.frombuffer(base64.b64decode(y["bdata"]), dtype=np.dtype(y["dtype"]))
     return np.asarray(y, dtype=float)

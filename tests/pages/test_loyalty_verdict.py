@@ -1,0 +1,137 @@
+"""The Loyalty page's first screen: the verdict in one line, in both languages, with the
+figures and the break-even uplift the core computes; the sensitivity chart marks both."""
+
+import json
+
+import pytest
+
+from core import db, loyalty
+from ui import format as fmt
+from ui import loyalty as lu
+from ui.i18n import load_catalog
+
+PAGE = "pages/loyalty.py"
+
+
+def _core(path, at, simple=False):
+    """The simulation and the sensitivity the page should show: the programme it ran (the
+    preset as its form's whole percentages give it back), its runs and seed."""
+    programme = at.session_state["loyalty_run"][1]
+    con = db.connect(path)  # the app holds it read-write
+    if simple:
+        history = {"history": loyalty.simple_history(con)}
+        result = loyalty.simulate_simple(con, programme, runs=lu.RUNS, seed=lu.SEED, **history)
+    else:
+        history = {"models": loyalty.loyalty_models(con)}
+        result = loyalty.simulate_programme(con, programme, runs=lu.RUNS, seed=lu.SEED, **history)
+    found = loyalty.uplift_sensitivity(con, programme, runs=lu.RUNS, seed=lu.SEED, **history)
+    con.close()
+    return result, found
+
+
+def _open(app_on, path, lang, preset=None):
+    at = app_on(path, lang=lang).switch_page(PAGE).run()
+    if preset:
+        at.button_group(key="loyalty_preset").set_value(preset).run()
+    assert not at.exception
+    return at
+
+
+def _verdict(at) -> tuple[bool, str]:
+    """(worth it, the text) of the verdict: a success or a warning box."""
+    boxes = [(True, b.value) for b in at.success] + [(False, b.value) for b in at.warning]
+    assert len(boxes) == 1, boxes
+    return boxes[0]
+
+
+def _sensitivity_figure(at, title: str) -> dict:
+    figures = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    return next(f for f in figures if f["layout"]["title"]["text"] == title)
+
+
+def _points_only(at):
+    at.button_group(key="loyalty_preset").set_value("points_only").run()
+
+
+def _tiers_without_discounts_or_fixed_cost(at):
+    """Points + tiers with its perks but no discounts and no fixed cost, through the form
+    (AppTest words a segmented control's choice in English, so the Chinese case cannot
+    switch the preset)."""
+    for tier in ("high", "medium"):
+        at.slider(key=f"loyalty_points_tiers_{tier}_discount").set_value(0)
+    at.number_input(key="loyalty_points_tiers_fixed_cost").set_value(0)
+    at.button[0].click().run()  # the form's submit button, the first button on the page
+
+
+@pytest.mark.parametrize(
+    "lang, programme, worth_it",
+    [("en", _points_only, True), ("zh", _tiers_without_discounts_or_fixed_cost, False)],
+)
+def test_the_verdict_says_whether_and_where_it_breaks_even(
+    app_on, demo_db, lang, programme, worth_it
+):
+    at = _open(app_on, demo_db, lang)
+    programme(at)
+    assert not at.exception
+    result, found = _core(demo_db, at)
+    # on the demo points alone pay with room to spare; tiers' perks need more than assumed
+    assert found.outcome == "breaks_even" and (found.break_even < 1) == worth_it
+    net = result.summary.set_index("measure").loc["net_impact", "mean"]
+    worth, text = _verdict(at)
+    catalog = load_catalog(lang)
+    money = fmt.money(net, lang, "CNY")
+    assert worth == (net > 0) == worth_it
+    # the verdict's figures are the core's: the net impact (the tile's too), the horizon,
+    # and the break-even share
+    assert money in text and ("+" + money in text) == worth
+    assert fmt.percent(found.break_even, 0) in text
+    assert {m.label: m.value for m in at.metric}[catalog["loyalty.m_net_impact"]] == money
+    clause = catalog["loyalty.verdict_breaks_even"].format(share=fmt.percent(found.break_even, 0))
+    head = catalog["loyalty.verdict_worth" if worth else "loyalty.verdict_not_worth"]
+    assert text == head.format(net=("+" if worth else "") + money, months=12, clause=clause)
+    # the chart marks the same break-even and the simulated mean at the assumed uplift
+    title = catalog["loyalty.sens_title"].format(months=12)
+    figure = _sensitivity_figure(at, title)
+    names = {trace["name"]: trace for trace in figure["data"]}
+    even = names[catalog["loyalty.sens_break_even"]]
+    assert even["x"] == [pytest.approx(found.break_even * 100)]
+    assumed = names[catalog["loyalty.sens_assumed"]]
+    assert assumed["x"] == [100] and assumed["customdata"][0][0] == fmt.money_texts([net], "CNY")[0]
+
+
+def test_the_verdict_comes_before_the_inputs(app_on, demo_db):
+    at = _open(app_on, demo_db, "en")
+    blocks = {"main", "flex_container", "column", "form", "expandable"}
+    order = [node.type for node in at.main if getattr(node, "type", None) not in blocks]
+    worth, text = _verdict(at)
+    # the title, then the verdict, its figures, and the programme's inputs only after them
+    assert order[:2] == ["title", "success" if worth else "warning"]
+    first_input = min(order.index(kind) for kind in ("slider", "number_input"))
+    assert order.index("metric") < order.index("plotly_chart") < first_input
+    # the default programme does not pay on the demo, even at twice its uplifts: said so
+    result, found = _core(demo_db, at)
+    assert found.outcome == "never" and not worth
+    assert text.endswith("it does not break even even at 200% of them.")
+    # the verdict is repeated under the form, beside the knobs that made it
+    assert any(c.value == f"Result of the programme in force: {text}" for c in at.caption)
+
+
+def test_on_a_uk_shop_with_one_year_of_transactions(app_on, uk_shop_db):
+    at = _open(app_on, uk_shop_db, "en", preset="points_only")
+    result, found = _core(uk_shop_db, at)
+    net = result.summary.set_index("measure").loc["net_impact", "mean"]
+    _, text = _verdict(at)
+    assert fmt.money(net, "en", "GBP") in text and "£" in text
+    if found.break_even is not None:
+        assert fmt.percent(found.break_even, 0) in text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_in_simple_mode_on_a_marketplace(app_on, market_db, lang):
+    at = _open(app_on, market_db, lang, preset="points_only")
+    result, found = _core(market_db, at, simple=True)
+    net = result.summary.set_index("measure").loc["net_impact", "mean"]
+    _, text = _verdict(at)
+    assert fmt.money(net, lang, "BRL") in text
+    clause = load_catalog(lang)[f"loyalty.verdict_{found.outcome}"]
+    assert clause.split("{")[0] in text

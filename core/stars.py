@@ -1099,15 +1099,17 @@ def star_moves(
     `revenue_12m`; the biggest move first, then the highest revenue.
 
     `reason` is the dimension whose change of weight moved the composite most in the
-    direction of the move (its score x the change of its normalised weight), or
-    "thresholds" when the composite did not move that way (the thresholds did)."""
+    direction of the move (its score x the change of its normalised weight) when the
+    composite itself moved that way; "thresholds" when it did not (it stayed, or moved the
+    other way: the thresholds moved past it)."""
     rows = np.flatnonzero((saved != draft) & (saved > 0) & (draft > 0))
     dims = base.dims[rows]
     pushed = dims * (draft_rules.normalised_weights - saved_rules.normalised_weights)
-    up = (draft[rows] > saved[rows])[:, None]
-    toward = np.where(up, pushed, -pushed)  # > 0: pushed the way the customer moved
+    way = np.where(draft[rows] > saved[rows], 1.0, -1.0)
+    toward = pushed * way[:, None]  # > 0: pushed the way the customer moved
     best = np.argmax(toward, axis=1)
-    moved_by_weight = toward[np.arange(len(rows)), best] > 1e-9
+    score_saved, score_draft = composite(dims, saved_rules), composite(dims, draft_rules)
+    moved_by_weight = (score_draft - score_saved) * way > 1e-9
     reasons = np.array(MOVE_REASONS, dtype=object)
     frame = base.frame.iloc[rows]
     out = pd.DataFrame(
@@ -1116,8 +1118,8 @@ def star_moves(
             "from_stars": saved[rows].astype(np.int64),
             "to_stars": draft[rows].astype(np.int64),
             "reason": np.where(moved_by_weight, reasons[best], "thresholds"),
-            "score_saved": composite(dims, saved_rules),
-            "score_draft": composite(dims, draft_rules),
+            "score_saved": score_saved,
+            "score_draft": score_draft,
         }
     )
     for column in SCORE_COLUMNS:

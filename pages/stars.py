@@ -130,6 +130,7 @@ def try_rules():
         "stars_moves_rows",
         money=sr.moves_money_labels(),
         currency=ctx.currency,
+        column_config=sr.moves_column_config(),
     )
     download_buttons(
         sr.moves_export(movers, ctx.currency),

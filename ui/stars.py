@@ -524,6 +524,15 @@ def moves_money_labels() -> tuple[str, ...]:
     return (moves_columns()["revenue_12m"],)
 
 
+def moves_column_config() -> dict:
+    """The reason wide enough to read, the scores with one decimal."""
+    names = moves_columns()
+    config = {names["reason"]: st.column_config.TextColumn(names["reason"], width="medium")}
+    for column in ("score_saved", "score_draft", *stars.SCORE_COLUMNS):
+        config[names[column]] = st.column_config.NumberColumn(names[column], format="%.1f")
+    return config
+
+
 def moves_export(table: pd.DataFrame, currency: str | None) -> Callable[[], pd.DataFrame]:
     """Every mover for `ui.export.download_buttons`, worded as on the page, the revenue's
     header with the currency code; made when the user clicks."""

@@ -376,6 +376,60 @@ def test_the_way_back_from_a_portrait_shows_the_list_it_was_picked_from(
         page.close()
 
 
+def _box(locator) -> dict:
+    return locator.first.bounding_box()
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_a_stars_draft_shows_its_effect_beside_the_sliders(
+    browser, serve, screenshots, demo_db_for_browser, lang
+):
+    """The relationship weight pushed to 100 with the keyboard: the customers it moves show
+    in the tiles beside the sliders (in view with them at 1400 px), the flows are drawn in
+    the direction colours and the who-moves list fills; a screenshot per language."""
+    url = serve(demo_db_for_browser)
+    page = _open(browser, f"{url}/stars?lang={lang}")
+    try:
+        catalog = load_catalog(lang)
+        sliders = page.locator('[data-testid="stSlider"]')
+        weight = sliders.filter(has_text=catalog["stars.dim_relationship"])
+        weight.get_by_role("slider").first.focus()
+        weight.get_by_role("slider").first.press("End")
+        up_tile = page.locator('[data-testid="stMetric"]').filter(
+            has_text=catalog["stars.moved_up"]
+        )
+        page.wait_for_function(
+            """(label) => [...document.querySelectorAll('[data-testid="stMetric"]')]
+                .some((m) => m.innerText.includes(label)
+                    && /[1-9]/.test(m.querySelector('[data-testid="stMetricValue"]').innerText))""",
+            arg=catalog["stars.moved_up"],
+            timeout=DEADLINE,
+        )
+        _settled(page)
+        errors = page.locator(ERRORS)
+        assert errors.count() == 0, errors.first.inner_text()
+        # beside: the tile starts right of the weight slider and above the last slider's end
+        slider, tile, last = _box(weight), _box(up_tile), sliders.last.bounding_box()
+        assert tile["x"] >= slider["x"] + slider["width"]
+        assert tile["y"] < last["y"] + last["height"]
+        assert tile["y"] + tile["height"] <= 1000  # in view without scrolling
+        # the flows: links up in green and down in red (ui.theme.UP / DOWN, see-through)
+        fills = page.evaluate(
+            "() => [...document.querySelectorAll('.sankey-link')]"
+            ".map((p) => getComputedStyle(p).fill)"
+        )
+        assert any("30, 158, 106" in f for f in fills) and any("217, 69, 61" in f for f in fills)
+        net = page.get_by_text(catalog["stars.net_header"], exact=True)
+        assert net.count() == 1
+        grid = page.locator('[data-testid="stDataFrame"]').filter(
+            has_text=catalog["stars.col_reason"]
+        )
+        assert grid.count() == 1
+        _full_page_screenshot(page, screenshots / f"stars-draft-demo-{lang}.png")
+    finally:
+        page.close()
+
+
 def _copy(source, tmp_path_factory, name: str):
     """A copy of a database: the server process needs a file no one else holds."""
     path = tmp_path_factory.mktemp(f"browser-{name}") / f"{name}.duckdb"

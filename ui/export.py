@@ -66,14 +66,13 @@ def no_excel_text(rows: int, lang: str) -> str:
 def column(key: str, label: str, kind: str, currency: str | None, digits: int = 2) -> Column:
     """The exported column `key`, named `label` in the current language, with its unit in
     the header: money 'Revenue (GBP)', a percentage 'Churn risk (%)' (in Excel the cells
-    show the '%'), percentage points 'Risk change (pp)'."""
+    show the '%'); a change in percentage points is named so by its label ('Risk change
+    (pts)')."""
     lang = current_language()
     if kind == export.MONEY:
         return Column(key, fmt.money_header(label, currency), kind)
     if kind == export.PERCENT:
         return Column(key, fmt.with_unit(label, "%", lang), kind, excel_header=label)
-    if kind == export.POINTS:
-        return Column(key, fmt.with_unit(label, t("export.unit_points"), lang), kind)
     return Column(key, label, kind, digits=digits)
 
 

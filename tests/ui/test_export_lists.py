@@ -1,0 +1,158 @@
+"""What each page's download buttons write: the page's columns under headers of its
+language with their units, the values in the page's units, and an About sheet whose as-of
+date, rule set and horizon are the page's; on the demo and a real-shaped shop. An empty
+list has its buttons disabled."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from core import db, export
+from core import stars as core_stars
+from tests.pages.conftest import app_on  # noqa: F401 (the fixture, shared with the page tests)
+from ui import export as ui_export
+from ui.i18n import load_catalog
+
+CURRENCIES = {"demo_db": "CNY", "uk_shop_db": "GBP"}
+
+
+@pytest.fixture
+def made(monkeypatch) -> list[dict]:
+    """What every download_buttons call of a run will write: its rows, columns, About, and
+    the CSV and Excel makers (called after the run, as a click would)."""
+    calls: list[dict] = []
+    original = ui_export.list_files
+
+    def recording(make, rows, described, sheet=export.SHEET_NAME, about=None):
+        to_csv, to_excel, width = original(make, rows, described, sheet, about)
+        calls.append(
+            {"rows": rows, "columns": described, "about": about, "csv": to_csv, "xlsx": to_excel}
+        )
+        return to_csv, to_excel, width
+
+    monkeypatch.setattr(ui_export, "list_files", recording)
+    return calls
+
+
+def _page(app_on, path, page: str, lang: str):  # noqa: F811
+    at = app_on(path, lang=lang).switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _about(xlsx: bytes) -> dict[str, str]:
+    sheet = load_workbook(io.BytesIO(xlsx)).worksheets[1]
+    return {row[0].value: row[1].value for row in sheet.iter_rows()}
+
+
+def _rule_set(path, words: dict[str, str]) -> str:
+    con = db.connect(path)
+    saved = core_stars.active_rules(con)
+    con.close()
+    name = words["stars.builtin"] if saved.version == 0 else saved.name
+    return words["export.rule_set_value"].format(name=name, version=saved.version)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("database", ["demo_db", "uk_shop_db"])
+def test_the_churn_list_in_the_pages_units_and_language(app_on, made, request, database, lang):  # noqa: F811
+    path = request.getfixturevalue(database)
+    at = _page(app_on, path, "pages/churn.py", lang)
+    (call,) = made
+    words = load_catalog(lang)
+    currency = CURRENCIES[database]
+    csv = pd.read_csv(io.BytesIO(call["csv"]()), encoding="utf-8-sig")
+    assert len(csv) == call["rows"] > 0
+    assert csv.columns[0] == words["churn.col_customer_id"]
+    money = f"{words['churn.col_value_at_risk']} ({currency})"
+    assert money in csv.columns and csv[money].round(2).equals(csv[money])
+    risk = words["churn.col_churn_risk"] + (" (%)" if lang == "en" else "（%）")
+    assert csv[risk].between(0, 100).all() and (csv[risk] > 1).any()  # percent, not a share
+    change = csv[words["churn.col_risk_change"]]
+    if database == "demo_db":  # the UK shop's year has no earlier model to compare with
+        assert change.abs().max() > 1  # points, not a share
+    dates = csv[words["churn.col_last_purchase_on"]].dropna().astype(str)
+    assert dates.str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()  # no 00:00:00
+
+    xlsx = call["xlsx"]()
+    sheet = load_workbook(io.BytesIO(xlsx)).worksheets[0]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:")
+    formats = {c.value: sheet.cell(2, c.column).number_format for c in sheet[1]}
+    assert formats[words["churn.col_churn_risk"]] == "0.0%"
+    assert formats[money] == "#,##0.00"
+    assert formats[words["churn.col_last_purchase_on"]] == "yyyy-mm-dd"
+    about = _about(xlsx)
+    as_of = at.date_input(key="sidebar_as_of").value
+    assert about[words["export.about_as_of"]] == as_of.isoformat()
+    assert about[words["export.about_rule_set"]] == _rule_set(path, words)
+    assert about[words["export.about_horizon"]] == words["churn.days"].format(days=90)
+    assert about[words["export.about_currency"]] == currency
+    assert about[words["export.about_rows"]] == f"{call['rows']:,}"
+    assert about[words["export.about_filters"]] == words["export.none"]
+    assert words["export.about_exported"] in about
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_value_list_holds_every_valued_customer(app_on, made, uk_shop_db, lang):  # noqa: F811
+    at = _page(app_on, uk_shop_db, "pages/value.py", lang)
+    (call,) = made
+    words = load_catalog(lang)
+    csv = pd.read_csv(io.BytesIO(call["csv"]()), encoding="utf-8-sig")
+    assert len(csv) == call["rows"] > 20  # more than the top customers shown
+    clv = f"{words['value.col_predicted_clv']} (GBP)"
+    assert csv[clv].is_monotonic_decreasing and csv[clv].round(2).equals(csv[clv])
+    alive = [c for c in csv.columns if c.startswith(words["value.col_p_alive"])]
+    assert alive and csv[alive[0]].max() > 1  # a percentage
+    about = _about(call["xlsx"]())
+    assert (
+        about[words["export.about_as_of"]] == at.date_input(key="sidebar_as_of").value.isoformat()
+    )
+    assert about[words["export.about_horizon"]] == words["value.months"].format(months=12)
+    assert about[words["export.about_rule_set"]] == _rule_set(uk_shop_db, words)
+
+
+@pytest.mark.parametrize(
+    ("page", "money", "database"),
+    [
+        ("pages/stars.py", "stars.col_revenue_12m", "uk_shop_db"),
+        ("pages/segments.py", "stars.col_revenue_12m", "uk_shop_db"),
+        ("pages/lifecycle.py", "lifecycle.col_revenue", "uk_shop_db"),
+        ("pages/satisfaction.py", "satisfaction.col_revenue", "market_db"),
+    ],
+)
+def test_each_list_has_headers_with_units_and_an_about_sheet(
+    app_on,  # noqa: F811
+    made,
+    request,
+    page,
+    money,
+    database,
+):
+    path = request.getfixturevalue(database)
+    at = _page(app_on, path, page, "zh")
+    words = load_catalog("zh")
+    lists = [call for call in made if call["about"] is not None]  # not a table given as written
+    assert lists and all(call["rows"] > 0 for call in lists)
+    for call in lists:
+        csv = pd.read_csv(io.BytesIO(call["csv"]()), encoding="utf-8-sig", nrows=50)
+        assert list(csv.columns) == [c.header for c in call["columns"]]
+        currency = {"uk_shop_db": "GBP", "market_db": "BRL"}[database]
+        assert f"{words[money]} ({currency})" in csv.columns
+        about = _about(call["xlsx"]())
+        assert about[words["export.about_as_of"]] == (
+            at.date_input(key="sidebar_as_of").value.isoformat()
+        )
+        assert about[words["export.about_language"]] == "简体中文"
+
+
+def test_an_empty_list_has_disabled_buttons(app_on, made, demo_db):  # noqa: F811
+    at = _page(app_on, demo_db, "pages/churn.py", "en")
+    at = at.slider(key="churn_min_risk").set_value(100).run()
+    assert not at.exception
+    assert made[-1]["rows"] == 0
+    buttons = at.get("download_button")
+    assert len(buttons) == 2 and all(b.proto.disabled for b in buttons)

@@ -59,3 +59,54 @@ def test_excel_fits_its_limits_and_ours():
     assert not export.excel_fits(export.EXCEL_MAX_ROWS + 1, 20)
     assert not export.excel_fits(10, export.SHEET_COLUMNS + 1)
     assert export.EXCEL_MAX_ROWS < export.SHEET_ROWS  # our limit is inside Excel's
+
+
+def test_a_tables_column_config_gives_the_kinds_of_its_export():
+    """The kinds come from the formats the page's table already uses (ui.widgets and
+    st.column_config), so a page declares its columns once."""
+    import streamlit as st
+
+    from core.export import COUNT, DATE, DATETIME, MONEY, PERCENT, POINTS, RATIO, STARS, TEXT
+    from ui import format as fmt
+    from ui.widgets import PERCENT as SHOWN_PERCENT
+
+    config = {
+        "customer_id": st.column_config.TextColumn("Customer ID"),
+        "stars": st.column_config.TextColumn("Stars"),  # shown as '5★', exported as 5
+        "revenue": st.column_config.NumberColumn("Revenue", format=fmt.money_column("GBP")),
+        "risk": st.column_config.NumberColumn("Risk", format=SHOWN_PERCENT),
+        "share": st.column_config.NumberColumn("Share", format="percent"),
+        "change": st.column_config.NumberColumn("Change (pts)", format="%+.0f"),
+        "orders": st.column_config.NumberColumn("Orders", format="%,d"),
+        "nps": st.column_config.NumberColumn("NPS", format="%d"),
+        "per_year": st.column_config.NumberColumn("Per year", format="%.2f"),
+        "csat": st.column_config.NumberColumn("CSAT", format="%.1f"),
+        "last": st.column_config.DateColumn("Last purchase"),
+        "at": st.column_config.DatetimeColumn("Signed up"),
+        "hidden": None,
+    }
+    found = export.columns_from_config(config, "GBP")
+    assert {c.key: c.kind for c in found} == {
+        "customer_id": TEXT,
+        "stars": STARS,
+        "revenue": MONEY,
+        "risk": PERCENT,
+        "share": PERCENT,
+        "change": POINTS,
+        "orders": COUNT,
+        "nps": COUNT,
+        "per_year": RATIO,
+        "csat": RATIO,
+        "last": DATE,
+        "at": DATETIME,
+    }
+    by_key = {c.key: c for c in found}
+    assert by_key["per_year"].digits == 2 and by_key["csat"].digits == 1
+    assert by_key["revenue"].header == "Revenue (GBP)"
+    assert by_key["risk"].header == "Risk (%)" and by_key["risk"].heading(excel=True) == "Risk"
+    assert by_key["change"].header == "Change (pts)"  # its label names its unit
+
+
+def test_money_headers_without_a_currency_are_the_label_alone():
+    (found,) = export.columns({"revenue": "Revenue"}, {"revenue": "money"}, None)
+    assert found.header == "Revenue"

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from core import db, sql
+from core import churn, db, lifecycle, satisfaction, sql, stars
+from core import value as value_module
+from core.clv import ModelFitError, Reason
 from core.precompute import page_result
 
 
@@ -200,11 +202,9 @@ def star_mix(
 @dataclass(frozen=True)
 class ValueFigure:
     """Predicted CLV of the base over `horizon_months` (as the Value page's total, at its
-    opening knobs) with its 5th-95th percentile range, over `customers` valued."""
+    opening knobs), over `customers` valued."""
 
     total: float
-    low: float
-    high: float
     customers: int
     horizon_months: int
 
@@ -319,3 +319,73 @@ class Story:
     risk: RiskFigure | None = None
     satisfaction: SatisfactionFigure | None = None
     funnel: FunnelFigure | None = None
+
+
+CHURN_HORIZON = 90  # days: the Churn risk page's opening horizon
+CHURN_MIN_RISK = 0.70  # the Churn risk page's opening threshold of its warning list
+
+
+def _churn_result(con, as_of: dt.date):
+    """The churn classifier of CHURN_HORIZON as the Churn risk page gets it: as the build
+    stored it, else trained here; a Reason when it cannot run."""
+    stored = churn.stored_churn_result(con, as_of, CHURN_HORIZON)
+    if stored is not None:
+        return stored
+    try:
+        return churn.churn_risk(con, as_of, churn.ChurnSettings(horizon_days=CHURN_HORIZON))
+    except ModelFitError as error:
+        return error.reason
+
+
+def overview_story(
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    value: ValueFigure | None = None,
+    customers: pd.DataFrame | None = None,
+) -> tuple[Story, dict]:
+    """The Overview's story as of `as_of`, each part computed as its page computes it at
+    its opening settings: the star mix under the active rules (Star ratings), the churn
+    warning list of CHURN_HORIZON days at CHURN_MIN_RISK (Churn risk), NPS or CSAT
+    (Satisfaction), the funnel under the default rules (Lifecycle). `value` is the base's
+    predicted CLV and `customers` the valued customers (`core.value.customer_values`, for
+    the warning list's worth off the build's date), both from the value models the caller
+    holds; None: not valued. Returns the story and the Reasons a part could not be had
+    (part -> Reason: 'risk')."""
+    figures = overview_kpis(con, as_of)
+    reasons: dict = {}
+    if db.day_span(con, "transactions") is None:
+        return Story(figures), reasons
+
+    result = _churn_result(con, as_of)
+    warning = risk = None
+    if isinstance(result, Reason):
+        reasons["risk"] = result
+    else:
+        warning = churn.stored_warning_list(con, as_of, CHURN_HORIZON, CHURN_MIN_RISK)
+        if warning is None:
+            worth = customers
+            if worth is None:
+                worth = value_module.stored_customer_inputs(con, as_of)
+            warning = churn.warning_list(result.scores, worth, as_of, CHURN_MIN_RISK)
+        risk = risk_figure(result.scores, warning, CHURN_MIN_RISK, CHURN_HORIZON)
+
+    base = stars.rating_base(con, as_of)
+    rules = stars.active_rules(con).rules
+    _, rated, _ = stars.rate(base.dims, rules)
+    mix = None
+    if (rated > 0).any():
+        star_of = pd.Series(rated, index=base.frame["customer_id"].to_numpy())
+        mix = star_mix(
+            stars.star_distribution(base, rated), star_of, warning, rules.high_value_stars
+        )
+
+    feedback = db.day_span(con, "feedback")
+    covered = feedback is not None and feedback[0] <= previous_start(as_of)
+    sat = satisfaction_figure(satisfaction.satisfaction_kpis(con, as_of), covered)
+    funnel = funnel_figure(lifecycle.lifecycle_snapshot(con, as_of).funnel)
+    return Story(figures, mix, value, risk, sat, funnel), reasons
+
+
+def previous_start(as_of: dt.date) -> dt.date:
+    """The first day of the 12 months before the 12 months up to `as_of`."""
+    return (pd.Timestamp(as_of) - pd.DateOffset(years=2) + pd.Timedelta(days=1)).date()

@@ -166,7 +166,7 @@ def star_mix(
                 name=name,
                 orientation="h",
                 marker_color=color,
-                text=[fmt.UNKNOWN if np.isnan(v) else f"{v:.0f}%" for v in shares],
+                text=[fmt.percent(v / 100, 0) for v in shares],  # never "-0%"
                 textposition="outside",
                 cliponaxis=False,
                 hovertemplate=f"%{{y}}<br>{name}: %{{x:.1f}}%<extra></extra>",

@@ -1,6 +1,11 @@
-"""The Overview page's figures and sections: the KPI tiles and the monthly trend (cached
-here), the story the other pages tell (read through their own cached readers, so each
-figure is the one its page shows) and the insights in plain words."""
+"""The Overview page's figures and sections: the KPI tiles and the monthly trend, the story
+the other pages tell and the insights in plain words.
+
+The story is computed once per (as-of date, data version) by `core.overview.overview_story`,
+which calls the core functions the Star ratings, Churn risk, Satisfaction and Lifecycle
+pages call, at their opening settings, so each figure is the one its page shows; predicted
+CLV comes from the value models those pages share (`ui.models`). A page's own ui module is
+that page's alone (tests/test_architecture.py), so the story has a cache of its own."""
 
 from __future__ import annotations
 
@@ -10,17 +15,13 @@ import pandas as pd
 import streamlit as st
 
 from core import insights as ins
-from core import overview
+from core import overview, satisfaction
 from core.clv import Reason
 from ui import charts, data
-from ui import churn as ch
 from ui import format as fmt
-from ui import lifecycle as lc
 from ui import models as md
-from ui import satisfaction as su
-from ui import stars as sr
-from ui import value as vu
 from ui.i18n import t
+from ui.labels import star_name
 from ui.navigation import PAGES
 from ui.widgets import Tile, change_tile, metric_row
 
@@ -44,64 +45,45 @@ def points(change: str | None) -> str | None:
     return t("metric.points", change=change) if change else None
 
 
-# --- the story: the other pages' figures, read through their own cached readers ------------
+# --- the story: the other pages' figures, as each page computes them -----------------------
 
-CHURN_HORIZON = 90  # days: the Churn risk page's opening horizon (ui.churn.DEFAULT_HORIZON)
-CHURN_MIN_RISK = 0.70  # the Churn risk page's opening threshold of its warning list
 SPARK_MONTHS = 24  # months of a tile's sparkline
 
 
 def story(ctx) -> tuple[overview.Story, dict[str, str]]:
-    """The Overview's figures as of the context's date, each read the way its own page
-    reads it (so the linked page shows the same numbers), and why a part is missing
-    (part -> words: 'value', 'risk')."""
+    """The Overview's figures as of the context's date (`core.overview.overview_story`),
+    with predicted CLV from the value models the Customer value and Churn risk pages share
+    (`ui.models`), and why a part is missing in words (part -> words: 'value', 'risk')."""
     as_of, version = ctx.as_of, ctx.version
     reasons: dict[str, str] = {}
-    figures = kpis(as_of, version)
     if ctx.state.transactions == 0:
-        return overview.Story(figures), reasons
-
+        return overview.Story(kpis(as_of, version)), reasons
     fitted = md.models(as_of, version)
-    value_figure = None
+    value = customers = None
     if isinstance(fitted, Reason):
         reasons["value"] = md.reason_text(fitted)
     else:
-        totals = vu.totals(as_of, md.defaults(as_of, version).settings(), version)
-        value_figure = overview.ValueFigure(
-            total=totals.predicted_clv["clv"],
-            low=totals.predicted_clv["p5"],
-            high=totals.predicted_clv["p95"],
-            customers=totals.customers,
-            horizon_months=12,
+        settings = md.defaults(as_of, version).settings()  # the Value page's opening knobs
+        customers = md.customer_values(as_of, settings, version)
+        value = overview.ValueFigure(
+            total=float(customers["predicted_clv"].sum()),
+            customers=len(customers),
+            horizon_months=settings.horizon_months,
         )
+    with st.spinner(t("overview.computing")):
+        found, why = _story(as_of, version, value, customers)
+    reasons |= {part: md.reason_text(reason) for part, reason in why.items()}
+    return found, reasons
 
-    result = ch.churn_result(as_of, CHURN_HORIZON, version)
-    warning = risk = None
-    if isinstance(result, Reason):
-        reasons["risk"] = md.reason_text(result)
-    else:
-        warning = ch.warning_list(as_of, CHURN_HORIZON, CHURN_MIN_RISK, version)
-        risk = overview.risk_figure(result.scores, warning, CHURN_MIN_RISK, CHURN_HORIZON)
 
-    base = sr.base(as_of, version)
-    rules = sr.active(version).rules
-    _, rated, _ = sr.rate(base, rules)
-    mix = None
-    if (rated > 0).any():
-        star_of = pd.Series(rated, index=base.frame["customer_id"].to_numpy())
-        mix = overview.star_mix(
-            sr.distribution(base, rated), star_of, warning, rules.high_value_stars
-        )
-
-    first_feedback = ctx.state.span.first("feedback") if ctx.state.span else None
-    sat = overview.satisfaction_figure(
-        su.kpis(as_of, su.SLA_HOURS, version), su.covers_previous([first_feedback], as_of)
-    )
-    snap = lc.snapshot(as_of, lc.DEFAULT_RULES, version)
-    story_ = overview.Story(
-        figures, mix, value_figure, risk, sat, overview.funnel_figure(snap.funnel)
-    )
-    return story_, reasons
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _story(
+    as_of: dt.date,
+    version: int,
+    value: overview.ValueFigure | None,
+    _customers: pd.DataFrame | None,  # read-only; follows from (as_of, version): not hashed
+) -> tuple[overview.Story, dict]:
+    return overview.overview_story(data.cursor(), as_of, value, _customers)
 
 
 def sparkline(values: pd.Series) -> list[float] | None:
@@ -117,9 +99,14 @@ def complete_months(monthly: pd.DataFrame) -> pd.DataFrame:
 
 
 def satisfaction_sparkline(as_of: dt.date, measure: str, version: int) -> list[float] | None:
-    """The monthly NPS or CSAT the Satisfaction page draws as it opens."""
-    trend = su.trend(as_of, "all", su.opening_min_answers(as_of, version), version)
-    return sparkline(trend[measure])
+    """The monthly NPS or CSAT over the SPARK_MONTHS up to `as_of` (a month from fewer
+    than `core.satisfaction.MIN_ANSWERS` answers left out, as the Satisfaction page does)."""
+    return sparkline(_satisfaction_months(as_of, version)[measure])
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _satisfaction_months(as_of: dt.date, version: int) -> pd.DataFrame:
+    return satisfaction.satisfaction_trend(data.cursor(), as_of, "all", months=SPARK_MONTHS)
 
 
 def page_path(url_path: str) -> str:
@@ -245,6 +232,7 @@ def kpi_tiles(ctx, figures: overview.Kpis, monthly: pd.DataFrame | None) -> None
             )
             for key, (value, change, line) in tiles.items()
         ],
+        columns=3,  # six to a row would cut the labels and the changes short
     )
 
 
@@ -283,25 +271,24 @@ def _stars_tile(ctx, mix: overview.StarMix | None) -> Tile:
 def _value_tile(ctx, value: overview.ValueFigure | None, reason: str | None) -> Tile:
     label, help_ = t("overview.clv"), t("overview.clv_help")
     if value is None:
-        return Tile(label, t("overview.not_computed"), help_, caption=reason)
+        return Tile(label, fmt.UNKNOWN, help_, caption=t("overview.not_computed", reason=reason))
     return Tile(
         label,
         fmt.money(value.total, ctx.lang, ctx.currency),
         help_,
-        caption=t(
-            "overview.clv_caption",
-            low=fmt.money(value.low, ctx.lang, ctx.currency),
-            high=fmt.money(value.high, ctx.lang, ctx.currency),
-            customers=fmt.count(value.customers, ctx.lang),
-        ),
+        caption=t("overview.clv_caption", customers=fmt.count(value.customers, ctx.lang)),
     )
 
 
 def _risk_tile(ctx, risk: overview.RiskFigure | None, reason: str | None) -> Tile:
     label = t("overview.risk")
-    help_ = t("overview.risk_help", risk=fmt.percent(CHURN_MIN_RISK, 0), days=CHURN_HORIZON)
+    help_ = t(
+        "overview.risk_help",
+        risk=fmt.percent(overview.CHURN_MIN_RISK, 0),
+        days=overview.CHURN_HORIZON,
+    )
     if risk is None:
-        return Tile(label, t("overview.not_computed"), help_, caption=reason)
+        return Tile(label, fmt.UNKNOWN, help_, caption=t("overview.not_computed", reason=reason))
     share = fmt.percent(risk.share)
     caption = (
         t("overview.risk_caption_no_clv", share=share)
@@ -315,6 +302,15 @@ def _risk_tile(ctx, risk: overview.RiskFigure | None, reason: str | None) -> Til
     return Tile(label, fmt.count(risk.at_risk, ctx.lang), help_, caption=caption)
 
 
+def score_change(current: float, previous: float | None, digits: int) -> str | None:
+    """A score's change as the Satisfaction page writes it: '+1.2', '0' when it rounds to
+    nothing, None without an earlier score."""
+    if previous is None or pd.isna(previous):
+        return None
+    change = current - previous
+    return "0" if round(change, digits) == 0 else f"{change:+.{digits}f}"
+
+
 def _satisfaction_tile(ctx, sat: overview.SatisfactionFigure | None) -> Tile:
     if sat is None:
         return Tile(
@@ -326,8 +322,8 @@ def _satisfaction_tile(ctx, sat: overview.SatisfactionFigure | None) -> Tile:
     digits = 0 if sat.measure == "nps" else 2  # as the Satisfaction page writes them
     return change_tile(
         t(f"overview.satisfaction_{sat.measure}"),
-        su.score(sat.current, digits),
-        su.change(sat.current, sat.previous, 1 if sat.measure == "nps" else 2),
+        f"{sat.current:.{digits}f}",
+        score_change(sat.current, sat.previous, 1 if sat.measure == "nps" else 2),
         covered=sat.covered and sat.previous is not None,
         help=t("overview.satisfaction_help"),
         caption=t("overview.satisfaction_caption", n=fmt.count(sat.answers, ctx.lang)),
@@ -355,14 +351,14 @@ def story_charts(ctx, story_: overview.Story) -> None:
     if story_.mix is not None:
         mix = story_.mix
         table = mix.table.sort_values("stars", ascending=False)
-        basis = t(f"overview.basis_{mix.basis}")
+        basis = t(f"overview.chart_basis_{mix.basis}")
         labels = {
             "customers": t("overview.mix_customers"),
             "value": t("overview.mix_value", basis=basis),
             "axis": t("overview.mix_axis"),
         }
         title = t("overview.mix_title", basis=basis, as_of=ctx.as_of)
-        star_labels = [sr.star_label(s) for s in table["stars"]]
+        star_labels = [star_name(s) for s in table["stars"]]
         left.plotly_chart(charts.star_mix(table, star_labels, title, labels), width="stretch")
         open_link("stars", left)
     if story_.funnel is not None:

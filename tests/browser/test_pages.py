@@ -149,8 +149,7 @@ def test_page_renders_without_error(browser, serve, screenshots, request, databa
         assert errors.count() == 0, errors.first.inner_text()
         assert _seen(page)["dialogs"] == []  # not even for a moment ("Page not found")
         if database == "demo" and url_path == "overview":
-            assert page.locator('[data-testid="stMetric"]').count() == 6
-            assert page.locator(".js-plotly-plot").count() == 1
+            _check_demo_overview(page, catalog, lang)
         if database == "small" and url_path == "loyalty":
             _check_simple_mode(page, catalog)
         if database == "empty":
@@ -178,13 +177,65 @@ def _check_simple_mode(page, catalog: dict[str, str]) -> None:
 def _check_real_shop_overview(page, catalog: dict[str, str], database: str) -> None:
     """Money in the shop's currency; less than two years of data: no change, said in words."""
     metrics = page.locator('[data-testid="stMetric"]')
-    assert metrics.count() == 6
+    assert metrics.count() == OVERVIEW_KPIS + 4  # the KPIs, then stars, value, risk, satisfaction
     revenue = metrics.nth(2).locator('[data-testid="stMetricValue"]').inner_text()
     assert revenue.startswith(CURRENCY_SIGN[database]), revenue
-    deltas = page.locator('[data-testid="stMetricDelta"]')
-    assert deltas.count() == 6
-    assert {deltas.nth(i).inner_text() for i in range(6)} == {catalog["metric.no_previous"]}
-    assert page.locator(".js-plotly-plot").count() == 1
+    deltas = [
+        metrics.nth(i).locator('[data-testid="stMetricDelta"]').inner_text()
+        for i in range(OVERVIEW_KPIS)
+    ]
+    assert set(deltas) == {catalog["metric.no_previous"]}
+    assert page.locator(".js-plotly-plot").count() == 3  # star mix, funnel, monthly revenue
+
+
+OVERVIEW_KPIS = 6
+
+
+def _check_demo_overview(page, catalog: dict[str, str], lang: str) -> None:
+    """The KPIs and the story's four tiles, the insights each with its link (keeping a
+    language other than English), three charts, and no text drawn over another."""
+    assert page.locator('[data-testid="stMetric"]').count() == OVERVIEW_KPIS + 4
+    assert page.locator(".js-plotly-plot").count() == 3
+    main = page.locator('[data-testid="stMain"]')
+    assert catalog["overview.insights_header"] in main.inner_text()
+    links = main.locator('[data-testid="stPageLink"] a')
+    assert links.count() >= 4 + 2 + 4  # four tiles, two charts, at least four insights
+    if lang != "en":
+        hrefs = [links.nth(i).get_attribute("href") or "" for i in range(links.count())]
+        assert all(f"lang={lang}" in href for href in hrefs), hrefs
+    overlaps = page.evaluate(OVERLAPS)
+    assert overlaps == [], overlaps
+
+
+# Pairs of texts in the main block (tile labels, values, changes, captions, links, list
+# items, headings) whose text boxes overlap: a label drawn over another.
+OVERLAPS = """() => {
+  const selector = '[data-testid="stMain"] :is([data-testid="stMetricLabel"], '
+    + '[data-testid="stMetricValue"], [data-testid="stMetricDelta"], '
+    + '[data-testid="stCaptionContainer"], [data-testid="stPageLink"] a, '
+    + '[data-testid="stMarkdownContainer"] li, h1, h2, h3)';
+  const boxes = [...document.querySelectorAll(selector)]
+    .map((e) => {  // the box of the text itself, not of its element's margins
+      const range = document.createRange();
+      range.selectNodeContents(e);
+      return { text: e.innerText.trim().slice(0, 40), r: range.getBoundingClientRect() };
+    })
+    .filter((b) => b.text && b.r.width > 0 && b.r.height > 0);
+  const found = [];
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i].r, b = boxes[j].r;
+      const x = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+      const y = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      const inside = (p, q) => p.left >= q.left - 1 && p.right <= q.right + 1
+        && p.top >= q.top - 1 && p.bottom <= q.bottom + 1;
+      if (x > 2 && y > 2 && !inside(a, b) && !inside(b, a)) {
+        found.push(`${boxes[i].text} / ${boxes[j].text}`);
+      }
+    }
+  }
+  return found;
+}"""
 
 
 def _check_reviews_only_satisfaction(page, catalog: dict[str, str]) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import churn, db, insights, lifecycle, overview, satisfaction, stars
+from core import churn, db, insights, overview
 from core.build import build
 from core.clv import Reason
 
@@ -18,28 +18,10 @@ HORIZON, MIN_RISK = 90, 0.70  # the Churn risk page's opening knobs, as the Over
 
 
 def story_of(con, as_of: dt.date | None = None) -> overview.Story:
-    """The Overview's story from the core functions the pages' readers call, on the build's
-    as-of date (where the churn scores are stored)."""
-    as_of = as_of or db.built_as_of(con)
-    base = stars.rating_base(con, as_of)
-    rules = stars.active_rules(con).rules
-    _, rated, _ = stars.rate(base.dims, rules)
-    result = churn.stored_churn_result(con, as_of, HORIZON)
-    warning = risk = None
-    if result is not None and not isinstance(result, Reason):
-        warning = churn.stored_warning_list(con, as_of, HORIZON, MIN_RISK)
-        risk = overview.risk_figure(result.scores, warning, MIN_RISK, HORIZON)
-    star_of = pd.Series(rated, index=base.frame["customer_id"].to_numpy())
-    mix = overview.star_mix(
-        stars.star_distribution(base, rated), star_of, warning, rules.high_value_stars
-    )
-    span = db.day_span(con, "feedback")
-    start = (pd.Timestamp(as_of) - pd.DateOffset(years=2) + pd.Timedelta(days=1)).date()
-    sat = overview.satisfaction_figure(
-        satisfaction.satisfaction_kpis(con, as_of), span is not None and span[0] <= start
-    )
-    funnel = overview.funnel_figure(lifecycle.lifecycle_snapshot(con, as_of).funnel)
-    return overview.Story(overview.overview_kpis(con, as_of), mix, None, risk, sat, funnel)
+    """The Overview's story on the build's as-of date (where the churn scores are stored),
+    without predicted CLV (the page adds it from the value models)."""
+    found, _ = overview.overview_story(con, as_of or db.built_as_of(con))
+    return found
 
 
 def by_key(found: list[insights.Insight]) -> dict[str, insights.Insight]:
@@ -197,10 +179,34 @@ def test_a_csat_only_shop_speaks_of_csat_without_a_trend(market_db):
     con.close()
 
 
-def test_an_empty_database_has_no_insight(empty_db):
+def test_an_empty_database_has_no_story_and_no_insight(empty_db):
     con = db.connect(empty_db)
-    story = overview.Story(overview.overview_kpis(con, dt.date(2025, 1, 1)))
+    story, reasons = overview.overview_story(con, dt.date(2025, 1, 1))
+    assert (story.mix, story.risk, story.satisfaction, story.funnel, reasons) == (
+        None,
+        None,
+        None,
+        None,
+        {},
+    )
     assert insights.insights(story) == []
+    con.close()
+
+
+def test_off_the_builds_date_the_churn_list_is_scored_as_the_churn_page_scores_it(demo):
+    as_of = dt.date(2026, 6, 30)  # the build stored nothing for this day
+    story, reasons = overview.overview_story(demo, as_of)
+    assert not reasons
+    result = churn.churn_risk(demo, as_of, churn.ChurnSettings(horizon_days=HORIZON))
+    assert story.risk.scored == len(result.scores)
+    assert story.risk.at_risk == int((result.scores["churn_risk"] >= MIN_RISK).sum())
+
+
+def test_a_shop_the_churn_model_cannot_learn_from_says_why(market_db):
+    con = db.connect(market_db)
+    story, reasons = overview.overview_story(con, db.built_as_of(con))
+    assert story.risk is None and isinstance(reasons["risk"], Reason)
+    assert reasons["risk"].message
     con.close()
 
 
@@ -271,9 +277,7 @@ def test_a_step_that_keeps_nine_in_ten_is_no_weakness():
 
 def test_value_at_risk_gives_its_share_of_the_base_where_the_base_is_valued():
     risk = overview.RiskFigure(200, 50, 1_000.0, 600.0, MIN_RISK, HORIZON)
-    base = overview.ValueFigure(
-        total=10_000.0, low=9_000.0, high=11_000.0, customers=200, horizon_months=12
-    )
+    base = overview.ValueFigure(total=10_000.0, customers=200, horizon_months=12)
     with_base = insights.value_at_risk(overview.Story(_kpis(), risk=risk, value=base))
     assert with_base.key == "at_risk_share" and value(with_base, "clv_share") == 0.1
     alone = insights.value_at_risk(overview.Story(_kpis(), risk=risk))

@@ -211,7 +211,9 @@ def list_files(
 ) -> tuple[Callable[[], bytes], Callable[[], bytes], int]:
     """The CSV and Excel makers of a list and its number of columns. With its `Column`s,
     `make` gives the list's own columns (codes, shares, amounts) and the export writes
-    them; with a number of columns (`described`), `make` gives the table as written."""
+    them; with a number of columns (`described`), `make` gives the table as written.
+    Personal data (name, phone, e-mail) are masked when the session masks them now."""
+    make = privacy.masked_maker(make)
     if isinstance(described, int):
         return (
             lambda: export.to_csv_bytes(make()),
@@ -249,7 +251,6 @@ def download_buttons(
     list too long for Excel gets the CSV button and a sentence saying why there is no
     Excel one."""
     to_csv, to_excel, width = list_files(make, rows, columns, sheet, about)
-    make = privacy.masked_maker(make)  # personal data masked when the session masks them
     row = st.container(horizontal=True, vertical_alignment="center")
     empty = rows == 0
     row.download_button(

@@ -110,3 +110,32 @@ def test_a_tables_column_config_gives_the_kinds_of_its_export():
 def test_money_headers_without_a_currency_are_the_label_alone():
     (found,) = export.columns({"revenue": "Revenue"}, {"revenue": "money"}, None)
     assert found.header == "Revenue"
+
+
+def _written(mask: bool) -> str:
+    """The CSV a list with a name and a phone downloads as, masking on or off."""
+
+    def script(mask: bool) -> None:
+        import pandas as pd
+        import streamlit as st
+
+        from core.export import Column
+        from ui import session
+        from ui.export import list_files
+
+        st.session_state[session.MASK] = mask
+        frame = pd.DataFrame({"name": ["Zhang Wei"], "phone": ["13812341234"]})
+        columns = [Column("name", "Name"), Column("phone", "Phone")]
+        to_csv, _, _ = list_files(lambda: frame, 1, columns)
+        st.session_state["written"] = to_csv().decode("utf-8-sig")
+
+    at = AppTest.from_function(script, args=(mask,)).run()
+    assert not at.exception
+    return at.session_state["written"]
+
+
+def test_an_export_masks_personal_data_when_the_session_does():
+    assert "Zhang Wei" in _written(mask=False) and "13812341234" in _written(mask=False)
+    masked = _written(mask=True)
+    assert "Zhang *" in masked and "138****1234" in masked
+    assert "Wei" not in masked and "13812341234" not in masked

@@ -124,6 +124,7 @@ def _layout(figure: go.Figure, title: str, height: int = 380) -> go.Figure:
         showlegend=legend,
         hovermode="closest",
     )
+    figure.update_layout(theme.layout())  # presentation mode's type and ground, if on
     return figure
 
 

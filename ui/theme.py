@@ -219,6 +219,31 @@ def template() -> go.layout.Template:
     return template_for(session.switch_on(session.PRESENT), session.switch_on(session.DARK))
 
 
+def layout_for(present: bool, dark: bool) -> dict:
+    """What a figure's own layout must say, beyond its template, in a view: Streamlit draws
+    a Plotly chart in its own theme's colours over the template's (`st.plotly_chart`'s
+    default `theme="streamlit"`), and keeps only what the layout itself sets. Empty for the
+    usual view; for presentation mode its fonts, and the dark ground when `dark`."""
+    if not present:
+        return {}
+    look = replace(DARK if dark else LIGHT, scale=LARGE)
+    axis = dict(gridcolor=look.grid, linecolor=look.grid, color=look.text)
+    return dict(
+        font=dict(color=look.text, size=round(13 * look.scale)),
+        title_font=dict(color=look.text, size=round(16 * look.scale)),
+        paper_bgcolor=look.background,
+        plot_bgcolor=look.background,
+        legend_font=dict(color=look.text, size=round(12 * look.scale)),
+        xaxis=axis,
+        yaxis=axis,
+    )
+
+
+def layout() -> dict:
+    """`layout_for` the view being drawn (the session's presentation switches)."""
+    return layout_for(session.switch_on(session.PRESENT), session.switch_on(session.DARK))
+
+
 # --- presentation mode's page style -------------------------------------------------------------
 # Streamlit 1.67 takes its theme from .streamlit/config.toml, and the viewer may switch it
 # (light, dark, the system's) in the app menu's settings; a script cannot change it (only
@@ -250,7 +275,7 @@ MAIN = '[data-testid="stMain"]'
 
 def _hidden_controls() -> str:
     boxes = ",\n".join(
-        f'{MAIN} [data-testid="stElementContainer"]:has(> [data-testid="{test_id}"])'
+        f'{MAIN} [data-testid="stElementContainer"]:has([data-testid="{test_id}"])'
         for test_id in CONTROLS
     )
     forms = f'{MAIN} [data-testid="stForm"]'
@@ -274,9 +299,22 @@ def page_style(present: bool, dark: bool) -> str:
             f'[data-testid="stApp"], [data-testid="stHeader"], {MAIN} '
             f"{{ background-color: {look.background}; color: {look.text}; }}",
             f'[data-testid="stSidebar"] {{ background-color: {look.secondary_background}; }}',
-            f'[data-testid="stApp"] :is(h1, h2, h3, h4, h5, h6, p, li, label, span, '
-            f"summary, small, [data-testid='stCaptionContainer']) {{ color: {look.text}; }}",
+            # text on the ground; a widget's own box (a delta's pill, an input) keeps its colours
+            f'[data-testid="stApp"] :is(h1, h2, h3, h4, h5, h6, p, li, label, summary, '
+            f'[data-testid="stCaptionContainer"], [data-testid="stMetricValue"], '
+            f'[data-testid="stPageLink"] span) {{ color: {look.text}; }}',
             '[data-testid="stApp"] [data-testid="stCaptionContainer"] { opacity: 0.8; }',
+            # inputs keep their light boxes (the sidebar's switches): their text stays dark
+            f'[data-testid="stApp"] :is(input, textarea) {{ color: {TEXT} !important; '
+            f"-webkit-text-fill-color: {TEXT}; }}",
+            '[data-testid="stApp"] [data-testid="stMetricDelta"] :is(p, span, div) '
+            "{ color: inherit; }",
+            # a tile's sparkline is drawn by Vega on a white ground: shown in negative
+            '[data-testid="stMetricChart"] { filter: invert(0.93) hue-rotate(180deg); }',
+            '[data-testid="stApp"] [data-testid="stAlertContainer"] '
+            "{ background-color: rgba(255, 255, 255, 0.08); }",
+            f'[data-testid="stApp"] [data-testid="stCode"] pre '
+            f"{{ background-color: {look.secondary_background}; }}",
         ]
     return "\n".join(rules)
 

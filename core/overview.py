@@ -342,15 +342,16 @@ def overview_story(
     as_of: dt.date,
     value: ValueFigure | None = None,
     customers: pd.DataFrame | None = None,
+    rules: lifecycle.LifecycleRules = lifecycle.DEFAULT_RULES,
 ) -> tuple[Story, dict]:
     """The Overview's story as of `as_of`, each part computed as its page computes it at
     its opening settings: the star mix under the active rules (Star ratings), the churn
     warning list of CHURN_HORIZON days at CHURN_MIN_RISK (Churn risk), NPS or CSAT
-    (Satisfaction), the funnel under the default rules (Lifecycle). `value` is the base's
-    predicted CLV and `customers` the valued customers (`core.value.customer_values`, for
-    the warning list's worth off the build's date), both from the value models the caller
-    holds; None: not valued. Returns the story and the Reasons a part could not be had
-    (part -> Reason: 'risk')."""
+    (Satisfaction), the funnel under the stage `rules` (Lifecycle: the session's). `value`
+    is the base's predicted CLV and `customers` the valued customers
+    (`core.value.customer_values`, for the warning list's worth off the build's date), both
+    from the value models the caller holds; None: not valued. Returns the story and the
+    Reasons a part could not be had (part -> Reason: 'risk')."""
     figures = overview_kpis(con, as_of)
     reasons: dict = {}
     if db.day_span(con, "transactions") is None:
@@ -370,19 +371,19 @@ def overview_story(
         risk = risk_figure(result.scores, warning, CHURN_MIN_RISK, CHURN_HORIZON)
 
     base = stars.rating_base(con, as_of)
-    rules = stars.active_rules(con).rules
-    _, rated, _ = stars.rate(base.dims, rules)
+    star_rules = stars.active_rules(con).rules
+    _, rated, _ = stars.rate(base.dims, star_rules)
     mix = None
     if (rated > 0).any():
         star_of = pd.Series(rated, index=base.frame["customer_id"].to_numpy())
         mix = star_mix(
-            stars.star_distribution(base, rated), star_of, warning, rules.high_value_stars
+            stars.star_distribution(base, rated), star_of, warning, star_rules.high_value_stars
         )
 
     feedback = db.day_span(con, "feedback")
     covered = feedback is not None and feedback[0] <= previous_start(as_of)
     sat = satisfaction_figure(satisfaction.satisfaction_kpis(con, as_of), covered)
-    funnel = funnel_figure(lifecycle.lifecycle_snapshot(con, as_of).funnel)
+    funnel = funnel_figure(lifecycle.lifecycle_snapshot(con, as_of, rules).funnel)
     return Story(figures, mix, value, risk, sat, funnel), reasons
 
 

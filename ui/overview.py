@@ -17,7 +17,8 @@ import streamlit as st
 from core import insights as ins
 from core import overview, satisfaction
 from core.clv import Reason
-from ui import charts, data
+from core.lifecycle import LifecycleRules
+from ui import charts, data, session
 from ui import format as fmt
 from ui import models as md
 from ui.i18n import t
@@ -71,7 +72,7 @@ def story(ctx) -> tuple[overview.Story, dict[str, str]]:
             horizon_months=settings.horizon_months,
         )
     with st.spinner(t("overview.computing")):
-        found, why = _story(as_of, version, value, customers)
+        found, why = _story(as_of, version, value, session.lifecycle_rules(), customers)
     reasons |= {part: md.reason_text(reason) for part, reason in why.items()}
     return found, reasons
 
@@ -81,9 +82,10 @@ def _story(
     as_of: dt.date,
     version: int,
     value: overview.ValueFigure | None,
+    rules: LifecycleRules,
     _customers: pd.DataFrame | None,  # read-only; follows from (as_of, version): not hashed
 ) -> tuple[overview.Story, dict]:
-    return overview.overview_story(data.cursor(), as_of, value, _customers)
+    return overview.overview_story(data.cursor(), as_of, value, _customers, rules)
 
 
 def sparkline(values: pd.Series) -> list[float] | None:
@@ -124,13 +126,13 @@ PAGE_ICONS = {
 
 
 def open_link(url_path: str, container=None) -> None:
-    """A link that opens the page at `url_path`, keeping the address's parameters (the
-    language and whatever else the address carries)."""
+    """A link that opens the page at `url_path` in the same view (language, as-of date,
+    presentation switches: `ui.session.link_params`)."""
     (container or st).page_link(
         page_path(url_path),
         label=t(f"overview.open_{url_path}"),
         icon=PAGE_ICONS.get(url_path),
-        query_params=st.query_params.to_dict(),
+        query_params=session.link_params(),
     )
 
 

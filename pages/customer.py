@@ -8,6 +8,7 @@ from ui import charts
 from ui import customer as cu
 from ui import format as fmt
 from ui.empty import show_empty_state
+from ui.export import download_buttons
 from ui.frame import page_context
 from ui.i18n import t
 from ui.labels import star_name
@@ -263,4 +264,11 @@ else:
         back.url_path if back else None,
         cu.referrals_key(card.customer_id),
         keep_choices=False,  # the way back stays the list the first customer came from
+    )
+    download_buttons(
+        cu.referrals_export(referrals),
+        len(referrals),
+        cu.referrals_columns(),
+        f"referrals-{card.customer_id}-{ctx.as_of}",
+        about=cu.referrals_about(ctx, card.customer_id),
     )

@@ -22,6 +22,8 @@ from core import stars as star_rating
 from core.customer360 import Portrait
 from ui import data, navigation, privacy, session
 from ui import format as fmt
+from ui.export import columns as export_columns
+from ui.export import list_about
 from ui.i18n import t
 from ui.labels import label, star_name
 from ui.offers import item_labels, reason_text, reason_words
@@ -420,6 +422,37 @@ def shown_name(card: Portrait) -> str:
     """The portrait's heading: the customer's name (masked when masking is on), else id."""
     name = card.profile.get("name")
     return str(privacy.personal(name, privacy.NAME)) if _known(name) else str(card.customer_id)
+
+
+REFERRAL_KINDS = {"signed_up_at": "date"}  # the others are text
+
+
+def referrals_export(referrals: pd.DataFrame):
+    """The customers this one referred, for `ui.export.download_buttons` (personal data
+    masked there when the session masks them): whether each has bought, in words."""
+    bought = {True: t("export.yes"), False: t("export.no")}
+    return lambda: referrals.assign(is_buyer=referrals["is_buyer"].map(bought))
+
+
+def referrals_columns() -> list:
+    """The referrals list's exported columns: those its table shows."""
+    names = {
+        "customer_id": t("customer.col_customer_id"),
+        "name": t("customer.col_name"),
+        "signed_up_at": t("customer.col_signed_up"),
+        "is_buyer": t("customer.col_is_buyer"),
+    }
+    return export_columns(names, REFERRAL_KINDS, None)
+
+
+def referrals_about(ctx, customer_id: str):
+    """The referrals list's About sheet: whose referrals."""
+    return list_about(
+        ctx,
+        "customer",
+        t("customer.referrals_header"),
+        choices={t("customer.col_customer_id"): str(customer_id)},
+    )
 
 
 def referrals_table(referrals: pd.DataFrame) -> pd.DataFrame:

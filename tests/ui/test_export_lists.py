@@ -156,3 +156,50 @@ def test_an_empty_list_has_disabled_buttons(app_on, made, demo_db):  # noqa: F81
     assert made[-1]["rows"] == 0
     buttons = at.get("download_button")
     assert len(buttons) == 2 and all(b.proto.disabled for b in buttons)
+
+
+def _referrer(path) -> str:
+    """A demo customer who referred others."""
+    con = db.connect(path)
+    (customer,) = con.execute(
+        "select referred_by from customers where referred_by is not null "
+        "group by referred_by order by count(*) desc, referred_by limit 1"
+    ).fetchone()
+    con.close()
+    return customer
+
+
+@pytest.mark.parametrize("mask", [False, True])
+def test_customer_360s_referrals_download_masks_names_with_the_switch(
+    app_on,  # noqa: F811
+    made,
+    demo_db,
+    mask,
+):
+    customer = _referrer(demo_db)
+    at = app_on(demo_db)
+    if mask:  # the sidebar's switch
+        at = at.toggle(key="sidebar_mask").set_value(True).run()
+    at.query_params["customer"] = customer
+    at = at.switch_page("pages/customer.py").run()
+    assert not at.exception, at.exception
+    (call,) = [c for c in made if c["about"] is not None]
+    words = load_catalog("en")
+    csv = pd.read_csv(io.BytesIO(call["csv"]()), encoding="utf-8-sig", dtype=str)
+    assert len(csv) == call["rows"] > 0
+    assert set(csv[words["customer.col_is_buyer"]]) <= {"yes", "no"}
+    assert csv[words["customer.col_signed_up"]].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
+    con = db.connect(demo_db)
+    names = {
+        r[0]
+        for r in con.execute(
+            "select name from customers where referred_by = ?", [customer]
+        ).fetchall()
+    }
+    con.close()
+    written = set(csv[words["customer.col_name"]])
+    assert (written & names == set()) if mask else (written == names)
+    about = _about(call["xlsx"]())
+    assert (
+        about[words["export.about_choices"]] == f"{words['customer.col_customer_id']}: {customer}"
+    )

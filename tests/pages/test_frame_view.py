@@ -5,6 +5,7 @@ with every menu link and Customer 360 link, so a reload or a shared link shows t
 from __future__ import annotations
 
 import datetime as dt
+import json
 from urllib.parse import parse_qs
 
 import pytest
@@ -120,3 +121,20 @@ def test_the_mask_switch_goes_into_the_address(open_at, small_db):
     at.toggle(key="sidebar_mask").set_value(True).run()
     assert _address(at)["mask"] == "1"
     assert all(p.get("mask") == "1" for p in _menu_params(at))
+
+
+def _figure_layouts(at) -> list[dict]:
+    return [json.loads(chart.proto.spec)["layout"] for chart in at.get("plotly_chart")]
+
+
+def test_figures_follow_presentation_mode_and_its_dark_theme(open_at, small_db):
+    at = open_at(small_db).switch_page("pages/stars.py").run()
+    usual = _figure_layouts(at)
+    assert usual and all("paper_bgcolor" not in layout for layout in usual)
+    at = open_at(small_db, present="1", dark="1").switch_page("pages/stars.py").run()
+    assert not at.exception
+    dark = _figure_layouts(at)
+    assert len(dark) == len(usual)
+    for layout in dark:
+        assert layout["paper_bgcolor"] == "#0E1422" and layout["font"]["color"] == "#E8ECF5"
+        assert layout["font"]["size"] > 13  # large type

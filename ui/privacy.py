@@ -21,7 +21,6 @@ from collections.abc import Callable
 import pandas as pd
 
 from ui import session
-from ui.i18n import LANGUAGES, load_catalog
 
 NAME, PHONE, EMAIL = "name", "phone", "email"
 HIDDEN = "*"
@@ -84,23 +83,12 @@ def mask_email(email):
 MASKS: dict[str, Callable] = {NAME: mask_name, PHONE: mask_phone, EMAIL: mask_email}
 
 
-def _headings() -> dict[str, str]:
-    """The shown column headings of personal data, in every language -> their kind."""
-    found = {}
-    for lang in LANGUAGES:
-        catalog = load_catalog(lang)
-        for kind in MASKS:
-            heading = catalog.get(f"customer.col_{kind}")
-            if heading:
-                found[heading] = kind
-    return found
-
-
 def mask_frame(table: pd.DataFrame, columns: dict[str, str] | None = None) -> pd.DataFrame:
     """`table` with its personal columns masked (a copy; the table itself is not changed).
-    `columns` maps a column to its kind (NAME, PHONE, EMAIL); by default the raw columns
-    `name`, `phone`, `email` and their headings in the catalogs."""
-    kinds = columns if columns is not None else {**{k: k for k in MASKS}, **_headings()}
+    `columns` maps a column to its kind (NAME, PHONE, EMAIL); by default the columns as core
+    names them, `name`, `phone`, `email`. A table whose columns are already headed for the
+    reader passes its own map: a heading such as "Name" also heads a rule set's name."""
+    kinds = columns if columns is not None else {k: k for k in MASKS}
     found = [c for c in table.columns if c in kinds]
     if not found:
         return table

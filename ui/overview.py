@@ -10,6 +10,8 @@ that page's alone (tests/test_architecture.py), so the story has a cache of its 
 from __future__ import annotations
 
 import datetime as dt
+import html
+from dataclasses import dataclass, field
 
 import pandas as pd
 import streamlit as st
@@ -176,7 +178,7 @@ def insight_text(insight, lang: str, currency: str | None) -> str:
 # --- the page's sections -------------------------------------------------------------------
 
 
-def kpi_tiles(ctx, figures: overview.Kpis, monthly: pd.DataFrame | None) -> None:
+def kpi_tiles(ctx, figures: overview.Kpis, monthly: pd.DataFrame | None, report: Report) -> None:
     """The six KPI tiles of the 12 months, each against the 12 before where the data cover
     them, with a monthly sparkline where the figure has a monthly series."""
     lang = ctx.lang
@@ -222,32 +224,33 @@ def kpi_tiles(ctx, figures: overview.Kpis, monthly: pd.DataFrame | None) -> None
             None,
         ),
     }
-    metric_row(
-        [
-            change_tile(
-                t(f"overview.{key}"),
-                value,
-                change,
-                covered=figures.has_previous,
-                help=t(f"overview.{key}_help"),
-                chart_data=line,
-            )
-            for key, (value, change, line) in tiles.items()
-        ],
-        columns=3,  # six to a row would cut the labels and the changes short
-    )
+    shown = [
+        change_tile(
+            t(f"overview.{key}"),
+            value,
+            change,
+            covered=figures.has_previous,
+            help=t(f"overview.{key}_help"),
+            chart_data=line,
+        )
+        for key, (value, change, line) in tiles.items()
+    ]
+    metric_row(shown, columns=3)  # six to a row would cut the labels and the changes short
+    report.add(tiles=shown)
 
 
-def insights_section(ctx, story_: overview.Story) -> None:
+def insights_section(ctx, story_: overview.Story, report: Report) -> None:
     """The insights in plain words, each beside the link to the page that explains it."""
     st.subheader(t("overview.insights_header"))
     found = ins.insights(story_)
     if not found:
         st.caption(t("overview.no_insights"))
-    for insight in found:
+    sentences = [insight_text(insight, ctx.lang, ctx.currency) for insight in found]
+    for insight, sentence in zip(found, sentences, strict=True):
         words, link = st.columns([6, 1], vertical_alignment="center")
-        words.markdown(f"- {fmt.plain(insight_text(insight, ctx.lang, ctx.currency))}")
+        words.markdown(f"- {fmt.plain(sentence)}")
         open_link(insight.page, link)
+    report.add(t("overview.insights_header"), sentences=sentences or [t("overview.no_insights")])
 
 
 def _stars_tile(ctx, mix: overview.StarMix | None) -> Tile:
@@ -333,7 +336,7 @@ def _satisfaction_tile(ctx, sat: overview.SatisfactionFigure | None) -> Tile:
     )
 
 
-def story_tiles(ctx, story_: overview.Story, reasons: dict[str, str]) -> None:
+def story_tiles(ctx, story_: overview.Story, reasons: dict[str, str], report: Report) -> None:
     """Stars, value, risk and satisfaction side by side, each opening its page."""
     st.subheader(t("overview.story_header"))
     tiles = {
@@ -345,9 +348,10 @@ def story_tiles(ctx, story_: overview.Story, reasons: dict[str, str]) -> None:
     for column, (page, tile) in zip(st.columns(len(tiles)), tiles.items(), strict=True):
         metric_row([tile], columns=1, container=column)
         open_link(page, column)
+    report.add(t("overview.story_header"), tiles=list(tiles.values()))
 
 
-def story_charts(ctx, story_: overview.Story) -> None:
+def story_charts(ctx, story_: overview.Story, report: Report) -> None:
     """The star mix and the lifecycle funnel in miniature, each opening its page."""
     left, right = st.columns(2)
     if story_.mix is not None:
@@ -361,11 +365,129 @@ def story_charts(ctx, story_: overview.Story) -> None:
         }
         title = t("overview.mix_title", basis=basis, as_of=ctx.as_of)
         star_labels = [star_name(s) for s in table["stars"]]
-        left.plotly_chart(charts.star_mix(table, star_labels, title, labels), width="stretch")
+        figure = charts.star_mix(table, star_labels, title, labels)
+        left.plotly_chart(figure, width="stretch")
         open_link("stars", left)
+        report.add(figures=[figure])
     if story_.funnel is not None:
         steps = [t(f"lifecycle.step_{step}") for step in overview.FUNNEL_STEPS]
         counts = [story_.funnel.customers[step] for step in overview.FUNNEL_STEPS]
         title = t("overview.funnel_title", as_of=ctx.as_of)
-        right.plotly_chart(charts.lifecycle_funnel(steps, counts, title), width="stretch")
+        figure = charts.lifecycle_funnel(steps, counts, title)
+        right.plotly_chart(figure, width="stretch")
         open_link("lifecycle", right)
+        report.add(figures=[figure])
+
+
+def trend_section(ctx, monthly: pd.DataFrame, report: Report) -> None:
+    """Monthly revenue over the TREND_MONTHS, a partial last month said in words."""
+    lang = ctx.lang
+    start, end = monthly["month"].iloc[0], monthly["month"].iloc[-1]
+    scale = fmt.money_axis_scale(lang)
+    labels = {
+        "month": t("overview.trend_month"),
+        "revenue": fmt.with_unit(
+            t("overview.trend_revenue"), fmt.money_unit(lang, ctx.currency, scale), lang
+        ),
+        "orders": t("overview.trend_orders"),
+        "customers": t("overview.trend_customers"),
+    }
+    title = t("overview.trend_title", start=f"{start:%Y-%m}", end=f"{end:%Y-%m}")
+    figure = charts.revenue_trend(monthly, title, labels, scale)
+    st.plotly_chart(figure, width="stretch")
+    notes = []
+    if monthly["is_partial"].iloc[-1]:
+        notes.append(t("overview.trend_partial", as_of=ctx.as_of))
+        st.caption(notes[-1])
+    report.add(figures=[figure], sentences=notes)
+
+
+# --- the page as a self-contained HTML report ------------------------------------------------
+
+
+@dataclass
+class Report:
+    """What the page shows, gathered as it is drawn, for `report_html`: a title, a caption
+    and sections of tiles, sentences and figures (in the page's order)."""
+
+    title: str
+    caption: str
+    sections: list[dict] = field(default_factory=list)
+
+    def add(self, heading: str | None = None, *, tiles=(), sentences=(), figures=()) -> None:
+        self.sections.append(
+            {
+                "heading": heading,
+                "tiles": list(tiles),
+                "sentences": list(sentences),
+                "figures": list(figures),
+            }
+        )
+
+
+REPORT_STYLE = """
+body { font-family: "Source Sans Pro", "Noto Sans CJK SC", "PingFang SC", sans-serif;
+  color: #1B2233; margin: 2rem auto; max-width: 1200px; padding: 0 1.5rem; }
+h1 { margin-bottom: 0.2rem; } .caption { color: #6B778C; font-size: 0.9rem; }
+.tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(240px, 1fr));
+  gap: 0.8rem; margin: 1rem 0; }
+.tile { border: 1px solid #E3E8F2; border-radius: 0.5rem; padding: 0.8rem 1rem; }
+.label { font-size: 0.9rem; } .value { font-size: 2rem; margin: 0.2rem 0; }
+.delta { font-size: 0.85rem; color: #3E4859; } .note { color: #6B778C; font-size: 0.85rem; }
+li { margin: 0.4rem 0; }
+"""
+
+
+def _tile_html(tile: Tile) -> str:
+    parts = [
+        f'<div class="label">{html.escape(tile.label)}</div>',
+        f'<div class="value">{html.escape(tile.value)}</div>',
+    ]
+    if tile.delta:
+        delta = " ".join(p for p in (tile.delta, tile.delta_description) if p)
+        parts.append(f'<div class="delta">{html.escape(delta)}</div>')
+    if tile.caption:
+        parts.append(f'<div class="note">{html.escape(tile.caption)}</div>')
+    return f'<div class="tile">{"".join(parts)}</div>'
+
+
+def report_html(report: Report, lang: str) -> str:
+    """`report` as one HTML file that opens anywhere without a network: the tiles and
+    sentences as text, the charts with plotly.js inline (once, in the first chart)."""
+    body = [f"<h1>{html.escape(report.title)}</h1>"]
+    body.append(f'<p class="caption">{html.escape(report.caption)}</p>')
+    first_chart = True
+    for section in report.sections:
+        if section["heading"]:
+            body.append(f"<h2>{html.escape(section['heading'])}</h2>")
+        if section["tiles"]:
+            tiles = "".join(_tile_html(tile) for tile in section["tiles"])
+            body.append(f'<div class="tiles">{tiles}</div>')
+        for figure in section["figures"]:
+            body.append(
+                figure.to_html(
+                    full_html=False, include_plotlyjs=first_chart, config={"responsive": True}
+                )
+            )
+            first_chart = False
+        if section["sentences"]:
+            items = "".join(f"<li>{html.escape(s)}</li>" for s in section["sentences"])
+            body.append(f"<ul>{items}</ul>")
+    return (
+        f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}"><head>'
+        f'<meta charset="utf-8"><title>{html.escape(report.title)}</title>'
+        f"<style>{REPORT_STYLE}</style></head><body>{''.join(body)}</body></html>"
+    )
+
+
+def report_button(ctx, report: Report, container=None) -> None:
+    """A button that downloads the page as `report_html` (made when clicked)."""
+    (container or st).download_button(
+        t("overview.report"),
+        data=lambda: report_html(report, ctx.lang),
+        file_name=f"startier-overview-{ctx.as_of}-{ctx.lang}.html",
+        mime="text/html",
+        icon=":material/download:",
+        on_click="ignore",
+        help=t("overview.report_help"),
+    )

@@ -381,7 +381,52 @@ class _Draws:
     tau: np.ndarray
     extra_seed: int
     new_customer: np.ndarray
-    base_sums: np.ndarray | None = None  # (H + 1) x runs x 9, see _Simulation.expected
+    exposure: _ExposureSums | None = None  # made by _Simulation.expected, on first use
+
+
+class _ExposureSums:
+    """Per value tier and run, S(e) = sum over the tier's members of w lam spend min(tau, e)
+    for any week e up to `last`: the members sorted by tau within each run, with running
+    sums of w lam spend tau and of w lam spend, so S(e) is one binary search per run."""
+
+    def __init__(self, sim: _Simulation, d: _Draws, last: float):
+        self.last = last
+        self.tiers = []
+        member = sim.member > 0
+        weight = sim.onehot.sum(axis=1)  # each sampled customer's weight
+        for k in range(len(TIERS)):
+            cols = member & (sim.tier_index == k)
+            value = d.lam[:, cols] * d.spend[:, cols] * weight[cols]
+            tau = np.minimum(d.tau[:, cols], last)  # min(tau, e) is the same for e <= last
+            order = np.argsort(tau, axis=1)
+            tau, value = (np.take_along_axis(x, order, axis=1) for x in (tau, value))
+            R, n = tau.shape
+            pad = np.zeros((R, 1))
+            running_vt = np.hstack([pad, np.cumsum(value * tau, axis=1)])
+            running_v = np.hstack([pad, np.cumsum(value, axis=1)])
+            alive_value = np.where(tau > 0, value, 0).sum(axis=1)
+            # one sorted array for all runs: run r's taus shifted by r (last + 1)
+            offset = np.arange(R)[:, None] * (last + 1)
+            self.tiers.append(
+                (n, (tau + offset).ravel(), offset, running_vt, running_v, alive_value)
+            )
+
+    def sums(self, k: int, edges: np.ndarray, retention_uplift: float = 0.0) -> np.ndarray:
+        """R x len(edges): S at each edge for tier k, its members' dropout slowed by
+        `retention_uplift` (tau x c, c = 1 / (1 - uplift)): c S(e / c), or e x the value
+        of the members alive when the uplift is 1 (no dropout)."""
+        n, flat, offset, running_vt, running_v, alive_value = self.tiers[k]
+        if n == 0:
+            return np.zeros((len(offset), len(edges)))
+        if retention_uplift >= 1:
+            return alive_value[:, None] * edges[None, :]
+        c = 1 / (1 - retention_uplift)
+        e = edges[None, :] / c  # 1 x edges
+        below = np.searchsorted(flat, (e + offset).ravel(), side="left").reshape(-1, len(edges))
+        below = below - np.arange(len(offset))[:, None] * n  # members with tau < e, per run
+        rows = np.arange(len(offset))[:, None]
+        vt, v = running_vt[rows, below], running_v[rows, below]
+        return c * (vt + e * (running_v[:, -1:] - v))
 
 
 class _Simulation:
@@ -469,35 +514,31 @@ class _Simulation:
         instead of drawn: the same draws, so a smooth function of the uplifts. `programme`
         may differ from the one simulated in its tier uplifts only.
 
-        Only members' purchases change or carry rewards, and their programme revenue is
-        lam x spend x boost x (weeks alive in the month) in expectation; the weeks alive in
-        month m are min(tau, (m + 1) W) - min(tau, m W), so the month sums are differences
-        of sums of min(tau, edge) x lam x spend over the month edges."""
-        discount, _, up, ret = self.terms(programme)
+        Only members' purchases change or carry rewards. A member's expected spend up to
+        week e is lam x spend x boost x min(tau_prog, e), where tau_prog = c tau with
+        c = 1 / (1 - retention uplift), one c per tier; the month sums are differences at
+        the month edges. Per tier and run, S(e) = sum of w lam spend min(tau, e) comes from
+        the members sorted by tau (`_ExposureSums`), and the programme's sum is
+        boost x c x S(e / c): no pass over the customers per programme."""
         H, W = programme.horizon_months, WEEKS_PER_MONTH
         edges = np.arange(H + 1) * W
-        m = self.member > 0
-        onehot, disc = self.onehot[m], discount[m]
-        # columns: revenue, paid (after discount), discount, per tier
-        weights = np.hstack([onehot, onehot * (1 - disc)[:, None], onehot * disc[:, None]])
-        value = d.lam[:, m] * d.spend[:, m]  # R x members: spend per week alive
-        tau = d.tau[:, m]
-        if d.base_sums is None:  # the baseline does not depend on the uplifts
-            base = np.stack([(np.minimum(tau, edge) * value) @ weights for edge in edges])
-            d.base_sums = base
-        with np.errstate(divide="ignore", invalid="ignore"):
-            tau_prog = np.where(tau > 0, tau / (1 - ret[m]), 0.0)
-        value = value * (1 + up[m])
-        prog = np.stack([(np.minimum(tau_prog, edge) * value) @ weights for edge in edges])
-        base = np.moveaxis(np.diff(d.base_sums, axis=0), 0, 1)  # R x H x 9
-        prog = np.moveaxis(np.diff(prog, axis=0), 0, 1)
-        k = len(TIERS)
+        if d.exposure is None:
+            d.exposure = _ExposureSums(self, d, edges[-1])
+        base, prog = [], []
+        for k, tier in enumerate(TIERS):
+            terms = programme.tier(tier)
+            base.append(d.exposure.sums(k, edges))
+            boost = 1 + terms.purchase_uplift
+            prog.append(boost * d.exposure.sums(k, edges, terms.retention_uplift))
+        base = np.diff(np.stack(base, axis=-1), axis=1)  # R x H x tiers
+        prog = np.diff(np.stack(prog, axis=-1), axis=1)
+        disc = np.array([programme.tier(t).discount for t in TIERS])
         return {
-            "revenue": prog[..., :k] - base[..., :k],
-            "paid": prog[..., k : 2 * k],
-            "base_paid": base[..., k : 2 * k],
-            "discount": prog[..., 2 * k :],
-            "base_discount": base[..., 2 * k :],
+            "revenue": prog - base,
+            "paid": prog * (1 - disc),
+            "base_paid": base * (1 - disc),
+            "discount": prog * disc,
+            "base_discount": base * disc,
             "new_customer": d.new_customer,
             "members": self.members_by_tier,
         }
@@ -674,12 +715,9 @@ def simulate_simple(
     1 + purchase uplift and its dropout hazard by 1 - retention uplift. Costs, liability and
     the measures are as in `simulate_programme`; the intervals hold the rates' estimation
     error and the purchases' randomness, not a model of each customer."""
-    draws = _simple_draws(con, runs, seed, history, sample_size)
-    result = _result(programme, _simple_months(programme, draws), *draws.sizes(runs))
-    window = 2 * draws.history.period_days
-    return dataclasses.replace(
-        result, mode="simple", rates=draws.history.rates(), window_days=window
-    )
+    history = history or simple_history(con)
+    drawn, _, _ = _engine(con, programme, runs, seed, None, history, sample_size)
+    return drawn()
 
 
 @dataclass(frozen=True, eq=False)
@@ -703,7 +741,6 @@ class _SimpleDraws:
 def _simple_draws(con, runs, seed, history, sample_size) -> _SimpleDraws:
     if runs < 2:
         raise ValueError("runs must be at least 2")
-    history = history or simple_history(con)
     rng = np.random.default_rng(seed)
     c = history.customers
     rows, _ = stratified_sample(c["tier"].to_numpy(dtype=object), sample_size, rng)
@@ -863,7 +900,7 @@ def _payback(cum_mean: np.ndarray) -> int | None:
 
 # --- how much of the answer is assumption: net impact against the uplift -------------------
 
-SENSITIVITY_SHARES = tuple(i / 10 for i in range(21))  # 0% to 200% of the assumed uplifts
+SENSITIVITY_SHARES = tuple(i / 5 for i in range(11))  # 0% to 200% of the assumed uplifts
 BREAK_EVEN_TOLERANCE = 1e-4  # of the share of the assumed uplifts
 OUTCOMES = ("breaks_even", "always", "never", "no_uplift")
 
@@ -907,6 +944,42 @@ def _has_uplift(programme: Programme) -> bool:
     return any(tt.purchase_uplift > 0 or tt.retention_uplift > 0 for tt in terms)
 
 
+def _engine(con, programme, runs, seed, models, history, sample_size):
+    """One set of draws for `programme` (simple mode when `history` is given) and what
+    runs on it: `drawn()`, the simulation's result with purchases drawn (call it once: it
+    draws them), `expected(pg)`, the result for `pg` (the same programme but for its tier
+    uplifts) with every purchase count at its expected value, and the members per tier."""
+    if history is not None:
+        draws = _simple_draws(con, runs, seed, history, sample_size)
+        window = 2 * draws.history.period_days
+
+        def drawn():
+            result = _result(programme, _simple_months(programme, draws), *draws.sizes(runs))
+            rates = draws.history.rates()
+            return dataclasses.replace(result, mode="simple", rates=rates, window_days=window)
+
+        def expected(pg):
+            return _result(pg, _simple_months(pg, draws, expected=True), *draws.sizes(runs))
+
+        members = _simple_months(programme, draws, expected=True)["members"]
+        return drawn, expected, members
+    sim, d = _model_draws(con, programme, runs, seed, models, sample_size)
+    sizes = sim.customers, sim.sample_size, runs
+    return (
+        lambda: _result(programme, sim.months(d), *sizes),
+        lambda pg: _result(pg, sim.expected(d, pg), *sizes),
+        sim.members_by_tier,
+    )
+
+
+def _net_impact_function(programme, expected):
+    def net_impact(share: float) -> float:
+        result = expected(programme.with_uplift_share(share))
+        return float(result.summary.set_index("measure").loc["net_impact", "mean"])
+
+    return net_impact
+
+
 def expected_net_impact(
     con: duckdb.DuckDBPyConnection,
     programme: Programme,
@@ -921,25 +994,26 @@ def expected_net_impact(
     `simulate_programme`'s (the same seed, so the same customers, parameters and rates),
     with every purchase count at its expected value instead of drawn. At share 1 it is the
     simulated mean net impact without the noise of the purchase draws."""
-    if history is not None:
-        draws = _simple_draws(con, runs, seed, history, sample_size)
-        members = _simple_months(programme, draws, expected=True)["members"]
+    _, expected, members = _engine(con, programme, runs, seed, models, history, sample_size)
+    return _net_impact_function(programme, expected), members
 
-        def totals(pg):
-            return _result(pg, _simple_months(pg, draws, expected=True), *draws.sizes(runs))
 
-    else:
-        sim, d = _model_draws(con, programme, runs, seed, models, sample_size)
-        members = sim.members_by_tier
-
-        def totals(pg):
-            return _result(pg, sim.expected(d, pg), sim.customers, sim.sample_size, runs)
-
-    def net_impact(share: float) -> float:
-        result = totals(programme.with_uplift_share(share))
-        return float(result.summary.set_index("measure").loc["net_impact", "mean"])
-
-    return net_impact, members
+def simulate_with_sensitivity(
+    con: duckdb.DuckDBPyConnection,
+    programme: Programme,
+    runs: int = 200,
+    seed: int = 0,
+    models: LoyaltyModels | None = None,
+    history: SimpleHistory | None = None,
+    shares: tuple[float, ...] = SENSITIVITY_SHARES,
+    sample_size: int = SAMPLE_SIZE,
+) -> tuple[LoyaltyResult, UpliftSensitivity]:
+    """`simulate_programme` (`simulate_simple` when `history` is given) and
+    `uplift_sensitivity` of `programme` on one set of draws: the same results as the two
+    calls, for the cost of drawing once."""
+    drawn, expected, members = _engine(con, programme, runs, seed, models, history, sample_size)
+    net_impact = _net_impact_function(programme, expected)
+    return drawn(), _sensitivity(programme, net_impact, members, shares)
 
 
 def uplift_sensitivity(
@@ -958,6 +1032,10 @@ def uplift_sensitivity(
     net_impact, members = expected_net_impact(
         con, programme, runs, seed, models, history, sample_size
     )
+    return _sensitivity(programme, net_impact, members, shares)
+
+
+def _sensitivity(programme, net_impact, members, shares) -> UpliftSensitivity:
     shares = np.asarray(shares, dtype=float)
     values = np.array([net_impact(s) for s in shares])
     weight = np.asarray(members, dtype=float)

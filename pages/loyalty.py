@@ -56,8 +56,7 @@ with inputs:
     echo = st.empty()  # the verdict again, beside the knobs that made it
 
 with results, st.spinner(t("loyalty.running")):
-    result = lu.simulate(as_of, programme, ctx.version)
-    found = lu.sensitivity(as_of, programme, ctx.version)
+    result, found = lu.simulate(as_of, programme, ctx.version)
 worth, verdict = lu.verdict(result, found, programme, lang, ctx.currency)
 echo.caption(t("loyalty.result_echo", verdict=verdict))
 

@@ -60,29 +60,20 @@ def simple_history(as_of: dt.date, version: int) -> SimpleHistory | Reason:
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def simulate(as_of: dt.date, programme: Programme, version: int) -> LoyaltyResult:
+def simulate(
+    as_of: dt.date, programme: Programme, version: int
+) -> tuple[LoyaltyResult, UpliftSensitivity]:
     """The Monte Carlo of `programme` (RUNS runs, a fixed seed: the same knobs, the same
-    result): on the customer model, or in simple mode when the model is not fitted."""
+    result) and, on its draws, net impact against the share of the assumed uplifts with
+    the break-even share: on the customer model, or in simple mode when it is not fitted."""
     fitted = models(as_of, version)
     if isinstance(fitted, Reason):
-        history = simple_history(as_of, version)
-        return loyalty.simulate_simple(
-            data.cursor(), programme, runs=RUNS, seed=SEED, history=history
-        )
-    return loyalty.simulate_programme(data.cursor(), programme, runs=RUNS, seed=SEED, models=fitted)
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def sensitivity(as_of: dt.date, programme: Programme, version: int) -> UpliftSensitivity:
-    """Net impact against the share of the assumed uplifts and the break-even share, on the
-    draws of `simulate` (the same runs and seed, so the same customers and rates)."""
-    fitted = models(as_of, version)
-    if isinstance(fitted, Reason):
-        history = simple_history(as_of, version)
-        return loyalty.uplift_sensitivity(
-            data.cursor(), programme, runs=RUNS, seed=SEED, history=history
-        )
-    return loyalty.uplift_sensitivity(data.cursor(), programme, runs=RUNS, seed=SEED, models=fitted)
+        engine = {"history": simple_history(as_of, version)}
+    else:
+        engine = {"models": fitted}
+    return loyalty.simulate_with_sensitivity(
+        data.cursor(), programme, runs=RUNS, seed=SEED, **engine
+    )
 
 
 def save(name: str, programme: Programme, result: LoyaltyResult) -> None:

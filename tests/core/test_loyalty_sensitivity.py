@@ -3,6 +3,7 @@ demo (customer model and simple mode), the UK shop (one year, transactions only:
 customer model) and the marketplace (too few repeat buyers for the model: simple mode)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from core import db, loyalty
@@ -136,7 +137,7 @@ def test_the_mean_uplifts_are_the_members_average_and_scale_with_the_share(shop)
     ups = [programme.tier(t).purchase_uplift for t in loyalty.TIERS]
     assert min(ups) <= purchase <= max(ups)
     curve = found.curve.set_index("share")
-    assert curve.loc[0.5, "purchase_uplift"] == pytest.approx(purchase / 2)
+    assert curve.loc[0.4, "purchase_uplift"] == pytest.approx(purchase * 0.4)
     assert curve.loc[1.0, "retention_uplift"] == pytest.approx(retention)
 
 
@@ -150,3 +151,40 @@ def test_the_share_scales_every_tier_and_stops_at_the_limits():
     assert programme.with_uplift_share(0.0).high.purchase_uplift == 0.0
     with pytest.raises(ValueError, match="share"):
         programme.with_uplift_share(-0.1)
+
+
+def test_drawing_once_gives_the_results_of_the_two_calls(shop):
+    con, fitted = shop
+    programme = loyalty.PRESETS["points_only"]
+    result, found = loyalty.simulate_with_sensitivity(con, programme, runs=RUNS, seed=0, **fitted)
+    alone = _sensitivity(shop, programme)
+    runner = loyalty.simulate_simple if "history" in fitted else loyalty.simulate_programme
+    expected = runner(con, programme, runs=RUNS, seed=0, **fitted)
+    pd.testing.assert_frame_equal(result.summary, expected.summary)
+    pd.testing.assert_frame_equal(result.monthly, expected.monthly)
+    pd.testing.assert_frame_equal(found.curve, alone.curve)
+    assert (found.outcome, found.break_even) == (alone.outcome, alone.break_even)
+    assert result.mode == ("simple" if "history" in fitted else "model")
+
+
+def test_the_sorted_shortcut_is_the_sum_over_every_member(demo_db):
+    """_ExposureSums' binary searches give what a pass over every member gives: the sum of
+    w lam spend boost min(c tau, e) at each month edge, per run and tier."""
+    con = db.connect(demo_db, read_only=True)
+    models = loyalty.loyalty_models(con)
+    programme = loyalty.PRESETS["points_tiers"].with_uplift_share(4.0)  # high tier: no dropout
+    sim, d = loyalty._model_draws(con, programme, 8, 3, models, loyalty.SAMPLE_SIZE)
+    con.close()
+    got = sim.expected(d, programme)
+    edges = np.arange(programme.horizon_months + 1) * loyalty.WEEKS_PER_MONTH
+    member = sim.member > 0
+    weight = sim.onehot.sum(axis=1)
+    for k, tier in enumerate(loyalty.TIERS):
+        terms = programme.tier(tier)
+        cols = member & (sim.tier_index == k)
+        value = d.lam[:, cols] * d.spend[:, cols] * weight[cols]
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0 for the dead: 0
+            tau = np.where(d.tau[:, cols] > 0, d.tau[:, cols] / (1 - terms.retention_uplift), 0)
+        by_edge = np.stack([(np.minimum(tau, e) * value).sum(axis=1) for e in edges], axis=1)
+        revenue = (1 + terms.purchase_uplift) * np.diff(by_edge, axis=1)
+        np.testing.assert_allclose(got["paid"][..., k], revenue * (1 - terms.discount), rtol=1e-9)

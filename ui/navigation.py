@@ -37,6 +37,8 @@ PAGES = (
     PageSpec("pages/satisfaction.py", "nav.satisfaction", ":material/mood:", "satisfaction"),
     PageSpec("pages/loyalty.py", "nav.loyalty", ":material/loyalty:", "loyalty"),
     PageSpec("pages/customer.py", "customer.nav", ":material/person_search:", "customer"),
+    # last: reference for every page, not a step of the analysis
+    PageSpec("pages/glossary.py", "glossary.nav", ":material/menu_book:", "glossary"),
 )
 
 

@@ -4,6 +4,7 @@ transactions-only shop, a CSAT-only shop and a database whose data change."""
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -56,7 +57,7 @@ def test_the_story_tiles_hold_the_marts_figures(app_on, demo_db):
     )
     assert tiles["At high churn risk"].value == f"{at_risk:,}"
     assert tiles["NPS (12 months)"].value.lstrip("-").isdigit()
-    assert tiles["Predicted CLV (next 12 months)"].value.startswith("¥")
+    assert tiles["Predicted CLV"].value.startswith("¥")
 
 
 def test_each_figure_is_the_one_its_page_shows(app_on, demo_db):
@@ -64,9 +65,7 @@ def test_each_figure_is_the_one_its_page_shows(app_on, demo_db):
     tiles = _tiles(at)
     value = at.switch_page("pages/value.py").run()
     assert not value.exception
-    assert (
-        _tiles(value)["CLV, next 12 months"].value == tiles["Predicted CLV (next 12 months)"].value
-    )
+    assert _tiles(value)["CLV, next 12 months"].value == tiles["Predicted CLV"].value
     churn = value.switch_page("pages/churn.py").run()
     assert not churn.exception
     assert _tiles(churn)["At risk (70% or more)"].value == tiles["At high churn risk"].value
@@ -163,3 +162,21 @@ def test_the_sentence_follows_the_data(app_on, demo_db, tmp_path):
     after = _plain(_insights(app_on(path))[0])
     assert after != before
     assert f"hold {margin_share:.1%} of the 12 months' margin" in after
+
+
+def _funnel(at, title: str) -> list[int]:
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    [spec] = [s for s in specs if s["layout"]["title"]["text"].startswith(title)]
+    return spec["data"][0]["x"]
+
+
+def test_the_funnel_follows_the_stage_rules_chosen_on_the_lifecycle_page(app_on, demo_db):
+    at = app_on(demo_db)
+    before = _funnel(at, "Lifecycle funnel on")
+    lifecycle = at.switch_page("pages/lifecycle.py").run()
+    lifecycle.number_input(key="lifecycle_rule_at_risk_min_days").set_value(30).run()
+    assert not lifecycle.exception
+    chosen = _funnel(lifecycle, "Customer funnel on")
+    back = lifecycle.switch_page("pages/overview.py").run()
+    assert not back.exception
+    assert _funnel(back, "Lifecycle funnel on") == chosen != before

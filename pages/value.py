@@ -7,7 +7,7 @@ from ui import charts, data
 from ui import format as fmt
 from ui import value as vu
 from ui.empty import show_empty_state
-from ui.export import download_buttons
+from ui.export import columns_from_config, download_buttons
 from ui.frame import page_context
 from ui.i18n import t
 from ui.models import reason_text
@@ -176,13 +176,16 @@ right.plotly_chart(
         ctx.currency,
     ),
 )
-table, config = vu.group_table(
-    groups,
-    by,
-    ctx.currency,
-    cost_known=data.missing_inputs(ctx.version)["acquisition_cost"] is None,
-)
+cost_known = data.missing_inputs(ctx.version)["acquisition_cost"] is None
+table, config = vu.group_table(groups, by, ctx.currency, cost_known=cost_known)
 show_table(table, column_config=config)
+download_buttons(
+    vu.group_export(groups, by, cost_known),
+    len(groups),
+    columns_from_config(config, ctx.currency),
+    f"customer-value-by-{by}-{as_of}",
+    about=vu.value_about(ctx, settings, t("value.by_group_title", group=t(f"value.group_{by}"))),
+)
 
 # --- the top customers ---------------------------------------------------------------------
 st.subheader(t("value.top_title", n=vu.TOP_CUSTOMERS))

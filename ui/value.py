@@ -207,12 +207,22 @@ def value_columns(currency: str | None) -> list[Column]:
     return columns_from_formats(EXPORT_FORMATS, "value.col_", currency)
 
 
-def value_about(ctx, settings: ValueSettings) -> About:
-    """The value list's About sheet: its horizon and the value knobs."""
+def group_export(groups: pd.DataFrame, by: str, cost_known: bool) -> Callable[[], pd.DataFrame]:
+    """The by-group table for `ui.export.download_buttons`: groups named now, shares as
+    shares; without acquisition costs that column is left empty (`group_table`)."""
+    named = groups.assign(group=[group_label(by, g) for g in groups["group"]])
+    if not cost_known:
+        named = named.assign(acquisition_cost=float("nan"))
+    return lambda: named
+
+
+def value_about(ctx, settings: ValueSettings, list_title: str | None = None) -> About:
+    """A value list's About sheet (by default, every valued customer's): its horizon and the
+    value knobs."""
     return list_about(
         ctx,
         "value",
-        t("export.value_list"),
+        list_title or t("export.value_list"),
         horizon=t("value.months", months=settings.horizon_months),
         choices={
             t("value.discount"): f"{settings.discount_rate_annual:.0%}",

@@ -99,7 +99,10 @@ def test_the_churn_list_in_the_pages_units_and_language(app_on, made, request, d
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_value_list_holds_every_valued_customer(app_on, made, uk_shop_db, lang):  # noqa: F811
     at = _page(app_on, uk_shop_db, "pages/value.py", lang)
-    (call,) = made
+    groups, call = made  # the by-group table, then every valued customer
+    by_group = pd.read_csv(io.BytesIO(groups["csv"]()), encoding="utf-8-sig")
+    assert len(by_group) == groups["rows"] > 1
+    assert f"{load_catalog(lang)['value.gcol_predicted_clv']} (GBP)" in by_group.columns
     words = load_catalog(lang)
     csv = pd.read_csv(io.BytesIO(call["csv"]()), encoding="utf-8-sig")
     assert len(csv) == call["rows"] > 20  # more than the top customers shown

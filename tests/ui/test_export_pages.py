@@ -31,7 +31,7 @@ LISTS = {
     "pages/stars.py": ("startier-5-stars",),
     "pages/segments.py": ("segment-", "key-accounts"),
     "pages/products.py": ("offers-",),
-    "pages/value.py": ("customer-value-",),
+    "pages/value.py": ("customer-value-2", "customer-value-by-"),  # every customer, by group
     "pages/churn.py": ("churn-warning-",),
     "pages/lifecycle.py": ("lifecycle-",),
     "pages/satisfaction.py": ("value-at-risk-",),

@@ -206,3 +206,20 @@ def test_customer_360s_referrals_download_masks_names_with_the_switch(
     assert (
         about[words["export.about_choices"]] == f"{words['customer.col_customer_id']}: {customer}"
     )
+
+
+def test_an_empty_segment_has_disabled_buttons(app_on, made, uk_shop_db):  # noqa: F811
+    from core import rfm
+
+    con = db.connect(uk_shop_db)
+    found = {r[0] for r in con.execute("select distinct segment from customer_features").fetchall()}
+    con.close()
+    empty = [s for s in rfm.SEGMENTS if s not in found]
+    assert empty, "the UK shop has a customer in every segment: pick another empty list"
+    at = _page(app_on, uk_shop_db, "pages/segments.py", "en")
+    at = at.selectbox(key="seg_list").set_value(empty[0]).run()
+    assert not at.exception
+    buttons = {b.proto.id.split("-", 2)[2]: b for b in at.get("download_button")}
+    chosen = [b for key, b in buttons.items() if key.startswith(f"segment-{empty[0]}-")]
+    assert len(chosen) == 2 and all(b.proto.disabled for b in chosen)
+    assert not any(b.proto.disabled for k, b in buttons.items() if k.startswith("key-accounts"))

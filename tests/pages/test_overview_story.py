@@ -4,6 +4,7 @@ transactions-only shop, a CSAT-only shop and a database whose data change."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 
@@ -68,6 +69,17 @@ def test_each_figure_is_the_one_its_page_shows(app_on, demo_db):
     assert _tiles(value)["CLV, next 12 months"].value == tiles["Predicted CLV"].value
     churn = value.switch_page("pages/churn.py").run()
     assert not churn.exception
+    assert _tiles(churn)["At risk (70% or more)"].value == tiles["At high churn risk"].value
+
+
+def test_off_the_builds_date_too_each_figure_is_its_pages(app_on, demo_db):
+    at = app_on(demo_db)
+    at.date_input(key="sidebar_as_of").set_value(dt.date(2026, 6, 30)).run()  # nothing stored
+    assert not at.exception
+    tiles = _tiles(at)
+    value = at.switch_page("pages/value.py").run()
+    assert _tiles(value)["CLV, next 12 months"].value == tiles["Predicted CLV"].value
+    churn = value.switch_page("pages/churn.py").run()
     assert _tiles(churn)["At risk (70% or more)"].value == tiles["At high churn risk"].value
 
 

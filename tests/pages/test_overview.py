@@ -8,7 +8,6 @@ from core.overview import overview_kpis
 from tests.conftest import DEMO_END
 from ui import format as fmt
 
-
 KPIS = 6  # the first tiles: the business's own figures of the 12 months
 
 

@@ -235,6 +235,13 @@ if card.contacts.empty:
 else:
     st.caption(t("customer.contacts_caption", count=fmt.count(len(card.contacts), lang)))
     show_table(cu.contacts_table(card.contacts), height=320)
+    download_buttons(
+        cu.contacts_export(card.contacts),
+        len(card.contacts),
+        cu.contacts_columns(),
+        f"contacts-{card.customer_id}-{ctx.as_of}",
+        about=cu.contacts_about(ctx, card.customer_id),
+    )
 
 # --- referrals -----------------------------------------------------------------------------------
 st.subheader(t("customer.referrals_header"))

@@ -380,6 +380,27 @@ def category_frame(categories: pd.DataFrame) -> pd.DataFrame:
     return categories.assign(label=labels)
 
 
+CONTACT_KINDS = {"when": "datetime", "csat": "count", "nps": "count", "resolved": "datetime"}
+
+
+def contacts_export(contacts: pd.DataFrame):
+    """The time line for `ui.export.download_buttons`: as the page shows it (words made
+    now), an open complaint said in words."""
+    shown = contacts_table(contacts)
+    opened = t("customer.col_open")
+    words = {True: t("export.yes"), False: t("export.no")}
+    shown[opened] = shown[opened].map(words)
+    return lambda: shown
+
+
+def contacts_columns() -> list:
+    """The time line's exported columns, keyed by their headings (`contacts_table`)."""
+    keys = ("when", "source", "kind", "channel", "direction", "category", "csat", "nps")
+    names = {t(f"customer.col_{k}"): t(f"customer.col_{k}") for k in (*keys, "resolved", "open")}
+    kinds = {t(f"customer.col_{k}"): kind for k, kind in CONTACT_KINDS.items()}
+    return export_columns(names, kinds, None)
+
+
 def contacts_table(contacts: pd.DataFrame) -> pd.DataFrame:
     """The time line with its codes in words (channel, kind, feedback category)."""
     return pd.DataFrame(
@@ -447,11 +468,17 @@ def referrals_columns() -> list:
 
 def referrals_about(ctx, customer_id: str):
     """The referrals list's About sheet: whose referrals."""
+    return _about(ctx, "customer.referrals_header", customer_id)
+
+
+def contacts_about(ctx, customer_id: str):
+    """The time line's About sheet: whose contacts."""
+    return _about(ctx, "customer.contacts_header", customer_id)
+
+
+def _about(ctx, title_key: str, customer_id: str):
     return list_about(
-        ctx,
-        "customer",
-        t("customer.referrals_header"),
-        choices={t("customer.col_customer_id"): str(customer_id)},
+        ctx, "customer", t(title_key), choices={t("customer.col_customer_id"): str(customer_id)}
     )
 
 

@@ -161,6 +161,11 @@ def test_an_empty_list_has_disabled_buttons(app_on, made, demo_db):  # noqa: F81
     assert len(buttons) == 2 and all(b.proto.disabled for b in buttons)
 
 
+def _titled(made: list[dict], label: str, title: str) -> list[dict]:
+    """The recorded downloads of the list titled `title` (About row `label`)."""
+    return [c for c in made if c["about"] is not None and c["about"].value(label) == title]
+
+
 def _referrer(path) -> str:
     """A demo customer who referred others."""
     con = db.connect(path)
@@ -186,8 +191,8 @@ def test_customer_360s_referrals_download_masks_names_with_the_switch(
     at.query_params["customer"] = customer
     at = at.switch_page("pages/customer.py").run()
     assert not at.exception, at.exception
-    (call,) = [c for c in made if c["about"] is not None]
     words = load_catalog("en")
+    (call,) = _titled(made, words["export.about_list"], words["customer.referrals_header"])
     csv = pd.read_csv(io.BytesIO(call["csv"]()), encoding="utf-8-sig", dtype=str)
     assert len(csv) == call["rows"] > 0
     assert set(csv[words["customer.col_is_buyer"]]) <= {"yes", "no"}
@@ -223,3 +228,23 @@ def test_an_empty_segment_has_disabled_buttons(app_on, made, uk_shop_db):  # noq
     chosen = [b for key, b in buttons.items() if key.startswith(f"segment-{empty[0]}-")]
     assert len(chosen) == 2 and all(b.proto.disabled for b in chosen)
     assert not any(b.proto.disabled for k, b in buttons.items() if k.startswith("key-accounts"))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_customer_360s_time_line_downloads_with_times_to_the_minute(app_on, made, demo_db, lang):  # noqa: F811
+    customer = _referrer(demo_db)
+    at = app_on(demo_db, lang=lang)
+    at.query_params["customer"] = customer
+    at = at.switch_page("pages/customer.py").run()
+    assert not at.exception, at.exception
+    words = load_catalog(lang)
+    (call,) = _titled(made, words["export.about_list"], words["customer.contacts_header"])
+    csv = pd.read_csv(io.BytesIO(call["csv"]()), encoding="utf-8-sig", dtype=str)
+    assert len(csv) == call["rows"] > 0
+    assert csv[words["customer.col_when"]].str.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}").all()
+    opened = csv[words["customer.col_open"]].dropna()
+    assert set(opened) <= {words["export.yes"], words["export.no"]}
+    sheet = load_workbook(io.BytesIO(call["xlsx"]())).worksheets[0]
+    header = [c.value for c in sheet[1]]
+    when = header.index(words["customer.col_when"]) + 1
+    assert sheet.cell(2, when).number_format == "yyyy-mm-dd hh:mm"

@@ -477,6 +477,58 @@ def test_a_stars_draft_shows_its_effect_beside_the_sliders(
         )
         assert grid.count() == 1
         _full_page_screenshot(page, screenshots / f"stars-draft-demo-{lang}.png")
+        # a row of who moves opens that customer's portrait (the list is in a fragment)
+        moves = page.locator('.st-key-stars_moves_rows [data-testid="stDataFrame"]')
+        moves.scroll_into_view_if_needed()
+        _settled(page)
+        first_row = moves.locator("table[role=grid] tr").nth(1).locator("td")
+        first_row.filter(has_text=re.compile(r"^\s*C\d{7}\s*$")).first.wait_for(
+            state="attached", timeout=DEADLINE
+        )
+        clicked = next(
+            c.strip() for c in first_row.all_inner_texts() if re.fullmatch(r"C\d{7}", c.strip())
+        )
+        box = moves.bounding_box()
+        page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection box
+        page.wait_for_url("**/customer?**", timeout=DEADLINE)
+        _settled(page)
+        assert f"customer={clicked}" in page.url.split("?", 1)[1].split("&")
+        assert "from=stars" in page.url
+    finally:
+        page.close()
+
+
+def test_a_saved_stars_version_is_made_active_after_confirming(
+    browser, serve, screenshots, demo_db, tmp_path_factory
+):
+    """A draft saved is not active; "Make active…" opens a dialog that says how many
+    customers change star, and confirming makes it active and says so (its own database:
+    the activation re-rates it)."""
+    url = serve(_copy(demo_db, tmp_path_factory, "stars-activate"))
+    page = _open(browser, f"{url}/stars")
+    try:
+        catalog = load_catalog("en")
+        weight = page.locator('[data-testid="stSlider"]').filter(
+            has_text=catalog["stars.dim_relationship"]
+        )
+        weight.get_by_role("slider").first.focus()
+        weight.get_by_role("slider").first.press("End")
+        page.get_by_role("button", name=catalog["stars.save"]).click()
+        page.get_by_text(catalog["stars.saved"].format(name="default", version=1)).wait_for()
+        _settled(page)
+        page.get_by_role("button", name=catalog["stars.activate"]).click()
+        dialog = page.locator('[role="dialog"]')
+        dialog.get_by_text(catalog["stars.confirm_yes"]).wait_for()
+        said = re.search(r"of (\d[\d,]*) customers", dialog.inner_text())
+        assert said, dialog.inner_text()
+        page.screenshot(path=screenshots / "stars-activate-dialog-demo-en.png")
+        dialog.get_by_role("button", name=catalog["stars.confirm_yes"]).click()
+        done = catalog["stars.activated"].format(name="default v1", moved=said.group(1))
+        page.get_by_text(done).wait_for()
+        _settled(page)
+        assert page.locator('[role="dialog"]').count() == 0
+        caption = page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]').first
+        assert "(version 1)" in caption.inner_text()  # the page now rates with it
     finally:
         page.close()
 

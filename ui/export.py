@@ -12,10 +12,11 @@ A list is built only when the user clicks, on Streamlit's download thread: the c
 `make` takes beforehand whatever it needs from the session (a cursor); labels of the current
 language are taken here, when the buttons are drawn. CSV holds any number of rows. Excel
 gets a button when the list fits a sheet (Excel's own limits) and EXCEL_MAX_ROWS: openpyxl
-writes an .xlsx cell by cell, about 7,000-8,000 rows of a dozen columns a second on an idle
-core (50,000 rows took 7 s formatted or not, 26 s on a loaded 2-core machine), so a longer
-list would keep the user waiting a minute or more for what the CSV already holds. Beyond it
-the page says so in one sentence instead of a button.
+writes an .xlsx cell by cell, about 7,000 rows of a dozen columns a second on an idle core
+(50,000 rows: 6.7-7.4 s formatted in write-only mode, 7.4 s unformatted before; 11-22 s on
+the 2-core machine under load; most of it is openpyxl's XML writer), so a longer list would
+keep the user waiting a minute or more for what the CSV already holds. Beyond it the page
+says so in one sentence instead of a button.
 """
 
 from __future__ import annotations

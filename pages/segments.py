@@ -31,7 +31,7 @@ st.caption(t("segments.caption", as_of=ctx.as_of))
 show_missing_inputs(ctx.version, ("margin",))
 
 # --- RFM grid ---------------------------------------------------------------------------------
-st.subheader(t("segments.grid_header"))
+st.subheader(t("segments.grid_header"), help=t("glossary.rfm"))
 measure = choice(
     t("segments.grid_measure"),
     ["customers", "revenue"],

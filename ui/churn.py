@@ -108,7 +108,10 @@ def warning_table(
 ) -> tuple[pd.DataFrame, dict]:
     """The first `rows` of the warning list with labels, and the column config."""
     shown = share_table(warning.head(rows), WARNING_FORMATS, SHARES)
-    return shown, column_config(WARNING_FORMATS, "churn.col_", currency)
+    config = column_config(WARNING_FORMATS, "churn.col_", currency)
+    for name in ("churn_risk", "p_alive"):  # the glossary's explanation on hover
+        config[name]["help"] = t(f"glossary.{name}")
+    return shown, config
 
 
 def warning_export(warning: pd.DataFrame) -> Callable[[], pd.DataFrame]:

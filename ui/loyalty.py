@@ -394,8 +394,8 @@ def _tier_frame(
     config = {}
     for name, number_format in formats.items():
         heading = t(f"loyalty.col_{name}")
-        if number_format is None:
-            config[name] = st.column_config.TextColumn(heading)
+        if number_format is None:  # the tier: what a value tier is, on hover
+            config[name] = st.column_config.TextColumn(heading, help=t("glossary.value_tier"))
         else:
             if number_format == MONEY:
                 number_format = fmt.money_column(currency)

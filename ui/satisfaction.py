@@ -318,9 +318,13 @@ def group_table(frame: pd.DataFrame, by: str) -> pd.DataFrame:
 def group_columns() -> dict:
     return {
         "group": st.column_config.TextColumn(t("satisfaction.group")),
-        "nps": st.column_config.NumberColumn(t("satisfaction.metric_nps"), format="%.1f"),
+        "nps": st.column_config.NumberColumn(
+            t("satisfaction.metric_nps"), format="%.1f", help=t("glossary.nps")
+        ),
         "nps_answers": st.column_config.NumberColumn(t("satisfaction.nps_answers"), format="%,d"),
-        "csat": st.column_config.NumberColumn(t("satisfaction.metric_csat"), format="%.2f"),
+        "csat": st.column_config.NumberColumn(
+            t("satisfaction.metric_csat"), format="%.2f", help=t("glossary.csat")
+        ),
         "satisfied_share": st.column_config.NumberColumn(
             t("satisfaction.metric_satisfied_share"), format="percent"
         ),

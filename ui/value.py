@@ -172,7 +172,7 @@ def group_table(
     frame["group"] = [group_label(by, g) for g in groups["group"]]
     config = column_config(GROUP_FORMATS, "value.gcol_", currency)
     config["group"] = st.column_config.TextColumn(t(f"value.by_{by}"))
-    return frame, config
+    return frame, _glossary_help(config)
 
 
 def _star_order(keys: pd.Series) -> pd.Series:
@@ -181,7 +181,19 @@ def _star_order(keys: pd.Series) -> pd.Series:
 
 def top_table(top: pd.DataFrame, currency: str | None) -> tuple[pd.DataFrame, dict]:
     """The top customers with labels, and the column config."""
-    return share_table(top, TOP_FORMATS, SHARES), column_config(TOP_FORMATS, "value.col_", currency)
+    config = _glossary_help(column_config(TOP_FORMATS, "value.col_", currency))
+    return share_table(top, TOP_FORMATS, SHARES), config
+
+
+GLOSSARY = {"p_alive": "p_alive", "predicted_clv": "clv_predicted", "formula_clv": "clv_formula"}
+
+
+def _glossary_help(config: dict) -> dict:
+    """`config` with the glossary's explanation on hover over the columns it explains."""
+    for name, term in GLOSSARY.items():
+        if name in config:
+            config[name]["help"] = t(f"glossary.{term}")
+    return config
 
 
 INTERVAL = ("clv_p5", "clv_p95")  # simulated for the top customers only

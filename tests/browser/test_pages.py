@@ -45,6 +45,7 @@ def _cases() -> list[tuple[str, str, str]]:
         ("demo", "products", "zh"),
         ("uk", "products", "en"),
         ("small", "loyalty", "en"),
+        ("demo", "loyalty", "zh"),
         ("market", "overview", "en"),
         ("uk", "overview", "en"),
         ("market", "satisfaction", "en"),
@@ -152,6 +153,8 @@ def test_page_renders_without_error(browser, serve, screenshots, request, databa
             _check_demo_overview(page, catalog, lang)
         if database == "small" and url_path == "loyalty":
             _check_simple_mode(page, catalog)
+        if url_path == "loyalty" and database != "empty":
+            _check_loyalty_verdict_first(page, catalog)
         if database == "empty":
             assert catalog["empty.title"] in page.locator('[data-testid="stAlert"]').inner_text()
         if database in ("market", "uk") and url_path == "overview":
@@ -163,10 +166,31 @@ def test_page_renders_without_error(browser, serve, screenshots, request, databa
         page.close()
 
 
+def _check_loyalty_verdict_first(page, catalog: dict[str, str]) -> None:
+    """Loyalty opens on its verdict: the first thing under the title, above the tiles (the
+    net impact in it is the tile's), and the programme's inputs below them all."""
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=\"stMetric\"]').length >= 8",
+        timeout=DEADLINE,
+    )
+    verdict = page.locator('[data-testid="stMain"] [data-testid="stAlert"]').first
+    heads = [catalog[f"loyalty.verdict_{k}"][2:].split("**")[0] for k in ("worth", "not_worth")]
+    text = verdict.inner_text()
+    assert any(head in text for head in heads), text  # after the icon's name
+    net = page.locator('[data-testid="stMetric"]').filter(has_text=catalog["loyalty.m_net_impact"])
+    assert net.first.locator('[data-testid="stMetricValue"]').inner_text() in text
+
+    def top(locator) -> float:
+        return locator.first.bounding_box()["y"]
+
+    title = page.locator('[data-testid="stMain"] h1')
+    assert top(title) < top(verdict) < top(net) < top(page.locator('[data-testid="stSlider"]'))
+
+
 def _check_simple_mode(page, catalog: dict[str, str]) -> None:
     """A shop too young for the customer model: simple mode, said, and its eight tiles."""
-    notice = page.locator('[data-testid="stAlert"]').first.inner_text()
-    assert catalog["loyalty.simple_title"] in notice
+    notice = page.locator('[data-testid="stAlert"]', has_text=catalog["loyalty.simple_title"])
+    assert notice.count() == 1  # below the verdict, the first alert
     page.wait_for_function(  # the first visit fits nothing and simulates from history
         "() => document.querySelectorAll('[data-testid=\"stMetric\"]').length >= 8",
         timeout=DEADLINE,

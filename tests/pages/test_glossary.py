@@ -2,6 +2,8 @@
 a search that narrows the list and says when nothing matches; and the pages' hovers that
 show the same explanations."""
 
+import json
+
 import pytest
 
 from ui import glossary
@@ -56,3 +58,40 @@ def test_a_search_narrows_the_list(app_on, demo_db, lang, query):
 def test_the_glossary_opens_on_an_empty_database(app_on, empty_db):
     at = _open(app_on, empty_db, "en")
     assert "**RFM**" in _shown(at)
+
+
+def _column_help(at, column: str) -> list[str]:
+    """The hover text of `column` in each table of the page that has it."""
+    found = []
+    for table in at.dataframe:
+        config = json.loads(table.proto.columns or "{}")
+        if column in config:
+            found.append(config[column].get("help"))
+    return found
+
+
+HOVERS = [  # (page, table column, glossary term)
+    ("pages/value.py", "predicted_clv", "clv_predicted"),
+    ("pages/value.py", "formula_clv", "clv_formula"),
+    ("pages/value.py", "p_alive", "p_alive"),
+    ("pages/churn.py", "churn_risk", "churn_risk"),
+    ("pages/churn.py", "p_alive", "p_alive"),
+    ("pages/loyalty.py", "tier", "value_tier"),
+]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_pages_show_the_glossary_on_hover(app_on, demo_db, market_db, lang):
+    catalog = load_catalog(lang)
+    at = app_on(demo_db, lang=lang)
+    for page, column, term in HOVERS:
+        at.switch_page(page).run()
+        assert not at.exception
+        hovers = _column_help(at, column)
+        assert hovers and set(hovers) == {catalog[f"glossary.{term}"]}, (page, column)
+    at.switch_page("pages/segments.py").run()
+    assert at.subheader[0].proto.help == catalog["glossary.rfm"]
+    at = app_on(market_db, lang=lang).switch_page("pages/satisfaction.py").run()
+    for column in ("nps", "csat"):  # the marketplace has CSAT answers: its group table
+        hovers = _column_help(at, column)
+        assert hovers and set(hovers) == {catalog[f"glossary.{column}"]}, column

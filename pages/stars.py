@@ -133,10 +133,11 @@ def try_rules():
         column_config=sr.moves_column_config(),
     )
     download_buttons(
-        sr.moves_export(movers, ctx.currency),
+        sr.moves_export(movers),
         len(movers),
-        len(sr.moves_columns()),
-        "startier-star-moves",
+        sr.moves_export_columns(ctx.currency),
+        f"startier-star-moves-{ctx.as_of}",
+        about=sr.moves_about(ctx),
     )
     sr.save_form(draft, saved)
 

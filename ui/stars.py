@@ -533,12 +533,33 @@ def moves_column_config() -> dict:
     return config
 
 
-def moves_export(table: pd.DataFrame, currency: str | None) -> Callable[[], pd.DataFrame]:
-    """Every mover for `ui.export.download_buttons`, worded as on the page, the revenue's
-    header with the currency code; made when the user clicks."""
-    names = moves_columns()
-    names["revenue_12m"] = fmt.money_header(names["revenue_12m"], currency)
-    return lambda: _worded_moves(table, names)
+def moves_export(table: pd.DataFrame) -> Callable[[], pd.DataFrame]:
+    """Every mover for `ui.export.download_buttons`, the reason worded as on the page (the
+    words read now); made when the user clicks."""
+    words = {r: reason_label(r) for r in ("thresholds", *DIMENSIONS)}
+    return lambda: table.assign(reason=table["reason"].map(words).fillna(table["reason"]))
+
+
+MOVE_KINDS = {
+    "from_stars": export.STARS,
+    "to_stars": export.STARS,
+    "revenue_12m": export.MONEY,
+    **{name: export.RATIO for name in ("score_saved", "score_draft", *stars.SCORE_COLUMNS)},
+}  # the other columns are text
+
+
+def moves_export_columns(currency: str | None) -> list[Column]:
+    """The movers' exported columns (`moves_columns`): stars as numbers, scores to one
+    decimal as shown, the revenue to cents with the currency."""
+    return [
+        export_column(key, name, MOVE_KINDS.get(key, export.TEXT), currency, digits=1)
+        for key, name in moves_columns().items()
+    ]
+
+
+def moves_about(ctx) -> About:
+    """The movers' About sheet: the saved rule set against the draft."""
+    return list_about(ctx, "stars", t("stars.moves_header"))
 
 
 # --- flows, playbook, lists --------------------------------------------------------------

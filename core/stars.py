@@ -1096,13 +1096,18 @@ def star_moves(
     """The customers whose star differs between two ratings (`saved` and `draft`, stars
     0-5 by `rate` under `saved_rules` and `draft_rules`): `customer_id, from_stars,
     to_stars, reason, score_saved, score_draft`, the four dimension scores and
-    `revenue_12m`; the biggest move first, then the highest revenue.
+    `revenue_12m`; the biggest move first, then the highest revenue (unknown last), then
+    in the base's order. Sorted in numpy before the frame is made: at a million customers
+    a pandas sort with the ids as the last key took most of a second per slider move.
 
     `reason` is the dimension whose change of weight moved the composite most in the
     direction of the move (its score x the change of its normalised weight) when the
     composite itself moved that way; "thresholds" when it did not (it stayed, or moved the
     other way: the thresholds moved past it)."""
     rows = np.flatnonzero((saved != draft) & (saved > 0) & (draft > 0))
+    revenue = base.money("revenue_12m")[rows]
+    step = np.abs(draft[rows].astype(np.int64) - saved[rows])
+    rows = rows[np.lexsort((rows, np.where(np.isnan(revenue), np.inf, -revenue), -step))]
     dims = base.dims[rows]
     pushed = dims * (draft_rules.normalised_weights - saved_rules.normalised_weights)
     way = np.where(draft[rows] > saved[rows], 1.0, -1.0)
@@ -1110,29 +1115,21 @@ def star_moves(
     best = np.argmax(toward, axis=1)
     score_saved, score_draft = composite(dims, saved_rules), composite(dims, draft_rules)
     moved_by_weight = (score_draft - score_saved) * way > 1e-9
-    reasons = np.array(MOVE_REASONS, dtype=object)
-    frame = base.frame.iloc[rows]
+    reason = np.where(moved_by_weight, best, MOVE_REASONS.index("thresholds"))
     out = pd.DataFrame(
         {
-            "customer_id": frame["customer_id"].to_numpy(),
+            "customer_id": base.frame["customer_id"].take(rows).reset_index(drop=True),
             "from_stars": saved[rows].astype(np.int64),
             "to_stars": draft[rows].astype(np.int64),
-            "reason": np.where(moved_by_weight, reasons[best], "thresholds"),
+            "reason": pd.Categorical.from_codes(reason, categories=MOVE_REASONS),
             "score_saved": score_saved,
             "score_draft": score_draft,
         }
     )
-    for column in SCORE_COLUMNS:
-        out[column] = frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
-    out["revenue_12m"] = frame["revenue_12m"].to_numpy(dtype=np.float64, na_value=np.nan)
-    out["_step"] = (out["to_stars"] - out["from_stars"]).abs()
-    out = out.sort_values(
-        ["_step", "revenue_12m", "customer_id"],
-        ascending=[False, False, True],
-        na_position="last",
-        ignore_index=True,
-    )
-    return out.drop(columns="_step")
+    for i, column in enumerate(SCORE_COLUMNS):
+        out[column] = dims[:, i]
+    out["revenue_12m"] = base.money("revenue_12m")[rows]
+    return out
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""Stars: the star distribution, live sliders for the rules, saved versions, migration between
-month ends, the service playbook and each tier's list."""
+"""Stars: the star distribution, live sliders for the rules with the draft's effect beside
+them (flows, net change per star, who moves), saved versions made active after confirmation,
+migration between month ends, the service playbook and each tier's list."""
 
 import streamlit as st
 

@@ -66,12 +66,12 @@ def no_excel_text(rows: int, lang: str) -> str:
 
 def column(key: str, label: str, kind: str, currency: str | None, digits: int = 2) -> Column:
     """The exported column `key`, named `label` in the current language, with its unit in
-    the header: money 'Revenue (GBP)', a percentage 'Churn risk (%)' (in Excel the cells
-    show the '%'); a change in percentage points is named so by its label ('Risk change
-    (pts)')."""
+    the header as the language writes it: money 'Revenue (GBP)' / '营收（GBP）', a percentage
+    'Churn risk (%)' (in Excel the cells show the '%'); a change in percentage points is
+    named so by its label ('Risk change (pts)')."""
     lang = current_language()
     if kind == export.MONEY:
-        return Column(key, fmt.money_header(label, currency), kind)
+        return Column(key, fmt.with_unit(label, currency or "", lang), kind)
     if kind == export.PERCENT:
         return Column(key, fmt.with_unit(label, "%", lang), kind, excel_header=label)
     return Column(key, label, kind, digits=digits)

@@ -60,7 +60,8 @@ def test_the_value_list_downloads_as_a_spreadsheet_people_can_use(
         assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:")
         header = [c.value for c in sheet[1]]
         assert header[0] == words["value.col_customer_id"]
-        clv = header.index(f"{words['value.col_predicted_clv']} (CNY)") + 1
+        unit = " (CNY)" if lang == "en" else "（CNY）"
+        clv = header.index(words["value.col_predicted_clv"] + unit) + 1
         assert sheet.cell(2, clv).number_format == "#,##0.00"
 
         csv = pd.read_csv(io.BytesIO(_download(page, words["export.csv"])), encoding="utf-8-sig")

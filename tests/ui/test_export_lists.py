@@ -45,6 +45,11 @@ def _page(app_on, path, page: str, lang: str):  # noqa: F811
     return at
 
 
+def _unit(label: str, unit: str, lang: str) -> str:
+    """A header with its unit as each language writes it."""
+    return f"{label} ({unit})" if lang == "en" else f"{label}（{unit}）"
+
+
 def _about(xlsx: bytes) -> dict[str, str]:
     sheet = load_workbook(io.BytesIO(xlsx)).worksheets[1]
     return {row[0].value: row[1].value for row in sheet.iter_rows()}
@@ -69,9 +74,9 @@ def test_the_churn_list_in_the_pages_units_and_language(app_on, made, request, d
     csv = pd.read_csv(io.BytesIO(call["csv"]()), encoding="utf-8-sig")
     assert len(csv) == call["rows"] > 0
     assert csv.columns[0] == words["churn.col_customer_id"]
-    money = f"{words['churn.col_value_at_risk']} ({currency})"
+    money = _unit(words["churn.col_value_at_risk"], currency, lang)
     assert money in csv.columns and csv[money].round(2).equals(csv[money])
-    risk = words["churn.col_churn_risk"] + (" (%)" if lang == "en" else "（%）")
+    risk = _unit(words["churn.col_churn_risk"], "%", lang)
     assert csv[risk].between(0, 100).all() and (csv[risk] > 1).any()  # percent, not a share
     change = csv[words["churn.col_risk_change"]]
     if database == "demo_db":  # the UK shop's year has no earlier model to compare with
@@ -103,11 +108,11 @@ def test_the_value_list_holds_every_valued_customer(app_on, made, uk_shop_db, la
     groups, call = made  # the by-group table, then every valued customer
     by_group = pd.read_csv(io.BytesIO(groups["csv"]()), encoding="utf-8-sig")
     assert len(by_group) == groups["rows"] > 1
-    assert f"{load_catalog(lang)['value.gcol_predicted_clv']} (GBP)" in by_group.columns
+    assert _unit(load_catalog(lang)["value.gcol_predicted_clv"], "GBP", lang) in by_group.columns
     words = load_catalog(lang)
     csv = pd.read_csv(io.BytesIO(call["csv"]()), encoding="utf-8-sig")
     assert len(csv) == call["rows"] > 20  # more than the top customers shown
-    clv = f"{words['value.col_predicted_clv']} (GBP)"
+    clv = _unit(words["value.col_predicted_clv"], "GBP", lang)
     assert csv[clv].is_monotonic_decreasing and csv[clv].round(2).equals(csv[clv])
     alive = [c for c in csv.columns if c.startswith(words["value.col_p_alive"])]
     assert alive and csv[alive[0]].max() > 1  # a percentage
@@ -145,7 +150,7 @@ def test_each_list_has_headers_with_units_and_an_about_sheet(
         csv = pd.read_csv(io.BytesIO(call["csv"]()), encoding="utf-8-sig", nrows=50)
         assert list(csv.columns) == [c.header for c in call["columns"]]
         currency = {"uk_shop_db": "GBP", "market_db": "BRL"}[database]
-        assert f"{words[money]} ({currency})" in csv.columns
+        assert f"{words[money]}（{currency}）" in csv.columns  # Chinese brackets
         about = _about(call["xlsx"]())
         assert about[words["export.about_as_of"]] == (
             at.date_input(key="sidebar_as_of").value.isoformat()

@@ -22,9 +22,12 @@ from ui.i18n import load_catalog
 pytestmark = pytest.mark.browser
 
 
-def _download(page, label: str) -> bytes:
-    """The file the button labelled `label` gives."""
-    button = page.get_by_role("button", name=label).first
+LIST = f"customer-value-{DEMO_END}"  # the buttons' keys: <file name>_csv, <file name>_xlsx
+
+
+def _download(page, kind: str) -> bytes:
+    """The file the list's button of `kind` ('csv', 'xlsx') gives."""
+    button = page.locator(f".st-key-{LIST}_{kind} button")
     button.scroll_into_view_if_needed()
     with page.expect_download(timeout=DEADLINE) as info:
         button.click()
@@ -43,13 +46,14 @@ def test_the_value_list_downloads_as_a_spreadsheet_people_can_use(
     url = serve(demo_db_for_browser)
     page = _open(browser, f"{url}/value?lang={lang}")
     try:
-        excel = page.get_by_role("button", name=words["export.excel"]).first
+        excel = page.locator(f".st-key-{LIST}_xlsx button")
         excel.wait_for(timeout=DEADLINE)
+        assert excel.inner_text().strip().endswith(words["export.excel"])  # after its icon
         excel.scroll_into_view_if_needed()
         _settled(page)
         page.screenshot(path=screenshots / f"export-value-demo-{lang}.png")
 
-        book = load_workbook(io.BytesIO(_download(page, words["export.excel"])))
+        book = load_workbook(io.BytesIO(_download(page, "xlsx")))
         sheet, about = book.worksheets
         assert about.title == words["export.about_sheet"]
         facts = {row[0].value: row[1].value for row in about.iter_rows()}
@@ -64,7 +68,7 @@ def test_the_value_list_downloads_as_a_spreadsheet_people_can_use(
         clv = header.index(words["value.col_predicted_clv"] + unit) + 1
         assert sheet.cell(2, clv).number_format == "#,##0.00"
 
-        csv = pd.read_csv(io.BytesIO(_download(page, words["export.csv"])), encoding="utf-8-sig")
+        csv = pd.read_csv(io.BytesIO(_download(page, "csv")), encoding="utf-8-sig")
         assert len(csv) == sheet.max_row - 1  # the same customers, header first in both
         assert list(csv.columns)[0] == words["value.col_customer_id"]
         last = csv[words["value.col_last_purchase_on"]].dropna().astype(str)

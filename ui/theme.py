@@ -145,7 +145,7 @@ DARK_TEXT = "#E8ECF5"
 DARK_BACKGROUND = "#0E1422"
 DARK_SECONDARY_BACKGROUND = "#1A2236"
 DARK_GRID = "#2C3650"
-LARGE = 1.35  # presentation mode's type, against the usual
+LARGE = 1.25  # presentation mode's type, against the usual
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,7 @@ def test_presentation_mode_from_the_address_masks_and_offers_the_dark_theme(open
     assert forced.value and forced.proto.disabled
     style = "\n".join(e.proto.body for e in at.get("html"))
     assert 'data-testid="stSlider"' in style and "display: none" in style
-    assert "font-size: 135%" in style and "#0E1422" in style  # large type, dark ground
+    assert "font-size: 125%" in style and "#0E1422" in style  # large type, dark ground
     assert all(p.get("present") == "1" and p.get("dark") == "1" for p in _menu_params(at))
     at.toggle(key="sidebar_present").set_value(False).run()  # the user's own masking is back
     assert not at.exception

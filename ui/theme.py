@@ -307,6 +307,9 @@ def page_style(present: bool, dark: bool) -> str:
             # inputs keep their light boxes (the sidebar's switches): their text stays dark
             f'[data-testid="stApp"] :is(input, textarea) {{ color: {TEXT} !important; '
             f"-webkit-text-fill-color: {TEXT}; }}",
+            # a locked switch (masking in presentation mode) keeps a visible track
+            '[data-testid="stSidebar"] label[data-disabled="true"][data-selected="true"] '
+            f"> div:first-of-type {{ background-color: {NEUTRAL}; }}",
             '[data-testid="stApp"] [data-testid="stMetricDelta"] :is(p, span, div) '
             "{ color: inherit; }",
             # a tile's sparkline is drawn by Vega on a white ground: shown in negative

@@ -124,8 +124,7 @@ def _layout(figure: go.Figure, title: str, height: int = 380) -> go.Figure:
         showlegend=legend,
         hovermode="closest",
     )
-    figure.update_layout(theme.layout())  # presentation mode's type and ground, if on
-    return figure
+    return theme.follow_view(figure)  # presentation mode's type and ground, if on
 
 
 def lifecycle_funnel(steps: list[str], counts: list[int], title: str) -> go.Figure:

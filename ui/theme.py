@@ -239,9 +239,15 @@ def layout_for(present: bool, dark: bool) -> dict:
     )
 
 
-def layout() -> dict:
-    """`layout_for` the view being drawn (the session's presentation switches)."""
-    return layout_for(session.switch_on(session.PRESENT), session.switch_on(session.DARK))
+def follow_view(figure: go.Figure) -> go.Figure:
+    """`figure` in the view being drawn (the session's presentation switches): its layout's
+    fonts and ground (`layout_for`), and, on the dark ground, a Sankey's labels (drawn in
+    TEXT by their builders) in the light text."""
+    present, dark = session.switch_on(session.PRESENT), session.switch_on(session.DARK)
+    figure.update_layout(layout_for(present, dark))
+    if present and dark:
+        figure.update_traces(textfont_color=DARK_TEXT, selector=dict(type="sankey"))
+    return figure
 
 
 # --- presentation mode's page style -------------------------------------------------------------

@@ -1076,7 +1076,8 @@ def loyalty_sensitivity(
         figure.add_vline(x=break_even * 100, line=dict(color=theme.NEUTRAL, dash="dash"))
     figure.add_vline(x=100, line=dict(color=theme.BRAND, dash="dot"))
     figure.add_hline(y=0, line=dict(color=theme.NEUTRAL, dash="dot"))
-    figure.update_xaxes(title=labels["x"], ticksuffix="%", rangemode="tozero")
+    ends = [-0.025 * x.max(), 1.025 * x.max()]  # every 50% ticked, the last one too
+    figure.update_xaxes(title=labels["x"], ticksuffix="%", range=ends, tick0=0, dtick=50)
     figure.update_yaxes(title=labels["axis"], **money_axis())
     return _layout(figure, title)
 

@@ -187,6 +187,33 @@ def _check_loyalty_verdict_first(page, catalog: dict[str, str]) -> None:
     assert top(title) < top(verdict) < top(net) < top(page.locator('[data-testid="stSlider"]'))
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_loyalty_says_where_a_programme_breaks_even(
+    browser, serve, screenshots, demo_db_for_browser, lang
+):
+    """Points only, on the demo: worth it, with the break-even share in the verdict and
+    marked on the sensitivity chart beside the assumed point; a screenshot per language."""
+    url = serve(demo_db_for_browser)
+    page = _open(browser, f"{url}/loyalty?lang={lang}")
+    try:
+        catalog = load_catalog(lang)
+        preset = page.locator('[data-testid="stButtonGroup"] button')
+        preset.filter(has_text=catalog["loyalty.preset_points_only"]).first.click()
+        worth = catalog["loyalty.verdict_worth"][2:].split("**")[0]
+        verdict = page.locator('[data-testid="stMain"] [data-testid="stAlert"]').first
+        verdict.filter(has_text=worth).wait_for(timeout=DEADLINE)
+        _settled(page)
+        text = verdict.inner_text()
+        share = re.search(r"(\d+)%", text.split(worth, 1)[1])  # the first share said
+        assert share and 0 < int(share.group(1)) < 100, text  # below the assumed uplifts
+        chart = page.locator(".js-plotly-plot").filter(has_text=catalog["loyalty.sens_break_even"])
+        assert chart.count() == 1
+        assert catalog["loyalty.sens_assumed"] in chart.inner_text()
+        _full_page_screenshot(page, screenshots / f"loyalty-break-even-demo-{lang}.png")
+    finally:
+        page.close()
+
+
 def _check_simple_mode(page, catalog: dict[str, str]) -> None:
     """A shop too young for the customer model: simple mode, said, and its eight tiles."""
     notice = page.locator('[data-testid="stAlert"]', has_text=catalog["loyalty.simple_title"])

@@ -141,7 +141,7 @@ if saved:
 else:
     compare_col.info(t("loyalty.no_scenarios"))
 
-summary = lu.summary_document(result, programme, tiles, as_of, lang, ctx.currency)
+summary = lu.summary_document(result, programme, tiles, as_of, lang, ctx.currency, found)
 st.download_button(
     t("loyalty.download"),
     summary.encode("utf-8"),

@@ -507,10 +507,15 @@ def summary_document(
     as_of: dt.date,
     lang: str,
     currency: str | None,
+    found: UpliftSensitivity | None = None,
 ) -> str:
-    """The one-page HTML summary of `result`: the page's headline `tiles` (the chance and
-    month of payback among them), the programme's assumptions and how it was simulated."""
+    """The one-page HTML summary of `result`: the verdict first (with `found`, the
+    sensitivity the page shows), the page's headline `tiles` (the chance and month of
+    payback among them), the programme's assumptions and how it was simulated."""
     simple = result.mode == "simple"
+    lead = ""
+    if found is not None:
+        lead = verdict(result, found, programme, lang, currency)[1].replace("**", "")
     return summary_html(
         t("loyalty.report_title"),
         t("loyalty.report_subtitle", as_of=as_of, customers=fmt.count(result.customers, lang)),
@@ -518,10 +523,12 @@ def summary_document(
         t("loyalty.assumptions"),
         assumptions(programme, lang, currency),
         [
+            *([verdict_detail(found), t("loyalty.sens_caption")] if found is not None else []),
             t("loyalty.report_simple_note" if simple else "loyalty.report_interval_note"),
             t("loyalty.subsidy_note", share=fmt.percent(result.subsidy_share, 0)),
             method_text(result, lang),
         ],
+        lead=lead,
     )
 
 
@@ -532,9 +539,11 @@ def summary_html(
     assumptions_title: str,
     assumptions: list[tuple[str, str]],
     notes: list[str],
+    lead: str = "",
 ) -> str:
-    """A one-page HTML summary: the headline `figures` (label, value, interval), the
-    `assumptions` (label, value) and `notes`. Pure: strings in, a document out."""
+    """A one-page HTML summary: the `lead` (the verdict) in bold, the headline `figures`
+    (label, value, interval), the `assumptions` (label, value) and `notes`. Pure: strings
+    in, a document out."""
     e = html.escape
     figure_rows = "".join(
         f"<tr><th>{e(label)}</th><td class='v'>{e(value)}</td><td>{e(interval)}</td></tr>"
@@ -552,7 +561,9 @@ def summary_html(
         "table{border-collapse:collapse;width:100%;margin:12px 0 24px}"
         "th,td{text-align:left;padding:6px 10px;border-bottom:1px solid #e3e7ef}"
         "td.v{font-weight:600;font-size:1.1em}li{margin:4px 0;color:#3b4357}"
+        "p.lead{font-weight:600;font-size:1.15em}"
         f"</style></head><body><h1>{e(title)}</h1><p class='sub'>{e(subtitle)}</p>"
+        f"{f'<p class=lead>{e(lead)}</p>' if lead else ''}"
         f"<table>{figure_rows}</table><h2>{e(assumptions_title)}</h2>"
         f"<table>{assumption_rows}</table><ul>{note_items}</ul></body></html>"
     )

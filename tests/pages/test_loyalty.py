@@ -164,3 +164,10 @@ def test_the_download_is_the_one_page_summary(app_on, demo_db):
     at = _open(app_on, demo_db)
     button = at.get("download_button")[0]
     assert "one-page summary" in button.proto.label
+
+
+def test_the_summary_leads_with_the_verdict():
+    doc = lu.summary_html("T", "s", [], "A", [], ["n"], lead="Worth it: +£1 <net>")
+    assert "<p class=lead>Worth it: +£1 &lt;net&gt;</p>" in doc
+    assert doc.index("class=lead>") < doc.index("<table>")
+    assert "class=lead" not in lu.summary_html("T", "s", [], "A", [], ["n"])

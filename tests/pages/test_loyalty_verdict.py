@@ -1,6 +1,8 @@
 """The Loyalty page's first screen: the verdict in one line, in both languages, with the
 figures and the break-even uplift the core computes; the sensitivity chart marks both."""
 
+import datetime as dt
+import html
 import json
 
 import pytest
@@ -135,3 +137,17 @@ def test_in_simple_mode_on_a_marketplace(app_on, market_db, lang):
     assert fmt.money(net, lang, "BRL") in text
     clause = load_catalog(lang)[f"loyalty.verdict_{found.outcome}"]
     assert clause.split("{")[0] in text
+
+
+def test_the_one_page_summary_leads_with_the_same_verdict(demo_db):
+    con = db.connect(demo_db, read_only=True)
+    programme = loyalty.PRESETS["points_only"]
+    models = {"models": loyalty.loyalty_models(con)}
+    result, found = loyalty.simulate_with_sensitivity(con, programme, runs=20, seed=0, **models)
+    con.close()
+    tiles = lu.headline(result, programme, "en", "CNY")
+    doc = lu.summary_document(result, programme, tiles, dt.date(2026, 11, 20), "en", "CNY", found)
+    _, text = lu.verdict(result, found, programme, "en", "CNY")
+    lead = html.escape(text.replace("**", ""))
+    assert f"<p class=lead>{lead}</p>" in doc and lead.startswith("Worth it: +¥")
+    assert html.escape(lu.verdict_detail(found)) in doc

@@ -27,9 +27,7 @@ def _count(text: str) -> int:
     strict=True,
     reason="dialog counts movers on the build day's stored stars, the page on the as-of date",
 )
-def test_dialog_count_equals_the_pages_count_on_another_as_of_day(
-    demo_db, tmp_path, monkeypatch
-):
+def test_dialog_count_equals_the_pages_count_on_another_as_of_day(demo_db, tmp_path, monkeypatch):
     catalog = load_catalog("en")
     path = shutil.copy(demo_db, tmp_path / "copy.duckdb")
     _clear_caches()

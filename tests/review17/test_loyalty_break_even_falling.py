@@ -48,3 +48,27 @@ def test_a_falling_curve_positive_at_zero_is_not_always_worth_it(demo_db):
     # a programme that loses money at the assumed uplifts does not pay at "any uplift"
     assert found.outcome != "always"
     con.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="outcome 'always' sets break_even 0 whenever net impact is positive at share 0: "
+    "the chart marks a break-even at (0%, 0) far off the curve, and the verdict says the "
+    "programme 'costs nothing until members buy more' when referrals pay for its costs",
+)
+def test_the_break_even_is_where_net_impact_is_zero(demo_db):
+    con = db.connect(demo_db, read_only=True)
+    models = loyalty.loyalty_models(con)
+    # the Tiers + referral preset, its referrals doubled and no fixed or offer cost:
+    # the referred customers alone pay for the discounts and perks
+    programme = loyalty.PRESETS["tiers_referral"].replace(
+        referrals_per_member=2.0, fixed_cost=0.0, offer_cost=0.0
+    )
+    found = loyalty.uplift_sensitivity(con, programme, runs=RUNS, seed=0, models=models)
+    assert found.break_even is not None  # outcome 'always', break-even 0%
+    net_at_zero = _net(con, models, programme, 0.0)
+    assert net_at_zero > 0 and found.outcome == "always"
+    # the break-even the chart marks on the zero line is where net impact is zero
+    at_break_even = _net(con, models, programme, found.break_even)
+    assert at_break_even == pytest.approx(0.0, abs=0.01 * abs(net_at_zero))
+    con.close()

@@ -200,8 +200,10 @@ def test_loyalty_says_where_a_programme_breaks_even(
         preset = page.locator('[data-testid="stButtonGroup"] button')
         preset.filter(has_text=catalog["loyalty.preset_points_only"]).first.click()
         worth = catalog["loyalty.verdict_worth"][2:].split("**")[0]
+        # "值得做" is inside "不值得做": wait for the new verdict, not the default one's words
+        not_worth = catalog["loyalty.verdict_not_worth"][2:].split("**")[0]
         verdict = page.locator('[data-testid="stMain"] [data-testid="stAlert"]').first
-        verdict.filter(has_text=worth).wait_for(timeout=DEADLINE)
+        verdict.filter(has_text=worth, has_not_text=not_worth).wait_for(timeout=DEADLINE)
         _settled(page)
         text = verdict.inner_text()
         share = re.search(r"(\d+)%", text.split(worth, 1)[1])  # the first share said

@@ -8,6 +8,7 @@ imports the other's.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import fields, replace
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -23,14 +24,21 @@ def lifecycle_rules() -> LifecycleRules:
 
 
 def keep_lifecycle_rules(rules: LifecycleRules) -> None:
-    """Keep `rules` as the session's stage rules."""
+    """Keep `rules` as the session's stage rules, and put them in the address at once (the
+    frame wrote it before the page chose them): a reload then shows the same stages."""
     st.session_state[_LIFECYCLE_RULES] = rules
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return
+    kept = st.session_state.get(_VIEW_PARAMS, {})
+    write_address({**{k: v for k, v in kept.items() if k not in RULES}, **rule_params(rules)})
 
 
 # --- the view in the address ----------------------------------------------------------------
-# What makes a view the same view for another reader: the language, the as-of date, and the
-# presentation switches (presentation mode, its dark theme, masking). They live in the
-# session under these keys and in the address as `?lang=zh&as_of=2026-06-30&present=1...`;
+# What makes a view the same view for another reader: the language, the as-of date, the
+# presentation switches (presentation mode, its dark theme, masking) and the Lifecycle page's
+# stage rules (the Overview's funnel and the Satisfaction page follow them). They live in the
+# session under these keys and in the address as `?lang=zh&as_of=2026-06-30&present=1...`,
+# each stage rule that differs from its default under its own name (`at_risk_min_days=30`);
 # read from the address once a session (a first visit, a reload, a shared link), written
 # back after every run, and carried by every link between pages (`link_params`). Streamlit
 # clears an address's query parameters when a page link or `st.switch_page` is given none
@@ -43,6 +51,7 @@ PRESENT = "present"  # presentation mode
 DARK = "dark"  # presentation mode's dark theme
 MASK = "mask"  # personal data masked (ui/privacy.py)
 SWITCHES = (PRESENT, DARK, MASK)
+RULES = tuple(f.name for f in fields(LifecycleRules))  # the stage rules' names
 _ADDRESS_READ = "_address_read"
 _ON = "1"
 
@@ -71,6 +80,33 @@ def read_address(languages) -> None:
     for switch in SWITCHES:
         if switch in params:
             state[switch] = params[switch] == _ON
+    rules = _parse_rules(params)
+    if rules is not None:
+        state[_LIFECYCLE_RULES] = rules
+
+
+def _parse_rules(params) -> LifecycleRules | None:
+    """The stage rules the address names (the others at their defaults), or None when it
+    names none or they are not valid rules (a number out of range, rules that clash)."""
+    named = {name: params[name] for name in RULES if name in params}
+    if not named:
+        return None
+    try:
+        values = {
+            name: type(getattr(DEFAULT_RULES, name))(float(text)) for name, text in named.items()
+        }
+        return replace(DEFAULT_RULES, **values)
+    except (ValueError, OverflowError):  # not a number, out of range, clashing; infinity
+        return None
+
+
+def rule_params(rules: LifecycleRules) -> dict[str, str]:
+    """The stage rules that differ from the defaults, as query parameters."""
+    return {
+        name: f"{getattr(rules, name):g}"
+        for name in RULES
+        if getattr(rules, name) != getattr(DEFAULT_RULES, name)
+    }
 
 
 def switch_on(name: str) -> bool:
@@ -82,20 +118,24 @@ def switch_on(name: str) -> bool:
 
 
 def view_params(default_lang: str, default_as_of: dt.date | None) -> dict[str, str]:
-    """The session's view as query parameters, leaving out what a fresh visit gets anyway
-    (the default language unless the address names it already, the data's default as-of
-    day, switches that are off)."""
+    """The session's view as query parameters. The as-of day is always written once the
+    data have days (`default_as_of` is not None): the data's default day moves with the next
+    load, so a link without it would open on another day. Left out is what a fresh visit
+    gets anyway: the default language unless the address names it already, switches that
+    are off (the dark theme unless presentation mode is on: it is part of that mode), stage
+    rules at their defaults."""
     state = st.session_state
     params: dict[str, str] = {}
     lang = state.get(LANG)
     if lang and (lang != default_lang or LANG in st.query_params):
         params[LANG] = lang
     as_of = state.get(AS_OF)
-    if isinstance(as_of, dt.date) and as_of != default_as_of:
+    if isinstance(as_of, dt.date) and default_as_of is not None:
         params[AS_OF] = as_of.isoformat()
     for switch in SWITCHES:
-        if switch_on(switch):
+        if switch_on(switch) and (switch != DARK or switch_on(PRESENT)):
             params[switch] = _ON
+    params.update(rule_params(lifecycle_rules()))
     return params
 
 
@@ -107,7 +147,7 @@ def write_address(params: dict[str, str]) -> None:
     parameters (the customer in view, the way back), and remember them for `link_params`."""
     st.session_state[_VIEW_PARAMS] = params
     address = st.query_params
-    for key in (LANG, AS_OF, *SWITCHES):
+    for key in (LANG, AS_OF, *SWITCHES, *RULES):
         if key in params:
             if address.get(key) != params[key]:
                 address[key] = params[key]

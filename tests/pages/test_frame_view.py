@@ -72,8 +72,9 @@ def test_a_shared_link_opens_its_language_and_as_of_date(open_at, small_db):
 
 def test_choices_in_the_sidebar_go_into_the_address_and_every_link(open_at, small_db):
     at = open_at(small_db)
-    assert "lang" not in _address(at) and "as_of" not in _address(at)
-    assert all(p == {} for p in _menu_params(at))  # a fresh view: links carry nothing
+    fresh = at.date_input(key="sidebar_as_of").value.isoformat()
+    assert "lang" not in _address(at) and _address(at)["as_of"] == fresh
+    assert all(p == {"as_of": fresh} for p in _menu_params(at))  # a fresh view: its day only
     day = _a_mid_day(at)
     at.selectbox(key="sidebar_lang").set_value("zh").run()
     at.date_input(key="sidebar_as_of").set_value(day).run()
@@ -93,8 +94,9 @@ def test_choices_in_the_sidebar_go_into_the_address_and_every_link(open_at, smal
 def test_an_as_of_date_outside_the_data_opens_the_usual_day(open_at, small_db, as_of):
     at = open_at(small_db, as_of=as_of, lang="xx")
     assert not at.exception
-    assert at.date_input(key="sidebar_as_of").value > SMALL_FIRST
-    assert "as_of" not in _address(at)
+    shown = at.date_input(key="sidebar_as_of").value
+    assert shown > SMALL_FIRST
+    assert _address(at)["as_of"] == shown.isoformat()  # the day shown, not the one asked
     assert _address(at).get("lang", "en") == "en"  # an unknown language reads as English
 
 
@@ -138,3 +140,55 @@ def test_figures_follow_presentation_mode_and_its_dark_theme(open_at, small_db):
     for layout in dark:
         assert layout["paper_bgcolor"] == "#0E1422" and layout["font"]["color"] == "#E8ECF5"
         assert layout["font"]["size"] > 13  # large type
+
+
+def test_the_address_of_a_fresh_view_names_its_as_of_day(open_at, small_db):
+    """A link copied today opens on today's day after the next load moves the default."""
+    at = open_at(small_db)
+    assert not at.exception
+    shown = at.date_input(key="sidebar_as_of").value
+    assert _address(at).get("as_of") == shown.isoformat()
+
+
+def test_the_dark_theme_leaves_the_address_with_presentation_mode(open_at, small_db):
+    at = open_at(small_db, present="1", dark="1")
+    assert _address(at)["dark"] == "1"
+    at.toggle(key="sidebar_present").set_value(False).run()
+    assert not at.exception
+    assert "present" not in _address(at) and "dark" not in _address(at)
+    assert all("dark" not in p for p in _menu_params(at))
+
+
+def _funnel(at) -> list[int]:
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    [spec] = [s for s in specs if s["layout"]["title"]["text"].startswith("Lifecycle funnel on")]
+    return spec["data"][0]["x"]
+
+
+def test_a_reload_of_the_overview_shows_the_same_funnel(open_at, demo_db):
+    """The Overview's funnel follows the Lifecycle page's stage rules; they go into the
+    address (only those not at their defaults), so a new session at that address (a reload,
+    a copied link) shows the same funnel."""
+    at = open_at(demo_db, lang="en")
+    lifecycle = at.switch_page("pages/lifecycle.py").run()
+    lifecycle.number_input(key="lifecycle_rule_at_risk_min_days").set_value(30).run()
+    assert _address(lifecycle)["at_risk_min_days"] == "30"
+    assert "churned_days" not in _address(lifecycle)
+    shown = lifecycle.switch_page("pages/overview.py").run()
+    assert not shown.exception
+    seen, address = _funnel(shown), _address(shown)
+    assert address["at_risk_min_days"] == "30"
+
+    reload = AppTest.from_file(APP, default_timeout=600)  # a new session, same address
+    for key, value in address.items():
+        reload.query_params[key] = value
+    reload.run()
+    assert not reload.exception
+    assert _funnel(reload) == seen
+
+
+@pytest.mark.parametrize("days", ["9999", "abc", "inf"])
+def test_stage_rules_in_the_address_that_are_not_rules_are_ignored(open_at, small_db, days):
+    at = open_at(small_db, at_risk_min_days=days)
+    assert not at.exception
+    assert "at_risk_min_days" not in _address(at)

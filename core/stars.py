@@ -1135,11 +1135,13 @@ def star_moves(
 @dataclass(frozen=True)
 class StarShift:
     """What making a rule set active would change in customer_features: the customers
-    moving up and down a star or more, and `net` (`star_net_change`) per star."""
+    moving up and down a star or more, `net` (`star_net_change`) per star, and `day`, the
+    as-of day the stored stars are for (the last build's; None: never built)."""
 
     moved_up: int
     moved_down: int
     net: pd.DataFrame
+    day: dt.date | None = None
 
     @property
     def moved(self) -> int:
@@ -1149,11 +1151,13 @@ class StarShift:
 def activation_change(con: duckdb.DuckDBPyConnection, rules: RuleSet) -> StarShift:
     """How the stars stored in customer_features would change were `rules` made active:
     the stored dimension scores rated under `rules` (as `reapply_rules` rates them),
-    against the stored stars. Nothing moves in a database not rated yet."""
+    against the stored stars, which are for the last build's day (not the as-of day a page
+    may show). Nothing moves in a database not rated yet."""
     cur = con.cursor()
+    day = db.built_as_of(cur)
     if not {"stars", *SCORE_COLUMNS} <= set(db.columns(cur, "customer_features")):
         flows = pd.DataFrame({"saved": [], "draft": [], "customers": []})
-        return StarShift(0, 0, star_net_change(flows))
+        return StarShift(0, 0, star_net_change(flows), day)
     kept = ", ".join(("stars", *SCORE_COLUMNS))  # fixed names
     frame = cur.execute(f"select {kept} from customer_features").df()
     now = frame["stars"].fillna(0).to_numpy(dtype=np.int64)
@@ -1169,6 +1173,7 @@ def activation_change(con: duckdb.DuckDBPyConnection, rules: RuleSet) -> StarShi
         moved_up=int(((after > now) & (now > 0)).sum()),
         moved_down=int(((after < now) & (after > 0)).sum()),
         net=star_net_change(flows),
+        day=day,
     )
 
 

@@ -96,6 +96,8 @@ def try_rules():
         columns=2,
         container=effect_column,
     )
+    if not base.from_build:
+        effect_column.caption(t("stars.effect_other_day", as_of=ctx.as_of))
     effect_column.plotly_chart(
         charts.star_bars(
             dist, t("stars.compare_title"), labels, draft=effect.draft, currency=ctx.currency
@@ -144,7 +146,7 @@ def try_rules():
 
 
 try_rules()
-sr.version_switch(saved, ctx.version)
+sr.version_switch(saved, ctx.version, ctx.as_of)
 
 # --- migration between month ends ---------------------------------------------------------
 st.subheader(t("stars.migration_header"))

@@ -361,9 +361,10 @@ def version_label(option: tuple[str, int]) -> str:
     return t("stars.builtin") if option[1] == 0 else f"{option[0]} v{option[1]}"
 
 
-def version_switch(saved: SavedRules, version: int) -> None:
+def version_switch(saved: SavedRules, version: int, as_of: dt.date) -> None:
     """The saved versions and a switch of the active one, which asks for confirmation
-    first (`confirm_activation`)."""
+    first (`confirm_activation`; `as_of`: the page's day, which the dialog compares with
+    the day the stored stars are for)."""
     st.subheader(t("stars.versions_header"))
     done = st.session_state.pop(ACTIVATED, None)
     if done:
@@ -402,23 +403,25 @@ def version_switch(saved: SavedRules, version: int) -> None:
     st.caption(t("stars.versions_caption"))
     pending = st.session_state.get(PENDING)
     if pending:
-        confirm_activation(*pending, version)
+        confirm_activation(*pending, version, as_of)
 
 
 def _forget_pending() -> None:
     st.session_state.pop(PENDING, None)
 
 
-def confirm_activation(name: str, version: int, data_version: int) -> None:
+def confirm_activation(name: str, version: int, data_version: int, as_of: dt.date) -> None:
     """A dialog that says how many customers change star, and which way, were this
-    version made active, and makes it active on confirmation. It stays open (it is drawn
-    again on every run) until confirmed, cancelled or dismissed."""
+    version made active, and makes it active on confirmation. Activation re-rates the
+    stored stars, which are for the last build's day: the dialog counts on that day and
+    says so, and says too when the page (`as_of`) counts the draft's effect on another. It
+    stays open (it is drawn again on every run) until confirmed, cancelled or dismissed."""
     st.dialog(t("stars.confirm_title"), on_dismiss=_forget_pending)(_confirmation)(
-        name, version, data_version
+        name, version, data_version, as_of
     )
 
 
-def _confirmation(name: str, version: int, data_version: int) -> None:
+def _confirmation(name: str, version: int, data_version: int, as_of: dt.date) -> None:
     lang = current_language()
     shift = activation_change(name, version, data_version)
     shown = fmt.plain(version_label((name, version)))
@@ -435,6 +438,10 @@ def _confirmation(name: str, version: int, data_version: int) -> None:
         st.markdown(net_text(shift.net, lang))
     else:
         st.markdown(t("stars.confirm_none", name=shown))
+    if shift.day is not None:
+        st.caption(t("stars.confirm_day", day=shift.day))
+        if shift.day != as_of:
+            st.caption(t("stars.confirm_other_day", as_of=as_of, day=shift.day))
     c1, c2 = st.columns(2)
     if c1.button(t("stars.confirm_yes"), type="primary", key="stars_confirm_yes"):
         activate(name, version)

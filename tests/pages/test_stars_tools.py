@@ -230,3 +230,60 @@ def test_the_tools_on_a_real_shaped_shop(app_on, request, shop, sign):
     assert _tiles(at)["Revenue of those moving up"].startswith(sign)
     catalog = load_catalog("en")
     assert len(_moves_table(at, catalog)) == min(change.moved_up + change.moved_down, 200)
+
+
+def _captions(at) -> str:
+    return "\n".join(c.value for c in at.caption)
+
+
+def _activation_dialog(at, catalog):
+    """The draft (relationship 100) saved and the dialog opened to make it active: its
+    count of movers and the page's up + down beside the sliders."""
+    at.slider(key=RELATIONSHIP).set_value(100).run()
+    tiles = _tiles(at)
+    page = _count(tiles[catalog["stars.moved_up"]]) + _count(tiles[catalog["stars.moved_down"]])
+    _save(at, catalog, "spring")
+    at.button(key="stars_activate").click().run()
+    assert not at.exception
+    said = re.search(r"\*\*([\d,]+)\*\*", _dialog_text(at, catalog).split("**", 2)[-1])
+    return _count(said.group(1)), page
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_on_the_build_day_the_dialog_counts_what_the_page_counts(app_on, demo_db, tmp_path, lang):
+    catalog = load_catalog(lang)
+    path = shutil.copy(demo_db, tmp_path / "copy.duckdb")
+    con = db.connect(path)
+    built = db.built_as_of(con)
+    con.close()
+    at = _open(app_on, path, lang)
+    moved, page = _activation_dialog(at, catalog)
+    assert moved == page > 0
+    captions = _captions(at)
+    assert catalog["stars.confirm_day"].format(day=built) in captions
+    assert catalog["stars.confirm_other_day"].format(as_of=built, day=built) not in captions
+    assert catalog["stars.effect_other_day"].format(as_of=built) not in captions
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_on_another_day_the_dialog_and_the_page_say_which_day_they_count(
+    app_on, demo_db, tmp_path, lang, monkeypatch
+):
+    """Activation re-rates the stars stored for the build day, so the dialog counts there;
+    the page counts the draft on the sidebar's day. Both say so in words (review 17: the
+    demo on 2026-06-30 showed 216 up and 216 down beside the sliders, 531 in the dialog)."""
+    catalog = load_catalog(lang)
+    path = shutil.copy(demo_db, tmp_path / "copy.duckdb")
+    con = db.connect(path)
+    built = db.built_as_of(con)
+    con.close()
+    day = built.replace(month=6, day=30) if built.month > 6 else built.replace(day=1)
+    at = app_on(path, lang=lang)
+    at.date_input(key="sidebar_as_of").set_value(day).run()
+    at = at.switch_page(PAGE).run()
+    assert not at.exception
+    assert catalog["stars.effect_other_day"].format(as_of=day) in _captions(at)
+    _activation_dialog(at, catalog)
+    captions = _captions(at)
+    assert catalog["stars.confirm_day"].format(day=built) in captions
+    assert catalog["stars.confirm_other_day"].format(as_of=day, day=built) in captions

@@ -914,12 +914,15 @@ class UpliftSensitivity:
     curve: share, purchase_uplift and retention_uplift (the mean over members at that
       share), net_impact (the mean over runs with every purchase count at its expected
       value, on the simulation's own draws: a smooth function of the share).
-    outcome: "breaks_even" (net impact turns positive at `break_even`), "always" (nothing
-      is spent until members buy more, so any uplift pays: `break_even` 0), "never" (not
-      positive at any share up to the last), "no_uplift" (the programme assumes no uplift,
-      so the share changes nothing; `break_even` None).
-    break_even: the first share at which net impact is zero and turns positive, within
-      BREAK_EVEN_TOLERANCE (None unless the outcome is breaks_even or always).
+    outcome: "breaks_even" (net impact turns positive at `break_even` and stays so),
+      "pays_below" (it is positive only below `break_even`: extra purchases cost more in
+      rewards than they earn), "crosses" (it changes sign more than once; `break_even` the
+      first), "free" (nothing is spent until members buy more, so any uplift pays:
+      `break_even` 0, where net impact is 0), "always" (positive at every share; `break_even`
+      None), "never" (not positive at any share), "flat" (the share does not change net
+      impact), "no_uplift" (the programme assumes no uplift, so the share changes nothing).
+    break_even: a share at which net impact is zero, within BREAK_EVEN_TOLERANCE: where it
+      changes sign (or 0 for "free"); None for the other outcomes.
     assumed: the mean purchase and retention uplift over members as assumed (share 1).
     at_break_even: the same at the break-even share (None without one).
     """
@@ -1056,26 +1059,54 @@ def _sensitivity(programme, net_impact, members, shares) -> UpliftSensitivity:
             "net_impact": values,
         }
     )
-    outcome, break_even = _break_even(net_impact, shares, values, _has_uplift(programme))
+    outcome, break_even = _break_even(net_impact, shares, values, programme)
     at_break_even = None if break_even is None else mean_uplifts(break_even)
     return UpliftSensitivity(curve, outcome, break_even, mean_uplifts(1.0), at_break_even)
 
 
-def _break_even(net_impact, shares, values, has_uplift) -> tuple[str, float | None]:
-    """The outcome (UpliftSensitivity) and the break-even share, if any."""
-    if not has_uplift:
+def _costs_nothing_without_uplift(programme: Programme) -> bool:
+    """No cost is paid unless members buy more: no fixed, offer or referral cost, no perk,
+    and no reward (points or discount) on the purchases members make anyway."""
+    terms = [programme.tier(t) for t in TIERS]
+    points = programme.earn_rate * programme.point_value * programme.redemption_rate
+    referrals = programme.referral_reward * programme.referrals_per_member
+    return not (
+        programme.fixed_cost
+        or programme.offer_cost
+        or points
+        or referrals
+        or any(tt.discount or tt.perk_cost for tt in terms)
+    )
+
+
+def _break_even(net_impact, shares, values, programme) -> tuple[str, float | None]:
+    """The outcome (UpliftSensitivity) and the break-even share, if any: each change of
+    sign of net impact between two shares is found by Brent's method."""
+    if not _has_uplift(programme):
         return "no_uplift", None
-    positive = np.flatnonzero(values > 0)
-    if not len(positive):
+    scale = max(float(np.abs(values).max()), 1.0)
+    if np.ptp(values) <= 1e-9 * scale:
+        return "flat", None
+    positive = values > 0
+    starts_at_zero = shares[0] == 0 and abs(values[0]) <= 1e-9 * scale
+    if starts_at_zero and positive[1:].all():
+        # nothing gained or spent without uplift, then a gain: a break-even at 0 on the curve
+        return ("free" if _costs_nothing_without_uplift(programme) else "breaks_even"), 0.0
+    if positive.all():
+        return "always", None
+    if not positive.any():
         return "never", None
-    i = positive[0]
-    if i == 0 or (shares[i - 1] == 0 and values[i - 1] >= 0):
-        return "always", 0.0
-    lo, hi = shares[i - 1], shares[i]
-    if values[i - 1] == 0:
-        return "breaks_even", float(lo)
-    root = brentq(net_impact, lo, hi, xtol=BREAK_EVEN_TOLERANCE)
-    return "breaks_even", float(root)
+    changes = np.flatnonzero(positive[1:] != positive[:-1])
+    roots = []
+    for i in changes:
+        lo, hi = shares[i], shares[i + 1]
+        if values[i] == 0:
+            roots.append(float(lo))
+        else:
+            roots.append(float(brentq(net_impact, lo, hi, xtol=BREAK_EVEN_TOLERANCE)))
+    if len(roots) > 1:
+        return "crosses", roots[0]
+    return ("breaks_even" if positive[-1] else "pays_below"), roots[0]
 
 
 # --- saved scenarios -------------------------------------------------------------------------

@@ -287,8 +287,11 @@ def verdict(
     worth = net > 0
     share = found.break_even
     largest = float(found.curve["share"].max())
+    outcome = found.outcome
+    if outcome == "no_uplift" and programme.referrals_per_member > 0:
+        outcome = "no_uplift_referrals"  # no uplift, yet referrals can gain
     clause = t(
-        f"loyalty.verdict_{found.outcome}",
+        f"loyalty.verdict_{outcome}",
         share=fmt.percent(share, 0) if share is not None else "",
         largest=fmt.percent(largest, 0),
     )
@@ -312,7 +315,7 @@ def verdict_detail(found: UpliftSensitivity) -> str:
     """What the assumed uplifts mean, on average over members, and what the break-even
     uplift means (when there is one above zero)."""
     text = t("loyalty.verdict_assumed", uplifts=_uplift_words(found.assumed))
-    if found.outcome == "breaks_even":
+    if found.break_even:  # a break-even above zero, where the curve changes sign
         text += " " + t("loyalty.verdict_at_break_even", uplifts=_uplift_words(found.at_break_even))
     return text
 

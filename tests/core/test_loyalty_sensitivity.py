@@ -112,7 +112,7 @@ def test_the_outcomes_in_words(shop):
     tiers = {tier: TierTerms(purchase_uplift=0.1) for tier in loyalty.TIERS}
     free = Programme(**tiers)
     found = _sensitivity(shop, free)
-    assert found.outcome == "always" and found.break_even == 0
+    assert found.outcome == "free" and found.break_even == 0
     assert (np.diff(found.curve["net_impact"]) > 0).all()
     # a fixed cost no uplift up to twice the assumed can repay
     dear = loyalty.PRESETS["points_only"].replace(fixed_cost=1e11)
@@ -188,3 +188,68 @@ def test_the_sorted_shortcut_is_the_sum_over_every_member(demo_db):
         by_edge = np.stack([(np.minimum(tau, e) * value).sum(axis=1) for e in edges], axis=1)
         revenue = (1 + terms.purchase_uplift) * np.diff(by_edge, axis=1)
         np.testing.assert_allclose(got["paid"][..., k], revenue * (1 - terms.discount), rtol=1e-9)
+
+
+def _net(shop, programme, share):
+    return _net_function(shop, programme)(share)
+
+
+def _falling(shop) -> Programme:
+    """Points worth 20% of spend at a 15% margin, so each extra purchase loses money and net
+    impact falls with the uplift, with referrals (the same gain at every share) chosen so
+    that the curve is above zero at share 0 and as far below it at share 1."""
+    lossy = loyalty.PRESETS["points_only"].replace(
+        earn_rate=1.0, point_value=0.2, redemption_rate=1.0, gross_margin=0.15
+    )
+    at0, at1 = _net(shop, lossy, 0.0), _net(shop, lossy, 1.0)
+    per_referral = _net(shop, lossy.replace(referrals_per_member=1.0), 0.0) - at0
+    fall = at0 - at1
+    assert fall > 0 and per_referral > 0
+    programme = lossy.replace(referrals_per_member=(-at0 + fall / 2) / per_referral)
+    assert _net(shop, programme, 0.0) > 0 > _net(shop, programme, 1.0)
+    return programme
+
+
+def test_a_falling_curve_positive_at_zero_pays_only_below_its_break_even(shop):
+    programme = _falling(shop)
+    found = _sensitivity(shop, programme)
+    # found on the review of issue 17: this was "always", any uplift pays
+    assert found.outcome == "pays_below" and 0 < found.break_even < 1
+    net = _net_function(shop, programme)
+    step = 10 * loyalty.BREAK_EVEN_TOLERANCE
+    assert net(found.break_even - step) > 0 > net(found.break_even + step)
+    assert (np.diff(found.curve["net_impact"]) < 0).all()
+
+
+def test_positive_at_every_share_marks_no_break_even(shop):
+    # the Tiers + referral preset without fixed, offer or referral cost, with enough referrals that
+    # the referred customers alone pay for the discounts and perks, whatever the uplift
+    tiers = loyalty.PRESETS["tiers_referral"].replace(
+        fixed_cost=0.0, offer_cost=0.0, referral_reward=0.0
+    )
+    alone = _sensitivity(shop, tiers.replace(referrals_per_member=0.0)).curve["net_impact"]
+    at0 = _net(shop, tiers.replace(referrals_per_member=0.0), 0.0)
+    per_referral = _net(shop, tiers.replace(referrals_per_member=1.0), 0.0) - at0
+    assert per_referral > 0
+    need = (abs(alone.min()) + 0.5 * np.ptp(alone) + 1.0) / per_referral
+    programme = tiers.replace(referrals_per_member=need)
+    found = _sensitivity(shop, programme)
+    assert (found.curve["net_impact"] > 0).all()
+    # found on the review of issue 17: break-even 0 was marked at (0%, 0), off the curve
+    assert found.outcome == "always" and found.break_even is None
+    # the discounts are paid on every purchase: it is not free until members buy more
+    assert not loyalty._costs_nothing_without_uplift(programme)
+
+
+def test_a_flat_curve_and_one_negative_everywhere(shop):
+    # no margin and no reward: extra purchases earn and cost nothing
+    tiers = {tier: TierTerms(purchase_uplift=0.2) for tier in loyalty.TIERS}
+    flat = Programme(**tiers, gross_margin=0.0, fixed_cost=100.0)
+    found = _sensitivity(shop, flat)
+    assert found.outcome == "flat" and found.break_even is None
+    assert np.ptp(found.curve["net_impact"]) == pytest.approx(0, abs=1e-6)
+    # a falling curve below zero from the start
+    lossy = _falling(shop).replace(referrals_per_member=0.0)
+    found = _sensitivity(shop, lossy)
+    assert found.outcome == "never" and found.break_even is None
+    assert (found.curve["net_impact"] < 0).all()

@@ -113,7 +113,7 @@ def test_the_verdict_comes_before_the_inputs(app_on, demo_db):
     # the default programme does not pay on the demo, even at twice its uplifts: said so
     result, found = _core(demo_db, at)
     assert found.outcome == "never" and not worth
-    assert text.endswith("it does not break even even at 200% of them.")
+    assert text.endswith("it does not break even at any uplift up to 200% of them.")
     # the verdict is repeated under the form, beside the knobs that made it
     assert any(c.value == f"Result of the programme in force: {text}" for c in at.caption)
 
@@ -151,3 +151,35 @@ def test_the_one_page_summary_leads_with_the_same_verdict(demo_db):
     lead = html.escape(text.replace("**", ""))
     assert f"<p class=lead>{lead}</p>" in doc and lead.startswith("Worth it: +¥")
     assert html.escape(lu.verdict_detail(found)) in doc
+
+
+def test_the_verdict_of_a_programme_that_loses_more_the_more_members_buy(demo_db):
+    # points worth 20% of spend at a 15% margin, with referrals that pay at no uplift
+    con = db.connect(demo_db, read_only=True)
+    models = {"models": loyalty.loyalty_models(con)}
+    lossy = loyalty.PRESETS["points_only"].replace(
+        earn_rate=1.0, point_value=0.2, redemption_rate=1.0, gross_margin=0.15
+    )
+    net, _ = loyalty.expected_net_impact(con, lossy, runs=20, seed=0, **models)
+    referred, _ = loyalty.expected_net_impact(
+        con, lossy.replace(referrals_per_member=1.0), runs=20, seed=0, **models
+    )
+    gain, fall = referred(0.0) - net(0.0), net(0.0) - net(1.0)
+    assert gain > 0 and fall > 0  # a referral adds the same at every share
+    # as far above zero at no uplift as below it at the assumed uplifts
+    programme = lossy.replace(referrals_per_member=(fall / 2 - net(0.0)) / gain)
+    result, found = loyalty.simulate_with_sensitivity(con, programme, runs=20, seed=0, **models)
+    con.close()
+    curve = found.curve["net_impact"]
+    assert curve.iloc[0] > 0 > curve.iloc[-1]  # falls through zero within the range
+    _, text = lu.verdict(result, found, programme, "en", "CNY")
+    catalog = load_catalog("en")
+    assert found.outcome == "pays_below" and "any uplift pays" not in text
+    clause = catalog["loyalty.verdict_pays_below"].format(share=fmt.percent(found.break_even, 0))
+    assert clause in text
+    # the same programme with no uplift at all: its referrals, not members, can gain
+    none = programme.replace(**{t: loyalty.TierTerms() for t in loyalty.TIERS})
+    found = loyalty.UpliftSensitivity(found.curve, "no_uplift", None, (0.0, 0.0), None)
+    _, text = lu.verdict(result, found, none, "en", "CNY")
+    assert catalog["loyalty.verdict_no_uplift_referrals"] in text
+    assert catalog["loyalty.verdict_no_uplift"] not in text

@@ -140,7 +140,7 @@ def try_rules():
         len(movers),
         sr.moves_export_columns(ctx.currency),
         f"startier-star-moves-{ctx.as_of}",
-        about=sr.moves_about(ctx),
+        about=sr.moves_about(ctx, draft),
     )
     sr.save_form(draft, saved)
 

@@ -20,7 +20,7 @@ from ui import format as fmt
 from ui.export import About, Column, columns_from_config, list_about
 from ui.i18n import t
 from ui.labels import label, labelled
-from ui.session import keep_lifecycle_rules, lifecycle_rules
+from ui.session import keep_lifecycle_rules, lifecycle_rules, lifecycle_rules_choices
 
 HISTORY_MONTHS = 36
 COHORTS = 24
@@ -76,7 +76,8 @@ def drill_columns(currency: str | None) -> list[Column]:
 
 
 def drill_about(ctx, drill: Drill) -> About:
-    """The drill-down's About sheet: what was picked."""
+    """The drill-down's About sheet: what was picked, and the stage rules in force (the
+    session's, as the page applied them), which decide who is in a stage."""
     any_one = t("lifecycle.any")
     month = drill.months_since_signup
     return list_about(
@@ -84,6 +85,7 @@ def drill_about(ctx, drill: Drill) -> About:
         "lifecycle",
         t("lifecycle.drill_header"),
         choices={
+            **lifecycle_rules_choices(lifecycle_rules()),
             t("lifecycle.drill_group"): group_label(drill.group),
             t("lifecycle.split_channel"): any_one
             if drill.channel is None

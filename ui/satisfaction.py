@@ -20,6 +20,7 @@ from ui import format as fmt
 from ui.export import columns_from_config, download_buttons, list_about
 from ui.i18n import t
 from ui.labels import label, labelled, star_name
+from ui.session import lifecycle_rules_choices
 from ui.sidebar import Context
 from ui.widgets import Tile, change_tile, choice, customer_table, metric_row, show_table
 
@@ -756,6 +757,9 @@ def call_list(
                 ctx,
                 "satisfaction",
                 t("satisfaction.list_header"),
-                choices={t("satisfaction.top_only"): t("export.yes" if top_only else "export.no")},
+                choices={
+                    t("satisfaction.top_only"): t("export.yes" if top_only else "export.no"),
+                    **lifecycle_rules_choices(rules),  # the stages the list is made from
+                },
             ),
         )

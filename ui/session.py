@@ -14,6 +14,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.lifecycle import DEFAULT_RULES, LifecycleRules
+from ui.i18n import t
 
 _LIFECYCLE_RULES = "lifecycle_rules"
 
@@ -21,6 +22,12 @@ _LIFECYCLE_RULES = "lifecycle_rules"
 def lifecycle_rules() -> LifecycleRules:
     """The stage rules chosen on the Lifecycle page in this session, else the defaults."""
     return st.session_state.get(_LIFECYCLE_RULES, DEFAULT_RULES)
+
+
+def lifecycle_rules_choices(rules: LifecycleRules) -> dict[str, str]:
+    """The stage rules as label -> value for an export's About sheet, in the Lifecycle
+    page's words: a list whose customers are put in stages says under which rules."""
+    return {t(f"lifecycle.rule_{name}"): f"{getattr(rules, name):g}" for name in RULES}
 
 
 def keep_lifecycle_rules(rules: LifecycleRules) -> None:

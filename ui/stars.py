@@ -564,9 +564,34 @@ def moves_export_columns(currency: str | None) -> list[Column]:
     ]
 
 
-def moves_about(ctx) -> About:
-    """The movers' About sheet: the saved rule set against the draft."""
-    return list_about(ctx, "stars", t("stars.moves_header"))
+def moves_about(ctx, draft: RuleSet) -> About:
+    """The movers' About sheet: the saved rule set (`list_about` names it) against the
+    `draft` that moved them: its weights as shares of their total, its mode and its top
+    shares or score thresholds, so the file can be tied to the rules that produced it."""
+    return list_about(ctx, "stars", t("stars.moves_header"), choices=draft_choices(draft))
+
+
+def draft_choices(draft: RuleSet) -> dict[str, str]:
+    """The draft's rules as label -> value, in the words of its sliders."""
+
+    def drafted(label: str) -> str:
+        return t("stars.about_draft", what=label)
+
+    weights = " · ".join(
+        t("stars.weight_share", dimension=dimension_label(d), share=fmt.percent(share, 0))
+        for d, share in zip(DIMENSIONS, weight_shares(draft.weights), strict=True)
+    )
+    out = {
+        drafted(t("stars.weights")): weights,
+        drafted(t("stars.mode")): t(f"stars.mode_{draft.mode}"),
+    }
+    if draft.mode == "quantile":
+        for i, share in enumerate(draft.top_shares):
+            out[drafted(t("stars.top_share", star=5 - i))] = fmt.percent(share, 0)
+    else:
+        for i, mark in enumerate(draft.score_thresholds):
+            out[drafted(t("stars.threshold", star=5 - i))] = f"{mark:g}"
+    return out
 
 
 # --- flows, playbook, lists --------------------------------------------------------------

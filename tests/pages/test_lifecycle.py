@@ -1,12 +1,15 @@
 """The Lifecycle page through app.py, as a user meets it."""
 
+import io
 import json
 
 import pandas as pd
 import pytest
+from openpyxl import load_workbook
 
 from core import db
 from core.lifecycle import Drill, LifecycleRules, drill_down, stage_counts
+from tests.ui.test_export_lists import made  # noqa: F401 (the fixture)
 from ui.i18n import load_catalog
 
 PAGE = "pages/lifecycle.py"
@@ -151,3 +154,30 @@ def test_the_trend_charts_start_with_the_data(app_on, uk_shop_db):
     assert "Monthly flows of buyers, 2010-12 to 2011-12" in titles
     flows = next(d.value for d in at.dataframe if "flow_new" in d.value.columns)
     assert flows["month"].min() == pd.Timestamp("2010-12-01") and len(flows) == 13
+
+
+def _about_sheet(call) -> str:
+    sheet = load_workbook(io.BytesIO(call["xlsx"]())).worksheets[1]
+    return " | ".join(f"{r[0].value}: {r[1].value}" for r in sheet.iter_rows())
+
+
+@pytest.mark.parametrize("lang", ["en"])  # AppTest picks a drill option by its English label
+def test_the_drill_downs_about_sheet_names_the_stage_rules(app_on, made, demo_db, lang):  # noqa: F811
+    """With "at risk after 30 days" chosen, the at-risk list holds other customers than
+    under the default 90 days: its About sheet says under which stage rules (review 17)."""
+    words = load_catalog(lang)
+    at = app_on(demo_db, lang=lang).switch_page("pages/lifecycle.py").run()
+    at.number_input(key="lifecycle_rule_at_risk_min_days").set_value(30).run()
+    at.selectbox(key="lifecycle_drill_group").set_value("at_risk").run()
+    assert not at.exception
+    calls = [
+        c
+        for c in made
+        if c["about"] is not None
+        and c["about"].value(words["export.about_list"]) == words["lifecycle.drill_header"]
+    ]
+    call = calls[-1]  # the last run's: at risk after 30 days
+    assert call["rows"] > 0
+    about = _about_sheet(call)
+    assert f"{words['lifecycle.rule_at_risk_min_days']}: 30" in about, about
+    assert f"{words['lifecycle.rule_churned_days']}: 365" in about, about

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from openpyxl import load_workbook
 
 from core import db
 from core.build import statuses
@@ -20,6 +21,7 @@ from core.satisfaction import (
     value_report,
 )
 from tests.core.test_lifecycle import build_shop
+from tests.ui.test_export_lists import made  # noqa: F401 (the fixture)
 from ui import format as fmt
 from ui import satisfaction as sat
 from ui.export import list_files
@@ -357,3 +359,24 @@ def test_reviews_only_shows_churn_by_csat_band(app_on, market_db, lang):
     caption = catalog["satisfaction.bands_caption_csat"]
     assert caption in [c.value for c in at.caption]
     assert catalog["satisfaction.missing_no_nps"] not in [i.value for i in at.info]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_value_at_risk_lists_about_sheet_names_the_stage_rules(app_on, made, demo_db, lang):  # noqa: F811
+    """The value-at-risk list's stages follow the Lifecycle page's rules: its About sheet
+    names them (review 17), here at risk after 30 days as chosen there."""
+    words = load_catalog(lang)
+    at = app_on(demo_db, lang=lang).switch_page("pages/lifecycle.py").run()
+    at.number_input(key="lifecycle_rule_at_risk_min_days").set_value(30).run()
+    at = at.switch_page("pages/satisfaction.py").run()
+    assert not at.exception
+    calls = [
+        c
+        for c in made
+        if c["about"] is not None
+        and c["about"].value(words["export.about_list"]) == words["satisfaction.list_header"]
+    ]
+    assert calls
+    sheet = load_workbook(io.BytesIO(calls[-1]["xlsx"]())).worksheets[1]
+    about = " | ".join(f"{r[0].value}: {r[1].value}" for r in sheet.iter_rows())
+    assert f"{words['lifecycle.rule_at_risk_min_days']}: 30" in about, about

@@ -5,14 +5,17 @@ that activates nothing and an activation that says beforehand what it changes.""
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 
 import numpy as np
 import pytest
+from openpyxl import load_workbook
 
 from core import db, stars
-from core.stars import DEFAULT_RULES
+from core.stars import DEFAULT_RULES, DIMENSIONS
+from tests.ui.test_export_lists import made  # noqa: F401 (the fixture)
 from ui.i18n import load_catalog
 
 PAGE = "pages/stars.py"
@@ -287,3 +290,39 @@ def test_on_another_day_the_dialog_and_the_page_say_which_day_they_count(
     captions = _captions(at)
     assert catalog["stars.confirm_day"].format(day=built) in captions
     assert catalog["stars.confirm_other_day"].format(as_of=day, day=built) in captions
+
+
+def _about_sheet(call) -> str:
+    sheet = load_workbook(io.BytesIO(call["xlsx"]())).worksheets[1]
+    return " | ".join(f"{r[0].value}: {r[1].value}" for r in sheet.iter_rows())
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_movers_about_sheet_names_the_draft(app_on, made, demo_db, lang):  # noqa: F811
+    """The exported list of who moves says which draft moved them: its weights as shares,
+    its mode and its top shares (review 17: it named the active rule set only)."""
+    words = load_catalog(lang)
+    at = _open(app_on, demo_db, lang)
+    at = at.slider(key=RELATIONSHIP).set_value(100).run()
+    assert not at.exception
+    calls = [
+        c
+        for c in made
+        if c["about"] is not None
+        and c["about"].value(words["export.about_list"]) == words["stars.moves_header"]
+    ]
+    call = calls[-1]  # the last run's, after the slider moved
+    assert call["rows"] > 0
+    about = _about_sheet(call)
+    weights = words["stars.about_draft"].format(what=words["stars.weights"])
+    weights_now = list(DEFAULT_RULES.weights)
+    weights_now[DIMENSIONS.index("relationship")] = 100.0
+    share = round(100 * 100.0 / sum(weights_now))  # 100 of 185: 54%
+    relationship = words["stars.weight_share"].format(
+        dimension=words["stars.dim_relationship"], share=f"{share}%"
+    )
+    assert f"{weights}: " in about and relationship in about, about
+    mode = words["stars.about_draft"].format(what=words["stars.mode"])
+    assert f"{mode}: {words['stars.mode_quantile']}" in about
+    top = words["stars.about_draft"].format(what=words["stars.top_share"].format(star=5))
+    assert f"{top}: 5%" in about

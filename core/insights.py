@@ -43,7 +43,8 @@ class Figure:
 @dataclass(frozen=True)
 class Insight:
     """A sentence: the catalog key `insights.<key>`, its figures by placeholder name, and
-    the page that explains it (a url path of ui.navigation)."""
+    the page that explains it (a url path of ui.navigation; "overview", the page the
+    insights are on, means its monthly trend)."""
 
     key: str
     page: str
@@ -144,16 +145,20 @@ def satisfaction_trend(story: Story, min_answers: int = MIN_ANSWERS) -> Insight 
     return Insight("satisfaction_level", "satisfaction", figures)
 
 
-def growth(story: Story) -> Insight | None:
-    """Revenue and active customers against the previous 12 months, where covered."""
+def growth(story: Story, min_customers: int = MIN_CUSTOMERS) -> Insight | None:
+    """Revenue and active customers against the previous 12 months, where covered and both
+    periods have `min_customers` active customers. It points to the Overview's own monthly
+    trend (`overview`): no other page shows revenue over time."""
     k = story.kpis
-    if not k.has_previous or not k.revenue_previous or not k.active_customers_previous:
+    if not k.has_previous or not k.revenue_previous:
+        return None
+    if min(k.active_customers, k.active_customers_previous) < min_customers:
         return None
     change = (k.revenue - k.revenue_previous) / abs(k.revenue_previous)
     customers = (k.active_customers - k.active_customers_previous) / k.active_customers_previous
     return Insight(
         "growth",
-        "lifecycle",
+        "overview",
         {
             "revenue": Figure(MONEY, k.revenue),
             "change": Figure(CHANGE, change),

@@ -127,9 +127,18 @@ PAGE_ICONS = {
 }
 
 
+TREND_ANCHOR = "monthly-trend"  # the trend section's heading, for the growth insight's link
+
+
 def open_link(url_path: str, container=None) -> None:
     """A link that opens the page at `url_path` in the same view (language, as-of date,
-    presentation switches: `ui.session.link_params`)."""
+    presentation switches: `ui.session.link_params`); "overview", this page, is a link down
+    to its monthly trend (no other page shows revenue over time)."""
+    if url_path == "overview":
+        (container or st).markdown(
+            f":material/trending_up: [{t('overview.open_trend')}](#{TREND_ANCHOR})"
+        )
+        return
     (container or st).page_link(
         page_path(url_path),
         label=t(f"overview.open_{url_path}"),
@@ -394,6 +403,7 @@ def trend_section(ctx, monthly: pd.DataFrame, report: Report) -> None:
     }
     title = t("overview.trend_title", start=f"{start:%Y-%m}", end=f"{end:%Y-%m}")
     figure = charts.revenue_trend(monthly, title, labels, scale)
+    st.subheader(t("overview.trend_header"), anchor=TREND_ANCHOR)
     st.plotly_chart(figure, width="stretch")
     notes = []
     if monthly["is_partial"].iloc[-1]:

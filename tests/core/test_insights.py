@@ -117,6 +117,40 @@ def test_satisfaction_and_growth_are_the_raw_tables_figures(demo):
     k = story.kpis
     assert value(growth, "revenue") == k.revenue
     assert value(growth, "change") == pytest.approx(k.revenue / k.revenue_previous - 1)
+    assert growth.page == "overview"  # the monthly trend: Lifecycle shows no revenue
+
+
+def _kpis(**values) -> overview.Kpis:
+    zero = {f.name: 0 for f in overview.Kpis.__dataclass_fields__.values() if f.name != "as_of"}
+    zero.update(previous_start=None, first_ordered_on=None, has_previous=False)
+    return overview.Kpis(as_of=dt.date(2025, 1, 1), **{**zero, **values})
+
+
+@pytest.mark.parametrize(
+    ("now", "before"), [(5, 2), (insights.MIN_CUSTOMERS, insights.MIN_CUSTOMERS - 1)]
+)
+def test_a_handful_of_active_customers_makes_no_growth_sentence(now, before):
+    # found on the review of issue 17: 2 active customers a year ago and 5 now made one
+    def story(now, before):
+        kpis = _kpis(
+            customers=now,
+            customers_previous=before,
+            active_customers=now,
+            active_customers_previous=before,
+            revenue=100.0 * now,
+            revenue_previous=100.0 * before,
+            orders=now,
+            orders_previous=before,
+            has_previous=True,
+            previous_start=dt.date(2023, 1, 2),
+            first_ordered_on=dt.date(2023, 1, 1),
+        )
+        return overview.Story(kpis)
+
+    assert insights.insights(story(now, before)) == []
+    # as many on both sides as the floor: a sentence
+    floor = insights.MIN_CUSTOMERS
+    assert [i.key for i in insights.insights(story(floor, floor))] == ["growth"]
 
 
 def test_the_weakest_step_is_the_lowest_rate_of_the_funnel(demo):

@@ -7,11 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from urllib.parse import parse_qs
 
 import pytest
 
 from core import db
 from core.build import build
+from ui import overview as ov
 from ui.i18n import load_catalog
 from ui.navigation import PAGES
 
@@ -87,13 +89,22 @@ def test_every_tile_chart_and_insight_opens_its_page(app_on, demo_db):
     at = app_on(demo_db)
     pages = [page for _, page in _links(at)]
     assert set(pages) == {"stars", "value", "churn", "satisfaction", "lifecycle"} <= URL_PATHS
-    assert len(pages) == 4 + 2 + len(_insights(at))  # four tiles, two charts, each insight
+    sentences = _insights(at)
+    growth = [s for s in sentences if s.startswith("- Revenue over the 12 months")]
+    assert len(growth) == 1
+    # four tiles, two charts, each insight but growth: its figures are this page's, so it
+    # links down to the monthly trend (Lifecycle shows no revenue over time)
+    assert len(pages) == 4 + 2 + len(sentences) - 1
+    down = [m.value for m in at.main.get("markdown") if m.value.endswith(f"(#{ov.TREND_ANCHOR})")]
+    assert down == [f":material/trending_up: [Monthly trend](#{ov.TREND_ANCHOR})"]
+    [heading] = [h for h in at.subheader if h.proto.anchor == ov.TREND_ANCHOR]
+    assert heading.value == "Revenue month by month"
 
 
 def test_the_links_keep_the_language(app_on, demo_db):
     at = app_on(demo_db, lang="zh")
     links = at.main.get("page_link")
-    assert links and all(link.proto.query_string == "lang=zh" for link in links)
+    assert links and all(parse_qs(link.proto.query_string)["lang"] == ["zh"] for link in links)
 
 
 def test_the_insights_are_sentences_with_the_figures(app_on, demo_db):

@@ -23,6 +23,7 @@ from core.lifecycle import LifecycleRules
 from ui import charts, data, session
 from ui import format as fmt
 from ui import models as md
+from ui import satisfaction as satisfaction_ui
 from ui.i18n import t
 from ui.labels import star_name
 from ui.navigation import PAGES
@@ -103,14 +104,18 @@ def complete_months(monthly: pd.DataFrame) -> pd.DataFrame:
 
 
 def satisfaction_sparkline(as_of: dt.date, measure: str, version: int) -> list[float] | None:
-    """The monthly NPS or CSAT over the SPARK_MONTHS up to `as_of` (a month from fewer
-    than `core.satisfaction.MIN_ANSWERS` answers left out, as the Satisfaction page does)."""
-    return sparkline(_satisfaction_months(as_of, version)[measure])
+    """The monthly NPS or CSAT over the SPARK_MONTHS up to `as_of`, a month with fewer
+    answers than the Satisfaction page's trend opens with left out (its rule,
+    `ui.satisfaction.opening_min_answers`: fewer on a small shop)."""
+    min_answers = satisfaction_ui.opening_min_answers(as_of, version)
+    return sparkline(_satisfaction_months(as_of, min_answers, version)[measure])
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _satisfaction_months(as_of: dt.date, version: int) -> pd.DataFrame:
-    return satisfaction.satisfaction_trend(data.cursor(), as_of, "all", months=SPARK_MONTHS)
+def _satisfaction_months(as_of: dt.date, min_answers: int, version: int) -> pd.DataFrame:
+    return satisfaction.satisfaction_trend(
+        data.cursor(), as_of, "all", months=SPARK_MONTHS, min_answers=min_answers
+    )
 
 
 def page_path(url_path: str) -> str:
@@ -290,7 +295,11 @@ def _value_tile(ctx, value: overview.ValueFigure | None, reason: str | None) -> 
         label,
         fmt.money(value.total, ctx.lang, ctx.currency),
         help_,
-        caption=t("overview.clv_caption", customers=fmt.count(value.customers, ctx.lang)),
+        caption=t(
+            "overview.clv_caption",
+            months=value.horizon_months,
+            customers=fmt.count(value.customers, ctx.lang),
+        ),
     )
 
 

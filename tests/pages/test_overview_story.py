@@ -7,13 +7,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from types import SimpleNamespace
 from urllib.parse import parse_qs
 
 import pytest
 
-from core import db
+from core import db, overview, satisfaction
 from core.build import build
 from ui import overview as ov
+from ui import satisfaction as sat_ui
 from ui.i18n import load_catalog
 from ui.navigation import PAGES
 
@@ -203,3 +205,48 @@ def test_the_funnel_follows_the_stage_rules_chosen_on_the_lifecycle_page(app_on,
     back = lifecycle.switch_page("pages/overview.py").run()
     assert not back.exception
     assert _funnel(back, "Lifecycle funnel on") == chosen != before
+
+
+def test_a_small_shops_satisfaction_sparkline_follows_the_satisfaction_pages_minimum(
+    app_on, small_db, tmp_path
+):
+    # 15 NPS answers a month over the small shop's eight months: fewer than the 30 a month
+    # satisfaction.MIN_ANSWERS asks, so the Satisfaction page opens on its thin minimum
+    path = tmp_path / "small_nps.duckdb"
+    shutil.copy(small_db, path)
+    con = db.connect(path)
+    con.execute(
+        "insert into feedback (feedback_id, customer_id, submitted_at, kind, nps) "
+        "select 'f' || m || '-' || i, 'c' || i, '2024-01-01'::timestamp "
+        "+ to_months(m::integer) + to_days(i::integer), 'survey', (i * 7 + m) % 11 "
+        "from range(8) months(m), range(15) answers(i)"
+    )
+    build(con)
+    con.close()
+    at = app_on(path)
+    assert not at.exception
+    spark = list(_tiles(at)["NPS (12 months)"].proto.chart_data)
+    page = at.switch_page("pages/satisfaction.py").run()
+    assert not page.exception
+    # the page opens on its thin minimum, and the Overview's sparkline uses the same
+    minimum = page.number_input(key="satisfaction_min_answers").value
+    assert minimum == sat_ui.THIN_MIN_ANSWERS < satisfaction.MIN_ANSWERS
+    as_of = page.date_input(key="sidebar_as_of").value
+    con = db.connect(path)  # the app holds it read-write
+    monthly = satisfaction.satisfaction_trend(
+        con, as_of, "all", months=ov.SPARK_MONTHS, min_answers=minimum
+    )
+    con.close()
+    scores = [float(v) for v in monthly["nps"].dropna()]
+    assert len(scores) >= 3 and spark == pytest.approx(scores)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_clv_caption_says_the_horizon_the_value_was_computed_for(lang, monkeypatch):
+    monkeypatch.setattr("ui.i18n.current_language", lambda: lang)
+    ctx = SimpleNamespace(lang=lang, currency="GBP")
+    value = overview.ValueFigure(total=1_000.0, customers=80, horizon_months=24)
+    tile = ov._value_tile(ctx, value, None)
+    caption = load_catalog(lang)["overview.clv_caption"]
+    assert tile.caption == caption.format(months=24, customers="80")
+    assert "24" in tile.caption and "12" not in tile.caption

@@ -11,6 +11,7 @@ from ui.empty import show_empty_state
 from ui.export import download_buttons
 from ui.frame import page_context
 from ui.i18n import t
+from ui.session import PRESENT, switch_on
 from ui.widgets import (
     Tile,
     choice,
@@ -142,10 +143,11 @@ def try_rules():
         f"startier-star-moves-{ctx.as_of}",
         about=sr.moves_about(ctx, draft),
     )
-    sr.save_form(draft, saved)
+    sr.save_form(draft, saved, ctx.version)
 
 
-try_rules()
+if not switch_on(PRESENT):  # its sliders are hidden there: the draft is the active rules
+    try_rules()
 sr.version_switch(saved, ctx.version, ctx.as_of)
 
 # --- migration between month ends ---------------------------------------------------------

@@ -32,7 +32,7 @@ import streamlit as st
 from core import export, settings
 from core import stars as core_stars
 from core.export import About, Column
-from ui import data, privacy
+from ui import data, privacy, session
 from ui import format as fmt
 from ui.i18n import LANGUAGES, current_language, t
 from ui.labels import labelled, value_labels
@@ -265,7 +265,8 @@ def download_buttons(
         key=f"{name}_csv",
     )
     if not excel_fits(rows, width):
-        row.caption(no_excel_text(rows, current_language()))
+        if not session.switch_on(session.PRESENT):  # there the buttons are hidden
+            row.caption(no_excel_text(rows, current_language()))
         return
     row.download_button(
         t("export.excel"),

@@ -338,14 +338,44 @@ PENDING = "_stars_activation"  # (name, version) waiting for the user's confirma
 ACTIVATED = "_stars_activated"  # the sentence to show once after an activation
 
 
-def save_form(draft: RuleSet, saved: SavedRules) -> None:
+@st.cache_data(max_entries=32, show_spinner=False)
+def _saved_rules(name: str, number: int, version: int) -> RuleSet:
+    """The rules of saved version `number` of `name` (a saved version never changes)."""
+    return stars.load_rule_set(data.cursor(), name, number).rules
+
+
+def last_saved(version: int) -> SavedRules | None:
+    """The version saved last (any name), or None when none is saved yet."""
+    table = versions(version)
+    if table.empty:
+        return None
+    name, number = table["name"].iloc[0], int(table["version"].iloc[0])
+    return SavedRules(name, number, _saved_rules(name, number, version))
+
+
+def save_refusal(draft: RuleSet, saved: SavedRules, version: int) -> str | None:
+    """Why the draft cannot be saved (None: it can): it is the active rules, or the rules
+    of the version saved last, so saving would only store a copy."""
+    if draft == saved.rules:
+        return t("stars.save_same_active")
+    last = last_saved(version)
+    if last is not None and draft == last.rules:
+        return t("stars.save_same_last", name=fmt.plain(version_label((last.name, last.version))))
+    return None
+
+
+def save_form(draft: RuleSet, saved: SavedRules, version: int) -> None:
     """Name, who and a button that stores the draft as a new version (not active: the
     version switch below makes a version active, after confirmation). The version just
-    saved is then the one the switch offers."""
+    saved is then the one the switch offers. A draft that is the active rules or the
+    version saved last is not saved again (`save_refusal` says why)."""
     c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
     name = c1.text_input(t("stars.save_name"), value=saved.name, key="stars_save_name")
     who = c2.text_input(t("stars.save_by"), key="stars_save_by")
-    if c3.button(t("stars.save"), type="primary", disabled=draft == saved.rules):
+    refusal = save_refusal(draft, saved, version)
+    if refusal:
+        st.caption(refusal)
+    if c3.button(t("stars.save"), type="primary", disabled=refusal is not None):
         try:
             stored = save(draft, name, who)
         except ValueError as error:

@@ -326,3 +326,41 @@ def test_the_movers_about_sheet_names_the_draft(app_on, made, demo_db, lang):  #
     assert f"{mode}: {words['stars.mode_quantile']}" in about
     top = words["stars.about_draft"].format(what=words["stars.top_share"].format(star=5))
     assert f"{top}: 5%" in about
+
+
+def _save_button(at, catalog):
+    return next(b for b in at.button if b.label == catalog["stars.save"])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_draft_just_saved_is_not_saved_again(app_on, demo_db, tmp_path, lang):
+    """After a Save the draft still differs from the active rules; saving it again would
+    only store a copy, so Save is off and a sentence says why (review 17)."""
+    catalog = load_catalog(lang)
+    path = shutil.copy(demo_db, tmp_path / "copy.duckdb")
+    at = _open(app_on, path, lang)
+    assert _save_button(at, catalog).disabled  # the draft is the active rules
+    assert catalog["stars.save_same_active"] in _captions(at)
+    at.slider(key=RELATIONSHIP).set_value(100).run()
+    assert not _save_button(at, catalog).disabled
+    _save(at, catalog, "spring")
+    assert _save_button(at, catalog).disabled
+    assert catalog["stars.save_same_last"].format(name="spring v1") in _captions(at)
+    at.slider(key=RELATIONSHIP).set_value(90).run()  # another draft can be saved
+    assert not _save_button(at, catalog).disabled
+    con = db.connect(path)
+    assert stars.rule_set_versions(con)["version"].tolist() == [1]
+    con.close()
+
+
+def test_presentation_mode_leaves_out_the_draft(app_on, demo_db):
+    """Its sliders are hidden in presentation mode, so the draft is the active rules and
+    its tiles and flows would be empty: the section is left out (review 17)."""
+    catalog = load_catalog("en")
+    at = _open(app_on, demo_db, "en")
+    assert catalog["stars.try_header"] in [h.value for h in at.subheader]
+    at.toggle(key="sidebar_present").set_value(True).run()
+    assert not at.exception
+    assert catalog["stars.try_header"] not in [h.value for h in at.subheader]
+    assert catalog["stars.moved_up"] not in _tiles(at)
+    assert catalog["stars.versions_header"] in [h.value for h in at.subheader]

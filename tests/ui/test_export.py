@@ -7,20 +7,23 @@ from streamlit.testing.v1 import AppTest
 from ui import export
 
 
-def _buttons(rows: int, lang: str = "en") -> AppTest:
-    """An app that shows the helper's buttons for a two-row list said to have `rows` rows."""
+def _buttons(rows: int, lang: str = "en", present: bool = False) -> AppTest:
+    """An app that shows the helper's buttons for a two-row list said to have `rows` rows
+    (`present`: in presentation mode)."""
 
-    def script(rows: int, lang: str) -> None:
+    def script(rows: int, lang: str, present: bool) -> None:
         import pandas as pd
         import streamlit as st
 
+        from ui import session
         from ui.export import download_buttons
 
         st.session_state["lang"] = lang
+        st.session_state[session.PRESENT] = present
         frame = pd.DataFrame({"Customer ID": ["c1", "=c2"], "Value": [1.5, -2.0]})
         download_buttons(lambda: frame, rows, len(frame.columns), "customers")
 
-    at = AppTest.from_function(script, args=(rows, lang))
+    at = AppTest.from_function(script, args=(rows, lang, present))
     return at.run()
 
 
@@ -40,6 +43,13 @@ def test_a_list_too_long_for_excel_gets_the_csv_and_says_why():
     assert [b.proto.label for b in at.get("download_button")] == ["Download CSV"]
     (sentence,) = [c.value for c in at.caption]
     assert "50,001 rows" in sentence and "50,000" in sentence and "CSV holds every row" in sentence
+
+
+def test_presentation_mode_leaves_out_the_sentence_with_the_buttons_it_hides():
+    at = _buttons(export.EXCEL_MAX_ROWS + 1, present=True)
+    assert not at.exception
+    assert [b.proto.label for b in at.get("download_button")] == ["Download CSV"]
+    assert not at.caption
 
 
 def test_the_sentence_is_in_the_pages_language():

@@ -12,6 +12,7 @@ from ui.empty import show_empty_state
 from ui.frame import page_context
 from ui.i18n import t
 from ui.models import reason_text
+from ui.session import PRESENT, switch_on
 from ui.widgets import choice, metric_row, show_missing_inputs, show_table
 
 ctx = page_context()
@@ -22,6 +23,7 @@ if ctx.state.transactions == 0:
     st.info(t("empty.no_transactions"))
     st.stop()
 lang, as_of = ctx.lang, ctx.as_of
+presenting = switch_on(PRESENT)  # the form is hidden: no words about it, the assumptions shown
 
 fitted = lu.models(as_of, ctx.version)
 simple = isinstance(fitted, lu.Reason)
@@ -42,8 +44,9 @@ results, inputs = st.container(), st.container()
 
 # --- the programme -------------------------------------------------------------------------
 with inputs:
-    st.subheader(t("loyalty.inputs_title"))
-    st.caption(t("loyalty.inputs_caption"))
+    if not presenting:
+        st.subheader(t("loyalty.inputs_title"))
+        st.caption(t("loyalty.inputs_caption"))
     preset_name = choice(
         t("loyalty.preset"),
         lu.PRESET_NAMES,
@@ -58,7 +61,8 @@ with inputs:
 with results, st.spinner(t("loyalty.running")):
     result, found = lu.simulate(as_of, programme, ctx.version)
 worth, verdict = lu.verdict(result, found, programme, lang, ctx.currency)
-echo.caption(t("loyalty.result_echo", verdict=verdict))
+if not presenting:
+    echo.caption(t("loyalty.result_echo", verdict=verdict))
 
 # --- the verdict and the headline ----------------------------------------------------------
 with results:
@@ -66,7 +70,10 @@ with results:
         st.success(verdict, icon=":material/thumb_up:")
     else:
         st.warning(verdict, icon=":material/thumb_down:")
-    st.caption(lu.verdict_detail(found))
+    if presenting:
+        st.caption(lu.assumptions_text(result, found, programme, lang, ctx.currency))
+    else:
+        st.caption(lu.verdict_detail(found))
     tiles = lu.headline(result, programme, lang, ctx.currency)
     metric_row(tiles, columns=4)  # money on the first row, the rest below
     st.caption(lu.method_text(result, lang))

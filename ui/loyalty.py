@@ -320,6 +320,30 @@ def verdict_detail(found: UpliftSensitivity) -> str:
     return text
 
 
+def assumptions_text(
+    result: LoyaltyResult,
+    found: UpliftSensitivity,
+    programme: Programme,
+    lang: str,
+    currency: str | None,
+) -> str:
+    """What the verdict rests on, in one line, for presentation mode (the programme's form
+    is hidden there): the assumed uplifts on average over members, the gross margin and
+    the simulated programme cost over the horizon; the break-even's uplifts when there is
+    one above zero."""
+    cost = result.summary.set_index("measure").loc["programme_cost", "mean"]
+    text = t(
+        "loyalty.presentation_assumptions",
+        uplifts=_uplift_words(found.assumed),
+        margin=fmt.percent(programme.gross_margin, 0),
+        cost=fmt.money(cost, lang, currency),
+        months=programme.horizon_months,
+    )
+    if found.break_even:
+        text += " " + t("loyalty.verdict_at_break_even", uplifts=_uplift_words(found.at_break_even))
+    return text
+
+
 def sensitivity_chart(
     result: LoyaltyResult, found: UpliftSensitivity, lang: str, currency: str | None
 ):

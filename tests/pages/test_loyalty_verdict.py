@@ -183,3 +183,38 @@ def test_the_verdict_of_a_programme_that_loses_more_the_more_members_buy(demo_db
     _, text = lu.verdict(result, found, none, "en", "CNY")
     assert catalog["loyalty.verdict_no_uplift_referrals"] in text
     assert catalog["loyalty.verdict_no_uplift"] not in text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_presentation_mode_shows_what_the_verdict_rests_on_not_the_hidden_form(
+    app_on, demo_db, lang
+):
+    at = _open(app_on, demo_db, lang)
+    at.toggle(key="sidebar_present").set_value(True).run()
+    assert not at.exception
+    catalog = load_catalog(lang)
+    result, found = _core(demo_db, at)
+    programme = at.session_state["loyalty_run"][1]
+    subheaders = [h.value for h in at.subheader]
+    captions = [c.value for c in at.caption]
+    # the form is hidden there: nothing that speaks of it or of changing it
+    assert catalog["loyalty.inputs_title"] not in subheaders
+    assert catalog["loyalty.inputs_caption"] not in captions
+    echo = catalog["loyalty.result_echo"].split("{")[0]
+    assert not any(c.startswith(echo) for c in captions)
+    # one caption under the verdict says what it rests on: uplifts, margin, cost
+    cost = result.summary.set_index("measure").loc["programme_cost", "mean"]
+    [rests] = [
+        c
+        for c in captions
+        if c.startswith(catalog["loyalty.presentation_assumptions"].split("{")[0])
+    ]
+    assert fmt.money(cost, lang, "CNY") in rests
+    assert fmt.percent(programme.gross_margin, 0) in rests
+    assert fmt.percent(found.assumed[0]) in rests
+    # the verdict stays first
+    worth, _ = _verdict(at)
+    assert at.success if worth else at.warning
+    # off again: the inputs' heading is back
+    at.toggle(key="sidebar_present").set_value(False).run()
+    assert catalog["loyalty.inputs_title"] in [h.value for h in at.subheader]

@@ -336,6 +336,7 @@ def thresholds_text(rules: RuleSet, marks: np.ndarray) -> str:
 SWITCH_KEY = "stars_switch"
 PENDING = "_stars_activation"  # (name, version) waiting for the user's confirmation
 ACTIVATED = "_stars_activated"  # the sentence to show once after an activation
+SAVED = "_stars_saved"  # the sentence to show once after a save
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -369,6 +370,9 @@ def save_form(draft: RuleSet, saved: SavedRules, version: int) -> None:
     version switch below makes a version active, after confirmation). The version just
     saved is then the one the switch offers. A draft that is the active rules or the
     version saved last is not saved again (`save_refusal` says why)."""
+    done = st.session_state.pop(SAVED, None)
+    if done:  # a message on the page, not a toast: it stays until the next change
+        st.success(done, icon=":material/save:")
     c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
     name = c1.text_input(t("stars.save_name"), value=saved.name, key="stars_save_name")
     who = c2.text_input(t("stars.save_by"), key="stars_save_by")
@@ -381,7 +385,9 @@ def save_form(draft: RuleSet, saved: SavedRules, version: int) -> None:
         except ValueError as error:
             st.error(fmt.plain(error))  # may quote the typed name
             return
-        st.toast(t("stars.saved", name=fmt.plain(stored.name), version=stored.version))
+        st.session_state[SAVED] = t(
+            "stars.saved", name=fmt.plain(stored.name), version=stored.version
+        )
         st.session_state[SWITCH_KEY] = (stored.name, stored.version)
         st.rerun(scope="app")
     st.caption(t("stars.save_caption"))

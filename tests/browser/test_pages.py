@@ -566,7 +566,10 @@ def test_a_saved_stars_version_is_made_active_after_confirming(
         )
         weight.get_by_role("slider").first.focus()
         weight.get_by_role("slider").first.press("End")
-        page.get_by_role("button", name=catalog["stars.save"]).click()
+        _settled(page)  # the draft's rerun done: Save is enabled for a draft that differs
+        save = page.get_by_role("button", name=catalog["stars.save"])
+        page.wait_for_function("(b) => !b.disabled", arg=save.element_handle())
+        save.click()
         page.get_by_text(catalog["stars.saved"].format(name="default", version=1)).wait_for()
         _settled(page)
         page.get_by_role("button", name=catalog["stars.activate"]).click()

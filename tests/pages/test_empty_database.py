@@ -8,9 +8,11 @@ from ui.i18n import load_catalog
 from ui.navigation import PAGES
 
 ZH = load_catalog("zh")
+# the Glossary reads no data: on an empty database it shows its terms (tests/pages/test_glossary.py)
+DATA_PAGES = [spec for spec in PAGES if spec.url_path != "glossary"]
 
 
-@pytest.mark.parametrize("spec", PAGES, ids=lambda s: s.url_path)
+@pytest.mark.parametrize("spec", DATA_PAGES, ids=lambda s: s.url_path)
 def test_an_empty_database_says_what_to_do_in_chinese(app_on, empty_db, spec):
     at = app_on(empty_db, lang="zh").switch_page(spec.path).run()
     assert not at.exception, [e.value for e in at.exception]

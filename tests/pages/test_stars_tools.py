@@ -344,6 +344,8 @@ def test_a_draft_just_saved_is_not_saved_again(app_on, demo_db, tmp_path, lang):
     at.slider(key=RELATIONSHIP).set_value(100).run()
     assert not _save_button(at, catalog).disabled
     _save(at, catalog, "spring")
+    said = catalog["stars.saved"].format(name="spring", version=1)
+    assert said in [s.value for s in at.success]  # on the page, not a passing toast
     assert _save_button(at, catalog).disabled
     assert catalog["stars.save_same_last"].format(name="spring v1") in _captions(at)
     at.slider(key=RELATIONSHIP).set_value(90).run()  # another draft can be saved

@@ -44,6 +44,8 @@ NPS_BANDS = ("promoter", "passive", "detractor", "no_answer")
 CSAT_BANDS = ("unhappy", "neutral", "happy", "no_answer")  # latest CSAT 1-2, 3, 4-5
 BANDS = {"nps": NPS_BANDS, "csat": CSAT_BANDS}
 MIN_ANSWERS = 30
+THIN_MIN_ANSWERS = 10  # the opening minimum when few months reach MIN_ANSWERS
+TREND_MONTHS = 24  # the months of the Satisfaction page's trend, to `as_of`
 SLA_HOURS = 48.0
 TOP_STARS = 4  # "top star tiers": 4 and 5 stars
 BACKLOG_AGES = (0, 2, 7, 30)  # age buckets of open complaints, in days: 0-2, 2-7, 7-30, 30+
@@ -483,3 +485,17 @@ def _unhappy(
     total = con.execute(f"select count(*) from ({query})", params).fetchone()[0]
     first = con.execute(query, {**params, "limit": limit}).df()
     return UnhappyCustomers(customers=first, total=total, value_basis=basis)
+
+
+def opening_min_answers(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> int:
+    """The minimum of answers a monthly point needs as the Satisfaction page opens:
+    MIN_ANSWERS, or THIN_MIN_ANSWERS when most months with answers over the TREND_MONTHS to
+    `as_of` have fewer (a small shop still sees its trend; the page says which points rest
+    on too few). The Overview's sparkline follows the same rule."""
+    frame = satisfaction_trend(con, as_of, "all", months=TREND_MONTHS, min_answers=MIN_ANSWERS)
+    monthly = (frame["csat_answers"].fillna(0) + frame["nps_answers"].fillna(0))[
+        lambda answers: answers > 0
+    ]
+    if monthly.empty or monthly.median() >= MIN_ANSWERS:
+        return MIN_ANSWERS
+    return THIN_MIN_ANSWERS

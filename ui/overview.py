@@ -23,7 +23,6 @@ from core.lifecycle import LifecycleRules
 from ui import charts, data, session
 from ui import format as fmt
 from ui import models as md
-from ui import satisfaction as satisfaction_ui
 from ui.i18n import t
 from ui.labels import star_name
 from ui.navigation import PAGES
@@ -106,9 +105,14 @@ def complete_months(monthly: pd.DataFrame) -> pd.DataFrame:
 def satisfaction_sparkline(as_of: dt.date, measure: str, version: int) -> list[float] | None:
     """The monthly NPS or CSAT over the SPARK_MONTHS up to `as_of`, a month with fewer
     answers than the Satisfaction page's trend opens with left out (its rule,
-    `ui.satisfaction.opening_min_answers`: fewer on a small shop)."""
-    min_answers = satisfaction_ui.opening_min_answers(as_of, version)
+    `core.satisfaction.opening_min_answers`: fewer on a small shop)."""
+    min_answers = _opening_min_answers(as_of, version)
     return sparkline(_satisfaction_months(as_of, min_answers, version)[measure])
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _opening_min_answers(as_of: dt.date, version: int) -> int:
+    return satisfaction.opening_min_answers(data.cursor(), as_of)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -24,7 +24,7 @@ from ui.session import lifecycle_rules_choices
 from ui.sidebar import Context
 from ui.widgets import Tile, change_tile, choice, customer_table, metric_row, show_table
 
-TREND_MONTHS = 24
+TREND_MONTHS = satisfaction.TREND_MONTHS
 LIST_ROWS = 500
 SLA_HOURS = satisfaction.SLA_HOURS  # the page's default service level
 
@@ -79,20 +79,14 @@ def opening_measure(missing: dict[str, str | None]) -> str:
     return bands_measure(missing) or "nps"
 
 
-THIN_MIN_ANSWERS = 10  # the opening minimum when few months reach satisfaction.MIN_ANSWERS
+THIN_MIN_ANSWERS = satisfaction.THIN_MIN_ANSWERS
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
 def opening_min_answers(as_of: dt.date, version: int) -> int:
-    """The minimum of answers a monthly point needs, as the page opens: satisfaction.MIN_ANSWERS, or
-    THIN_MIN_ANSWERS when most months with answers have fewer (a small shop still sees
-    its trend; the caption says which points rest on too few)."""
-    frame = trend(as_of, "all", satisfaction.MIN_ANSWERS, version)
-    monthly = (frame["csat_answers"].fillna(0) + frame["nps_answers"].fillna(0))[
-        lambda answers: answers > 0
-    ]
-    if monthly.empty or monthly.median() >= satisfaction.MIN_ANSWERS:
-        return satisfaction.MIN_ANSWERS
-    return THIN_MIN_ANSWERS
+    """The minimum of answers a monthly point needs, as the page opens
+    (`core.satisfaction.opening_min_answers`: fewer on a small shop)."""
+    return satisfaction.opening_min_answers(data.cursor(), as_of)
 
 
 def loyalty_weights(referrals_known: bool) -> satisfaction.LoyaltyWeights | None:

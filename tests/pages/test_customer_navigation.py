@@ -129,14 +129,16 @@ def test_following_a_referral_keeps_the_way_back_to_the_list(app):
     app.query_params.update({"customer": "a'1", "from": "segments", "lang": "en"})
     at = app.switch_page(PAGE).run()
     assert not at.exception
-    assert _links(at)["Back to Customer segments"] == ("segments", "lang=en")
+    # the way back keeps the view: the language and the as-of day the sidebar shows
+    view = f"lang=en&as_of={at.date_input(key='sidebar_as_of').value.isoformat()}"
+    assert _links(at)["Back to Customer segments"] == ("segments", view)
     at.session_state[referrals_key("a'1")] = {"selection": {"rows": [0], "columns": []}}
     at.run()  # the referral b%2 picked
     assert not at.exception
     assert at.header[0].value == "Cotton"
     assert at.query_params["from"] == "segments"
     links = _links(at)
-    assert links["Back to Customer segments"] == ("segments", "lang=en")
+    assert links["Back to Customer segments"] == ("segments", view)
     page, query = links["Referred by: a'1"]
     assert page == "customer" and "from=segments" in query.split("&")
 

@@ -29,6 +29,7 @@ SHARED_UI = {
     "data",  # the connection and the data state
     "empty",  # the empty-database page
     "export",  # the download buttons
+    "filters",  # the shared filters: sidebar editor, chips, the chosen customers
     "format",  # numbers, money, dates in the reader's language
     "frame",  # page config, sidebar, navigation around every page
     "i18n",  # the catalogs

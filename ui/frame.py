@@ -7,9 +7,10 @@ address) and on every AppTest rerun, it runs the page file directly without `app
 `page_context()` draws the frame itself; its `st.navigation` call switches the legacy
 mode off for the rest of the process.
 
-The view (language, as-of date, presentation switches) is written into the address after
-the sidebar, and every menu link carries it (`ui.session`); presentation mode's style sheet
-is drawn here, once for every page (`ui.theme.page_style`).
+The view (language, as-of date, presentation switches, the shared filters) is written into
+the address after the sidebar, and every menu link carries it (`ui.session`); presentation
+mode's style sheet is drawn here, once for every page (`ui.theme.page_style`), and so are
+the filters' chips above the page (`ui.filters`).
 
 A database that cannot be opened (being written by `python -m core build`, truncated,
 damaged, written by a newer StarTier...) is met here, once for every page: the page shows
@@ -23,11 +24,12 @@ import duckdb
 import streamlit as st
 
 from core import db
-from ui import data, navigation, session, sidebar, theme
+from ui import data, filters, navigation, session, sidebar, theme
 from ui import format as fmt
 from ui.i18n import DEFAULT_LANGUAGE, t
 
 _FRAME_DRAWN = "_frame_drawn"
+UNFILTERED = ("glossary", "")  # no customer shown (the root only opens the first page)
 _LEGACY_RERUN = "_legacy_rerun"
 
 
@@ -85,6 +87,8 @@ def frame():
             with st.spinner(t("demo.building")):
                 data.build_demo_data()
         ctx = sidebar.render()
+        with st.sidebar:
+            filters.editor(ctx)
     except (db.DatabaseUnavailable, duckdb.Error) as error:
         reason = unavailable_reason(error)
         if reason is None:
@@ -94,7 +98,10 @@ def frame():
     session.write_address(session.view_params(DEFAULT_LANGUAGE, ctx.state.default_day))
     theme.show_page_style()
     st.session_state[_FRAME_DRAWN] = True
-    return _GuardedPage(navigation.navigate(t, menu))
+    page = navigation.navigate(t, menu)
+    if page.url_path not in UNFILTERED and not ctx.state.is_empty:
+        filters.chips(ctx)  # stops the page when no customer is left
+    return _GuardedPage(page)
 
 
 def page_context() -> sidebar.Context:

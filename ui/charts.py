@@ -127,13 +127,17 @@ def _layout(figure: go.Figure, title: str, height: int = 380) -> go.Figure:
     return theme.follow_view(figure)  # presentation mode's type and ground, if on
 
 
-def lifecycle_funnel(steps: list[str], counts: list[int], title: str) -> go.Figure:
+def lifecycle_funnel(
+    steps: list[str], counts: list[int], title: str, keys: list[str] | None = None
+) -> go.Figure:
     """Acquired -> converted -> repeat -> retained as a funnel: each step's customers and
-    its share of the acquired. `steps` are the step labels, in order."""
+    its share of the acquired. `steps` are the step labels, in order; `keys` the steps'
+    codes, kept in each step's customdata so that a click names its step in any language."""
     figure = go.Figure(
         go.Funnel(
             y=steps,
             x=counts,
+            customdata=keys,
             texttemplate="%{value:,}<br>%{percentInitial:.1%}",
             hovertemplate="%{y}: %{value:,} (%{percentPrevious:.1%})<extra></extra>",
             marker_color=list(theme.FUNNEL[: len(steps)]),
@@ -152,6 +156,7 @@ def star_mix(
 
     `mix` has `stars, customer_share, value_share` (0..1; value_share may be unknown);
     `star_labels` the label of each row; `labels` holds `customers`, `value` and `axis`.
+    Each bar's customdata is its star, so that a click names the star in any language.
     """
     figure = go.Figure()
     for column, name, color in (
@@ -163,6 +168,7 @@ def star_mix(
             go.Bar(
                 y=star_labels,
                 x=shares,
+                customdata=mix["stars"].astype(int).to_numpy(),
                 name=name,
                 orientation="h",
                 marker_color=color,
@@ -716,7 +722,8 @@ def star_bars(
 
     `saved`/`draft` have `stars, customers, share, revenue_12m`; `labels` holds `stars`
     (the star names by position), `customers`, `revenue`, `saved`, `draft` and (the x-axis
-    title) `axis`."""
+    title) `axis`. Each bar's customdata starts with its star, so that a click names the
+    star in any language."""
     figure = go.Figure()
     series = [(labels["saved"], saved, "")]
     if draft is not None:
@@ -732,12 +739,16 @@ def star_bars(
                     opacity=0.6 if hatch else 1.0,
                     pattern=dict(shape=hatch, fgcolor=theme.TEXT, fgopacity=0.35),
                 ),
-                customdata=np.column_stack(
-                    [frame["share"], fmt.money_texts(frame["revenue_12m"], currency)]
-                ).astype(object),
+                customdata=pd.DataFrame(
+                    {
+                        "stars": frame["stars"].astype(int),
+                        "share": frame["share"].astype(float),
+                        "revenue": fmt.money_texts(frame["revenue_12m"], currency),
+                    }
+                ).to_numpy(dtype=object),
                 hovertemplate=(
-                    f"%{{x}}<br>{labels['customers']}: %{{y:,}} (%{{customdata[0]:.1%}})<br>"
-                    f"{labels['revenue']}: %{{customdata[1]}}<extra>{name}</extra>"
+                    f"%{{x}}<br>{labels['customers']}: %{{y:,}} (%{{customdata[1]:.1%}})<br>"
+                    f"{labels['revenue']}: %{{customdata[2]}}<extra>{name}</extra>"
                 ),
                 text=[f"{share:.0%}" for share in frame["share"]],
                 textposition="outside",

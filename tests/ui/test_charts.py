@@ -97,6 +97,21 @@ def test_the_star_mix_writes_each_share_and_an_unknown_one_as_unknown():
     assert list(figure.layout.yaxis.categoryarray) == ["4★", "5★"]  # 5 stars at the top
 
 
+def test_a_click_on_the_star_charts_or_the_funnel_names_its_group_in_customdata():
+    """The group a click opens comes from the point's customdata, never its translated
+    label: the star first in each star bar, the step's code in each funnel step."""
+    mix = star_mix().figure
+    for trace in mix.data:  # customers and value bars of the same star
+        assert list(trace.customdata) == [5, 4]
+    bars = CASES["star_bars"]().figure
+    for trace in bars.data:
+        assert [row[0] for row in trace.customdata] == [1, 2, 3, 4, 5]
+    keys = ["acquired", "converted", "repeat"]
+    funnel = charts.lifecycle_funnel(["A", "C", "R"], [10, 6, 3], "t", keys)
+    assert list(funnel.data[0].customdata) == keys
+    assert lifecycle_funnel().figure.data[0].customdata is None  # no keys: nothing to name
+
+
 @case
 def funnel_rates():
     frame = pd.DataFrame({"conversion": [0.5, 0.25], "repeat": [0.2, 0.1], "acquired": [4, 8]})
@@ -684,7 +699,7 @@ def test_a_real_shaped_shop_draws_in_the_house_style(uk_shop_db):
         assert figure.layout.title.text
     assert trend.layout.yaxis.tickformat == charts.MONEY_FORMAT
     assert bars.data[0].marker.color == tuple(theme.STAR_COLORS[s] for s in range(1, 6))
-    assert all("£" in text for text in bars.data[0].customdata[:, 1] if text != "–")
+    assert all("£" in text for text in bars.data[0].customdata[:, 2] if text != "–")
     assert bars.layout.yaxis.tickformat == ",d"
     moves = sankey.data[0].link
     assert len(moves.color) == len(moves.value) > 0

@@ -171,10 +171,11 @@ def chosen_relation(con: duckdb.DuckDBPyConnection, ids: np.ndarray | None) -> I
     if ids is None:
         yield None
         return
-    con.register(RELATION, pa.table({"customer_id": pa.array(list(ids), type=pa.string())}))
+    con.register(RELATION, pa.table({"customer_id": pa.array(ids, type=pa.string())}))
     try:
         yield RELATION
     finally:
+        con.abort()  # a result the block left unread (DuckDB 2.0 refuses other work first)
         con.unregister(RELATION)
 
 

@@ -1,0 +1,149 @@
+"""The shared filters on screen (ui/filters.py, ui/session.py): chosen in the sidebar, shown
+as chips above the page with the customers they leave, written into the address and every
+menu link, and read back from a reload or a shared link."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import parse_qs
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from core import db
+from core.filters import Filters, chosen_ids
+from tests.apptest import without_legacy_pages_mode
+from tests.pages.conftest import APP
+from ui import session
+
+
+@pytest.fixture
+def open_at(monkeypatch):
+    """`open_at(path, **params)` -> app.py run once at `?params` (lists repeat a parameter)."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+    def start(path, **params):
+        monkeypatch.setenv(db.ENV_VAR, str(path))
+        at = AppTest.from_file(APP, default_timeout=600)
+        for key, value in params.items():
+            at.query_params[key] = value
+        return at.run()
+
+    with without_legacy_pages_mode():
+        yield start
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def _address(at) -> dict[str, list[str]]:
+    return {k: v if isinstance(v, list) else [v] for k, v in at.query_params.items()}
+
+
+def _chips(at) -> str:
+    return next((m.value for m in at.main.markdown if "-badge[" in m.value), "")
+
+
+def _menu_params(at) -> list[dict[str, list[str]]]:
+    return [parse_qs(link.proto.query_string) for link in at.sidebar.get("page_link")]
+
+
+def _expected(path, chosen: Filters) -> int:
+    from tests.core.test_filters import _ratings
+
+    con = db.connect(path)
+    try:
+        ratings = _ratings(con, db.built_as_of(con)) if chosen.rated else None
+        return len(chosen_ids(con, chosen, ratings))
+    finally:
+        con.close()
+
+
+def _two_regions(path) -> list[str]:
+    con = db.connect(path)
+    try:
+        rows = con.execute("select region from customers group by 1 order by count(*) desc")
+        return [r for (r,) in rows.fetchall()][:2]
+    finally:
+        con.close()
+
+
+def test_filters_in_the_address_show_as_chips_with_their_count(open_at, demo_db):
+    regions = _two_regions(demo_db)
+    at = open_at(demo_db, region=regions, stars=["4", "5"])
+    assert not at.exception
+    expected = _expected(demo_db, Filters(regions=tuple(regions), stars=(4, 5)))
+    chips = _chips(at)
+    assert all(r in chips for r in regions) and "4 ★, 5 ★" in chips
+    assert f"**{expected:,}** of 3,000 customers" in chips
+    assert at.multiselect(key="filter_regions").value == regions
+    assert at.multiselect(key="filter_stars").value == [4, 5]
+    # every menu link carries them
+    for link in _menu_params(at):
+        assert link["region"] == regions and link["stars"] == ["4", "5"]
+
+
+def test_a_choice_in_the_sidebar_reaches_the_address_and_a_reload_keeps_it(open_at, demo_db):
+    at = open_at(demo_db)
+    assert _chips(at) == ""
+    region = _two_regions(demo_db)[1]
+    at.multiselect(key="filter_regions").set_value([region]).run()
+    at.multiselect(key="filter_value_tiers").set_value(["high"]).run()
+    start, end = dt.date(2024, 1, 1), dt.date(2025, 12, 31)
+    at.date_input(key="filter_joined").set_value((start, end)).run()
+    assert not at.exception
+    address = _address(at)
+    assert address["region"] == [region] and address["tier"] == ["high"]
+    assert address["joined_from"] == [start.isoformat()]
+    assert address["joined_to"] == [end.isoformat()]
+    chosen = Filters(regions=(region,), value_tiers=("high",), joined_from=start, joined_to=end)
+    count = f"**{_expected(demo_db, chosen):,}** of"
+    assert count in _chips(at)
+    # a reload (or the link copied and opened elsewhere) shows the same view
+    again = open_at(demo_db, **address)
+    assert not again.exception
+    assert count in _chips(again) and _address(again) == address
+    assert again.date_input(key="filter_joined").value == (start, end)
+
+
+def test_clearing_removes_the_chips_and_the_parameters(open_at, demo_db):
+    at = open_at(demo_db, stars=["5"], lang="zh")
+    assert "共 3,000 位客户中的" in _chips(at)
+    at.button(key="filters_clear").click().run()
+    assert not at.exception and _chips(at) == ""
+    assert "stars" not in _address(at)
+    assert at.multiselect(key="filter_stars").value == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_filters_that_leave_nobody_say_so_instead_of_a_page(open_at, demo_db, lang):
+    at = open_at(demo_db, region=["Atlantis"], lang=lang)
+    assert not at.exception
+    assert "0" in _chips(at)
+    words = {"en": "No customer matches these filters", "zh": "没有客户符合"}[lang]
+    assert any(words in box.value for box in at.main.info)
+    assert not at.main.get("plotly_chart")  # the page stopped before drawing
+
+
+def test_values_the_address_cannot_mean_are_left_out():
+    parsed = session.parse_filters(
+        {"stars": ["7", "5", "x"], "tier": ["gold", "high"], "joined_from": ["not a day"]}
+    )
+    assert parsed == Filters(stars=(5,), value_tiers=("high",))
+    chosen = Filters(regions=("A, B", "C"), stars=(4, 5), joined_to=dt.date(2025, 1, 31))
+    assert session.parse_filters(session.filter_params(chosen)) == chosen
+
+
+def test_a_shop_without_regions_offers_stars_and_says_what_it_lacks(open_at, uk_shop_db):
+    at = open_at(uk_shop_db, stars=["1"])
+    assert not at.exception
+    assert [w.key for w in at.sidebar.multiselect] == ["filter_stars", "filter_value_tiers"]
+    assert any("no Region, City, Acquisition channel" in c.value for c in at.sidebar.caption)
+    assert f"**{_expected(uk_shop_db, Filters(stars=(1,))):,}** of" in _chips(at)
+
+
+def test_an_empty_database_has_no_filters(open_at, empty_db):
+    at = open_at(empty_db, region=["North"])
+    assert not at.exception
+    assert _chips(at) == "" and not at.sidebar.multiselect

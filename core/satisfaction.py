@@ -15,11 +15,16 @@
 The SQL of each result is in `core/sql/` (satisfaction_monthly, satisfaction_kpis,
 complaints_monthly, complaint_backlog, customer_satisfaction, satisfaction_bands,
 satisfaction_value, value_at_risk).
+
+Every result takes `customers`, the ids the shared filters choose (None: no filter): it then
+counts only those customers' answers, complaints, purchases and value (core.filters); their
+stars and values are still those of the whole base.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
@@ -28,7 +33,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from core import sql
+from core import filters, sql
 from core.db import has_column, temp_table
 from core.lifecycle import (
     DEFAULT_RULES,
@@ -49,6 +54,19 @@ TREND_MONTHS = 24  # the months of the Satisfaction page's trend, to `as_of`
 SLA_HOURS = 48.0
 TOP_STARS = 4  # "top star tiers": 4 and 5 stars
 BACKLOG_AGES = (0, 2, 7, 30)  # age buckets of open complaints, in days: 0-2, 2-7, 7-30, 30+
+
+
+_CHOSEN = re.compile(r"/\*\s*and chosen\(([a-z_.]+)\)\s*\*/")  # in core/sql's files
+
+
+def _query(name: str, chosen: str | None, con: duckdb.DuckDBPyConnection | None = None) -> str:
+    """`core/sql/<name>.sql` (`sql.load`); with `chosen` (the name of the chosen customers'
+    relation, registered on the cursor that runs it), each `/* and chosen(column) */` in it
+    becomes `and column in (the chosen customers)`; without, it stays a comment."""
+    text = sql.load(name, con)
+    if chosen is None:
+        return text
+    return _CHOSEN.sub(lambda found: f"and {filters.restricted(found.group(1))}", text)
 
 
 def has_stars(con: duckdb.DuckDBPyConnection) -> bool:
@@ -88,9 +106,11 @@ def satisfaction_trend(
     by: str = "all",
     months: int = 24,
     min_answers: int = MIN_ANSWERS,
+    customers: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """CSAT and NPS per month (the `months` up to `as_of`) and group `by` ('all', 'channel'
-    = the answer's channel, 'category', 'stars' = star rating, 'unrated' until stars exist).
+    = the answer's channel, 'category', 'stars' = star rating, 'unrated' until stars exist),
+    of the answers of `customers` (None: everyone's).
 
     Returns `month, group_key`, the answer counts (`csat_answers, csat_total,
     csat_satisfied, nps_answers, promoters, passives, detractors`) and the scores of
@@ -98,8 +118,8 @@ def satisfaction_trend(
     """
     _check_grouping(by)
     params = {"as_of": as_of, "start_month": month_start(as_of, months), "by": by}
-    with with_extras(con):
-        frame = con.execute(sql.load("satisfaction_monthly"), params).df()
+    with with_extras(con), filters.chosen_relation(con, customers) as chosen:
+        frame = con.execute(_query("satisfaction_monthly", chosen), params).df()
     return with_scores(frame, min_answers)
 
 
@@ -109,10 +129,11 @@ def satisfaction_by_group(
     by: str = "all",
     months: int = 12,
     min_answers: int = MIN_ANSWERS,
+    customers: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """CSAT and NPS per group over the `months` calendar months up to `as_of`, with the
     answers behind them (as `satisfaction_trend`, without the month), most answers first."""
-    trend = satisfaction_trend(con, as_of, by, months, min_answers)
+    trend = satisfaction_trend(con, as_of, by, months, min_answers, customers)
     counts = [
         "csat_answers",
         "csat_total",
@@ -223,13 +244,20 @@ class SatisfactionKpis:
 
 @page_result()
 def satisfaction_kpis(
-    con: duckdb.DuckDBPyConnection, as_of: dt.date, sla_hours: float = SLA_HOURS
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    sla_hours: float = SLA_HOURS,
+    customers: np.ndarray | None = None,
 ) -> SatisfactionKpis:
-    """Headline satisfaction, service and loyalty figures (core/sql/satisfaction_kpis.sql)."""
+    """Headline satisfaction, service and loyalty figures (core/sql/satisfaction_kpis.sql)
+    of `customers` (None: everyone)."""
     _check_sla(sla_hours)
-    cur = con.execute(sql.load("satisfaction_kpis", con), {"as_of": as_of, "sla_hours": sla_hours})
-    names = [d[0] for d in cur.description]
-    rows = {row[0]: dict(zip(names[1:], row[1:], strict=True)) for row in cur.fetchall()}
+    with filters.chosen_relation(con, customers) as chosen:
+        cur = con.execute(
+            _query("satisfaction_kpis", chosen, con), {"as_of": as_of, "sla_hours": sla_hours}
+        )
+        names = [d[0] for d in cur.description]
+        rows = {row[0]: dict(zip(names[1:], row[1:], strict=True)) for row in cur.fetchall()}
     return SatisfactionKpis(
         as_of=as_of,
         sla_hours=sla_hours,
@@ -251,21 +279,27 @@ def complaints_by_month(
     as_of: dt.date,
     sla_hours: float = SLA_HOURS,
     months: int = 24,
+    customers: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Complaints per month (the `months` up to `as_of`) and category, plus a row per month
-    for all categories (`is_total`, category None): `complaints, resolved, within_sla,
-    median_resolution_hours` and `sla_share` (within_sla / complaints)."""
+    """Complaints (of `customers`; None: everyone's) per month (the `months` up to `as_of`)
+    and category, plus a row per month for all categories (`is_total`, category None):
+    `complaints, resolved, within_sla, median_resolution_hours` and `sla_share`
+    (within_sla / complaints)."""
     _check_sla(sla_hours)
     params = {"as_of": as_of, "start_month": month_start(as_of, months), "sla_hours": sla_hours}
-    frame = con.execute(sql.load("complaints_monthly"), params).df()
+    with filters.chosen_relation(con, customers) as chosen:
+        frame = con.execute(_query("complaints_monthly", chosen), params).df()
     frame["sla_share"] = frame["within_sla"] / frame["complaints"].where(frame["complaints"] > 0)
     return frame
 
 
-def complaint_backlog(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
-    """Complaints open at the end of `as_of`, oldest first: `feedback_id, customer_id,
-    category, submitted_at, age_days`."""
-    return con.execute(sql.load("complaint_backlog"), {"as_of": as_of}).df()
+def complaint_backlog(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, customers: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Complaints (of `customers`; None: everyone's) open at the end of `as_of`, oldest
+    first: `feedback_id, customer_id, category, submitted_at, age_days`."""
+    with filters.chosen_relation(con, customers) as chosen:
+        return con.execute(_query("complaint_backlog", chosen), {"as_of": as_of}).df()
 
 
 def backlog_ages(backlog: pd.DataFrame, edges: tuple[int, ...] = BACKLOG_AGES) -> pd.DataFrame:
@@ -290,14 +324,23 @@ def backlog_ages(backlog: pd.DataFrame, edges: tuple[int, ...] = BACKLOG_AGES) -
 
 @contextmanager
 def _satisfaction_of_buyers(
-    con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: LifecycleRules
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    rules: LifecycleRules,
+    customers: np.ndarray | None = None,
 ) -> Iterator[str]:
     """The temp table customer_satisfaction (with customer_stages and customer_extras) on
-    `con` for the block; yields the value basis."""
+    `con` for the block, of the buyers among `customers` (None: every buyer); yields the
+    value basis."""
     basis = value_basis(con)
     with staged(con, as_of, rules), with_extras(con):
         params = {"as_of": as_of, "value_basis": basis}
         with temp_table(con, "customer_satisfaction", params):
+            with filters.chosen_relation(con, customers) as chosen:
+                if chosen is not None:
+                    con.execute(
+                        f"delete from customer_satisfaction where not {filters.restricted()}"
+                    )
             yield basis
 
 
@@ -306,14 +349,16 @@ def churn_by_band(
     as_of: dt.date,
     rules: LifecycleRules = DEFAULT_RULES,
     measure: str = "nps",
+    customers: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Buyers by the band of their latest answer on `measure`: 'nps' (NPS_BANDS: promoter
     9-10, passive 7-8, detractor 0-6) or 'csat' (CSAT_BANDS: unhappy 1-2, neutral 3, happy
     4-5), each list ending in no_answer. Returns `measure, band, buyers, churned,
     at_risk, value`, `churn_rate` and `at_risk_rate` (stages on `as_of` by `rules`; NaN
-    for a band without buyers), one row per band in that order."""
+    for a band without buyers), one row per band in that order; of the buyers among
+    `customers` (None: all)."""
     _check_measure(measure)
-    with _satisfaction_of_buyers(con, as_of, rules):
+    with _satisfaction_of_buyers(con, as_of, rules, customers):
         return _bands(con, measure)
 
 
@@ -388,10 +433,11 @@ def value_at_risk_summary(
     as_of: dt.date,
     rules: LifecycleRules = DEFAULT_RULES,
     top_stars: int = TOP_STARS,
+    customers: np.ndarray | None = None,
 ) -> ValueAtRisk:
     """Value held by detractors, by customers with an open complaint, by unhappy customers
-    and by unhappy customers rated `top_stars` or more."""
-    with _satisfaction_of_buyers(con, as_of, rules) as basis:
+    and by unhappy customers rated `top_stars` or more (buyers among `customers`)."""
+    with _satisfaction_of_buyers(con, as_of, rules, customers) as basis:
         return _summary(con, basis, top_stars)
 
 
@@ -423,10 +469,11 @@ def value_report(
     rules: LifecycleRules = DEFAULT_RULES,
     top_stars: int = TOP_STARS,
     limit: int = 500,
+    customers: np.ndarray | None = None,
 ) -> ValueReport:
     """Churn by satisfaction band, the value unhappy customers hold and the most valuable
-    of them, on `as_of`."""
-    with _satisfaction_of_buyers(con, as_of, rules) as basis:
+    of them, on `as_of` (buyers among `customers`; None: all)."""
+    with _satisfaction_of_buyers(con, as_of, rules, customers) as basis:
         return ValueReport(
             bands=_bands(con, "nps"),
             csat_bands=_bands(con, "csat"),
@@ -441,12 +488,14 @@ def value_at_risk(
     rules: LifecycleRules = DEFAULT_RULES,
     top_stars: int | None = None,
     limit: int | None = None,
+    customers: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Unhappy buyers who have not churned, most valuable first (at most `limit`); with
     `top_stars`, only those rated that many stars or more. Columns: `customer_id, city,
     acquisition_channel, stage, stars, latest_nps, latest_csat, open_complaints,
-    last_purchase_on, revenue, value`; `attrs["value_basis"]` says what value is."""
-    with _satisfaction_of_buyers(con, as_of, rules) as basis:
+    last_purchase_on, revenue, value`; `attrs["value_basis"]` says what value is. Of the
+    buyers among `customers` (None: all)."""
+    with _satisfaction_of_buyers(con, as_of, rules, customers) as basis:
         frame = con.execute(
             sql.load("value_at_risk"), {"top_stars": top_stars, "limit": limit}
         ).df()
@@ -470,9 +519,10 @@ def unhappy_customers(
     rules: LifecycleRules = DEFAULT_RULES,
     top_stars: int | None = None,
     limit: int = 500,
+    customers: np.ndarray | None = None,
 ) -> UnhappyCustomers:
     """The `limit` most valuable rows of `value_at_risk` and how many rows it has in all."""
-    with _satisfaction_of_buyers(con, as_of, rules) as basis:
+    with _satisfaction_of_buyers(con, as_of, rules, customers) as basis:
         return _unhappy(con, basis, top_stars, limit)
 
 
@@ -487,15 +537,87 @@ def _unhappy(
     return UnhappyCustomers(customers=first, total=total, value_basis=basis)
 
 
-def opening_min_answers(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> int:
+def opening_min_answers(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, customers: np.ndarray | None = None
+) -> int:
     """The minimum of answers a monthly point needs as the Satisfaction page opens:
     MIN_ANSWERS, or THIN_MIN_ANSWERS when most months with answers over the TREND_MONTHS to
     `as_of` have fewer (a small shop still sees its trend; the page says which points rest
-    on too few). The Overview's sparkline follows the same rule."""
-    frame = satisfaction_trend(con, as_of, "all", months=TREND_MONTHS, min_answers=MIN_ANSWERS)
+    on too few). The Overview's sparkline follows the same rule. With `customers`, on
+    their answers (a filtered page's months hold fewer)."""
+    frame = satisfaction_trend(
+        con, as_of, "all", months=TREND_MONTHS, min_answers=MIN_ANSWERS, customers=customers
+    )
     monthly = (frame["csat_answers"].fillna(0) + frame["nps_answers"].fillna(0))[
         lambda answers: answers > 0
     ]
     if monthly.empty or monthly.median() >= MIN_ANSWERS:
         return MIN_ANSWERS
     return THIN_MIN_ANSWERS
+
+
+# --- the customers behind a point of a chart --------------------------------------------
+
+PICKS = ("answers", "complaints", "backlog", "band")
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A point of the Satisfaction page's charts, standing for the customers behind it:
+
+    - 'answers': answers in `month` of group `key` under the split `by` (a trend's point);
+    - 'complaints': complaints submitted in `month` of category `key` (None: all);
+    - 'backlog': complaints open on the as-of date aged from `age_from` days to the next
+      of BACKLOG_AGES (a backlog bar);
+    - 'band': buyers in band `key` of measure `by` ('nps' or 'csat'; a churn-by-band bar).
+    """
+
+    chart: str
+    key: str | None = None
+    by: str = "all"
+    month: dt.date | None = None
+    age_from: int | None = None
+
+    def __post_init__(self):
+        if self.chart not in PICKS:
+            raise ValueError(f"unknown pick {self.chart!r}: choose one of {', '.join(PICKS)}")
+
+    @property
+    def age_to(self) -> int | None:
+        """The backlog bucket's upper edge in days (None: the last, open-ended bucket)."""
+        later = [
+            edge for edge in BACKLOG_AGES if self.age_from is not None and edge > self.age_from
+        ]
+        return later[0] if later else None
+
+
+def picked_customers(
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    pick: Pick,
+    rules: LifecycleRules = DEFAULT_RULES,
+    customers: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """The customers behind `pick` on `as_of`, among `customers` (None: all). A band gives
+    the columns of `value_at_risk` (churned buyers included), most valuable first; the other
+    picks `customer_id, city, acquisition_channel, stars, picked` (their answers or
+    complaints picked) and `last_submitted_at`, most picked first
+    (core/sql/satisfaction_picked.sql)."""
+    if pick.chart == "band":
+        _check_measure(pick.by)
+        with _satisfaction_of_buyers(con, as_of, rules, customers) as basis:
+            params = {"measure": pick.by, "band": pick.key}
+            frame = con.execute(sql.load("satisfaction_band_customers"), params).df()
+        frame.attrs["value_basis"] = basis
+        return frame
+    params = {
+        "as_of": as_of,
+        "pick": pick.chart,
+        "by": pick.by,
+        "key": pick.key,
+        "month": pick.month,
+        "age_from": pick.age_from,
+        "age_to": pick.age_to,
+    }
+    with with_extras(con), filters.chosen_relation(con, customers) as chosen:
+        return con.execute(_query("satisfaction_picked", chosen), params).df()

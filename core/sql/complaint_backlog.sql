@@ -1,11 +1,14 @@
 -- complaint_backlog: one row per complaint still open at the end of the as-of date
 -- (submitted by then, not resolved by then): its category and age in days at that moment.
--- Parameters: $as_of (date).
+-- Parameters: $as_of (date). With the page's filters, `/* and chosen(column) */` keeps the
+-- chosen customers' complaints; else it is a comment.
 with
 
 complaints as (
     select * from feedback
-    where kind = 'complaint' and submitted_at < $as_of::date + interval 1 day
+    where
+        kind = 'complaint' and submitted_at < $as_of::date + interval 1 day
+        /* and chosen(customer_id) */
 ),
 
 final as (

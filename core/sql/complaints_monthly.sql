@@ -3,7 +3,8 @@
 -- categories together (category null, is_total): complaints submitted, those
 -- resolved by the end of the as-of date, those resolved within $sla_hours hours, and the
 -- median hours to resolution of the resolved ones. Months without complaints are zeros.
--- Parameters: $as_of (date), $start_month (date), $sla_hours.
+-- Parameters: $as_of (date), $start_month (date), $sla_hours. With the page's filters,
+-- `/* and chosen(column) */` keeps the chosen customers' complaints; else it is a comment.
 with
 
 months as (
@@ -26,6 +27,7 @@ complaints as (
         kind = 'complaint'
         and submitted_at >= $start_month::date
         and submitted_at < $as_of::date + interval 1 day
+        /* and chosen(customer_id) */
 ),
 
 per_month as (

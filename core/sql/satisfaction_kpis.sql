@@ -4,7 +4,9 @@
 -- resolved within $sla_hours hours and their median hours to resolution, and the loyalty
 -- inputs: buyers, repeat buyers (2+ purchase days in the period) and referrers (buyers of
 -- the period who referred a customer who signed up in it). The periods are stg_windows',
--- purchase days stg_purchase_days'. Parameters: $as_of, $sla_hours.
+-- purchase days stg_purchase_days'. Parameters: $as_of, $sla_hours. With the page's
+-- filters, `/* and chosen(column) */` keeps the chosen customers' answers, complaints and
+-- purchase days (their referrers are among those buyers); else it is a comment.
 with
 
 windows as (
@@ -31,6 +33,7 @@ answers as (
     from periods as p
     inner join feedback as f
         on f.submitted_at >= p.period_start and f.submitted_at < p.period_end
+        /* and chosen(f.customer_id) */
     group by p.is_current
 ),
 
@@ -48,7 +51,7 @@ complaints as (
     from periods as p
     inner join feedback as f
         on f.submitted_at >= p.period_start and f.submitted_at < p.period_end
-    where f.kind = 'complaint'
+    where f.kind = 'complaint' /* and chosen(f.customer_id) */
     group by p.is_current
 ),
 
@@ -60,6 +63,7 @@ purchase_days as (
     from periods as p
     inner join {{ stg_purchase_days }} as d
         on d.purchased_on >= p.period_start and d.purchased_on < p.period_end
+        /* and chosen(d.customer_id) */
     group by all
 ),
 

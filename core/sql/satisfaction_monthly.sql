@@ -5,6 +5,8 @@
 -- behind NPS and their promoters (9-10), passives (7-8) and detractors (0-6).
 -- An answer is a feedback row with a CSAT or an NPS score, whatever its kind. Months
 -- without answers are rows of zeros. Parameters: $as_of (date), $start_month (date), $by.
+-- With the page's filters, `/* and chosen(column) */` counts only the chosen customers'
+-- rows (core.satisfaction: a semi-join on core.filters' relation); else it is a comment.
 with
 
 months as (
@@ -35,6 +37,7 @@ answers as (
         f.submitted_at >= $start_month::date
         and f.submitted_at < $as_of::date + interval 1 day
         and (f.csat is not null or f.nps is not null)
+        /* and chosen(f.customer_id) */
 ),
 
 per_month as (

@@ -160,7 +160,7 @@ def test_presentation_mode_dark_and_large(browser, demo_url, screenshots, url_pa
 
 
 def _as_of_shown(page) -> str:
-    shown = page.locator('[data-testid="stSidebar"] [data-testid="stDateInput"] input')
+    shown = page.locator('.st-key-sidebar_as_of [data-testid="stDateInput"] input')
     return shown.input_value().replace("/", "-")
 
 

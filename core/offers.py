@@ -39,9 +39,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from core import db, segments, sql
+from core import filters as core_filters
 
 LEVELS = ("category", "product")  # item levels, in the order a page offers them
 LEVEL_COLUMNS = {"category": "product_category", "product": "product_id"}
@@ -168,8 +170,10 @@ def _baskets(
     since: dt.date | None = None,
     customer_id: str | None = None,
     name: str = "offers_baskets",
+    customers: np.ndarray | None = None,
 ) -> Iterator[None]:
-    """offers_baskets.sql as temp table `name` on `con` for the block."""
+    """offers_baskets.sql as temp table `name` on `con` for the block; only the baskets of
+    `customers` (ids; None: everyone's) when given."""
     params = {
         "as_of": as_of,
         "since": since,
@@ -178,6 +182,9 @@ def _baskets(
         "customer_id": customer_id,
     }
     con.execute(f"create or replace temp table {name} as " + sql.load("offers_baskets"), params)
+    if customers is not None:
+        with core_filters.chosen_relation(con, customers):
+            con.execute(f"delete from {name} where not ({core_filters.restricted()})")
     try:
         yield
     finally:
@@ -226,13 +233,18 @@ def _mined(
 
 
 def association_rules(
-    con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: OfferSettings = OfferSettings()
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    settings: OfferSettings = OfferSettings(),
+    customers: np.ndarray | None = None,
 ) -> Rules:
     """The rules A -> B of `settings.level` items in the baskets up to the end of `as_of`
-    that pass `settings.min_support` and `settings.min_confidence` (see `Rules`)."""
+    that pass `settings.min_support` and `settings.min_confidence` (see `Rules`): in the
+    baskets of `customers` (ids) alone when given. What a basket is (an order or a
+    customer's history) is the shop's, decided on every order."""
     _check_level(con, settings.level)
     basket = _basket(con, as_of, settings)
-    with _baskets(con, as_of, settings.level, by_order=basket == "order"):
+    with _baskets(con, as_of, settings.level, basket == "order", customers=customers):
         return _mined(con, as_of, settings, basket)
 
 
@@ -265,13 +277,15 @@ def rule_segments(
     as_of: dt.date,
     settings: OfferSettings,
     found: Rules,
+    customers: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """The rules of `found` within each customer segment as of `as_of`: `antecedent,
     consequent, segment, baskets_both, support, confidence, lift, holds` (holds: it passes
-    the thresholds there too with a lift above 1)."""
+    the thresholds there too with a lift above 1); in the baskets of `customers` alone
+    when given."""
     thresholds = {"min_support": settings.min_support, "min_confidence": settings.min_confidence}
     with (
-        _baskets(con, as_of, found.level, by_order=found.basket == "order"),
+        _baskets(con, as_of, found.level, found.basket == "order", customers=customers),
         _segments(con, as_of),
         _registered(con, offers_rules=found.rules),
     ):
@@ -289,15 +303,17 @@ def offers(
     settings: OfferSettings = OfferSettings(),
     found: Rules | None = None,
     customer_id: str | None = None,
+    customers: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Up to `settings.count` offers for every customer who bought an item by `as_of` (or
-    for `customer_id` alone): OFFER_COLUMNS, one row per offer, `rank` 1 first (see the
-    module docstring). `found`: the rules to use (mined as of `as_of` when not given)."""
-    found = found or association_rules(con, as_of, settings)
+    for `customer_id` alone, or the `customers` of these ids): OFFER_COLUMNS, one row per
+    offer, `rank` 1 first (see the module docstring). `found`: the rules to use (mined as
+    of `as_of` when not given, on the same customers' baskets)."""
+    found = found or association_rules(con, as_of, settings, customers)
     query, params = _offers_query(settings, customer_id)
     popular = found.items[["item", "popularity"]]
     with (
-        _baskets(con, as_of, found.level, by_order=False, customer_id=customer_id),
+        _baskets(con, as_of, found.level, False, customer_id=customer_id, customers=customers),
         _registered(con, offers_rules=found.rules, offers_popular=popular),
     ):
         return con.execute(query, params).df()
@@ -317,18 +333,23 @@ def customer_offers(
 
 
 def backtest(
-    con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: OfferSettings = OfferSettings()
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    settings: OfferSettings = OfferSettings(),
+    customers: np.ndarray | None = None,
 ) -> Backtest:
     """Rules mined and offers made as of `as_of - horizon_days`, scored on the purchases of
-    the days after it up to `as_of`, beside the popularity baseline (see `Backtest`)."""
+    the days after it up to `as_of`, beside the popularity baseline (see `Backtest`); on
+    the baskets of `customers` (ids) alone when given."""
     cut_off = as_of - dt.timedelta(days=settings.horizon_days)
-    found = association_rules(con, cut_off, settings)
+    found = association_rules(con, cut_off, settings, customers)
     query, params = _offers_query(settings, None)
     popular = found.items[["item", "popularity"]]
     hits = {}
+    outcomes = {"since": cut_off, "name": "offers_outcomes", "customers": customers}
     with (
-        _baskets(con, cut_off, found.level, by_order=False),
-        _baskets(con, as_of, found.level, False, since=cut_off, name="offers_outcomes"),
+        _baskets(con, cut_off, found.level, False, customers=customers),
+        _baskets(con, as_of, found.level, False, **outcomes),
     ):
         for name, rules in (("rules", found.rules), ("baseline", found.rules.iloc[0:0])):
             with _registered(con, offers_rules=rules, offers_popular=popular):
@@ -350,3 +371,24 @@ def backtest(
         hits["rules"][2],
         hits["baseline"][2],
     )
+
+
+def item_buyers(
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    level: str,
+    item: str,
+    customers: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """The customers who bought `item` (of `level`) by the end of `as_of`, refunds left
+    out as in the baskets (`core/sql/offers_item_buyers.sql`): `customer_id, city,
+    acquisition_channel, first_bought_on, last_bought_on, count_orders, amount`, most spent
+    first; only those of `customers` (ids) when given."""
+    _check_level(con, level)
+    params = {"as_of": as_of, "level": level, "item": item}
+    query = sql.load("offers_item_buyers")
+    with core_filters.chosen_relation(con, customers) as chosen:
+        if chosen:
+            query = f"select * from ({query}) where {core_filters.restricted()}"  # fixed text
+        found = con.execute(query + " order by amount desc, customer_id", params).df()
+    return found

@@ -99,6 +99,17 @@ def segment_summary(frame: pd.DataFrame) -> pd.DataFrame:
     ]
 
 
+def cell_customers(frame: pd.DataFrame, r_score: int, f_score: int) -> pd.DataFrame:
+    """The buyers of `frame` in the R x F cell (`r_score`, `f_score`) of the grid, highest
+    12-month revenue first: the customers behind one cell of `grid_cells`."""
+    if not (1 <= int(r_score) <= 5 and 1 <= int(f_score) <= 5):
+        raise ValueError(f"R and F scores are 1 to 5, not ({r_score}, {f_score})")
+    r = frame["r_score"].to_numpy(dtype=np.float64, na_value=np.nan)
+    f = frame["f_score"].to_numpy(dtype=np.float64, na_value=np.nan)
+    chosen = frame[(r == int(r_score)) & (f == int(f_score))]
+    return chosen.sort_values("revenue_12m", ascending=False, kind="stable", ignore_index=True)
+
+
 # --- clusters ------------------------------------------------------------------------------
 
 
@@ -126,6 +137,58 @@ def cluster_inputs(frame: pd.DataFrame) -> pd.DataFrame:
     for name in MONEY_FEATURES:
         out[name] = out[name].round(2).clip(lower=0.0)
     return out
+
+
+def plotted_features(frame: pd.DataFrame) -> pd.DataFrame:
+    """The CLUSTER_FEATURES as the cluster scatter draws them: `cluster_inputs` with money
+    at least one unit (a net of 0 has no place on a log axis)."""
+    out = cluster_inputs(frame)
+    for name in MONEY_FEATURES:
+        out[name] = out[name].clip(lower=1.0)
+    return out
+
+
+def region_customers(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    regions: list[dict],
+    log: tuple[bool, bool] = (False, False),
+) -> pd.DataFrame:
+    """The rows of `frame` whose (`x`, `y`) as plotted (`plotted_features`) lie inside any
+    of `regions`, each a dict with lists `x` and `y` in data units: two corners of a box, or
+    the vertices of a lasso. `log`: whether each axis is logarithmic (the region's edges
+    are straight there in log units, so points and vertices are compared in them). In
+    `frame`'s order."""
+    plotted = plotted_features(frame)
+    px = plotted[x].to_numpy(dtype=np.float64, na_value=np.nan)
+    py = plotted[y].to_numpy(dtype=np.float64, na_value=np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        px, py = (np.log10(v) if on else v for v, on in zip((px, py), log, strict=True))
+    inside = np.zeros(len(frame), dtype=bool)
+    for region in regions:
+        xs = np.asarray(region.get("x") or (), dtype=np.float64)
+        ys = np.asarray(region.get("y") or (), dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            xs, ys = (np.log10(v) if on else v for v, on in zip((xs, ys), log, strict=True))
+        if len(xs) == 2 and len(ys) == 2:  # a box: its two corners
+            inside |= (px >= xs.min()) & (px <= xs.max()) & (py >= ys.min()) & (py <= ys.max())
+        elif len(xs) >= 3 and len(xs) == len(ys):
+            inside |= _in_polygon(px, py, xs, ys)
+    return frame[inside]
+
+
+def _in_polygon(px: np.ndarray, py: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Whether each point (px, py) is inside the polygon of vertices (xs, ys), by the even-odd
+    rule: a ray to the right crosses its edges an odd number of times."""
+    inside = np.zeros(len(px), dtype=bool)
+    for x0, y0, x1, y1 in zip(xs, ys, np.roll(xs, -1), np.roll(ys, -1), strict=True):
+        if y0 == y1:
+            continue  # a horizontal edge is never crossed by a horizontal ray
+        spans = (py >= min(y0, y1)) & (py < max(y0, y1))
+        crossing = x0 + (py - y0) * (x1 - x0) / (y1 - y0)
+        inside ^= spans & (px < crossing)
+    return inside
 
 
 def _matrix(frame: pd.DataFrame) -> np.ndarray:

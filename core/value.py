@@ -467,6 +467,33 @@ def distribution(values: pd.DataFrame, column: str, bins: int = 30, top: float =
     return pd.DataFrame({"lower": edges[:-1], "upper": edges[1:], "customers": counts})
 
 
+def group_customers(values: pd.DataFrame, by: str, key: str) -> pd.DataFrame:
+    """The rows of `values` in the group `key` of `by` as `clv_by_group` names it
+    ("unknown": no value; keys compared as text, so a star 5 is "5"), highest predicted
+    CLV first: the customers behind one bar of the value by group."""
+    if by not in values.columns:
+        raise ValueError(f"cannot group by {by!r}: the values have no such column")
+    keys = values[by].astype(object).where(values[by].notna(), "unknown").astype(str)
+    chosen = values[keys.to_numpy() == str(key)]
+    return chosen.sort_values("predicted_clv", ascending=False, kind="stable", ignore_index=True)
+
+
+def band_customers(
+    values: pd.DataFrame, column: str, hist: pd.DataFrame, band: int
+) -> pd.DataFrame:
+    """The rows of `values` counted in row `band` of `hist` (`distribution(values, column)`):
+    `lower <= value < upper`, the last band everything from its lower edge up (as the
+    histogram counts them), highest `column` first."""
+    if not 0 <= band < len(hist):
+        raise ValueError(f"band {band} is not a row of the distribution ({len(hist)} rows)")
+    x = values[column].to_numpy(dtype=float, na_value=np.nan)
+    inside = x >= hist["lower"].iloc[band]
+    if band < len(hist) - 1:
+        inside &= x < hist["upper"].iloc[band]
+    chosen = values[inside]
+    return chosen.sort_values(column, ascending=False, kind="stable", ignore_index=True)
+
+
 # --- the build step: model outputs in customer_features -----------------------------------
 
 

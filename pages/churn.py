@@ -3,7 +3,7 @@ and how good the classifier is and what drives it."""
 
 import streamlit as st
 
-from ui import charts
+from ui import charts, report
 from ui import churn as ch
 from ui import format as fmt
 from ui.empty import show_empty_state
@@ -79,7 +79,7 @@ metric_row(
     ]
 )
 
-st.plotly_chart(
+report.chart(
     charts.risk_distribution(
         ch.risk_distribution(as_of, horizon, ctx.version),
         min_risk / 100,
@@ -126,8 +126,9 @@ st.caption(
     )
 )
 left, right = st.columns(2)
-left.plotly_chart(
-    charts.calibration_chart(
+report.chart(
+    container=left,
+    figure=charts.calibration_chart(
         quality.calibration,
         t("churn.calibration_title", days=horizon),
         {
@@ -139,8 +140,9 @@ left.plotly_chart(
     ),
 )
 drivers = ch.top_drivers(result)
-right.plotly_chart(
-    charts.driver_bars(
+report.chart(
+    container=right,
+    figure=charts.driver_bars(
         [ch.feature_label(f) for f in drivers["feature"]],
         drivers["importance"].tolist(),
         t("churn.drivers_title"),

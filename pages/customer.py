@@ -4,7 +4,7 @@ back, kept while following referrals; the list page's choices are kept for the w
 
 import streamlit as st
 
-from ui import charts
+from ui import charts, report
 from ui import customer as cu
 from ui import format as fmt
 from ui.empty import show_empty_state
@@ -158,12 +158,13 @@ if card.churn_risk is None:
     st.caption(t("customer.no_churn"))
 left, right = st.columns(2)
 if not card.p_alive_history.empty:
-    left.plotly_chart(
-        charts.customer_p_alive(
+    report.chart(
+        container=left,
+        figure=charts.customer_p_alive(
             card.p_alive_history,
             t("customer.p_alive_title"),
             {"month": t("customer.axis_month"), "p_alive": t("customer.p_alive")},
-        )
+        ),
     )
 if card.churn_drivers.empty:
     right.info(t("customer.no_drivers"), icon=":material/info:")
@@ -189,8 +190,9 @@ else:
     )
     unit = fmt.money_unit(lang, currency)
     left, right = st.columns(2)
-    left.plotly_chart(
-        charts.customer_orders(
+    report.chart(
+        container=left,
+        figure=charts.customer_orders(
             orders,
             t("customer.orders_title"),
             {
@@ -198,14 +200,15 @@ else:
                 "amount": fmt.with_unit(t("customer.axis_amount"), unit, lang),
             },
             currency,
-        )
+        ),
     )
     categories = card.categories
     if categories["category"].isna().all():
         right.info(t("customer.no_categories"))
     else:
-        right.plotly_chart(
-            charts.customer_categories(
+        report.chart(
+            container=right,
+            figure=charts.customer_categories(
                 cu.category_frame(categories),
                 t("customer.categories_title"),
                 {
@@ -213,7 +216,7 @@ else:
                     "orders": t("customer.axis_orders"),
                 },
                 currency,
-            )
+            ),
         )
 
 # --- what to offer next -------------------------------------------------------------------------

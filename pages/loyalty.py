@@ -5,7 +5,7 @@ by side and a one-page summary."""
 
 import streamlit as st
 
-from ui import charts
+from ui import charts, report
 from ui import format as fmt
 from ui import loyalty as lu
 from ui.empty import show_empty_state
@@ -89,11 +89,12 @@ with results:
 
     # --- how much is assumption, and over time ---------------------------------------------
     assumption, over_time = st.columns(2)
-    assumption.plotly_chart(lu.sensitivity_chart(result, found, lang, ctx.currency))
+    report.chart(lu.sensitivity_chart(result, found, lang, ctx.currency), container=assumption)
     assumption.caption(t("loyalty.sens_caption"))
     scale = fmt.money_axis_scale(lang)
-    over_time.plotly_chart(
-        charts.loyalty_net_impact(
+    report.chart(
+        container=over_time,
+        figure=charts.loyalty_net_impact(
             result.monthly,
             t("loyalty.chart_title"),
             {

@@ -5,6 +5,7 @@ import streamlit as st
 
 from ui import format as fmt
 from ui import products as pr
+from ui import report
 from ui.empty import show_empty_state
 from ui.export import download_buttons
 from ui.frame import page_context
@@ -75,7 +76,7 @@ metric_row(
 if found.rules.empty:
     st.info(t("products.no_rules"))
 else:
-    st.plotly_chart(pr.rules_chart(found, ctx.as_of))
+    report.chart(pr.rules_chart(found, ctx.as_of))
     show_table(pr.rules_table(found, segments, lang))
 
     st.subheader(t("products.segments_header"))

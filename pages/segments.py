@@ -3,7 +3,7 @@ accounts and the Pareto curve of margin, and each list's export."""
 
 import streamlit as st
 
-from ui import charts
+from ui import charts, report
 from ui import format as fmt
 from ui import segments as sg
 from ui.empty import show_empty_state
@@ -52,7 +52,7 @@ grid_labels = {
         lang,
     ),
 }
-st.plotly_chart(
+report.chart(
     charts.rfm_heatmap(
         cells,
         measure,
@@ -117,8 +117,9 @@ metric_row(
     columns=1,
     container=c1,
 )
-c2.plotly_chart(
-    charts.pareto_curve(
+report.chart(
+    container=c2,
+    figure=charts.pareto_curve(
         sg.pareto(ctx.as_of, ctx.version),
         t(
             "models.pareto_title_revenue" if by_revenue else "segments.pareto_title",

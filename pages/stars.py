@@ -4,7 +4,7 @@ migration between month ends, the service playbook and each tier's list."""
 
 import streamlit as st
 
-from ui import charts
+from ui import charts, report
 from ui import format as fmt
 from ui import stars as sr
 from ui.empty import show_empty_state
@@ -61,7 +61,7 @@ labels = {
     "saved": t("stars.saved_rules"),
     "draft": t("stars.draft_rules"),
 }
-st.plotly_chart(
+report.chart(
     charts.star_bars(
         dist, t("stars.distribution_title", as_of=ctx.as_of), labels, currency=ctx.currency
     ),
@@ -99,8 +99,9 @@ def try_rules():
     )
     if not base.from_build:
         effect_column.caption(t("stars.effect_other_day", as_of=ctx.as_of))
-    effect_column.plotly_chart(
-        charts.star_bars(
+    report.chart(
+        container=effect_column,
+        figure=charts.star_bars(
             dist, t("stars.compare_title"), labels, draft=effect.draft, currency=ctx.currency
         ),
     )
@@ -108,8 +109,9 @@ def try_rules():
     st.markdown(f"#### {t('stars.flow_header')}")
     flow_column, net_column = st.columns([3, 2], gap="large")
     keys = sr.flow_keys("stars")
-    flow_column.plotly_chart(
-        charts.flow_sankey(
+    report.chart(
+        container=flow_column,
+        figure=charts.flow_sankey(
             sr.labelled_flows(effect.flows, "saved", "draft"),
             keys,
             keys,
@@ -169,7 +171,7 @@ else:
     )
     moved = sr.flows(start, end, by, ctx.version)
     keys = sr.flow_keys(by)
-    st.plotly_chart(
+    report.chart(
         charts.flow_sankey(
             sr.labelled_flows(moved, "source", "target", by),
             keys,

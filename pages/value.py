@@ -3,7 +3,7 @@ spread, by group, the top customers and the model's health on a holdout."""
 
 import streamlit as st
 
-from ui import charts, data
+from ui import charts, data, report
 from ui import format as fmt
 from ui import value as vu
 from ui.empty import show_empty_state
@@ -138,8 +138,9 @@ st.caption(t("value.interval_note", customers=fmt.count(totals.interval_customer
 
 # --- how value is spread, and by group ----------------------------------------------------------
 left, right = st.columns(2)
-left.plotly_chart(
-    charts.value_distribution(
+report.chart(
+    container=left,
+    figure=charts.value_distribution(
         vu.distribution(as_of, settings, ctx.version),
         t("value.distribution_title", months=horizon),
         {
@@ -161,8 +162,9 @@ by = choice(
 )
 groups = vu.by_group(as_of, settings, by, ctx.version)
 names = [vu.group_label(by, g) for g in groups["group"]]
-right.plotly_chart(
-    charts.value_by_group(
+report.chart(
+    container=right,
+    figure=charts.value_by_group(
         names,
         groups["predicted_clv"].tolist(),
         groups["formula_clv"].tolist(),
@@ -255,15 +257,17 @@ else:
         "customers": t("value.axis_customers"),
         "date": t("value.axis_date"),
     }
-    left.plotly_chart(
-        charts.backtest_tracking(
+    report.chart(
+        container=left,
+        figure=charts.backtest_tracking(
             check.tracking,
             t("value.tracking_title", days=holdout),
             {**labels, "axis": t("value.axis_cumulative")},
         ),
     )
-    right.plotly_chart(
-        charts.backtest_by_frequency(
+    report.chart(
+        container=right,
+        figure=charts.backtest_by_frequency(
             check.by_frequency,
             t("value.by_frequency_title"),
             {**labels, "axis": t("value.axis_mean_purchases")},

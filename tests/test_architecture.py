@@ -38,6 +38,7 @@ SHARED_UI = {
     "navigation",  # the registry of pages
     "offers",  # offers and their reasons in words (What to offer next, Customer 360)
     "privacy",  # personal data masked where they leave core for a screen or a file
+    "report",  # the page being drawn as one HTML file (the frame offers it on every page)
     "session",  # what one page chose that another follows
     "sidebar",  # language and as-of date
     "theme",  # the one plotly template and the concept colours

@@ -24,7 +24,7 @@ import duckdb
 import streamlit as st
 
 from core import db
-from ui import data, filters, navigation, session, sidebar, theme
+from ui import data, filters, navigation, report, session, sidebar, theme
 from ui import format as fmt
 from ui.i18n import DEFAULT_LANGUAGE, t
 
@@ -63,7 +63,9 @@ class _GuardedPage:
 
     def run(self) -> None:
         try:
-            self._page.run()
+            with report.recording(self._page.title, self._page.url_path):
+                self._page.run()
+            report.offer()  # "Download this view (HTML)" in the sidebar
         except (db.DatabaseUnavailable, duckdb.Error) as error:
             reason = unavailable_reason(error)
             if reason is None:

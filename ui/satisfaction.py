@@ -15,7 +15,7 @@ import streamlit as st
 
 from core import satisfaction
 from core.lifecycle import LifecycleRules
-from ui import charts, data
+from ui import charts, data, report
 from ui import format as fmt
 from ui.export import columns_from_config, download_buttons, list_about
 from ui.i18n import t
@@ -524,7 +524,7 @@ def trends(ctx: Context, missing: dict[str, str | None], has_stars: bool) -> Non
         elif thin == len(monthly):
             st.info(t("satisfaction.too_few_answers", n=min_answers))
         else:
-            st.plotly_chart(
+            report.chart(
                 charts.satisfaction_trend(
                     monthly,
                     metric,
@@ -588,8 +588,9 @@ def complaints_section(ctx: Context, missing: dict[str, str | None], now, sla_ho
         if complaint_total(by_month) == 0:
             left.info(t("satisfaction.no_complaints"))
         else:
-            left.plotly_chart(
-                charts.complaints_by_category(
+            report.chart(
+                container=left,
+                figure=charts.complaints_by_category(
                     by_month,
                     category_labels(by_month),
                     t("satisfaction.complaints_title", hours=f"{sla_hours:g}"),
@@ -600,8 +601,9 @@ def complaints_section(ctx: Context, missing: dict[str, str | None], now, sla_ho
                     },
                 ),
             )
-        right.plotly_chart(
-            charts.backlog_ages(
+        report.chart(
+            container=right,
+            figure=charts.backlog_ages(
                 age_labels(),
                 ages["complaints"].tolist(),
                 t("satisfaction.backlog_title"),
@@ -626,17 +628,18 @@ def value_section(
     """Churn by satisfaction band and the value unhappy customers hold."""
     lang = ctx.lang
     st.subheader(t("satisfaction.value_header"))
-    report = value_report(ctx.as_of, rules, ctx.version)
-    summary = report.summary
+    at_risk = value_report(ctx.as_of, rules, ctx.version)
+    summary = at_risk.summary
     left, right = st.columns([3, 2])
     band_measure = bands_measure(missing)  # NPS bands; CSAT bands when there is no NPS
     if band_measure is None:
         left.info(missing_text(missing.get("nps")))
     else:
-        bands = churn_bands(report, band_measure)
+        bands = churn_bands(at_risk, band_measure)
         words = "" if band_measure == "nps" else "_csat"
-        left.plotly_chart(
-            charts.churn_by_band(
+        report.chart(
+            container=left,
+            figure=charts.churn_by_band(
                 bands,
                 [band_label(b) for b in bands["band"]],
                 t(f"satisfaction.bands_title{words}", as_of=ctx.as_of),

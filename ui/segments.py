@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from core import export, rfm, segments, stars
-from ui import charts, data
+from ui import charts, data, report
 from ui import format as fmt
 from ui.export import About, Column, columns, list_about
 from ui.i18n import t
@@ -232,7 +232,7 @@ def clusters_section(ctx: Context) -> None:
     axis = {f: feature_label(f) for f in features} | {f"{f}_log": True for f in LOG_FEATURES}
     unit = fmt.money_unit(lang, ctx.currency)  # the money axes' unit, in their titles
     axis |= {f"{f}_axis": fmt.with_unit(feature_label(f), unit, lang) for f in MONEY_FEATURES}
-    st.plotly_chart(
+    report.chart(
         charts.cluster_scatter(
             sample,
             x,

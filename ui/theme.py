@@ -226,7 +226,10 @@ def layout_for(present: bool, dark: bool) -> dict:
     usual view; for presentation mode its fonts, and the dark ground when `dark`."""
     if not present:
         return {}
-    look = replace(DARK if dark else LIGHT, scale=LARGE)
+    return _layout_of(replace(DARK if dark else LIGHT, scale=LARGE))
+
+
+def _layout_of(look: Look) -> dict:
     axis = dict(gridcolor=look.grid, linecolor=look.grid, color=look.text)
     return dict(
         font=dict(color=look.text, size=round(13 * look.scale)),
@@ -237,6 +240,15 @@ def layout_for(present: bool, dark: bool) -> dict:
         xaxis=axis,
         yaxis=axis,
     )
+
+
+def on_paper(figure: go.Figure) -> go.Figure:
+    """A copy of `figure` in the usual light look whatever the view it was drawn in (a
+    page's HTML report reads on a white page)."""
+    copy = go.Figure(figure)
+    copy.update_layout(template=TEMPLATE, **_layout_of(LIGHT))
+    copy.update_traces(textfont_color=TEXT, selector=dict(type="sankey"))
+    return copy
 
 
 def follow_view(figure: go.Figure) -> go.Figure:

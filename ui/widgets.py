@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from ui import data, session
+from ui import data, report, session
 from ui import format as fmt
 from ui.i18n import current_language, t
 from ui.labels import labelled
@@ -97,6 +97,7 @@ def metric_row(tiles, columns: int | None = None, *, container=None) -> None:
             )
             if tile.caption:
                 place.caption(tile.caption)
+    report.tiles(tiles)
 
 
 def show_table(
@@ -118,6 +119,7 @@ def show_table(
     if amounts and isinstance(data, pd.DataFrame):  # written by fmt.money_cell, sorted as numbers
         data = fmt.money_table(data, amounts, current_language())
     options = {"hide_index": True, "width": "stretch", "placeholder": fmt.UNKNOWN, **kwargs}
+    report.table(data, config, amounts, options)
     return (container or st).dataframe(data, column_config=config or None, **options)
 
 

@@ -47,7 +47,7 @@ def test_the_page_shows_the_risk_and_the_classifier_quality(app_on, demo_db, exp
     assert listed["value_at_risk"].is_monotonic_decreasing
     assert (listed["churn_risk"] >= 70).all()  # shown in percent
     assert {"name", "email", "phone"}.isdisjoint(listed.columns)
-    buttons = [b.proto.label for b in at.get("download_button")]
+    buttons = [b.proto.label for b in at.main.get("download_button")]
     assert buttons == ["Download CSV", "Download Excel"]
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import pandas as pd
 
-from core import churn, db, lifecycle, satisfaction, sql, stars
+from core import churn, db, filters, lifecycle, satisfaction, sql, stars
 from core import value as value_module
 from core.clv import ModelFitError, Reason
 from core.precompute import page_result
@@ -62,27 +64,54 @@ class Kpis:
         return self.repeat_customers_previous / self.active_customers_previous
 
 
+_CHOSEN = re.compile(r"/\*\s*and chosen\(([a-z_.]+)\)\s*\*/")
+
+
+def chosen_query(name: str, chosen: str | None, con: duckdb.DuckDBPyConnection) -> str:
+    """`core/sql/<name>.sql` (`sql.load`); with `chosen` (the chosen customers' relation,
+    registered on `con` by `core.filters.chosen_relation`), each `/* and chosen(column) */`
+    in it becomes `and column in (the chosen customers)`; without, it stays a comment."""
+    text = sql.load(name, con)
+    if chosen is None:
+        return text
+    return _CHOSEN.sub(lambda found: f"and {filters.restricted(found.group(1))}", text)
+
+
 @page_result()
-def overview_kpis(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> Kpis:
-    """The headline KPIs as of `as_of` (see `Kpis` for the definitions)."""
-    cur = con.execute(sql.load("overview_kpis", con), {"as_of": as_of})
-    names = [d[0] for d in cur.description]
-    row = dict(zip(names, cur.fetchone(), strict=True))
+def overview_kpis(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, customers: np.ndarray | None = None
+) -> Kpis:
+    """The headline KPIs as of `as_of` (see `Kpis` for the definitions), of the
+    `customers` the shared filters choose (None: everyone): their sign-ups, orders and
+    purchase days. Whether the earlier 12 months are covered is the data's, not theirs."""
+    cur = con.cursor()
+    with filters.chosen_relation(cur, customers) as chosen:
+        cur.execute(chosen_query("overview_kpis", chosen, cur), {"as_of": as_of})
+        names = [d[0] for d in cur.description]
+        row = dict(zip(names, cur.fetchone(), strict=True))
     return Kpis(as_of=as_of, **row)
 
 
 @page_result()
-def monthly_revenue(con: duckdb.DuckDBPyConnection, as_of: dt.date, months: int = 36):
+def monthly_revenue(
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    months: int = 36,
+    customers: np.ndarray | None = None,
+):
     """Revenue, orders and buying customers per calendar month, the `months` up to `as_of`,
-    starting no earlier than the first month with a transaction.
+    starting no earlier than the first month with a transaction, over the orders of the
+    `customers` the shared filters choose (None: everyone's).
 
     Returns a DataFrame `month, revenue, orders, customers, is_partial` (the as-of month is
     partial unless `as_of` is its last day); months without sales are zero, not missing.
     """
     start = (pd.Timestamp(as_of).to_period("M") - (months - 1)).to_timestamp().date()
-    return con.execute(
-        sql.load("monthly_revenue", con), {"as_of": as_of, "start_month": start}
-    ).df()
+    cur = con.cursor()
+    with filters.chosen_relation(cur, customers) as chosen:
+        return cur.execute(
+            chosen_query("monthly_revenue", chosen, cur), {"as_of": as_of, "start_month": start}
+        ).df()
 
 
 @dataclass(frozen=True)
@@ -308,6 +337,71 @@ def funnel_figure(funnel: pd.DataFrame) -> FunnelFigure:
     return FunnelFigure({step: int(row[step]) for step in FUNNEL_STEPS})
 
 
+def funnel_steps(listed: pd.DataFrame) -> dict[str, pd.Series]:
+    """Which customers of `listed` (`core.lifecycle.lifecycle_customers`) reached each
+    funnel step, as core/sql/lifecycle_funnel.sql and lifecycle_customers.sql count them:
+    acquired, converted (a first purchase), repeat (2+ purchase days), retained (repeat
+    and still new or active)."""
+    repeat = listed["count_purchase_days"].fillna(0) >= 2
+    return {
+        "acquired": pd.Series(True, index=listed.index),
+        "converted": listed["first_purchase_on"].notna(),
+        "repeat": repeat,
+        "retained": repeat & listed["stage"].isin(("new", "active")),
+    }
+
+
+def chosen_funnel(
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    rules: lifecycle.LifecycleRules,
+    customers: np.ndarray,
+) -> FunnelFigure:
+    """The funnel of the chosen `customers` only, their stages those of the whole base."""
+    listed = filters.keep(lifecycle.lifecycle_customers(con, as_of, rules), customers)
+    return FunnelFigure({step: int(hit.sum()) for step, hit in funnel_steps(listed).items()})
+
+
+def step_customers(
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    rules: lifecycle.LifecycleRules,
+    step: str,
+    customers: np.ndarray | None = None,
+    limit: int | None = None,
+) -> lifecycle.DrillResult:
+    """The customers who reached funnel `step` (the Lifecycle page's drill-down of that
+    step: `core.lifecycle.lifecycle_customers`), largest revenue first, the first `limit`
+    (None: all) and how many in all, only the chosen `customers` (None: everyone)."""
+    if step not in FUNNEL_STEPS:
+        raise ValueError(f"unknown funnel step {step!r}: choose one of {', '.join(FUNNEL_STEPS)}")
+    drill = lifecycle.Drill(group=None if step == FUNNEL_STEPS[0] else step)
+    if customers is None and limit is not None:
+        return lifecycle.drill_down(con, as_of, rules, drill, limit)
+    listed = filters.keep(lifecycle.lifecycle_customers(con, as_of, rules, drill), customers)
+    shown = listed if limit is None else listed.head(limit)
+    return lifecycle.DrillResult(customers=shown.reset_index(drop=True), total=len(listed))
+
+
+def star_customers(
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    star: int,
+    customers: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """The customers with `star` stars under the active rules as of `as_of`, as the Star
+    ratings page lists a tier (`core.stars.tier_list`: id, city, channel, stars, value
+    tier, scores, 12-month revenue and margin, predicted CLV; highest score first), only
+    the chosen `customers` (None: everyone)."""
+    if star not in stars.STARS:
+        raise ValueError(f"unknown star {star!r}: choose one of {stars.STARS}")
+    base = stars.rating_base(con, as_of)
+    rules = stars.active_rules(con).rules
+    _, rated, _ = stars.rate(base.dims, rules)
+    tier = stars.tier_list(base, rules, rated, star)
+    return filters.keep(tier, customers).reset_index(drop=True)
+
+
 @dataclass(frozen=True)
 class Story:
     """The Overview's figures: the KPIs and, each None where the data or the models do not
@@ -323,6 +417,7 @@ class Story:
 
 CHURN_HORIZON = 90  # days: the Churn risk page's opening horizon
 CHURN_MIN_RISK = 0.70  # the Churn risk page's opening threshold of its warning list
+CHURN_OPENING = (CHURN_MIN_RISK, CHURN_HORIZON)
 
 
 def _churn_result(con, as_of: dt.date):
@@ -343,6 +438,7 @@ def overview_story(
     value: ValueFigure | None = None,
     customers: pd.DataFrame | None = None,
     rules: lifecycle.LifecycleRules = lifecycle.DEFAULT_RULES,
+    chosen: np.ndarray | None = None,
 ) -> tuple[Story, dict]:
     """The Overview's story as of `as_of`, each part computed as its page computes it at
     its opening settings: the star mix under the active rules (Star ratings), the churn
@@ -350,9 +446,12 @@ def overview_story(
     (Satisfaction), the funnel under the stage `rules` (Lifecycle: the session's). `value`
     is the base's predicted CLV and `customers` the valued customers
     (`core.value.customer_values`, for the warning list's worth off the build's date), both
-    from the value models the caller holds; None: not valued. Returns the story and the
-    Reasons a part could not be had (part -> Reason: 'risk')."""
-    figures = overview_kpis(con, as_of)
+    from the value models the caller holds; None: not valued. `chosen`: the ids of the
+    customers the shared filters choose (None: everyone); each part then counts only them,
+    every customer's star, risk, value and stage being those of the whole base (`value`
+    is then the chosen customers' already). Returns the story and the Reasons a part could
+    not be had (part -> Reason: 'risk')."""
+    figures = overview_kpis(con, as_of, chosen)
     reasons: dict = {}
     if db.day_span(con, "transactions") is None:
         return Story(figures), reasons
@@ -368,11 +467,15 @@ def overview_story(
             if worth is None:
                 worth = value_module.stored_customer_inputs(con, as_of)
             warning = churn.warning_list(result.scores, worth, as_of, CHURN_MIN_RISK)
-        risk = risk_figure(result.scores, warning, CHURN_MIN_RISK, CHURN_HORIZON)
+        warning = filters.keep(warning, chosen)
+        risk = risk_figure(filters.keep(result.scores, chosen), warning, *CHURN_OPENING)
 
     base = stars.rating_base(con, as_of)
     star_rules = stars.active_rules(con).rules
     _, rated, _ = stars.rate(base.dims, star_rules)
+    kept = filters.keep_mask(base.frame["customer_id"], chosen)
+    if kept is not None:
+        rated = np.where(kept, rated, 0)  # the others counted as no star: left out
     mix = None
     if (rated > 0).any():
         star_of = pd.Series(rated, index=base.frame["customer_id"].to_numpy())
@@ -382,9 +485,19 @@ def overview_story(
 
     feedback = db.day_span(con, "feedback")
     covered = feedback is not None and feedback[0] <= previous_start(as_of)
-    sat = satisfaction_figure(satisfaction.satisfaction_kpis(con, as_of), covered)
-    funnel = funnel_figure(lifecycle.lifecycle_snapshot(con, as_of, rules).funnel)
+    sat = satisfaction_figure(_satisfaction_kpis(con, as_of, chosen), covered)
+    if chosen is None:
+        funnel = funnel_figure(lifecycle.lifecycle_snapshot(con, as_of, rules).funnel)
+    else:
+        funnel = chosen_funnel(con, as_of, rules, chosen)
     return Story(figures, mix, value, risk, sat, funnel), reasons
+
+
+def _satisfaction_kpis(con, as_of: dt.date, chosen: np.ndarray | None):
+    """The Satisfaction page's headline figures of the chosen customers' answers."""
+    if chosen is None:
+        return satisfaction.satisfaction_kpis(con, as_of)
+    return satisfaction.satisfaction_kpis(con.cursor(), as_of, customers=chosen)
 
 
 def previous_start(as_of: dt.date) -> dt.date:

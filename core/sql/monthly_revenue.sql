@@ -9,6 +9,8 @@
 -- net value below zero no longer counts among that month's orders and customers. So a
 -- closed month's figures can change after it ends (lifecycle_history.sql is the history:
 -- each month end as it was known that day).
+-- Each `/* and chosen(column) */` becomes a semi-join on the chosen customers when the
+-- shared filters are on (core.overview.chosen_query); otherwise it stays a comment.
 -- Parameters: $as_of (date), $start_month (date).
 with
 
@@ -30,7 +32,7 @@ months as (
 
 orders as (
     select * from {{ stg_orders }}
-    where ordered_at >= $start_month::date
+    where ordered_at >= $start_month::date /* and chosen(customer_id) */
 ),
 
 sales as (

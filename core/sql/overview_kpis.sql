@@ -4,6 +4,8 @@
 -- are stg_windows'; orders and revenue are stg_orders' (stg_trailing_orders: an order is
 -- the lines sharing an order_id, a purchase one that nets to 0 or more), purchase days
 -- stg_purchase_days' (the days with a purchase).
+-- Each `/* and chosen(column) */` becomes a semi-join on the chosen customers when the
+-- shared filters are on (core.overview.chosen_query); otherwise it stays a comment.
 -- Parameters: $as_of (date).
 with
 
@@ -13,10 +15,12 @@ windows as (
 
 orders as (
     select * from {{ stg_trailing_orders }}
+    where true /* and chosen(customer_id) */
 ),
 
 purchase_days as (
     select * from {{ stg_purchase_days }}
+    where true /* and chosen(customer_id) */
 ),
 
 per_customer as (
@@ -78,6 +82,7 @@ signups as (
         count(*) filter (where signed_up_at < w.current_end) as customers,
         count(*) filter (where signed_up_at < w.current_start) as customers_previous
     from customers, windows as w
+    where true /* and chosen(customer_id) */
 ),
 
 final as (

@@ -21,6 +21,11 @@ The SQL of each result is in `core/sql/` (customer_stages, lifecycle_history,
 lifecycle_funnel, lifecycle_customers, cohort_retention, channel_economics,
 channel_payback). Results that start from every customer's stage read it from a
 `customer_stages` temp table made on the caller's connection for the call (`staged`).
+
+The shared filters (`core.filters`) choose which customers a result counts: each result
+takes the chosen ids as `customers` (None: every customer) and counts only them
+(`chosen_customers`). A customer's stage rests on their own orders alone, so it is the
+same with or without a filter; the rules are unchanged.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from core import db, sql
+from core import filters as core_filters
 from core.precompute import page_result
 
 STAGES = ("prospect", "new", "active", "at_risk", "churned", "refund_only")
@@ -135,6 +141,33 @@ def with_extras(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         con.execute("drop table if exists temp.customer_extras")
 
 
+@contextmanager
+def chosen_customers(
+    con: duckdb.DuckDBPyConnection, customers: np.ndarray | None
+) -> Iterator[None]:
+    """Within the block, the `customers` table seen on `con` (a cursor of its own) holds only
+    the chosen `customers` (ids; None: all, and nothing changes): a temp view of that name
+    over the stored table, semi-joined with `core.filters.chosen_relation`, comes first in
+    DuckDB's search path. Every result here starts from the customers table (their orders
+    are joined to it), so it then counts only the chosen ones. Open it before `staged`: a
+    `customer_stages` already on `con` was made from every customer."""
+    with core_filters.chosen_relation(con, customers) as relation:
+        if relation is None:
+            yield
+            return
+        if db.has_table(con, "customer_stages"):
+            raise ValueError("choose the customers before staging them: customer_stages exists")
+        catalog = con.execute("select current_database()").fetchone()[0].replace('"', '""')
+        con.execute(  # names only: the catalog of `con`'s database and core.filters' relation
+            f'create or replace temp view customers as select * from "{catalog}".main.customers '
+            f"where {core_filters.restricted()}"
+        )
+        try:
+            yield
+        finally:
+            con.execute("drop view if exists temp.customers")
+
+
 def add_stages(
     con: duckdb.DuckDBPyConnection, as_of: dt.date, rules: LifecycleRules = DEFAULT_RULES
 ) -> None:
@@ -202,10 +235,11 @@ def lifecycle_snapshot(
     as_of: dt.date,
     rules: LifecycleRules = DEFAULT_RULES,
     limit: int = 500,
+    customers: np.ndarray | None = None,
 ) -> LifecycleSnapshot:
     """Stage counts, the three funnels and the top customers on `as_of`, from one
-    computation of the stages."""
-    with staged(con, as_of, rules):
+    computation of the stages; of the chosen `customers` only (ids; None: all)."""
+    with chosen_customers(con, customers), staged(con, as_of, rules):
         counts = dict(
             con.execute("select stage, count(*) from customer_stages group by stage").fetchall()
         )
@@ -275,6 +309,7 @@ def stage_history(
     as_of: dt.date,
     rules: LifecycleRules = DEFAULT_RULES,
     months: int = 36,
+    customers: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Customers per stage at each of the `months` month ends up to `as_of` (the as-of
     date itself for its month, flagged `is_partial`), with the month's flows of buyers.
@@ -286,10 +321,12 @@ def stage_history(
     Returns `month, day, is_partial`, one column per stage, `live_at_start`, `flow_new`,
     `flow_reactivated`, `flow_churned`, `flow_retained`, `live_at_end`, where live = new +
     active + at risk and live_at_start + flow_new + flow_reactivated - flow_churned =
-    live_at_end (core/sql/lifecycle_history.sql).
+    live_at_end (core/sql/lifecycle_history.sql). Of the chosen `customers` only (ids;
+    None: all).
     """
     params = {"as_of": as_of, "start_month": month_start(as_of, months), **rules.params()}
-    frame = con.execute(sql.load("lifecycle_history", con), params).df()
+    with chosen_customers(con, customers):
+        frame = con.execute(sql.load("lifecycle_history", con), params).df()
     counts = [*STAGES, "live_at_start", *FLOWS, "live_at_end"]
     frame[counts] = frame[counts].fillna(0).astype("int64")
     return frame
@@ -300,17 +337,22 @@ def stage_history(
 
 @page_result()
 def cohort_retention(
-    con: duckdb.DuckDBPyConnection, as_of: dt.date, cohorts: int = 24
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    cohorts: int = 24,
+    customers: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Sign-up-month cohorts (the `cohorts` months up to `as_of`) x months since sign-up.
 
     Returns `cohort, months_since_signup, cohort_size, buyers, revenue, revenue_month_0`,
     `buyer_share` (the share of the cohort that bought in that month) and
     `revenue_retention` (that month's revenue over the cohort's month-0 revenue; NaN when
-    month 0 had none), one row per month that has begun by `as_of`.
+    month 0 had none), one row per month that has begun by `as_of`. Of the chosen
+    `customers` only (ids; None: all).
     """
     params = {"as_of": as_of, "start_month": month_start(as_of, cohorts)}
-    frame = con.execute(sql.load("cohort_retention", con), params).df()
+    with chosen_customers(con, customers):
+        frame = con.execute(sql.load("cohort_retention", con), params).df()
     frame["buyer_share"] = frame["buyers"] / frame["cohort_size"]
     month_0 = frame["revenue_month_0"].where(frame["revenue_month_0"] > 0)
     frame["revenue_retention"] = frame["revenue"] / month_0
@@ -322,7 +364,10 @@ def cohort_retention(
 
 @page_result(ratings=True)
 def channel_economics(
-    con: duckdb.DuckDBPyConnection, as_of: dt.date, months: int = 36
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    months: int = 36,
+    customers: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Acquisition cost against the value each acquisition channel's customers created.
 
@@ -336,11 +381,14 @@ def channel_economics(
     `value_per_customer` (the basis per customer) and `payback_months`: the months from
     sign-up (the sign-up month counting as the first) by whose end the average customer's
     cumulative value on the basis covers the CAC (`payback_curves`); NaN when not within
-    the months observed or when the CAC is unknown.
+    the months observed or when the CAC is unknown. Of the chosen `customers` only (ids;
+    None: all), their CAC and payback included.
     """
-    with with_extras(con):
-        frame = con.execute(sql.load("channel_economics", con), {"as_of": as_of}).df()
-    basis = "margin" if frame["margin"].notna().any() else "revenue"
+    with chosen_customers(con, customers):
+        with with_extras(con):
+            frame = con.execute(sql.load("channel_economics", con), {"as_of": as_of}).df()
+        basis = "margin" if frame["margin"].notna().any() else "revenue"
+        curves = payback_curves(con, as_of, months, basis)
     frame["margin"] = frame["margin"].astype("float64")
     frame["revenue_per_customer"] = frame["revenue"] / frame["customers"]
     frame["margin_per_customer"] = frame["margin"] / frame["customers"]
@@ -349,7 +397,6 @@ def channel_economics(
     frame["predicted_clv_per_customer"] = frame["predicted_clv"] / frame["customers"]
     frame["basis"] = basis
     frame["value_per_customer"] = frame[f"{basis}_per_customer"]
-    curves = payback_curves(con, as_of, months, basis)
     frame["payback_months"] = [
         payback_months(curves[curves["channel"] == channel], cac)
         for channel, cac in zip(frame["channel"], frame["cac"], strict=True)
@@ -442,12 +489,14 @@ def lifecycle_customers(
     rules: LifecycleRules = DEFAULT_RULES,
     drill: Drill | None = None,
     limit: int | None = None,
+    customers: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """The customers a drill-down picks, largest revenue first (at most `limit`): id, city,
     acquisition channel, sign-up, first and last purchase, purchase days, revenue, margin,
-    days since the last purchase and stage. No other personal data."""
+    days since the last purchase and stage. No other personal data. Of the chosen
+    `customers` only (ids; None: all)."""
     params = _drill_params(as_of, drill or Drill(), limit)
-    with staged(con, as_of, rules):
+    with chosen_customers(con, customers), staged(con, as_of, rules):
         return con.execute(sql.load("lifecycle_customers", con), params).df()
 
 
@@ -457,9 +506,11 @@ def drill_down(
     rules: LifecycleRules = DEFAULT_RULES,
     drill: Drill | None = None,
     limit: int = 500,
+    customers: np.ndarray | None = None,
 ) -> DrillResult:
-    """The first `limit` customers of `lifecycle_customers` and how many it picks in all."""
-    with staged(con, as_of, rules):
+    """The first `limit` customers of `lifecycle_customers` and how many it picks in all
+    (of the chosen `customers` only; None: all)."""
+    with chosen_customers(con, customers), staged(con, as_of, rules):
         return _drill(con, as_of, drill or Drill(), limit)
 
 

@@ -390,7 +390,8 @@ def satisfaction_trend(
     """One line per group of `metric` ('nps', 'csat' or 'satisfied_share') over the
     months; months with too few answers are gaps. `groups` maps a group key to its label;
     `split` says what the groups are ('stars', 'category', 'channel': star levels and
-    categories keep their colours); `labels` holds `month`, `metric`, `answers`."""
+    categories keep their colours); `labels` holds `month`, `metric`, `answers`. Each
+    point's customdata is (answers, group key, month 'YYYY-MM-DD'): what a click picks."""
     answers = "csat_answers" if metric in ("csat", "satisfied_share") else "nps_answers"
     number = {"nps": "%{y:.0f}", "csat": "%{y:.2f}", "satisfied_share": "%{y:.1%}"}[metric]
     colors = theme.concept_colors(split, list(groups))
@@ -406,7 +407,10 @@ def satisfaction_trend(
                 mode="lines+markers",
                 line_color=color,
                 connectgaps=False,
-                customdata=rows[[answers]].to_numpy(),
+                customdata=[
+                    [int(n), key, day]
+                    for n, day in zip(rows[answers], _days(rows["month"]), strict=True)
+                ],
                 hovertemplate=(
                     f"%{{x|%Y-%m}} · %{{fullData.name}}<br>{labels['metric']}: {number}<br>"
                     f"{labels['answers']}: %{{customdata[0]:,}}<extra></extra>"
@@ -426,7 +430,8 @@ def complaints_by_category(
     """Complaints per month stacked by category (bars) and the share resolved within the
     service level (line, right axis). `monthly` is `complaints_by_month`'s frame;
     `categories` maps a category to its label; `labels` holds `month`, `complaints`,
-    `sla_share`."""
+    `sla_share`. A bar's customdata is (category, month 'YYYY-MM-DD'), the line's (None,
+    month): all categories; what a click picks."""
     figure = go.Figure()
     detail = monthly[~monthly["is_total"]]
     colors = theme.concept_colors("category", list(categories))
@@ -439,6 +444,7 @@ def complaints_by_category(
                 y=rows["complaints"],
                 name=name,
                 marker_color=color,
+                customdata=[[category, day] for day in _days(rows["month"])],
                 hovertemplate="%{x|%Y-%m}<br>%{fullData.name}: %{y:,}<extra></extra>",
             )
         )
@@ -451,6 +457,7 @@ def complaints_by_category(
             mode="lines+markers",
             line=dict(color=theme.TEXT, width=2),
             yaxis="y2",
+            customdata=[[None, day] for day in _days(total["month"])],
             hovertemplate=f"%{{x|%Y-%m}}<br>{labels['sla_share']}: %{{y:.1%}}<extra></extra>",
         )
     )
@@ -473,15 +480,27 @@ def complaints_by_category(
     return _layout(figure, title)
 
 
+def _days(months) -> list[str]:
+    """Months as 'YYYY-MM-DD', for a trace's customdata."""
+    return [f"{month:%Y-%m-%d}" for month in pd.to_datetime(pd.Series(months))]
+
+
 def backlog_ages(
-    ages: list[str], counts: list[int], title: str, axis: str, age: str = ""
+    ages: list[str],
+    counts: list[int],
+    title: str,
+    axis: str,
+    age: str = "",
+    edges: tuple[int, ...] | None = None,
 ) -> go.Figure:
     """Open complaints per age bucket (`ages` are the bucket labels, `age` the x-axis
-    title), older buckets darker."""
+    title), older buckets darker; a bar's customdata is its bucket's lower edge in days
+    (`edges`, one per bucket): what a click picks."""
     figure = go.Figure(
         go.Bar(
             x=ages,
             y=counts,
+            customdata=[[edge] for edge in edges] if edges is not None else None,
             marker_color=list(theme.AGES[: len(ages)]),
             text=[f"{c:,}" for c in counts],
             textposition="outside",
@@ -499,7 +518,8 @@ def churn_by_band(
 ) -> go.Figure:
     """Churned and at-risk shares of the buyers in each NPS or CSAT band (grouped bars),
     buyers in the hover. `names` are the band labels; `labels` holds `churn_rate`,
-    `at_risk_rate`, `buyers`, `rate` and (the x-axis title) `band`."""
+    `at_risk_rate`, `buyers`, `rate` and (the x-axis title) `band`. A bar's customdata is
+    (buyers, band, measure): what a click picks."""
     figure = go.Figure()
     for column, color in (
         ("churn_rate", theme.STAGE_COLORS["churned"]),
@@ -511,7 +531,12 @@ def churn_by_band(
                 y=bands[column],
                 name=labels[column],
                 marker_color=color,
-                customdata=bands[["buyers"]].to_numpy(),
+                customdata=[
+                    [int(n), band, measure]
+                    for n, band, measure in zip(
+                        bands["buyers"], bands["band"], bands["measure"], strict=True
+                    )
+                ],
                 text=[f"{v:.0%}" if pd.notna(v) else "" for v in bands[column]],
                 textposition="outside",
                 cliponaxis=False,

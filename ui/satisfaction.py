@@ -1,26 +1,37 @@
 """Cached access to the satisfaction and service figures for pages/satisfaction.py.
 
 Cached functions take small knobs (a date, a grouping, a service level in hours, the frozen
-lifecycle rules, the data version) and read the data inside; exports are built only when
-the user clicks.
+lifecycle rules, the shared filters, the data version) and read the data inside; exports
+are built only when the user clicks. With filters, every figure counts only the chosen
+customers' answers, complaints and purchases (the stored results are for the whole base,
+so the page then computes live).
+
+A click on a point of the trend, a complaints bar, a backlog age or a band opens the
+customers behind it (`Pick`, from the trace's customdata) under that chart, with its
+download; the list closes with its button.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import html
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from core import satisfaction
+from core.filters import NO_FILTERS, Filters
 from core.lifecycle import LifecycleRules
-from ui import charts, data, report
+from core.satisfaction import Pick
+from ui import charts, data, filters, report
 from ui import format as fmt
 from ui.export import columns_from_config, download_buttons, list_about
 from ui.i18n import t
 from ui.labels import label, labelled, star_name
-from ui.session import lifecycle_rules_choices
+from ui.session import lifecycle_rules, lifecycle_rules_choices
 from ui.sidebar import Context
 from ui.widgets import Tile, change_tile, choice, customer_table, metric_row, show_table
 
@@ -36,17 +47,33 @@ def models(version: int) -> tuple[bool, str]:
     return satisfaction.has_stars(con), satisfaction.value_basis(con)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def kpis(as_of: dt.date, sla_hours: float, version: int) -> satisfaction.SatisfactionKpis:
-    return satisfaction.satisfaction_kpis(data.cursor(), as_of, sla_hours)
+def _ids(chosen: Filters, as_of: dt.date, version: int):
+    """The chosen customers' ids (None: no filter)."""
+    return filters.ids(chosen, as_of, version)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def trend(as_of: dt.date, by: str, min_answers: int, version: int) -> pd.DataFrame:
+def kpis(
+    as_of: dt.date, sla_hours: float, version: int, chosen: Filters = NO_FILTERS
+) -> satisfaction.SatisfactionKpis:
+    return satisfaction.satisfaction_kpis(
+        data.cursor(), as_of, sla_hours, customers=_ids(chosen, as_of, version)
+    )
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def trend(
+    as_of: dt.date, by: str, min_answers: int, version: int, chosen: Filters = NO_FILTERS
+) -> pd.DataFrame:
     """The monthly trend of the `TREND_MONTHS` up to `as_of`, from the first month with an
     answer (a chart does not open on empty months)."""
     frame = satisfaction.satisfaction_trend(
-        data.cursor(), as_of, by, months=TREND_MONTHS, min_answers=min_answers
+        data.cursor(),
+        as_of,
+        by,
+        months=TREND_MONTHS,
+        min_answers=min_answers,
+        customers=_ids(chosen, as_of, version),
     )
     answered = frame["csat_answers"].fillna(0) + frame["nps_answers"].fillna(0) > 0
     return from_first_month(frame, answered)
@@ -83,10 +110,13 @@ THIN_MIN_ANSWERS = satisfaction.THIN_MIN_ANSWERS
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def opening_min_answers(as_of: dt.date, version: int) -> int:
+def opening_min_answers(as_of: dt.date, version: int, chosen: Filters = NO_FILTERS) -> int:
     """The minimum of answers a monthly point needs, as the page opens
-    (`core.satisfaction.opening_min_answers`: fewer on a small shop)."""
-    return satisfaction.opening_min_answers(data.cursor(), as_of)
+    (`core.satisfaction.opening_min_answers`: fewer on a small shop, or on the few
+    customers the filters choose)."""
+    return satisfaction.opening_min_answers(
+        data.cursor(), as_of, customers=_ids(chosen, as_of, version)
+    )
 
 
 def loyalty_weights(referrals_known: bool) -> satisfaction.LoyaltyWeights | None:
@@ -115,45 +145,74 @@ def covers_previous(firsts: list[dt.date | None], as_of: dt.date) -> bool:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def by_group(as_of: dt.date, by: str, min_answers: int, version: int) -> pd.DataFrame:
-    return satisfaction.satisfaction_by_group(data.cursor(), as_of, by, min_answers=min_answers)
+def by_group(
+    as_of: dt.date, by: str, min_answers: int, version: int, chosen: Filters = NO_FILTERS
+) -> pd.DataFrame:
+    return satisfaction.satisfaction_by_group(
+        data.cursor(), as_of, by, min_answers=min_answers, customers=_ids(chosen, as_of, version)
+    )
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def complaints(as_of: dt.date, sla_hours: float, version: int) -> pd.DataFrame:
+def complaints(
+    as_of: dt.date, sla_hours: float, version: int, chosen: Filters = NO_FILTERS
+) -> pd.DataFrame:
     """Complaints per month and category, from the first month with one."""
-    frame = satisfaction.complaints_by_month(data.cursor(), as_of, sla_hours, months=TREND_MONTHS)
+    frame = satisfaction.complaints_by_month(
+        data.cursor(),
+        as_of,
+        sla_hours,
+        months=TREND_MONTHS,
+        customers=_ids(chosen, as_of, version),
+    )
     return from_first_month(frame, frame["complaints"].fillna(0) > 0)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def backlog(as_of: dt.date, version: int) -> tuple[pd.DataFrame, int, float | None]:
+def backlog(
+    as_of: dt.date, version: int, chosen: Filters = NO_FILTERS
+) -> tuple[pd.DataFrame, int, float | None]:
     """(open complaints per age bucket, open complaints, age of the oldest in days)."""
-    frame = satisfaction.complaint_backlog(data.cursor(), as_of)
+    frame = satisfaction.complaint_backlog(
+        data.cursor(), as_of, customers=_ids(chosen, as_of, version)
+    )
     oldest = float(frame["age_days"].max()) if len(frame) else None
     return satisfaction.backlog_ages(frame), len(frame), oldest
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def value_report(as_of: dt.date, rules: LifecycleRules, version: int) -> satisfaction.ValueReport:
-    return satisfaction.value_report(data.cursor(), as_of, rules, limit=LIST_ROWS)
+def value_report(
+    as_of: dt.date, rules: LifecycleRules, version: int, chosen: Filters = NO_FILTERS
+) -> satisfaction.ValueReport:
+    return satisfaction.value_report(
+        data.cursor(), as_of, rules, limit=LIST_ROWS, customers=_ids(chosen, as_of, version)
+    )
 
 
 def unhappy(
-    as_of: dt.date, rules: LifecycleRules, top_only: bool, version: int
+    as_of: dt.date,
+    rules: LifecycleRules,
+    top_only: bool,
+    version: int,
+    chosen: Filters = NO_FILTERS,
 ) -> satisfaction.UnhappyCustomers:
     """The value-at-risk list's first rows and count (every tier: from the value report)."""
     if not top_only:
-        return value_report(as_of, rules, version).unhappy
-    return _top_tier_unhappy(as_of, rules, version)
+        return value_report(as_of, rules, version, chosen).unhappy
+    return _top_tier_unhappy(as_of, rules, version, chosen)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _top_tier_unhappy(
-    as_of: dt.date, rules: LifecycleRules, version: int
+    as_of: dt.date, rules: LifecycleRules, version: int, chosen: Filters = NO_FILTERS
 ) -> satisfaction.UnhappyCustomers:
     return satisfaction.unhappy_customers(
-        data.cursor(), as_of, rules, satisfaction.TOP_STARS, limit=LIST_ROWS
+        data.cursor(),
+        as_of,
+        rules,
+        satisfaction.TOP_STARS,
+        limit=LIST_ROWS,
+        customers=_ids(chosen, as_of, version),
     )
 
 
@@ -163,13 +222,15 @@ def list_export(
     top_only: bool,
     basis: str,
     currency: str | None,
+    customers=None,
 ) -> Callable[[], pd.DataFrame]:
-    """The whole value-at-risk list for `ui.export.download_buttons` (made on Streamlit's
-    download thread: its cursor is taken now); `basis` and `currency` are those of
-    `list_columns`, which says what is exported."""
+    """The whole value-at-risk list (of the chosen `customers`; None: all) for
+    `ui.export.download_buttons` (made on Streamlit's download thread: its cursor is taken
+    now); `basis` and `currency` are those of `list_columns`, which says what is
+    exported."""
     con = data.cursor()
     top = satisfaction.TOP_STARS if top_only else None
-    return lambda: satisfaction.value_at_risk(con, as_of, rules, top)
+    return lambda: satisfaction.value_at_risk(con, as_of, rules, top, customers=customers)
 
 
 def export_columns(
@@ -388,7 +449,7 @@ def headline(ctx: Context, missing: dict[str, str | None], sla_hours: float):
             "\n\n".join([t("satisfaction.missing_intro"), *(missing_text(c) for c in absent)]),
             icon=":material/info:",
         )
-    figures = kpis(ctx.as_of, sla_hours, ctx.version)
+    figures = kpis(ctx.as_of, sla_hours, ctx.version, filters.current())
     now, before = figures.current, figures.previous
 
     referrals_known = ctx.state.referred_customers > 0
@@ -481,7 +542,9 @@ def headline(ctx: Context, missing: dict[str, str | None], sla_hours: float):
 
 
 def trends(ctx: Context, missing: dict[str, str | None], has_stars: bool) -> None:
-    """The monthly trend of the chosen measure by the chosen split, and its table."""
+    """The monthly trend of the chosen measure by the chosen split, its table, and the
+    customers behind a point clicked."""
+    chosen = filters.current()
     st.subheader(t("satisfaction.trend_header"))
     metric_col, split_col, min_col = st.columns([2, 3, 1])
     metric = choice(
@@ -505,7 +568,7 @@ def trends(ctx: Context, missing: dict[str, str | None], has_stars: bool) -> Non
             t("satisfaction.min_answers"),
             min_value=1,
             max_value=1000,
-            value=opening_min_answers(ctx.as_of, ctx.version),
+            value=opening_min_answers(ctx.as_of, ctx.version, chosen),
             step=5,
             help=t("satisfaction.min_answers_help"),
             key="satisfaction_min_answers",
@@ -514,7 +577,7 @@ def trends(ctx: Context, missing: dict[str, str | None], has_stars: bool) -> Non
     if by == "stars" and not has_stars:
         st.info(t("satisfaction.stars_pending"), icon=":material/star:")
     else:
-        monthly = trend(ctx.as_of, by, min_answers, ctx.version)
+        monthly = trend(ctx.as_of, by, min_answers, ctx.version, chosen)
         keys = group_keys(monthly)
         thin = thin_points(monthly, metric)
         if lacking := missing.get(MEASURE_INPUT[metric]):
@@ -537,7 +600,9 @@ def trends(ctx: Context, missing: dict[str, str | None], has_stars: bool) -> Non
                     },
                     split=by,
                 ),
+                **clickable("answers", by),
             )
+            st.caption(t("satisfaction.click_trend"))
             if thin:
                 st.caption(
                     t("satisfaction.thin_points", thin=thin, total=len(monthly), n=min_answers)
@@ -546,14 +611,16 @@ def trends(ctx: Context, missing: dict[str, str | None], has_stars: bool) -> Non
             st.caption(t("satisfaction.no_categories"))
         with st.expander(t("satisfaction.group_table")):
             show_table(
-                group_table(by_group(ctx.as_of, by, min_answers, ctx.version), by),
+                group_table(by_group(ctx.as_of, by, min_answers, ctx.version, chosen), by),
                 column_config=group_columns(),
             )
+    picked_list(ctx, ("answers",), has_stars)
 
 
 def complaints_section(ctx: Context, missing: dict[str, str | None], now, sla_hours: float) -> None:
     """The service level, complaints by month and category, and the open backlog."""
     lang = ctx.lang
+    chosen = filters.current()
     st.subheader(t("satisfaction.complaints_header"))
     if lacking := missing.get("complaints"):
         st.info(missing_text(lacking))
@@ -568,7 +635,7 @@ def complaints_section(ctx: Context, missing: dict[str, str | None], now, sla_ho
             help=t("satisfaction.sla_help"),
             key="satisfaction_sla",
         )
-        ages, open_count, oldest = backlog(ctx.as_of, ctx.version)
+        ages, open_count, oldest = backlog(ctx.as_of, ctx.version, chosen)
         tiles = {
             "complaints": fmt.count(now.complaints, lang),
             "median_resolution": hours(now.median_resolution_hours, lang),
@@ -583,7 +650,7 @@ def complaints_section(ctx: Context, missing: dict[str, str | None], now, sla_ho
             )
             for key, value in tiles.items()
         )
-        by_month = complaints(ctx.as_of, sla_hours, ctx.version)
+        by_month = complaints(ctx.as_of, sla_hours, ctx.version, chosen)
         left, right = st.columns([2, 1])
         if complaint_total(by_month) == 0:
             left.info(t("satisfaction.no_complaints"))
@@ -600,7 +667,9 @@ def complaints_section(ctx: Context, missing: dict[str, str | None], now, sla_ho
                         "sla_share": t("satisfaction.within_sla", hours=f"{sla_hours:g}"),
                     },
                 ),
+                **clickable("complaints"),
             )
+            left.caption(t("satisfaction.click_complaints"))
         report.chart(
             container=right,
             figure=charts.backlog_ages(
@@ -609,13 +678,18 @@ def complaints_section(ctx: Context, missing: dict[str, str | None], now, sla_ho
                 t("satisfaction.backlog_title"),
                 t("satisfaction.backlog"),
                 t("satisfaction.axis_age"),
+                edges=satisfaction.BACKLOG_AGES,
             ),
+            **clickable("backlog"),
         )
         right.caption(
             t("satisfaction.oldest", days=f"{oldest:,.1f}", as_of=ctx.as_of)
             if oldest is not None
             else t("satisfaction.backlog_none", as_of=ctx.as_of)
         )
+        if open_count:
+            right.caption(t("satisfaction.click_backlog"))
+        picked_list(ctx, ("complaints", "backlog"), True)
 
 
 def value_section(
@@ -628,7 +702,7 @@ def value_section(
     """Churn by satisfaction band and the value unhappy customers hold."""
     lang = ctx.lang
     st.subheader(t("satisfaction.value_header"))
-    at_risk = value_report(ctx.as_of, rules, ctx.version)
+    at_risk = value_report(ctx.as_of, rules, ctx.version, filters.current())
     summary = at_risk.summary
     left, right = st.columns([3, 2])
     band_measure = bands_measure(missing)  # NPS bands; CSAT bands when there is no NPS
@@ -651,8 +725,10 @@ def value_section(
                     "band": t("satisfaction.axis_band"),
                 },
             ),
+            **clickable("band"),
         )
         left.caption(t(f"satisfaction.bands_caption{words}"))
+        left.caption(t("satisfaction.click_bands"))
     tiles = []
     for key, amount, share, customers, lacking in (
         (
@@ -708,6 +784,7 @@ def value_section(
     # no buyer has a value: the value model could not run on these data (unknown, not 0)
     value_unknown = summary.value is None and basis == "predicted"
     st.caption(t("satisfaction.value_unknown" if value_unknown else f"satisfaction.basis_{basis}"))
+    picked_list(ctx, ("band",), has_stars, rules=rules, basis=basis, missing=missing)
 
 
 def call_list(
@@ -728,7 +805,8 @@ def call_list(
         help=t("satisfaction.top_only_help") if has_stars else t("satisfaction.stars_pending"),
         key="satisfaction_top_only",
     )
-    result = unhappy(ctx.as_of, rules, top_only and has_stars, ctx.version)
+    chosen = filters.current()
+    result = unhappy(ctx.as_of, rules, top_only and has_stars, ctx.version, chosen)
     st.caption(
         t(
             "satisfaction.list_count",
@@ -746,7 +824,14 @@ def call_list(
             column_config=list_columns(basis, has_stars, ctx.currency, missing),
         )
         download_buttons(
-            list_export(ctx.as_of, rules, top_only and has_stars, basis, ctx.currency),
+            list_export(
+                ctx.as_of,
+                rules,
+                top_only and has_stars,
+                basis,
+                ctx.currency,
+                _ids(chosen, ctx.as_of, ctx.version),
+            ),
             result.total,
             export_columns(basis, has_stars, ctx.currency, missing),
             f"value-at-risk-{ctx.as_of}",
@@ -758,5 +843,189 @@ def call_list(
                     t("satisfaction.top_only"): t("export.yes" if top_only else "export.no"),
                     **lifecycle_rules_choices(rules),  # the stages the list is made from
                 },
+                filters=filters.choices(chosen),
+            ),
+        )
+
+
+# --- the customers behind a point clicked -------------------------------------------------
+
+PICK_KEY = "satisfaction_pick"  # the Pick whose customers are listed, while the list is open
+DRAWN_KEY = "_satisfaction_charts_drawn"  # closing a list redraws the charts under new keys
+PICK_ROWS_KEY = "satisfaction_pick_rows"
+
+
+def chart_key(chart: str) -> str:
+    """The key of `chart`'s plotly chart (a new one after a list is closed, so no point is
+    left selected and the same point can be clicked again)."""
+    return f"satisfaction_{chart}_chart_{st.session_state.get(DRAWN_KEY, 0)}"
+
+
+def clickable(chart: str, by: str = "all") -> dict:
+    """The `st.plotly_chart` arguments that make a click on a point of `chart` ('answers',
+    'complaints', 'backlog', 'band'; `by`: the trend's split) open its customers."""
+    key = chart_key(chart)
+    return dict(
+        key=key,
+        on_select=functools.partial(_clicked, chart, key, by),
+        selection_mode="points",
+    )
+
+
+def _clicked(chart: str, key: str, by: str) -> None:
+    """A chart's selection callback: the point clicked becomes the list's pick."""
+    event = st.session_state.get(key) or {}
+    pick = pick_from_selection(chart, event.get("selection"), by)
+    if pick is not None:
+        st.session_state[PICK_KEY] = pick
+
+
+def close_pick() -> None:
+    """The list's Close button: no pick, and the charts redrawn with nothing selected."""
+    st.session_state.pop(PICK_KEY, None)
+    st.session_state[DRAWN_KEY] = st.session_state.get(DRAWN_KEY, 0) + 1
+
+
+def _day(value) -> dt.date:
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def pick_from_selection(chart: str, selection, by: str = "all") -> Pick | None:
+    """The `Pick` the first clicked point of a plotly selection (the event's `selection`:
+    `points`, each with the customdata the chart builder gave it) stands for; None when no
+    point is selected. Customdata, not the labels (they are translated), names the group;
+    its text comes back as Plotly was given it (escaped by `charts.data_as_text`)."""
+    for point in (selection or {}).get("points") or []:
+        custom = point.get("customdata")
+        if custom is None:
+            continue
+        values = [html.unescape(v) if isinstance(v, str) else v for v in np.atleast_1d(custom)]
+        if chart == "answers":
+            return Pick("answers", str(values[1]), by, _day(values[2]))
+        if chart == "complaints":
+            category = values[0] if isinstance(values[0], str) else None  # the line: all
+            return Pick("complaints", category, month=_day(values[1]))
+        if chart == "backlog":
+            return Pick("backlog", age_from=int(values[0]))
+        if chart == "band":
+            return Pick("band", str(values[1]), str(values[2]))
+        raise ValueError(f"no chart {chart!r} to pick from")
+    return None
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def picked(
+    as_of: dt.date, pick: Pick, rules: LifecycleRules, version: int, chosen: Filters = NO_FILTERS
+) -> pd.DataFrame:
+    """The customers behind `pick` (`core.satisfaction.picked_customers`), of the chosen."""
+    return satisfaction.picked_customers(
+        data.cursor(), as_of, pick, rules, customers=_ids(chosen, as_of, version)
+    )
+
+
+def pick_text(pick: Pick, customers: int, lang: str) -> str:
+    """What was clicked and how many customers are behind it, in words."""
+    count = fmt.count(customers, lang)
+    if pick.chart == "answers":
+        group = group_label(pick.by, pick.key)
+        return t("satisfaction.pick_answers", month=f"{pick.month:%Y-%m}", group=group, n=count)
+    if pick.chart == "complaints":
+        category = (
+            t("satisfaction.all_categories")
+            if pick.key is None
+            else label("feedback_category", pick.key)
+        )
+        return t(
+            "satisfaction.pick_complaints", month=f"{pick.month:%Y-%m}", category=category, n=count
+        )
+    if pick.chart == "backlog":
+        age = age_labels()[satisfaction.BACKLOG_AGES.index(pick.age_from)]
+        return t("satisfaction.pick_backlog", age=age, n=count)
+    return t(f"satisfaction.pick_band_{pick.by}", band=band_label(pick.key), n=count)
+
+
+def picked_columns(has_stars: bool) -> dict:
+    """The columns of the customers behind an answers, complaints or backlog pick."""
+    return {
+        "customer_id": st.column_config.TextColumn(t("satisfaction.col_customer_id")),
+        "city": st.column_config.TextColumn(t("satisfaction.col_city")),
+        "acquisition_channel": st.column_config.TextColumn(
+            t("satisfaction.col_acquisition_channel")
+        ),
+        "stars": st.column_config.TextColumn(t("satisfaction.col_stars")) if has_stars else None,
+        "picked": st.column_config.NumberColumn(t("satisfaction.col_picked"), format="%d"),
+        "last_submitted_at": st.column_config.DatetimeColumn(
+            t("satisfaction.col_last_submitted_at"), format="YYYY-MM-DD HH:mm"
+        ),
+    }
+
+
+def picked_list(
+    ctx: Context,
+    charts_here: tuple[str, ...],
+    has_stars: bool,
+    *,
+    rules: LifecycleRules | None = None,
+    basis: str = "margin",
+    missing: dict[str, str | None] | None = None,
+) -> None:
+    """The customers behind the point clicked, under the chart it was clicked on (one of
+    `charts_here`): what was clicked and how many, a Close button, the list (rows open
+    Customer 360) and its download naming the chart, the point, the as-of date and the
+    filters."""
+    pick = st.session_state.get(PICK_KEY)
+    if not isinstance(pick, Pick) or pick.chart not in charts_here:
+        return
+    chosen = filters.current()
+    frame = picked(ctx.as_of, pick, rules or lifecycle_rules(), ctx.version, chosen)
+    heading = pick_text(pick, len(frame), ctx.lang)
+    with st.container(border=True, key="satisfaction_pick_list"):
+        title, close = st.columns([6, 1], vertical_alignment="center")
+        title.markdown(f"**{fmt.plain(heading)}**")
+        close.button(
+            t("satisfaction.pick_close"),
+            on_click=close_pick,
+            icon=":material/close:",
+            key="satisfaction_pick_close",
+        )
+        if scope := filters.scope_caption(chosen):
+            st.caption(scope)
+        if frame.empty:
+            st.info(t("satisfaction.pick_none"))
+            return
+        if pick.chart == "band":
+            config = list_columns(basis, has_stars, ctx.currency, missing or {})
+        else:
+            config = picked_columns(has_stars)
+        if len(frame) > LIST_ROWS:
+            st.caption(
+                t(
+                    "satisfaction.pick_first",
+                    shown=fmt.count(LIST_ROWS, ctx.lang),
+                    total=fmt.count(len(frame), ctx.lang),
+                )
+            )
+        customer_table(
+            list_table(frame.head(LIST_ROWS)),
+            "customer_id",
+            "satisfaction",
+            PICK_ROWS_KEY,
+            height=320,
+            column_config=config,
+        )
+        download_buttons(
+            lambda: frame,
+            len(frame),
+            columns_from_config(config, ctx.currency),
+            f"satisfaction-{pick.chart}-{ctx.as_of}",
+            about=list_about(
+                ctx,
+                "satisfaction",
+                heading,
+                choices={
+                    t("satisfaction.pick_chart"): t(f"satisfaction.pick_chart_{pick.chart}"),
+                    t("satisfaction.pick_point"): heading,
+                },
+                filters=filters.choices(chosen),
             ),
         )

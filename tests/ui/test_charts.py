@@ -217,7 +217,13 @@ def backlog_ages():
 @case
 def churn_by_band():
     bands = pd.DataFrame(
-        {"churn_rate": [0.4, 0.1], "at_risk_rate": [0.2, np.nan], "buyers": [5, 0]}
+        {
+            "measure": "nps",
+            "band": ["detractor", "promoter"],
+            "churn_rate": [0.4, 0.1],
+            "at_risk_rate": [0.2, np.nan],
+            "buyers": [5, 0],
+        }
     )
     labels = {"churn_rate": "Churned", "at_risk_rate": "At risk", "buyers": "B", "rate": "Share"}
     figure = charts.churn_by_band(

@@ -10,37 +10,44 @@ that page's alone (tests/test_architecture.py), so the story has a cache of its 
 from __future__ import annotations
 
 import datetime as dt
-import html
-from dataclasses import dataclass, field
 
 import pandas as pd
 import streamlit as st
 
+from core import export, overview, satisfaction
+from core import filters as core_filters
 from core import insights as ins
-from core import overview, satisfaction
+from core import stars as core_stars
 from core.clv import Reason
-from core.lifecycle import LifecycleRules
-from ui import charts, data, session
+from core.filters import Filters
+from core.lifecycle import DrillResult, LifecycleRules
+from ui import charts, data, filters, report, session
 from ui import format as fmt
 from ui import models as md
+from ui.export import About, Column, download_buttons, list_about
+from ui.export import column as export_column
 from ui.i18n import t
-from ui.labels import star_name
+from ui.labels import labelled, star_name
 from ui.navigation import PAGES
-from ui.widgets import Tile, change_tile, metric_row
+from ui.widgets import Tile, change_tile, customer_table, metric_row
 
 TREND_MONTHS = 36
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def kpis(as_of: dt.date, version: int) -> overview.Kpis:
-    """The 12 months to `as_of` and the 12 before: customers, revenue, orders..."""
-    return overview.overview_kpis(data.cursor(), as_of)
+def kpis(as_of: dt.date, chosen: Filters, version: int) -> overview.Kpis:
+    """The 12 months to `as_of` and the 12 before: customers, revenue, orders... of the
+    customers the shared filters choose (`chosen`)."""
+    ids = filters.ids(chosen, as_of, version)
+    return overview.overview_kpis(data.cursor(), as_of, ids)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def monthly_revenue(as_of: dt.date, version: int) -> pd.DataFrame:
-    """Revenue, orders and customers per month over the TREND_MONTHS up to `as_of`."""
-    return overview.monthly_revenue(data.cursor(), as_of, months=TREND_MONTHS)
+def monthly_revenue(as_of: dt.date, chosen: Filters, version: int) -> pd.DataFrame:
+    """Revenue, orders and customers per month over the TREND_MONTHS up to `as_of`, of the
+    chosen customers' orders."""
+    ids = filters.ids(chosen, as_of, version)
+    return overview.monthly_revenue(data.cursor(), as_of, TREND_MONTHS, ids)
 
 
 def points(change: str | None) -> str | None:
@@ -53,14 +60,16 @@ def points(change: str | None) -> str | None:
 SPARK_MONTHS = 24  # months of a tile's sparkline
 
 
-def story(ctx) -> tuple[overview.Story, dict[str, str]]:
+def story(ctx, chosen: Filters) -> tuple[overview.Story, dict[str, str]]:
     """The Overview's figures as of the context's date (`core.overview.overview_story`),
     with predicted CLV from the value models the Customer value and Churn risk pages share
-    (`ui.models`), and why a part is missing in words (part -> words: 'value', 'risk')."""
+    (`ui.models`), and why a part is missing in words (part -> words: 'value', 'risk'); of
+    the customers the shared filters choose (`chosen`), the models being the whole base's.
+    The build keeps the whole base's figures only: with filters they are computed live."""
     as_of, version = ctx.as_of, ctx.version
     reasons: dict[str, str] = {}
     if ctx.state.transactions == 0:
-        return overview.Story(kpis(as_of, version)), reasons
+        return overview.Story(kpis(as_of, chosen, version)), reasons
     fitted = md.models(as_of, version)
     value = customers = None
     if isinstance(fitted, Reason):
@@ -68,13 +77,15 @@ def story(ctx) -> tuple[overview.Story, dict[str, str]]:
     else:
         settings = md.defaults(as_of, version).settings()  # the Value page's opening knobs
         customers = md.customer_values(as_of, settings, version)
+        valued = core_filters.keep(customers, filters.ids(chosen, as_of, version))
         value = overview.ValueFigure(
-            total=float(customers["predicted_clv"].sum()),
-            customers=len(customers),
+            total=float(valued["predicted_clv"].sum()),
+            customers=len(valued),
             horizon_months=settings.horizon_months,
         )
-    with st.spinner(t("overview.computing")):
-        found, why = _story(as_of, version, value, session.lifecycle_rules(), customers)
+    words = t("overview.computing_filtered" if chosen.active else "overview.computing")
+    with st.spinner(words):
+        found, why = _story(as_of, version, value, session.lifecycle_rules(), chosen, customers)
     reasons |= {part: md.reason_text(reason) for part, reason in why.items()}
     return found, reasons
 
@@ -85,9 +96,11 @@ def _story(
     version: int,
     value: overview.ValueFigure | None,
     rules: LifecycleRules,
+    chosen: Filters,
     _customers: pd.DataFrame | None,  # read-only; follows from (as_of, version): not hashed
 ) -> tuple[overview.Story, dict]:
-    return overview.overview_story(data.cursor(), as_of, value, _customers, rules)
+    ids = filters.ids(chosen, as_of, version)
+    return overview.overview_story(data.cursor(), as_of, value, _customers, rules, ids)
 
 
 def sparkline(values: pd.Series) -> list[float] | None:
@@ -102,12 +115,15 @@ def complete_months(monthly: pd.DataFrame) -> pd.DataFrame:
     return monthly[~monthly["is_partial"]]
 
 
-def satisfaction_sparkline(as_of: dt.date, measure: str, version: int) -> list[float] | None:
-    """The monthly NPS or CSAT over the SPARK_MONTHS up to `as_of`, a month with fewer
-    answers than the Satisfaction page's trend opens with left out (its rule,
-    `core.satisfaction.opening_min_answers`: fewer on a small shop)."""
+def satisfaction_sparkline(
+    as_of: dt.date, measure: str, version: int, chosen: Filters = core_filters.NO_FILTERS
+) -> list[float] | None:
+    """The monthly NPS or CSAT over the SPARK_MONTHS up to `as_of` of the chosen
+    customers' answers, a month with fewer answers than the Satisfaction page's trend opens
+    with left out (its rule, `core.satisfaction.opening_min_answers`: fewer on a small
+    shop)."""
     min_answers = _opening_min_answers(as_of, version)
-    return sparkline(_satisfaction_months(as_of, min_answers, version)[measure])
+    return sparkline(_satisfaction_months(as_of, min_answers, chosen, version)[measure])
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -116,9 +132,16 @@ def _opening_min_answers(as_of: dt.date, version: int) -> int:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _satisfaction_months(as_of: dt.date, min_answers: int, version: int) -> pd.DataFrame:
+def _satisfaction_months(
+    as_of: dt.date, min_answers: int, chosen: Filters, version: int
+) -> pd.DataFrame:
+    ids = filters.ids(chosen, as_of, version)
+    if ids is None:
+        return satisfaction.satisfaction_trend(
+            data.cursor(), as_of, "all", months=SPARK_MONTHS, min_answers=min_answers
+        )
     return satisfaction.satisfaction_trend(
-        data.cursor(), as_of, "all", months=SPARK_MONTHS, min_answers=min_answers
+        data.cursor(), as_of, "all", months=SPARK_MONTHS, min_answers=min_answers, customers=ids
     )
 
 
@@ -196,7 +219,7 @@ def insight_text(insight, lang: str, currency: str | None) -> str:
 # --- the page's sections -------------------------------------------------------------------
 
 
-def kpi_tiles(ctx, figures: overview.Kpis, monthly: pd.DataFrame | None, report: Report) -> None:
+def kpi_tiles(ctx, figures: overview.Kpis, monthly: pd.DataFrame | None) -> None:
     """The six KPI tiles of the 12 months, each against the 12 before where the data cover
     them, with a monthly sparkline where the figure has a monthly series."""
     lang = ctx.lang
@@ -254,21 +277,20 @@ def kpi_tiles(ctx, figures: overview.Kpis, monthly: pd.DataFrame | None, report:
         for key, (value, change, line) in tiles.items()
     ]
     metric_row(shown, columns=3)  # six to a row would cut the labels and the changes short
-    report.add(tiles=shown)
 
 
-def insights_section(ctx, story_: overview.Story, report: Report) -> None:
+def insights_section(ctx, story_: overview.Story) -> None:
     """The insights in plain words, each beside the link to the page that explains it."""
     st.subheader(t("overview.insights_header"))
     found = ins.insights(story_)
     if not found:
-        st.caption(t("overview.no_insights"))
+        report.note(t("overview.no_insights"))
     sentences = [insight_text(insight, ctx.lang, ctx.currency) for insight in found]
     for insight, sentence in zip(found, sentences, strict=True):
         words, link = st.columns([6, 1], vertical_alignment="center")
         words.markdown(f"- {fmt.plain(sentence)}")
         open_link(insight.page, link)
-    report.add(t("overview.insights_header"), sentences=sentences or [t("overview.no_insights")])
+    report.says(*sentences)
 
 
 def _stars_tile(ctx, mix: overview.StarMix | None) -> Tile:
@@ -338,7 +360,7 @@ def score_change(current: float, previous: float | None, digits: int) -> str | N
     return "0" if round(change, digits) == 0 else f"{change:+.{digits}f}"
 
 
-def _satisfaction_tile(ctx, sat: overview.SatisfactionFigure | None) -> Tile:
+def _satisfaction_tile(ctx, sat: overview.SatisfactionFigure | None, chosen: Filters) -> Tile:
     if sat is None:
         return Tile(
             t("overview.satisfaction_none"),
@@ -354,28 +376,29 @@ def _satisfaction_tile(ctx, sat: overview.SatisfactionFigure | None) -> Tile:
         covered=sat.covered and sat.previous is not None,
         help=t("overview.satisfaction_help"),
         caption=t("overview.satisfaction_caption", n=fmt.count(sat.answers, ctx.lang)),
-        chart_data=satisfaction_sparkline(ctx.as_of, sat.measure, ctx.version),
+        chart_data=satisfaction_sparkline(ctx.as_of, sat.measure, ctx.version, chosen),
     )
 
 
-def story_tiles(ctx, story_: overview.Story, reasons: dict[str, str], report: Report) -> None:
+def story_tiles(ctx, story_: overview.Story, reasons: dict[str, str], chosen: Filters) -> None:
     """Stars, value, risk and satisfaction side by side, each opening its page."""
     st.subheader(t("overview.story_header"))
     tiles = {
         "stars": _stars_tile(ctx, story_.mix),
         "value": _value_tile(ctx, story_.value, reasons.get("value")),
         "churn": _risk_tile(ctx, story_.risk, reasons.get("risk")),
-        "satisfaction": _satisfaction_tile(ctx, story_.satisfaction),
+        "satisfaction": _satisfaction_tile(ctx, story_.satisfaction, chosen),
     }
     for column, (page, tile) in zip(st.columns(len(tiles)), tiles.items(), strict=True):
         metric_row([tile], columns=1, container=column)
         open_link(page, column)
-    report.add(t("overview.story_header"), tiles=list(tiles.values()))
 
 
-def story_charts(ctx, story_: overview.Story, report: Report) -> None:
-    """The star mix and the lifecycle funnel in miniature, each opening its page."""
+def story_charts(ctx, story_: overview.Story, chosen: Filters) -> None:
+    """The star mix and the lifecycle funnel in miniature, each opening its page; a click
+    on a star's bar or a funnel step opens the list of its customers below them."""
     left, right = st.columns(2)
+    star = step = None
     if story_.mix is not None:
         mix = story_.mix
         table = mix.table.sort_values("stars", ascending=False)
@@ -388,20 +411,259 @@ def story_charts(ctx, story_: overview.Story, report: Report) -> None:
         title = t("overview.mix_title", basis=basis, as_of=ctx.as_of)
         star_labels = [star_name(s) for s in table["stars"]]
         figure = charts.star_mix(table, star_labels, title, labels)
-        left.plotly_chart(figure, width="stretch")
+        event = report.chart(figure, container=left, **clickable(MIX))
+        left.caption(t("overview.mix_click"))
         open_link("stars", left)
-        report.add(figures=[figure])
+        star = clicked_star(event)
     if story_.funnel is not None:
-        steps = [t(f"lifecycle.step_{step}") for step in overview.FUNNEL_STEPS]
-        counts = [story_.funnel.customers[step] for step in overview.FUNNEL_STEPS]
+        names = [t(f"lifecycle.step_{key}") for key in overview.FUNNEL_STEPS]
+        counts = [story_.funnel.customers[key] for key in overview.FUNNEL_STEPS]
         title = t("overview.funnel_title", as_of=ctx.as_of)
-        figure = charts.lifecycle_funnel(steps, counts, title)
-        right.plotly_chart(figure, width="stretch")
+        figure = charts.lifecycle_funnel(names, counts, title, list(overview.FUNNEL_STEPS))
+        event = report.chart(figure, container=right, **clickable(FUNNEL))
+        right.caption(t("overview.funnel_click"))
         open_link("lifecycle", right)
-        report.add(figures=[figure])
+        step = clicked_step(event)
+    if star is not None:
+        star_list(ctx, star, chosen)
+    if step is not None:
+        step_list(ctx, step, chosen)
 
 
-def trend_section(ctx, monthly: pd.DataFrame, report: Report) -> None:
+# --- the customers behind a clicked bar or step ------------------------------------------------
+
+MIX, FUNNEL = "mix", "funnel"  # the clickable charts
+CLOSED = "_overview_closed"  # chart -> how many times its list was closed
+LIST_ROWS = 500  # rows of a clicked group's list shown on the page (the export has all)
+
+
+def chart_key(chart: str) -> str:
+    """The chart's widget key: a new one each time its list is closed, which clears the
+    chart's selection (Streamlit lets no page set a chart's selection)."""
+    return f"overview_{chart}_{st.session_state.get(CLOSED, {}).get(chart, 0)}"
+
+
+def clickable(chart: str) -> dict:
+    """`st.plotly_chart` options for a chart whose bars open a list when clicked."""
+    return {
+        "width": "stretch",
+        "on_select": "rerun",
+        "selection_mode": "points",
+        "key": chart_key(chart),
+    }
+
+
+def close(chart: str) -> None:
+    """Close the list of `chart`'s clicked group (a button's callback)."""
+    closed = st.session_state.setdefault(CLOSED, {})
+    closed[chart] = closed.get(chart, 0) + 1
+
+
+def clicked(event) -> object | None:
+    """The group a chart builder put in the clicked point's customdata (the first value
+    when it holds several), None when nothing is selected. `event`: what
+    `st.plotly_chart(..., on_select="rerun")` returns, or a dict of the same shape."""
+    selection = (event or {}).get("selection") or {}
+    points = selection.get("points") or []
+    if not points:
+        return None
+    found = points[0].get("customdata")
+    if isinstance(found, list | tuple):
+        found = found[0] if found else None
+    return found
+
+
+def clicked_star(event) -> int | None:
+    """The star of the bar clicked in the star mix (None: none, or not a star)."""
+    found = clicked(event)
+    try:
+        star = int(found)
+    except (TypeError, ValueError):
+        return None
+    return star if star in core_stars.STARS else None
+
+
+def clicked_step(event) -> str | None:
+    """The funnel step clicked (its code in `core.overview.FUNNEL_STEPS`; None: none)."""
+    found = clicked(event)
+    return found if found in overview.FUNNEL_STEPS else None
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def star_drill(as_of: dt.date, star: int, chosen: Filters, version: int) -> DrillResult:
+    """The first LIST_ROWS customers with `star` stars under the active rules (chosen by
+    the filters) and how many there are."""
+    ids = filters.ids(chosen, as_of, version)
+    listed = overview.star_customers(data.cursor(), as_of, star, ids)
+    return DrillResult(customers=listed.head(LIST_ROWS), total=len(listed))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def step_drill(
+    as_of: dt.date, rules: LifecycleRules, step: str, chosen: Filters, version: int
+) -> DrillResult:
+    """The first LIST_ROWS customers who reached funnel `step` (chosen by the filters) and
+    how many there are."""
+    ids = filters.ids(chosen, as_of, version)
+    return overview.step_customers(data.cursor(), as_of, rules, step, ids, limit=LIST_ROWS)
+
+
+STAR_COLUMNS = {  # the star list's columns -> (catalog key, export kind)
+    "customer_id": ("stars.col_customer_id", export.TEXT),
+    "city": ("stars.col_city", export.TEXT),
+    "acquisition_channel": ("stars.col_channel", export.TEXT),
+    "stars": ("stars.col_stars", export.STARS),
+    "value_tier": ("stars.col_value_tier", export.TEXT),
+    "score": ("stars.col_score", export.RATIO),
+    "revenue_12m": ("stars.col_revenue_12m", export.MONEY),
+    "margin_12m": ("stars.col_margin_12m", export.MONEY),
+    "predicted_clv_12m": ("stars.col_clv_12m", export.MONEY),
+}
+STEP_COLUMNS = {  # the funnel step's list columns -> export kind (headed lifecycle.col_*)
+    "customer_id": export.TEXT,
+    "city": export.TEXT,
+    "acquisition_channel": export.TEXT,
+    "signed_up_on": export.DATE,
+    "first_purchase_on": export.DATE,
+    "last_purchase_on": export.DATE,
+    "count_purchase_days": export.COUNT,
+    "revenue": export.MONEY,
+    "margin": export.MONEY,
+    "days_since_purchase": export.COUNT,
+    "stage": export.TEXT,
+}
+
+
+def star_columns(currency: str | None) -> list[Column]:
+    return [
+        export_column(key, t(name), kind, currency, digits=1)
+        for key, (name, kind) in STAR_COLUMNS.items()
+    ]
+
+
+def step_columns(currency: str | None) -> list[Column]:
+    return [
+        export_column(key, t(f"lifecycle.col_{key}"), kind, currency)
+        for key, kind in STEP_COLUMNS.items()
+    ]
+
+
+def shown_rows(listed: pd.DataFrame, columns: list[Column]) -> pd.DataFrame:
+    """A list's rows as the page shows them: codes as labels, scores to one decimal, money
+    whole, headed in the reader's language."""
+    out = labelled(listed[[c.key for c in columns]])
+    for c in columns:
+        if c.kind == export.RATIO:
+            out[c.key] = out[c.key].round(1)
+    return out.rename(columns={c.key: c.label for c in columns})
+
+
+def drill_about(
+    ctx, chart_title: str, clicked_value: str, chosen: Filters, rules: dict | None = None
+) -> About:
+    """A clicked group's About sheet: the chart, what was clicked, the as-of date (with the
+    star rule set), the stage `rules` the group follows (label -> value) and the shared
+    filters."""
+    return list_about(
+        ctx,
+        "overview",
+        chart_title,
+        choices={**(rules or {}), t("overview.drill_clicked"): clicked_value},
+        filters=filters.choices(chosen),
+    )
+
+
+def _drill_panel(ctx, chart: str, heading: str, result: DrillResult, columns, make, about):
+    """The list of a clicked group: what was clicked and how many, the first rows (a row
+    opens Customer 360), the downloads and a button that closes it."""
+    lang = ctx.lang
+    with st.container(border=True, key=f"overview_{chart}_list"):
+        top, shut = st.columns([5, 1], vertical_alignment="center")
+        top.markdown(
+            f"**{t('overview.drill_heading', group=heading, n=fmt.count(result.total, lang))}**"
+        )
+        shut.button(
+            t("overview.drill_close"),
+            key=f"overview_{chart}_close",
+            on_click=close,
+            args=(chart,),
+            icon=":material/close:",
+        )
+        if not result.total:
+            st.caption(t("overview.drill_none"))
+            return
+        if result.total > len(result.customers):
+            st.caption(
+                t(
+                    "overview.drill_first",
+                    shown=fmt.count(len(result.customers), lang),
+                    n=fmt.count(result.total, lang),
+                )
+            )
+        money = tuple(c.label for c in columns if c.kind == export.MONEY)
+        customer_table(
+            shown_rows(result.customers, columns),
+            columns[0].label,
+            "overview",
+            f"overview_{chart}_rows",
+            height=320,
+            money=money,
+            currency=ctx.currency,
+        )
+        download_buttons(
+            make,
+            result.total,
+            columns,
+            f"startier-overview-{chart}-{heading_file(heading)}-{ctx.as_of}",
+            about=about,
+        )
+
+
+def heading_file(heading: str) -> str:
+    """A clicked group in a file name: letters and digits, the rest as '-'."""
+    return "".join(ch if ch.isalnum() else "-" for ch in heading).strip("-") or "list"
+
+
+def star_list(ctx, star: int, chosen: Filters) -> None:
+    """The customers of the star clicked in the star mix, as of the page's day under the
+    active rules, the filters applied."""
+    result = star_drill(ctx.as_of, star, chosen, ctx.version)
+    as_of, version, con = ctx.as_of, ctx.version, data.cursor()
+    ids = filters.ids(chosen, as_of, version)
+    name = t("overview.drill_star", star=star_name(star))
+    _drill_panel(
+        ctx,
+        MIX,
+        name,
+        result,
+        star_columns(ctx.currency),
+        lambda: overview.star_customers(con, as_of, star, ids),
+        drill_about(ctx, t("overview.mix_list"), star_name(star), chosen),
+    )
+
+
+def step_list(ctx, step: str, chosen: Filters) -> None:
+    """The customers who reached the funnel step clicked, under the session's stage rules,
+    the filters applied."""
+    rules = session.lifecycle_rules()
+    result = step_drill(ctx.as_of, rules, step, chosen, ctx.version)
+    as_of, version, con = ctx.as_of, ctx.version, data.cursor()
+    ids = filters.ids(chosen, as_of, version)
+    name = t(f"lifecycle.step_{step}")
+    _drill_panel(
+        ctx,
+        FUNNEL,
+        t("overview.drill_step", step=name),
+        result,
+        step_columns(ctx.currency),
+        lambda: overview.step_customers(con, as_of, rules, step, ids).customers,
+        drill_about(
+            ctx, t("overview.funnel_list"), name, chosen, session.lifecycle_rules_choices(rules)
+        ),
+    )
+
+
+def trend_section(ctx, monthly: pd.DataFrame) -> None:
     """Monthly revenue over the TREND_MONTHS, a partial last month said in words."""
     lang = ctx.lang
     start, end = monthly["month"].iloc[0], monthly["month"].iloc[-1]
@@ -417,100 +679,20 @@ def trend_section(ctx, monthly: pd.DataFrame, report: Report) -> None:
     title = t("overview.trend_title", start=f"{start:%Y-%m}", end=f"{end:%Y-%m}")
     figure = charts.revenue_trend(monthly, title, labels, scale)
     st.subheader(t("overview.trend_header"), anchor=TREND_ANCHOR)
-    st.plotly_chart(figure, width="stretch")
-    notes = []
+    report.chart(figure, width="stretch")
     if monthly["is_partial"].iloc[-1]:
-        notes.append(t("overview.trend_partial", as_of=ctx.as_of))
-        st.caption(notes[-1])
-    report.add(figures=[figure], sentences=notes)
+        report.note(t("overview.trend_partial", as_of=ctx.as_of))
 
 
 # --- the page as a self-contained HTML report ------------------------------------------------
 
 
-@dataclass
-class Report:
-    """What the page shows, gathered as it is drawn, for `report_html`: a title, a caption
-    and sections of tiles, sentences and figures (in the page's order)."""
-
-    title: str
-    caption: str
-    sections: list[dict] = field(default_factory=list)
-
-    def add(self, heading: str | None = None, *, tiles=(), sentences=(), figures=()) -> None:
-        self.sections.append(
-            {
-                "heading": heading,
-                "tiles": list(tiles),
-                "sentences": list(sentences),
-                "figures": list(figures),
-            }
-        )
-
-
-REPORT_STYLE = """
-body { font-family: "Source Sans Pro", "Noto Sans CJK SC", "PingFang SC", sans-serif;
-  color: #1B2233; margin: 2rem auto; max-width: 1200px; padding: 0 1.5rem; }
-h1 { margin-bottom: 0.2rem; } .caption { color: #6B778C; font-size: 0.9rem; }
-.tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(240px, 1fr));
-  gap: 0.8rem; margin: 1rem 0; }
-.tile { border: 1px solid #E3E8F2; border-radius: 0.5rem; padding: 0.8rem 1rem; }
-.label { font-size: 0.9rem; } .value { font-size: 2rem; margin: 0.2rem 0; }
-.delta { font-size: 0.85rem; color: #3E4859; } .note { color: #6B778C; font-size: 0.85rem; }
-li { margin: 0.4rem 0; }
-"""
-
-
-def _tile_html(tile: Tile) -> str:
-    parts = [
-        f'<div class="label">{html.escape(tile.label)}</div>',
-        f'<div class="value">{html.escape(tile.value)}</div>',
-    ]
-    if tile.delta:
-        delta = " ".join(p for p in (tile.delta, tile.delta_description) if p)
-        parts.append(f'<div class="delta">{html.escape(delta)}</div>')
-    if tile.caption:
-        parts.append(f'<div class="note">{html.escape(tile.caption)}</div>')
-    return f'<div class="tile">{"".join(parts)}</div>'
-
-
-def report_html(report: Report, lang: str) -> str:
-    """`report` as one HTML file that opens anywhere without a network: the tiles and
-    sentences as text, the charts with plotly.js inline (once, in the first chart)."""
-    body = [f"<h1>{html.escape(report.title)}</h1>"]
-    body.append(f'<p class="caption">{html.escape(report.caption)}</p>')
-    first_chart = True
-    for section in report.sections:
-        if section["heading"]:
-            body.append(f"<h2>{html.escape(section['heading'])}</h2>")
-        if section["tiles"]:
-            tiles = "".join(_tile_html(tile) for tile in section["tiles"])
-            body.append(f'<div class="tiles">{tiles}</div>')
-        for figure in section["figures"]:
-            body.append(
-                figure.to_html(
-                    full_html=False, include_plotlyjs=first_chart, config={"responsive": True}
-                )
-            )
-            first_chart = False
-        if section["sentences"]:
-            items = "".join(f"<li>{html.escape(s)}</li>" for s in section["sentences"])
-            body.append(f"<ul>{items}</ul>")
-    return (
-        f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}"><head>'
-        f'<meta charset="utf-8"><title>{html.escape(report.title)}</title>'
-        f"<style>{REPORT_STYLE}</style></head><body>{''.join(body)}</body></html>"
-    )
-
-
-def report_button(ctx, report: Report, container=None) -> None:
-    """A button that downloads the page as `report_html` (made when clicked)."""
-    (container or st).download_button(
-        t("overview.report"),
-        data=lambda: report_html(report, ctx.lang),
-        file_name=f"startier-overview-{ctx.as_of}-{ctx.lang}.html",
-        mime="text/html",
-        icon=":material/download:",
-        on_click="ignore",
+def report_button(container=None) -> None:
+    """The Overview's own button for the view's report (`ui.report`; the frame offers it
+    in the sidebar on every page)."""
+    report.offer(
+        container,
+        label=t("overview.report"),
         help=t("overview.report_help"),
+        key="_overview_report_button",
     )

@@ -33,6 +33,7 @@ from core import export, settings
 from core import stars as core_stars
 from core.export import About, Column
 from ui import data, privacy, session
+from ui import filters as filters_
 from ui import format as fmt
 from ui.i18n import LANGUAGES, current_language, t
 from ui.labels import labelled, value_labels
@@ -164,8 +165,8 @@ def list_about(
     """The About sheet of a list on `page` (its url path) titled `list_title`, as the page
     shows it now (`ctx`: as-of date, currency, language): the star rule set in force, the
     `horizon` (words, e.g. '90 days'), what the user chose for this list (`choices`: label
-    -> value) and the shared `filters` (label -> value; none yet). The time of export is
-    added when the file is made."""
+    -> value) and the shared `filters` (label -> value; the session's, `ui.filters.choices`,
+    when not given). The time of export is added when the file is made."""
     spec = next((p for p in PAGES if p.url_path == page), None)
     none = t("export.none")
 
@@ -179,7 +180,7 @@ def list_about(
         (t("export.about_rule_set"), rule_set_text(data.cursor())),
         (t("export.about_horizon"), horizon or t("export.not_applicable")),
         (t("export.about_choices"), listed(choices or {})),
-        (t("export.about_filters"), listed(filters or {})),
+        (t("export.about_filters"), listed(filters_.choices() if filters is None else filters)),
         (t("export.about_currency"), ctx.currency or t("export.currency_unset")),
         (t("export.about_language"), LANGUAGES.get(ctx.lang, ctx.lang)),
     )

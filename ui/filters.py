@@ -20,7 +20,7 @@ from core import stars
 from core.filters import Filters
 from ui import data, labels, session
 from ui import format as fmt
-from ui.i18n import t
+from ui.i18n import current_language, t
 
 KINDS = ("regions", "cities", "channels", "stars", "value_tiers")  # chosen from a list
 JOINED = "joined"  # the sign-up range's widget
@@ -127,7 +127,16 @@ def _lang() -> str:
 # --- the sidebar's editor -------------------------------------------------------------------
 
 
+WORDED = ("stars", "value_tiers")  # shown in words of the reader's language
+
+
 def _widget_key(kind: str) -> str:
+    """The widget of a kind whose values are shown in words has a key per language: a
+    multiselect keeps its choice as the words shown, which a language switch would no
+    longer find among its options (the new language's widget starts from the session's
+    filters)."""
+    if kind in WORDED:
+        return f"filter_{kind}_{current_language()}"
     return f"filter_{kind}"
 
 
@@ -149,8 +158,8 @@ def _changed() -> None:
 def _forget_widgets() -> None:
     """Drop the editor's widget values, so they are drawn again from the session's filters
     (after a chip is removed, or all are cleared)."""
-    for kind in (*KINDS, JOINED):
-        st.session_state.pop(_widget_key(kind), None)
+    for key in [k for k in st.session_state if str(k).startswith("filter_")]:
+        del st.session_state[key]
 
 
 def clear(kinds: tuple[str, ...] | None = None) -> None:
@@ -161,15 +170,18 @@ def clear(kinds: tuple[str, ...] | None = None) -> None:
     _forget_widgets()
 
 
-def _multiselect(kind: str, offered, chosen: Filters, format_func=str) -> None:
+def _multiselect(kind: str, offered, chosen: Filters, words=None) -> None:
+    """A multiselect of `offered` values, shown as they are or by `words` (value -> words,
+    made now: the widget shows and keeps them in the language of this run)."""
     picked = [v for v in getattr(chosen, kind) if v in offered]
     # values the address named that the data do not have stay chosen, shown as they are
     unknown = [v for v in getattr(chosen, kind) if v not in offered]
+    shown = {v: str(v) for v in unknown} | dict(words or {v: str(v) for v in offered})
     st.multiselect(
         _kind_label(kind),
         options=[*offered, *unknown],
         default=picked + unknown,
-        format_func=format_func,
+        format_func=shown.__getitem__,
         key=_widget_key(kind),
         on_change=_changed,
         placeholder=t("filters.any"),
@@ -194,13 +206,10 @@ def editor(ctx) -> None:
         if offered.channels:
             _multiselect("channels", offered.channels, chosen)
         if ctx.state.transactions:
-            _multiselect("stars", stars.STARS, chosen, lambda v: t("filters.star_value", stars=v))
-            _multiselect(
-                "value_tiers",
-                stars.VALUE_TIERS,
-                chosen,
-                lambda v: labels.label("value_tier", v),
-            )
+            star_words = {v: t("filters.star_value", stars=v) for v in stars.STARS}
+            _multiselect("stars", stars.STARS, chosen, star_words)
+            tier_words = {v: labels.label("value_tier", v) for v in stars.VALUE_TIERS}
+            _multiselect("value_tiers", stars.VALUE_TIERS, chosen, tier_words)
         missing = [
             _kind_label(k) for k in ("regions", "cities", "channels") if not getattr(offered, k)
         ]

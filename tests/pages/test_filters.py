@@ -15,7 +15,9 @@ from core import db
 from core.filters import Filters, chosen_ids
 from tests.apptest import without_legacy_pages_mode
 from tests.pages.conftest import APP
+from tests.ui.test_export_lists import made  # noqa: F401
 from ui import session
+from ui.i18n import load_catalog
 
 
 @pytest.fixture
@@ -78,7 +80,7 @@ def test_filters_in_the_address_show_as_chips_with_their_count(open_at, demo_db)
     assert all(r in chips for r in regions) and "4 ★, 5 ★" in chips
     assert f"**{expected:,}** of 3,000 customers" in chips
     assert at.multiselect(key="filter_regions").value == regions
-    assert at.multiselect(key="filter_stars").value == [4, 5]
+    assert at.multiselect(key="filter_stars_en").value == [4, 5]
     # every menu link carries them
     for link in _menu_params(at):
         assert link["region"] == regions and link["stars"] == ["4", "5"]
@@ -89,7 +91,7 @@ def test_a_choice_in_the_sidebar_reaches_the_address_and_a_reload_keeps_it(open_
     assert _chips(at) == ""
     region = _two_regions(demo_db)[1]
     at.multiselect(key="filter_regions").set_value([region]).run()
-    at.multiselect(key="filter_value_tiers").set_value(["high"]).run()
+    at.multiselect(key="filter_value_tiers_en").set_value(["high"]).run()
     start, end = dt.date(2024, 1, 1), dt.date(2025, 12, 31)
     at.date_input(key="filter_joined").set_value((start, end)).run()
     assert not at.exception
@@ -113,7 +115,18 @@ def test_clearing_removes_the_chips_and_the_parameters(open_at, demo_db):
     at.button(key="filters_clear").click().run()
     assert not at.exception and _chips(at) == ""
     assert "stars" not in _address(at)
-    assert at.multiselect(key="filter_stars").value == []
+    assert at.multiselect(key="filter_stars_zh").value == []
+
+
+def test_a_language_switch_keeps_the_filters_shown_in_words(open_at, demo_db):
+    at = open_at(demo_db, stars=["5"], tier=["high"])
+    before = _chips(at).split("**")[1]  # the count
+    at.selectbox(key="sidebar_lang").set_value("zh").run()
+    assert not at.exception
+    assert "5 星" in _chips(at) and _chips(at).split("**")[1] == before
+    assert at.multiselect(key="filter_stars_zh").value == [5]
+    assert at.multiselect(key="filter_value_tiers_zh").value == ["high"]
+    assert _address(at)["stars"] == ["5"] and _address(at)["tier"] == ["high"]
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -138,7 +151,7 @@ def test_values_the_address_cannot_mean_are_left_out():
 def test_a_shop_without_regions_offers_stars_and_says_what_it_lacks(open_at, uk_shop_db):
     at = open_at(uk_shop_db, stars=["1"])
     assert not at.exception
-    assert [w.key for w in at.sidebar.multiselect] == ["filter_stars", "filter_value_tiers"]
+    assert [w.key for w in at.sidebar.multiselect] == ["filter_stars_en", "filter_value_tiers_en"]
     assert any("no Region, City, Acquisition channel" in c.value for c in at.sidebar.caption)
     assert f"**{_expected(uk_shop_db, Filters(stars=(1,))):,}** of" in _chips(at)
 
@@ -147,3 +160,16 @@ def test_an_empty_database_has_no_filters(open_at, empty_db):
     at = open_at(empty_db, region=["North"])
     assert not at.exception
     assert _chips(at) == "" and not at.sidebar.multiselect
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_list_exported_under_filters_names_them(open_at, made, demo_db, lang):  # noqa: F811
+    """The About sheet of each list the page offers says which filters chose its customers."""
+    words = load_catalog(lang)
+    at = open_at(demo_db, stars=["5"], lang=lang)
+    at.switch_page("pages/stars.py").run()
+    assert not at.exception
+    abouts = [c["about"] for c in made if c["about"] is not None]
+    assert abouts, "the Stars page offers lists"
+    named = f"{words['filters.stars']}: {words['filters.star_value'].format(stars=5)}"
+    assert all(a.value(words["export.about_filters"]) == named for a in abouts)

@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core import churn, db, sql
+from core import filters as core_filters
 from core.clv import (
     BGNBDModel,
     GammaGammaModel,
@@ -632,10 +633,14 @@ class FormulaTotals:
 
 
 def formula_totals(
-    con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: ValueSettings
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    settings: ValueSettings,
+    customers: np.ndarray | None = None,
 ) -> FormulaTotals:
-    """The formula side of customer value, for a page whose models cannot run."""
-    inputs = customer_inputs(con, as_of)
+    """The formula side of customer value, for a page whose models cannot run: of the
+    `customers` (ids) alone when given."""
+    inputs = core_filters.keep(customer_inputs(con, as_of), customers)
     orders = int(inputs["count_orders"].sum())
     revenue = float(inputs["revenue"].sum())
     total = formula_clv(

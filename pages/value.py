@@ -3,7 +3,7 @@ spread, by group, the top customers and the model's health on a holdout."""
 
 import streamlit as st
 
-from ui import charts, data, report
+from ui import charts, data, filters, report
 from ui import format as fmt
 from ui import value as vu
 from ui.empty import show_empty_state
@@ -28,6 +28,7 @@ if ctx.state.transactions == 0:
     st.info(t("empty.no_transactions"))
     st.stop()
 lang, as_of = ctx.lang, ctx.as_of
+chosen = filters.current()  # the customers counted, summed, charted and listed
 unit = fmt.money_unit(lang, ctx.currency)  # of money axes: not scaled
 
 
@@ -40,7 +41,7 @@ show_missing_inputs(ctx.version, ("margin", "acquisition_cost"), margin_assumed=
 fitted = vu.models(as_of, ctx.version)
 if isinstance(fitted, vu.Reason):
     st.warning(f"**{t('value.not_ready_title')}**\n\n{reason_text(fitted)}", icon=":material/info:")
-    simple = vu.formula_totals(as_of, ctx.version)  # what needs no model
+    simple = vu.formula_totals(as_of, chosen, ctx.version)  # what needs no model
     metric_row(
         [
             Tile(t("value.axis_customers"), fmt.count(simple.customers, lang)),
@@ -58,7 +59,8 @@ if isinstance(fitted, vu.Reason):
     )
     st.stop()
 
-# --- the knobs ---------------------------------------------------------------------------------
+# --- the totals first (filled once the knobs under them are read), then the knobs -------------
+results = st.container()
 defaults = vu.defaults(as_of, ctx.version)
 start = defaults.settings()  # the data's margin and years retained, rounded for the sliders
 with st.container(border=True):
@@ -101,10 +103,11 @@ with st.container(border=True):
     )
 settings = vu.ValueSettings(horizon, discount / 100, margin / 100, years)
 
-st.caption(t("value.caption", as_of=as_of, customers=fmt.count(len(fitted.summary), lang)))
-
-# --- the totals --------------------------------------------------------------------------------
-totals = vu.totals(as_of, settings, ctx.version)
+totals = vu.totals(as_of, settings, chosen, ctx.version)
+valued_count = totals.customers if chosen.active else len(fitted.summary)
+results.caption(t("value.caption", as_of=as_of, customers=fmt.count(valued_count, lang)))
+if chosen.active:
+    results.caption(t("value.filtered_models", customers=fmt.count(len(fitted.summary), lang)))
 mean_clv = totals.predicted_clv["clv"] / max(totals.customers, 1)
 metric_row(
     [
@@ -132,25 +135,31 @@ metric_row(
             t("value.formula_total_help"),
             caption=t("value.formula_inputs", years=f"{years:g}", margin=f"{margin}%"),
         ),
-    ]
+    ],
+    container=results,
 )
-st.caption(t("value.interval_note", customers=fmt.count(totals.interval_customers, lang)))
+results.caption(t("value.interval_note", customers=fmt.count(totals.interval_customers, lang)))
 
 # --- how value is spread, and by group ----------------------------------------------------------
 left, right = st.columns(2)
-report.chart(
+hist = vu.distribution(as_of, settings, chosen, ctx.version)
+band_title = t("value.distribution_title", months=horizon)
+band_event = report.chart(
     container=left,
     figure=charts.value_distribution(
-        vu.distribution(as_of, settings, ctx.version),
-        t("value.distribution_title", months=horizon),
+        hist,
+        band_title,
         {
             "value": fmt.with_unit(t("value.axis_clv"), unit, lang),
             "customers": t("value.axis_customers"),
         },
         ctx.currency,
     ),
+    on_select="rerun",
+    selection_mode="points",
+    key=vu.chart_key(vu.BAND_CHART),
 )
-left.caption(t("value.distribution_note"))
+left.caption(t("value.distribution_note") + " " + t("value.band_click"))
 options = vu.groupings(as_of, settings, ctx.version)
 by = choice(
     t("value.group_by"),
@@ -160,15 +169,16 @@ by = choice(
     key="value_group_by",
     container=right,
 )
-groups = vu.by_group(as_of, settings, by, ctx.version)
+groups = vu.by_group(as_of, settings, by, chosen, ctx.version)
 names = [vu.group_label(by, g) for g in groups["group"]]
-report.chart(
+group_title = t("value.by_group_title", group=t(f"value.group_{by}"))
+group_event = report.chart(
     container=right,
     figure=charts.value_by_group(
         names,
         groups["predicted_clv"].tolist(),
         groups["formula_clv"].tolist(),
-        t("value.by_group_title", group=t(f"value.group_{by}")),
+        group_title,
         {
             "predicted": t("value.predicted_clv", months=horizon),
             "formula": t("value.formula_clv", years=f"{years:g}"),
@@ -176,8 +186,37 @@ report.chart(
             "group": t("value.gcol_group"),
         },
         ctx.currency,
+        keys=[str(g) for g in groups["group"]],
     ),
+    on_select="rerun",
+    selection_mode="points",
+    key=vu.chart_key(vu.GROUP_CHART),
 )
+right.caption(t("value.group_click"))
+band = vu.pick(vu.BAND_CHART, band_event, 1)
+if band is not None and 0 <= int(band) < len(hist):
+    clicked = vu.band_text(hist, int(band), ctx.currency, lang)
+    rows = vu.band_list(as_of, settings, int(band), chosen, ctx.version)
+    vu.drill_list(
+        ctx,
+        vu.BAND_CHART,
+        rows,
+        t("value.drill_band", band=clicked, count=fmt.count(len(rows), lang)),
+        vu.value_about(ctx, settings, band_title, clicked, chosen),
+        f"customer-value-band-{int(band) + 1}-{as_of}",
+    )
+group = vu.pick(vu.GROUP_CHART, group_event, 1)
+if group is not None:
+    clicked = vu.group_label(by, group)
+    rows = vu.group_list(as_of, settings, by, group, chosen, ctx.version)
+    vu.drill_list(
+        ctx,
+        vu.GROUP_CHART,
+        rows,
+        t("value.drill_group", group=clicked, count=fmt.count(len(rows), lang)),
+        vu.value_about(ctx, settings, group_title, clicked, chosen),
+        f"customer-value-{by}-{vu.file_part(group)}-{as_of}",
+    )
 cost_known = data.missing_inputs(ctx.version)["acquisition_cost"] is None
 table, config = vu.group_table(groups, by, ctx.currency, cost_known=cost_known)
 show_table(table, column_config=config)
@@ -186,22 +225,22 @@ download_buttons(
     len(groups),
     columns_from_config(config, ctx.currency),
     f"customer-value-by-{by}-{as_of}",
-    about=vu.value_about(ctx, settings, t("value.by_group_title", group=t(f"value.group_{by}"))),
+    about=vu.value_about(ctx, settings, group_title, chosen=chosen),
 )
 
 # --- the top customers ---------------------------------------------------------------------
 st.subheader(t("value.top_title", n=vu.TOP_CUSTOMERS))
 st.caption(t("value.top_caption"))
-table, config = vu.top_table(vu.top_customers(as_of, settings, ctx.version), ctx.currency)
+table, config = vu.top_table(vu.top_customers(as_of, settings, chosen, ctx.version), ctx.currency)
 customer_table(table, "customer_id", "value", "value_top_rows", column_config=config)
-valued = vu.value_list(as_of, settings, ctx.version)
+valued = vu.value_list(as_of, settings, ctx.version, chosen)
 st.caption(t("export.value_all", count=fmt.count(len(valued), lang), n=vu.TOP_CUSTOMERS))
 download_buttons(
     vu.value_export(valued),
     len(valued),
     vu.value_columns(ctx.currency),
     f"customer-value-{as_of}",
-    about=vu.value_about(ctx, settings),
+    about=vu.value_about(ctx, settings, chosen=chosen),
 )
 st.caption(t("models.p_alive_vs_churn", days=90))
 
@@ -221,6 +260,8 @@ asked = holdout is not None and st.toggle(
     t("value.health_run"), False, help=t("value.health_run_help"), key="value_health_run"
 )
 check = vu.backtest(as_of, holdout, ctx.version) if asked else None
+if chosen.active:
+    st.caption(t("value.health_whole_base"))
 if holdout is None:
     st.info(t("models.no_holdout", as_of=as_of, days=fmt.count(history, lang)))
 elif check is None:

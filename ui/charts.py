@@ -558,19 +558,22 @@ def value_distribution(
     hist: pd.DataFrame, title: str, labels: dict[str, str], currency: str | None = None
 ) -> go.Figure:
     """Customers per band of predicted CLV in `currency` (`hist`: `lower, upper, customers`;
-    the last band also holds everything above it). `labels` holds `value` and `customers`."""
+    the last band also holds everything above it). `labels` holds `value` and `customers`.
+    Each bar's customdata is (its range in words, its band's row in `hist`): a click names
+    the band by the row."""
     lows, highs = fmt.money_texts(hist["lower"], currency), fmt.money_texts(hist["upper"], currency)
     ranges = [f"{lo} – {hi}" for lo, hi in zip(lows, highs, strict=True)]
     if ranges:
         ranges[-1] = f"≥ {lows[-1]}"
+    bands = [[text, row] for row, text in enumerate(ranges)]
     figure = go.Figure(
         go.Bar(
             x=(hist["lower"] + hist["upper"]) / 2,
             y=hist["customers"],
             width=(hist["upper"] - hist["lower"]) * 0.95,
             marker_color=theme.PREDICTED,
-            customdata=ranges,
-            hovertemplate=f"%{{customdata}}<br>{labels['customers']}: %{{y:,}}<extra></extra>",
+            customdata=bands or None,
+            hovertemplate=(f"%{{customdata[0]}}<br>{labels['customers']}: %{{y:,}}<extra></extra>"),
         )
     )
     figure.update_xaxes(title=labels["value"], **money_axis())
@@ -586,23 +589,27 @@ def value_by_group(
     title: str,
     labels: dict[str, str],
     currency: str | None = None,
+    keys: list[str] | None = None,
 ) -> go.Figure:
     """Mean predictive and formula CLV per customer in each group (money in `currency`),
     side by side. `labels` holds `predicted`, `formula`, `axis` and (the x-axis title)
-    `group`."""
+    `group`. Each bar's customdata is (the amount in words, the group's key of `keys`,
+    the groups' own names when not given): a click names the group by its key."""
+    keys = list(groups) if keys is None else list(keys)
     figure = go.Figure()
     for name, values, color in (
         ("predicted", predicted, theme.PREDICTED),
         ("formula", formula, theme.FORMULA),
     ):
+        texts = fmt.money_texts(values, currency)
         figure.add_trace(
             go.Bar(
                 x=groups,
                 y=values,
                 name=labels[name],
                 marker_color=color,
-                customdata=fmt.money_texts(values, currency),
-                hovertemplate=f"%{{x}}<br>{labels[name]}: %{{customdata}}<extra></extra>",
+                customdata=[[text, key] for text, key in zip(texts, keys, strict=True)],
+                hovertemplate=f"%{{x}}<br>{labels[name]}: %{{customdata[0]}}<extra></extra>",
             )
         )
     figure.update_xaxes(title=labels.get("group"))
@@ -857,6 +864,15 @@ def flow_sankey(
     return _layout(figure, title, height=420)
 
 
+def _columns(*columns) -> np.ndarray:
+    """The columns side by side as one object array (numbers stay numbers beside text,
+    where `np.column_stack` would make them all text)."""
+    out = np.empty((len(columns[0]), len(columns)), dtype=object)
+    for index, values in enumerate(columns):
+        out[:, index] = list(values)
+    return out
+
+
 def rfm_heatmap(
     grid: pd.DataFrame,
     value: str,
@@ -869,15 +885,17 @@ def rfm_heatmap(
     in each cell, the revenue in `currency` in the hover. `grid` has `r_score, f_score,
     segment_label, customers, revenue`; `labels` holds `r`, `f`, `customers`, `revenue`
     and may give the colour bar's title as `<value>_axis` (revenue with its unit: the
-    hover writes each amount whole, so its label has none)."""
+    hover writes each amount whole, so its label has none). Each cell's customdata is
+    (customers, revenue in words, R, F): a click names the cell by its scores."""
     cells = grid.sort_values(["r_score", "f_score"])
     z = (cells[value] / (scale if value == "revenue" else 1)).to_numpy().reshape(5, 5)
     text = cells["segment_label"].to_numpy().reshape(5, 5)
-    custom = (
-        np.column_stack([cells["customers"], fmt.money_texts(cells["revenue"], currency)])
-        .astype(object)
-        .reshape(5, 5, 2)
-    )
+    custom = _columns(
+        cells["customers"].astype(int),
+        fmt.money_texts(cells["revenue"], currency),
+        cells["r_score"].astype(int),
+        cells["f_score"].astype(int),
+    ).reshape(5, 5, 4)
     figure = go.Figure(
         go.Heatmap(
             z=z,
@@ -1148,6 +1166,31 @@ def rule_lifts(rules: pd.DataFrame, title: str, labels: dict[str, str]) -> go.Fi
     figure.update_xaxes(title=labels["lift"])
     figure.update_yaxes(automargin=True)
     return _layout(figure, title, height=max(300, 26 * len(rules) + 100))
+
+
+def popular_items(items: pd.DataFrame, title: str, labels: dict[str, str]) -> go.Figure:
+    """The most bought items as horizontal bars of their buyers, the most bought at the
+    top, the share of buyers in the hover. `items` has `item` (the code), `name` (in
+    words), `customers` and `popularity`; `labels` holds `customers` (the axis) and
+    `popularity`. Each bar's customdata is (the item's code, its popularity): a click
+    names the item by its code."""
+    shown = items.iloc[::-1]
+    figure = go.Figure(
+        go.Bar(
+            x=shown["customers"],
+            y=shown["name"],
+            orientation="h",
+            marker_color=theme.BRAND,
+            customdata=_columns(shown["item"].astype(str), shown["popularity"]),
+            hovertemplate=(
+                f"%{{y}}<br>{labels['customers']}: %{{x:,}}<br>"
+                f"{labels['popularity']}: %{{customdata[1]:.1%}}<extra></extra>"
+            ),
+        )
+    )
+    figure.update_xaxes(title=labels["customers"], **count_axis(_largest(items["customers"])))
+    figure.update_yaxes(automargin=True)
+    return _layout(figure, title, height=max(300, 26 * len(items) + 100))
 
 
 # --- one customer (pages/customer.py) ---------------------------------------------------------

@@ -15,14 +15,17 @@ import pandas as pd
 import streamlit as st
 
 from core import clv, value
+from core import filters as core_filters
 from core.clv import Backtest, ModelFitError, Reason
+from core.filters import NO_FILTERS, Filters
 from core.value import ValueModels, ValueSettings
-from ui import data
-from ui.export import About, Column, columns_from_formats, list_about
+from ui import data, filters
+from ui import format as fmt
+from ui.export import About, Column, columns_from_formats, download_buttons, list_about
 from ui.i18n import t
 from ui.labels import label, star_name
 from ui.models import customer_values, customers_text, defaults, models
-from ui.widgets import COUNT, DATE, MONEY, PERCENT, column_config, share_table
+from ui.widgets import COUNT, DATE, MONEY, PERCENT, column_config, customer_table, share_table
 
 HORIZONS = (3, 6, 12, 24, 36)  # months of predicted value
 HOLDOUTS = clv.HOLDOUT_CHOICES  # days of the model-health check, as the history allows
@@ -30,8 +33,12 @@ TOP_CUSTOMERS = 20
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def totals(as_of: dt.date, settings: ValueSettings, version: int) -> value.ValueTotals:
-    customers = customer_values(as_of, settings, version)
+def totals(
+    as_of: dt.date, settings: ValueSettings, chosen: Filters, version: int
+) -> value.ValueTotals:
+    """The totals over the chosen customers; their intervals are as wide, relative to the
+    total, as the whole base's (the models' uncertainty is the whole base's)."""
+    customers = value_list(as_of, settings, version, chosen)
     sample = sample_totals(as_of, settings.horizon_months, settings.discount_rate_annual, version)
     return value.priced_totals(customers, sample, settings)
 
@@ -46,27 +53,37 @@ def sample_totals(
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def groupings(as_of: dt.date, settings: ValueSettings, version: int) -> list[str]:
-    return value.groupings(customer_values(as_of, settings, version))
+    return value.groupings(value_list(as_of, settings, version))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def by_group(as_of: dt.date, settings: ValueSettings, by: str, version: int) -> pd.DataFrame:
-    """CLV per group: star tiers from 5 down, other groupings most valuable first."""
-    groups = value.clv_by_group(customer_values(as_of, settings, version), by)
+def by_group(
+    as_of: dt.date, settings: ValueSettings, by: str, chosen: Filters, version: int
+) -> pd.DataFrame:
+    """CLV per group of the chosen customers: star tiers from 5 down, other groupings most
+    valuable first."""
+    groups = value.clv_by_group(value_list(as_of, settings, version, chosen), by)
     if by == "stars":
         groups = groups.sort_values("group", ascending=False, key=_star_order, ignore_index=True)
     return groups
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def distribution(as_of: dt.date, settings: ValueSettings, version: int) -> pd.DataFrame:
-    return value.distribution(customer_values(as_of, settings, version), "predicted_clv")
+def distribution(
+    as_of: dt.date, settings: ValueSettings, chosen: Filters, version: int
+) -> pd.DataFrame:
+    return value.distribution(value_list(as_of, settings, version, chosen), "predicted_clv")
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def top_customers(as_of: dt.date, settings: ValueSettings, version: int) -> pd.DataFrame:
+def top_customers(
+    as_of: dt.date, settings: ValueSettings, chosen: Filters, version: int
+) -> pd.DataFrame:
     return value.top_customers(
-        customer_values(as_of, settings, version), models(as_of, version), settings, TOP_CUSTOMERS
+        value_list(as_of, settings, version, chosen),
+        models(as_of, version),
+        settings,
+        TOP_CUSTOMERS,
     )
 
 
@@ -105,10 +122,12 @@ def _backtest(as_of: dt.date, holdout_days: int, version: int) -> Backtest | Rea
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def formula_totals(as_of: dt.date, version: int) -> value.FormulaTotals:
-    """Buyers, orders, average order value and formula CLV at the data's defaults."""
+def formula_totals(as_of: dt.date, chosen: Filters, version: int) -> value.FormulaTotals:
+    """Buyers, orders, average order value and formula CLV at the data's defaults, of the
+    chosen customers."""
     settings = defaults(as_of, version).settings()
-    return value.formula_totals(data.cursor(), as_of, settings)
+    ids = filters.ids(chosen, as_of, version)
+    return value.formula_totals(data.cursor(), as_of, settings, ids)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -200,10 +219,15 @@ INTERVAL = ("clv_p5", "clv_p95")  # simulated for the top customers only
 EXPORT_FORMATS = {name: f for name, f in TOP_FORMATS.items() if name not in INTERVAL}
 
 
-def value_list(as_of: dt.date, settings: ValueSettings, version: int) -> pd.DataFrame:
-    """Every valued customer (`ui.models.customer_values`, shared: not to be changed)."""
+def value_list(
+    as_of: dt.date, settings: ValueSettings, version: int, chosen: Filters = NO_FILTERS
+) -> pd.DataFrame:
+    """Every valued customer of the `chosen` ones (`ui.models.customer_values`, shared: not
+    to be changed), each valued on the whole base's models."""
     values = customer_values(as_of, settings, version)
-    return values if values is not None else pd.DataFrame(columns=list(EXPORT_FORMATS))
+    if values is None:
+        return pd.DataFrame(columns=list(EXPORT_FORMATS))
+    return core_filters.keep(values, filters.ids(chosen, as_of, version))
 
 
 def value_export(values: pd.DataFrame) -> Callable[[], pd.DataFrame]:
@@ -228,15 +252,24 @@ def group_export(groups: pd.DataFrame, by: str, cost_known: bool) -> Callable[[]
     return lambda: named
 
 
-def value_about(ctx, settings: ValueSettings, list_title: str | None = None) -> About:
-    """A value list's About sheet (by default, every valued customer's): its horizon and the
-    value knobs."""
+def value_about(
+    ctx,
+    settings: ValueSettings,
+    list_title: str | None = None,
+    clicked: str | None = None,
+    chosen: Filters = NO_FILTERS,
+) -> About:
+    """A value list's About sheet (by default, every valued customer's): its horizon, the
+    value knobs, for a drill-down the bar `clicked` (in words), and the `chosen` filters."""
+    choices = {t("value.drill_clicked"): clicked} if clicked is not None else {}
     return list_about(
         ctx,
         "value",
         list_title or t("export.value_list"),
+        filters=filters.choices(chosen),
         horizon=t("value.months", months=settings.horizon_months),
         choices={
+            **choices,
             t("value.discount"): f"{settings.discount_rate_annual:.0%}",
             t("value.margin"): f"{settings.margin:.0%}",
             t("value.years"): f"{settings.years_retained:g}",
@@ -262,3 +295,101 @@ def parameters(fitted: ValueModels) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+# --- drill-downs: the customers behind a bar -------------------------------------------------
+
+GROUP_CHART = "value_group_chart"  # the value by group; its clicked group kept as GROUP_PICK
+BAND_CHART = "value_band_chart"  # the CLV distribution; its clicked band kept as BAND_PICK
+PICKS = {GROUP_CHART: "value_drill_group", BAND_CHART: "value_drill_band"}
+LIST_ROWS = 200  # rows of a drill-down list shown (the download has all)
+
+
+def chart_key(chart: str) -> str:
+    """The key of a clickable chart: a new one after each Close, which clears its selection."""
+    return f"{chart}_{st.session_state.get(f'{chart}_closed', 0)}"
+
+
+def close(chart: str) -> None:
+    """Close `chart`'s list: forget its pick and clear its selection (a new key)."""
+    st.session_state.pop(PICKS[chart], None)
+    st.session_state[f"{chart}_closed"] = st.session_state.get(f"{chart}_closed", 0) + 1
+
+
+def clicked(event, index: int):
+    """Item `index` of the customdata of the first point selected in a plotly chart
+    `event` (a dict as `st.plotly_chart(..., on_select="rerun")` returns it), or None when
+    nothing is selected."""
+    selection = (event or {}).get("selection") or {}
+    for point in selection.get("points") or ():
+        custom = point.get("customdata")
+        if isinstance(custom, list | tuple) and len(custom) > index:
+            return custom[index]
+    return None
+
+
+def pick(chart: str, event, index: int):
+    """What `chart` shows the list of: the group or band clicked now, else the one clicked
+    before (kept in the session, so a way back from Customer 360 finds it), else None."""
+    now = clicked(event, index)
+    if now is not None:
+        st.session_state[PICKS[chart]] = now
+    return st.session_state.get(PICKS[chart])
+
+
+def group_list(
+    as_of: dt.date, settings: ValueSettings, by: str, key: str, chosen: Filters, version: int
+) -> pd.DataFrame:
+    """The chosen customers of one bar of the value by group, highest predicted CLV first."""
+    return value.group_customers(value_list(as_of, settings, version, chosen), by, str(key))
+
+
+def band_list(
+    as_of: dt.date, settings: ValueSettings, band: int, chosen: Filters, version: int
+) -> pd.DataFrame:
+    """The chosen customers of one bar of the CLV distribution, highest predicted CLV
+    first."""
+    hist = distribution(as_of, settings, chosen, version)
+    values = value_list(as_of, settings, version, chosen)
+    return value.band_customers(values, "predicted_clv", hist, band)
+
+
+def file_part(key) -> str:
+    """A group's key as a part of a file name: letters, digits, '-' and '_' only."""
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in str(key)) or "group"
+
+
+def band_text(hist: pd.DataFrame, band: int, currency: str | None, lang: str) -> str:
+    """A band of the distribution in words: 'from £100 to £200', the last 'from £900 up'."""
+    low = fmt.money(hist["lower"].iloc[band], lang, currency, exact=True)
+    if band == len(hist) - 1:
+        return t("value.band_top", low=low)
+    high = fmt.money(hist["upper"].iloc[band], lang, currency, exact=True)
+    return t("value.band_between", low=low, high=high)
+
+
+def drill_list(ctx, chart: str, rows: pd.DataFrame, heading: str, about: About, name: str) -> None:
+    """The list behind a clicked bar: what was clicked and how many, a Close button, the
+    first LIST_ROWS rows (a row opens Customer 360) and the whole list's download."""
+    with st.container(border=True):
+        top = st.container(horizontal=True, vertical_alignment="center")
+        top.markdown(f"**{heading}**")
+        top.button(
+            t("value.drill_close"),
+            icon=":material/close:",
+            key=f"{chart}_close",
+            on_click=close,
+            args=(chart,),
+        )
+        config = _glossary_help(column_config(EXPORT_FORMATS, "value.col_", ctx.currency))
+        table = share_table(rows.head(LIST_ROWS), EXPORT_FORMATS, SHARES)
+        customer_table(table, "customer_id", "value", f"{chart}_rows", column_config=config)
+        if len(rows) > LIST_ROWS:
+            st.caption(t("value.drill_more", rows=LIST_ROWS))
+        download_buttons(
+            lambda: rows[list(EXPORT_FORMATS)],
+            len(rows),
+            value_columns(ctx.currency),
+            name,
+            about=about,
+        )

@@ -788,6 +788,47 @@ def rule_lifts():
     return Case(charts.rule_lifts(rules, "t", labels), untitled={"yaxis": "the rules"})
 
 
+@case
+def popular_items():
+    items = pd.DataFrame(
+        {
+            "item": ["85123A", "22423", "47566"],
+            "name": ["White heart", "Cake stand", "Party bunting"],
+            "customers": [120, 45, 3],
+            "popularity": [0.4, 0.15, 0.01],
+        }
+    )
+    labels = {"customers": "Buyers", "popularity": "Share of buyers"}
+    figure = charts.popular_items(items, "t", labels)
+    return Case(figure, counts=("xaxis",), untitled={"yaxis": "the items"})
+
+
+def test_a_click_on_segments_products_or_value_charts_names_its_group_in_customdata():
+    """The cell, item, group or band a click opens comes from the point's customdata: an
+    RFM cell's R and F, an item's code (not its name), a group's key, a band's row."""
+    cells = pd.DataFrame(
+        [(r, f) for r in range(1, 6) for f in range(1, 6)], columns=["r_score", "f_score"]
+    ).assign(segment_label="Seg", customers=1, revenue=5.0)
+    grid = charts.rfm_heatmap(cells, "customers", "t", {"r": "R", "f": "F", "customers": "C",
+                              "revenue": "Rev"})  # fmt: skip
+    custom = np.asarray(grid.data[0].customdata, dtype=object)
+    assert [list(custom[r - 1][f - 1][2:]) for r, f in ((1, 1), (2, 5), (5, 3))] == [
+        [1, 1],
+        [2, 5],
+        [5, 3],
+    ]
+    items = popular_items().figure.data[0]
+    assert [row[0] for row in items.customdata] == ["47566", "22423", "85123A"]  # top at the top
+    by_group = charts.value_by_group(
+        ["5★", "Not rated"], [10.0, 2.0], [8.0, 1.0], "t",
+        {"predicted": "P", "formula": "F", "axis": "A"}, "GBP", keys=["5", "unknown"],
+    )  # fmt: skip
+    for trace in by_group.data:
+        assert [row[1] for row in trace.customdata] == ["5", "unknown"]
+    bands = CASES["value_distribution"]().figure.data[0]
+    assert [row[1] for row in bands.customdata] == [0, 1, 2]
+
+
 def test_the_strongest_rule_is_drawn_at_the_top():
     figure = CASES["rule_lifts"]()
     bars = figure.figure.data[0]

@@ -794,12 +794,31 @@ def _warning_table(table: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     return table[list(WARNING_COLUMNS)]
 
 
-def risk_histogram(risk: pd.Series, bins: int = 20) -> pd.DataFrame:
+RISK_BANDS = 20  # the bands of churn risk the Churn risk page draws
+
+
+def risk_band_edges(bins: int = RISK_BANDS) -> np.ndarray:
+    """The edges of `bins` equal bands of churn risk from 0 to 1."""
+    return np.linspace(0, 1, bins + 1)
+
+
+def risk_histogram(risk: pd.Series, bins: int = RISK_BANDS) -> pd.DataFrame:
     """Customers per band of churn risk: `lower, upper, customers` for `bins` equal bands
     from 0 to 1 (the last band includes 1)."""
-    edges = np.linspace(0, 1, bins + 1)
+    edges = risk_band_edges(bins)
     counts, _ = np.histogram(np.asarray(risk, dtype=float), edges)
     return pd.DataFrame({"lower": edges[:-1], "upper": edges[1:], "customers": counts})
+
+
+def in_risk_band(risk, band: int, bins: int = RISK_BANDS) -> np.ndarray:
+    """True where `risk` falls in band `band` (0 = the lowest) of `risk_histogram`: from
+    its lower edge up to, not including, its upper one (the last band includes 1)."""
+    if not 0 <= band < bins:
+        raise ValueError(f"band must be from 0 to {bins - 1}; got {band}")
+    edges = risk_band_edges(bins)
+    risk = np.asarray(risk, dtype=float)
+    below = risk <= edges[band + 1] if band == bins - 1 else risk < edges[band + 1]
+    return (risk >= edges[band]) & below
 
 
 # --- what core build stores for the Churn risk page ---------------------------------------

@@ -1,9 +1,10 @@
-"""Churn risk: how risk is spread, the warning list (most value at risk first) with export,
-and how good the classifier is and what drives it."""
+"""Churn risk: how risk is spread (a bar opens its customers), the warning list (most value
+at risk first) with export, of the customers the shared filters choose; and how good the
+whole base's classifier is and what drives it."""
 
 import streamlit as st
 
-from ui import charts, report
+from ui import charts, filters, report
 from ui import churn as ch
 from ui import format as fmt
 from ui.empty import show_empty_state
@@ -21,6 +22,8 @@ if ctx.state.transactions == 0:
     st.info(t("empty.no_transactions"))
     st.stop()
 lang, as_of = ctx.lang, ctx.as_of
+chosen = filters.current()
+headline = st.container()  # results first: the tiles above the knobs
 
 # --- the knobs ---------------------------------------------------------------------------------
 with st.container(border=True):
@@ -54,9 +57,9 @@ st.caption(t("churn.caption", days=horizon, as_of=as_of))
 st.caption(t("models.p_alive_vs_churn", days=horizon))
 
 # --- the headline -------------------------------------------------------------------------------
-warning = ch.warning_list(as_of, horizon, min_risk / 100, ctx.version)
+warning = ch.warning_list(as_of, horizon, min_risk / 100, ctx.version, chosen)
 quality = result.quality
-scored = len(result.scores)
+scored = len(ch.scores(as_of, horizon, ctx.version, chosen))
 if quality is None:  # too young to judge an earlier model: the scores stand alone
     auc, auc_note = fmt.UNKNOWN, reason_text(result.quality_reason)
 else:
@@ -76,17 +79,23 @@ metric_row(
             t("churn.value_at_risk_help"),
         ),
         Tile(t("churn.auc"), auc, t("churn.auc_help"), caption=auc_note),
-    ]
+    ],
+    container=headline,
 )
+if chosen.active:
+    headline.caption(t("churn.model_whole_base"))
 
 report.chart(
     charts.risk_distribution(
-        ch.risk_distribution(as_of, horizon, ctx.version),
+        ch.risk_distribution(as_of, horizon, ctx.version, chosen),
         min_risk / 100,
         t("churn.distribution_title", days=horizon, as_of=as_of),
         {"risk": t("churn.axis_risk"), "customers": t("churn.axis_customers")},
     ),
+    **ch.clickable(),
 )
+st.caption(t("churn.click_band"))
+ch.band_section(ctx, horizon, chosen)
 
 # --- the warning list ------------------------------------------------------------------------
 st.subheader(t("churn.list_title"))
@@ -101,11 +110,13 @@ download_buttons(
     ch.warning_columns(ctx.currency),
     f"churn-warning-{as_of}",
     sheet=t("churn.export_sheet"),
-    about=ch.warning_about(ctx, horizon, min_risk),
+    about=ch.warning_about(ctx, horizon, min_risk, chosen),
 )
 
 # --- how good the classifier is -------------------------------------------------------------
 st.subheader(t("churn.quality_title"))
+if chosen.active:
+    st.caption(t("churn.model_whole_base"))
 if quality is None:
     st.info(
         t("models.churn_no_quality", reason=reason_text(result.quality_reason)),

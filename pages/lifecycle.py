@@ -1,24 +1,17 @@
 """Lifecycle: stages today, the funnel, stages and flows over time, cohorts, channel economics
-and a drill-down to the customers behind any stage or cell."""
+and a drill-down to the customers behind any stage or cell, opened by a click on the funnel,
+a cohort cell or a channel's bars; every figure of the customers the shared filters choose."""
 
 import streamlit as st
 
-from ui import charts
+from ui import charts, filters, report
 from ui import format as fmt
 from ui import lifecycle as lc
 from ui.empty import show_empty_state
-from ui.export import download_buttons
 from ui.frame import page_context
 from ui.i18n import t
 from ui.labels import label
-from ui.widgets import (
-    Tile,
-    choice,
-    customer_table,
-    metric_row,
-    show_missing_inputs,
-    show_table,
-)
+from ui.widgets import Tile, choice, metric_row, show_missing_inputs, show_table
 
 ctx = page_context()
 st.title(t("lifecycle.title"))
@@ -26,6 +19,8 @@ if show_empty_state(ctx):
     st.stop()
 st.caption(t("lifecycle.caption", as_of=ctx.as_of))
 lang = ctx.lang
+chosen = filters.current()
+stages_box = st.container()  # results first: the stage tiles above the rules' inputs
 rules = lc.rules_input()
 st.caption(
     t(
@@ -38,18 +33,22 @@ st.caption(
 )
 
 # --- where the customers are today ----------------------------------------------------------
-with st.spinner(t("lifecycle.computing")):  # seconds at a million customers, off the build's day
-    snap = lc.snapshot(ctx.as_of, rules, ctx.version)
+# seconds at a million customers, off the build's day or with a filter
+with st.spinner(t("lifecycle.computing")):
+    snap = lc.snapshot(ctx.as_of, rules, ctx.version, chosen)
 # "refunds only" (returns of goods bought before the data) only where such customers exist
 shown = snap.stages[(snap.stages["stage"] != "refund_only") | (snap.stages["customers"] > 0)]
 metric_row(
-    Tile(
-        lc.stage_label(row.stage),
-        fmt.count(row.customers, lang),
-        t(f"lifecycle.stage_{row.stage}_help"),
-        caption=t("lifecycle.share_of_customers", share=fmt.percent(row.share)),
-    )
-    for row in shown.itertuples()
+    (
+        Tile(
+            lc.stage_label(row.stage),
+            fmt.count(row.customers, lang),
+            t(f"lifecycle.stage_{row.stage}_help"),
+            caption=t("lifecycle.share_of_customers", share=fmt.percent(row.share)),
+        )
+        for row in shown.itertuples()
+    ),
+    container=stages_box,
 )
 
 if ctx.state.transactions == 0:
@@ -63,13 +62,17 @@ st.subheader(t("lifecycle.funnel_header"))
 overall = snap.funnel.iloc[0]
 left, right = st.columns([2, 3])
 steps = [t(f"lifecycle.step_{step}") for step in lc.FUNNEL_STEPS]
-left.plotly_chart(
-    charts.lifecycle_funnel(
+report.chart(
+    container=left,
+    figure=charts.lifecycle_funnel(
         steps,
         [int(overall[step]) for step in lc.FUNNEL_STEPS],
         t("lifecycle.funnel_title", as_of=ctx.as_of),
+        keys=list(lc.FUNNEL_STEPS),
     ),
+    **lc.clickable("funnel"),
 )
+left.caption(t("lifecycle.click_funnel"))
 left.caption(
     t(
         "lifecycle.first_purchase",
@@ -91,8 +94,9 @@ rates = {
     rate: t(f"lifecycle.{rate}") for rate in ("conversion_rate", "repeat_rate", "retention_rate")
 }
 groups = [label("channel", key) if split == "channel" else key for key in by_group["group_key"]]
-right.plotly_chart(
-    charts.funnel_rates(
+report.chart(
+    container=right,
+    figure=charts.funnel_rates(
         by_group,
         groups,
         rates,
@@ -104,17 +108,21 @@ right.plotly_chart(
         },
         over_time=split == "cohort",
     ),
+    **lc.clickable(f"rates_{split}"),
 )
-right.caption(t("lifecycle.funnel_rates_caption"))
+right.caption(f"{t('lifecycle.funnel_rates_caption')} {t('lifecycle.click_rates')}")
+if lc.clicked_chart() in ("funnel", "rates_channel", "rates_cohort"):
+    lc.drill_section(ctx, rules, snap, chosen)
 
 # --- stage mix and flows over time ------------------------------------------------------------
 with st.spinner(t("lifecycle.computing")):
-    history = lc.history(ctx.as_of, rules, ctx.version)
+    history = lc.history(ctx.as_of, rules, ctx.version, chosen)
 start, end = f"{history['month'].iloc[0]:%Y-%m}", f"{history['month'].iloc[-1]:%Y-%m}"
 st.subheader(t("lifecycle.history_header"))
 left, right = st.columns(2)
-left.plotly_chart(
-    charts.stage_mix(
+report.chart(
+    container=left,
+    figure=charts.stage_mix(
         history,
         {stage: lc.stage_label(stage) for stage in lc.STAGES},
         t("lifecycle.stage_mix_title", start=start, end=end),
@@ -126,8 +134,11 @@ flow_labels = {
     key: t(f"lifecycle.{key}")
     for key in ("flow_new", "flow_reactivated", "flow_churned", "live_at_end", "month")
 } | {"buyers": t("lifecycle.axis_buyers")}
-right.plotly_chart(
-    charts.lifecycle_flows(history, flow_labels, t("lifecycle.flows_title", start=start, end=end)),
+report.chart(
+    container=right,
+    figure=charts.lifecycle_flows(
+        history, flow_labels, t("lifecycle.flows_title", start=start, end=end)
+    ),
 )
 if history["is_partial"].iloc[-1]:
     st.caption(t("lifecycle.history_partial", as_of=ctx.as_of))
@@ -137,10 +148,11 @@ with st.expander(t("lifecycle.flows_table")):
         lc.flows_table(history),
         column_config=lc.flows_columns(),
     )
+    lc.flows_download(ctx, history, chosen)
 
 # --- cohorts ------------------------------------------------------------------------------------
 st.subheader(t("lifecycle.cohort_header"))
-cohorts = lc.cohorts(ctx.as_of, ctx.version)
+cohorts = lc.cohorts(ctx.as_of, ctx.version, chosen)
 measure = choice(
     t("lifecycle.cohort_measure"),
     ["buyer_share", "revenue_retention"],
@@ -151,7 +163,7 @@ measure = choice(
 if cohorts.empty:
     st.info(t("lifecycle.cohort_empty"))
 else:
-    st.plotly_chart(
+    report.chart(
         charts.cohort_heatmap(
             cohorts,
             measure,
@@ -164,12 +176,15 @@ else:
                 "buyers": t("lifecycle.cohort_buyers"),
             },
         ),
+        **lc.clickable("cohorts"),
     )
-    st.caption(t(f"lifecycle.cohort_caption_{measure}"))
+    st.caption(f"{t(f'lifecycle.cohort_caption_{measure}')} {t('lifecycle.click_cohorts')}")
+    if lc.clicked_chart() == "cohorts":
+        lc.drill_section(ctx, rules, snap, chosen)
 
 # --- acquisition economics ----------------------------------------------------------------------
 st.subheader(t("lifecycle.economics_header"))
-economics = lc.economics(ctx.as_of, ctx.version)
+economics = lc.economics(ctx.as_of, ctx.version, chosen)
 has_prediction = economics["predicted_clv"].notna().any()
 basis = lc.economics_basis(economics)  # revenue stands in for margin when there is no cost
 words = lc.economics_labels(basis)
@@ -177,8 +192,9 @@ series = {"cac": t("lifecycle.col_cac"), "value_per_customer": words["per_custom
 if has_prediction:
     series["predicted_clv_per_customer"] = t("lifecycle.col_predicted_per_customer")
 left, right = st.columns([2, 3])
-left.plotly_chart(
-    charts.channel_economics(
+report.chart(
+    container=left,
+    figure=charts.channel_economics(
         economics,
         [label("channel", c) for c in economics["channel"]],
         series,
@@ -187,7 +203,9 @@ left.plotly_chart(
         ctx.currency,
         channel=t("lifecycle.col_channel"),
     ),
+    **lc.clickable("economics"),
 )
+left.caption(t("lifecycle.click_economics"))
 show_table(
     container=right,
     data=lc.economics_table(economics),
@@ -198,55 +216,11 @@ for gap in lc.economics_gaps(economics):
     right.caption(gap)
 if not has_prediction:
     right.caption(t("lifecycle.prediction_pending"))
+with right:
+    lc.economics_download(ctx, economics, has_prediction, basis, chosen)
+if lc.clicked_chart() == "economics":
+    lc.drill_section(ctx, rules, snap, chosen)
 
-# --- drill-down ---------------------------------------------------------------------------------
-st.subheader(t("lifecycle.drill_header"))
-st.caption(t("lifecycle.drill_caption"))
-group_col, channel_col, cohort_col, month_col = st.columns(4)
-group = group_col.selectbox(
-    t("lifecycle.drill_group"),
-    options=[None, *lc.STAGES, *lc.FUNNEL_STEPS[1:]],
-    format_func=lc.group_label,
-    key="lifecycle_drill_group",
-)
-channel = channel_col.selectbox(
-    t("lifecycle.split_channel"),
-    options=[None, *snap.funnel_by_channel["group_key"]],
-    format_func=lambda c: t("lifecycle.any") if c is None else label("channel", c),
-    key="lifecycle_drill_channel",
-)
-cohort = cohort_col.selectbox(
-    t("lifecycle.cohort"),
-    options=[None, *lc.cohort_months(snap.funnel_by_cohort)],
-    format_func=lambda m: t("lifecycle.any") if m is None else f"{m:%Y-%m}",
-    key="lifecycle_drill_cohort",
-)
-months_since = month_col.selectbox(
-    t("lifecycle.drill_bought_in"),
-    options=[None, *range(lc.COHORTS)],
-    format_func=lambda k: t("lifecycle.any") if k is None else t("lifecycle.month_n", n=k),
-    key="lifecycle_drill_month",
-    help=t("lifecycle.drill_bought_in_help"),
-)
-drill = lc.Drill(group=group, channel=channel, cohort=cohort, months_since_signup=months_since)
-result = lc.drill_down(ctx.as_of, rules, drill, ctx.version)
-shown = len(result.customers)
-st.caption(
-    t("lifecycle.drill_count", total=fmt.count(result.total, lang), shown=fmt.count(shown, lang))
-)
-if result.total:
-    customer_table(
-        lc.customer_table(result.customers),
-        "customer_id",
-        "lifecycle",
-        "lifecycle_drill_rows",
-        height=320,
-        column_config=lc.customer_columns(ctx.currency),
-    )
-    download_buttons(
-        lc.drill_export(ctx.as_of, rules, drill),
-        result.total,
-        lc.drill_columns(ctx.currency),
-        f"lifecycle-{ctx.as_of}",
-        about=lc.drill_about(ctx, drill),
-    )
+# --- drill-down (here unless a click opened it under its chart) -------------------------------
+if lc.clicked_chart() is None:
+    lc.drill_section(ctx, rules, snap, chosen)

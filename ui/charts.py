@@ -196,15 +196,21 @@ def funnel_rates(
     sign-up months (`over_time` True, `groups` then being YYYY-MM).
 
     `frame` has the funnel rates; `groups` the label of each row; `rates` maps a rate
-    column to its label; `labels` holds `group`, `rate` and `acquired`.
+    column to its label; `labels` holds `group`, `rate` and `acquired`. Each point's
+    customdata is (acquired, the group's key: `frame`'s `group_key`, else its label, the
+    rate column): a click names its group and rate in any language.
     """
+    keys = frame["group_key"] if "group_key" in frame else pd.Series(groups, index=frame.index)
     figure = go.Figure()
     for color, (column, name) in zip(theme.SERIES, rates.items(), strict=False):
         common = dict(
             name=name,
             x=groups,
             y=frame[column],
-            customdata=frame[["acquired"]].to_numpy(),
+            customdata=[
+                [int(acquired), str(key), column]
+                for acquired, key in zip(frame["acquired"], keys, strict=True)
+            ],
             hovertemplate=(
                 f"%{{x}}<br>{name}: %{{y:.1%}}<br>{labels['acquired']}: "
                 "%{customdata[0]:,}<extra></extra>"
@@ -311,10 +317,12 @@ def cohort_heatmap(
     """Sign-up cohorts (rows, newest at the bottom) x months since sign-up (columns), the
     colour being `value` (a share). The colour scale tops out at the 95th percentile of
     months 1+ so that month 0 does not wash out the rest; the hover has exact figures.
-    `labels` holds `cohort`, `months`, `value`, `cohort_size`, `buyers`."""
+    `labels` holds `cohort`, `months`, `value`, `cohort_size`, `buyers`.
+
+    Plotly cannot select a heatmap's cell, so an unseen marker sits on each cell and carries
+    its hover and its customdata (cohort size, buyers, the cohort's first day as
+    YYYY-MM-DD, months since sign-up): a click on a cell selects its marker."""
     grid = cohorts.pivot(index="cohort", columns="months_since_signup", values=value)
-    sizes = cohorts.pivot(index="cohort", columns="months_since_signup", values="cohort_size")
-    buyers = cohorts.pivot(index="cohort", columns="months_since_signup", values="buyers")
     later = cohorts.loc[cohorts["months_since_signup"] > 0, value].dropna()
     top = float(later.quantile(0.95)) if len(later) else None
     figure = go.Figure(
@@ -326,18 +334,35 @@ def cohort_heatmap(
             zmax=top if top and top > 0 else None,
             colorscale=theme.SEQUENTIAL,
             colorbar=dict(tickformat=".0%", title=""),
+            hoverinfo="skip",  # the cells' markers carry the hover
+        )
+    )
+    cells = cohorts.dropna(subset=[value])
+    figure.add_trace(
+        go.Scatter(
+            x=[str(k) for k in cells["months_since_signup"]],
+            y=[f"{pd.Timestamp(c):%Y-%m}" for c in cells["cohort"]],
+            mode="markers",
+            marker=dict(size=14, symbol="square", color="rgba(0,0,0,0)"),
+            selected=dict(marker=dict(opacity=0)),
+            unselected=dict(marker=dict(opacity=0)),
+            showlegend=False,
             customdata=[
-                list(zip(size_row, buyer_row, strict=True))
-                for size_row, buyer_row in zip(
-                    sizes.to_numpy().tolist(), buyers.to_numpy().tolist(), strict=True
+                [int(size), int(bought), f"{pd.Timestamp(c):%Y-%m-%d}", int(k), float(v)]
+                for size, bought, c, k, v in zip(
+                    cells["cohort_size"],
+                    cells["buyers"],
+                    cells["cohort"],
+                    cells["months_since_signup"],
+                    cells[value],
+                    strict=True,
                 )
             ],
             hovertemplate=(
                 f"{labels['cohort']}: %{{y}}<br>{labels['months']}: %{{x}}<br>"
-                f"{labels['value']}: %{{z:.1%}}<br>{labels['cohort_size']}: "
+                f"{labels['value']}: %{{customdata[4]:.1%}}<br>{labels['cohort_size']}: "
                 f"%{{customdata[0]:,}}<br>{labels['buyers']}: %{{customdata[1]:,}}<extra></extra>"
             ),
-            hoverongaps=False,
         )
     )
     figure.update_xaxes(title=labels["months"], type="category")
@@ -356,12 +381,15 @@ def channel_economics(
 ) -> go.Figure:
     """Per acquisition channel, grouped bars of per-customer money in `currency`: `series`
     maps a column (cac, value_per_customer, predicted_clv_per_customer...) to its label;
-    `axis` is the y-axis title, `channel` the x-axis one."""
+    `axis` is the y-axis title, `channel` the x-axis one. Each bar's customdata is (the
+    amount in words, the channel's code: `frame`'s `channel`, else its label): a click names
+    the channel in any language."""
     colors = {
         "cac": theme.COST,
         "value_per_customer": theme.ACTUAL,
         "predicted_clv_per_customer": theme.PREDICTED,
     }
+    codes = frame["channel"] if "channel" in frame else channels
     figure = go.Figure()
     for column, name in series.items():
         figure.add_trace(
@@ -370,8 +398,13 @@ def channel_economics(
                 y=frame[column],
                 name=name,
                 marker_color=colors.get(column, theme.NEUTRAL),
-                customdata=fmt.money_texts(frame[column], currency),
-                hovertemplate=f"%{{x}}<br>{name}: %{{customdata}}<extra></extra>",
+                customdata=[
+                    [text, str(code)]
+                    for text, code in zip(
+                        fmt.money_texts(frame[column], currency), codes, strict=True
+                    )
+                ],
+                hovertemplate=f"%{{x}}<br>{name}: %{{customdata[0]}}<extra></extra>",
             )
         )
     figure.update_xaxes(title=channel or None)
@@ -671,18 +704,19 @@ def risk_distribution(
     hist: pd.DataFrame, threshold: float, title: str, labels: dict[str, str]
 ) -> go.Figure:
     """Customers per band of churn risk (`lower, upper, customers`), bands at or above
-    `threshold` in red. `labels` holds `risk` and `customers`."""
+    `threshold` in red. `labels` holds `risk` and `customers`. Each bar's customdata is (its
+    range in words, its band's row in `hist`): a click names the band by the row."""
     colors = [theme.RISK if lo >= threshold - 1e-9 else theme.BRAND_LIGHT for lo in hist["lower"]]
     bands = zip(hist["lower"], hist["upper"], strict=True)
-    ranges = [f"{lo:.0%} – {hi:.0%}" for lo, hi in bands]
+    ranges = [[f"{lo:.0%} – {hi:.0%}", row] for row, (lo, hi) in enumerate(bands)]
     figure = go.Figure(
         go.Bar(
             x=(hist["lower"] + hist["upper"]) / 2,
             y=hist["customers"],
             width=(hist["upper"] - hist["lower"]) * 0.95,
             marker_color=colors,
-            customdata=ranges,
-            hovertemplate=f"%{{customdata}}<br>{labels['customers']}: %{{y:,}}<extra></extra>",
+            customdata=ranges or None,
+            hovertemplate=f"%{{customdata[0]}}<br>{labels['customers']}: %{{y:,}}<extra></extra>",
         )
     )
     figure.update_xaxes(title=labels["risk"], tickformat=".0%", range=[0, 1])

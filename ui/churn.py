@@ -5,22 +5,38 @@ stored it; for another date it is trained once per (as-of date, horizon, data ve
 words of progress, and kept as a resource. A classifier that cannot be trained comes back
 as a `Reason`, cached like a result. The warning list values its customers with the value
 models of `ui.models`.
+
+The shared filters choose the customers the page counts and lists (the risk histogram, the
+warning list and its worth); the classifier, its quality and drivers stay the whole base's.
+A click on a bar of the histogram opens the customers of that band of risk.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
 from core import churn, value
+from core import filters as core_filters
 from core.clv import ModelFitError, Reason
-from ui import data, models
-from ui.export import About, Column, columns_from_formats, list_about
+from core.filters import NO_FILTERS, Filters
+from ui import data, filters, models
+from ui import format as fmt
+from ui.export import About, Column, columns_from_formats, download_buttons, list_about
 from ui.i18n import t
-from ui.widgets import COUNT, DATE, MONEY, PERCENT, column_config, share_table
+from ui.widgets import (
+    COUNT,
+    DATE,
+    MONEY,
+    PERCENT,
+    column_config,
+    customer_table,
+    share_table,
+)
 
 HORIZONS = (30, 60, 90, 180)  # days of "no purchase in the next N days"
 DEFAULT_HORIZON = 90
@@ -62,14 +78,40 @@ def _trained_result(as_of: dt.date, horizon_days: int, version: int) -> churn.Ch
         return error.reason
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def risk_distribution(as_of: dt.date, horizon_days: int, version: int) -> pd.DataFrame:
+def scores(
+    as_of: dt.date, horizon_days: int, version: int, chosen: Filters = NO_FILTERS
+) -> pd.DataFrame:
+    """The scores (`ChurnResult.scores`) of the customers the filters choose."""
     result = churn_result(as_of, horizon_days, version)
-    return churn.risk_histogram(result.scores["churn_risk"])
+    return core_filters.keep(result.scores, filters.ids(chosen, as_of, version))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def risk_distribution(
+    as_of: dt.date, horizon_days: int, version: int, chosen: Filters = NO_FILTERS
+) -> pd.DataFrame:
+    return churn.risk_histogram(scores(as_of, horizon_days, version, chosen)["churn_risk"])
+
+
+def warning_list(
+    as_of: dt.date,
+    horizon_days: int,
+    min_risk: float,
+    version: int,
+    chosen: Filters = NO_FILTERS,
+) -> pd.DataFrame:
+    """The warning list (`_warning_list`) of the customers the filters choose."""
+    whole = _warning_list(as_of, horizon_days, min_risk, version)
+    ids = filters.ids(chosen, as_of, version)
+    return whole if ids is None else core_filters.keep(whole, ids).reset_index(drop=True)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def warning_list(as_of: dt.date, horizon_days: int, min_risk: float, version: int) -> pd.DataFrame:
+def _warning_list(as_of: dt.date, horizon_days: int, min_risk: float, version: int):
+    return _valued(as_of, horizon_days, min_risk, version)
+
+
+def _valued(as_of: dt.date, horizon_days: int, min_risk: float, version: int) -> pd.DataFrame:
     """The warning list: customers at `min_risk` or more, most value at risk first, their
     worth from the value models at the data's defaults (12 months): on the build's date from
     what it stored (only the chosen customers are read), else valued here."""
@@ -124,15 +166,107 @@ def warning_columns(currency: str | None) -> list[Column]:
     return columns_from_formats(WARNING_FORMATS, "churn.col_", currency)
 
 
-def warning_about(ctx, horizon: int, min_risk: int) -> About:
-    """The warning list's About sheet: its horizon and minimum risk."""
+def warning_about(ctx, horizon: int, min_risk: int, chosen: Filters = NO_FILTERS) -> About:
+    """The warning list's About sheet: its horizon, minimum risk and the filters."""
     return list_about(
         ctx,
         "churn",
         t("churn.list_title"),
         horizon=t("churn.days", days=horizon),
         choices={t("churn.min_risk"): f"{min_risk}%"},
+        filters=filters.choices(chosen),
     )
+
+
+# --- a click on the risk histogram opens the band's customers -----------------------------
+
+CLICKED = "churn_band"  # the band of risk whose customers are open (session)
+CLICK_ROUND = "churn_click_round"  # raised on closing, to clear the chart's selection
+
+
+def clicked_band(selection: Mapping | None) -> int | None:
+    """The band of risk (its row in `churn.risk_histogram`) a click on the histogram picks,
+    from the customdata of the first point selected; None when no point is."""
+    points = (selection or {}).get("points") or []
+    data_ = points[0].get("customdata") if points else None
+    return None if data_ is None else int(data_[1])
+
+
+def band_text(band: int) -> str:
+    """The band's range of risk in words, as the histogram's hover writes it: '70% – 75%'."""
+    edges = churn.risk_band_edges()
+    return f"{edges[band]:.0%} – {edges[band + 1]:.0%}"
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def band_list(
+    as_of: dt.date, horizon_days: int, band: int, version: int, chosen: Filters = NO_FILTERS
+) -> pd.DataFrame:
+    """The chosen customers in band `band` of risk, with their risk and worth, as the
+    warning list has them (most value at risk first)."""
+    lower = float(churn.risk_band_edges()[band])
+    listed = _valued(as_of, horizon_days, lower, version)
+    listed = listed[churn.in_risk_band(listed["churn_risk"], band)]
+    ids = filters.ids(chosen, as_of, version)
+    return core_filters.keep(listed, ids).reset_index(drop=True)
+
+
+def clickable() -> dict:
+    """The arguments of `report.chart` that make the histogram open a band on a click."""
+    key = f"churn_risk_click_{st.session_state.get(CLICK_ROUND, 0)}"
+    return dict(key=key, on_select=partial(_on_click, key), selection_mode="points")
+
+
+def _on_click(key: str) -> None:
+    event = st.session_state.get(key) or {}
+    band = clicked_band(event.get("selection"))
+    if band is None:
+        close_band()
+    else:
+        st.session_state[CLICKED] = band
+
+
+def close_band() -> None:
+    st.session_state.pop(CLICKED, None)
+    st.session_state[CLICK_ROUND] = st.session_state.get(CLICK_ROUND, 0) + 1
+
+
+def band_section(ctx, horizon: int, chosen: Filters) -> None:
+    """The customers of the band clicked (if any), in a box under the histogram: what was
+    clicked and how many, a Close button, the list (rows open Customer 360) and its export."""
+    band = st.session_state.get(CLICKED)
+    if band is None:
+        return
+    listed = band_list(ctx.as_of, horizon, band, ctx.version, chosen)
+    words = band_text(band)
+    box = st.container(border=True)
+    head = box.container(horizontal=True, vertical_alignment="center")
+    count = fmt.count(len(listed), ctx.lang)
+    head.markdown(f"**{t('churn.band_count', band=words, count=count)}**")
+    head.button(
+        t("churn.band_close"), icon=":material/close:", on_click=close_band, key="churn_band_close"
+    )
+    with box:
+        st.caption(t("churn.band_caption", rows=fmt.count(min(len(listed), LIST_ROWS), ctx.lang)))
+        if listed.empty:
+            return
+        table, config = warning_table(listed, ctx.currency)
+        customer_table(table, "customer_id", "churn", "churn_band_rows", column_config=config)
+        download_buttons(
+            warning_export(listed),
+            len(listed),
+            warning_columns(ctx.currency),
+            f"churn-band-{ctx.as_of}",
+            sheet=t("churn.export_sheet"),
+            about=list_about(
+                ctx,
+                "churn",
+                t("churn.distribution_header"),
+                horizon=t("churn.days", days=horizon),
+                choices={t("churn.band_clicked"): words},
+                filters=filters.choices(chosen),
+            ),
+        )
 
 
 def top_drivers(result: churn.ChurnResult, n: int = DRIVERS_SHOWN) -> pd.DataFrame:

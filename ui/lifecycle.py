@@ -1,23 +1,32 @@
 """Cached access to the lifecycle figures for pages/lifecycle.py, and its labels.
 
 Cached functions take small knobs (a date, the frozen rules, a frozen drill-down, the data
-version) and read the data inside; exports are built only when the user clicks.
+version, the shared filters) and read the data inside; exports are built only when the user
+clicks. With the shared filters on, every figure counts only the chosen customers (computed
+live: the build stored the whole base's).
+
+A click on the funnel, the funnel rates, a cohort cell or a channel's bars drives the
+drill-down: the chart's point names its group in its customdata (`clicked_drill`), the
+drill-down's choices take it, and the list opens under the chart clicked until closed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import fields
+from functools import partial
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from core import lifecycle
+from core.filters import NO_FILTERS, Filters
 from core.lifecycle import Drill, LifecycleRules
-from ui import data
+from ui import data, filters, widgets
 from ui import format as fmt
-from ui.export import About, Column, columns_from_config, list_about
+from ui.export import About, Column, columns_from_config, download_buttons, list_about
 from ui.i18n import t
 from ui.labels import label, labelled
 from ui.session import keep_lifecycle_rules, lifecycle_rules, lifecycle_rules_choices
@@ -27,47 +36,82 @@ COHORTS = 24
 DRILL_ROWS = 500
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def snapshot(as_of: dt.date, rules: LifecycleRules, version: int) -> lifecycle.LifecycleSnapshot:
-    return lifecycle.lifecycle_snapshot(data.cursor(), as_of, rules, limit=DRILL_ROWS)
+def _chosen(chosen: Filters, as_of: dt.date, version: int) -> np.ndarray | None:
+    """The ids of the customers the filters choose (None: no filter)."""
+    return filters.ids(chosen, as_of, version)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def history(as_of: dt.date, rules: LifecycleRules, version: int) -> pd.DataFrame:
-    return lifecycle.stage_history(data.cursor(), as_of, rules, months=HISTORY_MONTHS)
+def snapshot(
+    as_of: dt.date, rules: LifecycleRules, version: int, chosen: Filters = NO_FILTERS
+) -> lifecycle.LifecycleSnapshot:
+    return lifecycle.lifecycle_snapshot(
+        data.cursor(), as_of, rules, limit=DRILL_ROWS, customers=_chosen(chosen, as_of, version)
+    )
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def cohorts(as_of: dt.date, version: int) -> pd.DataFrame:
-    return lifecycle.cohort_retention(data.cursor(), as_of, cohorts=COHORTS)
+def history(
+    as_of: dt.date, rules: LifecycleRules, version: int, chosen: Filters = NO_FILTERS
+) -> pd.DataFrame:
+    return lifecycle.stage_history(
+        data.cursor(),
+        as_of,
+        rules,
+        months=HISTORY_MONTHS,
+        customers=_chosen(chosen, as_of, version),
+    )
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def economics(as_of: dt.date, version: int) -> pd.DataFrame:
-    return lifecycle.channel_economics(data.cursor(), as_of, months=HISTORY_MONTHS)
+def cohorts(as_of: dt.date, version: int, chosen: Filters = NO_FILTERS) -> pd.DataFrame:
+    return lifecycle.cohort_retention(
+        data.cursor(), as_of, cohorts=COHORTS, customers=_chosen(chosen, as_of, version)
+    )
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def economics(as_of: dt.date, version: int, chosen: Filters = NO_FILTERS) -> pd.DataFrame:
+    return lifecycle.channel_economics(
+        data.cursor(), as_of, months=HISTORY_MONTHS, customers=_chosen(chosen, as_of, version)
+    )
 
 
 def drill_down(
-    as_of: dt.date, rules: LifecycleRules, drill: Drill, version: int
+    as_of: dt.date,
+    rules: LifecycleRules,
+    drill: Drill,
+    version: int,
+    chosen: Filters = NO_FILTERS,
 ) -> lifecycle.DrillResult:
-    """The drill-down's first rows and count (without filters: from the snapshot)."""
+    """The drill-down's first rows and count (any customer: from the snapshot)."""
     if drill == Drill():
-        return snapshot(as_of, rules, version).customers
-    return _drill_down(as_of, rules, drill, version)
+        return snapshot(as_of, rules, version, chosen).customers
+    return _drill_down(as_of, rules, drill, version, chosen)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _drill_down(
-    as_of: dt.date, rules: LifecycleRules, drill: Drill, version: int
+    as_of: dt.date, rules: LifecycleRules, drill: Drill, version: int, chosen: Filters
 ) -> lifecycle.DrillResult:
-    return lifecycle.drill_down(data.cursor(), as_of, rules, drill, limit=DRILL_ROWS)
+    return lifecycle.drill_down(
+        data.cursor(),
+        as_of,
+        rules,
+        drill,
+        limit=DRILL_ROWS,
+        customers=_chosen(chosen, as_of, version),
+    )
 
 
-def drill_export(as_of: dt.date, rules: LifecycleRules, drill: Drill) -> Callable[[], pd.DataFrame]:
-    """The drill-down's whole list for `ui.export.download_buttons`. It is made on
-    Streamlit's download thread, so it gets its cursor now."""
+def drill_export(
+    as_of: dt.date, rules: LifecycleRules, drill: Drill, customers: np.ndarray | None = None
+) -> Callable[[], pd.DataFrame]:
+    """The drill-down's whole list (of the chosen `customers`) for
+    `ui.export.download_buttons`. It is made on Streamlit's download thread, so it gets its
+    cursor now."""
     con = data.cursor()
-    return lambda: lifecycle.lifecycle_customers(con, as_of, rules, drill)
+    return lambda: lifecycle.lifecycle_customers(con, as_of, rules, drill, customers=customers)
 
 
 def drill_columns(currency: str | None) -> list[Column]:
@@ -75,16 +119,21 @@ def drill_columns(currency: str | None) -> list[Column]:
     return columns_from_config(customer_columns(currency), currency)
 
 
-def drill_about(ctx, drill: Drill) -> About:
-    """The drill-down's About sheet: what was picked, and the stage rules in force (the
-    session's, as the page applied them), which decide who is in a stage."""
+def drill_about(
+    ctx, drill: Drill, chosen: Filters = NO_FILTERS, clicked: Mapping[str, str] | None = None
+) -> About:
+    """The drill-down's About sheet: what was picked (and, after a click, the chart and
+    what was clicked on it: `clicked`), the stage rules in force (the session's, as the
+    page applied them), which decide who is in a stage, and the shared filters."""
     any_one = t("lifecycle.any")
     month = drill.months_since_signup
     return list_about(
         ctx,
         "lifecycle",
         t("lifecycle.drill_header"),
+        filters=filters.choices(chosen),
         choices={
+            **(clicked or {}),
             **lifecycle_rules_choices(lifecycle_rules()),
             t("lifecycle.drill_group"): group_label(drill.group),
             t("lifecycle.split_channel"): any_one
@@ -323,3 +372,227 @@ def customer_columns(currency: str | None) -> dict:
         ),
         "stage": st.column_config.TextColumn(names["stage"]),
     }
+
+
+# --- downloads of the summary tables ------------------------------------------------------
+
+
+def rules_and_filters(chosen: Filters) -> dict[str, dict[str, str]]:
+    """The stage rules in force and the filters, as `list_about` takes them."""
+    return {
+        "choices": lifecycle_rules_choices(lifecycle_rules()),
+        "filters": filters.choices(chosen),
+    }
+
+
+def flows_download(ctx, history: pd.DataFrame, chosen: Filters) -> None:
+    """The monthly flows table's download buttons, with its About sheet."""
+    download_buttons(
+        lambda: flows_table(history),
+        len(history),
+        columns_from_config(flows_columns(), ctx.currency),
+        f"lifecycle-flows-{ctx.as_of}",
+        about=list_about(ctx, "lifecycle", t("lifecycle.flows_table"), **rules_and_filters(chosen)),
+    )
+
+
+def economics_download(
+    ctx, economics: pd.DataFrame, has_prediction: bool, basis: str, chosen: Filters
+) -> None:
+    """The channel economics table's download buttons, with its About sheet."""
+    config = economics_columns(has_prediction, ctx.currency, basis)
+    download_buttons(
+        lambda: economics_table(economics),
+        len(economics),
+        columns_from_config(config, ctx.currency),
+        f"lifecycle-economics-{ctx.as_of}",
+        about=list_about(
+            ctx, "lifecycle", t("lifecycle.economics_header"), filters=filters.choices(chosen)
+        ),
+    )
+
+
+# --- clicks on the charts open the drill-down ---------------------------------------------
+
+CLICKED = "lifecycle_clicked"  # the chart whose click the drill-down shows (session)
+CLICK_ROUND = "lifecycle_click_round"  # raised on closing, to clear the charts' selections
+DRILL_KEYS = {  # the drill-down's choices: Drill's field -> its selectbox's key
+    "group": "lifecycle_drill_group",
+    "channel": "lifecycle_drill_channel",
+    "cohort": "lifecycle_drill_cohort",
+    "months_since_signup": "lifecycle_drill_month",
+}
+# the clickable charts -> the catalog key of their name
+CHARTS = {
+    "funnel": "lifecycle.chart_funnel",
+    "rates_channel": "lifecycle.funnel_rates_title_channel",
+    "rates_cohort": "lifecycle.funnel_rates_title_cohort",
+    "cohorts": "lifecycle.cohort_header",
+    "economics": "lifecycle.economics_header",
+}
+RATE_STEPS = {"conversion_rate": "converted", "repeat_rate": "repeat", "retention_rate": "retained"}
+
+
+def clicked_drill(chart: str, selection: Mapping | None) -> Drill | None:
+    """The drill-down a click on `chart` (CHARTS) picks, from the customdata of the first
+    point selected (`ui.charts`), or None when no point is:
+
+    - funnel: the step's customers ('acquired': every customer);
+    - rates_channel, rates_cohort: the customers of the channel or sign-up month who
+      reached the step the rate leads to (conversion -> converted, ...);
+    - cohorts: the cohort's customers who bought in that month since sign-up (the cell's
+      buyers, the figure its colour is made of);
+    - economics: the channel's customers.
+    """
+    if chart not in CHARTS:
+        raise ValueError(f"unknown chart {chart!r}: choose one of {', '.join(CHARTS)}")
+    points = (selection or {}).get("points") or []
+    data = points[0].get("customdata") if points else None
+    if data is None:
+        return None
+    if chart == "funnel":
+        return Drill(group=None if data == "acquired" else str(data))
+    if chart == "rates_channel":
+        return Drill(group=RATE_STEPS[data[2]], channel=str(data[1]))
+    if chart == "rates_cohort":
+        cohort = dt.datetime.strptime(str(data[1]), "%Y-%m").date()
+        return Drill(group=RATE_STEPS[data[2]], cohort=cohort)
+    if chart == "cohorts":
+        return Drill(cohort=dt.date.fromisoformat(data[2]), months_since_signup=int(data[3]))
+    return Drill(channel=str(data[1]))
+
+
+def clicked_chart() -> str | None:
+    """The chart whose click the drill-down shows now (None: none, or closed)."""
+    return st.session_state.get(CLICKED)
+
+
+def clickable(chart: str) -> dict:
+    """The arguments of `report.chart` (as of `st.plotly_chart`) that make `chart` open
+    the drill-down on a click."""
+    key = f"lifecycle_{chart}_click_{st.session_state.get(CLICK_ROUND, 0)}"
+    return dict(key=key, on_select=partial(_on_click, chart, key), selection_mode="points")
+
+
+def _on_click(chart: str, key: str) -> None:
+    """A click on `chart`: its group becomes the drill-down's choices, shown under the
+    chart; a cleared selection closes the drill-down it opened."""
+    event = st.session_state.get(key) or {}
+    drill = clicked_drill(chart, event.get("selection"))
+    if drill is None:
+        if clicked_chart() == chart:
+            close_drill()
+        return
+    st.session_state[CLICKED] = chart
+    for name, key_ in DRILL_KEYS.items():
+        st.session_state[key_] = getattr(drill, name)
+
+
+def close_drill() -> None:
+    """Close the list a click opened: the choices back to any, the charts' selections
+    cleared (their keys change)."""
+    st.session_state.pop(CLICKED, None)
+    for key in DRILL_KEYS.values():
+        st.session_state[key] = None
+    st.session_state[CLICK_ROUND] = st.session_state.get(CLICK_ROUND, 0) + 1
+
+
+def drill_words(drill: Drill) -> str:
+    """What a drill-down picks, in words: 'Converted (1+ purchase) · WeChat'."""
+    parts = []
+    if drill.group is not None:
+        parts.append(group_label(drill.group))
+    if drill.channel is not None:
+        parts.append(label("channel", drill.channel))
+    if drill.cohort is not None:
+        parts.append(t("lifecycle.drill_cohort_words", month=f"{drill.cohort:%Y-%m}"))
+    if drill.months_since_signup is not None:
+        parts.append(t("lifecycle.drill_bought_words", n=drill.months_since_signup))
+    return " · ".join(parts) or t("lifecycle.drill_everyone")
+
+
+def _with(options: list, key: str) -> list:
+    """`options` with the session's value of selectbox `key` (a click's) when missing."""
+    value = st.session_state.get(key)
+    return options if value is None or value in options else [*options, value]
+
+
+def drill_section(
+    ctx, rules: LifecycleRules, snap: lifecycle.LifecycleSnapshot, chosen: Filters
+) -> None:
+    """The drill-down: its choices, the customers they pick (rows open Customer 360) and
+    the export. Opened by a click (`clicked_chart`), it sits in a box under the chart, says
+    what was clicked and how many customers it holds, and has a Close button; otherwise
+    it is the page's last section, headed."""
+    chart = clicked_chart()
+    box = st.container(border=chart is not None)
+    if chart is None:
+        box.subheader(t("lifecycle.drill_header"))
+        box.caption(t("lifecycle.drill_caption"))
+    head = box.container(horizontal=True, vertical_alignment="center")
+    group_col, channel_col, cohort_col, month_col = box.columns(4)
+    group = group_col.selectbox(
+        t("lifecycle.drill_group"),
+        options=[None, *STAGES, *FUNNEL_STEPS[1:]],
+        format_func=group_label,
+        key=DRILL_KEYS["group"],
+    )
+    channel = channel_col.selectbox(
+        t("lifecycle.split_channel"),
+        options=_with([None, *snap.funnel_by_channel["group_key"]], DRILL_KEYS["channel"]),
+        format_func=lambda c: t("lifecycle.any") if c is None else label("channel", c),
+        key=DRILL_KEYS["channel"],
+    )
+    cohort = cohort_col.selectbox(
+        t("lifecycle.cohort"),
+        options=_with([None, *cohort_months(snap.funnel_by_cohort)], DRILL_KEYS["cohort"]),
+        format_func=lambda m: t("lifecycle.any") if m is None else f"{m:%Y-%m}",
+        key=DRILL_KEYS["cohort"],
+    )
+    months_since = month_col.selectbox(
+        t("lifecycle.drill_bought_in"),
+        options=_with([None, *range(COHORTS)], DRILL_KEYS["months_since_signup"]),
+        format_func=lambda k: t("lifecycle.any") if k is None else t("lifecycle.month_n", n=k),
+        key=DRILL_KEYS["months_since_signup"],
+        help=t("lifecycle.drill_bought_in_help"),
+    )
+    drill = Drill(group=group, channel=channel, cohort=cohort, months_since_signup=months_since)
+    result = drill_down(ctx.as_of, rules, drill, ctx.version, chosen)
+    lang, shown = ctx.lang, len(result.customers)
+    clicked = None
+    if chart is not None:
+        what = drill_words(drill)
+        count = fmt.count(result.total, lang)
+        head.markdown(f"**{t('lifecycle.drill_clicked_count', what=what, count=count)}**")
+        head.button(
+            t("lifecycle.drill_close"),
+            icon=":material/close:",
+            on_click=close_drill,
+            key="lifecycle_drill_close",
+        )
+        clicked = {t("lifecycle.drill_chart"): t(CHARTS[chart]), t("lifecycle.drill_clicked"): what}
+    with box:
+        st.caption(
+            t(
+                "lifecycle.drill_count",
+                total=fmt.count(result.total, lang),
+                shown=fmt.count(shown, lang),
+            )
+        )
+        if not result.total:
+            return
+        widgets.customer_table(
+            customer_table(result.customers),
+            "customer_id",
+            "lifecycle",
+            "lifecycle_drill_rows",
+            height=320,
+            column_config=customer_columns(ctx.currency),
+        )
+        download_buttons(
+            drill_export(ctx.as_of, rules, drill, _chosen(chosen, ctx.as_of, ctx.version)),
+            result.total,
+            drill_columns(ctx.currency),
+            f"lifecycle-{ctx.as_of}",
+            about=drill_about(ctx, drill, chosen, clicked),
+        )

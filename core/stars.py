@@ -56,6 +56,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from core import db, monthly, ranks, rfm, sql
 
@@ -919,17 +920,28 @@ def star_flows(
     end: dt.date,
     by: str = "stars",
     rules: RuleSet | None = None,
+    customers: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Customers moving between two month ends: `source, target, customers` where source
     and target are stars (as text, "none" for not yet rated) or segments (`by`), each
-    month end rated now under `rules` (default: the active rule set; `month_end_table`)."""
+    month end rated now under `rules` (default: the active rule set; `month_end_table`);
+    only the `customers` the shared filters choose (ids; None: everyone), each rated among
+    the whole base."""
     if by not in ("stars", "segment"):
         raise ValueError(f"flows are by 'stars' or 'segment', not {by!r}")
     cur = con.cursor()
     rules = active_rules(cur).rules if rules is None else rules
     wanted = ["customer_id", "stars", "segment"]
-    cur.register("rated_at_start", month_end_table(cur, start, rules).select(wanted))
-    cur.register("rated_at_end", month_end_table(cur, end, rules).select(wanted))
+
+    def rated_at(day: dt.date) -> pa.Table:
+        table = month_end_table(cur, day, rules).select(wanted)
+        if customers is None:
+            return table
+        chosen = pa.array(list(customers), type=pa.string())
+        return table.filter(pc.is_in(table.column("customer_id").cast(pa.string()), chosen))
+
+    cur.register("rated_at_start", rated_at(start))
+    cur.register("rated_at_end", rated_at(end))
     try:
         return cur.execute(sql.load("rating_flows"), {"by": by}).df()
     finally:

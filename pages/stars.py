@@ -1,10 +1,11 @@
-"""Stars: the star distribution, live sliders for the rules with the draft's effect beside
-them (flows, net change per star, who moves), saved versions made active after confirmation,
-migration between month ends, the service playbook and each tier's list."""
+"""Stars: the star distribution (a bar clicked lists its tier just below), live sliders for
+the rules with the draft's effect beside them (flows, net change per star, who moves), saved
+versions made active after confirmation, migration between month ends and the service
+playbook. The shared filters choose which customers are counted, each rated among all."""
 
 import streamlit as st
 
-from ui import charts, report
+from ui import charts, filters, report
 from ui import format as fmt
 from ui import stars as sr
 from ui.empty import show_empty_state
@@ -30,9 +31,12 @@ if ctx.state.transactions == 0:
     st.stop()
 
 lang = ctx.lang
+chosen = filters.current()
+ids = filters.ids(chosen, ctx.as_of, ctx.version)
 base = sr.base(ctx.as_of, ctx.version)
 saved = sr.active(ctx.version)
 score, rated, marks = sr.rate(base, saved.rules)
+rated = sr.chosen_only(base, rated, ids)  # the thresholds (marks) are the whole base's
 dist = sr.distribution(base, rated)
 source = "stars.inputs_model" if base.uses["growth"] == "model" else "stars.inputs_fallback"
 st.caption(
@@ -61,13 +65,52 @@ labels = {
     "saved": t("stars.saved_rules"),
     "draft": t("stars.draft_rules"),
 }
-report.chart(
-    charts.star_bars(
-        dist, t("stars.distribution_title", as_of=ctx.as_of), labels, currency=ctx.currency
-    ),
+LIST_KEY = "stars_list"  # the tier list's select box, which a click on a bar sets
+distribution_title = t("stars.distribution_title", as_of=ctx.as_of)
+clicked = report.chart(
+    charts.star_bars(dist, distribution_title, labels, currency=ctx.currency),
+    on_select="rerun",
+    selection_mode="points",
+    key="stars_distribution",
 )
+sr.follow_click(clicked, LIST_KEY)
+st.caption(t("stars.distribution_click"))
 show_table(sr.distribution_table(dist, lang, ctx.currency))
+download_buttons(
+    sr.distribution_export(dist),
+    len(dist),
+    sr.distribution_export_columns(ctx.currency),
+    f"startier-star-distribution-{ctx.as_of}",
+    about=sr.distribution_about(ctx, distribution_title, chosen),
+)
 st.caption(t("stars.distribution_caption"))
+
+# --- the customers of a tier (a click on a bar above chooses it) --------------------------------
+st.subheader(t("stars.list_header"))
+c1, c2 = st.columns([1, 3], vertical_alignment="center")
+star = c1.selectbox(
+    t("stars.list_star"), list(reversed(sr.STARS)), format_func=sr.star_label, key=LIST_KEY
+)
+tier = sr.tier_list(base, saved.rules, rated, star)
+c2.markdown(
+    f"**{t('stars.list_count', star=sr.star_label(star), count=fmt.count(len(tier), lang))}**"
+)
+st.caption(t("stars.list_caption", count=fmt.count(len(tier), lang), rows=sr.LIST_ROWS))
+customer_table(
+    sr.shown_list(tier),
+    t("stars.col_customer_id"),
+    "stars",
+    "stars_tier_rows",
+    money=sr.list_money_labels(),
+    currency=ctx.currency,
+)
+download_buttons(
+    sr.tier_export(base, saved.rules, rated, star),
+    len(tier),
+    sr.tier_columns(tier, ctx.currency),
+    f"startier-{star}-stars-{ctx.as_of}",
+    about=sr.tier_about(ctx, star, chosen),
+)
 
 with st.expander(t("stars.how_header")):
     st.markdown(sr.how_it_works(base.uses))
@@ -85,6 +128,7 @@ def try_rules():
     inputs, effect_column = st.columns([2, 3], gap="large")
     draft = sr.rules_input(saved, inputs)
     _, draft_stars, draft_marks = sr.rate(base, draft)
+    draft_stars = sr.chosen_only(base, draft_stars, ids)
     effect = sr.change(base, rated, draft_stars)
     inputs.caption(sr.thresholds_text(draft, draft_marks))
     metric_row(
@@ -143,7 +187,7 @@ def try_rules():
         len(movers),
         sr.moves_export_columns(ctx.currency),
         f"startier-star-moves-{ctx.as_of}",
-        about=sr.moves_about(ctx, draft),
+        about=sr.moves_about(ctx, draft, chosen),
     )
     sr.save_form(draft, saved, ctx.version)
 
@@ -169,7 +213,7 @@ else:
         key="stars_migration_by",
         container=c3,
     )
-    moved = sr.flows(start, end, by, ctx.version)
+    moved = sr.flows(start, end, by, chosen, ctx.as_of, ctx.version)
     keys = sr.flow_keys(by)
     report.chart(
         charts.flow_sankey(
@@ -189,28 +233,6 @@ else:
 st.subheader(t("stars.playbook_header"))
 show_table(sr.playbook(saved.rules))
 
-st.subheader(t("stars.list_header"))
-c1, c2 = st.columns([1, 3])
-star = c1.selectbox(
-    t("stars.list_star"), list(reversed(sr.STARS)), format_func=sr.star_label, key="stars_list"
-)
-tier = sr.tier_list(base, saved.rules, rated, star)
-c2.caption(t("stars.list_caption", count=fmt.count(len(tier), lang), rows=sr.LIST_ROWS))
-customer_table(
-    sr.shown_list(tier),
-    t("stars.col_customer_id"),
-    "stars",
-    "stars_tier_rows",
-    money=sr.list_money_labels(),
-    currency=ctx.currency,
-)
-download_buttons(
-    sr.tier_export(base, saved.rules, rated, star),
-    len(tier),
-    sr.tier_columns(tier, ctx.currency),
-    f"startier-{star}-stars-{ctx.as_of}",
-    about=sr.tier_about(ctx, star),
-)
 
 st.subheader(t("stars.move_header"))
 example = sr.example_customer(base, saved.rules, rated)

@@ -17,8 +17,10 @@ import pandas as pd
 import streamlit as st
 
 from core import export, stars
+from core import filters as core_filters
+from core.filters import Filters
 from core.stars import DIMENSIONS, RatingBase, RuleSet, SavedRules
-from ui import data, theme
+from ui import data, filters, theme
 from ui import format as fmt
 from ui.export import About, Column, list_about
 from ui.export import column as export_column
@@ -53,8 +55,48 @@ def month_ends(version: int) -> list[dt.date]:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def flows(start: dt.date, end: dt.date, by: str, version: int) -> pd.DataFrame:
-    return stars.star_flows(data.cursor(), start, end, by)
+def flows(
+    start: dt.date, end: dt.date, by: str, chosen: Filters, as_of: dt.date, version: int
+) -> pd.DataFrame:
+    """The moves between two month ends of the customers the filters choose (as of
+    `as_of`, the page's day)."""
+    ids = filters.ids(chosen, as_of, version)
+    return stars.star_flows(data.cursor(), start, end, by, customers=ids)
+
+
+def chosen_only(rating_base: RatingBase, rated: np.ndarray, ids: np.ndarray | None):
+    """`rated` (stars per customer of the base) with the customers the shared filters leave
+    out set to 0, as a prospect: every count, flow and list then holds the chosen customers
+    only, each rated among the whole base (the thresholds are the whole base's)."""
+    kept = core_filters.keep_mask(rating_base.frame["customer_id"], ids)
+    return rated if kept is None else np.where(kept, rated, 0).astype(rated.dtype)
+
+
+def clicked_star(event) -> int | None:
+    """The star of the bar clicked in the distribution (`ui.charts.star_bars` puts it first
+    in each bar's customdata); None when nothing is clicked."""
+    points = ((event or {}).get("selection") or {}).get("points") or []
+    found = points[0].get("customdata") if points else None
+    if isinstance(found, list | tuple):
+        found = found[0] if found else None
+    try:
+        star = int(found)
+    except (TypeError, ValueError):
+        return None
+    return star if star in STARS else None
+
+
+CLICKED = "_stars_clicked"  # the star last clicked in the distribution, once applied
+
+
+def follow_click(event, key: str) -> None:
+    """Make the tier list (its select box under `key`, drawn later in the run) show the
+    star just clicked in the distribution. A click is applied once: the select box can be
+    changed afterwards while the bar stays selected."""
+    star = clicked_star(event)
+    if star is not None and st.session_state.get(CLICKED) != star:
+        st.session_state[key] = star
+    st.session_state[CLICKED] = star
 
 
 def rate(rating_base: RatingBase, rules: RuleSet):
@@ -156,11 +198,45 @@ def tier_columns(tier: pd.DataFrame, currency: str | None) -> list[Column]:
     ]
 
 
-def tier_about(ctx, star: int) -> About:
-    """A tier list's About sheet: the star tier listed."""
+def tier_about(ctx, star: int, chosen: Filters) -> About:
+    """A tier list's About sheet: the star tier listed and the shared filters."""
     return list_about(
-        ctx, "stars", t("stars.list_header"), choices={t("stars.list_star"): star_label(star)}
+        ctx,
+        "stars",
+        t("stars.list_header"),
+        choices={t("stars.list_star"): star_label(star)},
+        filters=filters.choices(chosen),
     )
+
+
+DISTRIBUTION_KINDS = {
+    "stars": export.STARS,
+    "customers": export.COUNT,
+    "share": export.PERCENT,
+    "revenue_12m": export.MONEY,
+    "margin_12m": export.MONEY,
+    "clv_12m": export.MONEY,
+}
+
+
+def distribution_export_columns(currency: str | None) -> list[Column]:
+    """The distribution's exported columns, as the table heads them: counts, the share as
+    a percent, money to cents in the currency."""
+    names = distribution_columns()
+    return [
+        export_column(key, names[key], kind, currency, digits=1)
+        for key, kind in DISTRIBUTION_KINDS.items()
+    ]
+
+
+def distribution_export(dist: pd.DataFrame) -> Callable[[], pd.DataFrame]:
+    return lambda: dist[list(DISTRIBUTION_KINDS)]
+
+
+def distribution_about(ctx, title: str, chosen: Filters) -> About:
+    """The distribution's About sheet (`title`: the chart's): the rule set and as-of date,
+    and the filters."""
+    return list_about(ctx, "stars", title, filters=filters.choices(chosen))
 
 
 # --- labels ----------------------------------------------------------------------------
@@ -600,11 +676,18 @@ def moves_export_columns(currency: str | None) -> list[Column]:
     ]
 
 
-def moves_about(ctx, draft: RuleSet) -> About:
+def moves_about(ctx, draft: RuleSet, chosen: Filters) -> About:
     """The movers' About sheet: the saved rule set (`list_about` names it) against the
     `draft` that moved them: its weights as shares of their total, its mode and its top
-    shares or score thresholds, so the file can be tied to the rules that produced it."""
-    return list_about(ctx, "stars", t("stars.moves_header"), choices=draft_choices(draft))
+    shares or score thresholds, so the file can be tied to the rules that produced it; and
+    the shared filters."""
+    return list_about(
+        ctx,
+        "stars",
+        t("stars.moves_header"),
+        choices=draft_choices(draft),
+        filters=filters.choices(chosen),
+    )
 
 
 def draft_choices(draft: RuleSet) -> dict[str, str]:

@@ -388,6 +388,26 @@ def _profile(frame: pd.DataFrame, z: np.ndarray, labels: np.ndarray, k: int) -> 
     return pd.DataFrame(rows)
 
 
+def chosen_profile(
+    profile: pd.DataFrame, frame: pd.DataFrame, labels: np.ndarray, rows: np.ndarray
+) -> pd.DataFrame:
+    """`profile` (Clusters.profile of the buyers of `frame`, whose clusters are `labels`)
+    counted over the rows `rows` of `frame` alone: each cluster's customers, share and
+    medians among them; the traits, which describe the cluster's centre, are kept."""
+    chosen = np.asarray(labels)[rows]
+    k = len(profile)
+    counts = np.bincount(chosen, minlength=k)
+    out = profile.copy()
+    out["customers"] = counts.astype(int)
+    out["share"] = counts / max(len(rows), 1)
+    for name in (*CLUSTER_FEATURES, "revenue_12m"):
+        values = frame[name].to_numpy(dtype=float, na_value=np.nan)[rows]
+        out[f"median_{name}"] = [
+            float(np.nanmedian(values[chosen == c])) if counts[c] else np.nan for c in range(k)
+        ]
+    return out
+
+
 def describe_cluster(traits: tuple[tuple[str, str], ...]) -> str:
     """The cluster in plain English words (the dashboard words it from its catalogs)."""
     words = {

@@ -3,7 +3,7 @@ accounts and the Pareto curve of margin, and each list's export."""
 
 import streamlit as st
 
-from ui import charts, report
+from ui import charts, filters, report
 from ui import format as fmt
 from ui import segments as sg
 from ui.empty import show_empty_state
@@ -27,6 +27,7 @@ if ctx.state.transactions == 0:
     st.info(t("empty.no_transactions"))
     st.stop()
 lang = ctx.lang
+chosen = filters.current()  # the customers counted, charted and listed (segments are the base's)
 st.caption(t("segments.caption", as_of=ctx.as_of))
 show_missing_inputs(ctx.version, ("margin",))
 
@@ -40,7 +41,7 @@ measure = choice(
     key="segments_measure",
 )
 with st.spinner(t("segments.computing")):  # seconds at a million customers, off the build's day
-    cells = sg.labelled_grid(sg.grid(ctx.as_of, ctx.version))
+    cells = sg.labelled_grid(sg.grid(ctx.as_of, chosen, ctx.version))
 grid_labels = {
     "r": t("segments.axis_r"),
     "f": t("segments.axis_f"),
@@ -52,25 +53,58 @@ grid_labels = {
         lang,
     ),
 }
-report.chart(
+grid_title = t(f"segments.grid_title_{measure}", as_of=ctx.as_of)
+grid_event = report.chart(
     charts.rfm_heatmap(
         cells,
         measure,
-        t(f"segments.grid_title_{measure}", as_of=ctx.as_of),
+        grid_title,
         grid_labels,
         fmt.money_axis_scale(lang),
         ctx.currency,
     ),
+    on_select="rerun",
+    selection_mode="points",
+    key=sg.chart_key(sg.GRID_CHART),
 )
-st.caption(t("segments.grid_caption"))
+st.caption(t("segments.grid_caption") + " " + t("segments.grid_click"))
+cell = sg.pick_cell(grid_event)
+if cell is not None:
+    r, f = cell
+    rows = sg.cell_list(ctx.as_of, r, f, chosen, ctx.version)
+    name = sg.segment_label(cells.set_index(["r_score", "f_score"]).loc[(r, f), "segment"])
+    picked = t("segments.drill_cell_words", r=r, f=f, segment=name)
+    sg.drill_list(
+        ctx,
+        sg.GRID_CHART,
+        rows,
+        t("segments.drill_cell", cell=picked, count=fmt.count(len(rows), lang)),
+        sg.about_sheet(ctx, grid_title, {t("segments.drill_picked"): picked}, chosen),
+        f"segments-r{r}-f{f}-{ctx.as_of}",
+    )
 
 st.subheader(t("segments.table_header"))
-table = sg.summary(ctx.as_of, ctx.version)
-show_table(sg.segment_table(table, lang, ctx.currency))
-chosen = st.selectbox(
+table = sg.summary(ctx.as_of, chosen, ctx.version)
+table_event = show_table(
+    sg.segment_table(table, lang, ctx.currency),
+    on_select="rerun",
+    selection_mode="single-row",
+    key="segments_table_rows",
+)
+sg.follow_table_row(table_event, table)  # a row clicked chooses the list's segment below
+st.caption(t("segments.table_click"))
+make, exported = sg.summary_download(table, ctx.currency)
+download_buttons(
+    make,
+    len(table),
+    exported,
+    f"segments-{ctx.as_of}",
+    about=sg.about_sheet(ctx, t("segments.table_header"), {}, chosen),
+)
+segment = st.selectbox(
     t("segments.list_segment"), list(sg.SEGMENTS), format_func=sg.segment_label, key="seg_list"
 )
-members = sg.segment_list(ctx.as_of, chosen, ctx.version)
+members = sg.segment_list(ctx.as_of, segment, ctx.version, chosen)
 st.caption(t("segments.list_caption", count=fmt.count(len(members), lang), rows=sg.LIST_ROWS))
 customer_table(
     sg.shown(members),
@@ -81,26 +115,29 @@ customer_table(
     currency=ctx.currency,
 )
 download_buttons(
-    lambda: sg.segment_list(ctx.as_of, chosen, ctx.version),
+    lambda: sg.segment_list(ctx.as_of, segment, ctx.version, chosen),
     len(members),
     sg.export_columns(members, ctx.currency),
-    f"segment-{chosen}-{ctx.as_of}",
+    f"segment-{segment}-{ctx.as_of}",
     about=sg.about_sheet(
-        ctx, t("segments.list_segment"), {t("segments.col_segment"): sg.segment_label(chosen)}
+        ctx,
+        t("segments.list_segment"),
+        {t("segments.col_segment"): sg.segment_label(segment)},
+        chosen,
     ),
 )
 
 # --- clusters ---------------------------------------------------------------------------------
 st.subheader(t("segments.clusters_header"))
 with st.spinner(t("segments.computing")):
-    sg.clusters_section(ctx)
+    sg.clusters_section(ctx, chosen)
 
 # --- key accounts -----------------------------------------------------------------------------
 st.subheader(t("segments.key_header"))
 by_revenue = sg.measure(ctx.as_of, ctx.version) == "revenue"  # no cost: revenue ranks them
 key_top = t("models.key_top_revenue") if by_revenue else t("segments.key_top")
 top = st.slider(key_top, 1, 50, 20, format="%d%%", key="segments_top") / 100
-carried, count = sg.key_accounts(ctx.as_of, top, ctx.version)
+carried, count = sg.key_accounts(ctx.as_of, top, chosen, ctx.version)
 c1, c2 = st.columns([2, 3])
 metric_row(
     [
@@ -120,7 +157,7 @@ metric_row(
 report.chart(
     container=c2,
     figure=charts.pareto_curve(
-        sg.pareto(ctx.as_of, ctx.version),
+        sg.pareto(ctx.as_of, chosen, ctx.version),
         t(
             "models.pareto_title_revenue" if by_revenue else "segments.pareto_title",
             as_of=ctx.as_of,
@@ -135,7 +172,7 @@ report.chart(
         carried,
     ),
 )
-accounts = sg.key_account_list(ctx.as_of, top, ctx.version)
+accounts = sg.key_account_list(ctx.as_of, top, ctx.version, chosen)
 customer_table(
     sg.shown(accounts),
     sg.list_columns()["customer_id"],
@@ -145,9 +182,9 @@ customer_table(
     currency=ctx.currency,
 )
 download_buttons(
-    lambda: sg.key_account_list(ctx.as_of, top, ctx.version),
+    lambda: sg.key_account_list(ctx.as_of, top, ctx.version, chosen),
     count,
     sg.export_columns(accounts, ctx.currency),
     f"key-accounts-{ctx.as_of}",
-    about=sg.about_sheet(ctx, t("segments.key_header"), {key_top: fmt.percent(top, 0)}),
+    about=sg.about_sheet(ctx, t("segments.key_header"), {key_top: fmt.percent(top, 0)}, chosen),
 )

@@ -13,13 +13,15 @@ import pandas as pd
 import streamlit as st
 
 from core import export, rfm, segments, stars
-from ui import charts, data, report
+from core import filters as core_filters
+from core.filters import NO_FILTERS, Filters
+from ui import charts, data, filters, report
 from ui import format as fmt
-from ui.export import About, Column, columns, list_about
+from ui.export import About, Column, columns, download_buttons, list_about
 from ui.i18n import t
 from ui.labels import label, labelled
 from ui.sidebar import Context
-from ui.widgets import show_table
+from ui.widgets import customer_table, show_table
 
 SEGMENTS = rfm.SEGMENTS
 CLUSTER_FEATURES = segments.CLUSTER_FEATURES
@@ -35,15 +37,32 @@ def frame(as_of: dt.date, version: int) -> pd.DataFrame:
     return segments.segment_frame(data.cursor(), as_of)
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def chosen_rows(as_of: dt.date, chosen: Filters, version: int) -> np.ndarray:
+    """The rows of `frame` of the chosen customers (every row without filters)."""
+    whole = frame(as_of, version)
+    mask = core_filters.keep_mask(whole["customer_id"], filters.ids(chosen, as_of, version))
+    return np.arange(len(whole)) if mask is None else np.flatnonzero(mask)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def buyers(as_of: dt.date, chosen: Filters, version: int) -> pd.DataFrame:
+    """The chosen buyers of `frame` (`frame` itself without filters; read-only), with
+    their rows' index in it."""
+    if not chosen.active:
+        return frame(as_of, version)
+    return frame(as_of, version).iloc[chosen_rows(as_of, chosen, version)]
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
-def grid(as_of: dt.date, version: int) -> pd.DataFrame:
+def grid(as_of: dt.date, chosen: Filters, version: int) -> pd.DataFrame:
     rules = stars.active_rules(data.cursor()).rules
-    return segments.grid_cells(frame(as_of, version), rules.segment_grid)
+    return segments.grid_cells(buyers(as_of, chosen, version), rules.segment_grid)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def summary(as_of: dt.date, version: int) -> pd.DataFrame:
-    return segments.segment_summary(frame(as_of, version))
+def summary(as_of: dt.date, chosen: Filters, version: int) -> pd.DataFrame:
+    return segments.segment_summary(buyers(as_of, chosen, version))
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -52,22 +71,30 @@ def clusters(as_of: dt.date, k: int | None, version: int) -> segments.Clusters:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def scatter_sample(as_of: dt.date, k: int | None, version: int) -> pd.DataFrame:
-    buyers = frame(as_of, version)
+def scatter_sample(as_of: dt.date, k: int | None, chosen: Filters, version: int) -> pd.DataFrame:
+    """At most SCATTER_POINTS of the chosen buyers, seeded, as the scatter draws them."""
+    rows = chosen_rows(as_of, chosen, version)
     found = clusters(as_of, k, version)
     rng = np.random.default_rng(0)
-    rows = rng.choice(len(buyers), size=min(SCATTER_POINTS, len(buyers)), replace=False)
-    # money to the cent, at least one unit on the log axes (a net of 0 has no place on one)
-    sample = segments.cluster_inputs(buyers.iloc[rows])
-    for name in segments.MONEY_FEATURES:
-        sample[name] = sample[name].clip(lower=1.0)
+    rows = rows[rng.choice(len(rows), size=min(SCATTER_POINTS, len(rows)), replace=False)]
+    sample = segments.plotted_features(frame(as_of, version).iloc[rows])
     sample["cluster"] = found.labels[rows]
     return sample
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def pareto(as_of: dt.date, version: int) -> pd.DataFrame:
-    return segments.pareto_curve(frame(as_of, version))
+def profile(as_of: dt.date, k: int | None, chosen: Filters, version: int) -> pd.DataFrame:
+    """The clusters' profile over the chosen buyers (the clusters are the whole base's)."""
+    found = clusters(as_of, k, version)
+    if not chosen.active:
+        return found.profile
+    rows = chosen_rows(as_of, chosen, version)
+    return segments.chosen_profile(found.profile, frame(as_of, version), found.labels, rows)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def pareto(as_of: dt.date, chosen: Filters, version: int) -> pd.DataFrame:
+    return segments.pareto_curve(buyers(as_of, chosen, version))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -77,19 +104,25 @@ def measure(as_of: dt.date, version: int) -> str:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def key_accounts(as_of: dt.date, top_share: float, version: int) -> tuple[float, int]:
-    carried, top = segments.key_accounts(frame(as_of, version), top_share)
+def key_accounts(
+    as_of: dt.date, top_share: float, chosen: Filters, version: int
+) -> tuple[float, int]:
+    carried, top = segments.key_accounts(buyers(as_of, chosen, version), top_share)
     return carried, len(top)
 
 
-def key_account_list(as_of: dt.date, top_share: float, version: int) -> pd.DataFrame:
-    return segments.key_accounts(frame(as_of, version), top_share)[1]
+def key_account_list(
+    as_of: dt.date, top_share: float, version: int, chosen: Filters = NO_FILTERS
+) -> pd.DataFrame:
+    return segments.key_accounts(buyers(as_of, chosen, version), top_share)[1]
 
 
-def segment_list(as_of: dt.date, segment: str, version: int) -> pd.DataFrame:
-    buyers = frame(as_of, version)
-    chosen = buyers[buyers["segment"] == segment]
-    return chosen.sort_values("revenue_12m", ascending=False, ignore_index=True)
+def segment_list(
+    as_of: dt.date, segment: str, version: int, chosen: Filters = NO_FILTERS
+) -> pd.DataFrame:
+    found = buyers(as_of, chosen, version)
+    found = found[found["segment"] == segment]
+    return found.sort_values("revenue_12m", ascending=False, ignore_index=True)
 
 
 # --- labels ---------------------------------------------------------------------------------
@@ -171,6 +204,7 @@ def list_columns() -> dict[str, str]:
         "count_purchase_days": t("segments.feature_count_purchase_days"),
         "avg_order_value": t("segments.feature_avg_order_value"),
         "tenure_days": t("segments.feature_tenure_days"),
+        "cluster": t("segments.col_cluster"),
     }
     return names
 
@@ -207,17 +241,231 @@ def export_columns(table: pd.DataFrame, currency: str | None) -> list[Column]:
     return columns(names, LIST_KINDS, currency)
 
 
-def about_sheet(ctx: Context, list_title: str, choices: dict[str, str]) -> About:
-    """A customer list's About sheet: its title and what was chosen for it."""
-    return list_about(ctx, "segments", list_title, choices=choices)
+def about_sheet(
+    ctx: Context, list_title: str, choices: dict[str, str], chosen: Filters | None = None
+) -> About:
+    """A customer list's About sheet: its title, what was chosen for it and the filters
+    (the session's when `chosen` is None)."""
+    return list_about(ctx, "segments", list_title, choices=choices, filters=filters.choices(chosen))
 
 
-def clusters_section(ctx: Context) -> None:
-    """The k-means section: k (chosen or given), the scatter of two features and the plain
-    words profile of each cluster; a sentence instead when too few customers have bought."""
-    buyers = len(frame(ctx.as_of, ctx.version))
-    if buyers < segments.MIN_CLUSTER_BUYERS:
-        st.info(t("segments.clusters_too_few", needed=segments.MIN_CLUSTER_BUYERS, found=buyers))
+# --- the summary tables' downloads ----------------------------------------------------------
+
+SUMMARY_KINDS = {
+    "customers": export.COUNT,
+    "share": export.PERCENT,
+    "revenue_12m": export.MONEY,
+    "revenue_share": export.PERCENT,
+    "median_recency_days": export.COUNT,
+}
+PROFILE_KINDS = {
+    "customers": export.COUNT,
+    "share": export.PERCENT,
+    "median_revenue": export.MONEY,
+    "median_count_purchase_days": export.COUNT,
+    "median_recency_days": export.COUNT,
+    "median_avg_order_value": export.MONEY,
+}
+
+
+def summary_download(table: pd.DataFrame, currency: str | None) -> tuple:
+    """(make, columns) of the segment table's download: the segments named now, shares
+    as shares, the revenue in the currency."""
+    named = table.assign(segment=[segment_label(s) for s in table["segment"]])
+    names = {
+        "segment": t("segments.col_segment"),
+        "customers": t("segments.col_customers"),
+        "share": t("segments.col_share"),
+        "revenue_12m": t("segments.col_revenue_12m"),
+        "revenue_share": t("segments.col_revenue_share"),
+        "median_recency_days": t("segments.col_recency"),
+    }
+    return (lambda: named[list(names)]), columns(names, SUMMARY_KINDS, currency)
+
+
+def profile_download(profile: pd.DataFrame, currency: str | None) -> tuple:
+    """(make, columns) of the cluster profile's download: the clusters named and described
+    now, the medians in their units."""
+    named = profile.assign(
+        cluster=[cluster_label(c) for c in profile["cluster"]],
+        description=[describe(x) for x in profile["traits"]],
+    )
+    names = {
+        "cluster": t("segments.col_cluster"),
+        "description": t("segments.col_description"),
+        "customers": t("segments.col_customers"),
+        "share": t("segments.col_share"),
+        "median_revenue": feature_label("revenue"),
+        "median_count_purchase_days": feature_label("count_purchase_days"),
+        "median_recency_days": feature_label("recency_days"),
+        "median_avg_order_value": feature_label("avg_order_value"),
+    }
+    return (lambda: named[list(names)]), columns(names, PROFILE_KINDS, currency)
+
+
+# --- drill-downs: the customers behind a cell, a drawn area or a row --------------------------
+
+GRID_CHART = "segments_grid_chart"  # the RFM grid; its clicked cell kept as [R, F]
+SCATTER_CHART = "segments_scatter_chart"  # the clusters; the area drawn kept as [x, y, areas]
+PICKS = {GRID_CHART: "segments_drill_cell", SCATTER_CHART: "segments_drill_area"}
+
+
+def chart_key(chart: str) -> str:
+    """The key of a clickable chart: a new one after each Close, which clears its selection."""
+    return f"{chart}_{st.session_state.get(f'{chart}_closed', 0)}"
+
+
+def close(chart: str) -> None:
+    """Close `chart`'s list: forget its pick and clear its selection (a new key)."""
+    st.session_state.pop(PICKS[chart], None)
+    st.session_state[f"{chart}_closed"] = st.session_state.get(f"{chart}_closed", 0) + 1
+
+
+def clicked_cell(event) -> list[int] | None:
+    """[R, F] of the grid cell clicked in a plotly `event` (the cell's customdata holds
+    customers, revenue, R, F), or None when nothing is selected."""
+    selection = (event or {}).get("selection") or {}
+    for point in selection.get("points") or ():
+        custom = point.get("customdata")
+        if isinstance(custom, list | tuple) and len(custom) >= 4:
+            return [int(custom[2]), int(custom[3])]
+    return None
+
+
+def drawn_areas(event) -> list[list[list[float]]]:
+    """The boxes and lassos drawn in a plotly `event`, each [xs, ys] in data units (a box
+    by two corners, a lasso by its vertices); [] when none."""
+    selection = (event or {}).get("selection") or {}
+    areas = []
+    for kind in ("box", "lasso"):
+        for shape in selection.get(kind) or ():
+            xs, ys = list(shape.get("x") or ()), list(shape.get("y") or ())
+            if xs and len(xs) == len(ys):
+                areas.append([[float(v) for v in xs], [float(v) for v in ys]])
+    return areas
+
+
+def pick_cell(event) -> list[int] | None:
+    """The cell clicked now, else the one clicked before (kept for the way back from
+    Customer 360), else None."""
+    now = clicked_cell(event)
+    if now is not None:
+        st.session_state[PICKS[GRID_CHART]] = now
+    return st.session_state.get(PICKS[GRID_CHART])
+
+
+def pick_area(event, x: str, y: str) -> list[list[list[float]]] | None:
+    """The areas drawn now on the `x` by `y` scatter, else those drawn before on the same
+    axes, else None."""
+    now = drawn_areas(event)
+    if now:
+        st.session_state[PICKS[SCATTER_CHART]] = [x, y, now]
+    kept = st.session_state.get(PICKS[SCATTER_CHART])
+    if not kept or kept[:2] != [x, y]:
+        return None
+    return kept[2]
+
+
+def area_words(areas: list) -> str:
+    """The areas drawn, in words: a box by its ranges on the two axes, a lasso by its
+    corners' count."""
+    words = []
+    for xs, ys in areas:
+        if len(xs) == 2:
+            words.append(
+                t(
+                    "segments.drill_box",
+                    x0=f"{min(xs):,.4g}",
+                    x1=f"{max(xs):,.4g}",
+                    y0=f"{min(ys):,.4g}",
+                    y1=f"{max(ys):,.4g}",
+                )
+            )
+        else:
+            words.append(t("segments.drill_lasso", corners=len(xs)))
+    return "; ".join(words)
+
+
+def follow_table_row(event, table: pd.DataFrame) -> None:
+    """A row newly selected in the segment table (`event`, its rows in `table`'s order)
+    chooses that segment for the list below (widget `seg_list`, drawn after); a row kept
+    selected leaves the list's own choice alone."""
+    rows = getattr(getattr(event, "selection", None), "rows", None) or []
+    picked = str(table["segment"].iloc[rows[0]]) if rows and rows[0] < len(table) else None
+    if picked is not None and st.session_state.get("_segments_table_pick") != picked:
+        st.session_state["seg_list"] = picked
+    st.session_state["_segments_table_pick"] = picked
+
+
+def cell_list(as_of: dt.date, r: int, f: int, chosen: Filters, version: int) -> pd.DataFrame:
+    """The chosen buyers of the R x F cell, highest 12-month revenue first."""
+    return segments.cell_customers(buyers(as_of, chosen, version), r, f)
+
+
+def area_list(
+    as_of: dt.date,
+    k: int | None,
+    x: str,
+    y: str,
+    areas: list,
+    chosen: Filters,
+    version: int,
+) -> pd.DataFrame:
+    """Every chosen buyer inside the `areas` drawn on the `x` by `y` scatter (not only the
+    points drawn), with their cluster named, highest 12-month revenue first."""
+    regions = [{"x": xs, "y": ys} for xs, ys in areas]
+    log = (x in LOG_FEATURES, y in LOG_FEATURES)
+    found = segments.region_customers(buyers(as_of, chosen, version), x, y, regions, log)
+    labels = clusters(as_of, k, version).labels[found.index.to_numpy()]
+    found = found.assign(cluster=[cluster_label(c) for c in labels])
+    return found.sort_values("revenue_12m", ascending=False, kind="stable", ignore_index=True)
+
+
+def drill_list(
+    ctx: Context,
+    chart: str,
+    rows: pd.DataFrame,
+    heading: str,
+    about: About,
+    name: str,
+    note: str | None = None,
+) -> None:
+    """The list behind a clicked cell or a drawn area: what was picked and how many, a
+    Close button, the first LIST_ROWS rows (a row opens Customer 360) and the download."""
+    with st.container(border=True):
+        top = st.container(horizontal=True, vertical_alignment="center")
+        top.markdown(f"**{heading}**")
+        top.button(
+            t("segments.drill_close"),
+            icon=":material/close:",
+            key=f"{chart}_close",
+            on_click=close,
+            args=(chart,),
+        )
+        if note:
+            st.caption(note)
+        customer_table(
+            shown(rows),
+            list_columns()["customer_id"],
+            "segments",
+            f"{chart}_rows",
+            money=money_labels(),
+            currency=ctx.currency,
+        )
+        if len(rows) > LIST_ROWS:
+            st.caption(t("segments.drill_more", rows=LIST_ROWS))
+        download_buttons(
+            lambda: rows, len(rows), export_columns(rows, ctx.currency), name, about=about
+        )
+
+
+def clusters_section(ctx: Context, chosen: Filters = NO_FILTERS) -> None:
+    """The k-means section: k (chosen or given), the scatter of two features (a box or
+    lasso drawn on it lists every chosen customer inside) and the plain words profile of
+    each cluster with its download; a sentence instead when too few customers have bought."""
+    count = len(frame(ctx.as_of, ctx.version))
+    if count < segments.MIN_CLUSTER_BUYERS:
+        st.info(t("segments.clusters_too_few", needed=segments.MIN_CLUSTER_BUYERS, found=count))
         return
     lang = ctx.lang
     c1, c2, c3 = st.columns(3)
@@ -227,23 +475,51 @@ def clusters_section(ctx: Context) -> None:
     x = c2.selectbox(t("segments.x"), features, 0, format_func=feature_label, key="seg_x")
     y = c3.selectbox(t("segments.y"), features, 1, format_func=feature_label, key="seg_y")
     found = clusters(ctx.as_of, k, ctx.version)
-    sample = scatter_sample(ctx.as_of, k, ctx.version)
+    sample = scatter_sample(ctx.as_of, k, chosen, ctx.version)
     sample = sample.assign(cluster_label=[cluster_label(c) for c in sample["cluster"]])
     axis = {f: feature_label(f) for f in features} | {f"{f}_log": True for f in LOG_FEATURES}
     unit = fmt.money_unit(lang, ctx.currency)  # the money axes' unit, in their titles
     axis |= {f"{f}_axis": fmt.with_unit(feature_label(f), unit, lang) for f in MONEY_FEATURES}
-    report.chart(
-        charts.cluster_scatter(
-            sample,
-            x,
-            y,
-            t("segments.scatter_title", k=found.k, x=feature_label(x), y=feature_label(y)),
-            axis,
-            ctx.currency,
-            MONEY_FEATURES,
-        ),
+    title = t("segments.scatter_title", k=found.k, x=feature_label(x), y=feature_label(y))
+    event = report.chart(
+        charts.cluster_scatter(sample, x, y, title, axis, ctx.currency, MONEY_FEATURES),
+        on_select="rerun",
+        selection_mode=("box", "lasso"),
+        key=chart_key(SCATTER_CHART),
     )
     st.caption(
-        t("segments.k_chosen", k=found.k) if found.silhouettes else t("segments.k_given", k=found.k)
+        (
+            t("segments.k_chosen", k=found.k)
+            if found.silhouettes
+            else t("segments.k_given", k=found.k)
+        )
+        + " "
+        + t("segments.scatter_drag", points=fmt.count(len(sample), lang))
     )
-    show_table(profile_table(found.profile, lang, ctx.currency))
+    if chosen.active:
+        st.caption(t("segments.clusters_whole_base"))
+    areas = pick_area(event, x, y)
+    if areas:
+        rows = area_list(ctx.as_of, k, x, y, areas, chosen, ctx.version)
+        axes = t("segments.drill_axes", x=feature_label(x), y=feature_label(y))
+        drill_list(
+            ctx,
+            SCATTER_CHART,
+            rows,
+            t("segments.drill_area", axes=axes, count=fmt.count(len(rows), lang)),
+            about_sheet(
+                ctx, title, {t("segments.drill_picked"): f"{axes}: {area_words(areas)}"}, chosen
+            ),
+            f"segments-area-{x}-{y}-{ctx.as_of}",
+            note=t("segments.drill_area_note"),
+        )
+    shown_profile = profile(ctx.as_of, k, chosen, ctx.version)
+    show_table(profile_table(shown_profile, lang, ctx.currency))
+    make, exported = profile_download(shown_profile, ctx.currency)
+    download_buttons(
+        make,
+        len(shown_profile),
+        exported,
+        f"clusters-{ctx.as_of}",
+        about=about_sheet(ctx, t("segments.clusters_header"), {"k": str(found.k)}, chosen),
+    )

@@ -80,3 +80,18 @@ def test_a_triangle_and_two_boxes_on_a_tiny_frame():
     assert list(both["customer_id"]) == ["a", "b", "d"]
     assert segments.region_customers(tiny, "recency_days", "revenue", [], (False, True)).empty
     np.testing.assert_array_equal(segments.plotted_features(tiny)["revenue"], [10, 1000, 100, 1])
+
+
+def test_a_cluster_profile_counted_over_chosen_rows(frame):
+    found = segments.customer_clusters(frame, k=3)
+    every = segments.chosen_profile(found.profile, frame, found.labels, np.arange(len(frame)))
+    pd.testing.assert_frame_equal(every, found.profile)  # no filter: today's profile
+    rows = np.arange(0, len(frame), 3)
+    part = segments.chosen_profile(found.profile, frame, found.labels, rows)
+    sub, labels = frame.iloc[rows], found.labels[rows]
+    for c in range(3):
+        members = sub[labels == c]
+        assert part["customers"].iloc[c] == len(members)
+        assert part["median_revenue"].iloc[c] == pytest.approx(members["revenue"].median())
+    assert part["share"].sum() == pytest.approx(1.0)
+    assert list(part["traits"]) == list(found.profile["traits"])  # the centres' words

@@ -13,6 +13,7 @@ full run's).
 from __future__ import annotations
 
 import html
+import numbers
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +41,8 @@ class Report:
     name: str = "view"  # the page's address, for the file's name
     parts: list[tuple[str, object]] = field(default_factory=list)
     open: bool = True
+    lang: str = "en"  # the view's language and what the view is (`about`), once offered
+    about: dict[str, str] = field(default_factory=dict)
 
     def add(self, kind: str, content) -> None:
         self.parts.append((kind, content))
@@ -94,6 +97,8 @@ def _seen(message) -> None:
         _record("heading", _unmarked(element.heading.body))
     elif kind == "alert" and element.alert.body:
         _record("note", _unmarked(element.alert.body))
+    elif kind == "markdown" and element.markdown.body.startswith("#"):  # "#### A part"
+        _record("heading", _unmarked(element.markdown.body.lstrip("#").strip()))
 
 
 @contextmanager
@@ -162,26 +167,36 @@ def table(data, config: dict | None, money: dict[str, str | None], options: dict
 # --- a table as shown ----------------------------------------------------------------------
 
 _PRINTF = re.compile(
-    r"^(?P<before>[^%]*)%(?P<comma>,?)(?P<digits>\.\d+)?(?P<kind>[dfi])(?P<after>.*)$"
+    r"^(?P<before>[^%]*)%(?P<flags>[+,]*)(?P<digits>\.\d+)?(?P<kind>[dfi])(?P<after>.*)$"
 )
 
 
 def _number(value, number_format: str | None) -> str:
-    """`value` in a column's printf-like format ('%,d', '%.1f%%'), as the grid writes it."""
-    if number_format is None or pd.isna(value) or isinstance(value, str):
+    """`value` in a column's printf-like format ('%,d', '%+.0f', '%.1f%%'), as the grid
+    writes it; other values and formats as `ui.format.cell` writes them."""
+    if number_format is None or isinstance(value, str | bool) or pd.isna(value):
         return fmt.cell(value)
     found = _PRINTF.match(number_format.replace("%%", "\0"))
-    if not found or not isinstance(value, int | float):
+    if not found or not isinstance(value, numbers.Real):
         return fmt.cell(value)
-    digits = "" if found["kind"] in "di" else (found["digits"] or ".6")
-    body = f"{value:{found['comma']}{digits or '.0'}f}"
+    flags = found["flags"]
+    sign, comma = "+" if "+" in flags else "", "," if "," in flags else ""
+    digits = ".0" if found["kind"] in "di" else (found["digits"] or ".6")
+    body = f"{float(value):{sign}{comma}{digits}f}"
     return f"{found['before']}{body}{found['after']}".replace("\0", "%")
 
 
-def _day(value) -> str:
+_MOMENT = {"YYYY": "%Y", "MM": "%m", "DD": "%d", "HH": "%H", "mm": "%M"}
+
+
+def _day(value, day_format: str | None = None) -> str:
+    """A day (or a month) in its column's format ('YYYY-MM-DD' or '%Y-%m')."""
     if pd.isna(value):
         return fmt.UNKNOWN
-    return f"{pd.Timestamp(value):%Y-%m-%d}"
+    pattern = day_format or "%Y-%m-%d"
+    for moment, strftime in _MOMENT.items():
+        pattern = pattern.replace(moment, strftime)
+    return pd.Timestamp(value).strftime(pattern)
 
 
 def shown_table(data, config: dict, money: dict[str, str | None], options: dict) -> Table:
@@ -203,7 +218,7 @@ def shown_table(data, config: dict, money: dict[str, str | None], options: dict)
         if name in money:
             cells.append([fmt.money_cell(v, lang, money[name]) for v in values])
         elif kind in ("date", "datetime"):
-            cells.append([_day(v) for v in values])
+            cells.append([_day(v, number_format) for v in values])
         else:
             cells.append([_number(v, number_format) for v in values])
     rows = [list(row) for row in zip(*cells, strict=True)] if cells else []
@@ -279,10 +294,13 @@ def _unmarked(text: str) -> str:
     return _plain(text).replace(fmt.WORD_JOINER, "")
 
 
-def report_html(report: Report, lang: str, about: dict[str, str] | None = None) -> str:
+def report_html(report: Report, lang: str | None = None, about: dict | None = None) -> str:
     """`report` as one HTML file that opens anywhere without a network: a heading, what the
-    view is (`about`: label -> value: as-of date, language, filters...), then the page's
-    parts in order; the charts with plotly.js inline (once, in the first chart)."""
+    view is (`about`: label -> value: as-of date, language, filters...; the report's own
+    by default), then the page's parts in order; the charts with plotly.js inline (once, in
+    the first chart). `lang`: the document's language (the report's by default)."""
+    lang = lang or report.lang
+    about = report.about if about is None else about
     body = [f"<h1>{html.escape(report.title)}</h1>"]
     if about:
         items = "".join(
@@ -365,11 +383,11 @@ def offer(
     if found is None:
         return
     ctx = sidebar.context()
-    lang, facts = ctx.lang, about(found, ctx)
+    found.lang, found.about = ctx.lang, about(found, ctx)
     (container or st.sidebar).download_button(
         label or t("report.download"),
-        data=lambda: report_html(found, lang, facts),
-        file_name=f"startier-{found.name}-{ctx.as_of}-{lang}.html",
+        data=lambda: report_html(found),
+        file_name=f"startier-{found.name}-{ctx.as_of}-{ctx.lang}.html",
         mime="text/html",
         icon=":material/download:",
         on_click="ignore",

@@ -269,7 +269,7 @@ def follow_view(figure: go.Figure) -> go.Figure:
 # presentation mode draws its own look with a style sheet: it hides the pages' controls by
 # their Streamlit test ids (every page at once, with no page having to know), enlarges the
 # type (Streamlit sizes in rem, so the root size scales the page) and, when asked, puts the
-# page on a dark ground. A table is drawn on a canvas that keeps Streamlit's own colours.
+# page on a dark ground (tables and sparklines, drawn on canvases, in negative).
 
 CONTROLS = (
     "stSlider",
@@ -332,6 +332,11 @@ def page_style(present: bool, dark: bool) -> str:
             "{ color: inherit; }",
             # a tile's sparkline is drawn by Vega on a white ground: shown in negative
             '[data-testid="stMetricChart"] { filter: invert(0.93) hue-rotate(180deg); }',
+            # so is a table: the grid paints a canvas in the app theme's light colours, which
+            # no style sheet reaches, and a Styler's colours are the cells' only (the header,
+            # borders and toolbar would stay light); the negative turns all of it dark at
+            # once, for every table, and keeps its hues (a selection stays blue)
+            '[data-testid="stDataFrame"] { filter: invert(0.93) hue-rotate(180deg); }',
             '[data-testid="stApp"] [data-testid="stAlertContainer"] '
             "{ background-color: rgba(255, 255, 255, 0.08); }",
             f'[data-testid="stApp"] [data-testid="stCode"] pre '

@@ -19,9 +19,13 @@ _REPORT = "_view_report"
 def _open(app_on, path, page: str, lang: str = "en"):
     at = app_on(path, lang=lang)
     if page == "pages/customer.py":  # the customer who bought most, by address
-        (top,) = data.cursor().execute(
-            "select customer_id from transactions group by 1 order by count(*) desc limit 1"
-        ).fetchone()
+        (top,) = (
+            data.cursor()
+            .execute(
+                "select customer_id from transactions group by 1 order by count(*) desc limit 1"
+            )
+            .fetchone()
+        )
         at.query_params["customer"] = str(top)
     if page != "pages/overview.py":
         at = at.switch_page(page).run()
@@ -134,15 +138,20 @@ def test_numbers_are_written_in_their_column_format():
             "share": [12.345, 0.0],
             "day": pd.to_datetime(["2026-01-02", None]),
             "amount": [1234.5, None],
+            "change": pd.array([3, -2], dtype="int64"),
+            "month": pd.to_datetime(["2026-03-01", "2026-04-01"]),
         }
     )
     config = {
         "count": {"label": "Count", "type_config": {"type": "number", "format": "%,d"}},
         "share": {"label": "Share", "type_config": {"type": "number", "format": "%.1f%%"}},
         "day": {"label": "Day", "type_config": {"type": "date", "format": "YYYY-MM-DD"}},
+        "change": {"label": "Change", "type_config": {"type": "number", "format": "%+.0f"}},
+        "month": {"label": "Month", "type_config": {"type": "datetime", "format": "%Y-%m"}},
     }
     table = report.shown_table(frame, config, {"amount": "GBP"}, {})
-    assert table.columns == ["Count", "Share", "Day", "amount"]
+    assert table.columns == ["Count", "Share", "Day", "amount", "Change", "Month"]
+    assert [row[4:] for row in table.rows] == [["+3", "2026-03"], ["-2", "2026-04"]]
     assert table.rows[0][:3] == ["1,234", "12.3%", "2026-01-02"]
     assert table.rows[1][:3] == ["5", "0.0%", "–"]
     assert table.rows[0][3].startswith("£") and table.rows[1][3] == "–"

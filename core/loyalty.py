@@ -62,7 +62,7 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.special import expit
 
-from core import db, sql, stars, value
+from core import db, filters, sql, stars, value
 from core.clv import (
     DAYS_PER_MONTH,
     BGNBDModel,
@@ -74,6 +74,7 @@ from core.clv import (
     fit_bgnbd,
     fit_gamma_gamma,
 )
+from core.lifecycle import with_extras
 
 TIERS = ("high", "medium", "low")
 WEEKS_PER_MONTH = DAYS_PER_MONTH / 7
@@ -564,6 +565,40 @@ class _Simulation:
             for k in range(m + 1, H):
                 out[:, k] += (mean_spend * per_month[:, k - m - 1])[:, None] * refs
         return out
+
+
+# --- the customers the programme is offered to (the shared filters) ---------------------------
+
+
+def offered_to(engine: LoyaltyModels | SimpleHistory, customers: np.ndarray | None):
+    """`engine` (the fitted models with their inputs, or simple mode's history) with its
+    customers limited to the ids `customers` (None: all): the programme offered only to
+    them. The models' parameters are those fitted on the whole base (not refitted); simple
+    mode's rates are then those of the customers offered."""
+    if customers is None:
+        return engine
+    frame = engine.customers
+    kept = frame[frame["customer_id"].isin(pd.Index(customers))].reset_index(drop=True)
+    kept.attrs = dict(frame.attrs)
+    return dataclasses.replace(engine, customers=kept)
+
+
+def tier_customers(
+    con: duckdb.DuckDBPyConnection, offered: pd.DataFrame, tier: str
+) -> pd.DataFrame:
+    """The customers of `offered` (an engine's `customers`: customer_id, tier) in value tier
+    `tier`: `customer_id, city, acquisition_channel, stars, predicted_clv` (null until the
+    star rating and the value model are built), most valuable first."""
+    if tier not in TIERS:
+        raise ValueError(f"unknown tier {tier!r}: choose one of {', '.join(TIERS)}")
+    ids = offered.loc[offered["tier"] == tier, "customer_id"].to_numpy(dtype=object)
+    with with_extras(con), filters.chosen_relation(con, ids):
+        return con.execute(
+            "select c.customer_id, c.city, c.acquisition_channel, x.stars, x.predicted_clv "
+            "from customers as c left join customer_extras as x on x.customer_id = c.customer_id "
+            f"where {filters.restricted('c.customer_id')} "
+            "order by x.predicted_clv desc nulls last, c.customer_id"
+        ).df()
 
 
 # --- simple mode: fixed rates per tier from history ------------------------------------------

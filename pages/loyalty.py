@@ -1,11 +1,12 @@
 """Loyalty simulator, results first: the verdict in one line (worth it or not, and the
 uplift at which it breaks even), the figures with 5-95% intervals, net impact against the
-uplift achieved and over time, per tier; then the programme's inputs, saved scenarios side
-by side and a one-page summary."""
+uplift achieved and over time, per tier (a click on a tier's bar lists its customers); then
+the programme's inputs, saved scenarios side by side and a one-page summary. With the shared
+filters, the programme is offered to the chosen customers only."""
 
 import streamlit as st
 
-from ui import charts, report
+from ui import charts, filters, report
 from ui import format as fmt
 from ui import loyalty as lu
 from ui.empty import show_empty_state
@@ -23,6 +24,7 @@ if ctx.state.transactions == 0:
     st.info(t("empty.no_transactions"))
     st.stop()
 lang, as_of = ctx.lang, ctx.as_of
+scope = filters.current()  # the customers the programme is offered to
 presenting = switch_on(PRESENT)  # the form is hidden: no words about it, the assumptions shown
 
 fitted = lu.models(as_of, ctx.version)
@@ -37,6 +39,11 @@ if simple:
             icon=":material/info:",
         )
         st.stop()
+
+offered = lu.engine(as_of, ctx.version, scope).customers
+if offered.empty:  # the filters leave customers, but none who has bought
+    st.info(t("loyalty.none_offered"), icon=":material/info:")
+    st.stop()
 
 # results first (the verdict, the figures), the programme's inputs below them: the form is
 # as wide as the page, and the verdict is what an executive reads first
@@ -59,7 +66,7 @@ with inputs:
     echo = st.empty()  # the verdict again, beside the knobs that made it
 
 with results, st.spinner(t("loyalty.running")):
-    result, found = lu.simulate(as_of, programme, ctx.version)
+    result, found = lu.simulate(as_of, programme, ctx.version, scope)
 worth, verdict = lu.verdict(result, found, programme, lang, ctx.currency)
 if not presenting:
     echo.caption(t("loyalty.result_echo", verdict=verdict))
@@ -74,6 +81,8 @@ with results:
         st.caption(lu.assumptions_text(result, found, programme, lang, ctx.currency))
     else:
         st.caption(lu.verdict_detail(found))
+    if offered_to := lu.offered_text(scope, result, lang):
+        st.caption(offered_to)
     tiles = lu.headline(result, programme, lang, ctx.currency)
     metric_row(tiles, columns=4)  # money on the first row, the rest below
     st.caption(lu.method_text(result, lang))
@@ -112,13 +121,20 @@ with results:
 
     # --- by tier ---------------------------------------------------------------------------
     st.subheader(t("loyalty.tier_title"))
+    report.chart(lu.tiers_chart(offered, result), **lu.tiers_clickable())
+    st.caption(t("loyalty.tiers_click"))
+    lu.tier_list(ctx, scope)
     table, config = lu.tier_table(result.by_tier, ctx.currency)
     show_table(table, column_config=config)
+    lu.table_download(ctx, result.by_tier, config, t("loyalty.tier_title"), "loyalty-tiers", scope)
     st.caption(t("loyalty.subsidy_note", share=fmt.percent(result.subsidy_share, 0)))
     if result.rates is not None:
         st.subheader(t("loyalty.rates_title"))
         rates, config = lu.rates_table(result.rates, ctx.currency)
         show_table(rates, column_config=config)
+        lu.table_download(
+            ctx, result.rates, config, t("loyalty.rates_title"), "loyalty-rates", scope
+        )
         period = result.window_days // 2
         st.caption(t("loyalty.rates_caption", days=result.window_days, as_of=as_of, period=period))
         if pooled := lu.pooled_tiers(result.rates, lang):

@@ -1170,6 +1170,35 @@ def loyalty_sensitivity(
     return _layout(figure, title)
 
 
+def loyalty_tiers(
+    tiers: pd.DataFrame, names: dict[str, str], title: str, labels: dict[str, str]
+) -> go.Figure:
+    """The customers offered the programme per value tier and the members expected among
+    them (grouped bars). `tiers` has `tier, customers, members`; `names` maps a tier to its
+    label; `labels` holds `customers`, `members` and the axis titles `tier` and `axis`. Each
+    bar's customdata is its tier: what a click picks."""
+    figure = go.Figure()
+    for column, color in (("customers", theme.BRAND_LIGHT), ("members", theme.BRAND)):
+        figure.add_trace(
+            go.Bar(
+                x=[names.get(tier, tier) for tier in tiers["tier"]],
+                y=tiers[column],
+                name=labels[column],
+                marker_color=color,
+                customdata=[[tier] for tier in tiers["tier"]],
+                text=[f"{v:,.0f}" for v in tiers[column]],
+                textposition="outside",
+                cliponaxis=False,
+                hovertemplate=f"%{{x}}<br>{labels[column]}: %{{y:,.0f}}<extra></extra>",
+            )
+        )
+    figure.update_xaxes(title=labels["tier"])
+    figure.update_yaxes(
+        title=labels["axis"], rangemode="tozero", **count_axis(_largest(tiers["customers"]))
+    )
+    return _layout(figure, title, height=340)
+
+
 # --- what to offer next (pages/products.py) ---------------------------------------------------
 
 

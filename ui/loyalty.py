@@ -5,18 +5,25 @@ The customer model is fitted once per (as-of date, data version) and kept as a r
 model that cannot be fitted comes back as the `Reason`, cached like a result, and the
 simulation then runs in simple mode (fixed rates per tier from history). A simulation is
 cached per programme (a frozen dataclass), so a rerun of the page does not run it again.
+
+With the shared filters, the programme is offered to the chosen customers only: the
+simulation runs on them (the models stay those fitted on everyone). A click on a bar of the
+tier chart lists the customers of that tier, with their download.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from core import loyalty
 from core.clv import Reason
+from core.filters import NO_FILTERS, Filters
 from core.loyalty import (
     PRESETS,
     TIERS,
@@ -27,11 +34,12 @@ from core.loyalty import (
     TierTerms,
     UpliftSensitivity,
 )
-from ui import charts, data
+from ui import charts, data, filters
 from ui import format as fmt
+from ui.export import columns_from_config, download_buttons, list_about
 from ui.i18n import t
-from ui.labels import label
-from ui.widgets import Tile
+from ui.labels import label, labelled
+from ui.widgets import Tile, customer_table
 
 RUNS = 200
 SEED = 0
@@ -59,20 +67,31 @@ def simple_history(as_of: dt.date, version: int) -> SimpleHistory | Reason:
         return error.reason
 
 
+def engine(
+    as_of: dt.date, version: int, chosen: Filters = NO_FILTERS
+) -> LoyaltyModels | SimpleHistory:
+    """What the simulation runs on, offered to the chosen customers only: the fitted models
+    with their inputs, or simple mode's history when the models cannot be fitted."""
+    fitted = models(as_of, version)
+    base = simple_history(as_of, version) if isinstance(fitted, Reason) else fitted
+    return loyalty.offered_to(base, filters.ids(chosen, as_of, version))
+
+
 @st.cache_resource(max_entries=16, show_spinner=False)
 def simulate(
-    as_of: dt.date, programme: Programme, version: int
+    as_of: dt.date, programme: Programme, version: int, chosen: Filters = NO_FILTERS
 ) -> tuple[LoyaltyResult, UpliftSensitivity]:
     """The Monte Carlo of `programme` (RUNS runs, a fixed seed: the same knobs, the same
     result) and, on its draws, net impact against the share of the assumed uplifts with
-    the break-even share: on the customer model, or in simple mode when it is not fitted."""
-    fitted = models(as_of, version)
-    if isinstance(fitted, Reason):
-        engine = {"history": simple_history(as_of, version)}
+    the break-even share: on the customer model, or in simple mode when it is not fitted;
+    offered to the customers `chosen` filters choose."""
+    offered = engine(as_of, version, chosen)
+    if isinstance(offered, SimpleHistory):
+        engine_args = {"history": offered}
     else:
-        engine = {"models": fitted}
+        engine_args = {"models": offered}
     return loyalty.simulate_with_sensitivity(
-        data.cursor(), programme, runs=RUNS, seed=SEED, **engine
+        data.cursor(), programme, runs=RUNS, seed=SEED, **engine_args
     )
 
 
@@ -302,6 +321,15 @@ def verdict(
         clause=clause,
     )
     return worth, line
+
+
+def offered_text(chosen: Filters, result: LoyaltyResult, lang: str) -> str | None:
+    """With filters, who the programme is offered to (the filters and how many customers the
+    simulation runs on), for the verdict's caption; None without filters."""
+    if not chosen.active:
+        return None
+    named = "; ".join(f"{k}: {v}" for k, v in filters.choices(chosen).items())
+    return t("loyalty.offered_to", filters=named, customers=fmt.count(result.customers, lang))
 
 
 def _uplift_words(uplifts: tuple[float, float]) -> str:
@@ -594,3 +622,165 @@ def summary_html(
         f"<table>{figure_rows}</table><h2>{e(assumptions_title)}</h2>"
         f"<table>{assumption_rows}</table><ul>{note_items}</ul></body></html>"
     )
+
+
+# --- the tier tables' downloads -------------------------------------------------------------
+
+
+def table_download(
+    ctx, frame: pd.DataFrame, config: dict, title: str, name: str, chosen: Filters
+) -> None:
+    """The download buttons of a per-tier table: `frame` is the result's own (shares as
+    fractions), `config` the column config its table is shown with (`tier_table`,
+    `rates_table`); the About sheet names the table and the filters."""
+    shown = frame[list(config)].assign(tier=[label("value_tier", x) for x in frame["tier"]])
+    download_buttons(
+        lambda: shown,
+        len(shown),
+        columns_from_config(config, ctx.currency),
+        f"{name}-{ctx.as_of}",
+        about=list_about(ctx, "loyalty", title, filters=filters.choices(chosen)),
+    )
+
+
+# --- the customers of a tier, from a click on the tier chart ------------------------------------
+
+TIER_PICK = "loyalty_tier_pick"  # the tier whose customers are listed, while the list is open
+TIERS_DRAWN = "_loyalty_tiers_drawn"  # closing the list redraws the chart under a new key
+TIER_ROWS_KEY = "loyalty_tier_rows"
+LIST_ROWS = 500
+
+
+def tier_counts(offered: pd.DataFrame, result: LoyaltyResult) -> pd.DataFrame:
+    """Per tier (TIERS order): the customers offered the programme and the members expected
+    among them (the simulation's weighted members)."""
+    customers = offered["tier"].value_counts().reindex(list(TIERS), fill_value=0)
+    members = result.by_tier.set_index("tier")["members"].reindex(list(TIERS), fill_value=0.0)
+    return pd.DataFrame(
+        {"tier": list(TIERS), "customers": customers.to_numpy(), "members": members.to_numpy()}
+    )
+
+
+def tiers_chart(offered: pd.DataFrame, result: LoyaltyResult):
+    """The tier chart: customers offered and members expected per value tier."""
+    return charts.loyalty_tiers(
+        tier_counts(offered, result),
+        {tier: label("value_tier", tier) for tier in TIERS},
+        t("loyalty.tiers_chart_title"),
+        {
+            "customers": t("loyalty.tiers_offered"),
+            "members": t("loyalty.tiers_members"),
+            "tier": t("loyalty.col_tier"),
+            "axis": t("loyalty.tiers_axis"),
+        },
+    )
+
+
+def tiers_clickable() -> dict:
+    """The `st.plotly_chart` arguments that make a click on a tier's bar list its customers."""
+    key = f"loyalty_tiers_chart_{st.session_state.get(TIERS_DRAWN, 0)}"
+    return dict(key=key, on_select=functools.partial(_tier_clicked, key), selection_mode="points")
+
+
+def _tier_clicked(key: str) -> None:
+    event = st.session_state.get(key) or {}
+    tier = tier_from_selection(event.get("selection"))
+    if tier is not None:
+        st.session_state[TIER_PICK] = tier
+
+
+def close_tier() -> None:
+    st.session_state.pop(TIER_PICK, None)
+    st.session_state[TIERS_DRAWN] = st.session_state.get(TIERS_DRAWN, 0) + 1
+
+
+def tier_from_selection(selection) -> str | None:
+    """The value tier a click on the tier chart picked (from its bar's customdata, not its
+    translated label); None when no bar is selected."""
+    for point in (selection or {}).get("points") or []:
+        custom = point.get("customdata")
+        if custom is not None:
+            tier = str(np.atleast_1d(custom)[0])
+            if tier in TIERS:
+                return tier
+    return None
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def tier_customers(
+    as_of: dt.date, tier: str, version: int, chosen: Filters = NO_FILTERS
+) -> pd.DataFrame:
+    """The customers offered the programme in value `tier` (of the chosen)."""
+    return loyalty.tier_customers(data.cursor(), engine(as_of, version, chosen).customers, tier)
+
+
+def tier_columns(currency: str | None) -> dict:
+    return {
+        "customer_id": st.column_config.TextColumn(t("loyalty.col_customer_id")),
+        "city": st.column_config.TextColumn(t("loyalty.col_city")),
+        "acquisition_channel": st.column_config.TextColumn(t("loyalty.col_acquisition_channel")),
+        "stars": st.column_config.TextColumn(t("loyalty.col_stars")),
+        "predicted_clv": st.column_config.NumberColumn(
+            t("loyalty.col_predicted_clv"), format=fmt.money_column(currency)
+        ),
+    }
+
+
+def tier_list(ctx, chosen: Filters) -> None:
+    """The customers of the tier clicked: which tier and how many, a Close button, the list
+    (rows open Customer 360) and its download naming the chart, the tier, the as-of date
+    and the filters."""
+    tier = st.session_state.get(TIER_PICK)
+    if tier not in TIERS:
+        return
+    frame = tier_customers(ctx.as_of, tier, ctx.version, chosen)
+    heading = t(
+        "loyalty.tier_picked", tier=label("value_tier", tier), n=fmt.count(len(frame), ctx.lang)
+    )
+    with st.container(border=True, key="loyalty_tier_list"):
+        title, close = st.columns([6, 1], vertical_alignment="center")
+        title.markdown(f"**{fmt.plain(heading)}**")
+        close.button(
+            t("loyalty.tier_close"),
+            on_click=close_tier,
+            icon=":material/close:",
+            key="loyalty_tier_close",
+        )
+        if scope := filters.scope_caption(chosen):
+            st.caption(scope)
+        if frame.empty:
+            st.info(t("loyalty.tier_none"))
+            return
+        config = tier_columns(ctx.currency)
+        if len(frame) > LIST_ROWS:
+            st.caption(
+                t(
+                    "loyalty.tier_first",
+                    shown=fmt.count(LIST_ROWS, ctx.lang),
+                    total=fmt.count(len(frame), ctx.lang),
+                )
+            )
+        customer_table(
+            labelled(frame.head(LIST_ROWS)),
+            "customer_id",
+            "loyalty",
+            TIER_ROWS_KEY,
+            height=320,
+            column_config=config,
+        )
+        download_buttons(
+            lambda: frame,
+            len(frame),
+            columns_from_config(config, ctx.currency),
+            f"loyalty-{tier}-tier-{ctx.as_of}",
+            about=list_about(
+                ctx,
+                "loyalty",
+                heading,
+                choices={
+                    t("loyalty.tier_chart"): t("loyalty.tiers_chart_title"),
+                    t("loyalty.col_tier"): label("value_tier", tier),
+                },
+                filters=filters.choices(chosen),
+            ),
+        )

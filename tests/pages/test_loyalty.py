@@ -162,8 +162,8 @@ def test_an_empty_database_says_what_to_do(app_on, empty_db):
 
 def test_the_download_is_the_one_page_summary(app_on, demo_db):
     at = _open(app_on, demo_db)
-    button = at.get("download_button")[0]
-    assert "one-page summary" in button.proto.label
+    labels = [b.proto.label for b in at.get("download_button")]  # the tier tables' too
+    assert "Download the one-page summary (HTML)" in labels, labels
 
 
 def test_the_summary_leads_with_the_verdict():

@@ -438,6 +438,23 @@ def loyalty_sensitivity():
     return Case(figure, money_traces=(0, 1), money_axes=("yaxis",))
 
 
+@case
+def loyalty_tiers():
+    tiers = pd.DataFrame(
+        {"tier": ["high", "medium", "low"], "customers": [2, 5, 9], "members": [1.2, 3.0, 5.4]}
+    )
+    labels = {"customers": "Offered", "members": "Members", "tier": "Tier", "axis": "Customers"}
+    names = {"high": "High", "medium": "Medium", "low": "Low"}
+    return Case(charts.loyalty_tiers(tiers, names, "t", labels), counts=("yaxis",))
+
+
+def test_a_click_on_a_loyalty_tier_bar_names_its_tier_in_customdata():
+    figure = CASES["loyalty_tiers"]().figure
+    for trace in figure.data:  # customers and members: either bar picks the tier
+        assert [list(c) for c in trace.customdata] == [["high"], ["medium"], ["low"]]
+        assert list(trace.x) == ["High", "Medium", "Low"]
+
+
 def test_the_sensitivity_marks_the_assumed_uplift_and_the_break_even():
     curve = _sensitivity_curve()
     assumed = {"mean": 9_500.0, "p5": -2_000.0, "p95": 21_000.0}

@@ -3,9 +3,9 @@ holds for, their backtest against the most popular items, and the target list's 
 
 import streamlit as st
 
+from ui import filters, report
 from ui import format as fmt
 from ui import products as pr
-from ui import report
 from ui.empty import show_empty_state
 from ui.export import download_buttons
 from ui.frame import page_context
@@ -25,7 +25,9 @@ if not levels:
     st.info(t("products.no_items"), icon=":material/database:")
     st.stop()
 lang = ctx.lang
+chosen = filters.current()  # the customers whose baskets the rules are mined on
 st.caption(t("products.caption", as_of=ctx.as_of))
+results = st.container()  # the rules' figures first, filled once the controls below are read
 
 # --- controls ---------------------------------------------------------------------------------
 c1, c2, c3 = st.columns(3)
@@ -61,23 +63,52 @@ min_confidence = (
 knobs = (level, min_support, min_confidence)
 
 # --- rules ------------------------------------------------------------------------------------
-st.subheader(t("products.rules_header"))
 with st.spinner(t("products.computing")):
-    found = pr.rules(ctx.as_of, ctx.version, *knobs)
-    segments = pr.by_segment(ctx.as_of, ctx.version, *knobs)
-st.caption(t(f"products.basket_{found.basket}", baskets=fmt.count(found.baskets, lang)))
+    found = pr.rules(ctx.as_of, ctx.version, *knobs, chosen)
+    segments = pr.by_segment(ctx.as_of, ctx.version, *knobs, chosen)
+results.subheader(t("products.rules_header"))
+results.caption(t(f"products.basket_{found.basket}", baskets=fmt.count(found.baskets, lang)))
+if chosen.active:
+    results.caption(t("products.filtered_baskets"))
 metric_row(
     [
         Tile(t("products.rule_count"), fmt.count(len(found.rules), lang), t("products.lift_help")),
         Tile(t(f"products.basket_count_{found.basket}"), fmt.count(found.baskets, lang)),
         Tile(t("products.item_count"), fmt.count(len(found.items), lang)),
-    ]
+    ],
+    container=results,
 )
+
+# --- the most bought items: a bar opens its buyers ------------------------------------------------
+st.subheader(t("products.items_header"))
+if found.items.empty:
+    st.info(t("products.no_items_bought"))
+else:
+    item_event = report.chart(
+        pr.items_chart(found, ctx.as_of),
+        on_select="rerun",
+        selection_mode="points",
+        key=pr.chart_key(),
+    )
+    st.caption(t("products.items_click"))
+    item = pr.pick_item(item_event, level)
+    if item is not None:
+        pr.buyers_section(ctx, knobs, item, chosen)
+
+st.subheader(t("products.rules_list_header"))
 if found.rules.empty:
     st.info(t("products.no_rules"))
 else:
     report.chart(pr.rules_chart(found, ctx.as_of))
     show_table(pr.rules_table(found, segments, lang))
+    make, exported = pr.rules_download(found, segments)
+    download_buttons(
+        make,
+        len(found.rules),
+        exported,
+        f"rules-{level}-{ctx.as_of}",
+        about=pr.target_about(ctx, knobs, t("products.rules_header"), chosen=chosen),
+    )
 
     st.subheader(t("products.segments_header"))
     pairs = list(zip(found.rules["antecedent"], found.rules["consequent"], strict=True))
@@ -94,13 +125,25 @@ else:
     )
     st.caption(t("products.segments_caption"))
     show_table(pr.segment_rows(segments, *pair))
+    rule = t("products.rule_arrow", antecedent=names.get(pair[0], pair[0]),
+             consequent=names.get(pair[1], pair[1]))  # fmt: skip
+    make, count, exported = pr.segment_rows_download(segments, *pair)
+    download_buttons(
+        make,
+        count,
+        exported,
+        f"rule-segments-{level}-{ctx.as_of}",
+        about=pr.target_about(
+            ctx, knobs, t("products.segments_header"), {t("products.segments_rule"): rule}, chosen
+        ),
+    )
 
 # --- backtest ---------------------------------------------------------------------------------
 st.subheader(t("products.backtest_header"))
 at_once = pr.at_once(found)  # small data: at once; a large base on request (seconds)
 if st.toggle(t("products.backtest_run"), at_once, key="products_backtest_run"):
     with st.spinner(t("products.computing")):
-        pr.backtest_section(ctx, knobs)
+        pr.backtest_section(ctx, knobs, chosen)
 else:
     st.caption(t("products.on_request", baskets=fmt.count(found.baskets, lang)))
 
@@ -110,7 +153,7 @@ if not st.toggle(t("products.targets_run"), at_once, key="products_targets_run")
     st.caption(t("products.on_request", baskets=fmt.count(found.baskets, lang)))
     st.stop()
 with st.spinner(t("products.computing")):
-    targets = pr.target_list(ctx.as_of, ctx.version, *knobs)
+    targets = pr.target_list(ctx.as_of, ctx.version, *knobs, chosen)
 st.caption(
     t(
         "products.targets_caption",
@@ -129,5 +172,5 @@ download_buttons(
     len(targets),
     pr.target_columns(),
     f"offers-{level}-{ctx.as_of}",
-    about=pr.target_about(ctx, knobs),
+    about=pr.target_about(ctx, knobs, chosen=chosen),
 )

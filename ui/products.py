@@ -15,14 +15,15 @@ import pandas as pd
 import streamlit as st
 
 from core import export, offers
-from ui import charts, data
+from core.filters import NO_FILTERS, Filters
+from ui import charts, data, filters
 from ui import format as fmt
-from ui.export import About, Column, columns, list_about
+from ui.export import About, Column, columns, download_buttons, list_about
 from ui.i18n import t
 from ui.labels import label
 from ui.offers import item_labels, reason_text, reason_words
 from ui.sidebar import Context
-from ui.widgets import Tile, metric_row
+from ui.widgets import DATE, MONEY, Tile, column_config, customer_table, metric_row, share_table
 
 SUPPORT_STEPS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2)  # minimum support offered
 RULE_ROWS = 50  # rules in the table
@@ -40,39 +41,72 @@ def levels(version: int) -> tuple[str, ...]:
     return offers.levels(data.cursor())
 
 
+def _ids(as_of: dt.date, chosen: Filters, version: int):
+    return filters.ids(chosen, as_of, version)
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def rules(
-    as_of: dt.date, version: int, level: str, min_support: float, min_confidence: float
+    as_of: dt.date,
+    version: int,
+    level: str,
+    min_support: float,
+    min_confidence: float,
+    chosen: Filters = NO_FILTERS,
 ) -> offers.Rules:
-    chosen = settings(level, min_support, min_confidence)
-    return offers.association_rules(data.cursor(), as_of, chosen)
+    """The rules mined on the chosen customers' baskets (everyone's without filters)."""
+    knobs = settings(level, min_support, min_confidence)
+    return offers.association_rules(data.cursor(), as_of, knobs, _ids(as_of, chosen, version))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def by_segment(
-    as_of: dt.date, version: int, level: str, min_support: float, min_confidence: float
+    as_of: dt.date,
+    version: int,
+    level: str,
+    min_support: float,
+    min_confidence: float,
+    chosen: Filters = NO_FILTERS,
 ) -> pd.DataFrame:
-    chosen = settings(level, min_support, min_confidence)
-    found = rules(as_of, version, level, min_support, min_confidence)
-    return offers.rule_segments(data.cursor(), as_of, chosen, found)
+    knobs = settings(level, min_support, min_confidence)
+    found = rules(as_of, version, level, min_support, min_confidence, chosen)
+    ids = _ids(as_of, chosen, version)
+    return offers.rule_segments(data.cursor(), as_of, knobs, found, ids)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def backtest(
-    as_of: dt.date, version: int, level: str, min_support: float, min_confidence: float
+    as_of: dt.date,
+    version: int,
+    level: str,
+    min_support: float,
+    min_confidence: float,
+    chosen: Filters = NO_FILTERS,
 ) -> offers.Backtest:
-    chosen = settings(level, min_support, min_confidence)
-    return offers.backtest(data.cursor(), as_of, chosen)
+    knobs = settings(level, min_support, min_confidence)
+    return offers.backtest(data.cursor(), as_of, knobs, _ids(as_of, chosen, version))
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def target_list(
-    as_of: dt.date, version: int, level: str, min_support: float, min_confidence: float
+    as_of: dt.date,
+    version: int,
+    level: str,
+    min_support: float,
+    min_confidence: float,
+    chosen: Filters = NO_FILTERS,
 ) -> pd.DataFrame:
-    """Every buyer's offers (read-only: do not modify)."""
-    chosen = settings(level, min_support, min_confidence)
-    found = rules(as_of, version, level, min_support, min_confidence)
-    return offers.offers(data.cursor(), as_of, chosen, found)
+    """Every chosen buyer's offers (read-only: do not modify)."""
+    knobs = settings(level, min_support, min_confidence)
+    found = rules(as_of, version, level, min_support, min_confidence, chosen)
+    ids = _ids(as_of, chosen, version)
+    return offers.offers(data.cursor(), as_of, knobs, found, customers=ids)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def buyers(as_of: dt.date, level: str, item: str, chosen: Filters, version: int) -> pd.DataFrame:
+    """The chosen customers who bought `item` by `as_of`, most spent first."""
+    return offers.item_buyers(data.cursor(), as_of, level, item, _ids(as_of, chosen, version))
 
 
 def at_once(found: offers.Rules) -> bool:
@@ -183,19 +217,184 @@ def target_columns() -> list[Column]:
     return columns(names, {"rank": export.COUNT}, None)
 
 
-def target_about(ctx: Context, knobs: tuple[str, float, float]) -> About:
-    """The target list's About sheet: the level and the two rule thresholds."""
+def target_about(
+    ctx: Context,
+    knobs: tuple[str, float, float],
+    list_title: str | None = None,
+    picked: dict[str, str] | None = None,
+    chosen: Filters = NO_FILTERS,
+) -> About:
+    """A list's About sheet on this page (by default the target list's): the level, the two
+    rule thresholds, what was `picked` for it and the filters."""
     level, min_support, min_confidence = knobs
     return list_about(
         ctx,
         "products",
-        t("products.targets_header"),
+        list_title or t("products.targets_header"),
         choices={
+            **(picked or {}),
             t("products.level"): t(f"products.level_{level}"),
             t("products.min_support"): fmt.percent(min_support),
             t("products.min_confidence"): fmt.percent(min_confidence, 0),
         },
+        filters=filters.choices(chosen),
     )
+
+
+# --- the rules' downloads ----------------------------------------------------------------------
+
+RULE_KINDS = {
+    "baskets_both": export.COUNT,
+    "support": export.PERCENT,
+    "confidence": export.PERCENT,
+    "lift": export.RATIO,
+}
+
+
+def rules_download(found: offers.Rules, segments: pd.DataFrame) -> tuple:
+    """(make, columns) of the rules table's download: every rule (the table shows the first
+    RULE_ROWS), items named, shares as shares, the segments it holds for in words."""
+    names = item_labels(found.level)
+    held = holding_segments(segments)
+    rows = found.rules.assign(
+        antecedent=[names.get(a, a) for a in found.rules["antecedent"]],
+        consequent=[names.get(c, c) for c in found.rules["consequent"]],
+        segments=[
+            held.get((a, c), t("products.no_segment"))
+            for a, c in zip(found.rules["antecedent"], found.rules["consequent"], strict=True)
+        ],
+    )
+    headers = {
+        "antecedent": t("products.col_if"),
+        "consequent": t("products.col_then"),
+        "baskets_both": t("products.col_baskets"),
+        "support": t("products.col_support"),
+        "confidence": t("products.col_confidence"),
+        "lift": t("products.col_lift"),
+        "segments": t("products.col_segments"),
+    }
+    return (lambda: rows[list(headers)]), columns(headers, RULE_KINDS, None)
+
+
+def segment_rows_download(segments: pd.DataFrame, antecedent: str, consequent: str) -> tuple:
+    """(make, rows, columns) of one rule's table by segment: segments named, holds in
+    words."""
+    chosen = segments[
+        (segments["antecedent"] == antecedent) & (segments["consequent"] == consequent)
+    ].sort_values("lift", ascending=False)
+    rows = chosen.assign(
+        segment=[label("segment", s) for s in chosen["segment"]],
+        holds=[t("products.holds_yes") if v else t("products.holds_no") for v in chosen["holds"]],
+    )
+    headers = {
+        "segment": t("products.col_segment"),
+        "support": t("products.col_support"),
+        "confidence": t("products.col_confidence"),
+        "lift": t("products.col_lift"),
+        "holds": t("products.col_holds"),
+    }
+    return (lambda: rows[list(headers)]), len(rows), columns(headers, RULE_KINDS, None)
+
+
+# --- the most bought items and their buyers -----------------------------------------------------
+
+ITEMS_CHART = "products_items_chart"  # the most bought items; the clicked item kept as ITEM_PICK
+ITEM_PICK = "products_drill_item"
+CHART_ITEMS = 15  # items in the chart
+BUYER_FORMATS = {
+    "customer_id": None,
+    "city": None,
+    "acquisition_channel": None,
+    "first_bought_on": DATE,
+    "last_bought_on": DATE,
+    "count_orders": "%d",
+    "amount": MONEY,
+}
+
+
+def items_chart(found: offers.Rules, as_of: dt.date):
+    names = item_labels(found.level)
+    head = found.items.head(CHART_ITEMS)
+    head = head.assign(name=[names.get(i, i) for i in head["item"]])
+    return charts.popular_items(
+        head,
+        t(f"products.items_title_{found.level}", count=len(head), as_of=as_of),
+        {"customers": t("products.axis_buyers"), "popularity": t("products.col_popularity")},
+    )
+
+
+def chart_key() -> str:
+    """The items chart's key: a new one after each Close, which clears its selection."""
+    return f"{ITEMS_CHART}_{st.session_state.get(f'{ITEMS_CHART}_closed', 0)}"
+
+
+def close() -> None:
+    st.session_state.pop(ITEM_PICK, None)
+    st.session_state[f"{ITEMS_CHART}_closed"] = st.session_state.get(f"{ITEMS_CHART}_closed", 0) + 1
+
+
+def clicked_item(event) -> str | None:
+    """The code of the item whose bar was clicked in a plotly `event` (the first point's
+    customdata: code, popularity), or None when nothing is selected."""
+    selection = (event or {}).get("selection") or {}
+    for point in selection.get("points") or ():
+        custom = point.get("customdata")
+        if isinstance(custom, list | tuple) and custom:
+            return str(custom[0])
+    return None
+
+
+def pick_item(event, level: str) -> str | None:
+    """The item clicked now, else the one clicked before at the same level (kept for the
+    way back from Customer 360), else None."""
+    now = clicked_item(event)
+    if now is not None:
+        st.session_state[ITEM_PICK] = [level, now]
+    kept = st.session_state.get(ITEM_PICK)
+    return kept[1] if kept and kept[0] == level else None
+
+
+def buyers_section(ctx: Context, knobs: tuple, item: str, chosen: Filters) -> None:
+    """The customers who bought the clicked item: how many, a Close button, the first
+    LIST_ROWS (a row opens Customer 360) and the download with its About sheet."""
+    level = knobs[0]
+    rows = buyers(ctx.as_of, level, item, chosen, ctx.version)
+    name = item_labels(level).get(item, item)
+    with st.container(border=True):
+        top = st.container(horizontal=True, vertical_alignment="center")
+        heading = t("products.drill_item", item=name, count=fmt.count(len(rows), ctx.lang))
+        top.markdown(f"**{heading}**")
+        top.button(t("products.drill_close"), icon=":material/close:", key=f"{ITEMS_CHART}_close",
+                   on_click=close)  # fmt: skip
+        config = column_config(BUYER_FORMATS, "products.bcol_", ctx.currency)
+        table = share_table(rows.head(LIST_ROWS), BUYER_FORMATS, ())
+        customer_table(
+            table, "customer_id", "products", f"{ITEMS_CHART}_rows", column_config=config
+        )
+        if len(rows) > LIST_ROWS:
+            st.caption(t("products.drill_more", rows=LIST_ROWS))
+        download_buttons(
+            lambda: rows,
+            len(rows),
+            columns(
+                {key: t(f"products.bcol_{key}") for key in BUYER_FORMATS},
+                {
+                    "first_bought_on": export.DATE,
+                    "last_bought_on": export.DATE,
+                    "count_orders": export.COUNT,
+                    "amount": export.MONEY,
+                },
+                ctx.currency,
+            ),  # fmt: skip
+            f"buyers-{level}-{_file_part(item)}-{ctx.as_of}",
+            about=target_about(
+                ctx, knobs, t("products.drill_title"), {t("products.drill_picked"): name}, chosen
+            ),
+        )
+
+
+def _file_part(key: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in str(key)) or "item"
 
 
 # --- sections -------------------------------------------------------------------------------
@@ -215,9 +414,10 @@ def rules_chart(found: offers.Rules, as_of: dt.date):
     )
 
 
-def backtest_section(ctx: Context, knobs: tuple) -> None:
-    """The backtest's hit rates beside the popularity baseline, in tiles and words."""
-    found = backtest(ctx.as_of, ctx.version, *knobs)
+def backtest_section(ctx: Context, knobs: tuple, chosen: Filters = NO_FILTERS) -> None:
+    """The backtest's hit rates beside the popularity baseline, in tiles and words (on the
+    chosen customers' baskets)."""
+    found = backtest(ctx.as_of, ctx.version, *knobs, chosen)
     if not found.customers:
         st.info(
             t(

@@ -116,7 +116,10 @@ def _parser() -> argparse.ArgumentParser:
         help="write a table to CSV or Excel for a spreadsheet, or to Parquet or --raw CSV "
         "for a machine",
         description="Write a table to a file. A .csv or .xlsx file is for a spreadsheet: "
-        "text that starts like a formula (=, +, -, @) gets a ' in front. A .parquet file, or "
+        "text that starts like a formula (=, +, -, @) gets a ' in front; an .xlsx file has "
+        "number formats (money to cents, probabilities as percentages, days), a bold frozen "
+        "header with filters, sized columns and an About sheet (rows, as-of date of the last "
+        "build, the data's days, star rule set, currency). A .parquet file, or "
         "a .csv with --raw, is for re-import and other tools: exactly the stored values "
         "(UTF-8, ISO timestamps, full precision, NULL kept apart from empty text).",
     )

@@ -370,23 +370,36 @@ def check_target(path: Path, raw: bool = False) -> None:
 def write_table(con: duckdb.DuckDBPyConnection, table: str, path: Path, raw: bool = False) -> int:
     """Write `table` (a name checked to exist) to `path`; returns the rows written.
 
-    The format follows the suffix: .csv for a spreadsheet (or exact with `raw`), .xlsx for
-    a spreadsheet, .parquet exact. Rows are in key order (the first column). The file is
-    written beside `path` first and renamed, so a failed export leaves no half-written file.
+    The format follows the suffix: .csv for a spreadsheet (the stored values, neutralised)
+    or exact with `raw`; .xlsx for a spreadsheet, as a page's list is written
+    (`list_excel_bytes`: each column formatted by its kind (`table_columns`), the header
+    bold, frozen and filtered, columns sized, an About sheet (`table_about`)); .parquet
+    exact. Rows are in key order (the first column). The file is written beside `path`
+    first and renamed, so a failed export leaves no half-written file.
     """
     path = Path(path)
     check_target(path, raw)
     suffix = path.suffix.lower()
     query = f"select * from {_ident(table)} order by 1"
+    total = con.execute(f"select count(*) from {_ident(table)}").fetchone()[0]
+    if suffix == ".xlsx" and total > EXCEL_ROWS:
+        raise ExportFailed(
+            f"{table} has {total:,} rows, more than the {EXCEL_ROWS:,} an Excel sheet holds: "
+            "write a .csv or .parquet file"
+        )
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         if suffix == ".parquet" or raw:
             options = "format parquet" if suffix == ".parquet" else "format csv, header true"
             con.execute(f"copy ({query}) to $path ({options})", {"path": str(tmp)})
-            rows = con.execute(f"select count(*) from {_ident(table)}").fetchone()[0]
+            rows = total
         else:
             frame = con.execute(query).df()
-            data = to_csv_bytes(frame) if suffix == ".csv" else to_excel_bytes(frame, table)
+            if suffix == ".csv":
+                data = to_csv_bytes(frame)
+            else:
+                about = table_about(con, table, len(frame))
+                data = list_excel_bytes(frame, table_columns(con, table), about, table)
             tmp.write_bytes(data)
             rows = len(frame)
         os.replace(tmp, path)
@@ -395,6 +408,87 @@ def write_table(con: duckdb.DuckDBPyConnection, table: str, path: Path, raw: boo
     finally:
         tmp.unlink(missing_ok=True)
     return rows
+
+
+# --- a stored table for a spreadsheet ---------------------------------------------------------
+
+EXCEL_ROWS = 1_048_575  # an Excel sheet's rows under its header
+MONEY_COLUMNS = frozenset(  # amounts in the shop's currency, in the raw and derived tables
+    {
+        "acquisition_cost",
+        "amount",
+        "cost",
+        "revenue",
+        "margin",
+        "revenue_12m",
+        "margin_12m",
+        "avg_order_value",
+        "btyd_monetary",
+        "predicted_clv_12m",
+    }
+)
+SHARE_COLUMNS = frozenset({"p_alive", "churn_risk"})  # probabilities, 0..1
+STAR_COLUMNS = frozenset({"stars"})
+_WHOLE_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT")
+_WHOLE_TYPES += ("UINTEGER", "UBIGINT")
+_NUMBER_TYPES = ("DOUBLE", "FLOAT", "REAL", "DECIMAL")
+
+
+def column_kind(name: str, sql_type: str) -> str:
+    """The kind (KINDS) a stored column is written as in a spreadsheet: by its name for
+    money (MONEY_COLUMNS), shares (SHARE_COLUMNS) and stars, else by its SQL type: whole
+    numbers as counts, other numbers as ratios, a DATE as a day, a TIMESTAMP as a time, the
+    rest (text, true/false) as text."""
+    kind = sql_type.upper()
+    if name in STAR_COLUMNS:
+        return STARS
+    if name in MONEY_COLUMNS:
+        return MONEY
+    if name in SHARE_COLUMNS:
+        return PERCENT
+    if kind.startswith(_WHOLE_TYPES):
+        return COUNT
+    if kind.startswith(_NUMBER_TYPES):
+        return RATIO
+    if kind == "DATE":
+        return DATE
+    if kind.startswith("TIMESTAMP"):
+        return DATETIME
+    return TEXT
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[Column]:
+    """The columns of stored `table` as a spreadsheet export describes them: headed by
+    their own names (what the import reads back), each of its `column_kind`."""
+    described = con.execute(f"describe select * from {_ident(table)}").fetchall()
+    return [Column(name, name, column_kind(name, sql_type)) for name, sql_type, *_ in described]
+
+
+def table_about(con: duckdb.DuckDBPyConnection, table: str, rows: int) -> About:
+    """What an export of stored `table` depends on: the table and its rows, the as-of date
+    of the last build (what the derived tables hold), the days the raw table covers, the
+    active star rule set, the currency and the time of export (UTC)."""
+    import datetime as dt
+
+    from core import db, settings
+    from core import stars as core_stars
+
+    built = db.built_as_of(con)
+    span = db.day_span(con, table) if table in db.DATED_COLUMNS else None
+    saved = core_stars.active_rules(con)
+    rule_set = "built-in default" if saved.version == 0 else saved.name
+    return About(
+        "About",
+        (
+            ("Table", table),
+            ("Rows", f"{rows:,}"),
+            ("As of (last build)", built.isoformat() if built else "not built yet"),
+            ("Data from", f"{span[0]} to {span[1]}" if span else "not applicable"),
+            ("Star rule set", f"{rule_set}, version {saved.version}"),
+            ("Currency", settings.get(con, "currency") or "not set"),
+            ("Exported at", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        ),
+    )
 
 
 def _ident(name: str) -> str:

@@ -40,7 +40,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from core import db, segments, sql, value
+from core import db, filters, segments, sql, value
 from core import precompute as kept_results
 from core import stars as star_rating
 from core.churn import ChurnSettings, churn_features
@@ -55,16 +55,42 @@ NEXT_ORDER_QUANTILES = (0.25, 0.5, 0.75)  # the range and the date of the next o
 WEEK = dt.timedelta(days=7)
 
 
-def search(con: duckdb.DuckDBPyConnection, text: str, limit: int = SEARCH_LIMIT) -> pd.DataFrame:
+def search(
+    con: duckdb.DuckDBPyConnection,
+    text: str,
+    limit: int = SEARCH_LIMIT,
+    customers: np.ndarray | None = None,
+) -> pd.DataFrame:
     """The customers whose id, name, e-mail or phone holds `text` (case-insensitive; phone
     by its digits): `customer_id, name, email, phone, city, match_rank` (0 exact id, 1 exact
-    name / e-mail / phone, 2 prefix, 3 anywhere), best first, at most `limit` rows. Empty
-    for blank text."""
+    name / e-mail / phone, 2 prefix, 3 anywhere), best first, at most `limit` rows; only
+    those among the ids `customers` (None: everyone). Empty for blank text."""
     if limit < 1:
         raise ValueError(f"limit must be at least 1, not {limit}")
     query = sql.load("customer360_search")
     params = {"text": text or "", "limit": limit, "min_digits": MIN_PHONE_DIGITS}
-    return con.cursor().execute(query, params).df()
+    cur = con.cursor()
+    if customers is None:
+        return cur.execute(query, params).df()
+    with filters.chosen_relation(cur, customers):
+        return cur.execute(
+            f"select * from ({query}) as m where {filters.restricted('m.customer_id')} "
+            "order by match_rank, customer_id limit $shown",
+            {**params, "limit": None, "shown": limit},
+        ).df()
+
+
+def hidden_matches(con: duckdb.DuckDBPyConnection, text: str, customers: np.ndarray) -> int:
+    """How many customers match `text` (as `search`, every match) outside the ids
+    `customers`: the matches a filter hides."""
+    query = sql.load("customer360_search")
+    params = {"text": text or "", "limit": None, "min_digits": MIN_PHONE_DIGITS}
+    cur = con.cursor()
+    with filters.chosen_relation(cur, customers):
+        return cur.execute(
+            f"select count(*) from ({query}) as m where not {filters.restricted('m.customer_id')}",
+            params,
+        ).fetchall()[0][0]
 
 
 # --- the portrait ------------------------------------------------------------------------

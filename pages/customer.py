@@ -1,10 +1,12 @@
 """Customer 360 (客户画像): find a customer, then their stars, value, churn risk, purchases,
 contacts and referrals on one page. `?customer=ID` opens a customer; `?from=<page>` the way
-back, kept while following referrals; the list page's choices are kept for the way back."""
+back, kept while following referrals; the list page's choices are kept for the way back.
+With the shared filters, the search finds only the chosen customers and says how many
+matches they hide; a customer asked for by link or id opens all the same, with a note."""
 
 import streamlit as st
 
-from ui import charts, report
+from ui import charts, filters, report
 from ui import customer as cu
 from ui import format as fmt
 from ui.empty import show_empty_state
@@ -35,16 +37,18 @@ if as_of is None:
 
 # --- find a customer ---------------------------------------------------------------------------
 customer_id = st.query_params.get(cu.CUSTOMER)
+chosen = filters.current()  # the search finds only these customers
 text = st.text_input(
     t("customer.search"),
     placeholder=t("customer.search_placeholder"),
     help=t("customer.search_help"),
     key=cu.SEARCH_KEY,
     on_change=cu.searched,
-    args=(ctx.version,),
+    args=(ctx.version, chosen, ctx.as_of),
 )
 if text.strip():
-    found = cu.matches(text.strip(), ctx.version)
+    found = cu.matches(text.strip(), ctx.version, chosen, ctx.as_of)
+    hidden = cu.hidden_matches(text.strip(), ctx.version, chosen, ctx.as_of)
     if found.empty:
         st.info(t("customer.no_match", text=fmt.plain(text.strip())))
     else:
@@ -62,6 +66,8 @@ if text.strip():
         )
         if len(ids) >= cu.SEARCH_ROWS:
             st.caption(t("customer.matches_more", rows=cu.SEARCH_ROWS))
+    if hidden:
+        st.caption(t("customer.matches_hidden", count=fmt.count(hidden, lang)))
 if not customer_id:
     st.info(t("customer.start"), icon=":material/person_search:")
     st.stop()
@@ -69,6 +75,8 @@ card = cu.portrait(customer_id, ctx.version)
 if card is None:
     st.warning(t("customer.unknown", customer=fmt.plain(customer_id)))
     st.stop()
+if cu.outside_filters(customer_id, ctx.version, chosen, ctx.as_of):
+    st.info(t("customer.outside_filters"), icon=":material/filter_alt_off:")
 
 # --- who -----------------------------------------------------------------------------------------
 profile = card.profile

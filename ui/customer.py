@@ -20,7 +20,8 @@ from core import customer360 as c3
 from core import db, offers
 from core import stars as star_rating
 from core.customer360 import Portrait
-from ui import data, navigation, privacy, session
+from core.filters import NO_FILTERS, Filters, keep_mask
+from ui import data, filters, navigation, privacy, session
 from ui import format as fmt
 from ui.export import columns as export_columns
 from ui.export import list_about
@@ -86,8 +87,27 @@ def customer_offers(customer_id: str, version: int) -> tuple[pd.DataFrame, str]:
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
-def matches(text: str, version: int) -> pd.DataFrame:
-    return c3.search(data.cursor(), text, SEARCH_ROWS)
+def matches(
+    text: str, version: int, chosen: Filters = NO_FILTERS, as_of: dt.date | None = None
+) -> pd.DataFrame:
+    """The search's first matches, among the customers `chosen` filters choose on `as_of`."""
+    ids = filters.ids(chosen, as_of, version) if chosen.active else None
+    return c3.search(data.cursor(), text, SEARCH_ROWS, customers=ids)
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def hidden_matches(text: str, version: int, chosen: Filters, as_of: dt.date) -> int:
+    """How many customers match `text` whom the filters leave out (0 without filters)."""
+    if not chosen.active:
+        return 0
+    return c3.hidden_matches(data.cursor(), text, filters.ids(chosen, as_of, version))
+
+
+def outside_filters(customer_id: str, version: int, chosen: Filters, as_of: dt.date) -> bool:
+    """True when filters are set and leave `customer_id` out (the page still shows them:
+    a filter never hides a customer asked for by link or id)."""
+    ids = filters.ids(chosen, as_of, version) if chosen.active else None
+    return ids is not None and not bool(keep_mask([customer_id], ids)[0])
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
@@ -110,13 +130,13 @@ def portrait(customer_id: str, version: int) -> Portrait | None:
 # search list still remembers.
 
 
-def searched(version: int) -> None:
-    """The search box's callback: a new search opens its best match, unless the customer in
-    view is among the matches."""
+def searched(version: int, chosen: Filters = NO_FILTERS, as_of: dt.date | None = None) -> None:
+    """The search box's callback: a new search opens its best match (among the customers
+    the filters choose), unless the customer in view is among the matches."""
     text = st.session_state[SEARCH_KEY].strip()
     if not text:
         return
-    ids = list(matches(text, version)["customer_id"])
+    ids = list(matches(text, version, chosen, as_of)["customer_id"])
     if ids and st.query_params.get(CUSTOMER) not in ids:
         st.query_params[CUSTOMER] = ids[0]
 

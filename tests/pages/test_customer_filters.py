@@ -1,0 +1,94 @@
+"""Customer 360 with the shared filters: the search finds only the chosen customers and
+says how many matches the filters hide (checked against the unfiltered search restricted by
+hand); a customer asked for by link opens whatever the filters, with a note when outside."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from core import customer360 as c3
+from core import db
+from core.filters import Filters, chosen_ids
+from tests.apptest import without_legacy_pages_mode
+from tests.pages.conftest import APP
+from ui.i18n import load_catalog
+
+PAGE = "pages/customer.py"
+REGION = "North China"  # of the demo
+TEXT = "C00001"  # the ids C0000100 to C0000199
+
+
+@pytest.fixture
+def open_at(monkeypatch):
+    """`open_at(path, lang, **params)` -> Customer 360 at `?params`, run once."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+    def start(path, lang="en", **params):
+        monkeypatch.setenv(db.ENV_VAR, str(path))
+        at = AppTest.from_file(APP, default_timeout=600)
+        at.query_params["lang"] = lang
+        for key, value in params.items():
+            at.query_params[key] = value
+        at.run()
+        return at.switch_page(PAGE).run()
+
+    with without_legacy_pages_mode():
+        yield start
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture(scope="module")
+def region(demo_db):
+    """(the chosen ids, every match of TEXT, the chosen matches) on the demo, by hand."""
+    con = db.connect(demo_db)
+    ids = chosen_ids(con, Filters(regions=(REGION,)))
+    every = c3.search(con, TEXT, limit=10_000)
+    con.close()
+    mine = every[every["customer_id"].isin(ids)]
+    assert 0 < len(mine) < len(every)
+    return ids, every, mine
+
+
+def test_the_search_is_the_unfiltered_one_restricted(demo_db, region):
+    ids, every, mine = region
+    con = db.connect(demo_db)
+    found = c3.search(con, TEXT, limit=5, customers=ids)
+    assert found["customer_id"].tolist() == mine["customer_id"].head(5).tolist()
+    assert c3.hidden_matches(con, TEXT, ids) == len(every) - len(mine)
+    assert (
+        c3.search(con, TEXT, limit=5)["customer_id"].tolist()
+        == every["customer_id"].head(5).tolist()
+    )
+    con.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_page_searches_the_chosen_and_says_what_it_hides(open_at, demo_db, region, lang):
+    words = load_catalog(lang)
+    _, every, mine = region
+    at = open_at(demo_db, lang, region=REGION)
+    at.text_input(key="customer_search").input(TEXT).run()
+    assert not at.exception
+    options = at.main.selectbox[0].options
+    assert len(options) == min(len(mine), c3.SEARCH_LIMIT)
+    assert at.query_params["customer"] == mine["customer_id"].iloc[0]  # the best chosen match
+    hidden = f"{len(every) - len(mine):,}"
+    expected = words["customer.matches_hidden"].replace("{count}", hidden)
+    assert expected in [c.value for c in at.caption]
+    assert not any(words["customer.outside_filters"] == i.value for i in at.info)
+
+
+def test_a_customer_asked_for_by_link_opens_outside_the_filters(open_at, demo_db, region):
+    ids, every, _ = region
+    outside = every.loc[~every["customer_id"].isin(ids), "customer_id"].iloc[0]
+    at = open_at(demo_db, region=REGION, customer=outside)
+    assert not at.exception
+    assert at.header  # the portrait is there
+    words = load_catalog("en")
+    assert words["customer.outside_filters"] in [i.value for i in at.info]
+    at = open_at(demo_db, region=REGION, customer=str(ids[0]))
+    assert not any(words["customer.outside_filters"] == i.value for i in at.info)

@@ -10,6 +10,8 @@ that page's alone (tests/test_architecture.py), so the story has a cache of its 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
@@ -534,28 +536,39 @@ STEP_COLUMNS = {  # the funnel step's list columns -> export kind (headed lifecy
 }
 
 
+def star_names() -> dict[str, str]:
+    """The star list's columns in the reader's language."""
+    return {key: t(name) for key, (name, _) in STAR_COLUMNS.items()}
+
+
+def step_names() -> dict[str, str]:
+    """The funnel step's list columns in the reader's language."""
+    return {key: t(f"lifecycle.col_{key}") for key in STEP_COLUMNS}
+
+
 def star_columns(currency: str | None) -> list[Column]:
+    """The star list's exported columns: scores to one decimal, money with its currency."""
+    names = star_names()
     return [
-        export_column(key, t(name), kind, currency, digits=1)
-        for key, (name, kind) in STAR_COLUMNS.items()
+        export_column(key, names[key], kind, currency, digits=1)
+        for key, (_, kind) in STAR_COLUMNS.items()
     ]
 
 
 def step_columns(currency: str | None) -> list[Column]:
-    return [
-        export_column(key, t(f"lifecycle.col_{key}"), kind, currency)
-        for key, kind in STEP_COLUMNS.items()
-    ]
+    """The funnel step's exported columns: days as dates, money with its currency."""
+    names = step_names()
+    return [export_column(key, names[key], kind, currency) for key, kind in STEP_COLUMNS.items()]
 
 
-def shown_rows(listed: pd.DataFrame, columns: list[Column]) -> pd.DataFrame:
-    """A list's rows as the page shows them: codes as labels, scores to one decimal, money
-    whole, headed in the reader's language."""
-    out = labelled(listed[[c.key for c in columns]])
+def shown_rows(listed: pd.DataFrame, names: dict[str, str], columns: list[Column]):
+    """A list's rows as the page shows them: codes as labels, scores to one decimal,
+    headed in the reader's language (`names`)."""
+    out = labelled(listed[list(names)])
     for c in columns:
         if c.kind == export.RATIO:
             out[c.key] = out[c.key].round(1)
-    return out.rename(columns={c.key: c.label for c in columns})
+    return out.rename(columns=names)
 
 
 def drill_about(
@@ -573,9 +586,25 @@ def drill_about(
     )
 
 
-def _drill_panel(ctx, chart: str, heading: str, result: DrillResult, columns, make, about):
+@dataclass(frozen=True)
+class Listed:
+    """A clicked group's list as `_drill_panel` draws it: `heading` (what was clicked), the
+    `result` (first rows and count), the columns' `names` on screen and exported `columns`,
+    `file` (the downloads' name), `make` (the whole list, on click) and `about`."""
+
+    heading: str
+    result: DrillResult
+    names: dict[str, str]
+    columns: list[Column]
+    file: str
+    make: Callable[[], pd.DataFrame]
+    about: About
+
+
+def _drill_panel(ctx, chart: str, listed: Listed) -> None:
     """The list of a clicked group: what was clicked and how many, the first rows (a row
     opens Customer 360), the downloads and a button that closes it."""
+    heading, result, names, columns = listed.heading, listed.result, listed.names, listed.columns
     lang = ctx.lang
     with st.container(border=True, key=f"overview_{chart}_list"):
         top, shut = st.columns([5, 1], vertical_alignment="center")
@@ -600,28 +629,17 @@ def _drill_panel(ctx, chart: str, heading: str, result: DrillResult, columns, ma
                     n=fmt.count(result.total, lang),
                 )
             )
-        money = tuple(c.label for c in columns if c.kind == export.MONEY)
+        money = tuple(names[c.key] for c in columns if c.kind == export.MONEY)
         customer_table(
-            shown_rows(result.customers, columns),
-            columns[0].label,
+            shown_rows(result.customers, names, columns),
+            names["customer_id"],
             "overview",
             f"overview_{chart}_rows",
             height=320,
             money=money,
             currency=ctx.currency,
         )
-        download_buttons(
-            make,
-            result.total,
-            columns,
-            f"startier-overview-{chart}-{heading_file(heading)}-{ctx.as_of}",
-            about=about,
-        )
-
-
-def heading_file(heading: str) -> str:
-    """A clicked group in a file name: letters and digits, the rest as '-'."""
-    return "".join(ch if ch.isalnum() else "-" for ch in heading).strip("-") or "list"
+        download_buttons(listed.make, result.total, columns, listed.file, about=listed.about)
 
 
 def star_list(ctx, star: int, chosen: Filters) -> None:
@@ -631,15 +649,16 @@ def star_list(ctx, star: int, chosen: Filters) -> None:
     as_of, version, con = ctx.as_of, ctx.version, data.cursor()
     ids = filters.ids(chosen, as_of, version)
     name = t("overview.drill_star", star=star_name(star))
-    _drill_panel(
-        ctx,
-        MIX,
-        name,
-        result,
-        star_columns(ctx.currency),
-        lambda: overview.star_customers(con, as_of, star, ids),
-        drill_about(ctx, t("overview.mix_list"), star_name(star), chosen),
+    listed = Listed(
+        heading=name,
+        result=result,
+        names=star_names(),
+        columns=star_columns(ctx.currency),
+        file=f"startier-overview-{star}-stars-{as_of}",
+        make=lambda: overview.star_customers(con, as_of, star, ids),
+        about=drill_about(ctx, t("overview.mix_list"), star_name(star), chosen),
     )
+    _drill_panel(ctx, MIX, listed)
 
 
 def step_list(ctx, step: str, chosen: Filters) -> None:
@@ -650,17 +669,18 @@ def step_list(ctx, step: str, chosen: Filters) -> None:
     as_of, version, con = ctx.as_of, ctx.version, data.cursor()
     ids = filters.ids(chosen, as_of, version)
     name = t(f"lifecycle.step_{step}")
-    _drill_panel(
-        ctx,
-        FUNNEL,
-        t("overview.drill_step", step=name),
-        result,
-        step_columns(ctx.currency),
-        lambda: overview.step_customers(con, as_of, rules, step, ids).customers,
-        drill_about(
+    listed = Listed(
+        heading=t("overview.drill_step", step=name),
+        result=result,
+        names=step_names(),
+        columns=step_columns(ctx.currency),
+        file=f"startier-overview-step-{step}-{as_of}",
+        make=lambda: overview.step_customers(con, as_of, rules, step, ids).customers,
+        about=drill_about(
             ctx, t("overview.funnel_list"), name, chosen, session.lifecycle_rules_choices(rules)
         ),
     )
+    _drill_panel(ctx, FUNNEL, listed)
 
 
 def trend_section(ctx, monthly: pd.DataFrame) -> None:

@@ -116,3 +116,52 @@ def test_the_list_a_funnel_click_opens_is_that_step_by_hand(demo_db, monkeypatch
     result = ov.step_drill(as_of, lifecycle.DEFAULT_RULES, step, ov.core_filters.NO_FILTERS, 0)
     assert result.total == int((listed["count_purchase_days"] >= 2).sum())
     assert (result.customers["count_purchase_days"] >= 2).all()
+
+
+def _panels():
+    """The two lists as the page draws them, on the database of STARTIER_DB."""
+    from types import SimpleNamespace
+
+    from core import db
+    from core.filters import NO_FILTERS
+    from ui import overview as ov
+
+    con = db.connect(db.default_path())
+    as_of = db.built_as_of(con)
+    con.close()
+    ctx = SimpleNamespace(as_of=as_of, version=0, lang="zh", currency="CNY")
+    ov.star_list(ctx, 4, NO_FILTERS)
+    ov.step_list(ctx, "repeat", NO_FILTERS)
+
+
+def test_the_lists_show_what_was_clicked_their_rows_downloads_and_a_close(demo_db, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from ui.i18n import load_catalog
+
+    monkeypatch.setenv(db.ENV_VAR, str(demo_db))
+    con = db.connect(demo_db)
+    as_of = db.built_as_of(con)
+    fours = con.execute("select count(*) from customer_features where stars = 4").fetchone()[0]
+    listed = lifecycle.lifecycle_customers(con, as_of)
+    con.close()
+    repeat = int((listed["count_purchase_days"] >= 2).sum())
+    at = AppTest.from_function(_panels, default_timeout=600)
+    at.session_state["lang"] = "zh"
+    at.run()
+    assert not at.exception
+    words = load_catalog("zh")
+    headings = [m.value for m in at.markdown]
+    star = words["overview.drill_star"].format(star="4★")
+    step = words["overview.drill_step"].format(step=words["lifecycle.step_repeat"])
+    assert f"**{words['overview.drill_heading'].format(group=star, n=f'{fours:,}')}**" in headings
+    assert f"**{words['overview.drill_heading'].format(group=step, n=f'{repeat:,}')}**" in headings
+    tables = at.dataframe
+    assert len(tables[0].value) == min(fours, ov.LIST_ROWS)
+    assert len(tables[1].value) == min(repeat, ov.LIST_ROWS)
+    assert words["stars.col_customer_id"] in tables[0].value.columns
+    files = {b.proto.id.split("-", 2)[2] for b in at.get("download_button")}
+    for name in (f"startier-overview-4-stars-{as_of}", f"startier-overview-step-repeat-{as_of}"):
+        assert {f"{name}_csv", f"{name}_xlsx"} <= files
+    at.button(key="overview_mix_close").click().run()
+    assert at.session_state[ov.CLOSED] == {"mix": 1}  # the star mix gets a new key: no selection

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from ui import data, report
+from ui import data, privacy, report
 from ui.i18n import load_catalog
 from ui.navigation import PAGES
 
@@ -176,3 +176,29 @@ def test_no_report_is_offered_on_an_empty_database(app_on, empty_db):
     at = app_on(empty_db)
     assert not at.exception
     assert not at.sidebar.get("download_button")
+
+
+def test_the_report_names_the_filters_and_keeps_names_masked(app_on, demo_db):
+    at = _open(app_on, demo_db, "pages/customer.py")
+    customer = at.query_params["customer"]
+    name, region = (
+        data.cursor()
+        .execute("select name, region from customers where customer_id = $id", {"id": customer})
+        .fetchone()
+    )
+    made = at.session_state[_REPORT]
+    assert made.about["Filters"] == "none" and made.about["Names masked"] == "no"
+    assert name in _text(report.report_html(made))
+
+    at = app_on(demo_db)  # a new session: masking and a filter set, then the portrait
+    at.toggle(key="sidebar_mask").set_value(True).run()
+    at.multiselect(key="filter_regions").set_value([region]).run()
+    at.query_params["customer"] = customer
+    at = at.switch_page("pages/customer.py").run()
+    assert not at.exception, at.exception
+    made = at.session_state[_REPORT]
+    assert region in made.about["Filters"]
+    assert made.about["Names masked"] == "yes"
+    page = _text(report.report_html(made))
+    assert name not in page
+    assert privacy.mask_name(name) in page  # the portrait's heading, as shown

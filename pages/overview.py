@@ -4,7 +4,7 @@ whole page downloadable as one HTML file."""
 
 import streamlit as st
 
-from ui import filters
+from ui import filters, report
 from ui import overview as ov
 from ui.empty import show_empty_state
 from ui.frame import page_context
@@ -18,7 +18,7 @@ if show_empty_state(ctx):
 chosen = filters.current()
 kpis = ov.kpis(ctx.as_of, chosen, ctx.version)
 caption = t("overview.caption" if kpis.has_previous else "overview.caption_alone", as_of=ctx.as_of)
-st.caption(caption)
+report.note(caption)
 download = st.container()  # the report's button, filled once the page is drawn
 
 has_sales = ctx.state.transactions > 0

@@ -110,7 +110,8 @@ report.chart(
     ),
     **lc.clickable(f"rates_{split}"),
 )
-right.caption(f"{t('lifecycle.funnel_rates_caption')} {t('lifecycle.click_rates')}")
+right.caption(t("lifecycle.funnel_rates_caption"))
+right.caption(t("lifecycle.click_rates"))
 if lc.clicked_chart() in ("funnel", "rates_channel", "rates_cohort"):
     lc.drill_section(ctx, rules, snap, chosen)
 
@@ -178,7 +179,8 @@ else:
         ),
         **lc.clickable("cohorts"),
     )
-    st.caption(f"{t(f'lifecycle.cohort_caption_{measure}')} {t('lifecycle.click_cohorts')}")
+    st.caption(t(f"lifecycle.cohort_caption_{measure}"))
+    st.caption(t("lifecycle.click_cohorts"))
     if lc.clicked_chart() == "cohorts":
         lc.drill_section(ctx, rules, snap, chosen)
 

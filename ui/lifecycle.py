@@ -485,7 +485,11 @@ def _on_click(chart: str, key: str) -> None:
         return
     st.session_state[CLICKED] = chart
     for name, key_ in DRILL_KEYS.items():
-        st.session_state[key_] = getattr(drill, name)
+        picked = getattr(drill, name)
+        if picked is None:  # back to the default, 'any' (a None value would show no choice)
+            st.session_state.pop(key_, None)
+        else:
+            st.session_state[key_] = picked
 
 
 def close_drill() -> None:
@@ -493,7 +497,7 @@ def close_drill() -> None:
     cleared (their keys change)."""
     st.session_state.pop(CLICKED, None)
     for key in DRILL_KEYS.values():
-        st.session_state[key] = None
+        st.session_state.pop(key, None)
     st.session_state[CLICK_ROUND] = st.session_state.get(CLICK_ROUND, 0) + 1
 
 
@@ -508,7 +512,8 @@ def drill_words(drill: Drill) -> str:
         parts.append(t("lifecycle.drill_cohort_words", month=f"{drill.cohort:%Y-%m}"))
     if drill.months_since_signup is not None:
         parts.append(t("lifecycle.drill_bought_words", n=drill.months_since_signup))
-    return " · ".join(parts) or t("lifecycle.drill_everyone")
+    words = " · ".join(parts) or t("lifecycle.drill_everyone")
+    return words[:1].upper() + words[1:]
 
 
 def _with(options: list, key: str) -> list:

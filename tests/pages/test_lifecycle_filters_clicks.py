@@ -92,7 +92,7 @@ def test_a_cohort_cell_click_opens_its_buyers_under_the_heatmap(open_page, demo_
     assert not at.exception
     count = fmt.count(cell["buyers"], lang)
     expected = (
-        f"**signed up {cohort:%Y-%m} · bought in month 2 after sign-up: {count} customers**"
+        f"**Signed up {cohort:%Y-%m} · bought in month 2 after sign-up: {count} customers**"
         if lang == "en"
         else f"**{cohort:%Y-%m} 注册 · 注册后第 2 月购买：{count} 位客户**"
     )

@@ -1,0 +1,137 @@
+"""A click on a chart in Chromium opens the customers behind it, on Lifecycle (a cell of the
+cohort heatmap) and on Churn risk (a bar of the risk histogram), in both languages.
+
+The point clicked is found where Plotly drew it (its axes' positions in `_fullLayout`), the
+mouse clicks there, and the test waits for the list's heading, whose count is the one the
+core computes for that cell or band. Screenshots: tests/screenshots/click-*.png."""
+
+from __future__ import annotations
+
+import pytest
+
+from core import churn, db, lifecycle
+from tests.browser.test_pages import (  # noqa: F401 (demo_db_for_browser: a fixture)
+    DEADLINE,
+    _open,
+    _settled,
+    demo_db_for_browser,
+)
+from tests.conftest import DEMO_END
+from ui import format as fmt
+from ui.i18n import load_catalog
+
+pytestmark = pytest.mark.browser
+
+# where Plotly drew point `index` of trace `curve` of the chart under `selector`, in the
+# page's pixels: its axes' offsets plus the point's data mapped to pixels (a bar's middle)
+POINT = """([selector, curve, index]) => {
+  const gd = document.querySelector(selector + ' .js-plotly-plot');
+  const trace = gd._fullData[curve];
+  const xa = gd._fullLayout[trace.xaxis.replace('x', 'xaxis')];
+  const ya = gd._fullLayout[trace.yaxis.replace('y', 'yaxis')];
+  const box = gd.getBoundingClientRect();
+  return {
+    x: box.left + xa._offset + xa.d2p(trace.x[index]),
+    y: box.top + ya._offset
+      + ya.d2p(trace.type === 'bar' ? trace.y[index] / 2 : trace.y[index]),
+  };
+}"""
+
+
+def _click_point(page, selector: str, curve: int, index: int) -> None:
+    chart = page.locator(f"{selector} .js-plotly-plot")
+    chart.scroll_into_view_if_needed()
+    _settled(page)
+    where = page.evaluate(POINT, [selector, curve, index])
+    page.mouse.click(where["x"], where["y"])
+
+
+def _heading(page, text: str):
+    heading = page.locator('[data-testid="stMarkdownContainer"] strong', has_text=text)
+    heading.first.wait_for(timeout=DEADLINE)
+    _settled(page)
+    return heading.first
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_click_on_a_cohort_cell_lists_its_buyers(
+    browser,
+    serve,
+    screenshots,
+    demo_db_for_browser,  # noqa: F811
+    demo_db,
+    lang,
+):
+    words = load_catalog(lang)
+    con = db.connect(demo_db, read_only=True)  # the same data; the server holds the copy
+    cohorts = lifecycle.cohort_retention(con, DEMO_END)
+    con.close()
+    cells = cohorts.dropna(subset=["buyer_share"]).reset_index(drop=True)  # the markers' order
+    index = int(cells.loc[cells["months_since_signup"] == 1, "buyers"].idxmax())
+    cell = cells.iloc[index]
+    url = serve(demo_db_for_browser)
+    page = _open(browser, f"{url}/lifecycle?lang={lang}")
+    try:
+        _click_point(page, ".st-key-lifecycle_cohorts_click_0", 1, index)
+        what = " · ".join(  # the first word capitalized, as a heading
+            [
+                words["lifecycle.drill_cohort_words"].format(month=f"{cell['cohort']:%Y-%m}"),
+                words["lifecycle.drill_bought_words"].format(n=1),
+            ]
+        )
+        what = what[:1].upper() + what[1:]
+        heading = _heading(page, what)
+        count = fmt.count(cell["buyers"], lang)
+        assert heading.inner_text() == words["lifecycle.drill_clicked_count"].format(
+            what=what, count=count
+        )
+        for key, shown in (  # the drill-down's choices took the click
+            ("group", words["lifecycle.any"]),
+            ("cohort", f"{cell['cohort']:%Y-%m}"),
+            ("month", words["lifecycle.month_n"].format(n=1)),
+        ):
+            box = page.locator(f".st-key-lifecycle_drill_{key}")
+            values = [box.inner_text(), *(i.input_value() for i in box.locator("input").all())]
+            assert any(shown in value for value in values), values
+        close = page.locator(".st-key-lifecycle_drill_close button")
+        assert close.inner_text().strip().endswith(words["lifecycle.drill_close"])
+        heading.scroll_into_view_if_needed()
+        page.screenshot(path=screenshots / f"click-lifecycle-cohort-demo-{lang}.png")
+        close.click()
+        page.locator(".st-key-lifecycle_drill_close").wait_for(state="detached", timeout=DEADLINE)
+        _settled(page)
+        assert page.get_by_text(words["lifecycle.drill_header"]).count() == 1  # back at the end
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_click_on_a_risk_bar_lists_that_bands_customers(
+    browser,
+    serve,
+    screenshots,
+    demo_db_for_browser,  # noqa: F811
+    demo_db,
+    lang,
+):
+    words = load_catalog(lang)
+    con = db.connect(demo_db, read_only=True)  # the same data; the server holds the copy
+    risk = churn.stored_churn_result(con, DEMO_END, 90).scores["churn_risk"]
+    con.close()
+    hist = churn.risk_histogram(risk)
+    band = int(hist["customers"].to_numpy().argmax())  # the tallest bar
+    url = serve(demo_db_for_browser)
+    page = _open(browser, f"{url}/churn?lang={lang}")
+    try:
+        _click_point(page, ".st-key-churn_risk_click_0", 0, band)
+        edges = churn.risk_band_edges()
+        words_band = f"{edges[band]:.0%} – {edges[band + 1]:.0%}"
+        count = fmt.count(int(churn.in_risk_band(risk, band).sum()), lang)
+        heading = _heading(page, words_band)
+        assert heading.inner_text() == words["churn.band_count"].format(
+            band=words_band, count=count
+        )
+        heading.scroll_into_view_if_needed()
+        page.screenshot(path=screenshots / f"click-churn-band-demo-{lang}.png")
+    finally:
+        page.close()

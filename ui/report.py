@@ -222,7 +222,7 @@ def shown_table(data, config: dict, money: dict[str, str | None], options: dict)
         else:
             cells.append([_number(v, number_format) for v in values])
     rows = [list(row) for row in zip(*cells, strict=True)] if cells else []
-    more = None
+    more = t("report.no_rows") if frame.empty else None
     if len(frame) > len(rows):
         shown, left = fmt.count(len(rows), lang), fmt.count(len(frame) - len(rows), lang)
         more = t("report.more_rows", shown=shown, more=left)

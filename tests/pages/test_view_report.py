@@ -125,6 +125,7 @@ def test_a_long_table_says_how_many_rows_it_leaves_out():
     assert table.columns == ["n"] and len(table.rows) == report.ROWS
     assert table.total == report.ROWS + 5 and "5" in table.more
     assert report.shown_table(frame.head(3), {}, {}, {}).more is None
+    assert report.shown_table(frame.head(0), {}, {}, {}).more == "No rows in this view."
 
 
 def test_numbers_are_written_in_their_column_format():

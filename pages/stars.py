@@ -45,6 +45,8 @@ st.caption(
     + t(source if base.from_build else "stars.inputs_other_day")
 )
 show_missing_inputs(ctx.version, ("margin", "csat", "complaints", "engagement"))
+if chosen.active:
+    st.caption(t("stars.filtered_note"))
 star_names = [sr.star_label(s) for s in sr.STARS]
 
 # --- distribution ---------------------------------------------------------------------------

@@ -139,7 +139,7 @@ def lifecycle_funnel(
             x=counts,
             customdata=keys,
             texttemplate="%{value:,}<br>%{percentInitial:.1%}",
-            hovertemplate="%{y}: %{value:,} (%{percentPrevious:.1%})<extra></extra>",
+            hovertemplate="%{y}: %{x:,} (%{percentPrevious:.1%})<extra></extra>",
             marker_color=list(theme.FUNNEL[: len(steps)]),
             connector=dict(fillcolor=theme.SECONDARY_BACKGROUND, line=dict(width=0)),
         )

@@ -57,6 +57,7 @@ def test_a_region_filter_counts_only_its_customers_on_the_stars_page(open_at, de
     assert any(heading in m.value for m in at.markdown)  # the tier list opens on 5 stars
     captions = " ".join(c.value for c in at.caption)
     assert words["stars.distribution_click"] in captions
+    assert words["stars.filtered_note"] in captions
     files = {b.proto.id.split("-", 2)[2] for b in at.get("download_button")}
     name = f"startier-star-distribution-{facts['as_of']}"
     assert {f"{name}_csv", f"{name}_xlsx"} <= files
@@ -68,6 +69,7 @@ def test_no_filter_counts_every_rated_customer(open_at, uk_shop_db):  # noqa: F8
     assert not at.exception
     tiles = {m.label: m.value for m in at.metric}
     assert tiles["Rated customers"] == f"{int((frame['stars'] > 0).sum()):,}"
+    assert load_catalog("en")["stars.filtered_note"] not in [c.value for c in at.caption]
 
 
 def test_a_click_on_a_distribution_bar_names_its_star():

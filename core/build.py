@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import duckdb
 
-from core import db, lifecycle, precompute, sql, stars, value
+from core import db, lifecycle, monthly, precompute, sql, stars, value
 from core.clv import Reason
 
 READY = "ready"
@@ -65,12 +66,17 @@ def build(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> Build
     Everything is replaced in one transaction, so readers see the old tables or the new.
     """
     as_of = as_of or latest_activity(con) or dt.date.today()
-    with db.transaction(con):
+    with db.transaction(con), ThreadPoolExecutor(1) as pool:
         build_staging(con)
-        create_table(con, "customer_features", sql.load("customer_features", con), {"as_of": as_of})
-        outputs = value.add_model_outputs(con, as_of)  # BTYD, P(alive), CLV, churn risk
+        # the month ends' scores (numpy alone once their inputs are read) are worked out in
+        # a thread of their own while the steps below run their queries, and written last
+        inputs = monthly.month_end_inputs(con, stars.month_ends(as_of))
+        month_end_rows = pool.submit(stars.month_end_rows, inputs)
+        del inputs
+        outputs = value.model_outputs(con, as_of)  # BTYD, P(alive), CLV, churn risk
+        create_features(con, as_of, outputs)
         value.store_page_inputs(con, as_of, outputs)  # what the Value and Churn pages read
-        stars.add_ratings(con, as_of)  # stars, scores, RFM segment; month-end scores
+        stars.add_ratings(con, as_of, with_monthly=False)  # stars, scores, RFM segment
         # every customer's stage, computed once for lifecycle_stage and the page results
         with lifecycle.staged(con, as_of, lifecycle.DEFAULT_RULES):
             lifecycle.add_stages(con, as_of)  # lifecycle_stage (default rules)
@@ -80,6 +86,7 @@ def build(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> Build
             db.bump_data_version(con, raw=False)
             sql.mark_staging_current(con)  # the staging tables hold the data at the new version
             precompute.store_page_results(con, as_of)  # what the pages open on, read not computed
+        stars.write_customer_monthly(con, month_end_rows.result())  # no page result reads it
     count = con.execute("select count(*) from customer_features").fetchone()[0]
     return BuildResult(as_of=as_of, customer_features=count)
 
@@ -92,6 +99,24 @@ def build_staging(con: duckdb.DuckDBPyConnection) -> None:
         create_table(con, name, sql.versions(name))
         con.execute(sql.as_of_macro(name))
     sql.mark_staging_current(con)
+
+
+def create_features(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, outputs: value.ModelOutputs
+) -> None:
+    """customer_features as of `as_of` with the model outputs joined, written once: the
+    query of `core/sql/customer_features.sql` in place of the table that
+    `core/sql/customer_features_models.sql` reads (`value.add_model_outputs` joins them
+    into a table written before, which wrote a million rows twice). The models read the
+    staging tables alone, so they run first."""
+    con.register("model_outputs", outputs.frame)  # before a fetchone leaves a result open
+    try:
+        features = sql.load("customer_features", con)
+        joined = sql.load("customer_features_models")
+        query = f"with customer_features as (\n{features}\n)\nselect * from (\n{joined}\n)"
+        create_table(con, "customer_features", query, {"as_of": as_of})
+    finally:
+        con.unregister("model_outputs")
 
 
 # Keys stored uncompressed: DuckDB's dictionary and FSST compression of millions of

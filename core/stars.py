@@ -612,10 +612,14 @@ def feature_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(f"select {columns} from customer_features").df()
 
 
-def add_ratings(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> SavedRules:
+def add_ratings(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, with_monthly: bool = True
+) -> SavedRules:
     """The build step: the relationship inputs (`core/sql/star_inputs.sql`), the dimension
     scores, composite score, stars, value tier, loyalty class and RFM segment (active rule
-    set) into customer_features; then the month ends' scores into customer_monthly."""
+    set) into customer_features; then (`with_monthly`) the month ends' scores into
+    customer_monthly, which no rule set changes (core build writes those itself, worked
+    out beside its other steps: `month_end_rows`)."""
     active = active_rules(con)
     inputs = sql.load("star_inputs", con)  # customer_features and RELATIONSHIP_INPUTS
     have = {*db.columns(con, "customer_features"), *RELATIONSHIP_INPUTS}
@@ -629,7 +633,8 @@ def add_ratings(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> SavedRules:
         added = added.append_column(name, column)
     _add_columns(con, "customer_features", added)
     db.set_meta(con, "rules_applied", f"{active.name}:{active.version}")
-    build_customer_monthly(con, as_of)
+    if with_monthly:
+        build_customer_monthly(con, as_of)
     return active
 
 
@@ -847,8 +852,19 @@ def build_customer_monthly(
     month end at a time (the module docstring says how a month end differs from the as-of
     date); the stars are worked out when read (`month_end_ratings`)."""
     inputs = monthly.month_end_inputs(con, month_ends(as_of, months))
+    write_customer_monthly(con, month_end_rows(inputs))
+
+
+def month_end_rows(inputs: monthly.MonthEnds) -> pa.Table:
+    """customer_monthly's rows (MONTHLY_SCHEMA) from the month ends' inputs, in month-end
+    order: numpy and arrow only, no connection, so that the build can work them out in a
+    thread of their own while its other steps run their queries."""
     batches = [_month_batch(month, inputs.customer_ids) for month in inputs]
-    rows = pa.Table.from_batches(batches, schema=MONTHLY_SCHEMA)
+    return pa.Table.from_batches(batches, schema=MONTHLY_SCHEMA)
+
+
+def write_customer_monthly(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> None:
+    """customer_monthly replaced by `rows` (`month_end_rows`)."""
     con.execute(MONTHLY_TABLE)
     con.register("customer_monthly_rows", rows)
     try:

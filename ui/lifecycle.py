@@ -431,6 +431,9 @@ CHARTS = {
     "economics": "lifecycle.economics_header",
 }
 RATE_STEPS = {"conversion_rate": "converted", "repeat_rate": "repeat", "retention_rate": "retained"}
+# a drill-down choice's 'any': a value of its own (a selectbox at None shows no choice, and a
+# key removed in a callback comes back with the browser's last value)
+ANY = "any"
 
 
 def clicked_drill(chart: str, selection: Mapping | None) -> Drill | None:
@@ -486,10 +489,7 @@ def _on_click(chart: str, key: str) -> None:
     st.session_state[CLICKED] = chart
     for name, key_ in DRILL_KEYS.items():
         picked = getattr(drill, name)
-        if picked is None:  # back to the default, 'any' (a None value would show no choice)
-            st.session_state.pop(key_, None)
-        else:
-            st.session_state[key_] = picked
+        st.session_state[key_] = ANY if picked is None else picked
 
 
 def close_drill() -> None:
@@ -497,7 +497,7 @@ def close_drill() -> None:
     cleared (their keys change)."""
     st.session_state.pop(CLICKED, None)
     for key in DRILL_KEYS.values():
-        st.session_state.pop(key, None)
+        st.session_state[key] = ANY
     st.session_state[CLICK_ROUND] = st.session_state.get(CLICK_ROUND, 0) + 1
 
 
@@ -517,9 +517,21 @@ def drill_words(drill: Drill) -> str:
 
 
 def _with(options: list, key: str) -> list:
-    """`options` with the session's value of selectbox `key` (a click's) when missing."""
+    """ANY, then `options`, then the session's value of selectbox `key` (a click's) when
+    missing from them."""
     value = st.session_state.get(key)
+    options = [ANY, *options]
     return options if value is None or value in options else [*options, value]
+
+
+def _any_or(words: Callable) -> Callable:
+    """A selectbox's format_func: 'Any' for ANY, else `words(value)`."""
+    return lambda value: t("lifecycle.any") if value == ANY else words(value)
+
+
+def _picked(value):
+    """A drill-down choice as Drill takes it: None for ANY."""
+    return None if value == ANY else value
 
 
 def drill_section(
@@ -538,30 +550,35 @@ def drill_section(
     group_col, channel_col, cohort_col, month_col = box.columns(4)
     group = group_col.selectbox(
         t("lifecycle.drill_group"),
-        options=[None, *STAGES, *FUNNEL_STEPS[1:]],
-        format_func=group_label,
+        options=_with([*STAGES, *FUNNEL_STEPS[1:]], DRILL_KEYS["group"]),
+        format_func=_any_or(group_label),
         key=DRILL_KEYS["group"],
     )
     channel = channel_col.selectbox(
         t("lifecycle.split_channel"),
-        options=_with([None, *snap.funnel_by_channel["group_key"]], DRILL_KEYS["channel"]),
-        format_func=lambda c: t("lifecycle.any") if c is None else label("channel", c),
+        options=_with(list(snap.funnel_by_channel["group_key"]), DRILL_KEYS["channel"]),
+        format_func=_any_or(lambda c: label("channel", c)),
         key=DRILL_KEYS["channel"],
     )
     cohort = cohort_col.selectbox(
         t("lifecycle.cohort"),
-        options=_with([None, *cohort_months(snap.funnel_by_cohort)], DRILL_KEYS["cohort"]),
-        format_func=lambda m: t("lifecycle.any") if m is None else f"{m:%Y-%m}",
+        options=_with(cohort_months(snap.funnel_by_cohort), DRILL_KEYS["cohort"]),
+        format_func=_any_or(lambda m: f"{m:%Y-%m}"),
         key=DRILL_KEYS["cohort"],
     )
     months_since = month_col.selectbox(
         t("lifecycle.drill_bought_in"),
-        options=_with([None, *range(COHORTS)], DRILL_KEYS["months_since_signup"]),
-        format_func=lambda k: t("lifecycle.any") if k is None else t("lifecycle.month_n", n=k),
+        options=_with(list(range(COHORTS)), DRILL_KEYS["months_since_signup"]),
+        format_func=_any_or(lambda k: t("lifecycle.month_n", n=k)),
         key=DRILL_KEYS["months_since_signup"],
         help=t("lifecycle.drill_bought_in_help"),
     )
-    drill = Drill(group=group, channel=channel, cohort=cohort, months_since_signup=months_since)
+    drill = Drill(
+        group=_picked(group),
+        channel=_picked(channel),
+        cohort=_picked(cohort),
+        months_since_signup=_picked(months_since),
+    )
     result = drill_down(ctx.as_of, rules, drill, ctx.version, chosen)
     lang, shown = ctx.lang, len(result.customers)
     clicked = None

@@ -1,5 +1,6 @@
 """A click on a chart in Chromium opens the customers behind it, on Lifecycle (a cell of the
-cohort heatmap) and on Churn risk (a bar of the risk histogram), in both languages.
+cohort heatmap, then a funnel step) and on Churn risk (a bar of the risk histogram), in both
+languages.
 
 The point clicked is found where Plotly drew it (its axes' positions in `_fullLayout`), the
 mouse clicks there, and the test waits for the list's heading, whose count is the one the
@@ -46,6 +47,12 @@ def _click_point(page, selector: str, curve: int, index: int) -> None:
     page.mouse.click(where["x"], where["y"])
 
 
+def _choice(page, key: str) -> str:
+    """What the drill-down's selectbox `key` shows (its text and its input's value)."""
+    box = page.locator(f".st-key-lifecycle_drill_{key}")
+    return " ".join([box.inner_text(), *(i.input_value() for i in box.locator("input").all())])
+
+
 def _heading(page, text: str):
     heading = page.locator('[data-testid="stMarkdownContainer"] strong', has_text=text)
     heading.first.wait_for(timeout=DEADLINE)
@@ -65,6 +72,7 @@ def test_a_click_on_a_cohort_cell_lists_its_buyers(
     words = load_catalog(lang)
     con = db.connect(demo_db, read_only=True)  # the same data; the server holds the copy
     cohorts = lifecycle.cohort_retention(con, DEMO_END)
+    repeat_buyers = int(lifecycle.funnel(con, DEMO_END).iloc[0]["repeat"])
     con.close()
     cells = cohorts.dropna(subset=["buyer_share"]).reset_index(drop=True)  # the markers' order
     index = int(cells.loc[cells["months_since_signup"] == 1, "buyers"].idxmax())
@@ -90,9 +98,7 @@ def test_a_click_on_a_cohort_cell_lists_its_buyers(
             ("cohort", f"{cell['cohort']:%Y-%m}"),
             ("month", words["lifecycle.month_n"].format(n=1)),
         ):
-            box = page.locator(f".st-key-lifecycle_drill_{key}")
-            values = [box.inner_text(), *(i.input_value() for i in box.locator("input").all())]
-            assert any(shown in value for value in values), values
+            assert shown in _choice(page, key)
         close = page.locator(".st-key-lifecycle_drill_close button")
         assert close.inner_text().strip().endswith(words["lifecycle.drill_close"])
         heading.scroll_into_view_if_needed()
@@ -101,6 +107,22 @@ def test_a_click_on_a_cohort_cell_lists_its_buyers(
         page.locator(".st-key-lifecycle_drill_close").wait_for(state="detached", timeout=DEADLINE)
         _settled(page)
         assert page.get_by_text(words["lifecycle.drill_header"]).count() == 1  # back at the end
+
+        # a funnel step: its bar's middle, where the mouse points at it
+        step = page.locator(".st-key-lifecycle_funnel_click_1 .point path").nth(2)  # repeat
+        step.scroll_into_view_if_needed()
+        _settled(page)
+        box = step.bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        what = words["lifecycle.step_repeat"]
+        repeat = _heading(page, what)
+        assert repeat.inner_text() == words["lifecycle.drill_clicked_count"].format(
+            what=what, count=fmt.count(repeat_buyers, lang)
+        )
+        assert words["lifecycle.any"] in _choice(page, "cohort")  # the cell's choice is gone
+        assert words["lifecycle.any"] in _choice(page, "month")
+        repeat.scroll_into_view_if_needed()
+        page.screenshot(path=screenshots / f"click-lifecycle-funnel-demo-{lang}.png")
     finally:
         page.close()
 

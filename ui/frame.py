@@ -63,9 +63,8 @@ class _GuardedPage:
 
     def run(self) -> None:
         try:
-            with report.recording(self._page.title, self._page.url_path):
+            with report.recording(self._page.title, self._page.url_path):  # and offers it
                 self._page.run()
-            report.offer()  # "Download this view (HTML)" in the sidebar
         except (db.DatabaseUnavailable, duckdb.Error) as error:
             reason = unavailable_reason(error)
             if reason is None:

@@ -1,7 +1,8 @@
 """The page being drawn as one HTML file: what it shows, gathered as it is drawn.
 
-The frame starts a `Report` before a page runs (`recording`) and offers it after
-(`offer`): "Download this view (HTML)". On the way the report keeps, in the page's order:
+The frame records a `Report` while a page runs (`recording`), and offers it in the sidebar
+("Download this view (HTML)", `offer`), written when clicked. The report keeps, in the
+page's order:
 headings and notes (st.subheader, st.info... seen as the page sends them), tiles
 (`ui.widgets.metric_row`), tables (`ui.widgets.show_table`, as shown on screen), figures
 (`chart`, the drop-in for `st.plotly_chart`) and sentences a page says in words (`text`,
@@ -106,9 +107,17 @@ def recording(title: str, name: str = "view") -> Iterator[Report]:
     """Record the page drawn inside as a new `Report` titled `title` (the page's name in
     the menu; `name`: its address, for the file's name). Headings and notes are seen as
     Streamlit sends them (its run context's `enqueue`, the one place this module reads
-    Streamlit's inside)."""
+    Streamlit's inside).
+
+    The sidebar's button (`offer`) is drawn first: the file is written when it is clicked,
+    from what the page drew by then, so a page that stops early (thin data, said in words)
+    is offered too; an empty database, whose pages only say how to load data, is not."""
+    from ui import sidebar
+
     report = Report(title, name or "view")
     st.session_state[_KEY] = report
+    if not sidebar.context().state.is_empty:
+        offer()
     ctx = get_script_run_ctx(suppress_warning=True)
     send = ctx.enqueue if ctx is not None else None
 

@@ -46,8 +46,9 @@ def _headings(at) -> list[str]:
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=lambda spec: spec.url_path)
-def test_the_report_holds_what_the_page_drew(app_on, demo_db, spec):
-    at = _open(app_on, demo_db, spec.path)
+@pytest.mark.parametrize("database", ["demo_db", "uk_shop_db"])
+def test_the_report_holds_what_the_page_drew(app_on, request, database, spec):
+    at = _open(app_on, request.getfixturevalue(database), spec.path)
     made: report.Report = at.session_state[_REPORT]
     assert made.name == spec.url_path
     assert made.title == load_catalog("en")[spec.title_key]

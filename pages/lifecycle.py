@@ -153,7 +153,8 @@ with st.expander(t("lifecycle.flows_table")):
 
 # --- cohorts ------------------------------------------------------------------------------------
 st.subheader(t("lifecycle.cohort_header"))
-cohorts = lc.cohorts(ctx.as_of, ctx.version, chosen)
+with st.spinner(t("lifecycle.computing_figures")):  # live with a filter or another day
+    cohorts = lc.cohorts(ctx.as_of, ctx.version, chosen)
 measure = choice(
     t("lifecycle.cohort_measure"),
     ["buyer_share", "revenue_retention"],
@@ -186,7 +187,8 @@ else:
 
 # --- acquisition economics ----------------------------------------------------------------------
 st.subheader(t("lifecycle.economics_header"))
-economics = lc.economics(ctx.as_of, ctx.version, chosen)
+with st.spinner(t("lifecycle.computing_figures")):
+    economics = lc.economics(ctx.as_of, ctx.version, chosen)
 has_prediction = economics["predicted_clv"].notna().any()
 basis = lc.economics_basis(economics)  # revenue stands in for margin when there is no cost
 words = lc.economics_labels(basis)

@@ -24,7 +24,7 @@ from core import churn, value
 from core import filters as core_filters
 from core.clv import ModelFitError, Reason
 from core.filters import NO_FILTERS, Filters
-from ui import data, filters, models
+from ui import data, filters, models, report
 from ui import format as fmt
 from ui.export import About, Column, columns_from_formats, download_buttons, list_about
 from ui.i18n import t
@@ -242,7 +242,8 @@ def band_section(ctx, horizon: int, chosen: Filters) -> None:
     box = st.container(border=True)
     head = box.container(horizontal=True, vertical_alignment="center")
     count = fmt.count(len(listed), ctx.lang)
-    head.markdown(f"**{t('churn.band_count', band=words, count=count)}**")
+    heading = t("churn.band_count", band=words, count=count)
+    report.text(f"**{heading}**", container=head)  # the view's report says it too
     head.button(
         t("churn.band_close"), icon=":material/close:", on_click=close_band, key="churn_band_close"
     )

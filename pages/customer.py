@@ -178,8 +178,11 @@ if card.churn_drivers.empty:
     right.info(t("customer.no_drivers"), icon=":material/info:")
 else:
     right.markdown(f"**{t('customer.drivers_title')}**")
-    show_table(cu.drivers_table(card.churn_drivers), container=right)
+    drivers = cu.drivers_table(card.churn_drivers)
+    show_table(drivers, container=right)
     right.caption(t("customer.drivers_caption", sample=fmt.count(cu.c3.DRIVER_SAMPLE, lang)))
+    with right:
+        cu.table_download(ctx, drivers, "customer.drivers_title", "drivers", card.customer_id)
 
 # --- purchases -----------------------------------------------------------------------------------
 st.subheader(t("customer.purchases_header"))
@@ -234,7 +237,9 @@ if offered.empty:
     st.caption(t("customer.offers_none"))
 else:
     st.caption(t("customer.offers_caption", count=len(offered)))
-    show_table(cu.offers_table(offered, basket))
+    offers_shown = cu.offers_table(offered, basket)
+    show_table(offers_shown)
+    cu.table_download(ctx, offers_shown, "customer.offers_header", "offers", card.customer_id)
 
 # --- interactions and feedback -------------------------------------------------------------------
 st.subheader(t("customer.contacts_header"))

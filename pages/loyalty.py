@@ -161,7 +161,11 @@ if saved:
         max_selections=lu.MAX_COMPARED,
         key="loyalty_compare",
     )
-    show_table(container=compare_col, data=lu.comparison_table(saved, chosen, lang, ctx.currency))
+    comparison = lu.comparison_table(saved, chosen, lang, ctx.currency)
+    show_table(container=compare_col, data=comparison)
+    if chosen:
+        with compare_col:
+            lu.comparison_download(ctx, comparison)
 else:
     compare_col.info(t("loyalty.no_scenarios"))
 

@@ -24,7 +24,7 @@ from core.filters import NO_FILTERS, Filters, keep_mask
 from ui import data, filters, navigation, privacy, session
 from ui import format as fmt
 from ui.export import columns as export_columns
-from ui.export import list_about
+from ui.export import download_buttons, list_about
 from ui.i18n import t
 from ui.labels import label, star_name
 from ui.offers import item_labels, reason_text, reason_words
@@ -494,6 +494,18 @@ def referrals_about(ctx, customer_id: str):
 def contacts_about(ctx, customer_id: str):
     """The time line's About sheet: whose contacts."""
     return _about(ctx, "customer.contacts_header", customer_id)
+
+
+def table_download(ctx, table: pd.DataFrame, title_key: str, name: str, customer_id: str):
+    """The download buttons of a table shown as written (its headings and words in the page's
+    language), with the About sheet naming the customer."""
+    download_buttons(
+        lambda: table,
+        len(table),
+        export_columns({str(c): str(c) for c in table.columns}, {}, ctx.currency),
+        f"{name}-{customer_id}-{ctx.as_of}",
+        about=_about(ctx, title_key, customer_id),
+    )
 
 
 def _about(ctx, title_key: str, customer_id: str):

@@ -36,6 +36,7 @@ from core.loyalty import (
 )
 from ui import charts, data, filters
 from ui import format as fmt
+from ui.export import columns as export_columns
 from ui.export import columns_from_config, download_buttons, list_about
 from ui.i18n import t
 from ui.labels import label, labelled
@@ -640,6 +641,18 @@ def table_download(
         columns_from_config(config, ctx.currency),
         f"{name}-{ctx.as_of}",
         about=list_about(ctx, "loyalty", title, filters=filters.choices(chosen)),
+    )
+
+
+def comparison_download(ctx, table: pd.DataFrame) -> None:
+    """The download buttons of the saved scenarios side by side (as shown: figures in words
+    and the page's units), with an About sheet."""
+    download_buttons(
+        lambda: table,
+        len(table),
+        export_columns({str(c): str(c) for c in table.columns}, {}, ctx.currency),
+        f"loyalty-scenarios-{ctx.as_of}",
+        about=list_about(ctx, "loyalty", t("loyalty.scenarios_title")),
     )
 
 

@@ -610,9 +610,23 @@ def trends(ctx: Context, missing: dict[str, str | None], has_stars: bool) -> Non
         if by == "category" and keys == ["unspecified"]:
             st.caption(t("satisfaction.no_categories"))
         with st.expander(t("satisfaction.group_table")):
-            show_table(
-                group_table(by_group(ctx.as_of, by, min_answers, ctx.version, chosen), by),
-                column_config=group_columns(),
+            groups = group_table(by_group(ctx.as_of, by, min_answers, ctx.version, chosen), by)
+            show_table(groups, column_config=group_columns())
+            download_buttons(
+                lambda: groups,
+                len(groups),
+                columns_from_config(group_columns(), ctx.currency),
+                f"satisfaction-by-{by}-{ctx.as_of}",
+                about=list_about(
+                    ctx,
+                    "satisfaction",
+                    t("satisfaction.group_table"),
+                    choices={
+                        t("satisfaction.split"): t(f"satisfaction.split_{by}"),
+                        t("satisfaction.min_answers"): str(min_answers),
+                    },
+                    filters=filters.choices(chosen),
+                ),
             )
     picked_list(ctx, ("answers",), has_stars)
 

@@ -77,3 +77,22 @@ def test_simple_mode_offers_to_the_chosen_recent_buyers(small_db):
     assert chosen.as_of == history.as_of and chosen.period_days == history.period_days
     result = loyalty.simulate_simple(con, PRESETS["points_tiers"], runs=RUNS, history=chosen)
     assert result.customers == len(ids)
+
+
+def test_the_uk_shop_offers_to_its_later_customers(uk_shop_db):
+    """The UK shop (transactions only, pounds): the programme offered to the customers who
+    signed up in its second half runs on those of them the engine simulates."""
+    con = db.connect(uk_shop_db, read_only=True).cursor()
+    middle = con.execute("select median(signed_up_at)::date from customers").fetchall()[0][0]
+    ids = chosen_ids(con, Filters(joined_from=middle))
+    try:
+        engine = {"models": loyalty.loyalty_models(con)}
+    except loyalty.ModelNotFitted:
+        engine = {"history": loyalty.simple_history(con)}
+    ((kind, base),) = engine.items()
+    chosen = offered_to(base, ids)
+    expected = base.customers[base.customers["customer_id"].isin(ids)]
+    assert 0 < len(chosen.customers) == len(expected) < len(base.customers)
+    run = loyalty.simulate_programme if kind == "models" else loyalty.simulate_simple
+    result = run(con, PRESETS["points_tiers"], runs=RUNS, **{kind: chosen})
+    assert result.customers == len(expected)

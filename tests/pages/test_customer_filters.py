@@ -92,3 +92,18 @@ def test_a_customer_asked_for_by_link_opens_outside_the_filters(open_at, demo_db
     assert words["customer.outside_filters"] in [i.value for i in at.info]
     at = open_at(demo_db, region=REGION, customer=str(ids[0]))
     assert not any(words["customer.outside_filters"] == i.value for i in at.info)
+
+
+def test_the_uk_shops_search_within_a_sign_up_period(uk_shop_db):
+    """The UK shop (transactions only, ids of digits): customers who signed up in its second
+    half; a search for a digit matches many of both halves."""
+    con = db.connect(uk_shop_db)
+    middle = con.execute("select median(signed_up_at)::date from customers").fetchall()[0][0]
+    ids = chosen_ids(con, Filters(joined_from=middle))
+    every = c3.search(con, "1", limit=100_000)
+    mine = every[every["customer_id"].isin(ids)]
+    assert 0 < len(mine) < len(every)
+    found = c3.search(con, "1", customers=ids)
+    assert found["customer_id"].tolist() == mine["customer_id"].head(c3.SEARCH_LIMIT).tolist()
+    assert c3.hidden_matches(con, "1", ids) == len(every) - len(mine)
+    con.close()

@@ -157,7 +157,7 @@ def chosen_customers(
             return
         if db.has_table(con, "customer_stages"):
             raise ValueError("choose the customers before staging them: customer_stages exists")
-        catalog = con.execute("select current_database()").fetchone()[0].replace('"', '""')
+        catalog = con.execute("select current_database()").fetchall()[0][0].replace('"', '""')
         con.execute(  # names only: the catalog of `con`'s database and core.filters' relation
             f'create or replace temp view customers as select * from "{catalog}".main.customers '
             f"where {core_filters.restricted()}"

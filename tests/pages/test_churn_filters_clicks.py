@@ -8,20 +8,24 @@ session's band) and holds the customers whose risk is in the band, counted by ha
 
 from __future__ import annotations
 
+import io
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
+from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
 from core import churn, db, value
 from tests.apptest import without_legacy_pages_mode
 from tests.conftest import DEMO_END
 from tests.pages.conftest import APP, _clear_caches
+from tests.ui.test_export_lists import made  # noqa: F401 (the fixture)
 from ui import charts
 from ui import churn as ch
 from ui import format as fmt
+from ui.i18n import load_catalog
 
 PAGE = "pages/churn.py"
 
@@ -162,3 +166,35 @@ def test_the_band_list_follows_the_filters(open_page, demo_db, scored):
     heading = next(m.value for m in at.markdown if ch.band_text(band) in m.value)
     assert heading == f"**Risk 70% – 75%: {fmt.count(len(mine), 'en')} customers**"
     assert set(pd.Series(at.dataframe[0].value["acquisition_channel"])) <= {"WeChat"}
+
+
+def test_the_bands_export_names_the_chart_the_band_and_the_filters(
+    open_page,
+    made,  # noqa: F811
+    demo_db,
+    scored,
+):
+    _, everyone = scored
+    words = load_catalog("en")
+    band = 16  # 80% - 85%
+    at = open_page(demo_db, session={ch.CLICKED: band}, channel="wechat")
+    assert not at.exception
+    call = next(
+        c
+        for c in reversed(made)
+        if c["about"] is not None
+        and c["about"].value(words["export.about_list"]) == words["churn.distribution_header"]
+    )
+    mine = everyone[
+        churn.in_risk_band(everyone["churn_risk"], band)
+        & (everyone["acquisition_channel"] == "wechat")
+    ]
+    assert call["rows"] == len(mine) > 0
+    sheet = load_workbook(io.BytesIO(call["xlsx"]())).worksheets[1]
+    about = {str(r[0].value): str(r[1].value) for r in sheet.iter_rows()}
+    assert about[words["export.about_as_of"]] == DEMO_END.isoformat()
+    assert about[words["export.about_horizon"]] == "90 days"
+    assert about[words["export.about_choices"]] == f"{words['churn.band_clicked']}: 80% – 85%"
+    assert "wechat" in about[words["export.about_filters"]].lower()
+    listed = pd.read_csv(io.BytesIO(call["csv"]()), encoding="utf-8-sig")
+    assert sorted(listed["Customer ID"]) == sorted(mine["customer_id"])

@@ -8,14 +8,22 @@ them): the list opens under that chart, says what was clicked and how many, and 
 
 from __future__ import annotations
 
+import io
+
+import pandas as pd
 import pytest
+from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
 from core import db, lifecycle
+from core import filters as core_filters
+from core.filters import Filters
 from tests.apptest import without_legacy_pages_mode
 from tests.pages.conftest import APP, _clear_caches
+from tests.ui.test_export_lists import made  # noqa: F401 (the fixture)
 from ui import format as fmt
 from ui import lifecycle as lc
+from ui.i18n import load_catalog
 
 PAGE = "pages/lifecycle.py"
 
@@ -122,3 +130,64 @@ def test_a_funnel_click_with_a_filter_lists_the_chosen_steps_customers(open_page
     listed = next(d.value for d in at.dataframe if "days_since_purchase" in d.value.columns)
     assert set(listed["acquisition_channel"]) == {"WeChat"}
     assert (listed["count_purchase_days"] >= 2).all()
+
+
+def _about(call) -> dict[str, str]:
+    sheet = load_workbook(io.BytesIO(call["xlsx"]())).worksheets[1]
+    return {str(r[0].value): str(r[1].value) for r in sheet.iter_rows()}
+
+
+def test_the_clicked_lists_export_names_the_chart_the_click_and_the_filters(
+    open_page,
+    made,  # noqa: F811
+    demo_db,
+    stages,
+):
+    as_of, everyone, _ = stages
+    words = load_catalog("en")
+    con = db.connect(demo_db)
+    ids = core_filters.attribute_ids(con, Filters(channels=("wechat",)))
+    cohorts = lifecycle.cohort_retention(con.cursor(), as_of, customers=ids)
+    con.close()
+    cell = cohorts[(cohorts["months_since_signup"] == 1) & (cohorts["buyers"] > 0)].iloc[-1]
+    session = {
+        lc.CLICKED: "cohorts",
+        "lifecycle_drill_cohort": cell["cohort"].date(),
+        "lifecycle_drill_month": 1,
+    }
+    at = open_page(demo_db, session=session, channel="wechat")
+    assert not at.exception
+    call = next(
+        c
+        for c in reversed(made)
+        if c["about"] is not None
+        and c["about"].value(words["export.about_list"]) == words["lifecycle.drill_header"]
+    )
+    assert call["rows"] == cell["buyers"]
+    about = _about(call)
+    assert about[words["export.about_as_of"]] == as_of.isoformat()
+    choices = about[words["export.about_choices"]]
+    assert f"{words['lifecycle.drill_chart']}: {words['lifecycle.cohort_header']}" in choices
+    clicked = f"Signed up {cell['cohort']:%Y-%m} · bought in month 1 after sign-up"
+    assert f"{words['lifecycle.drill_clicked']}: {clicked}" in choices
+    assert "wechat" in about[words["export.about_filters"]].lower()
+    listed = pd.read_csv(io.BytesIO(call["csv"]()), encoding="utf-8-sig")
+    assert len(listed) == cell["buyers"]
+    assert set(listed[words["lifecycle.col_acquisition_channel"]]) == {"WeChat"}
+    economics = next(
+        c
+        for c in made
+        if c["about"] is not None
+        and c["about"].value(words["export.about_list"]) == words["lifecycle.economics_header"]
+    )
+    assert economics["rows"] == 1  # the chosen channel's row
+    flows = next(
+        c
+        for c in made
+        if c["about"] is not None
+        and c["about"].value(words["export.about_list"]) == words["lifecycle.flows_table"]
+    )
+    table = pd.read_csv(io.BytesIO(flows["csv"]()), encoding="utf-8-sig")
+    mine = everyone[everyone["acquisition_channel"] == "wechat"]
+    live = mine["stage"].isin(["new", "active", "at_risk"]).sum()
+    assert table[words["lifecycle.live_at_end"]].iloc[0] == live  # the latest month first

@@ -63,6 +63,7 @@ with inputs:
         key="loyalty_preset",
     )
     programme = lu.programme_input(preset_name, lang, ctx.currency)
+    report.says(*(f"{k}: {v}" for k, v in lu.assumptions(programme, lang, ctx.currency)))
     echo = st.empty()  # the verdict again, beside the knobs that made it
 
 with results, st.spinner(t("loyalty.running")):

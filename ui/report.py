@@ -35,8 +35,14 @@ ROWS = 200  # a table's rows in the file; a line says how many more the page has
 
 @dataclass
 class Report:
-    """What a page showed, in order: parts of kind 'heading', 'tiles', 'text', 'note',
-    'figure' and 'table'; `open` while the page is being drawn."""
+    """What a page showed: parts of kind 'heading', 'tiles', 'text', 'note', 'alert'
+    (st.info, st.warning...), 'figure' and 'table', as they were drawn; `open` while the
+    page is drawn.
+
+    A page may fill a container above what it drew first (Loyalty draws its inputs before
+    the verdict shown above them): `paths` are the places on the page (Streamlit's delta
+    paths) of the elements drawn, in the order drawn, and each part is anchored to the
+    element drawn next (`anchors`), so `in_place` gives the parts in the page's order."""
 
     title: str
     name: str = "view"  # the page's address, for the file's name
@@ -44,12 +50,26 @@ class Report:
     open: bool = True
     lang: str = "en"  # the view's language and what the view is (`about`), once offered
     about: dict[str, str] = field(default_factory=dict)
+    paths: list[tuple[int, ...]] = field(default_factory=list)
+    anchors: list[int] = field(default_factory=list)
 
-    def add(self, kind: str, content) -> None:
+    def add(self, kind: str, content, anchor: int | None = None) -> None:
         self.parts.append((kind, content))
+        self.anchors.append(len(self.paths) if anchor is None else anchor)
 
     def count(self, kind: str) -> int:
         return sum(k == kind for k, _ in self.parts)
+
+    def in_place(self) -> list[tuple[str, object]]:
+        """The parts in the order they stand on the page (a part drawn last, after every
+        element, stays last)."""
+        end = (float("inf"),)
+
+        def place(i: int):
+            anchor = self.anchors[i]
+            return self.paths[anchor] if anchor < len(self.paths) else end
+
+        return [self.parts[i] for i in sorted(range(len(self.parts)), key=place)]
 
 
 @dataclass(frozen=True)
@@ -79,27 +99,32 @@ def last() -> Report | None:
     return st.session_state.get(_KEY)
 
 
-def _record(kind: str, content) -> None:
+def _record(kind: str, content, anchor: int | None = None) -> None:
+    """Keep a part, anchored to `anchor` (an index of `Report.paths`; by default the
+    element drawn next: call this just before drawing the part)."""
     found = current()
     if found is not None:
-        found.add(kind, content)
+        found.add(kind, content, anchor)
 
 
 def _seen(message) -> None:
     """Keep a heading (not the page's title) or a note the page sent to its main area."""
     if not message.HasField("delta") or not message.delta.HasField("new_element"):
         return
-    path = list(message.metadata.delta_path)
-    if not path or path[0] != 0:  # the sidebar's
+    path = tuple(message.metadata.delta_path)
+    found = current()
+    if not path or path[0] != 0 or found is None:  # the sidebar's, or no page recorded
         return
+    found.paths.append(path)
+    here = len(found.paths) - 1
     element = message.delta.new_element
     kind = element.WhichOneof("type")
     if kind == "heading" and element.heading.tag != "h1" and element.heading.body:
-        _record("heading", _unmarked(element.heading.body))
+        _record("heading", _unmarked(element.heading.body), here)
     elif kind == "alert" and element.alert.body:
-        _record("note", _unmarked(element.alert.body))
+        _record("alert", _unmarked(element.alert.body), here)
     elif kind == "markdown" and element.markdown.body.startswith("#"):  # "#### A part"
-        _record("heading", _unmarked(element.markdown.body.lstrip("#").strip()))
+        _record("heading", _unmarked(element.markdown.body.lstrip("#").strip()), here)
 
 
 @contextmanager
@@ -146,14 +171,14 @@ def chart(figure: go.Figure, *, container=None, **kwargs):
 
 def text(body: str, *, container=None) -> None:
     """`body` (markdown) on the page, and in the report as a sentence."""
-    (container or st).markdown(body)
     _record("text", body)
+    (container or st).markdown(body)
 
 
 def note(body: str, *, container=None) -> None:
     """`body` as a caption on the page, and in the report as a note."""
-    (container or st).caption(body)
     _record("note", body)
+    (container or st).caption(body)
 
 
 def says(*sentences: str) -> None:
@@ -163,12 +188,14 @@ def says(*sentences: str) -> None:
 
 
 def tiles(shown) -> None:
-    """KPI tiles (`ui.widgets.Tile`) the page drew (`ui.widgets.metric_row` calls this)."""
+    """KPI tiles (`ui.widgets.Tile`) the page is drawing (`ui.widgets.metric_row` calls
+    this just before)."""
     _record("tiles", list(shown))
 
 
 def table(data, config: dict | None, money: dict[str, str | None], options: dict) -> None:
-    """A table the page drew (`ui.widgets.show_table` calls this): kept as shown."""
+    """A table the page is drawing (`ui.widgets.show_table` calls this just before):
+    kept as shown."""
     if current() is not None:
         _record("table", shown_table(data, config or {}, money, options))
 
@@ -257,6 +284,8 @@ li { margin: 0.4rem 0; }
 table { border-collapse: collapse; margin: 0.8rem 0; font-size: 0.9rem; }
 th, td { border-bottom: 1px solid #E3E8F2; padding: 0.3rem 0.7rem; text-align: left; }
 th { background: #F4F6FB; } td.number { text-align: right; font-variant-numeric: tabular-nums; }
+.alert { background: #F4F6FB; border-left: 4px solid #2E5BFF; padding: 0.6rem 0.9rem;
+  white-space: pre-line; }
 dl.about { display: grid; grid-template-columns: max-content auto; gap: 0.2rem 1rem;
   color: #3E4859; font-size: 0.9rem; } dl.about dd { margin: 0; }
 """
@@ -329,7 +358,7 @@ def report_html(report: Report, lang: str | None = None, about: dict | None = No
             body.append(f'<div class="tiles">{"".join(_tile_html(tile) for tile in tiles_)}</div>')
             tiles_.clear()
 
-    for kind, content in report.parts:
+    for kind, content in report.in_place():
         if kind == "text":
             sentences.append(content)
             continue
@@ -341,6 +370,8 @@ def report_html(report: Report, lang: str | None = None, about: dict | None = No
             body.append(f"<h2>{html.escape(content)}</h2>")
         elif kind == "note":
             body.append(f'<p class="caption">{html.escape(_unmarked(content))}</p>')
+        elif kind == "alert":  # a verdict, a warning, what the data lack
+            body.append(f'<p class="alert">{html.escape(_unmarked(content))}</p>')
         elif kind == "table":
             body.append(_table_html(content))
         elif kind == "figure":

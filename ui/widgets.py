@@ -78,6 +78,7 @@ def metric_row(tiles, columns: int | None = None, *, container=None) -> None:
     if not tiles:
         return
     where = container or st
+    report.tiles(tiles)  # before they are drawn: kept where the first one stands
     per_row = columns or len(tiles)
     for start in range(0, len(tiles), per_row):
         row = tiles[start : start + per_row]
@@ -97,7 +98,6 @@ def metric_row(tiles, columns: int | None = None, *, container=None) -> None:
             )
             if tile.caption:
                 place.caption(tile.caption)
-    report.tiles(tiles)
 
 
 def show_table(

@@ -204,3 +204,35 @@ def test_the_report_names_the_filters_and_keeps_names_masked(app_on, demo_db):
     page = _text(report.report_html(made))
     assert name not in page
     assert privacy.mask_name(name) in page  # the portrait's heading, as shown
+
+
+def test_a_figure_drawn_on_the_dark_ground_is_light_in_the_file():
+    import plotly.graph_objects as go
+
+    from ui import theme
+
+    dark = go.Figure(go.Bar(x=[1], y=[2])).update_layout(theme.layout_for(True, True))
+    light = theme.on_paper(dark)
+    assert light.layout.paper_bgcolor == theme.BACKGROUND
+    assert light.layout.font.color == theme.TEXT
+    assert dark.layout.paper_bgcolor == theme.DARK_BACKGROUND  # the page's own is kept
+
+
+def test_the_parts_stand_in_the_pages_order(app_on, demo_db):
+    """Loyalty draws its inputs first, in a container under the verdict and the figures."""
+    at = _open(app_on, demo_db, "pages/loyalty.py")
+    made = at.session_state[_REPORT]
+    words = load_catalog("en")
+    drawn = [kind for kind, _ in made.parts]
+    shown = [kind for kind, _ in made.in_place()]
+    headings = [c for k, c in made.in_place() if k == "heading"]
+    assert sorted(drawn) == sorted(shown)
+    assert shown[0] == "alert"  # the verdict first, as on the page
+    assert headings.index(words["loyalty.tier_title"]) < headings.index(
+        words["loyalty.inputs_title"]
+    )
+    assert drawn.index("heading") < drawn.index("alert")  # though drawn after the inputs
+    # the programme's inputs, hidden widgets in a file, are said in words under its heading
+    after = [c for k, c in made.in_place()][shown.index("heading", shown.index("table")) :]
+    assert after[0] == words["loyalty.inputs_title"]
+    assert any(str(c).startswith(words["loyalty.horizon"] + ": ") for c in after[1:])

@@ -44,7 +44,7 @@ def _same(one, other) -> bool:
 
 
 def test_no_filter_is_todays_figures_and_two_halves_add_up(demo_db):
-    con = db.connect(demo_db, read_only=True)
+    con = db.connect(demo_db)
     as_of = db.built_as_of(con)
     ids = np.sort(con.execute("select customer_id from customers").fetchnumpy()["customer_id"])
     ids = ids.astype(object)
@@ -78,7 +78,7 @@ def _chosen_region(con) -> tuple[np.ndarray, str]:
 
 @pytest.mark.parametrize("fixture", ["demo_db", "uk_shop_db"])
 def test_the_story_of_chosen_customers_is_the_whole_bases_restricted_by_hand(fixture, request):
-    con = db.connect(request.getfixturevalue(fixture), read_only=True)
+    con = db.connect(request.getfixturevalue(fixture))
     as_of = db.built_as_of(con)
     ids = con.execute("select customer_id from customers order by customer_id").fetchnumpy()
     ids = np.asarray(ids["customer_id"], dtype=object)
@@ -117,7 +117,7 @@ def test_the_story_of_chosen_customers_is_the_whole_bases_restricted_by_hand(fix
 
 
 def test_everyone_chosen_gives_the_funnel_and_mix_of_no_filter(demo_db):
-    con = db.connect(demo_db, read_only=True)
+    con = db.connect(demo_db)
     as_of = db.built_as_of(con)
     ids = con.execute("select customer_id from customers order by customer_id").fetchnumpy()
     everyone = np.asarray(ids["customer_id"], dtype=object)
@@ -131,7 +131,7 @@ def test_everyone_chosen_gives_the_funnel_and_mix_of_no_filter(demo_db):
 
 @pytest.mark.parametrize("fixture", ["demo_db", "uk_shop_db"])
 def test_a_clicked_stars_list_is_its_tier_restricted_by_hand(fixture, request):
-    con = db.connect(request.getfixturevalue(fixture), read_only=True)
+    con = db.connect(request.getfixturevalue(fixture))
     as_of = db.built_as_of(con)
     base = stars.rating_base(con, as_of)
     rules = stars.active_rules(con).rules
@@ -151,7 +151,7 @@ def test_a_clicked_stars_list_is_its_tier_restricted_by_hand(fixture, request):
 
 
 def test_a_clicked_funnel_steps_list_is_the_step_restricted_by_hand(uk_shop_db):
-    con = db.connect(uk_shop_db, read_only=True)
+    con = db.connect(uk_shop_db)
     as_of = db.built_as_of(con)
     listed = lifecycle.lifecycle_customers(con, as_of)
     chosen = np.sort(listed["customer_id"].to_numpy(dtype=object)[::2])
@@ -164,3 +164,20 @@ def test_a_clicked_funnel_steps_list_is_the_step_restricted_by_hand(uk_shop_db):
         assert set(mine.customers["customer_id"]) == expected and mine.total == len(expected)
     with pytest.raises(ValueError, match="unknown funnel step"):
         overview.step_customers(con, as_of, lifecycle.DEFAULT_RULES, "loyal")
+
+
+def test_a_filter_leaving_a_handful_of_customers_makes_no_sentence(demo_db):
+    """The insights keep their floors under a filter: no sentence from fewer than 20
+    customers or 30 answers, though the whole base has sentences."""
+    from core import insights
+
+    con = db.connect(demo_db)
+    as_of = db.built_as_of(con)
+    buyers = con.execute(
+        "select customer_id from customer_features where is_buyer order by customer_id limit 15"
+    ).fetchnumpy()["customer_id"]
+    whole, _ = overview.overview_story(con, as_of)
+    few, _ = overview.overview_story(con, as_of, chosen=np.asarray(buyers, dtype=object))
+    assert insights.insights(whole)
+    assert few.mix.rated <= 15 and few.kpis.active_customers <= 15
+    assert insights.insights(few) == []

@@ -133,3 +133,25 @@ def test_the_migration_of_chosen_customers_is_the_whole_bases_restricted(demo_db
         k: int(v) for k, v in got["customers"].items()
     }
     assert everyone["customers"].sum() == len(at_end)
+
+
+def test_a_drafts_effect_counts_only_the_chosen_movers(open_at, demo_db):  # noqa: F811
+    frame, facts = _rated(demo_db)
+    at = open_at(demo_db, region=[facts["region"]]).switch_page(PAGE).run()
+    at.slider(key="stars_w_relationship_default_0").set_value(100).run()
+    assert not at.exception
+    con = db.connect(demo_db)
+    try:
+        base = stars.rating_base(con, facts["as_of"])
+        rules = stars.active_rules(con).rules
+    finally:
+        con.close()
+    draft = rules.replace(weights=(*rules.weights[:3], 100.0))
+    _, drafted, _ = stars.rate(base.dims, draft)  # thresholds among the whole base
+    saved = frame["stars"].to_numpy()
+    inside = frame["customer_id"].isin(facts["ids"]).to_numpy()
+    up, down = int(((drafted > saved) & inside).sum()), int(((drafted < saved) & inside).sum())
+    everyone = int((drafted > saved).sum())
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["Customers moving up"] == f"{up:,}" != f"{everyone:,}"
+    assert tiles["Customers moving down"] == f"{down:,}"

@@ -125,3 +125,35 @@ def test_a_click_on_a_star_bar_lists_that_tier(
         page.screenshot(path=screenshots / f"click-stars-tier-demo-{lang}.png")
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_under_a_region_filter_a_star_click_lists_only_that_regions_customers(
+    browser,
+    serve,
+    screenshots,
+    demo_db_for_browser,  # noqa: F811
+    demo_db,
+    lang,
+):
+    words = load_catalog(lang)
+    con = db.connect(demo_db, read_only=True)
+    try:
+        region, fives = con.execute(
+            "select c.region, count(*) from customer_features as f "
+            "join customers as c using (customer_id) where f.stars = 5 "
+            "group by c.region order by count(*) desc limit 1"
+        ).fetchone()
+    finally:
+        con.close()
+    url = serve(demo_db_for_browser)
+    page = _open(browser, f"{url}/?lang={lang}&region={region}")
+    try:
+        _click_bar(page, ".st-key-overview_mix_0", 0, 0)  # 5★ at the top
+        group = words["overview.drill_star"].format(star=star_name(5))
+        heading = _heading(page, group)
+        expected = words["overview.drill_heading"].format(group=group, n=fmt.count(fives, lang))
+        assert heading.inner_text() == expected
+        page.screenshot(path=screenshots / f"click-overview-filtered-demo-{lang}.png")
+    finally:
+        page.close()

@@ -919,8 +919,12 @@ def rfm_heatmap(
     in each cell, the revenue in `currency` in the hover. `grid` has `r_score, f_score,
     segment_label, customers, revenue`; `labels` holds `r`, `f`, `customers`, `revenue`
     and may give the colour bar's title as `<value>_axis` (revenue with its unit: the
-    hover writes each amount whole, so its label has none). Each cell's customdata is
-    (customers, revenue in words, R, F): a click names the cell by its scores."""
+    hover writes each amount whole, so its label has none).
+
+    A heatmap cannot be selected in Plotly, so an invisible marker sits at each cell's
+    centre (the second trace): it carries the hover and, as customdata, (customers,
+    revenue in words, R, F); any point of the plot hovers and clicks the nearest marker,
+    the one of the cell under the mouse, so a click names the cell by its scores."""
     cells = grid.sort_values(["r_score", "f_score"])
     z = (cells[value] / (scale if value == "revenue" else 1)).to_numpy().reshape(5, 5)
     text = cells["segment_label"].to_numpy().reshape(5, 5)
@@ -929,7 +933,7 @@ def rfm_heatmap(
         fmt.money_texts(cells["revenue"], currency),
         cells["r_score"].astype(int),
         cells["f_score"].astype(int),
-    ).reshape(5, 5, 4)
+    )
     figure = go.Figure(
         go.Heatmap(
             z=z,
@@ -938,13 +942,8 @@ def rfm_heatmap(
             text=text,
             texttemplate="%{text}",
             textfont=dict(size=11),
-            customdata=custom,
             colorscale=theme.SEQUENTIAL,
-            hovertemplate=(
-                f"R %{{y}} · F %{{x}}<br>%{{text}}<br>{labels['customers']}: "
-                f"%{{customdata[0]:,}}<br>{labels['revenue']}: %{{customdata[1]}}"
-                "<extra></extra>"
-            ),
+            hoverinfo="skip",
             colorbar=dict(
                 title=labels.get(f"{value}_axis") or labels[value],
                 thickness=12,
@@ -952,9 +951,27 @@ def rfm_heatmap(
             ),
         )
     )
+    figure.add_trace(
+        go.Scatter(
+            x=cells["f_score"].astype(int),
+            y=cells["r_score"].astype(int),
+            text=cells["segment_label"],
+            mode="markers",
+            marker=dict(size=1, color="rgba(0, 0, 0, 0)"),
+            customdata=custom,
+            showlegend=False,
+            hovertemplate=(
+                f"R %{{y}} · F %{{x}}<br>%{{text}}<br>{labels['customers']}: "
+                f"%{{customdata[0]:,}}<br>{labels['revenue']}: %{{customdata[1]}}"
+                "<extra></extra>"
+            ),
+        )
+    )
     figure.update_xaxes(title=labels["f"], **count_axis())
     figure.update_yaxes(title=labels["r"], **count_axis())
-    return _layout(figure, title, height=460)
+    figure = _layout(figure, title, height=460)
+    figure.update_layout(hoverdistance=-1)  # the nearest cell's marker, from anywhere in it
+    return figure
 
 
 def pareto_curve(

@@ -357,7 +357,7 @@ def rfm_heatmap():
     labels = {"r": "Recency", "f": "Frequency", "customers": "Customers", "revenue": "Revenue"}
     labels["revenue_axis"] = "Revenue (£)"
     figure = charts.rfm_heatmap(cells, "revenue", "t", labels, currency="GBP")
-    return Case(figure, counts=("xaxis", "yaxis"), money_traces=(0,))
+    return Case(figure, counts=("xaxis", "yaxis"), money_traces=(1,))
 
 
 @case
@@ -651,8 +651,8 @@ def test_money_in_ten_thousands_on_the_scale_is_whole_in_the_hover():
     labels["revenue_axis"] = "收入（万英镑）"
     grid = charts.rfm_heatmap(cells, "revenue", "t", labels, 1e4, "GBP")
     assert grid.data[0].colorbar.title.text == "收入（万英镑）" and grid.data[0].z[0][0] == 5.2
-    assert "<br>收入: %{customdata[1]}" in grid.data[0].hovertemplate
-    assert grid.data[0].customdata[0][0][1] == "£52,000"
+    assert "<br>收入: %{customdata[1]}" in grid.data[1].hovertemplate  # the cells' markers
+    assert grid.data[1].customdata[0][1] == "£52,000"
     monthly = pd.DataFrame({"month": [1, 2], "mean": [-12_000.0, 25_000.0]})
     monthly = monthly.assign(p5=monthly["mean"] - 1, p95=monthly["mean"] + 1)
     names = {"month": "月", "axis": "净影响（万英镑）", "mean": "均值", "band": "区间"}
@@ -828,12 +828,11 @@ def test_a_click_on_segments_products_or_value_charts_names_its_group_in_customd
     ).assign(segment_label="Seg", customers=1, revenue=5.0)
     grid = charts.rfm_heatmap(cells, "customers", "t", {"r": "R", "f": "F", "customers": "C",
                               "revenue": "Rev"})  # fmt: skip
-    custom = np.asarray(grid.data[0].customdata, dtype=object)
-    assert [list(custom[r - 1][f - 1][2:]) for r, f in ((1, 1), (2, 5), (5, 3))] == [
-        [1, 1],
-        [2, 5],
-        [5, 3],
-    ]
+    markers = grid.data[1]  # one per cell, at its centre: (F, R)
+    custom = np.asarray(markers.customdata, dtype=object)
+    assert [list(row[2:]) for row in custom] == [[r, f] for r in range(1, 6) for f in range(1, 6)]
+    assert list(zip(markers.y, markers.x, strict=True)) == [tuple(row[2:]) for row in custom]
+    assert grid.data[0].hoverinfo == "skip" and grid.layout.hoverdistance == -1
     items = popular_items().figure.data[0]
     assert [row[0] for row in items.customdata] == ["47566", "22423", "85123A"]  # top at the top
     by_group = charts.value_by_group(

@@ -71,8 +71,8 @@ def test_a_clicked_cell_names_its_scores():
     ).assign(segment_label="S", customers=0, revenue=0.0)
     figure = charts.rfm_heatmap(cells, "customers", "t", {"r": "R", "f": "F", "customers": "C",
                                 "revenue": "Rev"})  # fmt: skip
-    custom = np.asarray(figure.data[0].customdata, dtype=object)
-    point = {"x": 2, "y": 4, "customdata": list(custom[3][1])}  # row R = 4, column F = 2
+    custom = np.asarray(figure.data[1].customdata, dtype=object)  # the cells' markers
+    point = {"x": 2, "y": 4, "customdata": list(custom[3 * 5 + 1])}  # R = 4, F = 2
     assert sg.clicked_cell(_event([point])) == [4, 2]
     assert sg.clicked_cell(_event()) is None
 

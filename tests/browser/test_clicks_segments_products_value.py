@@ -1,0 +1,187 @@
+"""A click or a drawn box on a chart in Chromium opens the customers behind it: on Segments a
+cell of the RFM grid and a box drawn on the cluster scatter, on What to offer next a bar of
+the most bought items, on Customer value a bar of the CLV distribution and one of the value
+by group; in both languages.
+
+The mouse clicks where Plotly drew the point (a bar's SVG path, or a heatmap cell by its
+axes in `_fullLayout`), or drags a box across the scatter's plot area; the test waits for
+the list's heading, whose count is computed here from the core's frames by hand.
+Screenshots: tests/screenshots/click-segments-*.png, click-products-*.png, click-value-*.png."""
+
+from __future__ import annotations
+
+import pytest
+
+from core import db, offers, segments, value
+from tests.browser.test_pages import (  # noqa: F401 (demo_db_for_browser: a fixture)
+    DEADLINE,
+    _open,
+    _settled,
+    demo_db_for_browser,
+)
+from tests.conftest import DEMO_END
+from ui import format as fmt
+from ui.i18n import load_catalog
+
+pytestmark = pytest.mark.browser
+
+# the middle of the bar Plotly drew for point `index` of trace `curve`
+BAR = """([selector, curve, index]) => {
+  const gd = document.querySelector(selector + ' .js-plotly-plot');
+  const trace = gd.querySelectorAll('g.trace')[curve];
+  const box = trace.querySelectorAll('g.point path')[index].getBoundingClientRect();
+  return {x: box.left + box.width / 2, y: box.top + box.height / 2};
+}"""
+
+# where the data point (x, y) of the first trace's axes is on the page
+AT = """([selector, x, y]) => {
+  const gd = document.querySelector(selector + ' .js-plotly-plot');
+  const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+  const box = gd.getBoundingClientRect();
+  return {x: box.left + xa._offset + xa.d2p(x), y: box.top + ya._offset + ya.d2p(y)};
+}"""
+
+# the page pixels of the plot area's fractions (fx, fy) from its top left corner
+AREA = """([selector, fx, fy]) => {
+  const gd = document.querySelector(selector + ' .js-plotly-plot');
+  const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+  const box = gd.getBoundingClientRect();
+  return {x: box.left + xa._offset + fx * xa._length, y: box.top + ya._offset + fy * ya._length};
+}"""
+
+# the box selected on the chart, in data units (Plotly's selections on log axes are data)
+SELECTED = """(selector) => {
+  const gd = document.querySelector(selector + ' .js-plotly-plot');
+  const s = (gd.layout.selections || [])[0];
+  return s ? {x: [s.x0, s.x1], y: [s.y0, s.y1]} : null;
+}"""
+
+
+def _chart(page, selector: str):
+    chart = page.locator(f"{selector} .js-plotly-plot")
+    chart.scroll_into_view_if_needed()
+    _settled(page)
+
+
+def _click_bar(page, selector: str, curve: int, index: int) -> None:
+    _chart(page, selector)
+    where = page.evaluate(BAR, [selector, curve, index])
+    page.mouse.click(where["x"], where["y"])
+
+
+def _heading(page, text: str):
+    heading = page.locator('[data-testid="stMarkdownContainer"] strong', has_text=text)
+    heading.first.wait_for(timeout=DEADLINE)
+    _settled(page)
+    return heading.first
+
+
+def _shot(page, heading, name: str) -> None:
+    heading.scroll_into_view_if_needed()
+    page.screenshot(path=name)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_clicked_cell_and_a_box_drawn_on_segments_list_their_customers(
+    browser, serve, screenshots, demo_db_for_browser, demo_db, lang  # noqa: F811
+):  # fmt: skip
+    words = load_catalog(lang)
+    con = db.connect(demo_db, read_only=True)
+    frame = segments.segment_frame(con, DEMO_END)
+    con.close()
+    url = serve(demo_db_for_browser)
+    page = _open(browser, f"{url}/segments?lang={lang}")
+    try:
+        grid = ".st-key-segments_grid_chart_0"
+        _chart(page, grid)
+        where = page.evaluate(AT, [grid, 5, 5])  # F 5 (x), R 5 (y): Champions
+        page.mouse.click(where["x"], where["y"])
+        cell = words["segments.drill_cell_words"].format(
+            r=5, f=5, segment=words["segments.name_champions"]
+        )
+        champions = ((frame["r_score"] == 5) & (frame["f_score"] == 5)).sum()
+        expected = words["segments.drill_cell"].format(
+            cell=cell, count=fmt.count(int(champions), lang)
+        )
+        heading = _heading(page, expected)
+        assert heading.inner_text() == expected
+        _shot(page, heading, screenshots / f"click-segments-cell-demo-{lang}.png")
+
+        scatter = ".st-key-segments_scatter_chart_0"
+        _chart(page, scatter)
+        start = page.evaluate(AREA, [scatter, 0.35, 0.3])
+        end = page.evaluate(AREA, [scatter, 0.75, 0.7])
+        page.mouse.move(start["x"], start["y"])
+        page.mouse.down()
+        page.mouse.move((start["x"] + end["x"]) / 2, (start["y"] + end["y"]) / 2, steps=5)
+        page.mouse.move(end["x"], end["y"], steps=5)
+        page.mouse.up()
+        heading = _heading(page, words["segments.drill_area"].split("{")[0].strip())
+        box = page.evaluate(SELECTED, scatter)
+        plotted = segments.plotted_features(frame)  # revenue (x) by purchase days (y), both log
+        inside = plotted["revenue"].between(min(box["x"]), max(box["x"])) & plotted[
+            "count_purchase_days"
+        ].between(min(box["y"]), max(box["y"]))
+        assert heading.inner_text().endswith(fmt.count(int(inside.sum()), lang))
+        assert 0 < inside.sum() < len(frame)
+        _shot(page, heading, screenshots / f"click-segments-area-demo-{lang}.png")
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_clicked_item_bar_lists_its_buyers(
+    browser, serve, screenshots, demo_db_for_browser, demo_db, lang  # noqa: F811
+):  # fmt: skip
+    words = load_catalog(lang)
+    con = db.connect(demo_db, read_only=True)
+    found = offers.association_rules(con, DEMO_END)
+    top = found.items["item"].iloc[0]
+    buyers = offers.item_buyers(con, DEMO_END, "category", top)
+    con.close()
+    url = serve(demo_db_for_browser)
+    page = _open(browser, f"{url}/products?lang={lang}")
+    try:
+        shown = min(len(found.items), 15)
+        _click_bar(page, ".st-key-products_items_chart_0", 0, shown - 1)  # the top bar
+        name = words.get(f"products.category_{top}", top)
+        expected = words["products.drill_item"].format(
+            item=name, count=fmt.count(len(buyers), lang)
+        )
+        heading = _heading(page, expected)
+        assert heading.inner_text() == expected
+        _shot(page, heading, screenshots / f"click-products-item-demo-{lang}.png")
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_clicked_band_and_group_list_their_customers(
+    browser, serve, screenshots, demo_db_for_browser, demo_db, lang  # noqa: F811
+):  # fmt: skip
+    words = load_catalog(lang)
+    con = db.connect(demo_db, read_only=True)
+    settings = value.value_defaults(con, DEMO_END).settings()
+    values = value.customer_values(con, value.fit_value_models(con, DEMO_END), settings)
+    con.close()
+    hist = value.distribution(values, "predicted_clv")
+    url = serve(demo_db_for_browser)
+    page = _open(browser, f"{url}/value?lang={lang}")
+    try:
+        _click_bar(page, ".st-key-value_band_chart_0", 0, 0)
+        start = words["value.drill_band"].split("{")[0].strip()
+        heading = _heading(page, start)
+        assert heading.inner_text().endswith(fmt.count(int(hist["customers"].iloc[0]), lang))
+        _shot(page, heading, screenshots / f"click-value-band-demo-{lang}.png")
+
+        _click_bar(page, ".st-key-value_group_chart_0", 0, 0)  # 5★ first
+        fives = int((values["stars"] == 5).sum())
+        expected = words["value.drill_group"].format(
+            group=words["stars.star_n"].format(n=5),
+            count=fmt.count(fives, lang),
+        )
+        heading = _heading(page, fmt.count(fives, lang))
+        assert heading.inner_text() == expected
+        _shot(page, heading, screenshots / f"click-value-group-demo-{lang}.png")
+    finally:
+        page.close()

@@ -1,11 +1,17 @@
 """The Overview page's figures and sections: the KPI tiles and the monthly trend, the story
 the other pages tell and the insights in plain words.
 
-The story is computed once per (as-of date, data version) by `core.overview.overview_story`,
-which calls the core functions the Star ratings, Churn risk, Satisfaction and Lifecycle
-pages call, at their opening settings, so each figure is the one its page shows; predicted
-CLV comes from the value models those pages share (`ui.models`). A page's own ui module is
-that page's alone (tests/test_architecture.py), so the story has a cache of its own."""
+The story is computed once per (as-of date, shared filters, data version) by
+`core.overview.overview_story`, which calls the core functions the Star ratings, Churn risk,
+Satisfaction and Lifecycle pages call, at their opening settings, so each figure is the one
+its page shows; predicted CLV comes from the value models those pages share (`ui.models`).
+With filters every figure counts the chosen customers only, their stars, risk, value and
+stage being the whole base's. A page's own ui module is that page's alone
+(tests/test_architecture.py), so the story has a cache of its own.
+
+A click on a star's bar in the star mix or on a step of the funnel opens the list of that
+group's customers under the charts (`story_charts`): the builders put the star or the
+step's code in each point's customdata, and `clicked_star` / `clicked_step` read it."""
 
 from __future__ import annotations
 

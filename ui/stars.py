@@ -550,6 +550,8 @@ def _confirmation(name: str, version: int, data_version: int, as_of: dt.date) ->
         st.markdown(net_text(shift.net, lang))
     else:
         st.markdown(t("stars.confirm_none", name=shown))
+    if filters.current().active:  # activation re-rates everyone, whatever is filtered
+        st.caption(t("stars.confirm_everyone"))
     if shift.day is not None:
         st.caption(t("stars.confirm_day", day=shift.day))
         if shift.day != as_of:

@@ -155,3 +155,23 @@ def test_a_drafts_effect_counts_only_the_chosen_movers(open_at, demo_db):  # noq
     tiles = {m.label: m.value for m in at.metric}
     assert tiles["Customers moving up"] == f"{up:,}" != f"{everyone:,}"
     assert tiles["Customers moving down"] == f"{down:,}"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_make_active_dialog_counts_everyone_and_says_so_under_a_filter(
+    open_at,  # noqa: F811
+    demo_db,
+    tmp_path,
+    lang,
+):
+    import shutil
+
+    from tests.pages.test_stars_tools import _activation_dialog, _captions
+
+    words = load_catalog(lang)
+    path = shutil.copy(demo_db, tmp_path / "copy.duckdb")
+    _, facts = _rated(path)
+    at = open_at(path, lang=lang, region=[facts["region"]]).switch_page(PAGE).run()
+    moved, page = _activation_dialog(at, words)
+    assert moved > page > 0  # the dialog: every customer; the page: the region's
+    assert words["stars.confirm_everyone"] in _captions(at)

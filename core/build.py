@@ -66,19 +66,21 @@ def build(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> Build
     Everything is replaced in one transaction, so readers see the old tables or the new.
     """
     as_of = as_of or latest_activity(con) or dt.date.today()
-    with db.transaction(con), ThreadPoolExecutor(1) as pool:
+    # numpy work that needs no connection once its inputs are read (the month ends' scores,
+    # the ratings) is done in threads of their own while the steps go on with their queries
+    with db.transaction(con), ThreadPoolExecutor(2) as pool:
         build_staging(con)
-        # the month ends' scores (numpy alone once their inputs are read) are worked out in
-        # a thread of their own while the steps below run their queries, and written last
         inputs = monthly.month_end_inputs(con, stars.month_ends(as_of))
-        month_end_rows = pool.submit(stars.month_end_rows, inputs)
+        month_end_rows = pool.submit(stars.month_end_rows, inputs)  # written last
         del inputs
         outputs = value.model_outputs(con, as_of)  # BTYD, P(alive), CLV, churn risk
         create_features(con, as_of, outputs)
+        rating_inputs = stars.rating_inputs(con, as_of)
+        ratings = pool.submit(rating_inputs.added)  # stars, scores, RFM segment
         value.store_page_inputs(con, as_of, outputs)  # what the Value and Churn pages read
-        stars.add_ratings(con, as_of, with_monthly=False)  # stars, scores, RFM segment
         # every customer's stage, computed once for lifecycle_stage and the page results
         with lifecycle.staged(con, as_of, lifecycle.DEFAULT_RULES):
+            stars.write_ratings(con, rating_inputs.active, ratings.result())
             lifecycle.add_stages(con, as_of)  # lifecycle_stage (default rules)
             for name, reason in {**input_reasons(con, as_of), **outputs.reasons}.items():
                 db.set_meta(con, f"status.{name}", status_json(reason))

@@ -620,22 +620,48 @@ def add_ratings(
     set) into customer_features; then (`with_monthly`) the month ends' scores into
     customer_monthly, which no rule set changes (core build writes those itself, worked
     out beside its other steps: `month_end_rows`)."""
+    pending = rating_inputs(con, as_of)
+    write_ratings(con, pending.active, pending.added())
+    if with_monthly:
+        build_customer_monthly(con, as_of)
+    return pending.active
+
+
+@dataclass(frozen=True, eq=False)
+class RatingInputs:
+    """What `add_ratings` reads: the `active` rule set and the `features` it rates
+    (FEATURE_INPUTS that exist, with RELATIONSHIP_INPUTS), in customer_features' order."""
+
+    active: SavedRules
+    features: pa.Table
+
+    def added(self) -> pa.Table:
+        """`customer_id`, RELATIONSHIP_INPUTS and RATING_COLUMNS, for `write_ratings`:
+        numpy and arrow only, no connection (the build works them out in a thread of their
+        own while it runs other queries)."""
+        rated = rating_columns(self.features.to_pandas(), self.active.rules)  # same order
+        added = self.features.select(["customer_id", *RELATIONSHIP_INPUTS])
+        for name, column in rated.items():
+            added = added.append_column(name, column)
+        return added
+
+
+def rating_inputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> RatingInputs:
+    """The active rule set and customer_features with the relationship inputs
+    (`core/sql/star_inputs.sql`) as of `as_of`."""
     active = active_rules(con)
     inputs = sql.load("star_inputs", con)  # customer_features and RELATIONSHIP_INPUTS
     have = {*db.columns(con, "customer_features"), *RELATIONSHIP_INPUTS}
     columns = ", ".join(c for c in FEATURE_INPUTS if c in have)  # names from FEATURE_INPUTS
     query = f"select {columns} from ({inputs})"
-    read = con.sql(query, params={"as_of": as_of})
-    features = read.to_arrow_table()
-    rated = rating_columns(features.to_pandas(), active.rules)  # in the same row order
-    added = features.select(["customer_id", *RELATIONSHIP_INPUTS])
-    for name, column in rated.items():
-        added = added.append_column(name, column)
+    return RatingInputs(active, con.sql(query, params={"as_of": as_of}).to_arrow_table())
+
+
+def write_ratings(con: duckdb.DuckDBPyConnection, active: SavedRules, added: pa.Table) -> None:
+    """The columns of `added` (`RatingInputs.added`) into customer_features, and the rule
+    set they were rated with into `meta`."""
     _add_columns(con, "customer_features", added)
     db.set_meta(con, "rules_applied", f"{active.name}:{active.version}")
-    if with_monthly:
-        build_customer_monthly(con, as_of)
-    return active
 
 
 def _add_columns(con: duckdb.DuckDBPyConnection, table: str, added: pa.Table) -> None:

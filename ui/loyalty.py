@@ -719,7 +719,7 @@ def tier_from_selection(selection) -> str | None:
     return None
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_data(max_entries=4, show_spinner=False)
 def tier_customers(
     as_of: dt.date, tier: str, version: int, chosen: Filters = NO_FILTERS
 ) -> pd.DataFrame:

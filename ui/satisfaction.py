@@ -927,7 +927,7 @@ def pick_from_selection(chart: str, selection, by: str = "all") -> Pick | None:
     return None
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_data(max_entries=4, show_spinner=False)
 def picked(
     as_of: dt.date, pick: Pick, rules: LifecycleRules, version: int, chosen: Filters = NO_FILTERS
 ) -> pd.DataFrame:

@@ -33,7 +33,7 @@ LISTS = {
     "pages/products.py": ("offers-",),
     "pages/value.py": ("customer-value-2", "customer-value-by-"),  # every customer, by group
     "pages/churn.py": ("churn-warning-",),
-    "pages/lifecycle.py": ("lifecycle-",),
+    "pages/lifecycle.py": ("lifecycle-2", "lifecycle-flows-", "lifecycle-economics-"),
     "pages/satisfaction.py": ("value-at-risk-",),
 }
 

@@ -188,8 +188,8 @@ def clicked_band(selection: Mapping | None) -> int | None:
     """The band of risk (its row in `churn.risk_histogram`) a click on the histogram picks,
     from the customdata of the first point selected; None when no point is."""
     points = (selection or {}).get("points") or []
-    data_ = points[0].get("customdata") if points else None
-    return None if data_ is None else int(data_[1])
+    custom = points[0].get("customdata") if points else None
+    return None if custom is None else int(custom[1])
 
 
 def band_text(band: int) -> str:

@@ -450,19 +450,19 @@ def clicked_drill(chart: str, selection: Mapping | None) -> Drill | None:
     if chart not in CHARTS:
         raise ValueError(f"unknown chart {chart!r}: choose one of {', '.join(CHARTS)}")
     points = (selection or {}).get("points") or []
-    data = points[0].get("customdata") if points else None
-    if data is None:
+    custom = points[0].get("customdata") if points else None
+    if custom is None:
         return None
     if chart == "funnel":
-        return Drill(group=None if data == "acquired" else str(data))
+        return Drill(group=None if custom == "acquired" else str(custom))
     if chart == "rates_channel":
-        return Drill(group=RATE_STEPS[data[2]], channel=str(data[1]))
+        return Drill(group=RATE_STEPS[custom[2]], channel=str(custom[1]))
     if chart == "rates_cohort":
-        cohort = dt.datetime.strptime(str(data[1]), "%Y-%m").date()
-        return Drill(group=RATE_STEPS[data[2]], cohort=cohort)
+        cohort = dt.datetime.strptime(str(custom[1]), "%Y-%m").date()
+        return Drill(group=RATE_STEPS[custom[2]], cohort=cohort)
     if chart == "cohorts":
-        return Drill(cohort=dt.date.fromisoformat(data[2]), months_since_signup=int(data[3]))
-    return Drill(channel=str(data[1]))
+        return Drill(cohort=dt.date.fromisoformat(custom[2]), months_since_signup=int(custom[3]))
+    return Drill(channel=str(custom[1]))
 
 
 def clicked_chart() -> str | None:

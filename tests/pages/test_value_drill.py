@@ -20,9 +20,7 @@ def _values(path):
         models = value.fit_value_models(con, as_of)
         settings = value.value_defaults(con, as_of).settings()
         values = value.customer_values(con, models, settings)
-        regions = con.execute(
-            "select customer_id, region from customers order by customer_id"
-        ).df()
+        regions = con.execute("select customer_id, region from customers order by customer_id").df()
     finally:
         con.close()
     return values.merge(regions, on="customer_id", how="left")

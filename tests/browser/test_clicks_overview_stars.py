@@ -8,6 +8,7 @@ or step. Screenshots: tests/screenshots/click-overview-*.png, click-stars-*.png.
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from core import db, lifecycle
 from tests.browser.test_pages import (  # noqa: F401 (demo_db_for_browser: a fixture)
@@ -32,12 +33,29 @@ BAR = """([selector, curve, index]) => {
 }"""
 
 
+# the chart under `selector` shows a point of trace `curve` selected
+SELECTED = """([selector, curve]) => {
+  const gd = document.querySelector(selector + ' .js-plotly-plot');
+  const picked = gd && gd.data[curve] && gd.data[curve].selectedpoints;
+  return Array.isArray(picked) && picked.length > 0;
+}"""
+
+
 def _click_bar(page, selector: str, curve: int, index: int) -> None:
-    chart = page.locator(f"{selector} .js-plotly-plot")
-    chart.scroll_into_view_if_needed()
-    _settled(page)
-    where = page.evaluate(BAR, [selector, curve, index])
-    page.mouse.click(where["x"], where["y"])
+    """Click the middle of bar `index` of trace `curve` until the chart shows it selected
+    (a click while a cold server's first reruns redraw the chart is lost with the drawing)."""
+    for _ in range(3):
+        chart = page.locator(f"{selector} .js-plotly-plot")
+        chart.scroll_into_view_if_needed()
+        _settled(page)
+        where = page.evaluate(BAR, [selector, curve, index])
+        page.mouse.click(where["x"], where["y"])
+        try:
+            page.wait_for_function(SELECTED, arg=[selector, curve], timeout=DEADLINE // 8)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError(f"a click on bar {index} of {selector} never selected it")
 
 
 def _heading(page, text: str):

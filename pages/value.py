@@ -318,4 +318,12 @@ else:
 
 with st.expander(t("value.parameters_title"), icon=":material/functions:"):
     st.caption(t("value.parameters_caption"))
-    show_table(vu.parameters(fitted))
+    parameters = vu.parameters(fitted)
+    show_table(parameters)
+    download_buttons(
+        lambda: parameters,
+        len(parameters),
+        vu.parameter_columns(parameters),
+        f"value-model-parameters-{as_of}",
+        about=vu.value_about(ctx, settings, t("value.parameters_title")),
+    )

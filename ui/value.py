@@ -21,7 +21,7 @@ from core.filters import NO_FILTERS, Filters
 from core.value import ValueModels, ValueSettings
 from ui import data, filters
 from ui import format as fmt
-from ui.export import About, Column, columns_from_formats, download_buttons, list_about
+from ui.export import About, Column, columns, columns_from_formats, download_buttons, list_about
 from ui.i18n import t
 from ui.labels import label, star_name
 from ui.models import customer_values, customers_text, defaults, models
@@ -275,6 +275,11 @@ def value_about(
             t("value.years"): f"{settings.years_retained:g}",
         },
     )
+
+
+def parameter_columns(table: pd.DataFrame) -> list[Column]:
+    """The parameters table's exported columns, as shown (text: estimates to 4 figures)."""
+    return columns({name: name for name in table.columns}, {}, None)
 
 
 def parameters(fitted: ValueModels) -> pd.DataFrame:

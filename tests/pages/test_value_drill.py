@@ -4,10 +4,14 @@ shared filters, against the core's values restricted by hand."""
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from core import db, value
+from tests.ui.test_export_lists import made  # noqa: F401 (a fixture)
 from ui import format as fmt
 
 PAGE = "pages/value.py"
@@ -96,3 +100,14 @@ def test_a_region_filter_counts_and_lists_its_customers_only(app_on, demo_db, la
     at.run()
     five = (chosen["stars"] == 5).sum()
     assert _heading(at).endswith(f"{fmt.count(five, lang)}**")
+
+
+def test_the_model_parameters_download_as_shown(app_on, demo_db, made):  # noqa: F811
+    at = app_on(demo_db).switch_page(PAGE).run()
+    assert not at.exception
+    call = next(c for c in made if c["columns"][0].header == "Model")
+    shown = next(d.value for d in at.dataframe if "Model" in d.value.columns)
+    csv = pd.read_csv(io.BytesIO(call["csv"]()), dtype=str, keep_default_na=False)
+    assert call["rows"] == len(shown) == 7  # r, alpha, a, b; p, q, v
+    assert csv.values.tolist() == shown.astype(str).values.tolist()
+    assert dict(call["about"].rows)["List"] == "Model parameters"

@@ -171,6 +171,7 @@ def chosen_relation(con: duckdb.DuckDBPyConnection, ids: np.ndarray | None) -> I
     if ids is None:
         yield None
         return
+    con.abort()  # a result the caller left unread (DuckDB 2.0 refuses other work first)
     con.register(RELATION, pa.table({"customer_id": pa.array(ids, type=pa.string())}))
     try:
         yield RELATION

@@ -71,6 +71,15 @@ def ids(chosen: Filters, as_of: dt.date, version: int) -> np.ndarray | None:
 # --- in words -----------------------------------------------------------------------------
 
 
+# the labels' vocabulary of the kinds whose values are codes (ui.labels)
+VOCABULARY = {"cities": "city", "channels": "channel", "value_tiers": "value_tier"}
+
+
+def _words(kind: str, values) -> dict:
+    """Each of `values` in the reader's words, made now (see `_multiselect`)."""
+    return {v: labels.label(VOCABULARY[kind], v) for v in values}
+
+
 def _kind_label(kind: str) -> str:
     return t(f"filters.{kind}")
 
@@ -78,8 +87,9 @@ def _kind_label(kind: str) -> str:
 def _value_words(kind: str, values) -> str:
     if kind == "stars":
         return ", ".join(t("filters.star_value", stars=v) for v in values)
-    if kind == "value_tiers":
-        return ", ".join(labels.label("value_tier", v) for v in values)
+    vocabulary = VOCABULARY.get(kind)
+    if vocabulary:
+        return ", ".join(labels.label(vocabulary, v) for v in values)
     return ", ".join(str(v) for v in values)
 
 
@@ -127,7 +137,7 @@ def _lang() -> str:
 # --- the sidebar's editor -------------------------------------------------------------------
 
 
-WORDED = ("stars", "value_tiers")  # shown in words of the reader's language
+WORDED = ("cities", "channels", "stars", "value_tiers")  # in the reader's language
 
 
 def _widget_key(kind: str) -> str:
@@ -202,14 +212,14 @@ def editor(ctx) -> None:
             if chosen.regions:  # the cities of the chosen regions, then the others'
                 near = [c for r in chosen.regions for c in offered.cities_by_region.get(r, ())]
                 cities = tuple(dict.fromkeys([*near, *cities]))
-            _multiselect("cities", cities, chosen)
+            _multiselect("cities", cities, chosen, _words("cities", cities))
         if offered.channels:
-            _multiselect("channels", offered.channels, chosen)
+            _multiselect("channels", offered.channels, chosen, _words("channels", offered.channels))
         if ctx.state.transactions:
             star_words = {v: t("filters.star_value", stars=v) for v in stars.STARS}
             _multiselect("stars", stars.STARS, chosen, star_words)
-            tier_words = {v: labels.label("value_tier", v) for v in stars.VALUE_TIERS}
-            _multiselect("value_tiers", stars.VALUE_TIERS, chosen, tier_words)
+            tiers = stars.VALUE_TIERS
+            _multiselect("value_tiers", tiers, chosen, _words("value_tiers", tiers))
         missing = [
             _kind_label(k) for k in ("regions", "cities", "channels") if not getattr(offered, k)
         ]

@@ -173,3 +173,13 @@ def test_every_list_exported_under_filters_names_them(open_at, made, demo_db, la
     assert abouts, "the Stars page offers lists"
     named = f"{words['filters.stars']}: {words['filters.star_value'].format(stars=5)}"
     assert all(a.value(words["export.about_filters"]) == named for a in abouts)
+
+
+def test_codes_are_shown_in_the_readers_words(open_at, demo_db):
+    """A channel or city is a code in the data: the chips and the editor show its label."""
+    at = open_at(demo_db, channel=["wechat"], city=["Shanghai"], lang="zh")
+    assert not at.exception
+    chips = _chips(at)
+    assert "获客渠道: 微信" in chips and "城市: 上海" in chips and "wechat" not in chips
+    assert at.multiselect(key="filter_channels_zh").value == ["wechat"]
+    assert _address(at)["channel"] == ["wechat"]

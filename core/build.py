@@ -66,13 +66,11 @@ def build(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> Build
     Everything is replaced in one transaction, so readers see the old tables or the new.
     """
     as_of = as_of or latest_activity(con) or dt.date.today()
-    # numpy work that needs no connection once its inputs are read (the month ends' scores,
-    # the ratings) is done in threads of their own while the steps go on with their queries
+    # numpy work that needs no connection once its inputs are read (the ratings, the month
+    # ends' scores) is done in threads of their own while the steps go on with their
+    # queries, where those leave a core free (the models' step keeps both busy)
     with db.transaction(con), ThreadPoolExecutor(2) as pool:
         build_staging(con)
-        inputs = monthly.month_end_inputs(con, stars.month_ends(as_of))
-        month_end_rows = pool.submit(stars.month_end_rows, inputs)  # written last
-        del inputs
         outputs = value.model_outputs(con, as_of)  # BTYD, P(alive), CLV, churn risk
         create_features(con, as_of, outputs)
         rating_inputs = stars.rating_inputs(con, as_of)
@@ -87,6 +85,9 @@ def build(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> Build
             db.set_meta(con, db.BUILT_AS_OF, as_of.isoformat())
             db.bump_data_version(con, raw=False)
             sql.mark_staging_current(con)  # the staging tables hold the data at the new version
+            inputs = monthly.month_end_inputs(con, stars.month_ends(as_of))
+            month_end_rows = pool.submit(stars.month_end_rows, inputs)  # written last
+            del inputs
             precompute.store_page_results(con, as_of)  # what the pages open on, read not computed
         stars.write_customer_monthly(con, month_end_rows.result())  # no page result reads it
     count = con.execute("select count(*) from customer_features").fetchone()[0]

@@ -4,7 +4,10 @@ churn by NPS band) and on Loyalty (a bar of the tier chart), in both languages.
 The bar clicked is the one Plotly drew (its SVG path under `.barlayer .trace.bars`); the mouse
 clicks its middle and the test waits for the list's heading, whose count is the one the
 core computes for that band or tier, then closes the list. Screenshots:
-tests/screenshots/click-satisfaction-band-demo-*.png, click-loyalty-tier-demo-*.png."""
+tests/screenshots/click-satisfaction-band-demo-*.png, click-loyalty-tier-demo-*.png.
+Customer 360 with a region chosen opens a customer outside it by link, with the note, and
+its search says how many matches the region hides (customer-outside-filters-demo-*.png,
+customer-search-filtered-demo-*.png)."""
 
 from __future__ import annotations
 
@@ -125,5 +128,43 @@ def test_a_click_on_a_tier_bar_lists_its_customers(
         page.locator(".st-key-loyalty_tier_close button").click()
         page.locator(".st-key-loyalty_tier_list").wait_for(state="detached", timeout=DEADLINE)
         _settled(page)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_customer_360_with_filters_opens_a_customer_outside_them_and_says_so(
+    browser,
+    serve,
+    screenshots,
+    demo_db_for_browser,  # noqa: F811
+    demo_db,
+    lang,
+):
+    """A link to a customer outside the region chosen opens them with the note; a search
+    then opens the best match in the region and says how many matches the region hides."""
+    words = load_catalog(lang)
+    region = "North China"
+    con = db.connect(demo_db, read_only=True)
+    outside, hidden = con.execute(
+        "select min(customer_id) filter (where region <> ?), "
+        "count(*) filter (where region <> ? and customer_id like 'C00001%') from customers",
+        [region, region],
+    ).fetchall()[0]
+    con.close()
+    url = serve(demo_db_for_browser)
+    page = _open(browser, f"{url}/customer?lang={lang}&region={region}&customer={outside}")
+    try:
+        page.get_by_text(words["customer.outside_filters"]).wait_for(timeout=DEADLINE)
+        _settled(page)
+        page.screenshot(path=screenshots / f"customer-outside-filters-demo-{lang}.png")
+        search = page.locator(".st-key-customer_search input")
+        search.fill("C00001")
+        search.press("Enter")
+        note = words["customer.matches_hidden"].format(count=fmt.count(hidden, lang))
+        page.get_by_text(note).wait_for(timeout=DEADLINE)
+        _settled(page)  # the best match among the chosen is open now: no note
+        assert page.get_by_text(words["customer.outside_filters"]).count() == 0
+        page.screenshot(path=screenshots / f"customer-search-filtered-demo-{lang}.png")
     finally:
         page.close()

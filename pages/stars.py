@@ -196,7 +196,7 @@ def try_rules():
 
 if not switch_on(PRESENT):  # its sliders are hidden there: the draft is the active rules
     try_rules()
-sr.version_switch(saved, ctx.version, ctx.as_of)
+sr.version_switch(saved, ctx)
 
 # --- migration between month ends ---------------------------------------------------------
 st.subheader(t("stars.migration_header"))
@@ -234,6 +234,14 @@ else:
 # --- playbook, one customer, export -----------------------------------------------------------
 st.subheader(t("stars.playbook_header"))
 show_table(sr.playbook(saved.rules))
+playbook = sr.playbook_rows(saved.rules)  # its actions in the reader's language, read now
+download_buttons(
+    lambda: playbook,
+    len(playbook),
+    sr.playbook_columns(),
+    f"startier-star-playbook-{ctx.as_of}",
+    about=sr.playbook_about(ctx),
+)
 
 
 st.subheader(t("stars.move_header"))

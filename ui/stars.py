@@ -22,7 +22,7 @@ from core.filters import Filters
 from core.stars import DIMENSIONS, RatingBase, RuleSet, SavedRules
 from ui import data, filters, theme
 from ui import format as fmt
-from ui.export import About, Column, list_about
+from ui.export import About, Column, download_buttons, list_about
 from ui.export import column as export_column
 from ui.i18n import current_language, t
 from ui.labels import label, labelled, star_name
@@ -469,14 +469,31 @@ def save_form(draft: RuleSet, saved: SavedRules, version: int) -> None:
     st.caption(t("stars.save_caption"))
 
 
+VERSION_COLUMNS = {  # the saved versions' columns -> (catalog key, export kind)
+    "name": ("stars.col_name", export.TEXT),
+    "version": ("stars.col_version", export.COUNT),
+    "is_active": ("stars.col_active", export.TEXT),
+    "saved_by": ("stars.col_saved_by", export.TEXT),
+    "saved_at": ("stars.col_saved_at", export.DATETIME),
+}
+
+
+def version_columns() -> list[Column]:
+    """The saved versions' exported columns (active as ✓, as on the page)."""
+    return [
+        export_column(key, t(name), kind, None) for key, (name, kind) in VERSION_COLUMNS.items()
+    ]
+
+
 def version_label(option: tuple[str, int]) -> str:
     return t("stars.builtin") if option[1] == 0 else f"{option[0]} v{option[1]}"
 
 
-def version_switch(saved: SavedRules, version: int, as_of: dt.date) -> None:
-    """The saved versions and a switch of the active one, which asks for confirmation
-    first (`confirm_activation`; `as_of`: the page's day, which the dialog compares with
-    the day the stored stars are for)."""
+def version_switch(saved: SavedRules, ctx) -> None:
+    """The saved versions (with their download) and a switch of the active one, which asks
+    for confirmation first (`confirm_activation`; the page's day, `ctx.as_of`, is compared
+    in the dialog with the day the stored stars are for)."""
+    version, as_of = ctx.version, ctx.as_of
     st.subheader(t("stars.versions_header"))
     done = st.session_state.pop(ACTIVATED, None)
     if done:
@@ -485,7 +502,8 @@ def version_switch(saved: SavedRules, version: int, as_of: dt.date) -> None:
     if table.empty:
         st.caption(t("stars.versions_none"))
         return
-    shown = table.assign(is_active=table["is_active"].map({True: "✓", False: ""})).rename(
+    marked = table.assign(is_active=table["is_active"].map({True: "✓", False: ""}))
+    shown = marked.rename(
         columns={
             "name": t("stars.col_name"),
             "version": t("stars.col_version"),
@@ -495,6 +513,13 @@ def version_switch(saved: SavedRules, version: int, as_of: dt.date) -> None:
         }
     )
     show_table(shown)
+    download_buttons(
+        lambda: marked,
+        len(marked),
+        version_columns(),
+        "startier-star-rule-versions",
+        about=list_about(ctx, "stars", t("stars.versions_header")),
+    )
     options = [(stars.DEFAULT_NAME, 0)] + list(
         zip(table["name"], table["version"].astype(int), strict=True)
     )
@@ -758,16 +783,43 @@ def labelled_flows(flows: pd.DataFrame, source: str, target: str, by: str = "sta
     return out
 
 
-def playbook(rules: RuleSet) -> pd.DataFrame:
-    """One row per star: the value tier and what service that tier gets."""
+def playbook_rows(rules: RuleSet) -> pd.DataFrame:
+    """One row per star, 5 first: `stars`, `value_tier` (its code under `rules`) and
+    `actions`, the service that tier gets (in the reader's language)."""
     tiers = stars.value_tier(np.array(STARS[::-1], dtype=np.int8), rules)
     return pd.DataFrame(
         {
-            t("stars.col_stars"): [star_label(s) for s in STARS[::-1]],
-            t("stars.col_value_tier"): [value_tier_label(x) for x in tiers],
-            t("stars.col_actions"): [t(f"stars.playbook_{s}") for s in STARS[::-1]],
+            "stars": list(STARS[::-1]),
+            "value_tier": list(tiers),
+            "actions": [t(f"stars.playbook_{s}") for s in STARS[::-1]],
         }
     )
+
+
+PLAYBOOK = {"stars": "stars.col_stars", "value_tier": "stars.col_value_tier"}
+PLAYBOOK |= {"actions": "stars.col_actions"}
+
+
+def playbook(rules: RuleSet) -> pd.DataFrame:
+    """The playbook as the page shows it: star and value-tier labels."""
+    rows = playbook_rows(rules)
+    shown = rows.assign(
+        stars=[star_label(s) for s in rows["stars"]],
+        value_tier=[value_tier_label(x) for x in rows["value_tier"]],
+    )
+    return shown.rename(columns={key: t(name) for key, name in PLAYBOOK.items()})
+
+
+def playbook_columns() -> list[Column]:
+    kinds = {"stars": export.STARS}
+    return [
+        export_column(key, t(name), kinds.get(key, export.TEXT), None)
+        for key, name in PLAYBOOK.items()
+    ]
+
+
+def playbook_about(ctx) -> About:
+    return list_about(ctx, "stars", t("stars.playbook_header"))
 
 
 LIST_MONEY = ("revenue_12m", "margin_12m", "predicted_clv_12m")

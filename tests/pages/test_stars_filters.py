@@ -12,6 +12,7 @@ import pytest
 from core import db, stars
 from core.filters import Filters, chosen_ids
 from tests.pages.test_filters import open_at as open_at  # noqa: F401  (the fixture)
+from tests.ui.test_export_lists import made as made  # noqa: F401  (the fixture)
 from ui import charts
 from ui import stars as sr
 from ui.i18n import load_catalog
@@ -175,3 +176,40 @@ def test_the_make_active_dialog_counts_everyone_and_says_so_under_a_filter(
     moved, page = _activation_dialog(at, words)
     assert moved > page > 0  # the dialog: every customer; the page: the region's
     assert words["stars.confirm_everyone"] in _captions(at)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_summary_tables_download_what_they_show(app_on, made, demo_db, tmp_path, lang):  # noqa: F811
+    """The distribution, the playbook and the saved versions: each its CSV, with an About
+    sheet naming the table, the figures those of the page."""
+    import io
+    import shutil
+
+    from core.stars import DEFAULT_RULES, save_rule_set
+
+    words = load_catalog(lang)
+    path = shutil.copy(demo_db, tmp_path / "copy.duckdb")
+    con = db.connect(path)
+    save_rule_set(con, DEFAULT_RULES.replace(weights=(10, 10, 10, 70)), "spring", "ana")
+    as_of = db.built_as_of(con)
+    con.close()
+    frame, _ = _rated(path)
+    at = app_on(path, lang=lang).switch_page(PAGE).run()
+    assert not at.exception
+    listed = words["export.about_list"]
+    calls = {c["about"].value(listed): c for c in made if c["about"] is not None}
+
+    def csv(title: str) -> pd.DataFrame:
+        return pd.read_csv(io.BytesIO(calls[title]["csv"]()), encoding="utf-8-sig")
+
+    dist = csv(words["stars.distribution_title"].format(as_of=as_of))
+    counts = frame[frame["stars"] > 0].groupby("stars").size()
+    assert dist[words["stars.customers"]].tolist() == [int(counts[s]) for s in stars.STARS]
+    playbook = csv(words["stars.playbook_header"])
+    assert playbook[words["stars.col_stars"]].tolist() == [5, 4, 3, 2, 1]
+    assert playbook[words["stars.col_actions"]].tolist() == [
+        words[f"stars.playbook_{s}"] for s in (5, 4, 3, 2, 1)
+    ]
+    versions = csv(words["stars.versions_header"])
+    assert versions[words["stars.col_name"]].tolist() == ["spring"]
+    assert versions[words["stars.col_saved_by"]].tolist() == ["ana"]

@@ -105,7 +105,7 @@ def test_the_churn_list_in_the_pages_units_and_language(app_on, made, request, d
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_value_list_holds_every_valued_customer(app_on, made, uk_shop_db, lang):  # noqa: F811
     at = _page(app_on, uk_shop_db, "pages/value.py", lang)
-    groups, call = made  # the by-group table, then every valued customer
+    groups, call, _ = made  # the by-group table, every valued customer, the model parameters
     by_group = pd.read_csv(io.BytesIO(groups["csv"]()), encoding="utf-8-sig")
     assert len(by_group) == groups["rows"] > 1
     assert _unit(load_catalog(lang)["value.gcol_predicted_clv"], "GBP", lang) in by_group.columns

@@ -11,6 +11,7 @@ only decides which customers a page shows. Within one kind the values are altern
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
@@ -184,3 +185,16 @@ def restricted(column: str = "customer_id") -> str:
     """The condition that `column` is a chosen customer, for a WHERE clause inside
     `chosen_relation`."""
     return f"{column} in (select customer_id from {RELATION})"
+
+
+# In a core/sql file, `/* and chosen(column) */` marks where the chosen customers belong.
+_CHOSEN = re.compile(r"/\*\s*and chosen\(([a-z_.]+)\)\s*\*/")
+
+
+def chosen_sql(text: str, chosen: str | None) -> str:
+    """SQL `text` with each `/* and chosen(column) */` made `and column in (the chosen
+    customers)` when `chosen` (the relation `chosen_relation` yields) is given; without
+    it, the marks stay comments and the query counts everyone."""
+    if chosen is None:
+        return text
+    return _CHOSEN.sub(lambda found: f"and {restricted(found.group(1))}", text)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 import duckdb
@@ -64,17 +63,11 @@ class Kpis:
         return self.repeat_customers_previous / self.active_customers_previous
 
 
-_CHOSEN = re.compile(r"/\*\s*and chosen\(([a-z_.]+)\)\s*\*/")
-
-
 def chosen_query(name: str, chosen: str | None, con: duckdb.DuckDBPyConnection) -> str:
     """`core/sql/<name>.sql` (`sql.load`); with `chosen` (the chosen customers' relation,
     registered on `con` by `core.filters.chosen_relation`), each `/* and chosen(column) */`
     in it becomes `and column in (the chosen customers)`; without, it stays a comment."""
-    text = sql.load(name, con)
-    if chosen is None:
-        return text
-    return _CHOSEN.sub(lambda found: f"and {filters.restricted(found.group(1))}", text)
+    return filters.chosen_sql(sql.load(name, con), chosen)
 
 
 @page_result()

@@ -24,7 +24,6 @@ stars and values are still those of the whole base.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
@@ -56,17 +55,11 @@ TOP_STARS = 4  # "top star tiers": 4 and 5 stars
 BACKLOG_AGES = (0, 2, 7, 30)  # age buckets of open complaints, in days: 0-2, 2-7, 7-30, 30+
 
 
-_CHOSEN = re.compile(r"/\*\s*and chosen\(([a-z_.]+)\)\s*\*/")  # in core/sql's files
-
-
 def _query(name: str, chosen: str | None, con: duckdb.DuckDBPyConnection | None = None) -> str:
     """`core/sql/<name>.sql` (`sql.load`); with `chosen` (the name of the chosen customers'
     relation, registered on the cursor that runs it), each `/* and chosen(column) */` in it
     becomes `and column in (the chosen customers)`; without, it stays a comment."""
-    text = sql.load(name, con)
-    if chosen is None:
-        return text
-    return _CHOSEN.sub(lambda found: f"and {filters.restricted(found.group(1))}", text)
+    return filters.chosen_sql(sql.load(name, con), chosen)
 
 
 def has_stars(con: duckdb.DuckDBPyConnection) -> bool:

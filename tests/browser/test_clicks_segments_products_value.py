@@ -185,3 +185,30 @@ def test_a_clicked_band_and_group_list_their_customers(
         _shot(page, heading, screenshots / f"click-value-group-demo-{lang}.png")
     finally:
         page.close()
+
+
+def test_a_clicked_row_of_the_segment_table_lists_that_segment(
+    browser, serve, screenshots, demo_db_for_browser, demo_db  # noqa: F811
+):  # fmt: skip
+    words = load_catalog("en")
+    con = db.connect(demo_db, read_only=True)
+    frame = segments.segment_frame(con, DEMO_END)
+    con.close()
+    url = serve(demo_db_for_browser)
+    page = _open(browser, f"{url}/segments?lang=en")
+    try:
+        grid = page.locator('.st-key-segments_table_rows [data-testid="stDataFrame"]')
+        grid.scroll_into_view_if_needed()
+        _settled(page)
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 18, box["y"] + 35 + 2 * 35 + 17)  # row 3: Potential Loyalist
+        count = int((frame["segment"] == "potential_loyalist").sum())
+        caption = words["segments.list_caption"].format(count=fmt.count(count, "en"), rows=200)
+        page.get_by_text(caption).first.wait_for(timeout=DEADLINE)
+        _settled(page)
+        chosen = page.locator(".st-key-seg_list input").first.input_value()
+        assert words["segments.name_potential_loyalist"] in chosen
+        page.get_by_text(caption).first.scroll_into_view_if_needed()
+        page.screenshot(path=screenshots / "click-segments-row-demo-en.png")
+    finally:
+        page.close()

@@ -389,7 +389,7 @@ def channel_economics(
         "value_per_customer": theme.ACTUAL,
         "predicted_clv_per_customer": theme.PREDICTED,
     }
-    codes = frame["channel"] if "channel" in frame else channels
+    codes = frame.get("channel", channels)
     figure = go.Figure()
     for column, name in series.items():
         figure.add_trace(

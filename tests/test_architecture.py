@@ -27,6 +27,7 @@ def _imports(path: Path) -> set[str]:
 SHARED_UI = {
     "charts",  # figure builders
     "data",  # the connection and the data state
+    "drill",  # a click on a chart opening the customers behind it: key, pick, Close, list
     "empty",  # the empty-database page
     "export",  # the download buttons
     "filters",  # the shared filters: sidebar editor, chips, the chosen customers

@@ -14,7 +14,6 @@ tier chart lists the customers of that tier, with their download.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import html
 
 import numpy as np
@@ -34,13 +33,13 @@ from core.loyalty import (
     TierTerms,
     UpliftSensitivity,
 )
-from ui import charts, data, filters
+from ui import charts, data, drill, filters
 from ui import format as fmt
 from ui.export import columns as export_columns
 from ui.export import columns_from_config, download_buttons, list_about
 from ui.i18n import t
 from ui.labels import label, labelled
-from ui.widgets import Tile, customer_table
+from ui.widgets import Tile
 
 RUNS = 200
 SEED = 0
@@ -691,31 +690,23 @@ def tiers_chart(offered: pd.DataFrame, result: LoyaltyResult):
 
 def tiers_clickable() -> dict:
     """The `st.plotly_chart` arguments that make a click on a tier's bar list its customers."""
-    key = f"loyalty_tiers_chart_{st.session_state.get(TIERS_DRAWN, 0)}"
-    return dict(key=key, on_select=functools.partial(_tier_clicked, key), selection_mode="points")
-
-
-def _tier_clicked(key: str) -> None:
-    event = st.session_state.get(key) or {}
-    tier = tier_from_selection(event.get("selection"))
-    if tier is not None:
-        st.session_state[TIER_PICK] = tier
+    key = drill.chart_key("loyalty_tiers_chart", TIERS_DRAWN)
+    return drill.clickable(
+        key, TIER_PICK, lambda event: tier_from_selection(event.get("selection"))
+    )
 
 
 def close_tier() -> None:
-    st.session_state.pop(TIER_PICK, None)
-    st.session_state[TIERS_DRAWN] = st.session_state.get(TIERS_DRAWN, 0) + 1
+    drill.close(TIER_PICK, TIERS_DRAWN)
 
 
 def tier_from_selection(selection) -> str | None:
     """The value tier a click on the tier chart picked (from its bar's customdata, not its
     translated label); None when no bar is selected."""
-    for point in (selection or {}).get("points") or []:
-        custom = point.get("customdata")
-        if custom is not None:
-            tier = str(np.atleast_1d(custom)[0])
-            if tier in TIERS:
-                return tier
+    for custom in drill.points({"selection": selection}):
+        tier = str(np.atleast_1d(custom)[0])
+        if tier in TIERS:
+            return tier
     return None
 
 
@@ -750,50 +741,37 @@ def tier_list(ctx, chosen: Filters) -> None:
     heading = t(
         "loyalty.tier_picked", tier=label("value_tier", tier), n=fmt.count(len(frame), ctx.lang)
     )
-    with st.container(border=True, key="loyalty_tier_list"):
-        title, close = st.columns([6, 1], vertical_alignment="center")
-        title.markdown(f"**{fmt.plain(heading)}**")
-        close.button(
-            t("loyalty.tier_close"),
-            on_click=close_tier,
-            icon=":material/close:",
-            key="loyalty_tier_close",
-        )
-        if scope := filters.scope_caption(chosen):
-            st.caption(scope)
-        if frame.empty:
-            st.info(t("loyalty.tier_none"))
-            return
-        config = tier_columns(ctx.currency)
-        if len(frame) > LIST_ROWS:
-            st.caption(
-                t(
-                    "loyalty.tier_first",
-                    shown=fmt.count(LIST_ROWS, ctx.lang),
-                    total=fmt.count(len(frame), ctx.lang),
-                )
-            )
-        customer_table(
-            labelled(frame.head(LIST_ROWS)),
-            "customer_id",
-            "loyalty",
-            TIER_ROWS_KEY,
-            height=320,
-            column_config=config,
-        )
-        download_buttons(
-            lambda: frame,
-            len(frame),
-            columns_from_config(config, ctx.currency),
-            f"loyalty-{tier}-tier-{ctx.as_of}",
-            about=list_about(
-                ctx,
-                "loyalty",
-                heading,
-                choices={
-                    t("loyalty.tier_chart"): t("loyalty.tiers_chart_title"),
-                    t("loyalty.col_tier"): label("value_tier", tier),
-                },
-                filters=filters.choices(chosen),
-            ),
-        )
+    config = tier_columns(ctx.currency)
+    about = list_about(
+        ctx,
+        "loyalty",
+        heading,
+        choices={
+            t("loyalty.tier_chart"): t("loyalty.tiers_chart_title"),
+            t("loyalty.col_tier"): label("value_tier", tier),
+        },
+        filters=filters.choices(chosen),
+    )
+    drill.customer_list(
+        "loyalty_tier",
+        heading,
+        frame,
+        labelled(frame.head(LIST_ROWS)),
+        page="loyalty",
+        close_label=t("loyalty.tier_close"),
+        on_close=close_tier,
+        table=dict(height=320, column_config=config),
+        download=dict(
+            make=lambda: frame,
+            columns=columns_from_config(config, ctx.currency),
+            name=f"loyalty-{tier}-tier-{ctx.as_of}",
+            about=about,
+        ),
+        chosen=chosen,
+        more=t(
+            "loyalty.tier_first",
+            shown=fmt.count(LIST_ROWS, ctx.lang),
+            total=fmt.count(len(frame), ctx.lang),
+        ),
+        empty=t("loyalty.tier_none"),
+    )

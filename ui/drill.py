@@ -18,7 +18,6 @@ import streamlit as st
 
 from core.filters import Filters
 from ui import filters
-from ui import format as fmt
 from ui.export import download_buttons
 from ui.widgets import customer_table
 
@@ -99,14 +98,16 @@ def customer_list(
     empty: str | None = None,
 ) -> None:
     """The list behind a click, in a box keyed `<key>_list`: what was clicked and how many
-    (`heading`), a Close button (`<key>_close`, calling `on_close`), the filters' scope
-    when `chosen`, a `note`, the first rows (`shown`, of all the `rows`; `more` said when
-    some are left out) whose rows open Customer 360 (`<key>_rows`; `table`: the options of
-    `customer_table`) and the downloads of every row (`download`: `make`, `columns`, `name`
-    and `about` of `download_buttons`). With `empty` and no rows, that is said instead."""
+    (`heading`, Markdown: text from the data escaped by the caller with `fmt.plain`), a
+    Close button (`<key>_close`, calling `on_close`), the filters' scope when `chosen`, a
+    `note`, the first rows (`shown`, of all the `rows`; `more` said when some are left
+    out) whose rows open Customer 360 (`<key>_rows`; `table`: the options of
+    `customer_table`) and the downloads of every row (`download`: `make`, `columns`,
+    `name` and `about` of `download_buttons`). With `empty` and no rows, that is said
+    instead."""
     with st.container(border=True, key=f"{key}_list"):
         top = st.container(horizontal=True, vertical_alignment="center")
-        top.markdown(f"**{fmt.plain(heading)}**")
+        top.markdown(f"**{heading}**")
         top.button(
             close_label,
             icon=":material/close:",

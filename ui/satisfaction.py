@@ -14,7 +14,6 @@ download; the list closes with its button.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import html
 from collections.abc import Callable
 
@@ -26,7 +25,7 @@ from core import satisfaction
 from core.filters import NO_FILTERS, Filters
 from core.lifecycle import LifecycleRules
 from core.satisfaction import Pick
-from ui import charts, data, filters, report
+from ui import charts, data, drill, filters, report
 from ui import format as fmt
 from ui.export import columns_from_config, download_buttons, list_about
 from ui.i18n import t
@@ -872,32 +871,22 @@ PICK_ROWS_KEY = "satisfaction_pick_rows"
 def chart_key(chart: str) -> str:
     """The key of `chart`'s plotly chart (a new one after a list is closed, so no point is
     left selected and the same point can be clicked again)."""
-    return f"satisfaction_{chart}_chart_{st.session_state.get(DRAWN_KEY, 0)}"
+    return drill.chart_key(f"satisfaction_{chart}_chart", DRAWN_KEY)
 
 
 def clickable(chart: str, by: str = "all") -> dict:
     """The `st.plotly_chart` arguments that make a click on a point of `chart` ('answers',
     'complaints', 'backlog', 'band'; `by`: the trend's split) open its customers."""
-    key = chart_key(chart)
-    return dict(
-        key=key,
-        on_select=functools.partial(_clicked, chart, key, by),
-        selection_mode="points",
+    return drill.clickable(
+        chart_key(chart),
+        PICK_KEY,
+        lambda event: pick_from_selection(chart, event.get("selection"), by),
     )
-
-
-def _clicked(chart: str, key: str, by: str) -> None:
-    """A chart's selection callback: the point clicked becomes the list's pick."""
-    event = st.session_state.get(key) or {}
-    pick = pick_from_selection(chart, event.get("selection"), by)
-    if pick is not None:
-        st.session_state[PICK_KEY] = pick
 
 
 def close_pick() -> None:
     """The list's Close button: no pick, and the charts redrawn with nothing selected."""
-    st.session_state.pop(PICK_KEY, None)
-    st.session_state[DRAWN_KEY] = st.session_state.get(DRAWN_KEY, 0) + 1
+    drill.close(PICK_KEY, DRAWN_KEY)
 
 
 def _day(value) -> dt.date:
@@ -909,10 +898,7 @@ def pick_from_selection(chart: str, selection, by: str = "all") -> Pick | None:
     `points`, each with the customdata the chart builder gave it) stands for; None when no
     point is selected. Customdata, not the labels (they are translated), names the group;
     its text comes back as Plotly was given it (escaped by `charts.data_as_text`)."""
-    for point in (selection or {}).get("points") or []:
-        custom = point.get("customdata")
-        if custom is None:
-            continue
+    for custom in drill.points({"selection": selection}):
         values = [html.unescape(v) if isinstance(v, str) else v for v in np.atleast_1d(custom)]
         if chart == "answers":
             return Pick("answers", str(values[1]), by, _day(values[2]))
@@ -993,53 +979,40 @@ def picked_list(
     chosen = filters.current()
     frame = picked(ctx.as_of, pick, rules or lifecycle_rules(), ctx.version, chosen)
     heading = pick_text(pick, len(frame), ctx.lang)
-    with st.container(border=True, key="satisfaction_pick_list"):
-        title, close = st.columns([6, 1], vertical_alignment="center")
-        title.markdown(f"**{fmt.plain(heading)}**")
-        close.button(
-            t("satisfaction.pick_close"),
-            on_click=close_pick,
-            icon=":material/close:",
-            key="satisfaction_pick_close",
-        )
-        if scope := filters.scope_caption(chosen):
-            st.caption(scope)
-        if frame.empty:
-            st.info(t("satisfaction.pick_none"))
-            return
-        if pick.chart == "band":
-            config = list_columns(basis, has_stars, ctx.currency, missing or {})
-        else:
-            config = picked_columns(has_stars)
-        if len(frame) > LIST_ROWS:
-            st.caption(
-                t(
-                    "satisfaction.pick_first",
-                    shown=fmt.count(LIST_ROWS, ctx.lang),
-                    total=fmt.count(len(frame), ctx.lang),
-                )
-            )
-        customer_table(
-            list_table(frame.head(LIST_ROWS)),
-            "customer_id",
-            "satisfaction",
-            PICK_ROWS_KEY,
-            height=320,
-            column_config=config,
-        )
-        download_buttons(
-            lambda: frame,
-            len(frame),
-            columns_from_config(config, ctx.currency),
-            f"satisfaction-{pick.chart}-{ctx.as_of}",
-            about=list_about(
-                ctx,
-                "satisfaction",
-                heading,
-                choices={
-                    t("satisfaction.pick_chart"): t(f"satisfaction.pick_chart_{pick.chart}"),
-                    t("satisfaction.pick_point"): heading,
-                },
-                filters=filters.choices(chosen),
-            ),
-        )
+    if pick.chart == "band":
+        config = list_columns(basis, has_stars, ctx.currency, missing or {})
+    else:
+        config = picked_columns(has_stars)
+    about = list_about(
+        ctx,
+        "satisfaction",
+        heading,
+        choices={
+            t("satisfaction.pick_chart"): t(f"satisfaction.pick_chart_{pick.chart}"),
+            t("satisfaction.pick_point"): heading,
+        },
+        filters=filters.choices(chosen),
+    )
+    drill.customer_list(
+        "satisfaction_pick",
+        fmt.plain(heading),
+        frame,
+        list_table(frame.head(LIST_ROWS)),
+        page="satisfaction",
+        close_label=t("satisfaction.pick_close"),
+        on_close=close_pick,
+        table=dict(height=320, column_config=config),
+        download=dict(
+            make=lambda: frame,
+            columns=columns_from_config(config, ctx.currency),
+            name=f"satisfaction-{pick.chart}-{ctx.as_of}",
+            about=about,
+        ),
+        chosen=chosen,
+        more=t(
+            "satisfaction.pick_first",
+            shown=fmt.count(LIST_ROWS, ctx.lang),
+            total=fmt.count(len(frame), ctx.lang),
+        ),
+        empty=t("satisfaction.pick_none"),
+    )

@@ -15,13 +15,13 @@ import streamlit as st
 from core import export, rfm, segments, stars
 from core import filters as core_filters
 from core.filters import NO_FILTERS, Filters
-from ui import charts, data, filters, report
+from ui import charts, data, drill, filters, report
 from ui import format as fmt
 from ui.export import About, Column, columns, download_buttons, list_about
 from ui.i18n import t
 from ui.labels import label, labelled
 from ui.sidebar import Context
-from ui.widgets import customer_table, show_table
+from ui.widgets import show_table
 
 SEGMENTS = rfm.SEGMENTS
 CLUSTER_FEATURES = segments.CLUSTER_FEATURES
@@ -312,21 +312,18 @@ PICKS = {GRID_CHART: "segments_drill_cell", SCATTER_CHART: "segments_drill_area"
 
 def chart_key(chart: str) -> str:
     """The key of a clickable chart: a new one after each Close, which clears its selection."""
-    return f"{chart}_{st.session_state.get(f'{chart}_closed', 0)}"
+    return drill.chart_key(chart)
 
 
 def close(chart: str) -> None:
     """Close `chart`'s list: forget its pick and clear its selection (a new key)."""
-    st.session_state.pop(PICKS[chart], None)
-    st.session_state[f"{chart}_closed"] = st.session_state.get(f"{chart}_closed", 0) + 1
+    drill.close(PICKS[chart], f"{chart}_closed")
 
 
 def clicked_cell(event) -> list[int] | None:
     """[R, F] of the grid cell clicked in a plotly `event` (the cell's customdata holds
     customers, revenue, R, F), or None when nothing is selected."""
-    selection = (event or {}).get("selection") or {}
-    for point in selection.get("points") or ():
-        custom = point.get("customdata")
+    for custom in drill.points(event):
         if isinstance(custom, list | tuple) and len(custom) >= 4:
             return [int(custom[2]), int(custom[3])]
     return None
@@ -348,10 +345,7 @@ def drawn_areas(event) -> list[list[list[float]]]:
 def pick_cell(event) -> list[int] | None:
     """The cell clicked now, else the one clicked before (kept for the way back from
     Customer 360), else None."""
-    now = clicked_cell(event)
-    if now is not None:
-        st.session_state[PICKS[GRID_CHART]] = now
-    return st.session_state.get(PICKS[GRID_CHART])
+    return drill.keep(PICKS[GRID_CHART], clicked_cell(event))
 
 
 def pick_area(event, x: str, y: str) -> list[list[list[float]]] | None:
@@ -432,31 +426,26 @@ def drill_list(
 ) -> None:
     """The list behind a clicked cell or a drawn area: what was picked and how many, a
     Close button, the first LIST_ROWS rows (a row opens Customer 360) and the download."""
-    with st.container(border=True):
-        top = st.container(horizontal=True, vertical_alignment="center")
-        top.markdown(f"**{heading}**")
-        top.button(
-            t("segments.drill_close"),
-            icon=":material/close:",
-            key=f"{chart}_close",
-            on_click=close,
-            args=(chart,),
-        )
-        if note:
-            st.caption(note)
-        customer_table(
-            shown(rows),
-            list_columns()["customer_id"],
-            "segments",
-            f"{chart}_rows",
-            money=money_labels(),
-            currency=ctx.currency,
-        )
-        if len(rows) > LIST_ROWS:
-            st.caption(t("segments.drill_more", rows=LIST_ROWS))
-        download_buttons(
-            lambda: rows, len(rows), export_columns(rows, ctx.currency), name, about=about
-        )
+    drill.customer_list(
+        chart,
+        heading,
+        rows,
+        shown(rows),
+        page="segments",
+        close_label=t("segments.drill_close"),
+        on_close=close,
+        close_args=(chart,),
+        id_column=list_columns()["customer_id"],
+        table=dict(money=money_labels(), currency=ctx.currency),
+        download=dict(
+            make=lambda: rows,
+            columns=export_columns(rows, ctx.currency),
+            name=name,
+            about=about,
+        ),
+        note=note,
+        more=t("segments.drill_more", rows=LIST_ROWS),
+    )
 
 
 def clusters_section(ctx: Context, chosen: Filters = NO_FILTERS) -> None:

@@ -82,8 +82,8 @@ def _clicked(key: str, pick: str, read: Callable[[dict], object]) -> None:
 def customer_list(
     key: str,
     heading: str,
-    rows: pd.DataFrame,
     shown: pd.DataFrame,
+    total: int,
     *,
     page: str,
     close_label: str,
@@ -100,11 +100,11 @@ def customer_list(
     """The list behind a click, in a box keyed `<key>_list`: what was clicked and how many
     (`heading`, Markdown: text from the data escaped by the caller with `fmt.plain`), a
     Close button (`<key>_close`, calling `on_close`), the filters' scope when `chosen`, a
-    `note`, the first rows (`shown`, of all the `rows`; `more` said when some are left
-    out) whose rows open Customer 360 (`<key>_rows`; `table`: the options of
+    `note`, the first rows (`shown`, of `total`; `more` said when some are left out)
+    whose rows open Customer 360 (`<key>_rows`; `table`: the options of
     `customer_table`) and the downloads of every row (`download`: `make`, `columns`,
-    `name` and `about` of `download_buttons`). With `empty` and no rows, that is said
-    instead."""
+    `name` and `about` of `download_buttons`). With `empty` and no customer, that is
+    said instead."""
     with st.container(border=True, key=f"{key}_list"):
         top = st.container(horizontal=True, vertical_alignment="center")
         top.markdown(f"**{heading}**")
@@ -119,15 +119,15 @@ def customer_list(
             st.caption(scope)
         if note:
             st.caption(note)
-        if empty is not None and rows.empty:
+        if empty is not None and not total:
             st.info(empty)
             return
-        if more and len(rows) > len(shown):
+        if more and total > len(shown):
             st.caption(more)
         customer_table(shown, id_column, page, f"{key}_rows", **(table or {}))
         download_buttons(
             download["make"],
-            len(rows),
+            total,
             download["columns"],
             download["name"],
             about=download.get("about"),

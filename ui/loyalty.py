@@ -754,9 +754,9 @@ def tier_list(ctx, chosen: Filters) -> None:
     )
     drill.customer_list(
         "loyalty_tier",
-        heading,
-        frame,
+        fmt.plain(heading),
         labelled(frame.head(LIST_ROWS)),
+        len(frame),
         page="loyalty",
         close_label=t("loyalty.tier_close"),
         on_close=close_tier,

@@ -29,15 +29,15 @@ from core import stars as core_stars
 from core.clv import Reason
 from core.filters import Filters
 from core.lifecycle import DrillResult, LifecycleRules
-from ui import charts, data, filters, report, session
+from ui import charts, data, drill, filters, report, session
 from ui import format as fmt
 from ui import models as md
-from ui.export import About, Column, download_buttons, list_about
+from ui.export import About, Column, list_about
 from ui.export import column as export_column
 from ui.i18n import t
 from ui.labels import labelled, star_name
 from ui.navigation import PAGES
-from ui.widgets import Tile, change_tile, customer_table, metric_row
+from ui.widgets import Tile, change_tile, metric_row
 
 TREND_MONTHS = 36
 
@@ -471,11 +471,7 @@ def clicked(event) -> object | None:
     """The group a chart builder put in the clicked point's customdata (the first value
     when it holds several), None when nothing is selected. `event`: what
     `st.plotly_chart(..., on_select="rerun")` returns, or a dict of the same shape."""
-    selection = (event or {}).get("selection") or {}
-    points = selection.get("points") or []
-    if not points:
-        return None
-    found = points[0].get("customdata")
+    found = next(drill.points(event), None)
     if isinstance(found, list | tuple):
         found = found[0] if found else None
     return found
@@ -610,42 +606,30 @@ class Listed:
 def _drill_panel(ctx, chart: str, listed: Listed) -> None:
     """The list of a clicked group: what was clicked and how many, the first rows (a row
     opens Customer 360), the downloads and a button that closes it."""
-    heading, result, names, columns = listed.heading, listed.result, listed.names, listed.columns
-    lang = ctx.lang
-    with st.container(border=True, key=f"overview_{chart}_list"):
-        top, shut = st.columns([5, 1], vertical_alignment="center")
-        top.markdown(
-            f"**{t('overview.drill_heading', group=heading, n=fmt.count(result.total, lang))}**"
-        )
-        shut.button(
-            t("overview.drill_close"),
-            key=f"overview_{chart}_close",
-            on_click=close,
-            args=(chart,),
-            icon=":material/close:",
-        )
-        if not result.total:
-            st.caption(t("overview.drill_none"))
-            return
-        if result.total > len(result.customers):
-            st.caption(
-                t(
-                    "overview.drill_first",
-                    shown=fmt.count(len(result.customers), lang),
-                    n=fmt.count(result.total, lang),
-                )
-            )
-        money = tuple(names[c.key] for c in columns if c.kind == export.MONEY)
-        customer_table(
-            shown_rows(result.customers, names, columns),
-            names["customer_id"],
-            "overview",
-            f"overview_{chart}_rows",
+    result, names, columns, lang = listed.result, listed.names, listed.columns, ctx.lang
+    drill.customer_list(
+        f"overview_{chart}",
+        t("overview.drill_heading", group=listed.heading, n=fmt.count(result.total, lang)),
+        shown_rows(result.customers, names, columns),
+        result.total,
+        page="overview",
+        close_label=t("overview.drill_close"),
+        on_close=close,
+        close_args=(chart,),
+        id_column=names["customer_id"],
+        table=dict(
             height=320,
-            money=money,
+            money=tuple(names[c.key] for c in columns if c.kind == export.MONEY),
             currency=ctx.currency,
-        )
-        download_buttons(listed.make, result.total, columns, listed.file, about=listed.about)
+        ),
+        download=dict(make=listed.make, columns=columns, name=listed.file, about=listed.about),
+        more=t(
+            "overview.drill_first",
+            shown=fmt.count(len(result.customers), lang),
+            n=fmt.count(result.total, lang),
+        ),
+        empty=t("overview.drill_none"),
+    )
 
 
 def star_list(ctx, star: int, chosen: Filters) -> None:

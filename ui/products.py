@@ -16,14 +16,14 @@ import streamlit as st
 
 from core import export, offers
 from core.filters import NO_FILTERS, Filters
-from ui import charts, data, filters
+from ui import charts, data, drill, filters
 from ui import format as fmt
-from ui.export import About, Column, columns, download_buttons, list_about
+from ui.export import About, Column, columns, list_about
 from ui.i18n import t
 from ui.labels import label
 from ui.offers import item_labels, reason_text, reason_words
 from ui.sidebar import Context
-from ui.widgets import DATE, MONEY, Tile, column_config, customer_table, metric_row, share_table
+from ui.widgets import DATE, MONEY, Tile, column_config, metric_row, share_table
 
 SUPPORT_STEPS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2)  # minimum support offered
 RULE_ROWS = 50  # rules in the table
@@ -325,32 +325,25 @@ def items_chart(found: offers.Rules, as_of: dt.date):
 
 def chart_key() -> str:
     """The items chart's key: a new one after each Close, which clears its selection."""
-    return f"{ITEMS_CHART}_{st.session_state.get(f'{ITEMS_CHART}_closed', 0)}"
+    return drill.chart_key(ITEMS_CHART)
 
 
 def close() -> None:
-    st.session_state.pop(ITEM_PICK, None)
-    st.session_state[f"{ITEMS_CHART}_closed"] = st.session_state.get(f"{ITEMS_CHART}_closed", 0) + 1
+    drill.close(ITEM_PICK, f"{ITEMS_CHART}_closed")
 
 
 def clicked_item(event) -> str | None:
     """The code of the item whose bar was clicked in a plotly `event` (the first point's
     customdata: code, popularity), or None when nothing is selected."""
-    selection = (event or {}).get("selection") or {}
-    for point in selection.get("points") or ():
-        custom = point.get("customdata")
-        if isinstance(custom, list | tuple) and custom:
-            return str(custom[0])
-    return None
+    code = drill.item(event, 0)
+    return None if code is None else str(code)
 
 
 def pick_item(event, level: str) -> str | None:
     """The item clicked now, else the one clicked before at the same level (kept for the
     way back from Customer 360), else None."""
     now = clicked_item(event)
-    if now is not None:
-        st.session_state[ITEM_PICK] = [level, now]
-    kept = st.session_state.get(ITEM_PICK)
+    kept = drill.keep(ITEM_PICK, None if now is None else [level, now])
     return kept[1] if kept and kept[0] == level else None
 
 
@@ -360,37 +353,36 @@ def buyers_section(ctx: Context, knobs: tuple, item: str, chosen: Filters) -> No
     level = knobs[0]
     rows = buyers(ctx.as_of, level, item, chosen, ctx.version)
     name = item_labels(level).get(item, item)
-    with st.container(border=True):
-        top = st.container(horizontal=True, vertical_alignment="center")
-        heading = t("products.drill_item", item=name, count=fmt.count(len(rows), ctx.lang))
-        top.markdown(f"**{heading}**")
-        top.button(t("products.drill_close"), icon=":material/close:", key=f"{ITEMS_CHART}_close",
-                   on_click=close)  # fmt: skip
-        config = column_config(BUYER_FORMATS, "products.bcol_", ctx.currency)
-        table = share_table(rows.head(LIST_ROWS), BUYER_FORMATS, ())
-        customer_table(
-            table, "customer_id", "products", f"{ITEMS_CHART}_rows", column_config=config
-        )
-        if len(rows) > LIST_ROWS:
-            st.caption(t("products.drill_more", rows=LIST_ROWS))
-        download_buttons(
-            lambda: rows,
-            len(rows),
-            columns(
-                {key: t(f"products.bcol_{key}") for key in BUYER_FORMATS},
-                {
-                    "first_bought_on": export.DATE,
-                    "last_bought_on": export.DATE,
-                    "count_orders": export.COUNT,
-                    "amount": export.MONEY,
-                },
-                ctx.currency,
-            ),  # fmt: skip
-            f"buyers-{level}-{_file_part(item)}-{ctx.as_of}",
+    heading = t("products.drill_item", item=name, count=fmt.count(len(rows), ctx.lang))
+    exported = columns(
+        {key: t(f"products.bcol_{key}") for key in BUYER_FORMATS},
+        {
+            "first_bought_on": export.DATE,
+            "last_bought_on": export.DATE,
+            "count_orders": export.COUNT,
+            "amount": export.MONEY,
+        },
+        ctx.currency,
+    )
+    drill.customer_list(
+        ITEMS_CHART,
+        heading,
+        share_table(rows.head(LIST_ROWS), BUYER_FORMATS, ()),
+        len(rows),
+        page="products",
+        close_label=t("products.drill_close"),
+        on_close=close,
+        table=dict(column_config=column_config(BUYER_FORMATS, "products.bcol_", ctx.currency)),
+        download=dict(
+            make=lambda: rows,
+            columns=exported,
+            name=f"buyers-{level}-{_file_part(item)}-{ctx.as_of}",
             about=target_about(
                 ctx, knobs, t("products.drill_title"), {t("products.drill_picked"): name}, chosen
             ),
-        )
+        ),
+        more=t("products.drill_more", rows=LIST_ROWS),
+    )
 
 
 def _file_part(key: str) -> str:

@@ -996,8 +996,8 @@ def picked_list(
     drill.customer_list(
         "satisfaction_pick",
         fmt.plain(heading),
-        frame,
         list_table(frame.head(LIST_ROWS)),
+        len(frame),
         page="satisfaction",
         close_label=t("satisfaction.pick_close"),
         on_close=close_pick,

@@ -429,8 +429,8 @@ def drill_list(
     drill.customer_list(
         chart,
         heading,
-        rows,
         shown(rows),
+        len(rows),
         page="segments",
         close_label=t("segments.drill_close"),
         on_close=close,

@@ -19,13 +19,13 @@ from core import filters as core_filters
 from core.clv import Backtest, ModelFitError, Reason
 from core.filters import NO_FILTERS, Filters
 from core.value import ValueModels, ValueSettings
-from ui import data, filters
+from ui import data, drill, filters
 from ui import format as fmt
-from ui.export import About, Column, columns, columns_from_formats, download_buttons, list_about
+from ui.export import About, Column, columns, columns_from_formats, list_about
 from ui.i18n import t
 from ui.labels import label, star_name
 from ui.models import customer_values, customers_text, defaults, models
-from ui.widgets import COUNT, DATE, MONEY, PERCENT, column_config, customer_table, share_table
+from ui.widgets import COUNT, DATE, MONEY, PERCENT, column_config, share_table
 
 HORIZONS = (3, 6, 12, 24, 36)  # months of predicted value
 HOLDOUTS = clv.HOLDOUT_CHOICES  # days of the model-health check, as the history allows
@@ -312,34 +312,25 @@ LIST_ROWS = 200  # rows of a drill-down list shown (the download has all)
 
 def chart_key(chart: str) -> str:
     """The key of a clickable chart: a new one after each Close, which clears its selection."""
-    return f"{chart}_{st.session_state.get(f'{chart}_closed', 0)}"
+    return drill.chart_key(chart)
 
 
 def close(chart: str) -> None:
     """Close `chart`'s list: forget its pick and clear its selection (a new key)."""
-    st.session_state.pop(PICKS[chart], None)
-    st.session_state[f"{chart}_closed"] = st.session_state.get(f"{chart}_closed", 0) + 1
+    drill.close(PICKS[chart], f"{chart}_closed")
 
 
 def clicked(event, index: int):
     """Item `index` of the customdata of the first point selected in a plotly chart
     `event` (a dict as `st.plotly_chart(..., on_select="rerun")` returns it), or None when
     nothing is selected."""
-    selection = (event or {}).get("selection") or {}
-    for point in selection.get("points") or ():
-        custom = point.get("customdata")
-        if isinstance(custom, list | tuple) and len(custom) > index:
-            return custom[index]
-    return None
+    return drill.item(event, index)
 
 
 def pick(chart: str, event, index: int):
     """What `chart` shows the list of: the group or band clicked now, else the one clicked
     before (kept in the session, so a way back from Customer 360 finds it), else None."""
-    now = clicked(event, index)
-    if now is not None:
-        st.session_state[PICKS[chart]] = now
-    return st.session_state.get(PICKS[chart])
+    return drill.keep(PICKS[chart], clicked(event, index))
 
 
 def group_list(
@@ -376,25 +367,22 @@ def band_text(hist: pd.DataFrame, band: int, currency: str | None, lang: str) ->
 def drill_list(ctx, chart: str, rows: pd.DataFrame, heading: str, about: About, name: str) -> None:
     """The list behind a clicked bar: what was clicked and how many, a Close button, the
     first LIST_ROWS rows (a row opens Customer 360) and the whole list's download."""
-    with st.container(border=True):
-        top = st.container(horizontal=True, vertical_alignment="center")
-        top.markdown(f"**{heading}**")
-        top.button(
-            t("value.drill_close"),
-            icon=":material/close:",
-            key=f"{chart}_close",
-            on_click=close,
-            args=(chart,),
-        )
-        config = _glossary_help(column_config(EXPORT_FORMATS, "value.col_", ctx.currency))
-        table = share_table(rows.head(LIST_ROWS), EXPORT_FORMATS, SHARES)
-        customer_table(table, "customer_id", "value", f"{chart}_rows", column_config=config)
-        if len(rows) > LIST_ROWS:
-            st.caption(t("value.drill_more", rows=LIST_ROWS))
-        download_buttons(
-            lambda: rows[list(EXPORT_FORMATS)],
-            len(rows),
-            value_columns(ctx.currency),
-            name,
+    config = _glossary_help(column_config(EXPORT_FORMATS, "value.col_", ctx.currency))
+    drill.customer_list(
+        chart,
+        heading,
+        share_table(rows.head(LIST_ROWS), EXPORT_FORMATS, SHARES),
+        len(rows),
+        page="value",
+        close_label=t("value.drill_close"),
+        on_close=close,
+        close_args=(chart,),
+        table=dict(column_config=config),
+        download=dict(
+            make=lambda: rows[list(EXPORT_FORMATS)],
+            columns=value_columns(ctx.currency),
+            name=name,
             about=about,
-        )
+        ),
+        more=t("value.drill_more", rows=LIST_ROWS),
+    )

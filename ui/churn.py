@@ -24,7 +24,7 @@ from core import churn, value
 from core import filters as core_filters
 from core.clv import ModelFitError, Reason
 from core.filters import NO_FILTERS, Filters
-from ui import data, filters, models, report
+from ui import data, drill, filters, models, report
 from ui import format as fmt
 from ui.export import About, Column, columns_from_formats, download_buttons, list_about
 from ui.i18n import t
@@ -187,8 +187,7 @@ CLICK_ROUND = "churn_click_round"  # raised on closing, to clear the chart's sel
 def clicked_band(selection: Mapping | None) -> int | None:
     """The band of risk (its row in `churn.risk_histogram`) a click on the histogram picks,
     from the customdata of the first point selected; None when no point is."""
-    points = (selection or {}).get("points") or []
-    custom = points[0].get("customdata") if points else None
+    custom = next(drill.points({"selection": selection}), None)
     return None if custom is None else int(custom[1])
 
 
@@ -213,7 +212,7 @@ def band_list(
 
 def clickable() -> dict:
     """The arguments of `report.chart` that make the histogram open a band on a click."""
-    key = f"churn_risk_click_{st.session_state.get(CLICK_ROUND, 0)}"
+    key = drill.chart_key("churn_risk_click", CLICK_ROUND)
     return dict(key=key, on_select=partial(_on_click, key), selection_mode="points")
 
 
@@ -227,8 +226,7 @@ def _on_click(key: str) -> None:
 
 
 def close_band() -> None:
-    st.session_state.pop(CLICKED, None)
-    st.session_state[CLICK_ROUND] = st.session_state.get(CLICK_ROUND, 0) + 1
+    drill.close(CLICKED, CLICK_ROUND)
 
 
 def band_section(ctx, horizon: int, chosen: Filters) -> None:

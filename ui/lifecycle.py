@@ -26,6 +26,8 @@ from core.filters import NO_FILTERS, Filters
 from core.lifecycle import Drill, LifecycleRules
 from ui import data, filters, report, widgets
 from ui import format as fmt
+from ui.drill import chart_key, points
+from ui.drill import close as close_list
 from ui.export import About, Column, columns_from_config, download_buttons, list_about
 from ui.i18n import t
 from ui.labels import label, labelled
@@ -449,8 +451,7 @@ def clicked_drill(chart: str, selection: Mapping | None) -> Drill | None:
     """
     if chart not in CHARTS:
         raise ValueError(f"unknown chart {chart!r}: choose one of {', '.join(CHARTS)}")
-    points = (selection or {}).get("points") or []
-    custom = points[0].get("customdata") if points else None
+    custom = next(points({"selection": selection}), None)
     if custom is None:
         return None
     if chart == "funnel":
@@ -473,7 +474,7 @@ def clicked_chart() -> str | None:
 def clickable(chart: str) -> dict:
     """The arguments of `report.chart` (as of `st.plotly_chart`) that make `chart` open
     the drill-down on a click."""
-    key = f"lifecycle_{chart}_click_{st.session_state.get(CLICK_ROUND, 0)}"
+    key = chart_key(f"lifecycle_{chart}_click", CLICK_ROUND)
     return dict(key=key, on_select=partial(_on_click, chart, key), selection_mode="points")
 
 
@@ -481,24 +482,23 @@ def _on_click(chart: str, key: str) -> None:
     """A click on `chart`: its group becomes the drill-down's choices, shown under the
     chart; a cleared selection closes the drill-down it opened."""
     event = st.session_state.get(key) or {}
-    drill = clicked_drill(chart, event.get("selection"))
-    if drill is None:
+    found = clicked_drill(chart, event.get("selection"))
+    if found is None:
         if clicked_chart() == chart:
             close_drill()
         return
     st.session_state[CLICKED] = chart
     for name, key_ in DRILL_KEYS.items():
-        picked = getattr(drill, name)
+        picked = getattr(found, name)
         st.session_state[key_] = ANY if picked is None else picked
 
 
 def close_drill() -> None:
     """Close the list a click opened: the choices back to any, the charts' selections
     cleared (their keys change)."""
-    st.session_state.pop(CLICKED, None)
     for key in DRILL_KEYS.values():
         st.session_state[key] = ANY
-    st.session_state[CLICK_ROUND] = st.session_state.get(CLICK_ROUND, 0) + 1
+    close_list(CLICKED, CLICK_ROUND)
 
 
 def drill_words(drill: Drill) -> str:

@@ -20,7 +20,7 @@ from core import export, stars
 from core import filters as core_filters
 from core.filters import Filters
 from core.stars import DIMENSIONS, RatingBase, RuleSet, SavedRules
-from ui import data, filters, theme
+from ui import data, drill, filters, theme
 from ui import format as fmt
 from ui.export import About, Column, download_buttons, list_about
 from ui.export import column as export_column
@@ -75,8 +75,7 @@ def chosen_only(rating_base: RatingBase, rated: np.ndarray, ids: np.ndarray | No
 def clicked_star(event) -> int | None:
     """The star of the bar clicked in the distribution (`ui.charts.star_bars` puts it first
     in each bar's customdata); None when nothing is clicked."""
-    points = ((event or {}).get("selection") or {}).get("points") or []
-    found = points[0].get("customdata") if points else None
+    found = next(drill.points(event), None)
     if isinstance(found, list | tuple):
         found = found[0] if found else None
     try:

@@ -38,6 +38,27 @@ def app_on(monkeypatch):
     _clear_caches()
 
 
+@pytest.fixture
+def page_at(monkeypatch):
+    """`page_at(page, path, lang, **params)` -> an AppTest of app.py on the database at
+    `path`, in `lang`, with the query parameters `params` (the shared filters), run once
+    and switched to `page` (e.g. "pages/loyalty.py")."""
+    _clear_caches()
+
+    def start(page: str, path, lang: str = "en", **params) -> AppTest:
+        monkeypatch.setenv(db.ENV_VAR, str(path))
+        at = AppTest.from_file(APP, default_timeout=600)
+        at.query_params["lang"] = lang
+        for key, value in params.items():
+            at.query_params[key] = value
+        at.run()
+        return at.switch_page(page).run()
+
+    with without_legacy_pages_mode():
+        yield start
+    _clear_caches()
+
+
 @pytest.fixture(scope="session")
 def own_values_db(demo_db, tmp_path_factory):
     """The demo data with values no catalog knows, as a user's own import may hold: the

@@ -4,15 +4,13 @@ hand); a customer asked for by link opens whatever the filters, with a note when
 
 from __future__ import annotations
 
+import functools
+
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from core import customer360 as c3
 from core import db
 from core.filters import Filters, chosen_ids
-from tests.apptest import without_legacy_pages_mode
-from tests.pages.conftest import APP
 from ui.i18n import load_catalog
 
 PAGE = "pages/customer.py"
@@ -21,24 +19,9 @@ TEXT = "C00001"  # the ids C0000100 to C0000199
 
 
 @pytest.fixture
-def open_at(monkeypatch):
+def open_at(page_at):
     """`open_at(path, lang, **params)` -> Customer 360 at `?params`, run once."""
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-    def start(path, lang="en", **params):
-        monkeypatch.setenv(db.ENV_VAR, str(path))
-        at = AppTest.from_file(APP, default_timeout=600)
-        at.query_params["lang"] = lang
-        for key, value in params.items():
-            at.query_params[key] = value
-        at.run()
-        return at.switch_page(PAGE).run()
-
-    with without_legacy_pages_mode():
-        yield start
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    return functools.partial(page_at, PAGE)
 
 
 @pytest.fixture(scope="module")

@@ -5,18 +5,15 @@ the point, the as-of date and the filters, and closes."""
 
 from __future__ import annotations
 
+import functools
 import io
 
 import pytest
-import streamlit as st
 from openpyxl import load_workbook
-from streamlit.testing.v1 import AppTest
 
 from core import db
 from core.filters import Filters, chosen_ids
 from core.satisfaction import Pick, picked_customers, satisfaction_kpis
-from tests.apptest import without_legacy_pages_mode
-from tests.pages.conftest import APP
 from tests.ui.test_export_lists import made  # noqa: F401 (the fixture)
 from ui import satisfaction as sat
 from ui.i18n import load_catalog
@@ -26,24 +23,9 @@ REGION = "North China"  # of the demo
 
 
 @pytest.fixture
-def open_at(monkeypatch):
+def open_at(page_at):
     """`open_at(path, lang, **params)` -> the Satisfaction page at `?params`, run once."""
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-    def start(path, lang="en", **params):
-        monkeypatch.setenv(db.ENV_VAR, str(path))
-        at = AppTest.from_file(APP, default_timeout=600)
-        at.query_params["lang"] = lang
-        for key, value in params.items():
-            at.query_params[key] = value
-        at.run()
-        return at.switch_page(PAGE).run()
-
-    with without_legacy_pages_mode():
-        yield start
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    return functools.partial(page_at, PAGE)
 
 
 def _chosen(path, chosen: Filters):

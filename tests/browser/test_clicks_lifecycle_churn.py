@@ -11,9 +11,10 @@ from __future__ import annotations
 import pytest
 
 from core import churn, db, lifecycle
+from tests.browser import clicks
+from tests.browser.clicks import demo_page  # noqa: F401 (a fixture, used with demo_db_for_browser)
 from tests.browser.test_pages import (  # noqa: F401 (demo_db_for_browser: a fixture)
     DEADLINE,
-    _open,
     _settled,
     demo_db_for_browser,
 )
@@ -23,29 +24,6 @@ from ui.i18n import load_catalog
 
 pytestmark = pytest.mark.browser
 
-# where Plotly drew point `index` of trace `curve` of the chart under `selector`, in the
-# page's pixels: its axes' offsets plus the point's data mapped to pixels (a bar's middle)
-POINT = """([selector, curve, index]) => {
-  const gd = document.querySelector(selector + ' .js-plotly-plot');
-  const trace = gd._fullData[curve];
-  const xa = gd._fullLayout[trace.xaxis.replace('x', 'xaxis')];
-  const ya = gd._fullLayout[trace.yaxis.replace('y', 'yaxis')];
-  const box = gd.getBoundingClientRect();
-  return {
-    x: box.left + xa._offset + xa.d2p(trace.x[index]),
-    y: box.top + ya._offset
-      + ya.d2p(trace.type === 'bar' ? trace.y[index] / 2 : trace.y[index]),
-  };
-}"""
-
-
-def _click_point(page, selector: str, curve: int, index: int) -> None:
-    chart = page.locator(f"{selector} .js-plotly-plot")
-    chart.scroll_into_view_if_needed()
-    _settled(page)
-    where = page.evaluate(POINT, [selector, curve, index])
-    page.mouse.click(where["x"], where["y"])
-
 
 def _choice(page, key: str) -> str:
     """What the drill-down's selectbox `key` shows (its text and its input's value)."""
@@ -53,19 +31,10 @@ def _choice(page, key: str) -> str:
     return " ".join([box.inner_text(), *(i.input_value() for i in box.locator("input").all())])
 
 
-def _heading(page, text: str):
-    heading = page.locator('[data-testid="stMarkdownContainer"] strong', has_text=text)
-    heading.first.wait_for(timeout=DEADLINE)
-    _settled(page)
-    return heading.first
-
-
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_click_on_a_cohort_cell_lists_its_buyers(
-    browser,
-    serve,
+    demo_page,  # noqa: F811
     screenshots,
-    demo_db_for_browser,  # noqa: F811
     demo_db,
     lang,
 ):
@@ -77,10 +46,8 @@ def test_a_click_on_a_cohort_cell_lists_its_buyers(
     cells = cohorts.dropna(subset=["buyer_share"]).reset_index(drop=True)  # the markers' order
     index = int(cells.loc[cells["months_since_signup"] == 1, "buyers"].idxmax())
     cell = cells.iloc[index]
-    url = serve(demo_db_for_browser)
-    page = _open(browser, f"{url}/lifecycle?lang={lang}")
-    try:
-        _click_point(page, ".st-key-lifecycle_cohorts_click_0", 1, index)
+    with demo_page(f"/lifecycle?lang={lang}") as page:
+        clicks.click_point(page, ".st-key-lifecycle_cohorts_click_0", 1, index)
         what = " · ".join(  # the first word capitalized, as a heading
             [
                 words["lifecycle.drill_cohort_words"].format(month=f"{cell['cohort']:%Y-%m}"),
@@ -88,7 +55,7 @@ def test_a_click_on_a_cohort_cell_lists_its_buyers(
             ]
         )
         what = what[:1].upper() + what[1:]
-        heading = _heading(page, what)
+        heading = clicks.heading(page, what)
         count = fmt.count(cell["buyers"], lang)
         assert heading.inner_text() == words["lifecycle.drill_clicked_count"].format(
             what=what, count=count
@@ -101,8 +68,7 @@ def test_a_click_on_a_cohort_cell_lists_its_buyers(
             assert shown in _choice(page, key)
         close = page.locator(".st-key-lifecycle_drill_close button")
         assert close.inner_text().strip().endswith(words["lifecycle.drill_close"])
-        heading.scroll_into_view_if_needed()
-        page.screenshot(path=screenshots / f"click-lifecycle-cohort-demo-{lang}.png")
+        clicks.shot(page, heading, screenshots / f"click-lifecycle-cohort-demo-{lang}.png")
         close.click()
         page.locator(".st-key-lifecycle_drill_close").wait_for(state="detached", timeout=DEADLINE)
         _settled(page)
@@ -115,24 +81,19 @@ def test_a_click_on_a_cohort_cell_lists_its_buyers(
         box = step.bounding_box()
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         what = words["lifecycle.step_repeat"]
-        repeat = _heading(page, what)
+        repeat = clicks.heading(page, what)
         assert repeat.inner_text() == words["lifecycle.drill_clicked_count"].format(
             what=what, count=fmt.count(repeat_buyers, lang)
         )
         assert words["lifecycle.any"] in _choice(page, "cohort")  # the cell's choice is gone
         assert words["lifecycle.any"] in _choice(page, "month")
-        repeat.scroll_into_view_if_needed()
-        page.screenshot(path=screenshots / f"click-lifecycle-funnel-demo-{lang}.png")
-    finally:
-        page.close()
+        clicks.shot(page, repeat, screenshots / f"click-lifecycle-funnel-demo-{lang}.png")
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_click_on_a_risk_bar_lists_that_bands_customers(
-    browser,
-    serve,
+    demo_page,  # noqa: F811
     screenshots,
-    demo_db_for_browser,  # noqa: F811
     demo_db,
     lang,
 ):
@@ -142,18 +103,13 @@ def test_a_click_on_a_risk_bar_lists_that_bands_customers(
     con.close()
     hist = churn.risk_histogram(risk)
     band = int(hist["customers"].to_numpy().argmax())  # the tallest bar
-    url = serve(demo_db_for_browser)
-    page = _open(browser, f"{url}/churn?lang={lang}")
-    try:
-        _click_point(page, ".st-key-churn_risk_click_0", 0, band)
+    with demo_page(f"/churn?lang={lang}") as page:
+        clicks.click_point(page, ".st-key-churn_risk_click_0", 0, band)
         edges = churn.risk_band_edges()
         words_band = f"{edges[band]:.0%} – {edges[band + 1]:.0%}"
         count = fmt.count(int(churn.in_risk_band(risk, band).sum()), lang)
-        heading = _heading(page, words_band)
+        heading = clicks.heading(page, words_band)
         assert heading.inner_text() == words["churn.band_count"].format(
             band=words_band, count=count
         )
-        heading.scroll_into_view_if_needed()
-        page.screenshot(path=screenshots / f"click-churn-band-demo-{lang}.png")
-    finally:
-        page.close()
+        clicks.shot(page, heading, screenshots / f"click-churn-band-demo-{lang}.png")

@@ -13,9 +13,10 @@ from __future__ import annotations
 import pytest
 
 from core import db, offers, segments, value
+from tests.browser import clicks
+from tests.browser.clicks import demo_page  # noqa: F401 (a fixture, used with demo_db_for_browser)
 from tests.browser.test_pages import (  # noqa: F401 (demo_db_for_browser: a fixture)
     DEADLINE,
-    _open,
     _settled,
     demo_db_for_browser,
 )
@@ -24,14 +25,6 @@ from ui import format as fmt
 from ui.i18n import load_catalog
 
 pytestmark = pytest.mark.browser
-
-# the middle of the bar Plotly drew for point `index` of trace `curve`
-BAR = """([selector, curve, index]) => {
-  const gd = document.querySelector(selector + ' .js-plotly-plot');
-  const trace = gd.querySelectorAll('g.trace')[curve];
-  const box = trace.querySelectorAll('g.point path')[index].getBoundingClientRect();
-  return {x: box.left + box.width / 2, y: box.top + box.height / 2};
-}"""
 
 # where the data point (x, y) of the first trace's axes is on the page
 AT = """([selector, x, y]) => {
@@ -50,50 +43,24 @@ AREA = """([selector, fx, fy]) => {
 }"""
 
 # the box selected on the chart, in data units (Plotly's selections on log axes are data)
-SELECTED = """(selector) => {
+BOX_DRAWN = """(selector) => {
   const gd = document.querySelector(selector + ' .js-plotly-plot');
   const s = (gd.layout.selections || [])[0];
   return s ? {x: [s.x0, s.x1], y: [s.y0, s.y1]} : null;
 }"""
 
 
-def _chart(page, selector: str):
-    chart = page.locator(f"{selector} .js-plotly-plot")
-    chart.scroll_into_view_if_needed()
-    _settled(page)
-
-
-def _click_bar(page, selector: str, curve: int, index: int) -> None:
-    _chart(page, selector)
-    where = page.evaluate(BAR, [selector, curve, index])
-    page.mouse.click(where["x"], where["y"])
-
-
-def _heading(page, text: str):
-    heading = page.locator('[data-testid="stMarkdownContainer"] strong', has_text=text)
-    heading.first.wait_for(timeout=DEADLINE)
-    _settled(page)
-    return heading.first
-
-
-def _shot(page, heading, name: str) -> None:
-    heading.scroll_into_view_if_needed()
-    page.screenshot(path=name)
-
-
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_clicked_cell_and_a_box_drawn_on_segments_list_their_customers(
-    browser, serve, screenshots, demo_db_for_browser, demo_db, lang  # noqa: F811
+    demo_page, screenshots, demo_db, lang  # noqa: F811
 ):  # fmt: skip
     words = load_catalog(lang)
     con = db.connect(demo_db, read_only=True)
     frame = segments.segment_frame(con, DEMO_END)
     con.close()
-    url = serve(demo_db_for_browser)
-    page = _open(browser, f"{url}/segments?lang={lang}")
-    try:
+    with demo_page(f"/segments?lang={lang}") as page:
         grid = ".st-key-segments_grid_chart_0"
-        _chart(page, grid)
+        clicks.show_chart(page, grid)
         where = page.evaluate(AT, [grid, 5, 5])  # F 5 (x), R 5 (y): Champions
         page.mouse.click(where["x"], where["y"])
         cell = words["segments.drill_cell_words"].format(
@@ -103,12 +70,12 @@ def test_a_clicked_cell_and_a_box_drawn_on_segments_list_their_customers(
         expected = words["segments.drill_cell"].format(
             cell=cell, count=fmt.count(int(champions), lang)
         )
-        heading = _heading(page, expected)
+        heading = clicks.heading(page, expected)
         assert heading.inner_text() == expected
-        _shot(page, heading, screenshots / f"click-segments-cell-demo-{lang}.png")
+        clicks.shot(page, heading, screenshots / f"click-segments-cell-demo-{lang}.png")
 
         scatter = ".st-key-segments_scatter_chart_0"
-        _chart(page, scatter)
+        clicks.show_chart(page, scatter)
         start = page.evaluate(AREA, [scatter, 0.35, 0.3])
         end = page.evaluate(AREA, [scatter, 0.75, 0.7])
         page.mouse.move(start["x"], start["y"])
@@ -116,22 +83,20 @@ def test_a_clicked_cell_and_a_box_drawn_on_segments_list_their_customers(
         page.mouse.move((start["x"] + end["x"]) / 2, (start["y"] + end["y"]) / 2, steps=5)
         page.mouse.move(end["x"], end["y"], steps=5)
         page.mouse.up()
-        heading = _heading(page, words["segments.drill_area"].split("{")[0].strip())
-        box = page.evaluate(SELECTED, scatter)
+        heading = clicks.heading(page, words["segments.drill_area"].split("{")[0].strip())
+        box = page.evaluate(BOX_DRAWN, scatter)
         plotted = segments.plotted_features(frame)  # revenue (x) by purchase days (y), both log
         inside = plotted["revenue"].between(min(box["x"]), max(box["x"])) & plotted[
             "count_purchase_days"
         ].between(min(box["y"]), max(box["y"]))
         assert heading.inner_text().endswith(fmt.count(int(inside.sum()), lang))
         assert 0 < inside.sum() < len(frame)
-        _shot(page, heading, screenshots / f"click-segments-area-demo-{lang}.png")
-    finally:
-        page.close()
+        clicks.shot(page, heading, screenshots / f"click-segments-area-demo-{lang}.png")
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_clicked_item_bar_lists_its_buyers(
-    browser, serve, screenshots, demo_db_for_browser, demo_db, lang  # noqa: F811
+    demo_page, screenshots, demo_db, lang  # noqa: F811
 ):  # fmt: skip
     words = load_catalog(lang)
     con = db.connect(demo_db, read_only=True)
@@ -139,25 +104,21 @@ def test_a_clicked_item_bar_lists_its_buyers(
     top = found.items["item"].iloc[0]
     buyers = offers.item_buyers(con, DEMO_END, "category", top)
     con.close()
-    url = serve(demo_db_for_browser)
-    page = _open(browser, f"{url}/products?lang={lang}")
-    try:
+    with demo_page(f"/products?lang={lang}") as page:
         shown = min(len(found.items), 15)
-        _click_bar(page, ".st-key-products_items_chart_0", 0, shown - 1)  # the top bar
+        clicks.click_bar(page, ".st-key-products_items_chart_0", 0, shown - 1)  # the top bar
         name = words.get(f"products.category_{top}", top)
         expected = words["products.drill_item"].format(
             item=name, count=fmt.count(len(buyers), lang)
         )
-        heading = _heading(page, expected)
+        heading = clicks.heading(page, expected)
         assert heading.inner_text() == expected
-        _shot(page, heading, screenshots / f"click-products-item-demo-{lang}.png")
-    finally:
-        page.close()
+        clicks.shot(page, heading, screenshots / f"click-products-item-demo-{lang}.png")
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_clicked_band_and_group_list_their_customers(
-    browser, serve, screenshots, demo_db_for_browser, demo_db, lang  # noqa: F811
+    demo_page, screenshots, demo_db, lang  # noqa: F811
 ):  # fmt: skip
     words = load_catalog(lang)
     con = db.connect(demo_db, read_only=True)
@@ -165,38 +126,32 @@ def test_a_clicked_band_and_group_list_their_customers(
     values = value.customer_values(con, value.fit_value_models(con, DEMO_END), settings)
     con.close()
     hist = value.distribution(values, "predicted_clv")
-    url = serve(demo_db_for_browser)
-    page = _open(browser, f"{url}/value?lang={lang}")
-    try:
-        _click_bar(page, ".st-key-value_band_chart_0", 0, 0)
+    with demo_page(f"/value?lang={lang}") as page:
+        clicks.click_bar(page, ".st-key-value_band_chart_0", 0, 0)
         start = words["value.drill_band"].split("{")[0].strip()
-        heading = _heading(page, start)
+        heading = clicks.heading(page, start)
         assert heading.inner_text().endswith(fmt.count(int(hist["customers"].iloc[0]), lang))
-        _shot(page, heading, screenshots / f"click-value-band-demo-{lang}.png")
+        clicks.shot(page, heading, screenshots / f"click-value-band-demo-{lang}.png")
 
-        _click_bar(page, ".st-key-value_group_chart_0", 0, 0)  # 5★ first
+        clicks.click_bar(page, ".st-key-value_group_chart_0", 0, 0)  # 5★ first
         fives = int((values["stars"] == 5).sum())
         expected = words["value.drill_group"].format(
             group=words["stars.star_n"].format(n=5),
             count=fmt.count(fives, lang),
         )
-        heading = _heading(page, fmt.count(fives, lang))
+        heading = clicks.heading(page, fmt.count(fives, lang))
         assert heading.inner_text() == expected
-        _shot(page, heading, screenshots / f"click-value-group-demo-{lang}.png")
-    finally:
-        page.close()
+        clicks.shot(page, heading, screenshots / f"click-value-group-demo-{lang}.png")
 
 
 def test_a_clicked_row_of_the_segment_table_lists_that_segment(
-    browser, serve, screenshots, demo_db_for_browser, demo_db  # noqa: F811
+    demo_page, screenshots, demo_db  # noqa: F811
 ):  # fmt: skip
     words = load_catalog("en")
     con = db.connect(demo_db, read_only=True)
     frame = segments.segment_frame(con, DEMO_END)
     con.close()
-    url = serve(demo_db_for_browser)
-    page = _open(browser, f"{url}/segments?lang=en")
-    try:
+    with demo_page("/segments?lang=en") as page:
         grid = page.locator('.st-key-segments_table_rows [data-testid="stDataFrame"]')
         grid.scroll_into_view_if_needed()
         _settled(page)
@@ -210,5 +165,3 @@ def test_a_clicked_row_of_the_segment_table_lists_that_segment(
         assert words["segments.name_potential_loyalist"] in chosen
         page.get_by_text(caption).first.scroll_into_view_if_needed()
         page.screenshot(path=screenshots / "click-segments-row-demo-en.png")
-    finally:
-        page.close()

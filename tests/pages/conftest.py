@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -38,14 +39,17 @@ def app_on(monkeypatch):
     _clear_caches()
 
 
-@pytest.fixture
-def page_at(monkeypatch):
-    """`page_at(page, path, lang, **params)` -> an AppTest of app.py on the database at
-    `path`, in `lang`, with the query parameters `params` (the shared filters), run once
-    and switched to `page` (e.g. "pages/loyalty.py")."""
+@contextlib.contextmanager
+def opening(monkeypatch, page: str):
+    """`with opening(monkeypatch, page) as open_at:` `open_at(path, lang, **params)` -> an
+    AppTest of app.py on the database at `path`, in `lang`, with the query parameters
+    `params` (the shared filters), run once and switched to `page` (e.g.
+    "pages/loyalty.py"); caches cold before and cleared after. For a page's `open_at`
+    fixture, which then needs no other fixture than `monkeypatch` (a test outside
+    tests/pages can import it)."""
     _clear_caches()
 
-    def start(page: str, path, lang: str = "en", **params) -> AppTest:
+    def start(path, lang: str = "en", **params) -> AppTest:
         monkeypatch.setenv(db.ENV_VAR, str(path))
         at = AppTest.from_file(APP, default_timeout=600)
         at.query_params["lang"] = lang

@@ -4,13 +4,12 @@ hand); a customer asked for by link opens whatever the filters, with a note when
 
 from __future__ import annotations
 
-import functools
-
 import pytest
 
 from core import customer360 as c3
 from core import db
 from core.filters import Filters, chosen_ids
+from tests.pages.conftest import opening
 from ui.i18n import load_catalog
 
 PAGE = "pages/customer.py"
@@ -19,9 +18,10 @@ TEXT = "C00001"  # the ids C0000100 to C0000199
 
 
 @pytest.fixture
-def open_at(page_at):
+def open_at(monkeypatch):
     """`open_at(path, lang, **params)` -> Customer 360 at `?params`, run once."""
-    return functools.partial(page_at, PAGE)
+    with opening(monkeypatch, PAGE) as start:
+        yield start
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ tier and the filters, and the tier tables download with their About sheet."""
 
 from __future__ import annotations
 
-import functools
 import io
 
 import pandas as pd
@@ -14,6 +13,7 @@ from openpyxl import load_workbook
 
 from core import db, loyalty
 from core.filters import Filters, chosen_ids
+from tests.pages.conftest import opening
 from tests.ui.test_export_lists import made  # noqa: F401 (the fixture)
 from ui import loyalty as lu
 from ui.i18n import load_catalog
@@ -23,9 +23,10 @@ REGION = "North China"  # of the demo
 
 
 @pytest.fixture
-def open_at(page_at):
+def open_at(monkeypatch):
     """`open_at(path, lang, **params)` -> the Loyalty page at `?params`, run once."""
-    return functools.partial(page_at, PAGE)
+    with opening(monkeypatch, PAGE) as start:
+        yield start
 
 
 def _offered(path) -> pd.DataFrame:

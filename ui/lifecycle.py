@@ -403,8 +403,9 @@ def economics_download(
 ) -> None:
     """The channel economics table's download buttons, with its About sheet."""
     config = economics_columns(has_prediction, ctx.currency, basis)
+    table = economics_table(economics)  # labelled now: the file is made on another thread
     download_buttons(
-        lambda: economics_table(economics),
+        lambda: table,
         len(economics),
         columns_from_config(config, ctx.currency),
         f"lifecycle-economics-{ctx.as_of}",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 
 import pandas as pd
-import pytest
 
 from tests.pages.conftest import app_on  # noqa: F401 (the fixture)
 from tests.ui.test_export_lists import made  # noqa: F401 (the fixture)
@@ -17,10 +16,6 @@ from tests.ui.test_export_lists import made  # noqa: F401 (the fixture)
 PAGE = "pages/lifecycle.py"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R2: ui/lifecycle.py economics_download labels channels at download time, in English",
-)
 def test_the_channel_economics_download_reads_as_the_chinese_page(app_on, demo_db, made):  # noqa: F811
     at = app_on(demo_db, lang="zh").switch_page(PAGE).run()
     assert not at.exception

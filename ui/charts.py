@@ -93,6 +93,16 @@ def _escaped(values):
     return values
 
 
+def text_as_data(values):
+    """`values` (customdata as a click sends it back: a string or a list of them) as they
+    were before `data_as_text` escaped them; what is not a string is left as it is."""
+    if isinstance(values, str):
+        return values.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    if isinstance(values, (list, tuple)):
+        return type(values)(text_as_data(v) for v in values)
+    return values
+
+
 def data_as_text(figure: go.Figure) -> go.Figure:
     """`figure` with the strings of its data (categories, labels, names, custom data)
     escaped, so Plotly draws them as text, never as a link or markup."""

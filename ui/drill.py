@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from core.filters import Filters
-from ui import filters
+from ui import charts, filters
 from ui.export import download_buttons
 from ui.widgets import customer_table
 
@@ -38,13 +38,14 @@ def close(pick: str, closed: str) -> None:
 
 def points(event) -> Iterator:
     """The customdata of each point selected in a plotly chart `event` (the dict
-    `st.plotly_chart` returns, or keeps under its key), in the order selected; a point
+    `st.plotly_chart` returns, or keeps under its key), in the order selected, its text as
+    the data hold it (the browser sends back what `charts.data_as_text` escaped); a point
     without customdata is skipped."""
     selection = (event or {}).get("selection") or {}
     for point in selection.get("points") or ():
         custom = point.get("customdata")
         if custom is not None:
-            yield custom
+            yield charts.text_as_data(custom)
 
 
 def item(event, index: int):

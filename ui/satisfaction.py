@@ -14,10 +14,8 @@ download; the list closes with its button.
 from __future__ import annotations
 
 import datetime as dt
-import html
 from collections.abc import Callable
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -897,9 +895,9 @@ def pick_from_selection(chart: str, selection, by: str = "all") -> Pick | None:
     """The `Pick` the first clicked point of a plotly selection (the event's `selection`:
     `points`, each with the customdata the chart builder gave it) stands for; None when no
     point is selected. Customdata, not the labels (they are translated), names the group;
-    its text comes back as Plotly was given it (escaped by `charts.data_as_text`)."""
+    its text comes back unescaped (`drill.points`)."""
     for custom in drill.points({"selection": selection}):
-        values = [html.unescape(v) if isinstance(v, str) else v for v in np.atleast_1d(custom)]
+        values = list(custom) if isinstance(custom, list | tuple) else [custom]
         if chart == "answers":
             return Pick("answers", str(values[1]), by, _day(values[2]))
         if chart == "complaints":

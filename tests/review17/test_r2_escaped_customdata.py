@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-import pytest
 
 from ui import charts
 from ui import lifecycle as lc
@@ -31,14 +30,12 @@ def _event(figure, curve: int, index: int) -> dict:
     return {"selection": {"points": [point], "point_indices": [index], "box": [], "lasso": []}}
 
 
-@pytest.mark.xfail(strict=True, reason="R2: ui/products.py clicked_item does not unescape")
 def test_a_click_on_an_items_bar_names_the_item_as_stored():
     items = pd.DataFrame({"item": [ITEM], "name": [ITEM], "customers": [12], "popularity": [0.4]})
     figure = charts.popular_items(items, "t", {"customers": "C", "popularity": "P"})
     assert pr.clicked_item(_event(figure, 0, 0)) == ITEM
 
 
-@pytest.mark.xfail(strict=True, reason="R2: ui/value.py clicked does not unescape")
 def test_a_click_on_a_value_groups_bar_names_the_group_as_stored():
     figure = charts.value_by_group(
         [CHANNEL],
@@ -51,7 +48,6 @@ def test_a_click_on_a_value_groups_bar_names_the_group_as_stored():
     assert vu.clicked(_event(figure, 0, 0), 1) == CHANNEL
 
 
-@pytest.mark.xfail(strict=True, reason="R2: ui/lifecycle.py clicked_drill does not unescape")
 def test_a_click_on_a_channels_economics_names_the_channel_as_stored():
     economics = pd.DataFrame(
         {

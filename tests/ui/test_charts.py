@@ -472,7 +472,8 @@ def test_the_sensitivity_marks_the_assumed_uplift_and_the_break_even():
     assert len(none.data) == 2  # no break-even in the range: nothing drawn for it
 
 
-HELPERS = {"count_axis", "money_axis", "data_as_text"}  # public, but not figure builders
+# public, but not figure builders
+HELPERS = {"count_axis", "money_axis", "data_as_text", "text_as_data"}
 
 
 def _builders() -> list[str]:

@@ -193,7 +193,7 @@ group_event = report.chart(
     key=vu.chart_key(vu.GROUP_CHART),
 )
 right.caption(t("value.group_click"))
-band = vu.pick(vu.BAND_CHART, band_event, 1)
+band = vu.pick(vu.BAND_CHART, band_event, 1, (as_of, settings, chosen))
 if band is not None and 0 <= int(band) < len(hist):
     clicked = vu.band_text(hist, int(band), ctx.currency, lang)
     rows = vu.band_list(as_of, settings, int(band), chosen, ctx.version)
@@ -205,7 +205,7 @@ if band is not None and 0 <= int(band) < len(hist):
         vu.value_about(ctx, settings, band_title, clicked, chosen),
         f"customer-value-band-{int(band) + 1}-{as_of}",
     )
-group = vu.pick(vu.GROUP_CHART, group_event, 1)
+group = vu.pick(vu.GROUP_CHART, group_event, 1, by)
 if group is not None:
     clicked = vu.group_label(by, group)
     rows = vu.group_list(as_of, settings, by, group, chosen, ctx.version)

@@ -32,7 +32,7 @@ def chart_key(chart: str, closed: str | None = None) -> str:
 def close(pick: str, closed: str) -> None:
     """Close a list: forget its `pick` (a session key) and count one more close under
     `closed`, which gives its chart a new key and so clears its selection."""
-    st.session_state.pop(pick, None)
+    forget(pick)
     st.session_state[closed] = st.session_state.get(closed, 0) + 1
 
 
@@ -57,13 +57,26 @@ def item(event, index: int):
     return None
 
 
-def keep(pick: str, now):
+def keep(pick: str, now, under=None):
     """What a chart lists: `now` (what the event picked) kept under the session key
     `pick` when there is one, else what was kept before (a way back from Customer 360
-    finds it), else None."""
+    finds it), else None. `under` is what the pick means something under (a grouping, the
+    knobs and filters that draw a band), kept with it as `<pick>_under`: a pick kept under
+    something else is dropped. A pick found in the session without it (put there by the
+    run its click started) is taken to be under the current `under`."""
+    scope = f"{pick}_under"
     if now is not None:
         st.session_state[pick] = now
+        st.session_state[scope] = under
+    elif pick in st.session_state and st.session_state.setdefault(scope, under) != under:
+        forget(pick)
     return st.session_state.get(pick)
+
+
+def forget(pick: str) -> None:
+    """Forget the session's `pick` and what it was kept under."""
+    st.session_state.pop(pick, None)
+    st.session_state.pop(f"{pick}_under", None)
 
 
 def clickable(key: str, pick: str, read: Callable[[dict], object]) -> dict:

@@ -327,10 +327,12 @@ def clicked(event, index: int):
     return drill.item(event, index)
 
 
-def pick(chart: str, event, index: int):
+def pick(chart: str, event, index: int, under):
     """What `chart` shows the list of: the group or band clicked now, else the one clicked
-    before (kept in the session, so a way back from Customer 360 finds it), else None."""
-    return drill.keep(PICKS[chart], clicked(event, index))
+    before under the same `under` (kept in the session, so a way back from Customer 360
+    finds it), else None. `under` is what gives the pick its meaning: the grouping of a
+    group; the as-of date, value knobs and filters that draw a band's edges."""
+    return drill.keep(PICKS[chart], clicked(event, index), under)
 
 
 def group_list(

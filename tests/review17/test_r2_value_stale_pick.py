@@ -5,8 +5,6 @@ open for a group the chart no longer has: the 5-star bar's list, regrouped by se
 
 from __future__ import annotations
 
-import pytest
-
 from tests.pages.conftest import app_on  # noqa: F401 (the fixture)
 
 PAGE = "pages/value.py"
@@ -16,11 +14,6 @@ def _heading(at) -> str:
     return next((m.value for m in at.main.markdown if m.value.startswith("**")), "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R2: ui/value.py keeps the clicked group's key but not its grouping; a new "
-    "'Group by' lists a group the chart does not have, with 0 customers",
-)
 def test_a_new_grouping_does_not_list_the_old_groups_key(app_on, demo_db):  # noqa: F811
     at = app_on(demo_db).switch_page(PAGE).run()
     at.session_state["value_drill_group"] = "5"  # what a click on the 5-star bar keeps

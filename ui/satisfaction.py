@@ -625,7 +625,7 @@ def trends(ctx: Context, missing: dict[str, str | None], has_stars: bool) -> Non
                     filters=filters.choices(chosen),
                 ),
             )
-    picked_list(ctx, ("answers",), has_stars)
+    picked_list(ctx, ("answers",), has_stars, split=by)
 
 
 def complaints_section(ctx: Context, missing: dict[str, str | None], now, sla_hours: float) -> None:
@@ -966,13 +966,18 @@ def picked_list(
     rules: LifecycleRules | None = None,
     basis: str = "margin",
     missing: dict[str, str | None] | None = None,
+    split: str | None = None,
 ) -> None:
     """The customers behind the point clicked, under the chart it was clicked on (one of
     `charts_here`): what was clicked and how many, a Close button, the list (rows open
     Customer 360) and its download naming the chart, the point, the as-of date and the
-    filters."""
+    filters. A trend's pick made under another `split` than the trend's now is dropped
+    (its group is not on the chart)."""
     pick = st.session_state.get(PICK_KEY)
     if not isinstance(pick, Pick) or pick.chart not in charts_here:
+        return
+    if split is not None and pick.by != split:
+        drill.forget(PICK_KEY)
         return
     chosen = filters.current()
     frame = picked(ctx.as_of, pick, rules or lifecycle_rules(), ctx.version, chosen)

@@ -11,7 +11,9 @@ stage being the whole base's. A page's own ui module is that page's alone
 
 A click on a star's bar in the star mix or on a step of the funnel opens the list of that
 group's customers under the charts (`story_charts`): the builders put the star or the
-step's code in each point's customdata, and `clicked_star` / `clicked_step` read it."""
+step's code in each point's customdata, `clicked_star` / `clicked_step` read it, and the
+pick is kept in the session (`PICKS`, through `ui.drill`) until its list is closed, so the
+way back from Customer 360 finds the list open."""
 
 from __future__ import annotations
 
@@ -128,15 +130,16 @@ def satisfaction_sparkline(
 ) -> list[float] | None:
     """The monthly NPS or CSAT over the SPARK_MONTHS up to `as_of` of the chosen
     customers' answers, a month with fewer answers than the Satisfaction page's trend opens
-    with left out (its rule, `core.satisfaction.opening_min_answers`: fewer on a small
-    shop)."""
-    min_answers = _opening_min_answers(as_of, version)
+    with left out (its rule, `core.satisfaction.opening_min_answers` on the same chosen
+    customers: fewer on a small shop or a narrow filter)."""
+    min_answers = _opening_min_answers(as_of, version, chosen)
     return sparkline(_satisfaction_months(as_of, min_answers, chosen, version)[measure])
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _opening_min_answers(as_of: dt.date, version: int) -> int:
-    return satisfaction.opening_min_answers(data.cursor(), as_of)
+def _opening_min_answers(as_of: dt.date, version: int, chosen: Filters) -> int:
+    ids = filters.ids(chosen, as_of, version)
+    return satisfaction.opening_min_answers(data.cursor(), as_of, customers=ids)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -422,7 +425,7 @@ def story_charts(ctx, story_: overview.Story, chosen: Filters) -> None:
         event = report.chart(figure, container=left, **clickable(MIX))
         left.caption(t("overview.mix_click"))
         open_link("stars", left)
-        star = clicked_star(event)
+        star = drill.keep(PICKS[MIX], clicked_star(event))
     if story_.funnel is not None:
         names = [t(f"lifecycle.step_{key}") for key in overview.FUNNEL_STEPS]
         counts = [story_.funnel.customers[key] for key in overview.FUNNEL_STEPS]
@@ -431,7 +434,7 @@ def story_charts(ctx, story_: overview.Story, chosen: Filters) -> None:
         event = report.chart(figure, container=right, **clickable(FUNNEL))
         right.caption(t("overview.funnel_click"))
         open_link("lifecycle", right)
-        step = clicked_step(event)
+        step = drill.keep(PICKS[FUNNEL], clicked_step(event))
     if star is not None:
         star_list(ctx, star, chosen)
     if step is not None:
@@ -441,14 +444,15 @@ def story_charts(ctx, story_: overview.Story, chosen: Filters) -> None:
 # --- the customers behind a clicked bar or step ------------------------------------------------
 
 MIX, FUNNEL = "mix", "funnel"  # the clickable charts
-CLOSED = "_overview_closed"  # chart -> how many times its list was closed
+PICKS = {MIX: "overview_mix_pick", FUNNEL: "overview_funnel_pick"}  # the star, the step
 LIST_ROWS = 500  # rows of a clicked group's list shown on the page (the export has all)
 
 
 def chart_key(chart: str) -> str:
-    """The chart's widget key: a new one each time its list is closed, which clears the
-    chart's selection (Streamlit lets no page set a chart's selection)."""
-    return f"overview_{chart}_{st.session_state.get(CLOSED, {}).get(chart, 0)}"
+    """The chart's widget key, `overview_<chart>_<n>`: a new one each time its list is
+    closed, which clears the chart's selection (Streamlit lets no page set a chart's
+    selection)."""
+    return drill.chart_key(f"overview_{chart}")
 
 
 def clickable(chart: str) -> dict:
@@ -462,9 +466,9 @@ def clickable(chart: str) -> dict:
 
 
 def close(chart: str) -> None:
-    """Close the list of `chart`'s clicked group (a button's callback)."""
-    closed = st.session_state.setdefault(CLOSED, {})
-    closed[chart] = closed.get(chart, 0) + 1
+    """Close the list of `chart`'s clicked group (a button's callback): its pick is
+    forgotten and the chart drawn under a new key."""
+    drill.close(PICKS[chart], f"overview_{chart}_closed")
 
 
 def clicked(event) -> object | None:

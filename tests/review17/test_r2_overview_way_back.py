@@ -7,8 +7,6 @@ session. A manager who opens a 5-star customer from the list comes back to no li
 
 from __future__ import annotations
 
-import pytest
-
 from tests.pages.conftest import app_on  # noqa: F401 (the fixture)
 from ui import overview as ov
 
@@ -21,11 +19,6 @@ def _headings(at) -> list[str]:
     return [m.value for m in at.main.markdown if m.value.startswith("**")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R2: ui/overview.py keeps no pick in the session; the chart's selection is "
-    "dropped while Customer 360 runs, so the way back shows no list",
-)
 def test_the_way_back_from_customer_360_keeps_the_clicked_list(app_on, demo_db):  # noqa: F811
     at = app_on(demo_db)
     at.session_state[ov.chart_key(ov.MIX)] = MIX_SELECTED

@@ -43,6 +43,9 @@ SEARCH_ROWS = c3.SEARCH_LIMIT
 SEARCH_KEY = "customer_search"  # the search box
 PICK_KEY = "customer_pick"  # the list of the search's matches
 OWN_KEYS = "customer_"  # how this page's widget keys begin
+# the frame's widgets (the filters' editor), drawn from the session's filters on every run:
+# one saved again would come back stale (the other language's, changed meanwhile)
+FRAME_KEYS = "filter_"
 # how the keys of this page's download buttons begin (`ui.export.download_buttons` keys a
 # button by its file's name); a download button's key cannot be given a value
 DOWNLOAD_KEYS = ("contacts-", "referrals-", "offers-", "drivers-")
@@ -192,7 +195,7 @@ def keep_list_choices(came_from: str | None) -> None:
     page, kept = state.get(LIST_CHOICES, (None, {}))
     values = {**(kept if page == came_from else {}), **list_choices(table_key="")}
     for key, value in values.items():
-        if key.startswith(OWN_KEYS) or key.startswith(DOWNLOAD_KEYS):
+        if key.startswith((OWN_KEYS, FRAME_KEYS)) or key.startswith(DOWNLOAD_KEYS):
             continue  # this page's widgets keep their values the usual way
         try:
             state[key] = value

@@ -10,6 +10,7 @@ version))`, or a SQL semi-join through `core.filters.chosen_relation`.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,7 @@ from ui.i18n import current_language, t
 
 KINDS = ("regions", "cities", "channels", "stars", "value_tiers")  # chosen from a list
 JOINED = "joined"  # the sign-up range's widget
+_FIRST_JOINED = "_filters_first_joined"  # the data's first sign-up day, as the editor drew it
 
 
 def current() -> Filters:
@@ -72,7 +74,12 @@ def ids(chosen: Filters, as_of: dt.date, version: int) -> np.ndarray | None:
 
 
 # the labels' vocabulary of the kinds whose values are codes (ui.labels)
-VOCABULARY = {"cities": "city", "channels": "channel", "value_tiers": "value_tier"}
+VOCABULARY = {
+    "regions": "region",
+    "cities": "city",
+    "channels": "channel",
+    "value_tiers": "value_tier",
+}
 
 
 def _words(kind: str, values) -> dict:
@@ -137,7 +144,7 @@ def _lang() -> str:
 # --- the sidebar's editor -------------------------------------------------------------------
 
 
-WORDED = ("cities", "channels", "stars", "value_tiers")  # in the reader's language
+WORDED = ("regions", "cities", "channels", "stars", "value_tiers")  # in the reader's language
 
 
 def _widget_key(kind: str) -> str:
@@ -150,19 +157,25 @@ def _widget_key(kind: str) -> str:
     return f"filter_{kind}"
 
 
-def _changed() -> None:
-    """Copy the editor's widgets into the session's filters."""
-    state = st.session_state
-    values = {kind: tuple(state.get(_widget_key(kind)) or ()) for kind in KINDS}
-    days = state.get(_widget_key(JOINED)) or ()
-    days = tuple(days) if isinstance(days, list | tuple) else (days,)
-    session.keep_filters(
-        Filters(
-            **values,
-            joined_from=days[0] if len(days) > 0 else None,
-            joined_to=days[1] if len(days) > 1 else None,
-        )
-    )
+def _changed(kind: str) -> None:
+    """Copy the widget of `kind` into the session's filters (the other kinds stay as they
+    are, those whose widget is not drawn too)."""
+    chosen = current()
+    if kind == JOINED:
+        days = st.session_state.get(_widget_key(JOINED)) or ()
+        days = tuple(days) if isinstance(days, list | tuple) else (days,)
+        start = days[0] if len(days) > 0 else None
+        end = days[1] if len(days) > 1 else None
+        if start == _first_joined() and chosen.joined_from is None and end is not None:
+            start = None  # the range a link "until a day" is shown with, kept as it was
+        chosen = replace(chosen, joined_from=start, joined_to=end)
+    else:
+        chosen = replace(chosen, **{kind: tuple(st.session_state.get(_widget_key(kind)) or ())})
+    session.keep_filters(chosen)
+
+
+def _first_joined() -> dt.date | None:
+    return st.session_state.get(_FIRST_JOINED)
 
 
 def _forget_widgets() -> None:
@@ -194,6 +207,7 @@ def _multiselect(kind: str, offered, chosen: Filters, words=None) -> None:
         format_func=shown.__getitem__,
         key=_widget_key(kind),
         on_change=_changed,
+        args=(kind,),
         placeholder=t("filters.any"),
     )
 
@@ -206,7 +220,7 @@ def editor(ctx) -> None:
     offered = options(ctx.version)
     with st.expander(t("filters.title"), expanded=chosen.active, icon=":material/filter_alt:"):
         if offered.regions:
-            _multiselect("regions", offered.regions, chosen)
+            _multiselect("regions", offered.regions, chosen, _words("regions", offered.regions))
         if offered.cities:
             cities = offered.cities
             if chosen.regions:  # the cities of the chosen regions, then the others'
@@ -226,7 +240,11 @@ def editor(ctx) -> None:
         if missing:
             st.caption(t("filters.not_in_data", kinds=", ".join(missing)))
         if offered.first_joined is not None:
-            picked = tuple(d for d in (chosen.joined_from, chosen.joined_to) if d is not None)
+            # a range "until a day" is shown from the first sign-up (a range input's one
+            # day is its start)
+            start = chosen.joined_from or (offered.first_joined if chosen.joined_to else None)
+            picked = tuple(d for d in (start, chosen.joined_to) if d is not None)
+            st.session_state[_FIRST_JOINED] = offered.first_joined
             st.date_input(
                 t("filters.joined"),
                 value=picked,
@@ -234,6 +252,7 @@ def editor(ctx) -> None:
                 max_value=max((offered.last_joined, *picked)),
                 key=_widget_key(JOINED),
                 on_change=_changed,
+                args=(JOINED,),
                 help=t("filters.joined_help"),
             )
         st.caption(t("filters.help"))

@@ -30,6 +30,7 @@ class Vocabulary:
 
 
 VOCABULARIES = {
+    "region": Vocabulary("region.", "region.unknown"),
     "city": Vocabulary("city.", "city.unknown"),
     "channel": Vocabulary("channel.", "channel.unknown"),
     "feedback_category": Vocabulary("feedback_category.", "feedback_category.unknown"),

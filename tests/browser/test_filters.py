@@ -97,7 +97,7 @@ def test_a_copied_link_with_filters_keeps_them_through_the_menu_and_a_reload(
 def test_a_region_chosen_in_the_sidebar_reaches_the_address(browser, demo_url, demo_db, regions):
     page = _open(browser, f"{demo_url}/overview")
     try:
-        box = page.locator('.st-key-filter_regions input[role="combobox"]')
+        box = page.locator('.st-key-filter_regions_en input[role="combobox"]')
         if not box.is_visible():  # the expander opens on a click
             page.locator('[data-testid="stSidebar"] summary').filter(has_text="Filters").click()
         box.click()

@@ -79,7 +79,7 @@ def test_filters_in_the_address_show_as_chips_with_their_count(open_at, demo_db)
     chips = _chips(at)
     assert all(r in chips for r in regions) and "4 ★, 5 ★" in chips
     assert f"**{expected:,}** of 3,000 customers" in chips
-    assert at.multiselect(key="filter_regions").value == regions
+    assert at.multiselect(key="filter_regions_en").value == regions
     assert at.multiselect(key="filter_stars_en").value == [4, 5]
     # every menu link carries them
     for link in _menu_params(at):
@@ -90,7 +90,7 @@ def test_a_choice_in_the_sidebar_reaches_the_address_and_a_reload_keeps_it(open_
     at = open_at(demo_db)
     assert _chips(at) == ""
     region = _two_regions(demo_db)[1]
-    at.multiselect(key="filter_regions").set_value([region]).run()
+    at.multiselect(key="filter_regions_en").set_value([region]).run()
     at.multiselect(key="filter_value_tiers_en").set_value(["high"]).run()
     start, end = dt.date(2024, 1, 1), dt.date(2025, 12, 31)
     at.date_input(key="filter_joined").set_value((start, end)).run()

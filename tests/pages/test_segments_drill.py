@@ -86,7 +86,7 @@ def _region(path) -> str:
 def test_a_region_filter_counts_its_customers_and_the_tables_download(app_on, demo_db, made):  # noqa: F811
     region = _region(demo_db)
     at = app_on(demo_db)
-    at.multiselect(key="filter_regions").set_value([region]).run()
+    at.multiselect(key="filter_regions_en").set_value([region]).run()
     at.switch_page(PAGE).run()
     assert not at.exception
     frame, _ = _frame(demo_db)

@@ -82,7 +82,7 @@ def _region(path) -> str:
 def test_a_region_filter_counts_and_lists_its_customers_only(app_on, demo_db, lang):
     region = _region(demo_db)
     at = app_on(demo_db, lang=lang)
-    at.multiselect(key="filter_regions").set_value([region]).run()
+    at.multiselect(key=f"filter_regions_{lang}").set_value([region]).run()
     at.switch_page(PAGE).run()
     assert not at.exception
     values = _values(demo_db)

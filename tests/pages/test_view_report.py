@@ -194,7 +194,7 @@ def test_the_report_names_the_filters_and_keeps_names_masked(app_on, demo_db):
 
     at = app_on(demo_db)  # a new session: masking and a filter set, then the portrait
     at.toggle(key="sidebar_mask").set_value(True).run()
-    at.multiselect(key="filter_regions").set_value([region]).run()
+    at.multiselect(key="filter_regions_en").set_value([region]).run()
     at.query_params["customer"] = customer
     at = at.switch_page("pages/customer.py").run()
     assert not at.exception, at.exception

@@ -8,7 +8,6 @@ filter silently reverts)."""
 
 from __future__ import annotations
 
-import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
@@ -22,12 +21,7 @@ def _chips(at) -> str:
     return next((m.value for m in at.main.markdown if "-badge[" in m.value), "")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="ui/customer.py keep_list_choices restores the other language's filter_*"
-)
-def test_a_city_changed_on_customer_360_in_chinese_stays_changed_in_english(
-    demo_db, monkeypatch
-):
+def test_a_city_changed_on_customer_360_in_chinese_stays_changed_in_english(demo_db, monkeypatch):
     st.cache_data.clear()
     st.cache_resource.clear()
     monkeypatch.setenv(db.ENV_VAR, str(demo_db))

@@ -5,7 +5,6 @@ no region vocabulary."""
 
 from __future__ import annotations
 
-import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
@@ -14,7 +13,6 @@ from tests.apptest import without_legacy_pages_mode
 from tests.pages.conftest import APP
 
 
-@pytest.mark.xfail(strict=True, reason="ui/filters.py: regions have no words (VOCABULARY)")
 def test_a_region_chip_is_in_chinese(demo_db, monkeypatch):
     st.cache_data.clear()
     st.cache_resource.clear()

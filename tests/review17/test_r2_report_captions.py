@@ -29,7 +29,7 @@ def _text(page: str) -> str:
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_report_keeps_the_pages_qualifying_caption(app_on, demo_db, lang):  # noqa: F811
     at = app_on(demo_db, lang=lang)
-    at.multiselect(key="filter_regions").set_value(["North China"]).run()
+    at.multiselect(key=f"filter_regions_{lang}").set_value(["North China"]).run()
     at.switch_page(PAGE).run()
     assert not at.exception
     words = {"en": "not refitted on the chosen ones", "zh": "不会只用所选客户重新拟合"}[lang]

@@ -395,13 +395,21 @@ def about(report: Report, ctx) -> dict[str, str]:
     from ui import data, filters, privacy
     from ui.export import rule_set_text
 
-    chosen = filters.choices(filters.current())
+    kept = filters.current()
+    chosen = filters.choices(kept)
+    named = "; ".join(f"{k}: {v}" for k, v in chosen.items())
+    if kept.active:  # and how many customers they leave, as the chips above the page say
+        left = len(filters.ids(kept, ctx.as_of, ctx.version))
+        named += " " + t(
+            "filters.count_plain",
+            customers=fmt.count(left, ctx.lang),
+            total=fmt.count(ctx.state.customers, ctx.lang),
+        )
     return {
         t("export.about_page"): report.title,
         t("export.about_as_of"): ctx.as_of.isoformat(),
         t("export.about_rule_set"): rule_set_text(data.cursor()),
-        t("export.about_filters"): "; ".join(f"{k}: {v}" for k, v in chosen.items())
-        or t("export.none"),
+        t("export.about_filters"): named or t("export.none"),
         t("report.about_masking"): t("export.yes" if privacy.masking_on() else "export.no"),
         t("export.about_currency"): ctx.currency or t("export.currency_unset"),
         t("export.about_language"): LANGUAGES.get(ctx.lang, ctx.lang),

@@ -573,13 +573,16 @@ class _Simulation:
 def offered_to(engine: LoyaltyModels | SimpleHistory, customers: np.ndarray | None):
     """`engine` (the fitted models with their inputs, or simple mode's history) with its
     customers limited to the ids `customers` (None: all): the programme offered only to
-    them. The models' parameters are those fitted on the whole base (not refitted); simple
-    mode's rates are then those of the customers offered."""
+    them. The models' parameters are those fitted on the whole base, and simple mode's rates
+    stay those measured on every recent buyer (`SimpleHistory.measured_on`): a filter chooses
+    whom the programme is offered to, never how a tier behaves."""
     if customers is None:
         return engine
     frame = engine.customers
     kept = frame[frame["customer_id"].isin(pd.Index(customers))].reset_index(drop=True)
     kept.attrs = dict(frame.attrs)
+    if isinstance(engine, SimpleHistory):
+        return dataclasses.replace(engine, customers=kept, measured_on=engine.rate_base)
     return dataclasses.replace(engine, customers=kept)
 
 
@@ -630,22 +633,35 @@ class SimpleHistory:
     These rates stay fixed over the horizon: a customer buys at the tier's rate while
     retained, and the retained share falls by the monthly retention. Every listed customer
     counts as retained at the start. Tiers are today's, and today's high tier is mostly
-    customers who came back, so its retention is flattered: show the rates with the result."""
+    customers who came back, so its retention is flattered: show the rates with the result.
+
+    `customers` are those the programme is offered to; `measured_on` (None: `customers`) the
+    recent buyers the rates are measured on, every one of them when `offered_to` has
+    limited `customers` to the filters' choice."""
 
     as_of: dt.date
     period_days: int
     customers: pd.DataFrame
+    measured_on: pd.DataFrame | None = None
+
+    @property
+    def rate_base(self) -> pd.DataFrame:
+        """The recent buyers the per-tier rates are measured on."""
+        return self.customers if self.measured_on is None else self.measured_on
 
     def tier_sums(self) -> pd.DataFrame:
-        """Per tier (TIERS order, zeros for an empty tier): customers and _HISTORY_SUMS."""
-        c = self.customers
+        """Per tier (TIERS order, zeros for an empty tier): the customers offered and the
+        _HISTORY_SUMS of the rate base."""
+        c = self.rate_base
         sums = _history_values(c).groupby(c["tier"]).sum().reindex(TIERS, fill_value=0.0)
-        sums.insert(0, "customers", c["tier"].value_counts().reindex(TIERS, fill_value=0))
+        offered = self.customers["tier"].value_counts().reindex(TIERS, fill_value=0)
+        sums.insert(0, "customers", offered)
         return sums
 
     def rates(self) -> pd.DataFrame:
-        """Per tier: customers, purchases_per_month, spend_per_purchase, monthly_retention
-        and pooled_retention (True when the tier uses all tiers' retention)."""
+        """Per tier: the customers offered, and the rate base's purchases_per_month,
+        spend_per_purchase, monthly_retention and pooled_retention (True when the tier uses
+        all tiers' retention)."""
         sums = self.tier_sums()
         values = sums[list(_HISTORY_SUMS)].to_numpy(float)[None]  # 1 x tiers x sums
         lam, spend, hazard, pooled = _simple_rates(values, self.period_days)
@@ -743,13 +759,14 @@ def simulate_simple(
     sample_size: int = SAMPLE_SIZE,
 ) -> LoyaltyResult:
     """Simple mode, for data too thin for the customer model: `programme` against no
-    programme with fixed rates per tier from history (SimpleHistory). Each run bootstraps
-    the customers within each tier (a seeded, tier-stratified sample of at most
-    `sample_size` first), re-estimates the tier's rates from them and draws monthly Poisson
-    purchases for the members; the programme multiplies the tier's purchase rate by
-    1 + purchase uplift and its dropout hazard by 1 - retention uplift. Costs, liability and
-    the measures are as in `simulate_programme`; the intervals hold the rates' estimation
-    error and the purchases' randomness, not a model of each customer."""
+    programme with fixed rates per tier from history (SimpleHistory), applied to its
+    `customers`. Each run bootstraps the rate base's customers within each tier (a seeded,
+    tier-stratified sample of at most `sample_size` first), re-estimates the tier's rates
+    from them and draws monthly Poisson purchases for the members; the programme multiplies
+    the tier's purchase rate by 1 + purchase uplift and its dropout hazard by
+    1 - retention uplift. Costs, liability and the measures are as in `simulate_programme`;
+    the intervals hold the rates' estimation error and the purchases' randomness, not a model
+    of each customer."""
     history = history or simple_history(con)
     drawn, _, _ = _engine(con, programme, runs, seed, None, history, sample_size)
     return drawn()
@@ -777,7 +794,7 @@ def _simple_draws(con, runs, seed, history, sample_size) -> _SimpleDraws:
     if runs < 2:
         raise ValueError("runs must be at least 2")
     rng = np.random.default_rng(seed)
-    c = history.customers
+    c = history.rate_base  # the rates are every recent buyer's; the members are the offered
     rows, _ = stratified_sample(c["tier"].to_numpy(dtype=object), sample_size, rng)
     s = c.iloc[rows]
     sampled = _history_values(s).to_numpy()

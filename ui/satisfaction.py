@@ -329,6 +329,16 @@ def has_answers(trend: pd.DataFrame, metric: str) -> bool:
     return bool(trend[answers_column(metric)].sum() > 0)
 
 
+def no_answers_text(ctx: Context, by: str, min_answers: int, metric: str, chosen: Filters) -> str:
+    """Why the trend has no answer for `metric`: the filters choose customers who have not
+    answered while others have (widen the filters), or nobody has (import feedback)."""
+    if _ids(chosen, ctx.as_of, ctx.version) is not None:
+        everyone = trend(ctx.as_of, by, min_answers, ctx.version)
+        if has_answers(everyone, metric):
+            return t("satisfaction.no_answers_chosen")
+    return t("satisfaction.no_answers")
+
+
 def thin_points(trend: pd.DataFrame, metric: str) -> int:
     """The monthly points of the trend with too few answers for `metric` to be drawn."""
     thin = "nps_thin" if metric == "nps" else "csat_thin"
@@ -580,7 +590,7 @@ def trends(ctx: Context, missing: dict[str, str | None], has_stars: bool) -> Non
         if lacking := missing.get(MEASURE_INPUT[metric]):
             st.info(missing_text(lacking))
         elif not has_answers(monthly, metric):
-            st.info(t("satisfaction.no_answers"))
+            st.info(no_answers_text(ctx, by, min_answers, metric, chosen))
         elif thin == len(monthly):
             st.info(t("satisfaction.too_few_answers", n=min_answers))
         else:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import pytest
 
 from core import db, loyalty
 from core.filters import Filters, chosen_ids
@@ -18,9 +17,6 @@ from core.filters import Filters, chosen_ids
 RATES = ["tier", "purchases_per_month", "spend_per_purchase", "monthly_retention"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="core/loyalty.py offered_to: simple mode's rates are of the subset"
-)
 def test_simple_mode_keeps_the_whole_bases_rates_under_a_filter(market_db):
     con = db.connect(market_db)
     as_of = db.built_as_of(con)

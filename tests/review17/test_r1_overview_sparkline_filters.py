@@ -4,17 +4,12 @@ chosen customers' minimum (10): the two disagree on which months have a figure."
 
 from __future__ import annotations
 
-import pytest
 import streamlit as st
 
 from core import db, satisfaction
 from core.filters import Filters, chosen_ids
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ui/overview.py satisfaction_sparkline: _opening_min_answers ignores the filters",
-)
 def test_overview_nps_sparkline_is_the_satisfaction_pages_trend_under_a_region(
     demo_db, monkeypatch
 ):

@@ -5,7 +5,6 @@ the advice is for an empty feedback table, not for a filter (ui/satisfaction.py 
 
 from __future__ import annotations
 
-import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
@@ -14,7 +13,6 @@ from tests.apptest import without_legacy_pages_mode
 from tests.pages.conftest import APP
 
 
-@pytest.mark.xfail(strict=True, reason="satisfaction.no_answers is said under a filter too")
 def test_a_filter_without_answers_does_not_ask_to_import_feedback(demo_db, monkeypatch):
     st.cache_data.clear()
     st.cache_resource.clear()

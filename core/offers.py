@@ -248,6 +248,21 @@ def association_rules(
         return _mined(con, as_of, settings, basket)
 
 
+def bought_items(
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    settings: OfferSettings = OfferSettings(),
+    customers: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """`Rules.items` of the baskets of `customers` (ids; None: everyone's) up to the end of
+    `as_of`: what the chosen customers bought, counted as the rules count it, while the
+    rules themselves stay those of every basket."""
+    _check_level(con, settings.level)
+    basket = _basket(con, as_of, settings)
+    with _baskets(con, as_of, settings.level, basket == "order", customers=customers):
+        return con.execute(sql.load("offers_items")).df()
+
+
 @contextmanager
 def _segments(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> Iterator[None]:
     """offers_segments (customer_id, segment) for the block: customer_features' segments when
@@ -308,8 +323,9 @@ def offers(
     """Up to `settings.count` offers for every customer who bought an item by `as_of` (or
     for `customer_id` alone, or the `customers` of these ids): OFFER_COLUMNS, one row per
     offer, `rank` 1 first (see the module docstring). `found`: the rules to use (mined as
-    of `as_of` when not given, on the same customers' baskets)."""
-    found = found or association_rules(con, as_of, settings, customers)
+    of `as_of` on every basket when not given: a customer's offers do not depend on whom
+    else the list holds)."""
+    found = found or association_rules(con, as_of, settings)
     query, params = _offers_query(settings, customer_id)
     popular = found.items[["item", "popularity"]]
     with (

@@ -25,7 +25,7 @@ if not levels:
     st.info(t("products.no_items"), icon=":material/database:")
     st.stop()
 lang = ctx.lang
-chosen = filters.current()  # the customers whose baskets the rules are mined on
+chosen = filters.current()  # whose offers, items and segment counts (rules: every basket)
 st.caption(t("products.caption", as_of=ctx.as_of))
 results = st.container()  # the rules' figures first, filled once the controls below are read
 
@@ -64,7 +64,8 @@ knobs = (level, min_support, min_confidence)
 
 # --- rules ------------------------------------------------------------------------------------
 with st.spinner(t("products.computing")):
-    found = pr.rules(ctx.as_of, ctx.version, *knobs, chosen)
+    found = pr.rules(ctx.as_of, ctx.version, *knobs)
+    items = pr.bought_items(ctx.as_of, ctx.version, level, chosen)
     segments = pr.by_segment(ctx.as_of, ctx.version, *knobs, chosen)
 results.subheader(t("products.rules_header"))
 results.caption(t(f"products.basket_{found.basket}", baskets=fmt.count(found.baskets, lang)))
@@ -74,18 +75,18 @@ metric_row(
     [
         Tile(t("products.rule_count"), fmt.count(len(found.rules), lang), t("products.lift_help")),
         Tile(t(f"products.basket_count_{found.basket}"), fmt.count(found.baskets, lang)),
-        Tile(t("products.item_count"), fmt.count(len(found.items), lang)),
+        Tile(t("products.item_count"), fmt.count(len(items), lang)),
     ],
     container=results,
 )
 
 # --- the most bought items: a bar opens its buyers ------------------------------------------------
 st.subheader(t("products.items_header"))
-if found.items.empty:
+if items.empty:
     st.info(t("products.no_items_bought"))
 else:
     item_event = report.chart(
-        pr.items_chart(found, ctx.as_of),
+        pr.items_chart(items, level, ctx.as_of),
         on_select="rerun",
         selection_mode="points",
         key=pr.chart_key(),
@@ -143,7 +144,7 @@ st.subheader(t("products.backtest_header"))
 at_once = pr.at_once(found)  # small data: at once; a large base on request (seconds)
 if st.toggle(t("products.backtest_run"), at_once, key="products_backtest_run"):
     with st.spinner(t("products.computing")):
-        pr.backtest_section(ctx, knobs, chosen)
+        pr.backtest_section(ctx, knobs)
 else:
     st.caption(t("products.on_request", baskets=fmt.count(found.baskets, lang)))
 

@@ -52,11 +52,19 @@ def rules(
     level: str,
     min_support: float,
     min_confidence: float,
-    chosen: Filters = NO_FILTERS,
 ) -> offers.Rules:
-    """The rules mined on the chosen customers' baskets (everyone's without filters)."""
+    """The rules mined on every customer's baskets, whatever the filters (they choose whose
+    offers are listed, as Customer 360 offers from the same rules)."""
     knobs = settings(level, min_support, min_confidence)
-    return offers.association_rules(data.cursor(), as_of, knobs, _ids(as_of, chosen, version))
+    return offers.association_rules(data.cursor(), as_of, knobs)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def bought_items(as_of: dt.date, version: int, level: str, chosen: Filters) -> pd.DataFrame:
+    """The items the chosen customers bought (everyone's without filters), most popular
+    first, counted in the same baskets as the rules (`offers.Rules.items`)."""
+    knobs = offers.OfferSettings(level=level)
+    return offers.bought_items(data.cursor(), as_of, knobs, _ids(as_of, chosen, version))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -69,7 +77,7 @@ def by_segment(
     chosen: Filters = NO_FILTERS,
 ) -> pd.DataFrame:
     knobs = settings(level, min_support, min_confidence)
-    found = rules(as_of, version, level, min_support, min_confidence, chosen)
+    found = rules(as_of, version, level, min_support, min_confidence)
     ids = _ids(as_of, chosen, version)
     return offers.rule_segments(data.cursor(), as_of, knobs, found, ids)
 
@@ -81,10 +89,10 @@ def backtest(
     level: str,
     min_support: float,
     min_confidence: float,
-    chosen: Filters = NO_FILTERS,
 ) -> offers.Backtest:
+    """The backtest on every customer's baskets, as the rules are mined."""
     knobs = settings(level, min_support, min_confidence)
-    return offers.backtest(data.cursor(), as_of, knobs, _ids(as_of, chosen, version))
+    return offers.backtest(data.cursor(), as_of, knobs)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -96,9 +104,10 @@ def target_list(
     min_confidence: float,
     chosen: Filters = NO_FILTERS,
 ) -> pd.DataFrame:
-    """Every chosen buyer's offers (read-only: do not modify)."""
+    """Every chosen buyer's offers from the rules of every basket, the same as each one's
+    Customer 360 (read-only: do not modify)."""
     knobs = settings(level, min_support, min_confidence)
-    found = rules(as_of, version, level, min_support, min_confidence, chosen)
+    found = rules(as_of, version, level, min_support, min_confidence)
     ids = _ids(as_of, chosen, version)
     return offers.offers(data.cursor(), as_of, knobs, found, customers=ids)
 
@@ -312,13 +321,14 @@ BUYER_FORMATS = {
 }
 
 
-def items_chart(found: offers.Rules, as_of: dt.date):
-    names = item_labels(found.level)
-    head = found.items.head(CHART_ITEMS)
+def items_chart(items: pd.DataFrame, level: str, as_of: dt.date):
+    """The CHART_ITEMS most bought of `items` (`bought_items`: the chosen customers')."""
+    names = item_labels(level)
+    head = items.head(CHART_ITEMS)
     head = head.assign(name=[names.get(i, i) for i in head["item"]])
     return charts.popular_items(
         head,
-        t(f"products.items_title_{found.level}", count=len(head), as_of=as_of),
+        t(f"products.items_title_{level}", count=len(head), as_of=as_of),
         {"customers": t("products.axis_buyers"), "popularity": t("products.col_popularity")},
     )
 
@@ -406,10 +416,10 @@ def rules_chart(found: offers.Rules, as_of: dt.date):
     )
 
 
-def backtest_section(ctx: Context, knobs: tuple, chosen: Filters = NO_FILTERS) -> None:
-    """The backtest's hit rates beside the popularity baseline, in tiles and words (on the
-    chosen customers' baskets)."""
-    found = backtest(ctx.as_of, ctx.version, *knobs, chosen)
+def backtest_section(ctx: Context, knobs: tuple) -> None:
+    """The backtest's hit rates beside the popularity baseline, in tiles and words (on every
+    customer's baskets, as the rules are mined)."""
+    found = backtest(ctx.as_of, ctx.version, *knobs)
     if not found.customers:
         st.info(
             t(

@@ -57,31 +57,35 @@ def test_a_clicked_category_lists_its_buyers_until_closed(app_on, demo_db, lang)
     assert not at.exception and _heading(at) == ""
 
 
-def test_a_star_filter_mines_the_chosen_baskets_and_the_rules_download(app_on, uk_shop_db, made):  # noqa: F811
+def test_a_star_filter_lists_the_chosen_but_mines_every_basket(app_on, uk_shop_db, made):  # noqa: F811
+    """Under a star filter the rules (tiles, download) are those of every basket, while the
+    items counted and an item's buyers are the chosen customers'."""
     lines, as_of = _bought(uk_shop_db, "product_id")
     at = app_on(uk_shop_db)
     at.multiselect(key="filter_stars_en").set_value([4, 5]).run()
     at.switch_page(PAGE).run()
     assert not at.exception
     ids = np.sort(lines[lines["stars"] >= 4]["customer_id"].unique()).astype(object)
+    settings = offers.OfferSettings(level="product")
     con = db.connect(uk_shop_db)
     try:
-        found = offers.association_rules(con, as_of, offers.OfferSettings(level="product"), ids)
-        every = offers.association_rules(con, as_of, offers.OfferSettings(level="product"))
+        every = offers.association_rules(con, as_of, settings)
+        items = offers.bought_items(con, as_of, settings, ids)
     finally:
         con.close()
-    assert found.baskets < every.baskets
+    assert items["customers"].sum() < every.items["customers"].sum()  # fewer buyers counted
     tiles = {m.label: m.value for m in at.metric}
-    assert tiles["Rules"] == fmt.count(len(found.rules), "en")
-    assert tiles["Orders (baskets)"] == fmt.count(found.baskets, "en")
-    assert any("chosen customers' baskets only" in c.value for c in at.caption)
+    assert tiles["Rules"] == fmt.count(len(every.rules), "en")
+    assert tiles["Orders (baskets)"] == fmt.count(every.baskets, "en")
+    assert tiles["Items bought"] == fmt.count(len(items), "en")
+    assert any("mined on every customer's baskets" in c.value for c in at.caption)
     rules = next(c for c in made if c["columns"][0].key == "antecedent")
     table = pd.read_csv(io.BytesIO(rules["csv"]()))
-    assert len(table) == len(found.rules) and list(table["Lift"]) == pytest.approx(
-        list(found.rules["lift"]), abs=0.01
+    assert len(table) == len(every.rules) and list(table["Lift"]) == pytest.approx(
+        list(every.rules["lift"]), abs=0.01
     )
     assert "4 ★, 5 ★" in dict(rules["about"].rows)["Filters"]
-    top = found.items["item"].iloc[0]
+    top = items["item"].iloc[0]
     at.session_state["products_drill_item"] = ["product", top]
     at.run()
     chosen = lines[(lines["item"] == top) & lines["customer_id"].isin(ids)]

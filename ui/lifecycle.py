@@ -525,9 +525,11 @@ def _with(options: list, key: str) -> list:
     return options if value is None or value in options else [*options, value]
 
 
-def _any_or(words: Callable) -> Callable:
-    """A selectbox's format_func: 'Any' for ANY, else `words(value)`."""
-    return lambda value: t("lifecycle.any") if value == ANY else words(value)
+def _any_or(words: Callable, options: list) -> Callable:
+    """A selectbox's format_func over `options`: 'Any' for ANY, else `words(value)`, worded
+    now (a test's or another thread's later call gets the words of this run's language)."""
+    shown = {value: t("lifecycle.any") if value == ANY else words(value) for value in options}
+    return shown.__getitem__
 
 
 def _picked(value):
@@ -549,28 +551,34 @@ def drill_section(
         box.caption(t("lifecycle.drill_caption"))
     head = box.container(horizontal=True, vertical_alignment="center")
     group_col, channel_col, cohort_col, month_col = box.columns(4)
+    choices = {
+        "group": _with([*STAGES, *FUNNEL_STEPS[1:]], DRILL_KEYS["group"]),
+        "channel": _with(list(snap.funnel_by_channel["group_key"]), DRILL_KEYS["channel"]),
+        "cohort": _with(cohort_months(snap.funnel_by_cohort), DRILL_KEYS["cohort"]),
+        "months": _with(list(range(COHORTS)), DRILL_KEYS["months_since_signup"]),
+    }
     group = group_col.selectbox(
         t("lifecycle.drill_group"),
-        options=_with([*STAGES, *FUNNEL_STEPS[1:]], DRILL_KEYS["group"]),
-        format_func=_any_or(group_label),
+        options=choices["group"],
+        format_func=_any_or(group_label, choices["group"]),
         key=DRILL_KEYS["group"],
     )
     channel = channel_col.selectbox(
         t("lifecycle.split_channel"),
-        options=_with(list(snap.funnel_by_channel["group_key"]), DRILL_KEYS["channel"]),
-        format_func=_any_or(lambda c: label("channel", c)),
+        options=choices["channel"],
+        format_func=_any_or(lambda c: label("channel", c), choices["channel"]),
         key=DRILL_KEYS["channel"],
     )
     cohort = cohort_col.selectbox(
         t("lifecycle.cohort"),
-        options=_with(cohort_months(snap.funnel_by_cohort), DRILL_KEYS["cohort"]),
-        format_func=_any_or(lambda m: f"{m:%Y-%m}"),
+        options=choices["cohort"],
+        format_func=_any_or(lambda m: f"{m:%Y-%m}", choices["cohort"]),
         key=DRILL_KEYS["cohort"],
     )
     months_since = month_col.selectbox(
         t("lifecycle.drill_bought_in"),
-        options=_with(list(range(COHORTS)), DRILL_KEYS["months_since_signup"]),
-        format_func=_any_or(lambda k: t("lifecycle.month_n", n=k)),
+        options=choices["months"],
+        format_func=_any_or(lambda k: t("lifecycle.month_n", n=k), choices["months"]),
         key=DRILL_KEYS["months_since_signup"],
         help=t("lifecycle.drill_bought_in_help"),
     )

@@ -358,7 +358,8 @@ def file_part(key) -> str:
 
 
 def band_text(hist: pd.DataFrame, band: int, currency: str | None, lang: str) -> str:
-    """A band of the distribution in words: 'from £100 to £200', the last 'from £900 up'."""
+    """A band of the distribution in words, in the shop's currency: 'from 100 to 200', the
+    last 'from 900 up'."""
     low = fmt.money(hist["lower"].iloc[band], lang, currency, exact=True)
     if band == len(hist) - 1:
         return t("value.band_top", low=low)

@@ -19,7 +19,7 @@ from ui import satisfaction as sat
 
 @pytest.fixture(scope="module")
 def demo(demo_db):
-    con = db.connect(demo_db, read_only=True)
+    con = db.connect(demo_db)  # as the app opens it: one process, one configuration
     as_of = con.execute("select max(submitted_at)::date from feedback").fetchall()[0][0]
     yield con.cursor(), as_of
     con.close()

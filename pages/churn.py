@@ -4,7 +4,7 @@ whole base's classifier is and what drives it."""
 
 import streamlit as st
 
-from ui import charts, filters, report
+from ui import charts, drill, filters, report
 from ui import churn as ch
 from ui import format as fmt
 from ui.empty import show_empty_state
@@ -94,7 +94,7 @@ report.chart(
     ),
     **ch.clickable(),
 )
-st.caption(t("churn.click_band"))
+drill.hint(t("churn.click_band"))
 ch.band_section(ctx, horizon, chosen)
 
 # --- the warning list ------------------------------------------------------------------------

@@ -4,7 +4,7 @@ a cohort cell or a channel's bars; every figure of the customers the shared filt
 
 import streamlit as st
 
-from ui import charts, filters, report
+from ui import charts, drill, filters, report
 from ui import format as fmt
 from ui import lifecycle as lc
 from ui.empty import show_empty_state
@@ -72,7 +72,7 @@ report.chart(
     ),
     **lc.clickable("funnel"),
 )
-left.caption(t("lifecycle.click_funnel"))
+drill.hint(t("lifecycle.click_funnel"), left)
 left.caption(
     t(
         "lifecycle.first_purchase",
@@ -111,7 +111,7 @@ report.chart(
     **lc.clickable(f"rates_{split}"),
 )
 right.caption(t("lifecycle.funnel_rates_caption"))
-right.caption(t("lifecycle.click_rates"))
+drill.hint(t("lifecycle.click_rates"), right)
 if lc.clicked_chart() in ("funnel", "rates_channel", "rates_cohort"):
     lc.drill_section(ctx, rules, snap, chosen)
 
@@ -181,7 +181,7 @@ else:
         **lc.clickable("cohorts"),
     )
     st.caption(t(f"lifecycle.cohort_caption_{measure}"))
-    st.caption(t("lifecycle.click_cohorts"))
+    drill.hint(t("lifecycle.click_cohorts"))
     if lc.clicked_chart() == "cohorts":
         lc.drill_section(ctx, rules, snap, chosen)
 
@@ -209,7 +209,7 @@ report.chart(
     ),
     **lc.clickable("economics"),
 )
-left.caption(t("lifecycle.click_economics"))
+drill.hint(t("lifecycle.click_economics"), left)
 show_table(
     container=right,
     data=lc.economics_table(economics),

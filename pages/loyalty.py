@@ -6,7 +6,7 @@ filters, the programme is offered to the chosen customers only."""
 
 import streamlit as st
 
-from ui import charts, filters, report
+from ui import charts, drill, filters, report
 from ui import format as fmt
 from ui import loyalty as lu
 from ui.empty import show_empty_state
@@ -123,7 +123,7 @@ with results:
     # --- by tier ---------------------------------------------------------------------------
     st.subheader(t("loyalty.tier_title"))
     report.chart(lu.tiers_chart(offered, result), **lu.tiers_clickable())
-    st.caption(t("loyalty.tiers_click"))
+    drill.hint(t("loyalty.tiers_click"))
     lu.tier_list(ctx, scope)
     table, config = lu.tier_table(result.by_tier, ctx.currency)
     show_table(table, column_config=config)

@@ -3,7 +3,7 @@ holds for, their backtest against the most popular items, and the target list's 
 
 import streamlit as st
 
-from ui import filters, report
+from ui import drill, filters, report
 from ui import format as fmt
 from ui import products as pr
 from ui.empty import show_empty_state
@@ -91,7 +91,7 @@ else:
         selection_mode="points",
         key=pr.chart_key(),
     )
-    st.caption(t("products.items_click"))
+    drill.hint(t("products.items_click"))
     item = pr.pick_item(item_event, level)
     if item is not None:
         pr.buyers_section(ctx, knobs, item, chosen)

@@ -3,7 +3,7 @@ accounts and the Pareto curve of margin, and each list's export."""
 
 import streamlit as st
 
-from ui import charts, filters, report
+from ui import charts, drill, filters, report
 from ui import format as fmt
 from ui import segments as sg
 from ui.empty import show_empty_state
@@ -67,7 +67,8 @@ grid_event = report.chart(
     selection_mode="points",
     key=sg.chart_key(sg.GRID_CHART),
 )
-st.caption(t("segments.grid_caption") + " " + t("segments.grid_click"))
+st.caption(t("segments.grid_caption"))
+drill.hint(t("segments.grid_click"))
 cell = sg.pick_cell(grid_event)
 if cell is not None:
     r, f = cell
@@ -92,7 +93,7 @@ table_event = show_table(
     key="segments_table_rows",
 )
 sg.follow_table_row(table_event, table)  # a row clicked chooses the list's segment below
-st.caption(t("segments.table_click"))
+drill.hint(t("segments.table_click"))
 make, exported = sg.summary_download(table, ctx.currency)
 download_buttons(
     make,

@@ -5,7 +5,7 @@ playbook. The shared filters choose which customers are counted, each rated amon
 
 import streamlit as st
 
-from ui import charts, filters, report
+from ui import charts, drill, filters, report
 from ui import format as fmt
 from ui import stars as sr
 from ui.empty import show_empty_state
@@ -76,7 +76,7 @@ clicked = report.chart(
     key="stars_distribution",
 )
 sr.follow_click(clicked, LIST_KEY)
-st.caption(t("stars.distribution_click"))
+drill.hint(t("stars.distribution_click"))
 show_table(sr.distribution_table(dist, lang, ctx.currency))
 download_buttons(
     sr.distribution_export(dist),

@@ -3,7 +3,7 @@ spread, by group, the top customers and the model's health on a holdout."""
 
 import streamlit as st
 
-from ui import charts, data, filters, report
+from ui import charts, data, drill, filters, report
 from ui import format as fmt
 from ui import value as vu
 from ui.empty import show_empty_state
@@ -159,7 +159,8 @@ band_event = report.chart(
     selection_mode="points",
     key=vu.chart_key(vu.BAND_CHART),
 )
-left.caption(t("value.distribution_note") + " " + t("value.band_click"))
+left.caption(t("value.distribution_note"))
+drill.hint(t("value.band_click"), left)
 options = vu.groupings(as_of, settings, ctx.version)
 by = choice(
     t("value.group_by"),
@@ -192,7 +193,7 @@ group_event = report.chart(
     selection_mode="points",
     key=vu.chart_key(vu.GROUP_CHART),
 )
-right.caption(t("value.group_click"))
+drill.hint(t("value.group_click"), right)
 band = vu.pick(vu.BAND_CHART, band_event, 1, (as_of, settings, chosen))
 if band is not None and 0 <= int(band) < len(hist):
     clicked = vu.band_text(hist, int(band), ctx.currency, lang)

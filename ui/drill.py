@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from core.filters import Filters
-from ui import charts, filters
+from ui import charts, filters, report
 from ui.export import download_buttons
 from ui.widgets import customer_table
 
@@ -93,6 +93,14 @@ def _clicked(key: str, pick: str, read: Callable[[dict], object]) -> None:
         st.session_state[pick] = picked
 
 
+def hint(body: str, container=None) -> None:
+    """A click's hint ("Click a bar to list its customers") as a caption under its chart
+    (in `container`, the page's main area when None), left out of the view's report: a
+    file cannot be clicked."""
+    with report.unrecorded():
+        (container or st).caption(body)
+
+
 def customer_list(
     key: str,
     heading: str,
@@ -112,7 +120,8 @@ def customer_list(
     empty: str | None = None,
 ) -> None:
     """The list behind a click, in a box keyed `<key>_list`: what was clicked and how many
-    (`heading`, Markdown: text from the data escaped by the caller with `fmt.plain`), a
+    (`heading`, Markdown: text from the data escaped by the caller with `fmt.plain`; the
+    view's report says it too), a
     Close button (`<key>_close`, calling `on_close`), the filters' scope when `chosen`, a
     `note`, the first rows (`shown`, of `total`; `more` said when some are left out)
     whose rows open Customer 360 (`<key>_rows`; `table`: the options of
@@ -121,7 +130,7 @@ def customer_list(
     said instead."""
     with st.container(border=True, key=f"{key}_list"):
         top = st.container(horizontal=True, vertical_alignment="center")
-        top.markdown(f"**{heading}**")
+        report.text(f"**{heading}**", container=top)  # the view's report names the list too
         top.button(
             close_label,
             icon=":material/close:",

@@ -423,7 +423,7 @@ def story_charts(ctx, story_: overview.Story, chosen: Filters) -> None:
         star_labels = [star_name(s) for s in table["stars"]]
         figure = charts.star_mix(table, star_labels, title, labels)
         event = report.chart(figure, container=left, **clickable(MIX))
-        left.caption(t("overview.mix_click"))
+        drill.hint(t("overview.mix_click"), left)
         open_link("stars", left)
         star = drill.keep(PICKS[MIX], clicked_star(event))
     if story_.funnel is not None:
@@ -432,7 +432,7 @@ def story_charts(ctx, story_: overview.Story, chosen: Filters) -> None:
         title = t("overview.funnel_title", as_of=ctx.as_of)
         figure = charts.lifecycle_funnel(names, counts, title, list(overview.FUNNEL_STEPS))
         event = report.chart(figure, container=right, **clickable(FUNNEL))
-        right.caption(t("overview.funnel_click"))
+        drill.hint(t("overview.funnel_click"), right)
         open_link("lifecycle", right)
         step = drill.keep(PICKS[FUNNEL], clicked_step(event))
     if star is not None:

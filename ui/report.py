@@ -3,7 +3,8 @@
 The frame records a `Report` while a page runs (`recording`), and offers it in the sidebar
 ("Download this view (HTML)", `offer`), written when clicked. The report keeps, in the
 page's order:
-headings and notes (st.subheader, st.info... seen as the page sends them), tiles
+headings, notes and captions (st.subheader, st.info, st.caption... seen as the page sends
+them; what it draws `unrecorded`, a click's hint, left out), tiles
 (`ui.widgets.metric_row`), tables (`ui.widgets.show_table`, as shown on screen), figures
 (`chart`, the drop-in for `st.plotly_chart`) and sentences a page says in words (`text`,
 `note`, `says`). The file opens anywhere without a network: plotly.js is inlined once.
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.proto.Markdown_pb2 import Markdown
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from ui import format as fmt
@@ -52,6 +54,7 @@ class Report:
     about: dict[str, str] = field(default_factory=dict)
     paths: list[tuple[int, ...]] = field(default_factory=list)
     anchors: list[int] = field(default_factory=list)
+    quiet: int = 0  # > 0 while the page draws what the file leaves out (`unrecorded`)
 
     def add(self, kind: str, content, anchor: int | None = None) -> None:
         self.parts.append((kind, content))
@@ -108,7 +111,8 @@ def _record(kind: str, content, anchor: int | None = None) -> None:
 
 
 def _seen(message) -> None:
-    """Keep a heading (not the page's title) or a note the page sent to its main area."""
+    """Keep a heading (not the page's title), an alert or a caption (as a note) the page
+    sent to its main area, unless it was drawn `unrecorded`."""
     if not message.HasField("delta") or not message.delta.HasField("new_element"):
         return
     path = tuple(message.metadata.delta_path)
@@ -119,7 +123,12 @@ def _seen(message) -> None:
     here = len(found.paths) - 1
     element = message.delta.new_element
     kind = element.WhichOneof("type")
-    if kind == "heading" and element.heading.tag != "h1" and element.heading.body:
+    if found.quiet:
+        return
+    if kind == "markdown" and element.markdown.element_type == Markdown.Type.CAPTION:
+        if element.markdown.body:
+            _record("note", element.markdown.body, here)
+    elif kind == "heading" and element.heading.tag != "h1" and element.heading.body:
         _record("heading", _unmarked(element.heading.body), here)
     elif kind == "alert" and element.alert.body:
         _record("alert", _unmarked(element.alert.body), here)
@@ -176,9 +185,22 @@ def text(body: str, *, container=None) -> None:
 
 
 def note(body: str, *, container=None) -> None:
-    """`body` as a caption on the page, and in the report as a note."""
-    _record("note", body)
+    """`body` as a caption on the page, and in the report as a note (as every caption)."""
     (container or st).caption(body)
+
+
+@contextmanager
+def unrecorded() -> Iterator[None]:
+    """What the page draws inside is left out of the report (a click's hint, which means
+    nothing in a file; a tile's caption, which the tile holds)."""
+    found = current()
+    if found is not None:
+        found.quiet += 1
+    try:
+        yield
+    finally:
+        if found is not None:
+            found.quiet -= 1
 
 
 def says(*sentences: str) -> None:

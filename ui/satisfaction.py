@@ -609,7 +609,7 @@ def trends(ctx: Context, missing: dict[str, str | None], has_stars: bool) -> Non
                 ),
                 **clickable("answers", by),
             )
-            st.caption(t("satisfaction.click_trend"))
+            drill.hint(t("satisfaction.click_trend"))
             if thin:
                 st.caption(
                     t("satisfaction.thin_points", thin=thin, total=len(monthly), n=min_answers)
@@ -690,7 +690,7 @@ def complaints_section(ctx: Context, missing: dict[str, str | None], now, sla_ho
                 ),
                 **clickable("complaints"),
             )
-            left.caption(t("satisfaction.click_complaints"))
+            drill.hint(t("satisfaction.click_complaints"), left)
         report.chart(
             container=right,
             figure=charts.backlog_ages(
@@ -709,7 +709,7 @@ def complaints_section(ctx: Context, missing: dict[str, str | None], now, sla_ho
             else t("satisfaction.backlog_none", as_of=ctx.as_of)
         )
         if open_count:
-            right.caption(t("satisfaction.click_backlog"))
+            drill.hint(t("satisfaction.click_backlog"), right)
         picked_list(ctx, ("complaints", "backlog"), True)
 
 
@@ -749,7 +749,7 @@ def value_section(
             **clickable("band"),
         )
         left.caption(t(f"satisfaction.bands_caption{words}"))
-        left.caption(t("satisfaction.click_bands"))
+        drill.hint(t("satisfaction.click_bands"), left)
     tiles = []
     for key, amount, share, customers, lacking in (
         (

@@ -97,7 +97,8 @@ def metric_row(tiles, columns: int | None = None, *, container=None) -> None:
                 chart_type=tile.chart_type,
             )
             if tile.caption:
-                place.caption(tile.caption)
+                with report.unrecorded():  # the report's tile holds it
+                    place.caption(tile.caption)
 
 
 def show_table(
@@ -273,7 +274,8 @@ def customer_table(
     360 itself needs a key of its own for each customer, or the row selected would be
     selected again in the next customer's table."""
     event = show_table(table, on_select="rerun", selection_mode="single-row", key=key, **options)
-    st.caption(t("customer.open_hint"))
+    with report.unrecorded():  # a click's hint: nothing to click in the view's report
+        st.caption(t("customer.open_hint"))
     chosen = selected_customer(event, table, id_column)
     if chosen is not None:
         if keep_choices and came_from:

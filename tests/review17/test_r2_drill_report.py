@@ -21,11 +21,6 @@ def _text(page: str) -> str:
     return html.unescape(re.sub(r"<script.*?</script>", "", page, flags=re.S))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R2: a clicked list's heading (markdown '**...**') is not recorded by ui/report.py; "
-    "only Lifecycle and Churn risk call report.text for it",
-)
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_report_names_the_clicked_list_as_the_page_does(open_at, demo_db, lang):  # noqa: F811
     at = open_at(demo_db, lang)

@@ -21,11 +21,6 @@ def _text(page: str) -> str:
     return html.unescape(re.sub(r"<script.*?</script>", "", page, flags=re.S))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R2: ui/report.py does not record st.caption, so the page's qualifiers "
-    "(models fitted on every customer) are missing from the view's report",
-)
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_report_keeps_the_pages_qualifying_caption(app_on, demo_db, lang):  # noqa: F811
     at = app_on(demo_db, lang=lang)

@@ -147,6 +147,8 @@ def test_each_list_has_headers_with_units_and_an_about_sheet(
     lists = [call for call in made if call["about"] is not None and call["rows"]]
     summaries = {words["lifecycle.flows_table"], words["lifecycle.economics_header"]}  # no revenue
     summaries |= {words["segments.table_header"], words["segments.clusters_header"]}  # by group
+    summaries |= {words["stars.playbook_header"], words["stars.versions_header"]}  # rules
+    summaries |= {words["satisfaction.group_table"]}  # scores by group
     lists = [c for c in lists if c["about"].value(words["export.about_list"]) not in summaries]
     assert lists  # (Stars' movers are none until a draft moves someone)
     for call in lists:

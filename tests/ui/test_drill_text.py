@@ -36,3 +36,27 @@ def test_a_bare_string_and_numbers_come_back_as_they_were():
     assert charts.text_as_data(charts._escaped("R&D <x>")) == "R&D <x>"
     assert charts.text_as_data([5, None, 2.5, (7, 1)]) == [5, None, 2.5, (7, 1)]
     assert charts.text_as_data(charts._escaped(("a&amp;", 1))) == ("a&amp;", 1)
+
+
+MARKUP = "<b>R&D</b> > 2"  # a code of the shop's own with every character Plotly escapes
+
+
+def test_products_value_and_lifecycle_clicks_name_a_code_with_markup_as_stored():
+    import pandas as pd
+
+    from ui import lifecycle as lc
+    from ui import products as pr
+    from ui import value as vu
+
+    items = pd.DataFrame({"item": [MARKUP], "name": [MARKUP], "customers": [3], "popularity": [1]})
+    figure = charts.popular_items(items, "t", {"customers": "C", "popularity": "P"})
+    assert pr.clicked_item(_sent_back(figure, 0)) == MARKUP
+    labels = {"predicted": "P", "formula": "F", "axis": "A", "group": "G"}
+    figure = charts.value_by_group([MARKUP], [1.0], [2.0], "t", labels, keys=[MARKUP])
+    assert vu.clicked(_sent_back(figure, 0), 1) == MARKUP
+    economics = pd.DataFrame(
+        {"channel": [MARKUP], "customers": [4], "cac": [5.0], "value_per_customer": [6.0]}
+    )
+    labels = {"cac": "CAC", "value_per_customer": "V"}
+    figure = charts.channel_economics(economics, [MARKUP], labels, "t", "a")
+    assert lc.clicked_drill("economics", _sent_back(figure, 0)["selection"]).channel == MARKUP

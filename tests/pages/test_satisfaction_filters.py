@@ -88,7 +88,7 @@ def test_a_clicked_band_lists_its_buyers_downloads_and_closes(open_at, made, dem
     sheet = load_workbook(io.BytesIO(call["xlsx"]())).worksheets[1]
     about = " | ".join(f"{r[0].value}: {r[1].value}" for r in sheet.iter_rows())
     assert f"{words['satisfaction.pick_chart']}: {words['satisfaction.pick_chart_band']}" in about
-    assert REGION in about and as_of.isoformat() in about
+    assert words[f"region.{REGION}"] in about and as_of.isoformat() in about  # reader's words
     at.button(key="satisfaction_pick_close").click().run()
     assert not at.exception
     assert sat.PICK_KEY not in at.session_state

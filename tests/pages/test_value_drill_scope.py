@@ -28,3 +28,20 @@ def test_a_bands_list_closes_when_the_bands_are_redrawn(app_on, demo_db, change)
     assert not at.exception
     assert _heading(at) == ""
     assert "value_drill_band" not in at.session_state
+
+
+def test_the_way_back_from_customer_360_finds_the_bands_list_under_moved_knobs(app_on, demo_db):
+    at = app_on(demo_db).switch_page(PAGE).run()
+    at.select_slider(key="value_horizon").set_value(24).run()  # knobs away from their opening
+    at.session_state["value_drill_band"] = 0
+    at.run()
+    listed = _heading(at)
+    assert listed.startswith("**Customers with a predicted CLV of ")
+    at.session_state["value_band_chart_rows"] = {
+        "selection": {"rows": [0], "columns": [], "cells": []}
+    }
+    at.run()  # the first row opens Customer 360
+    assert at.query_params.get("from") == "value" and at.query_params.get("customer")
+    at.switch_page(PAGE).run()  # the way back
+    assert not at.exception
+    assert _heading(at) == listed

@@ -134,11 +134,7 @@ def scope_caption(chosen: Filters, shown: int | None = None) -> str | None:
     named = "; ".join(f"{k}: {v}" for k, v in choices(chosen).items())
     if shown is None:
         return t("filters.scope", filters=named)
-    return t("filters.scope_count", filters=named, customers=fmt.count(shown, _lang()))
-
-
-def _lang() -> str:
-    return st.session_state.get(session.LANG, "en")
+    return t("filters.scope_count", filters=named, customers=fmt.count(shown, current_language()))
 
 
 # --- the sidebar's editor -------------------------------------------------------------------

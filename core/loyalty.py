@@ -1216,3 +1216,13 @@ def saved_scenarios(con: duckdb.DuckDBPyConnection) -> list[dict]:
         }
         for name, programme, summary, saved_by, saved_at in rows
     ]
+
+
+def tier_counts(offered: pd.DataFrame, result: LoyaltyResult) -> pd.DataFrame:
+    """Per tier (TIERS order): the customers offered the programme and the members expected
+    among them (the simulation's weighted members)."""
+    customers = offered["tier"].value_counts().reindex(list(TIERS), fill_value=0)
+    members = result.by_tier.set_index("tier")["members"].reindex(list(TIERS), fill_value=0.0)
+    return pd.DataFrame(
+        {"tier": list(TIERS), "customers": customers.to_numpy(), "members": members.to_numpy()}
+    )

@@ -663,20 +663,10 @@ TIER_ROWS_KEY = "loyalty_tier_rows"
 LIST_ROWS = 500
 
 
-def tier_counts(offered: pd.DataFrame, result: LoyaltyResult) -> pd.DataFrame:
-    """Per tier (TIERS order): the customers offered the programme and the members expected
-    among them (the simulation's weighted members)."""
-    customers = offered["tier"].value_counts().reindex(list(TIERS), fill_value=0)
-    members = result.by_tier.set_index("tier")["members"].reindex(list(TIERS), fill_value=0.0)
-    return pd.DataFrame(
-        {"tier": list(TIERS), "customers": customers.to_numpy(), "members": members.to_numpy()}
-    )
-
-
 def tiers_chart(offered: pd.DataFrame, result: LoyaltyResult):
     """The tier chart: customers offered and members expected per value tier."""
     return charts.loyalty_tiers(
-        tier_counts(offered, result),
+        loyalty.tier_counts(offered, result),
         {tier: label("value_tier", tier) for tier in TIERS},
         t("loyalty.tiers_chart_title"),
         {

@@ -1,0 +1,456 @@
+"""Purchase-count models beside BG/NBD: Pareto/NBD and MBG/NBD, chosen by name.
+
+Scripted like `core.clv`::
+
+    summary = btyd_summary(con, dt.date(1997, 9, 30))
+    model = fit_purchase_model("pareto_nbd", summary)
+    values = clv(model, fit_gamma_gamma(summary), summary, horizon_months=12)
+
+Every fitted model has the methods the rest of core uses on a `core.clv.BGNBDModel`:
+`params`, `log_likelihood`, `standard_errors`, `sample_params`, `probability_alive(x, t_x,
+T)`, `expected_purchases(t, x, t_x, T)`, `expected_purchases_if_alive(t, x, T)` (what
+depends on x and T only: P(alive) times it is the conditional expectation) and
+`expected_purchases_new(t)`, so `core.clv.clv`, `expected_purchases` and the backtest take
+any of them.
+
+Papers and the symbols kept from them (x repeat purchases, the last at t_x, observed for T):
+- Pareto/NBD: Schmittlein, Morrison & Colombo (1987), "Counting Your Customers: Who Are They
+  and What Will They Do Next?", Management Science 33(1). Purchases are Poisson at a rate
+  gamma(r, alpha) across customers; lifetimes are exponential at a rate gamma(s, beta).
+  Likelihood, P(alive) and conditional expectation as in Fader & Hardie (2005), "A Note on
+  Deriving the Pareto/NBD Model and Related Expressions" (brucehardie.com/notes/009, eq. 22-23
+  for the likelihood) and Fader, Hardie & Lee (2005), "A Note on Implementing the Pareto/NBD
+  Model in MATLAB" (brucehardie.com/notes/008), whose CDNOW fit is r 0.553, alpha 10.578,
+  s 0.606, beta 11.669, LL -9595.0.
+- MBG/NBD: Batislam, Denizel & Filiztekin (2007), "Empirical Validation and Comparison of
+  Models for Customer Base Analysis", International Journal of Research in Marketing 24(3),
+  with the conditional expectation of Wagner & Hoppe's (2008) erratum (IJRM 25(3)): BG/NBD
+  where a customer may also drop out right after the first purchase (so P(alive) < 1 at
+  x = 0).
+
+All three are fitted by `core.clv`'s maximum-likelihood machinery on the same grouped
+summary (`_Grouped`, `_fit_mle`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+from scipy.special import digamma, gammaln, hyp2f1
+
+from core.clv import (
+    BGNBDModel,
+    MIN_CUSTOMERS,
+    ModelFitError,
+    _alive,
+    _columns,
+    _check_purchases,
+    _fit_mle,
+    _Grouped,
+    _result,
+    _sample_log_normal,
+    _standard_errors,
+    _weights,
+    bgnbd_log_likelihood,
+    fit_bgnbd,
+)
+
+PARETO_NBD_PARAMS = ("r", "alpha", "s", "beta")
+MBGNBD_PARAMS = ("r", "alpha", "a", "b")
+GRADIENT_STEP = 1e-6  # central differences in log-parameters, for the Pareto/NBD gradient
+
+
+def _arrays(*values) -> list[np.ndarray]:
+    return np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in values))
+
+
+# --- Pareto/NBD --------------------------------------------------------------------------
+
+
+def _pareto_log_terms(theta, x, t_x, T) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: ln L(r, alpha, s, beta | x, t_x, T) and ln of its first part, the
+    probability of the history with the customer alive at T,
+    Gamma(r + x) alpha^r beta^s / Gamma(r) / ((alpha + T)^(r + x) (beta + T)^s).
+
+    The likelihood is Fader & Hardie's (2005 note, eq. 22-23) rearranged as a sum of two
+    positive terms (no difference of two hypergeometric terms, which loses every digit when
+    t_x is near T). With c = r + s + x and m = max(alpha, beta), for alpha >= beta:
+
+        L = K / (alpha + t_x)^c [ s / c 2F1(c, s + 1; c + 1; z1)
+                                  + (r + x) / c 2F1(c, s; c + 1; z2) ((alpha + t_x) / (alpha + T))^c ],
+
+    z1 = (alpha - beta) / (alpha + t_x), z2 = (alpha - beta) / (alpha + T),
+    K = Gamma(r + x) alpha^r beta^s / Gamma(r); for beta > alpha the roles swap (beta in m,
+    second arguments r + x and r + x + 1). Each 2F1(c, B; c + 1; z) is taken through Euler's
+    transformation as (1 - z)^(1 - B) 2F1(1, c + 1 - B; c + 1; z): a series of positive terms
+    bounded by 1 / (1 - z), which neither overflows for heavy buyers nor converges slowly,
+    its power kept in logarithms.
+    """
+    r, alpha, s, beta = theta
+    c = r + s + x
+    log_k = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    m, low = max(alpha, beta), min(alpha, beta)
+    log_m_tx, log_m_T = np.log(m + t_x), np.log(m + T)
+    log_1mz1 = np.log(low + t_x) - log_m_tx  # ln(1 - z1)
+    log_1mz2 = np.log(low + T) - log_m_T
+    z1, z2 = -np.expm1(log_1mz1), -np.expm1(log_1mz2)
+    if alpha >= beta:
+        b1, b2 = s + 1, s
+    else:
+        b1, b2 = r + x, r + x + 1
+    term1 = np.log(s / c) + (1 - b1) * log_1mz1 + np.log(hyp2f1(1, c + 1 - b1, c + 1, z1))
+    term2 = (
+        np.log((r + x) / c)
+        + (1 - b2) * log_1mz2
+        + np.log(hyp2f1(1, c + 1 - b2, c + 1, z2))
+        + c * (log_m_tx - log_m_T)
+    )
+    log_l = log_k - c * log_m_tx + np.logaddexp(term1, term2)
+    log_alive_part = log_k - (r + x) * np.log(alpha + T) - s * np.log(beta + T)
+    return log_l, log_alive_part
+
+
+def _pareto_log_likelihood(theta: np.ndarray, data: _Grouped) -> tuple[float, np.ndarray]:
+    """Weighted Pareto/NBD log-likelihood and its gradient in (r, alpha, s, beta), the
+    gradient by central differences in log-parameters (step GRADIENT_STEP): the exact
+    derivatives of the hypergeometric terms in their parameters have no closed form."""
+    x, t_x, T, w = data.columns["x"], data.columns["t_x"], data.columns["T"], data.w
+
+    def ll(th):
+        return float(w @ _pareto_log_terms(th, x, t_x, T)[0])
+
+    value = ll(theta)
+    grad = np.empty(4)
+    for i in range(4):
+        up, down = theta.copy(), theta.copy()
+        up[i] *= np.exp(GRADIENT_STEP)
+        down[i] *= np.exp(-GRADIENT_STEP)
+        grad[i] = (ll(up) - ll(down)) / (2 * GRADIENT_STEP) / theta[i]
+    return value, grad
+
+
+@dataclass(frozen=True, eq=False)
+class ParetoNBDModel:
+    """A Pareto/NBD model (Schmittlein, Morrison & Colombo 1987) with parameters r, alpha
+    (purchase rates gamma(r, alpha)) and s, beta (dropout rates gamma(s, beta)).
+
+    Times are in the unit of the summary the model was fitted on; `log_likelihood` and
+    `covariance` are None for a model built from given parameters."""
+
+    name: ClassVar[str] = "pareto_nbd"
+    r: float
+    alpha: float
+    s: float
+    beta: float
+    log_likelihood: float | None = None
+    covariance: np.ndarray | None = None
+    covariance_problem: str = ""
+    n_customers: float = 0
+
+    @property
+    def params(self) -> dict[str, float]:
+        return {"r": self.r, "alpha": self.alpha, "s": self.s, "beta": self.beta}
+
+    @property
+    def standard_errors(self) -> dict[str, float]:
+        """Asymptotic standard errors of (r, alpha, s, beta)."""
+        return _standard_errors(self.covariance, self.covariance_problem, PARETO_NBD_PARAMS)
+
+    def sample_params(self, n: int, rng: np.random.Generator | int) -> pd.DataFrame:
+        """n draws of (r, alpha, s, beta) from the asymptotic normal of their logarithms."""
+        theta = np.array(list(self.params.values()))
+        return _sample_log_normal(
+            theta, self.covariance, self.covariance_problem, PARETO_NBD_PARAMS, n, rng
+        )
+
+    def probability_alive(self, frequency, recency, T):
+        """P(alive | x, t_x, T) (Fader & Hardie 2005 note, eq. 28): the likelihood's first
+        part, Gamma(r + x) alpha^r beta^s / Gamma(r) / ((alpha + T)^(r + x) (beta + T)^s),
+        over the whole likelihood. Below 1 also for x = 0 (the customer may have left)."""
+        x, t_x, T = _arrays(frequency, recency, T)
+        log_l, log_alive = _pareto_log_terms(self._theta, x, t_x, T)
+        return _result(np.exp(np.minimum(log_alive - log_l, 0.0)))
+
+    def expected_purchases(self, t, frequency, recency, T):
+        """E[Y(t) | x, t_x, T]: P(alive) times `expected_purchases_if_alive` (Fader &
+        Hardie 2005 note, eq. 41)."""
+        t, x, t_x, T = _arrays(t, frequency, recency, T)
+        alive = np.asarray(self.probability_alive(x, t_x, T), dtype=float)
+        return _result(self.expected_purchases_if_alive(t, x, T) * alive)
+
+    def expected_purchases_if_alive(self, t, frequency, T):
+        """Expected purchases in the next t of a customer alive at T:
+
+            (r + x) (beta + T) / ((alpha + T) (s - 1)) [1 - ((beta + T) / (beta + T + t))^(s - 1)],
+
+        the bracket over (s - 1) taken as -expm1(-(s - 1) ln(1 + t / (beta + T))) / (s - 1),
+        whose limit at s = 1 is ln(1 + t / (beta + T))."""
+        t, x, T = _arrays(t, frequency, T)
+        r, alpha, s, beta = self._theta
+        log_ratio = np.log1p(t / (beta + T))
+        if abs(s - 1) > 1e-9:
+            bracket = -np.expm1(-(s - 1) * log_ratio) / (s - 1)
+        else:
+            bracket = log_ratio
+        return (r + x) * (beta + T) / (alpha + T) * bracket
+
+    def expected_purchases_new(self, t):
+        """E[X(t)] for a customer just acquired: r beta / (alpha (s - 1)) [1 - (beta /
+        (beta + t))^(s - 1)] (Fader & Hardie 2005 note, eq. 17)."""
+        return self.expected_purchases(t, 0, 0, 0)
+
+    @property
+    def _theta(self) -> np.ndarray:
+        return np.array([self.r, self.alpha, self.s, self.beta])
+
+
+# --- MBG/NBD -----------------------------------------------------------------------------
+
+
+def _mbgnbd_log_likelihood(theta: np.ndarray, data: _Grouped) -> tuple[float, np.ndarray]:
+    """Weighted MBG/NBD log-likelihood (Batislam, Denizel & Filiztekin 2007, eq. 3) and its
+    analytic gradient in (r, alpha, a, b):
+
+    ln L = A1 + A2 - (r + x) ln(alpha + T) + ln(1 + e^d) with
+    A1 = ln G(r + x) - ln G(r) + r ln alpha,
+    A2 = ln G(a + b) + ln G(b + x + 1) - ln G(b) - ln G(a + b + x + 1),
+    d = ln a - ln(b + x) + (r + x) (ln(alpha + T) - ln(alpha + t_x)),
+    for every x including 0 (dropping out right after the first purchase is possible).
+    d is the log-odds of having dropped out; sigma = 1 / (1 + e^-d) weighs its gradient.
+    """
+    r, alpha, a, b = theta
+    x, t_x, T, w = data.columns["x"], data.columns["t_x"], data.columns["T"], data.w
+    xs, ws, n = data.xs, data.ws, data.ws.sum()
+    ll_x = ws @ (gammaln(r + xs) + gammaln(b + xs + 1) - gammaln(a + b + xs + 1)) + n * (
+        r * np.log(alpha) - gammaln(r) + gammaln(a + b) - gammaln(b)
+    )
+    grad_x = np.array(
+        [
+            ws @ digamma(r + xs) + n * (np.log(alpha) - digamma(r)),
+            n * r / alpha,
+            n * digamma(a + b) - ws @ digamma(a + b + xs + 1),
+            ws @ (digamma(b + xs + 1) - digamma(a + b + xs + 1))
+            + n * (digamma(a + b) - digamma(b)),
+        ]
+    )
+    r_x = r + x
+    log_aT, log_atx = np.log(alpha + T), np.log(alpha + t_x)
+    d = np.log(a) - np.log(b + x) + r_x * (log_aT - log_atx)
+    softplus = np.logaddexp(0.0, d)
+    sigma = 1 / (1 + np.exp(-d))
+    ll = ll_x + w @ (softplus - r_x * log_aT)
+    ws_ = w * sigma
+    grad = grad_x + np.array(
+        [
+            -(w @ log_aT) + ws_ @ (log_aT - log_atx),
+            -(w @ (r_x / (alpha + T))) + ws_ @ (r_x * (1 / (alpha + T) - 1 / (alpha + t_x))),
+            ws_.sum() / a,
+            -(ws_ @ (1 / (b + x))),
+        ]
+    )
+    return float(ll), grad
+
+
+@dataclass(frozen=True, eq=False)
+class MBGNBDModel:
+    """An MBG/NBD model (Batislam, Denizel & Filiztekin 2007) with parameters r, alpha, a, b:
+    BG/NBD whose customers may drop out after any purchase, the first one included."""
+
+    name: ClassVar[str] = "mbgnbd"
+    r: float
+    alpha: float
+    a: float
+    b: float
+    log_likelihood: float | None = None
+    covariance: np.ndarray | None = None
+    covariance_problem: str = ""
+    n_customers: float = 0
+
+    @property
+    def params(self) -> dict[str, float]:
+        return {"r": self.r, "alpha": self.alpha, "a": self.a, "b": self.b}
+
+    @property
+    def standard_errors(self) -> dict[str, float]:
+        """Asymptotic standard errors of (r, alpha, a, b)."""
+        return _standard_errors(self.covariance, self.covariance_problem, MBGNBD_PARAMS)
+
+    def sample_params(self, n: int, rng: np.random.Generator | int) -> pd.DataFrame:
+        """n draws of (r, alpha, a, b) from the asymptotic normal of their logarithms."""
+        theta = np.array(list(self.params.values()))
+        return _sample_log_normal(
+            theta, self.covariance, self.covariance_problem, MBGNBD_PARAMS, n, rng
+        )
+
+    def probability_alive(self, frequency, recency, T):
+        """P(alive | x, t_x, T) = 1 / (1 + a / (b + x) ((alpha + T) / (alpha + t_x))^(r + x))
+        (Batislam et al. 2007, appendix eq. 5), for every x: below 1 at x = 0 too."""
+        x, t_x, T = _arrays(frequency, recency, T)
+        return _result(_alive(self._log_odds_dead(x, t_x, T)))
+
+    def _log_odds_dead(self, x, t_x, T) -> np.ndarray:
+        r, alpha, a, b = self.r, self.alpha, self.a, self.b
+        return np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
+
+    def expected_purchases(self, t, frequency, recency, T):
+        """E[Y(t) | x, t_x, T] (Wagner & Hoppe 2008): P(alive) times
+        `expected_purchases_if_alive`."""
+        t, x, t_x, T = _arrays(t, frequency, recency, T)
+        alive = _alive(self._log_odds_dead(x, t_x, T))
+        return _result(self.expected_purchases_if_alive(t, x, T) * alive)
+
+    def expected_purchases_if_alive(self, t, frequency, T):
+        """(a + b + x) / (a - 1) [1 - ((alpha + T) / (alpha + T + t))^(r + x)
+        2F1(r + x, b + x + 1; a + b + x; t / (alpha + T + t))] (Wagner & Hoppe 2008, the
+        numerator): after Euler's transformation this is BG/NBD's expression with b + 1 in
+        place of b, so it is computed by `BGNBDModel.expected_purchases_if_alive`, which
+        keeps heavy buyers finite."""
+        shifted = BGNBDModel(self.r, self.alpha, self.a, self.b + 1)
+        return shifted.expected_purchases_if_alive(t, frequency, T)
+
+    def expected_purchases_new(self, t):
+        """E[X(t)] for a customer just acquired: b / (a - 1) [1 - (alpha / (alpha + t))^r
+        2F1(r, b + 1; a + b; t / (alpha + t))], i.e. the conditional expectation at
+        x = t_x = T = 0."""
+        return self.expected_purchases(t, 0, 0, 0)
+
+
+# --- fitting, by name --------------------------------------------------------------------
+
+
+def _fit_data(summary, weights, min_customers: int, label: str) -> tuple[_Grouped, float]:
+    """The grouped (x, t_x, T) of `summary` and the number of customers, or ModelFitError
+    (as `core.clv.fit_bgnbd` raises it) when they are too few or none bought twice."""
+    x, t_x, T = _columns(summary, ("frequency", "recency", "T"))
+    _check_purchases(x, t_x, T)
+    w = _weights(summary, weights)
+    n = w.sum()
+    if n < min_customers:
+        raise ModelFitError(
+            f"{label} needs at least {min_customers} customers with a purchase; got {n:g}. "
+            "Use a later as-of date or load more transactions",
+            "few_customers",
+            have=f"{n:g}",
+            need=min_customers,
+        )
+    if w @ x == 0:
+        raise ModelFitError(
+            f"{label}: no customer bought on two different days, so repeat buying cannot be "
+            "estimated; use a later as-of date or a longer history",
+            "fit_no_repeat",
+        )
+    return _Grouped.of({"x": x, "t_x": t_x, "T": T}, w), float(n)
+
+
+def _check_finite(model, data: _Grouped, label: str) -> None:
+    """ModelFitError (`degenerate_fit`) when the model gives no finite expected purchases
+    for the customers it was fitted on."""
+    x, t_x, T = (data.columns[c] for c in ("x", "t_x", "T"))
+    with np.errstate(all="ignore"):
+        expected = np.asarray(model.expected_purchases(float(T.max()), x, t_x, T))
+    if np.isfinite(expected).all():
+        return
+    shown = {name: f"{value:.3g}" for name, value in model.params.items()}
+    raise ModelFitError(
+        f"{label}: the fit ({', '.join(f'{k} = {v}' for k, v in shown.items())}) gives no "
+        "finite expected purchases: the data hold too few repeat purchases to tell how "
+        "customers drop out; a longer history helps",
+        "degenerate_fit",
+        **shown,
+    )
+
+
+def fit_pareto_nbd(
+    summary: pd.DataFrame,
+    weights=None,
+    *,
+    min_customers: int = MIN_CUSTOMERS,
+    maxiter: int = 1000,
+) -> ParetoNBDModel:
+    """Fit Pareto/NBD by maximum likelihood on `frequency, recency, T` (rows with identical
+    inputs merged, as in `core.clv.fit_bgnbd`). Raises ModelFitError as `fit_bgnbd` does."""
+    data, n = _fit_data(summary, weights, min_customers, "Pareto/NBD")
+    mean_T = max(float(np.average(data.columns["T"], weights=data.w)), 1e-3)
+    fit = _fit_mle(
+        lambda theta: _pareto_log_likelihood(theta, data),
+        np.array([1.0, mean_T, 1.0, mean_T]),
+        PARETO_NBD_PARAMS,
+        n,
+        "Pareto/NBD",
+        maxiter,
+    )
+    model = ParetoNBDModel(
+        *fit.theta.tolist(), fit.log_likelihood, fit.covariance, fit.covariance_problem, n
+    )
+    _check_finite(model, data, "Pareto/NBD")
+    return model
+
+
+def fit_mbgnbd(
+    summary: pd.DataFrame,
+    weights=None,
+    *,
+    min_customers: int = MIN_CUSTOMERS,
+    maxiter: int = 1000,
+) -> MBGNBDModel:
+    """Fit MBG/NBD by maximum likelihood on `frequency, recency, T` (rows with identical
+    inputs merged). Raises ModelFitError as `core.clv.fit_bgnbd` does."""
+    data, n = _fit_data(summary, weights, min_customers, "MBG/NBD")
+    mean_T = max(float(np.average(data.columns["T"], weights=data.w)), 1e-3)
+    fit = _fit_mle(
+        lambda theta: _mbgnbd_log_likelihood(theta, data),
+        np.array([1.0, mean_T, 1.0, 1.0]),
+        MBGNBD_PARAMS,
+        n,
+        "MBG/NBD",
+        maxiter,
+    )
+    model = MBGNBDModel(
+        *fit.theta.tolist(), fit.log_likelihood, fit.covariance, fit.covariance_problem, n
+    )
+    _check_finite(model, data, "MBG/NBD")
+    return model
+
+
+PURCHASE_MODELS = {
+    "bgnbd": fit_bgnbd,
+    "pareto_nbd": fit_pareto_nbd,
+    "mbgnbd": fit_mbgnbd,
+}
+
+
+def fit_purchase_model(name: str, summary: pd.DataFrame, weights=None, **options):
+    """The purchase model called `name` ("bgnbd", "pareto_nbd" or "mbgnbd") fitted on
+    `summary`; `options` (min_customers, maxiter) go to its fitter."""
+    if name not in PURCHASE_MODELS:
+        raise ValueError(
+            f"unknown purchase model {name!r}: choose one of {', '.join(PURCHASE_MODELS)}"
+        )
+    return PURCHASE_MODELS[name](summary, weights, **options)
+
+
+def model_name(model) -> str:
+    """The name `fit_purchase_model` knows a fitted model by."""
+    return "bgnbd" if isinstance(model, BGNBDModel) else model.name
+
+
+def purchase_log_likelihood(model, summary: pd.DataFrame, weights=None) -> float:
+    """The log-likelihood of `model`'s parameters on `summary` (weighted as its fitter
+    weighs), whichever of the three models it is: to compare fits by one definition."""
+    if isinstance(model, BGNBDModel):
+        return bgnbd_log_likelihood(model, summary, weights)
+    x, t_x, T = _columns(summary, ("frequency", "recency", "T"))
+    _check_purchases(x, t_x, T)
+    data = _Grouped.of({"x": x, "t_x": t_x, "T": T}, _weights(summary, weights))
+    theta = np.array(list(model.params.values()))
+    if isinstance(model, ParetoNBDModel):
+        return float(
+            data.w
+            @ _pareto_log_terms(
+                theta, x=data.columns["x"], t_x=data.columns["t_x"], T=data.columns["T"]
+            )[0]
+        )
+    return _mbgnbd_log_likelihood(theta, data)[0]

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -206,13 +207,15 @@ class ChurnModel:
         with ThreadPoolExecutor(threads) as pool:  # the prediction releases the GIL
             return np.concatenate(list(pool.map(self._risk, np.array_split(X, threads))))
 
+    def _predict(self, X: np.ndarray) -> np.ndarray:
+        with _SKLEARN_TASKS:
+            return self.estimator.predict_proba(X)[:, 1]
+
     def _risk(self, X: np.ndarray) -> np.ndarray:
         """The risks of the rows of X, PREDICT_ROWS at a time (each row's risk is its own)."""
         with _one_thread():  # in the thread that predicts: OpenMP's limit is per thread
             parts = range(0, len(X), PREDICT_ROWS)
-            return np.concatenate(
-                [self.estimator.predict_proba(X[i : i + PREDICT_ROWS])[:, 1] for i in parts]
-            )
+            return np.concatenate([self._predict(X[i : i + PREDICT_ROWS]) for i in parts])
 
 
 def train_churn_model(frame: pd.DataFrame, settings: ChurnSettings, cut_off: dt.date):
@@ -245,9 +248,21 @@ def fit_churn_model(frame: pd.DataFrame, settings: ChurnSettings, cut_off: dt.da
         random_state=settings.seed,
     )
     model = ChurnModel(estimator, categories, cut_off, features, settings.threads)
-    with _one_thread():
+    with _one_thread(), _SKLEARN_TASKS:
         estimator.fit(model.matrix(frame), frame["is_churned"].to_numpy())
     return model
+
+
+# scikit-learn (1.7 on) runs each task it hands to joblib inside warnings.catch_warnings()
+# after warnings.resetwarnings(), to pass the caller's filters on (sklearn.utils.parallel,
+# _FuncWrapper), and the histogram GBM hands tasks so in every fit (its binning) and every
+# prediction (its column transformer), even on one thread. Before Python 3.14 the filters
+# are one list for the whole process: two threads doing this at once empty and restore each
+# other's list, so warnings meant to be ignored are shown (again and again: every change of
+# the list forgets which were shown once), sklearn warns that `delayed` ran without its
+# Parallel (it read an emptied list), and the process can be left with another thread's
+# copy. The build's threads take turns through this lock for those calls, and only them.
+_SKLEARN_TASKS = threading.Lock()
 
 
 def _one_thread():

@@ -3,7 +3,9 @@
 -- (stg_orders, stg_purchase_days): count_orders counts orders (not refunds: net value >= 0),
 -- revenue and margin are net of refunds, avg_order_value = revenue / orders (null without
 -- an order), count_refunds = refund-only orders; margin is null without costs; the 12
--- months are stg_windows' current period.
+-- months are stg_windows' current period. Money is summed as decimals (staging keeps 6
+-- decimals) and cast back to double: a sum of doubles depends on the order DuckDB's threads
+-- add the row groups in, and a last-bit difference can tie or untie two customers' ranks.
 -- Parameters: $as_of (date).
 with
 
@@ -31,10 +33,12 @@ purchases as (
         max(o.ordered_at) filter (where o.is_purchase) as last_purchase_at,
         count(*) filter (where o.is_purchase) as count_orders,
         count(*) filter (where o.is_refund) as count_refunds,
-        sum(o.amount) as revenue,
-        sum(o.margin) as margin,
-        sum(o.amount) filter (where o.ordered_at >= w.current_start) as revenue_12m,
-        sum(o.margin) filter (where o.ordered_at >= w.current_start) as margin_12m,
+        sum(o.amount::decimal(38, 6))::double as revenue,
+        sum(o.margin::decimal(38, 6))::double as margin,
+        sum(o.amount::decimal(38, 6)) filter (where o.ordered_at >= w.current_start)::double
+            as revenue_12m,
+        sum(o.margin::decimal(38, 6)) filter (where o.ordered_at >= w.current_start)::double
+            as margin_12m,
         count(*) filter (where o.is_purchase and o.ordered_at >= w.current_start)
             as count_orders_12m
     from orders as o, windows as w

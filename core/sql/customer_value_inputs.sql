@@ -20,7 +20,7 @@ orders as (
         min(ordered_on) filter (where is_purchase) as first_purchase_on,
         max(ordered_on) filter (where is_purchase) as last_purchase_on,
         count(*) filter (where is_purchase) as count_orders,
-        sum(amount) as revenue
+        sum(amount::decimal(38, 6))::double as revenue  -- exact, whatever the threads' order
     from staged_orders
     group by customer_id
     having bool_or(is_purchase)

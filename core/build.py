@@ -90,6 +90,7 @@ def build(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> Build
             del inputs
             precompute.store_page_results(con, as_of)  # what the pages open on, read not computed
         stars.write_customer_monthly(con, month_end_rows.result())  # no page result reads it
+    precompute.store_committed_results(con, as_of)  # results read through cursors of their own
     count = con.execute("select count(*) from customer_features").fetchone()[0]
     return BuildResult(as_of=as_of, customer_features=count)
 

@@ -231,6 +231,16 @@ class ValueFigure:
     horizon_months: int
 
 
+def value_figure(values: pd.DataFrame, horizon_months: int) -> ValueFigure:
+    """The `ValueFigure` of `values` (`core.value.customer_values` or `priced_values` over
+    `horizon_months`, of the customers to count)."""
+    return ValueFigure(
+        total=float(values["predicted_clv"].sum()),
+        customers=len(values),
+        horizon_months=horizon_months,
+    )
+
+
 @dataclass(frozen=True)
 class RiskFigure:
     """The churn warning list in numbers: of the `scored` customers, `at_risk` have a risk
@@ -484,6 +494,62 @@ def overview_story(
     else:
         funnel = chosen_funnel(con, as_of, rules, chosen)
     return Story(figures, mix, value, risk, sat, funnel), reasons
+
+
+def opening_value(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ValueFigure | Reason:
+    """The base's predicted CLV as of `as_of` at the Value page's opening knobs (the data's
+    defaults), from the value models as `ui.models` has them (as the build stored them,
+    else fitted), or the Reason they cannot run."""
+    models = value_module.stored_value_models(con, as_of)
+    if models is None:
+        try:
+            models = value_module.fit_value_models(con, as_of)
+        except ModelFitError as error:
+            return error.reason
+    if isinstance(models, Reason):
+        return models
+    defaults = value_module.stored_value_defaults(con, as_of)
+    settings = (defaults or value_module.value_defaults(con, as_of)).settings()
+    inputs = value_module.stored_customer_inputs(con, as_of)
+    base = value_module.customer_base(con, models, inputs)
+    knobs = (settings.horizon_months, settings.discount_rate_annual)
+    values = value_module.priced_values(base, value_module.model_values(models, *knobs), settings)
+    return value_figure(values, settings.horizon_months)
+
+
+@page_result(ratings=True, after_commit=True)  # the ratings through a cursor
+def opening_story(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> tuple[Story, dict]:
+    """The Overview's story as it opens (`overview_story` of everyone, under the default
+    stage rules, predicted CLV at the Value page's opening knobs: `opening_value`), and the
+    Reasons a part could not be had (part -> Reason: 'value', 'risk'). The build keeps it,
+    so the unfiltered page on the build's date reads it instead of valuing every customer;
+    it holds until the data version changes (a star rule set saved, an import)."""
+    found = opening_value(con, as_of)
+    reasons = {"value": found} if isinstance(found, Reason) else {}
+    value = None if isinstance(found, Reason) else found
+    story, why = overview_story(con, as_of, value)
+    return story, reasons | why
+
+
+SPARK_MONTHS = 24  # months of a tile's sparkline
+
+
+@page_result()
+def satisfaction_months(
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    months: int = SPARK_MONTHS,
+    customers: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """CSAT and NPS per month over the `months` up to `as_of` (`core.satisfaction.
+    satisfaction_trend`, one group) of the answers of `customers` (None: everyone's), a
+    month with fewer answers than the Satisfaction page's trend opens with left without a
+    score (`core.satisfaction.opening_min_answers` on the same customers). For the
+    satisfaction tile's sparkline; it reads only the answers, so it holds until an import."""
+    least = satisfaction.opening_min_answers(con, as_of, customers=customers)
+    return satisfaction.satisfaction_trend(
+        con, as_of, "all", months=months, min_answers=least, customers=customers
+    )
 
 
 def _satisfaction_kpis(con, as_of: dt.date, chosen: np.ndarray | None):

@@ -39,9 +39,12 @@ TABLE = "page_results"
 _MISSING = object()
 
 
-def page_result(ratings: bool = False) -> Callable:
+def page_result(ratings: bool = False, after_commit: bool = False) -> Callable:
     """Mark `fn(con, as_of, ...)` as a result the build keeps (see the module docstring).
-    `fn.live` is the function itself, which always computes."""
+    `fn.live` is the function itself, which always computes. `after_commit`: it reads
+    through cursors of its own (a cursor is a connection of its own, which inside the
+    build's transaction sees the tables as they were before it), so the build keeps it
+    once it has committed (`store_committed_results`)."""
 
     def mark(fn: Callable) -> Callable:
         signature = inspect.signature(fn)
@@ -64,6 +67,7 @@ def page_result(ratings: bool = False) -> Callable:
         kept_or_live.result_name = name
         kept_or_live.reads_ratings = ratings
         kept_or_live.dated = dated
+        kept_or_live.after_commit = after_commit
         return kept_or_live
 
     return mark
@@ -83,6 +87,8 @@ def page_results() -> tuple[Callable, ...]:
     return (
         overview.overview_kpis,
         overview.monthly_revenue,
+        overview.opening_story,
+        overview.satisfaction_months,
         lifecycle.lifecycle_snapshot,
         lifecycle.stage_history,
         lifecycle.cohort_retention,
@@ -96,20 +102,37 @@ def page_results() -> tuple[Callable, ...]:
 def store_page_results(
     con: duckdb.DuckDBPyConnection, as_of: dt.date, results: tuple[Callable, ...] | None = None
 ) -> dict[str, float]:
-    """The build step (after the data version is raised): compute `results` (default: all
-    of `page_results()`) for `as_of` with their defaults and keep them. A result that
-    cannot be computed on these data (too few buyers...) is not kept: the page computes it
-    and says why. Returns the seconds each kept result took."""
-    import time
-
+    """The build step (after the data version is raised): compute `results` (default: those
+    of `page_results()` not kept after the commit) for `as_of` with their defaults and keep
+    them. A result that cannot be computed on these data (too few buyers...) is not kept:
+    the page computes it and says why. Returns the seconds each kept result took."""
     con.execute(
         f"create or replace table {TABLE} (name varchar primary key, as_of date, "
         "raw_version bigint, data_version bigint, reads_ratings boolean, "
         "value varchar, blobs blob[])"
     )
+    if results is None:
+        results = tuple(fn for fn in page_results() if not fn.after_commit)
+    return _keep(con, as_of, results)
+
+
+def store_committed_results(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> dict[str, float]:
+    """The build's last step, once its transaction has committed: compute and keep the
+    results of `page_results()` marked `after_commit`. Inside a transaction still open (a
+    build within a larger one) their cursors would read the data before the build: they
+    are not kept, and the pages compute them. Returns the seconds each kept result took."""
+    if db._in_transaction(con):
+        return {}
+    with db.transaction(con):
+        return _keep(con, as_of, tuple(fn for fn in page_results() if fn.after_commit))
+
+
+def _keep(con: duckdb.DuckDBPyConnection, as_of: dt.date, results) -> dict[str, float]:
+    import time
+
     versions = (db.raw_version(con), db.data_version(con))
     seconds = {}
-    for fn in results or page_results():
+    for fn in results:
         started = time.perf_counter()
         try:
             value = fn.live(con, as_of) if fn.dated else fn.live(con)

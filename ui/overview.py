@@ -6,8 +6,11 @@ The story is computed once per (as-of date, shared filters, data version) by
 Satisfaction and Lifecycle pages call, at their opening settings, so each figure is the one
 its page shows; predicted CLV comes from the value models those pages share (`ui.models`).
 With filters every figure counts the chosen customers only, their stars, risk, value and
-stage being the whole base's. A page's own ui module is that page's alone
-(tests/test_architecture.py), so the story has a cache of its own.
+stage being the whole base's. Unfiltered, under the default stage rules, on the build's
+date, the page reads the story the build kept (`core.overview.opening_story`) instead: at
+a million customers valuing everyone and rating the base took most of its first open. A
+page's own ui module is that page's alone (tests/test_architecture.py), so the story has a
+cache of its own.
 
 A click on a star's bar in the star mix or on a step of the funnel opens the list of that
 group's customers under the charts (`story_charts`): the builders put the star or the
@@ -24,13 +27,13 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from core import export, overview, satisfaction
+from core import export, overview, precompute
 from core import filters as core_filters
 from core import insights as ins
 from core import stars as core_stars
 from core.clv import Reason
 from core.filters import Filters
-from core.lifecycle import DrillResult, LifecycleRules
+from core.lifecycle import DEFAULT_RULES, DrillResult, LifecycleRules
 from ui import charts, data, drill, filters, report, session
 from ui import format as fmt
 from ui import models as md
@@ -67,7 +70,7 @@ def points(change: str | None) -> str | None:
 
 # --- the story: the other pages' figures, as each page computes them -----------------------
 
-SPARK_MONTHS = 24  # months of a tile's sparkline
+SPARK_MONTHS = overview.SPARK_MONTHS  # months of a tile's sparkline
 
 
 def story(ctx, chosen: Filters) -> tuple[overview.Story, dict[str, str]]:
@@ -75,11 +78,19 @@ def story(ctx, chosen: Filters) -> tuple[overview.Story, dict[str, str]]:
     with predicted CLV from the value models the Customer value and Churn risk pages share
     (`ui.models`), and why a part is missing in words (part -> words: 'value', 'risk'); of
     the customers the shared filters choose (`chosen`), the models being the whole base's.
-    The build keeps the whole base's figures only: with filters they are computed live."""
+    The build keeps the story as it opens (everyone, default stage rules, its date): read
+    when it holds, else computed live as here."""
     as_of, version = ctx.as_of, ctx.version
     reasons: dict[str, str] = {}
     if ctx.state.transactions == 0:
         return overview.Story(kpis(as_of, chosen, version)), reasons
+    rules = session.lifecycle_rules()
+    kept = None
+    if not chosen.active and rules == DEFAULT_RULES:
+        kept = _kept_story(as_of, version)
+    if kept is not None:
+        found, why = kept
+        return found, {part: md.reason_text(reason) for part, reason in why.items()}
     fitted = md.models(as_of, version)
     value = customers = None
     if isinstance(fitted, Reason):
@@ -88,16 +99,20 @@ def story(ctx, chosen: Filters) -> tuple[overview.Story, dict[str, str]]:
         settings = md.defaults(as_of, version).settings()  # the Value page's opening knobs
         customers = md.customer_values(as_of, settings, version)
         valued = core_filters.keep(customers, filters.ids(chosen, as_of, version))
-        value = overview.ValueFigure(
-            total=float(valued["predicted_clv"].sum()),
-            customers=len(valued),
-            horizon_months=settings.horizon_months,
-        )
+        value = overview.value_figure(valued, settings.horizon_months)
     words = t("overview.computing_filtered" if chosen.active else "overview.computing")
     with st.spinner(words):
-        found, why = _story(as_of, version, value, session.lifecycle_rules(), chosen, customers)
+        found, why = _story(as_of, version, value, rules, chosen, customers)
     reasons |= {part: md.reason_text(reason) for part, reason in why.items()}
     return found, reasons
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _kept_story(as_of: dt.date, version: int) -> tuple[overview.Story, dict] | None:
+    """The story as it opens (everyone, default stage rules) as the build kept it for
+    `as_of` (`core.overview.opening_story`), None when it kept none or it no longer
+    holds: the page then computes it from the value models and the other pages' results."""
+    return precompute.kept(overview.opening_story, data.cursor(), as_of)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -132,28 +147,15 @@ def satisfaction_sparkline(
     customers' answers, a month with fewer answers than the Satisfaction page's trend opens
     with left out (its rule, `core.satisfaction.opening_min_answers` on the same chosen
     customers: fewer on a small shop or a narrow filter)."""
-    min_answers = _opening_min_answers(as_of, version, chosen)
-    return sparkline(_satisfaction_months(as_of, min_answers, chosen, version)[measure])
+    return sparkline(_satisfaction_months(as_of, chosen, version)[measure])
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _opening_min_answers(as_of: dt.date, version: int, chosen: Filters) -> int:
+def _satisfaction_months(as_of: dt.date, chosen: Filters, version: int) -> pd.DataFrame:
+    """`core.overview.satisfaction_months` of the chosen customers (everyone's on the
+    build's date: as the build kept it)."""
     ids = filters.ids(chosen, as_of, version)
-    return satisfaction.opening_min_answers(data.cursor(), as_of, customers=ids)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _satisfaction_months(
-    as_of: dt.date, min_answers: int, chosen: Filters, version: int
-) -> pd.DataFrame:
-    ids = filters.ids(chosen, as_of, version)
-    if ids is None:
-        return satisfaction.satisfaction_trend(
-            data.cursor(), as_of, "all", months=SPARK_MONTHS, min_answers=min_answers
-        )
-    return satisfaction.satisfaction_trend(
-        data.cursor(), as_of, "all", months=SPARK_MONTHS, min_answers=min_answers, customers=ids
-    )
+    return overview.satisfaction_months(data.cursor(), as_of, SPARK_MONTHS, ids)
 
 
 def page_path(url_path: str) -> str:

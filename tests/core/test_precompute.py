@@ -36,6 +36,10 @@ def assert_same(found, expected, path: str = "value") -> None:
         assert list(found) == list(expected), path
         for key in expected:
             assert_same(found[key], expected[key], f"{path}[{key!r}]")
+    elif isinstance(expected, tuple | list):
+        assert len(found) == len(expected), path
+        for i, (one, other) in enumerate(zip(found, expected, strict=True)):
+            assert_same(one, other, f"{path}[{i}]")
     elif isinstance(expected, float):
         assert np.isclose(found, expected, rtol=RTOL, atol=0, equal_nan=True), (path, found)
     else:

@@ -291,6 +291,7 @@ else:
             Tile(t("value.health_mae"), f"{check.mae:.2f}", t("value.health_mae_help")),
         ]
     )
+    st.caption(vu.health_range_text(check, lang))
     left, right = st.columns(2)
     labels = {
         "frequency": t("value.axis_frequency"),

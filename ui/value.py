@@ -121,6 +121,21 @@ def _backtest(as_of: dt.date, holdout_days: int, version: int) -> Backtest | Rea
         return Reason("fit_failed", {"detail": str(error)}, str(error))
 
 
+def health_range_text(check: Backtest, lang: str) -> str:
+    """What the model-health range holds (`clv.purchases_prediction_interval`), and whether
+    the actual total fell inside it, below or above, in words."""
+    interval, actual = check.predicted_interval, check.actual_total
+    simulated = min(len(check.customers), clv.SIMULATED_CUSTOMERS)
+    note = t(
+        "value.health_range_note",
+        draws=fmt.count(clv.PREDICTION_DRAWS, lang),
+        customers=fmt.count(simulated, lang),
+    )
+    where = "below" if actual < interval["p5"] else "above" if actual > interval["p95"] else ""
+    verdict = t(f"value.health_range_{where or 'inside'}", actual=fmt.count(actual, lang))
+    return f"{note} {verdict}"
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def formula_totals(as_of: dt.date, chosen: Filters, version: int) -> value.FormulaTotals:
     """Buyers, orders, average order value and formula CLV at the data's defaults, of the

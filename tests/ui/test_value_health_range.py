@@ -1,0 +1,38 @@
+"""Model health's range in words (`ui.value.health_range_text`): what the range holds and
+where the actual total fell, inside, below or above it."""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from core.clv import PREDICTION_DRAWS, Backtest
+from ui import value as vu
+
+
+def _check(actual: list[int], low: float, high: float) -> Backtest:
+    return Backtest(
+        calibration_end=dt.date(2026, 1, 1),
+        holdout_days=90,
+        bgnbd=None,
+        customers=pd.DataFrame({"customer_id": list("abc"), "actual": actual}),
+        by_frequency=pd.DataFrame(),
+        tracking=pd.DataFrame(),
+        predicted_interval={"expected_purchases": 10.0, "p5": low, "p50": 10.0, "p95": high},
+    )
+
+
+@pytest.mark.parametrize(
+    ("actual", "verdict"),
+    [
+        ([4, 4, 3], "The actual total, 11, lies inside the range."),
+        ([1, 2, 4], "The actual total, 7, lies inside the range."),  # the edge is inside
+        ([1, 2, 3], "The actual total, 6, lies below the range"),
+        ([9, 9, 9], "The actual total, 27, lies above the range"),
+    ],
+)
+def test_the_verdict_says_where_the_actual_total_fell(actual, verdict):
+    text = vu.health_range_text(_check(actual, 7.0, 14.0), "en")
+    assert verdict in text
+    assert text.startswith("The range under the predicted purchases is a 90% prediction")
+    assert f"{PREDICTION_DRAWS} simulated futures of 3 customers" in text

@@ -34,7 +34,10 @@
 with
 
 customers as (
-    select customer_id, signed_up_at::date as signed_up_on from customers
+    -- customer_no: a number to group and order a customer's months by (a number is hashed and
+    -- sorted faster than the text id; the customers may be a view, which has no rowid)
+    select customer_id, signed_up_at::date as signed_up_on, row_number() over () as customer_no
+    from customers
 ),
 
 orders as (
@@ -126,17 +129,22 @@ month_days as (
 ),
 
 purchase_months as (
-    -- per customer (of the customers table) and month: the steady days
+    -- per customer (of the customers table, by number) and month: the steady days
     select
-        customer_id,
-        date_trunc('month', purchased_on)::date as month,
-        min(purchased_on) filter (where not is_changing) as first_purchase_in_month,
-        max(purchased_on) filter (where not is_changing) as last_purchase_on,
-        count(*) filter (where not is_changing) as purchase_days,
-        bool_or(is_changing) as has_changing_day
-    from month_days
-    where customer_id in (select customer_id from customers)
+        c.customer_no,
+        date_trunc('month', d.purchased_on)::date as month,
+        min(d.purchased_on) filter (where not d.is_changing) as first_purchase_in_month,
+        max(d.purchased_on) filter (where not d.is_changing) as last_purchase_on,
+        count(*) filter (where not d.is_changing) as purchase_days
+    from month_days as d
+    inner join customers as c on c.customer_id = d.customer_id
     group by all
+),
+
+changing_customers as (
+    select distinct c.customer_no
+    from changing_days as d
+    inner join customers as c on c.customer_id = d.customer_id
 ),
 
 -- each customer's record of steady days after each month with one: it holds until the
@@ -145,7 +153,7 @@ purchase_months as (
 -- record and are skipped)
 histories as (
     select
-        customer_id,
+        customer_no,
         month,
         last_purchase_on,
         purchase_days,
@@ -153,11 +161,9 @@ histories as (
         sum(purchase_days) over w as count_purchase_days,
         lag(last_purchase_on ignore nulls) over w as previous_purchase_on,
         lead(case when purchase_days > 0 then month end ignore nulls) over w as next_month,
-        bool_or(has_changing_day) over (
-            w rows between unbounded preceding and unbounded following
-        ) as is_changing
+        customer_no in (select customer_no from changing_customers) as is_changing
     from purchase_months
-    window w as (partition by customer_id order by month)
+    window w as (partition by customer_no order by month)
 ),
 
 bounds as (
@@ -334,9 +340,10 @@ steady_counts as (
 ),
 
 changing_histories as materialized (
-    select *
-    from histories
-    where is_changing and purchase_days > 0
+    select c.customer_id, h.*
+    from histories as h
+    inner join customers as c on c.customer_no = h.customer_no
+    where h.is_changing and h.purchase_days > 0
 ),
 
 -- the customers with a changing day: their steady days and their changing days as they

@@ -125,15 +125,16 @@ def health_range_text(check: Backtest, lang: str) -> str:
     """What the model-health range holds (`clv.purchases_prediction_interval`), and whether
     the actual total fell inside it, below or above, in words."""
     interval, actual = check.predicted_interval, check.actual_total
-    simulated = min(len(check.customers), clv.SIMULATED_CUSTOMERS)
-    note = t(
-        "value.health_range_note",
+    customers, sample = len(check.customers), clv.SIMULATED_CUSTOMERS
+    simulated = t(
+        "value.health_range_all" if customers <= sample else "value.health_range_sample",
         draws=fmt.count(clv.PREDICTION_DRAWS, lang),
-        customers=fmt.count(simulated, lang),
+        sample=fmt.count(sample, lang),
+        customers=fmt.count(customers, lang),
     )
     where = "below" if actual < interval["p5"] else "above" if actual > interval["p95"] else ""
     verdict = t(f"value.health_range_{where or 'inside'}", actual=fmt.count(actual, lang))
-    return f"{note} {verdict}"
+    return t("value.health_range_note", simulated=simulated, verdict=verdict)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -511,7 +511,12 @@ def opening_value(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ValueFigure
     defaults = value_module.stored_value_defaults(con, as_of)
     settings = (defaults or value_module.value_defaults(con, as_of)).settings()
     inputs = value_module.stored_customer_inputs(con, as_of)
-    base = value_module.customer_base(con, models, inputs)
+    # the buyers `core.value.customer_base` values, without the star and segment columns it
+    # adds for the Value page's groups (the total needs none; at a million customers their
+    # join took most of this)
+    position = pd.Index(models.summary["customer_id"]).get_indexer(inputs["customer_id"])
+    kept = position >= 0
+    base = value_module.CustomerBase(inputs[kept].reset_index(drop=True), position[kept], None)
     knobs = (settings.horizon_months, settings.discount_rate_annual)
     values = value_module.priced_values(base, value_module.model_values(models, *knobs), settings)
     return value_figure(values, settings.horizon_months)

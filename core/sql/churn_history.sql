@@ -21,7 +21,9 @@
 -- No parameters.
 with
 
-purchase_days as (
+purchase_days as not materialized (
+    -- read twice (purchasers, events): scanning the table twice is cheaper than the copy
+    -- DuckDB makes of a CTE read twice
     select * from {{ stg_purchase_days versions }}
 ),
 

@@ -962,7 +962,7 @@ def clv_interval(
     _check_margin(margin)
     x, t_x, T, m_x = _clv_inputs(summary, unit)
     rng = np.random.default_rng(rng)
-    bg_draws = [BGNBDModel(**d) for d in bgnbd.sample_params(n, rng).to_dict("records")]
+    bg_draws = [type(bgnbd)(**d) for d in bgnbd.sample_params(n, rng).to_dict("records")]
     gg_draws = [GammaGammaModel(**d) for d in gg.sample_params(n, rng).to_dict("records")]
     finite = [i for i, g in enumerate(gg_draws) if g.q > 1]
     if (bad := n - len(finite)) > MAX_INFINITE_DRAWS * n:
@@ -1122,7 +1122,7 @@ def expected_purchases_interval(
     x, t_x, T = _columns(summary, ("frequency", "recency", "T"))
     _check_purchases(x, t_x, T)
     draws = [
-        BGNBDModel(**d)
+        type(bgnbd)(**d)
         for d in bgnbd.sample_params(n, np.random.default_rng(rng)).to_dict("records")
     ]
     quantiles, totals = [], np.zeros(n)
@@ -1177,9 +1177,13 @@ def _expected_and_alive(bgnbd: BGNBDModel, t: float, x, t_x, T) -> tuple[np.ndar
     and takes the logistic (`probability_alive`'s formula). Where x = 0, P(alive) = 1: the
     pair's term is r ln(alpha) - 100 so that the row's log-odds come to -100 (t_x = 0
     there), whose logistic is 1 to the last bit; -inf would send np.exp down a path five
-    times slower, and setting the rows afterwards costs as much again."""
-    r, alpha, a, b = bgnbd.r, bgnbd.alpha, bgnbd.a, bgnbd.b
+    times slower, and setting the rows afterwards costs as much again. Another purchase
+    model (`core.purchase_models`) gives its own P(alive), times E[Y(t) | alive] per pair."""
     pair_x, pair_T, index = _pairs(x, T)
+    if not isinstance(bgnbd, BGNBDModel):
+        alive = np.asarray(bgnbd.probability_alive(x, t_x, T), dtype=float).reshape(-1)
+        return bgnbd.expected_purchases_if_alive(t, pair_x, pair_T)[index] * alive, alive
+    r, alpha, a, b = bgnbd.r, bgnbd.alpha, bgnbd.a, bgnbd.b
     if_alive = bgnbd.expected_purchases_if_alive(t, pair_x, pair_T)
     pair_odds = (
         np.log(a) - np.log(b + np.maximum(pair_x - 1, 0)) + (r + pair_x) * np.log(alpha + pair_T)
@@ -1249,7 +1253,12 @@ def scaled_total(total: dict[str, float], key: str, population_total: float) -> 
 
 
 PREDICTION_DRAWS = 500  # parameter sets, each with one simulated future per customer
-SIMULATED_CUSTOMERS = 20_000  # customers simulated; a larger base is scaled from them
+# Customers simulated; a larger base is scaled from them. Measured on 200,000 simulated
+# customers over 60 seeds: 5,000 and 20,000 gave the same coverage of the 90% interval
+# (85% each, the sampling error of 60 repeats being 4 points) and the same mean width (1.559%
+# and 1.555% of the total) for 0.45 and 1.3 s of CPU per interval; 10,000 leaves a margin
+# for real data's heavier buyers.
+SIMULATED_CUSTOMERS = 10_000
 
 
 def purchases_prediction_interval(
@@ -1336,7 +1345,8 @@ class Backtest:
     - `predicted_interval`: the 90% prediction interval of the holdout total (`p5`, `p50`,
       `p95`; `purchases_prediction_interval`): the parameters' uncertainty and the
       randomness of each customer's purchases, so the actual total falls inside it nine
-      times in ten when the model is right.
+      times in ten when the model is right; None when the fit has no covariance
+      (`bgnbd.covariance_problem` says why), as when nearly every customer bought once.
     """
 
     calibration_end: dt.date
@@ -1345,7 +1355,7 @@ class Backtest:
     customers: pd.DataFrame
     by_frequency: pd.DataFrame
     tracking: pd.DataFrame
-    predicted_interval: dict[str, float]
+    predicted_interval: dict[str, float] | None
 
     @property
     def holdout_end(self) -> dt.date:
@@ -1430,9 +1440,11 @@ def backtest(
             "actual": [int(np.sum(actual_by_day <= d)) for d in days],
         }
     )
-    interval = purchases_prediction_interval(
-        bgnbd, summary, holdout_days / unit_days, n, sample, rng
-    )
+    interval = None  # without the fit's covariance, no parameters to draw: no range
+    if bgnbd.covariance is not None:
+        interval = purchases_prediction_interval(
+            bgnbd, summary, holdout_days / unit_days, n, sample, rng
+        )
     return Backtest(
         calibration_end=as_of,
         holdout_days=holdout_days,

@@ -280,7 +280,7 @@ else:
             Tile(
                 t("value.health_predicted"),
                 fmt.count(check.predicted_total, lang),
-                caption=between(check.predicted_interval, money=False),
+                caption=vu.health_range(check, lang),
             ),
             Tile(t("value.health_actual"), fmt.count(check.actual_total, lang)),
             Tile(

@@ -121,10 +121,21 @@ def _backtest(as_of: dt.date, holdout_days: int, version: int) -> Backtest | Rea
         return Reason("fit_failed", {"detail": str(error)}, str(error))
 
 
+def health_range(check: Backtest, lang: str) -> str | None:
+    """The model-health range of predicted purchases, 'between A and B' (None without one)."""
+    if (interval := check.predicted_interval) is None:
+        return None
+    low, high = fmt.count(interval["p5"], lang), fmt.count(interval["p95"], lang)
+    return t("value.between", low=low, high=high)
+
+
 def health_range_text(check: Backtest, lang: str) -> str:
     """What the model-health range holds (`clv.purchases_prediction_interval`), and whether
-    the actual total fell inside it, below or above, in words."""
+    the actual total fell inside it, below or above, in words; without a range (the fit has
+    no covariance), why there is none."""
     interval, actual = check.predicted_interval, check.actual_total
+    if interval is None:
+        return t("value.health_no_range")
     customers, sample = len(check.customers), clv.SIMULATED_CUSTOMERS
     simulated = t(
         "value.health_range_all" if customers <= sample else "value.health_range_sample",

@@ -3,12 +3,16 @@ simulated future agrees with the model's own expectation, and the 90% interval o
 total holds the truth about 90% of the time on customers simulated from known parameters,
 where the parameter-only interval (`expected_purchases_interval`) does not."""
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from core import db
 from core.clv import (
     BGNBDModel,
+    backtest,
     expected_purchases_interval,
     fit_bgnbd,
     purchases_prediction_interval,
@@ -121,3 +125,25 @@ def test_the_interval_is_seeded_and_brackets_the_point_total():
     assert a["p5"] < a["p50"] < a["p95"]
     with pytest.raises(Exception, match="no standard errors"):
         purchases_prediction_interval(BGNBDModel(**TRUE), summary, HOLDOUT)
+
+
+def test_a_backtest_without_the_fits_covariance_has_no_range(market_db):
+    """The marketplace (nearly one order per customer) pins the parameters down too loosely
+    for a covariance: the health check still compares the totals, with no range."""
+    con = db.connect(market_db, read_only=True)
+    end = db.day_span(con, "transactions")[1]
+    check = backtest(con, end - dt.timedelta(days=90), 90)
+    con.close()
+    assert check.bgnbd.covariance is None and check.bgnbd.covariance_problem
+    assert check.predicted_interval is None
+    assert check.predicted_total > 0 and check.actual_total > 0
+
+
+def test_the_uk_shops_backtest_has_a_range_around_its_prediction(uk_shop_db):
+    con = db.connect(uk_shop_db, read_only=True)
+    end = db.day_span(con, "transactions")[1]
+    check = backtest(con, end - dt.timedelta(days=90), 90)
+    con.close()
+    iv = check.predicted_interval
+    assert iv["expected_purchases"] == pytest.approx(check.predicted_total)
+    assert iv["p5"] < check.predicted_total < iv["p95"]

@@ -47,3 +47,11 @@ def test_a_large_base_is_said_to_be_sampled_and_scaled():
         f"random, scaled to all {many:,})"
     ) in text
     assert text.endswith("The actual total, 0, lies inside the range.")
+
+
+def test_without_a_range_it_says_why():
+    check = _check([1, 2, 3], 0.0, 0.0)
+    check = Backtest(**{**check.__dict__, "predicted_interval": None})
+    assert vu.health_range(check, "en") is None
+    assert vu.health_range_text(check, "en").startswith("No range is shown")
+    assert vu.health_range(_check([1], 7.0, 14.0), "en") == "between 7 and 14"

@@ -81,7 +81,8 @@ def _same(value, default) -> bool:
 
 
 def page_results() -> tuple[Callable, ...]:
-    """The results `store_page_results` keeps, in the order the build computes them."""
+    """The results the build keeps, in the order it computes them (`store_page_results`;
+    those marked `after_commit`: `store_committed_results`)."""
     from core import lifecycle, overview, satisfaction, segments
 
     return (

@@ -442,6 +442,7 @@ def overview_story(
     customers: pd.DataFrame | None = None,
     rules: lifecycle.LifecycleRules = lifecycle.DEFAULT_RULES,
     chosen: np.ndarray | None = None,
+    kpis: Kpis | None = None,
 ) -> tuple[Story, dict]:
     """The Overview's story as of `as_of`, each part computed as its page computes it at
     its opening settings: the star mix under the active rules (Star ratings), the churn
@@ -452,9 +453,10 @@ def overview_story(
     from the value models the caller holds; None: not valued. `chosen`: the ids of the
     customers the shared filters choose (None: everyone); each part then counts only them,
     every customer's star, risk, value and stage being those of the whole base (`value`
-    is then the chosen customers' already). Returns the story and the Reasons a part could
-    not be had (part -> Reason: 'risk')."""
-    figures = overview_kpis(con, as_of, chosen)
+    is then the chosen customers' already). `kpis`: their `overview_kpis`, when the caller
+    has them (computed here when None). Returns the story and the Reasons a part could not
+    be had (part -> Reason: 'risk')."""
+    figures = overview_kpis(con, as_of, chosen) if kpis is None else kpis
     reasons: dict = {}
     if db.day_span(con, "transactions") is None:
         return Story(figures), reasons

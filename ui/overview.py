@@ -102,7 +102,8 @@ def story(ctx, chosen: Filters) -> tuple[overview.Story, dict[str, str]]:
         value = overview.value_figure(valued, settings.horizon_months)
     words = t("overview.computing_filtered" if chosen.active else "overview.computing")
     with st.spinner(words):
-        found, why = _story(as_of, version, value, rules, chosen, customers)
+        figures = kpis(as_of, chosen, version)  # the page's tiles have them already
+        found, why = _story(as_of, version, value, rules, chosen, customers, figures)
     reasons |= {part: md.reason_text(reason) for part, reason in why.items()}
     return found, reasons
 
@@ -123,9 +124,10 @@ def _story(
     rules: LifecycleRules,
     chosen: Filters,
     _customers: pd.DataFrame | None,  # read-only; follows from (as_of, version): not hashed
+    _kpis: overview.Kpis,  # follows from (as_of, chosen, version): not hashed
 ) -> tuple[overview.Story, dict]:
     ids = filters.ids(chosen, as_of, version)
-    return overview.overview_story(data.cursor(), as_of, value, _customers, rules, ids)
+    return overview.overview_story(data.cursor(), as_of, value, _customers, rules, ids, _kpis)
 
 
 def sparkline(values: pd.Series) -> list[float] | None:

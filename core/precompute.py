@@ -124,8 +124,11 @@ def store_committed_results(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> d
     are not kept, and the pages compute them. Returns the seconds each kept result took."""
     if db._in_transaction(con):
         return {}
+    results = tuple(fn for fn in page_results() if fn.after_commit)
     with db.transaction(con):
-        return _keep(con, as_of, tuple(fn for fn in page_results() if fn.after_commit))
+        names = [fn.result_name for fn in results]
+        con.execute(f"delete from {TABLE} where list_contains(?, name)", [names])
+        return _keep(con, as_of, results)
 
 
 def _keep(con: duckdb.DuckDBPyConnection, as_of: dt.date, results) -> dict[str, float]:

@@ -48,3 +48,13 @@ def test_a_build_inside_an_open_transaction_leaves_the_story_to_the_page(demo_db
     assert precompute.kept(overview.opening_story, con, as_of) is None
     story, _ = overview.opening_story(con, as_of)  # computed, on the committed build
     assert story.mix is not None and story.value is not None
+
+
+def test_keeping_the_story_again_replaces_it(demo_db, tmp_path):
+    con = _copy(demo_db, tmp_path)
+    as_of = db.built_as_of(con)
+    name = overview.opening_story.result_name
+    assert precompute.store_committed_results(con, as_of).keys() == {name}
+    count = f"select count(*) from {precompute.TABLE} where name = ?"
+    assert con.execute(count, [name]).fetchone()[0] == 1
+    assert precompute.kept(overview.opening_story, con, as_of) is not None

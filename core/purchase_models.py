@@ -42,12 +42,12 @@ import pandas as pd
 from scipy.special import digamma, gammaln, hyp2f1
 
 from core.clv import (
-    BGNBDModel,
     MIN_CUSTOMERS,
+    BGNBDModel,
     ModelFitError,
     _alive,
-    _columns,
     _check_purchases,
+    _columns,
     _fit_mle,
     _Grouped,
     _result,
@@ -79,8 +79,8 @@ def _pareto_log_terms(theta, x, t_x, T) -> tuple[np.ndarray, np.ndarray]:
     positive terms (no difference of two hypergeometric terms, which loses every digit when
     t_x is near T). With c = r + s + x and m = max(alpha, beta), for alpha >= beta:
 
-        L = K / (alpha + t_x)^c [ s / c 2F1(c, s + 1; c + 1; z1)
-                                  + (r + x) / c 2F1(c, s; c + 1; z2) ((alpha + t_x) / (alpha + T))^c ],
+        L = K / (alpha + t_x)^c [s / c 2F1(c, s + 1; c + 1; z1)
+            + (r + x) / c 2F1(c, s; c + 1; z2) ((alpha + t_x) / (alpha + T))^c],
 
     z1 = (alpha - beta) / (alpha + t_x), z2 = (alpha - beta) / (alpha + T),
     K = Gamma(r + x) alpha^r beta^s / Gamma(r); for beta > alpha the roles swap (beta in m,
@@ -117,19 +117,20 @@ def _pareto_log_likelihood(theta: np.ndarray, data: _Grouped) -> tuple[float, np
     """Weighted Pareto/NBD log-likelihood and its gradient in (r, alpha, s, beta), the
     gradient by central differences in log-parameters (step GRADIENT_STEP): the exact
     derivatives of the hypergeometric terms in their parameters have no closed form."""
-    x, t_x, T, w = data.columns["x"], data.columns["t_x"], data.columns["T"], data.w
-
-    def ll(th):
-        return float(w @ _pareto_log_terms(th, x, t_x, T)[0])
-
-    value = ll(theta)
+    value = _pareto_sum(theta, data)
     grad = np.empty(4)
     for i in range(4):
         up, down = theta.copy(), theta.copy()
         up[i] *= np.exp(GRADIENT_STEP)
         down[i] *= np.exp(-GRADIENT_STEP)
-        grad[i] = (ll(up) - ll(down)) / (2 * GRADIENT_STEP) / theta[i]
+        grad[i] = (_pareto_sum(up, data) - _pareto_sum(down, data)) / (2 * GRADIENT_STEP) / theta[i]
     return value, grad
+
+
+def _pareto_sum(theta: np.ndarray, data: _Grouped) -> float:
+    """The weighted sum of `_pareto_log_terms`' log-likelihoods."""
+    x, t_x, T = (data.columns[c] for c in ("x", "t_x", "T"))
+    return float(data.w @ _pareto_log_terms(theta, x, t_x, T)[0])
 
 
 @dataclass(frozen=True, eq=False)
@@ -191,10 +192,8 @@ class ParetoNBDModel:
         t, x, T = _arrays(t, frequency, T)
         r, alpha, s, beta = self._theta
         log_ratio = np.log1p(t / (beta + T))
-        if abs(s - 1) > 1e-9:
-            bracket = -np.expm1(-(s - 1) * log_ratio) / (s - 1)
-        else:
-            bracket = log_ratio
+        near_one = abs(s - 1) <= 1e-9
+        bracket = log_ratio if near_one else -np.expm1(-(s - 1) * log_ratio) / (s - 1)
         return (r + x) * (beta + T) / (alpha + T) * bracket
 
     def expected_purchases_new(self, t):
@@ -447,10 +446,5 @@ def purchase_log_likelihood(model, summary: pd.DataFrame, weights=None) -> float
     data = _Grouped.of({"x": x, "t_x": t_x, "T": T}, _weights(summary, weights))
     theta = np.array(list(model.params.values()))
     if isinstance(model, ParetoNBDModel):
-        return float(
-            data.w
-            @ _pareto_log_terms(
-                theta, x=data.columns["x"], t_x=data.columns["t_x"], T=data.columns["T"]
-            )[0]
-        )
+        return _pareto_sum(theta, data)
     return _mbgnbd_log_likelihood(theta, data)[0]

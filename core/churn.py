@@ -208,8 +208,20 @@ class ChurnModel:
             return np.concatenate(list(pool.map(self._risk, np.array_split(X, threads))))
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
+        """`estimator.predict_proba(X)[:, 1]`, worked out as scikit-learn does it
+        (`_raw_predict`, then the loss's link) with only its column transformer, the part
+        handed to joblib, under _SKLEARN_TASKS: the trees run in the threads at once."""
+        estimator = self.estimator
         with _SKLEARN_TASKS:
-            return self.estimator.predict_proba(X)[:, 1]
+            X = estimator._preprocess_X(X, reset=False)
+        raw = np.zeros(
+            (len(X), estimator.n_trees_per_iteration_),
+            dtype=estimator._baseline_prediction.dtype,
+            order="F",
+        )
+        raw += estimator._baseline_prediction
+        estimator._predict_iterations(X, estimator._predictors, raw, False, 1)
+        return estimator._loss.predict_proba(raw)[:, 1]
 
     def _risk(self, X: np.ndarray) -> np.ndarray:
         """The risks of the rows of X, PREDICT_ROWS at a time (each row's risk is its own)."""

@@ -50,6 +50,7 @@ from core.clv import (
     _columns,
     _fit_mle,
     _Grouped,
+    _pairs,
     _result,
     _sample_log_normal,
     _standard_errors,
@@ -70,67 +71,99 @@ def _arrays(*values) -> list[np.ndarray]:
 # --- Pareto/NBD --------------------------------------------------------------------------
 
 
-def _pareto_log_terms(theta, x, t_x, T) -> tuple[np.ndarray, np.ndarray]:
-    """Per row: ln L(r, alpha, s, beta | x, t_x, T) and ln of its first part, the
-    probability of the history with the customer alive at T,
-    Gamma(r + x) alpha^r beta^s / Gamma(r) / ((alpha + T)^(r + x) (beta + T)^s).
+def _pareto_half(theta, x, t, recency: bool) -> np.ndarray:
+    """ln L(r, alpha, s, beta | x, t_x, T) = logaddexp(A, B), A depending on (x, t_x) only
+    and B on (x, T) only: A at t = t_x (`recency`), else B at t = T.
 
     The likelihood is Fader & Hardie's (2005 note, eq. 22-23) rearranged as a sum of two
     positive terms (no difference of two hypergeometric terms, which loses every digit when
-    t_x is near T). With c = r + s + x and m = max(alpha, beta), for alpha >= beta:
+    t_x is near T). With c = r + s + x, K = Gamma(r + x) alpha^r beta^s / Gamma(r) and, for
+    alpha >= beta,
 
-        L = K / (alpha + t_x)^c [s / c 2F1(c, s + 1; c + 1; z1)
-            + (r + x) / c 2F1(c, s; c + 1; z2) ((alpha + t_x) / (alpha + T))^c],
+        A = ln K - c ln(alpha + t_x) + ln(s / c) + ln 2F1(c, s + 1; c + 1; z1),
+        B = ln K - c ln(alpha + T) + ln((r + x) / c) + ln 2F1(c, s; c + 1; z2),
 
-    z1 = (alpha - beta) / (alpha + t_x), z2 = (alpha - beta) / (alpha + T),
-    K = Gamma(r + x) alpha^r beta^s / Gamma(r); for beta > alpha the roles swap (beta in m,
-    second arguments r + x and r + x + 1). Each 2F1(c, B; c + 1; z) is taken through Euler's
-    transformation as (1 - z)^(1 - B) 2F1(1, c + 1 - B; c + 1; z): a series of positive terms
-    bounded by 1 / (1 - z), which neither overflows for heavy buyers nor converges slowly,
-    its power kept in logarithms.
+    z1 = (alpha - beta) / (alpha + t_x), z2 = (alpha - beta) / (alpha + T); for beta > alpha
+    the roles swap (beta in place of alpha outside K, second arguments r + x and r + x + 1).
+    Each 2F1(c, b; c + 1; z) is taken through Euler's transformation as (1 - z)^(1 - b)
+    2F1(1, c + 1 - b; c + 1; z): a series of positive terms bounded by 1 / (1 - z), which
+    neither overflows for heavy buyers nor converges slowly, its power kept in logarithms.
     """
     r, alpha, s, beta = theta
     c = r + s + x
     log_k = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     m, low = max(alpha, beta), min(alpha, beta)
-    log_m_tx, log_m_T = np.log(m + t_x), np.log(m + T)
-    log_1mz1 = np.log(low + t_x) - log_m_tx  # ln(1 - z1)
-    log_1mz2 = np.log(low + T) - log_m_T
-    z1, z2 = -np.expm1(log_1mz1), -np.expm1(log_1mz2)
-    if alpha >= beta:
-        b1, b2 = s + 1, s
+    if recency:
+        b, share = (s + 1 if alpha >= beta else r + x), s / c
     else:
-        b1, b2 = r + x, r + x + 1
-    term1 = np.log(s / c) + (1 - b1) * log_1mz1 + np.log(hyp2f1(1, c + 1 - b1, c + 1, z1))
-    term2 = (
-        np.log((r + x) / c)
-        + (1 - b2) * log_1mz2
-        + np.log(hyp2f1(1, c + 1 - b2, c + 1, z2))
-        + c * (log_m_tx - log_m_T)
-    )
-    log_l = log_k - c * log_m_tx + np.logaddexp(term1, term2)
-    log_alive_part = log_k - (r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    return log_l, log_alive_part
+        b, share = (s if alpha >= beta else r + x + 1), (r + x) / c
+    log_m = np.log(m + t)
+    log_1mz = np.log(low + t) - log_m  # ln(1 - z)
+    z = -np.expm1(log_1mz)
+    log_f = (1 - b) * log_1mz + np.log(hyp2f1(1, c + 1 - b, c + 1, z))
+    return log_k - c * log_m + np.log(share) + log_f
 
 
-def _pareto_log_likelihood(theta: np.ndarray, data: _Grouped) -> tuple[float, np.ndarray]:
-    """Weighted Pareto/NBD log-likelihood and its gradient in (r, alpha, s, beta), the
-    gradient by central differences in log-parameters (step GRADIENT_STEP): the exact
-    derivatives of the hypergeometric terms in their parameters have no closed form."""
-    value = _pareto_sum(theta, data)
+def _pareto_log_alive_part(theta, x, T) -> np.ndarray:
+    """ln of the likelihood's first part, the probability of the history with the customer
+    alive at T: Gamma(r + x) alpha^r beta^s / Gamma(r) / ((alpha + T)^(r + x) (beta + T)^s)."""
+    r, alpha, s, beta = theta
+    log_k = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    return log_k - (r + x) * np.log(alpha + T) - s * np.log(beta + T)
+
+
+@dataclass(frozen=True, eq=False)
+class _ParetoRows:
+    """Rows (x, t_x, T) with weights w, as the distinct (x, t_x) and (x, T) pairs (the
+    hypergeometric functions are evaluated once per pair) and each row's two pairs."""
+
+    w: np.ndarray
+    tx_x: np.ndarray
+    tx: np.ndarray
+    tx_index: np.ndarray
+    T_x: np.ndarray
+    T: np.ndarray
+    T_index: np.ndarray
+
+    @classmethod
+    def of(cls, x, t_x, T, w) -> _ParetoRows:
+        return cls(np.asarray(w, dtype=float), *_pairs(x, t_x), *_pairs(x, T))
+
+    def halves(self, theta) -> tuple[np.ndarray, np.ndarray]:
+        """A per (x, t_x) pair and B per (x, T) pair (`_pareto_half`)."""
+        return (
+            _pareto_half(theta, self.tx_x, self.tx, recency=True),
+            _pareto_half(theta, self.T_x, self.T, recency=False),
+        )
+
+    def log_likelihoods(self, theta) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per row: ln L, and its A and B (`_pareto_half`)."""
+        a, b = self.halves(theta)
+        row_a, row_b = a[self.tx_index], b[self.T_index]
+        return np.logaddexp(row_a, row_b), row_a, row_b
+
+
+def _pareto_log_likelihood(theta: np.ndarray, rows: _ParetoRows) -> tuple[float, np.ndarray]:
+    """Weighted Pareto/NBD log-likelihood and its gradient in (r, alpha, s, beta).
+
+    ln L = logaddexp(A, B), so its gradient is e^(A - ln L) dA + e^(B - ln L) dB: the row
+    shares are summed per pair, and the derivatives of A and B (the hypergeometric
+    functions' derivatives in their parameters have no closed form) are taken per pair by
+    central differences in log-parameters (step GRADIENT_STEP). Rows are worked on once per
+    evaluation, pairs nine times."""
+    ll, row_a, _ = rows.log_likelihoods(theta)
+    share_a = rows.w * np.exp(row_a - ll)
+    weight_a = np.bincount(rows.tx_index, share_a, minlength=len(rows.tx))
+    weight_b = np.bincount(rows.T_index, rows.w - share_a, minlength=len(rows.T))
     grad = np.empty(4)
     for i in range(4):
         up, down = theta.copy(), theta.copy()
         up[i] *= np.exp(GRADIENT_STEP)
         down[i] *= np.exp(-GRADIENT_STEP)
-        grad[i] = (_pareto_sum(up, data) - _pareto_sum(down, data)) / (2 * GRADIENT_STEP) / theta[i]
-    return value, grad
-
-
-def _pareto_sum(theta: np.ndarray, data: _Grouped) -> float:
-    """The weighted sum of `_pareto_log_terms`' log-likelihoods."""
-    x, t_x, T = (data.columns[c] for c in ("x", "t_x", "T"))
-    return float(data.w @ _pareto_log_terms(theta, x, t_x, T)[0])
+        (a_up, b_up), (a_down, b_down) = rows.halves(up), rows.halves(down)
+        change = weight_a @ (a_up - a_down) + weight_b @ (b_up - b_down)
+        grad[i] = change / (2 * GRADIENT_STEP) / theta[i]
+    return float(rows.w @ ll), grad
 
 
 @dataclass(frozen=True, eq=False)
@@ -172,8 +205,12 @@ class ParetoNBDModel:
         part, Gamma(r + x) alpha^r beta^s / Gamma(r) / ((alpha + T)^(r + x) (beta + T)^s),
         over the whole likelihood. Below 1 also for x = 0 (the customer may have left)."""
         x, t_x, T = _arrays(frequency, recency, T)
-        log_l, log_alive = _pareto_log_terms(self._theta, x, t_x, T)
-        return _result(np.exp(np.minimum(log_alive - log_l, 0.0)))
+        shape = x.shape
+        x, t_x, T = (v.reshape(-1) for v in (x, t_x, T))
+        rows = _ParetoRows.of(x, t_x, T, np.ones(len(x)))
+        log_l = rows.log_likelihoods(self._theta)[0]
+        log_alive = _pareto_log_alive_part(self._theta, rows.T_x, rows.T)[rows.T_index]
+        return _result(np.exp(np.minimum(log_alive - log_l, 0.0)).reshape(shape))
 
     def expected_purchases(self, t, frequency, recency, T):
         """E[Y(t) | x, t_x, T]: P(alive) times `expected_purchases_if_alive` (Fader &
@@ -373,8 +410,9 @@ def fit_pareto_nbd(
     inputs merged, as in `core.clv.fit_bgnbd`). Raises ModelFitError as `fit_bgnbd` does."""
     data, n = _fit_data(summary, weights, min_customers, "Pareto/NBD")
     mean_T = max(float(np.average(data.columns["T"], weights=data.w)), 1e-3)
+    rows = _ParetoRows.of(*(data.columns[c] for c in ("x", "t_x", "T")), data.w)
     fit = _fit_mle(
-        lambda theta: _pareto_log_likelihood(theta, data),
+        lambda theta: _pareto_log_likelihood(theta, rows),
         np.array([1.0, mean_T, 1.0, mean_T]),
         PARETO_NBD_PARAMS,
         n,
@@ -446,5 +484,6 @@ def purchase_log_likelihood(model, summary: pd.DataFrame, weights=None) -> float
     data = _Grouped.of({"x": x, "t_x": t_x, "T": T}, _weights(summary, weights))
     theta = np.array(list(model.params.values()))
     if isinstance(model, ParetoNBDModel):
-        return _pareto_sum(theta, data)
+        rows = _ParetoRows.of(*(data.columns[c] for c in ("x", "t_x", "T")), data.w)
+        return float(rows.w @ rows.log_likelihoods(theta)[0])
     return _mbgnbd_log_likelihood(theta, data)[0]

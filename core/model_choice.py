@@ -134,10 +134,12 @@ def _holdout(con, as_of: dt.date, holdout_days: int, unit: str) -> pd.DataFrame:
         raise ValueError(f"holdout_days must be at least 1; got {holdout_days}")
     holdout_end = as_of + dt.timedelta(days=holdout_days)
     span = db.day_span(con, "transactions")
-    if span is None or span[1] < holdout_end:
+    if span is None:
+        raise ValueError("there are no transactions, so no model can be judged on a holdout")
+    if span[1] < holdout_end:
         raise ValueError(
-            f"the holdout runs to {holdout_end} but the transactions end on "
-            f"{span[1] if span else None}: choose an earlier as_of or a shorter holdout"
+            f"the holdout runs to {holdout_end} but the transactions end on {span[1]}: "
+            "choose an earlier as_of or a shorter holdout"
         )
     summary = btyd_summary(con, as_of, unit)
     data_readiness(summary).require()
@@ -166,8 +168,9 @@ def decile_table(predicted: np.ndarray, actual: np.ndarray) -> pd.DataFrame:
     DECILES groups of equal size (the first groups one larger when the count does not
     divide): `decile, customers, predicted, actual`, the last two summed per group."""
     order = np.argsort(-predicted, kind="stable")
+    size, extra = divmod(len(order), DECILES)
     group = np.empty(len(order), dtype=np.int64)
-    group[order] = np.arange(len(order)) * DECILES // max(len(order), 1)
+    group[order] = np.repeat(np.arange(DECILES), size + (np.arange(DECILES) < extra))
     frame = pd.DataFrame({"decile": group + 1, "predicted": predicted, "actual": actual})
     return frame.groupby("decile", as_index=False).agg(
         customers=("predicted", "size"), predicted=("predicted", "sum"), actual=("actual", "sum")
@@ -188,8 +191,10 @@ def top_capture(score: np.ndarray, revenue: np.ndarray, share: float = TOP_SHARE
 def choose(table: pd.DataFrame) -> tuple[str, str]:
     """The model with the best mean rank over CRITERIA (smallest |total error|, smallest
     MAE, largest top-10% capture), ties to the smaller MAE; and why, in a sentence with the
-    figures. No single figure decides: MAE hardly separates models (predicting zero comes
-    close), the total can be right by luck, and the ranking is what a campaign uses."""
+    figures, and a warning when even the winner's MAE does not beat predicting zero (a
+    marketplace of one-off buyers). No single figure decides: MAE hardly separates models
+    (predicting zero comes close), the total can be right by luck, and the ranking is what
+    a campaign uses."""
     ranks = pd.DataFrame(
         {
             "total_error_pct": table["total_error_pct"].abs().rank(method="min"),
@@ -205,4 +210,6 @@ def choose(table: pd.DataFrame) -> tuple[str, str]:
         f"{best['mae_zero']:.3f} for predicting zero) and the top 10% revenue capture "
         f"({best['top10_capture_pct']:.1f}%, {best['top10_capture_perfect_pct']:.1f}% at best)"
     )
+    if not best["mae"] < best["mae_zero"]:
+        reason += "; but no model predicts single customers better than predicting zero"
     return str(best["model"]), reason

@@ -291,3 +291,17 @@ def test_known_parameters_are_recovered(fit, simulate, true):
     for k, value in true.items():
         assert abs(fitted.params[k] - value) < 4 * fitted.standard_errors[k], k
         assert fitted.params[k] == pytest.approx(value, rel=0.25), k
+
+
+@pytest.mark.parametrize("name", ["pareto_nbd", "mbgnbd"])
+def test_intervals_from_parameter_draws_take_every_model(cdnow, fitted, name):
+    model, gg = fitted[name], clv.fit_gamma_gamma(cdnow)
+    draws = model.sample_params(500, np.random.default_rng(0))
+    assert list(draws.columns) == list(model.params)
+    for k, value in model.params.items():
+        assert draws[k].median() == pytest.approx(value, rel=0.05), k
+    purchases = clv.expected_purchases_interval(model, cdnow, 39.0, n=40, rng=1).total
+    assert purchases["p5"] < purchases["expected_purchases"] < purchases["p95"]
+    assert purchases["expected_purchases"] == pytest.approx(HOLDOUT[name][0], abs=0.5)
+    values = clv.clv_interval(model, gg, cdnow, horizon_months=12, n=40, rng=1).total
+    assert values["p5"] < values["clv"] < values["p95"]

@@ -201,7 +201,7 @@ class ParetoNBDModel:
         )
 
     def probability_alive(self, frequency, recency, T):
-        """P(alive | x, t_x, T) (Fader & Hardie 2005 note, eq. 28): the likelihood's first
+        """P(alive | x, t_x, T) (Fader & Hardie 2005 note, section 5): the likelihood's first
         part, Gamma(r + x) alpha^r beta^s / Gamma(r) / ((alpha + T)^(r + x) (beta + T)^s),
         over the whole likelihood. Below 1 also for x = 0 (the customer may have left)."""
         x, t_x, T = _arrays(frequency, recency, T)
@@ -214,7 +214,7 @@ class ParetoNBDModel:
 
     def expected_purchases(self, t, frequency, recency, T):
         """E[Y(t) | x, t_x, T]: P(alive) times `expected_purchases_if_alive` (Fader &
-        Hardie 2005 note, eq. 41)."""
+        Hardie 2005 note, section 6)."""
         t, x, t_x, T = _arrays(t, frequency, recency, T)
         alive = np.asarray(self.probability_alive(x, t_x, T), dtype=float)
         return _result(self.expected_purchases_if_alive(t, x, T) * alive)
@@ -235,7 +235,7 @@ class ParetoNBDModel:
 
     def expected_purchases_new(self, t):
         """E[X(t)] for a customer just acquired: r beta / (alpha (s - 1)) [1 - (beta /
-        (beta + t))^(s - 1)] (Fader & Hardie 2005 note, eq. 17)."""
+        (beta + t))^(s - 1)] (Fader & Hardie 2005 note, section 4)."""
         return self.expected_purchases(t, 0, 0, 0)
 
     @property
@@ -247,7 +247,7 @@ class ParetoNBDModel:
 
 
 def _mbgnbd_log_likelihood(theta: np.ndarray, data: _Grouped) -> tuple[float, np.ndarray]:
-    """Weighted MBG/NBD log-likelihood (Batislam, Denizel & Filiztekin 2007, eq. 3) and its
+    """Weighted MBG/NBD log-likelihood (Batislam, Denizel & Filiztekin 2007) and its
     analytic gradient in (r, alpha, a, b):
 
     ln L = A1 + A2 - (r + x) ln(alpha + T) + ln(1 + e^d) with

@@ -244,7 +244,7 @@ def test_mbgnbd_against_numerical_integration(model, history):
 def test_a_new_customer_is_the_history_with_nothing_yet():
     pareto, mbg = PARETO_MODELS[1], MBGNBDModel(0.8, 4, 2.5, 6)
     r, alpha, s, beta = pareto.r, pareto.alpha, pareto.s, pareto.beta
-    # the Pareto/NBD mean of X(t) in closed form (Fader & Hardie 2005 note, eq. 17)
+    # the Pareto/NBD mean of X(t) in closed form (Fader & Hardie 2005 note, section 4)
     assert pareto.expected_purchases_new(20.0) == pytest.approx(
         r * beta / (alpha * (s - 1)) * (1 - (beta / (beta + 20)) ** (s - 1)), rel=1e-12
     )

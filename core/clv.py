@@ -37,7 +37,7 @@ from scipy.optimize import minimize
 from scipy.special import digamma, gammaln, hyp2f1
 from threadpoolctl import threadpool_limits
 
-from core import db, sql
+from core import db, seasons, sql
 
 UNIT_DAYS = {"days": 1, "weeks": 7}
 DAYS_PER_MONTH = 365.25 / 12
@@ -1314,6 +1314,7 @@ def purchases_prediction_interval(
 FREQUENCY_BUCKETS = 7  # calibration frequency 0, 1, ..., 6, and 7 or more
 HOLDOUT_CHOICES = (30, 60, 90, 180)  # days of the model-health holdout offered
 HOLDOUT_SHARE = 0.25  # a holdout is at most this share of the history
+SEASONAL_HISTORY_DAYS = 365  # a backtest is seasonal by default from a year of history
 
 
 def history_days(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> int:
@@ -1347,6 +1348,11 @@ class Backtest:
       randomness of each customer's purchases, so the actual total falls inside it nine
       times in ten when the model is right; None when the fit has no covariance
       (`bgnbd.covariance_problem` says why), as when nearly every customer bought once.
+    - `seasonal_index`: the seasonal index (`core.seasons.SeasonalIndex`) when the backtest was
+      seasonal, else None. When it was learnt, `bgnbd` was fitted on the seasonal clock,
+      `predicted` (in `customers` and `tracking`) is the seasonal forecast and
+      `predicted_flat` the flat one of BG/NBD on calendar time beside it; when it was not
+      learnt (its `reason` says why), the forecast is the flat one.
     """
 
     calibration_end: dt.date
@@ -1356,6 +1362,24 @@ class Backtest:
     by_frequency: pd.DataFrame
     tracking: pd.DataFrame
     predicted_interval: dict[str, float] | None
+    seasonal_index: seasons.SeasonalIndex | None = None
+
+    @property
+    def is_seasonal(self) -> bool:
+        """True when the forecast follows a learnt seasonal index."""
+        return self.seasonal_index is not None and self.seasonal_index.learnt
+
+    @property
+    def predicted_flat_total(self) -> float:
+        """The flat BG/NBD forecast's total (the same as `predicted_total` when not seasonal)."""
+        column = "predicted_flat" if self.is_seasonal else "predicted"
+        return float(self.customers[column].sum())
+
+    @property
+    def flat_error_pct(self) -> float:
+        """The flat forecast's (predicted - actual) / actual total, in percent."""
+        actual = self.actual_total
+        return (self.predicted_flat_total - actual) / actual * 100 if actual else float("nan")
 
     @property
     def holdout_end(self) -> dt.date:
@@ -1390,11 +1414,16 @@ def backtest(
     n: int = PREDICTION_DRAWS,
     sample: int = SIMULATED_CUSTOMERS,
     rng: np.random.Generator | int = 0,
+    seasonal: bool | None = None,
 ) -> Backtest:
     """Model health: fit BG/NBD on the transactions up to `as_of` (the calibration period),
     predict each customer's purchase days in the `holdout_days` after it, and compare with
     what happened (`Backtest`). Only customers who had bought by `as_of` are counted in the
     holdout; a purchase day is defined as in `btyd_summary`.
+
+    `seasonal` (default: when the calibration history covers SEASONAL_HISTORY_DAYS): learn a
+    seasonal index from the calibration period (`core.seasons.seasonal_index`) and, when it
+    can be learnt, forecast on the seasonal clock, the flat forecast kept beside it.
 
     Raises NotReady when the calibration data are too thin (`data_readiness`), ModelFitError
     when the fit fails, and ValueError when the data end before the holdout does.
@@ -1412,6 +1441,9 @@ def backtest(
     summary = btyd_summary(con, as_of, unit)
     data_readiness(summary).require()
     bgnbd = fit_bgnbd(summary)
+    if seasonal is None:
+        seasonal = history_days(con, as_of) >= SEASONAL_HISTORY_DAYS
+    index = seasons.seasonal_index(con, as_of) if seasonal else None
     holdout = con.execute(
         sql.load("purchase_days_after", con), {"after": as_of, "as_of": holdout_end}
     ).df()
@@ -1422,29 +1454,30 @@ def backtest(
     customers["actual"] = (
         customers["customer_id"].map(holdout["customer_id"].value_counts()).fillna(0).astype(int)
     )
-    x, t_x, T = (customers[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
     days = np.unique(np.append(np.arange(7, holdout_days, 7), holdout_days))
     unit_days = _unit_days(unit)
-    # E[Y(t)] = P(alive) E[Y(t) | alive], the second factor per distinct (x, T) and day
-    pair_x, pair_T, index = _pairs(x, T)
-    if_alive = bgnbd.expected_purchases_if_alive(days[:, None] / unit_days, pair_x[None, :], pair_T)
-    alive = np.asarray(bgnbd.probability_alive(x, t_x, T), dtype=float).reshape(-1)
-    expected_alive = np.bincount(index, weights=alive, minlength=len(pair_x))
-    customers["predicted"] = if_alive[-1][index] * alive
+    t = days / unit_days
+    customers["predicted"], predicted = _holdout_forecast(bgnbd, summary, t)
+    if index is not None and index.learnt:
+        customers["predicted_flat"], predicted_flat = customers["predicted"], predicted
+        summary = seasons.seasonal_summary(summary, index, as_of)
+        bgnbd = fit_bgnbd(summary)
+        t = index.seasonal_days(as_of, days) / unit_days
+        customers["predicted"], predicted = _holdout_forecast(bgnbd, summary, t)
     actual_by_day = (holdout["purchased_on"] - pd.Timestamp(as_of)).dt.days.to_numpy()
     tracking = pd.DataFrame(
         {
             "day": days,
             "date": [as_of + dt.timedelta(days=int(d)) for d in days],
-            "predicted": if_alive @ expected_alive,
+            "predicted": predicted,
             "actual": [int(np.sum(actual_by_day <= d)) for d in days],
         }
     )
+    if "predicted_flat" in customers:
+        tracking["predicted_flat"] = predicted_flat
     interval = None  # without the fit's covariance, no parameters to draw: no range
     if bgnbd.covariance is not None:
-        interval = purchases_prediction_interval(
-            bgnbd, summary, holdout_days / unit_days, n, sample, rng
-        )
+        interval = purchases_prediction_interval(bgnbd, summary, float(t[-1]), n, sample, rng)
     return Backtest(
         calibration_end=as_of,
         holdout_days=holdout_days,
@@ -1453,7 +1486,22 @@ def backtest(
         by_frequency=_by_frequency(customers),
         tracking=tracking,
         predicted_interval=interval,
+        seasonal_index=index,
     )
+
+
+def _holdout_forecast(
+    model: BGNBDModel, summary: pd.DataFrame, t: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each customer's expected purchases by the last of the times `t` (ascending, in the
+    summary's unit) and the customers' total by each time. E[Y(t)] = P(alive) E[Y(t) | alive],
+    the second factor per distinct (x, T) and time."""
+    x, t_x, T = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    pair_x, pair_T, index = _pairs(x, T)
+    if_alive = model.expected_purchases_if_alive(t[:, None], pair_x[None, :], pair_T)
+    alive = np.asarray(model.probability_alive(x, t_x, T), dtype=float).reshape(-1)
+    expected_alive = np.bincount(index, weights=alive, minlength=len(pair_x))
+    return if_alive[-1][index] * alive, if_alive @ expected_alive
 
 
 def _by_frequency(customers: pd.DataFrame) -> pd.DataFrame:

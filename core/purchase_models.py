@@ -238,6 +238,25 @@ class ParetoNBDModel:
         (beta + t))^(s - 1)] (Fader & Hardie 2005 note, section 4)."""
         return self.expected_purchases(t, 0, 0, 0)
 
+    def simulate_purchases(self, t, frequency, recency, T, rng: np.random.Generator):
+        """One random draw of each customer's purchases in the next t given (x, t_x, T), for
+        `core.clv.purchases_prediction_interval`: the customer is alive at T with
+        probability P(alive); given that, the likelihood's first part (lambda^x e^(-lambda T)
+        e^(-mu T)) times the priors makes lambda ~ gamma(r + x, alpha + T) and
+        mu ~ gamma(s, beta + T), independently (Fader & Hardie 2005 note, section 5). The
+        remaining lifetime is exponential at mu (memoryless), and purchases are Poisson at
+        lambda over the part of the next t the customer lives: Y ~ Poisson(lambda min(tau,
+        t)), tau ~ exponential(mu). Returns the counts as floats, one per customer."""
+        x, t_x, T = (np.asarray(v, dtype=float).reshape(-1) for v in (frequency, recency, T))
+        alive = np.flatnonzero(rng.random(len(x)) < self.probability_alive(x, t_x, T))
+        x, T = x[alive], T[alive]
+        lam = rng.gamma(self.r + x, 1 / (self.alpha + T))
+        mu = rng.gamma(self.s, 1 / (self.beta + T))
+        lives = rng.exponential(1, len(x)) / mu
+        purchases = np.zeros(len(t_x))
+        purchases[alive] = rng.poisson(lam * np.minimum(lives, t))
+        return purchases
+
     @property
     def _theta(self) -> np.ndarray:
         return np.array([self.r, self.alpha, self.s, self.beta])
@@ -352,6 +371,25 @@ class MBGNBDModel:
         2F1(r, b + 1; a + b; t / (alpha + t))], i.e. the conditional expectation at
         x = t_x = T = 0."""
         return self.expected_purchases(t, 0, 0, 0)
+
+    def simulate_purchases(self, t, frequency, recency, T, rng: np.random.Generator):
+        """One random draw of each customer's purchases in the next t given (x, t_x, T), for
+        `core.clv.purchases_prediction_interval`: `BGNBDModel.simulate_purchases`' story,
+        except that an MBG/NBD customer also tossed the dropout coin at the first purchase,
+        so one alive at T survived x + 1 tosses: p ~ beta(a, b + x + 1) (the b + 1 of
+        `expected_purchases_if_alive`), with P(alive) this model's. Returns the counts as
+        floats, one per customer."""
+        x, t_x, T = (np.asarray(v, dtype=float).reshape(-1) for v in (frequency, recency, T))
+        alive = np.flatnonzero(rng.random(len(x)) < self.probability_alive(x, t_x, T))
+        x, T = x[alive], T[alive]
+        lam = rng.gamma(self.r + x, 1 / (self.alpha + T))
+        p = rng.beta(self.a, self.b + x + 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # the number of the purchase after which the customer leaves, by inverse CDF
+            leaves_after = 1 + np.floor(np.log1p(-rng.random(len(x))) / np.log1p(-p))
+        purchases = np.zeros(len(t_x))
+        purchases[alive] = np.fmin(rng.poisson(lam * t), leaves_after)
+        return purchases
 
 
 # --- fitting, by name --------------------------------------------------------------------

@@ -219,33 +219,33 @@ def seasonal_summary(summary: pd.DataFrame, index: SeasonalIndex, as_of: dt.date
 
 
 def monthly_forecast(
-    model, summary: pd.DataFrame, seasonal: pd.DataFrame, index: SeasonalIndex, months: int = 12
+    seasonal_model,
+    seasonal: pd.DataFrame,
+    flat_model,
+    summary: pd.DataFrame,
+    index: SeasonalIndex,
+    months: int = 12,
 ) -> pd.DataFrame:
     """Expected purchases of the summary's customers per calendar month after the index's
-    `calibration_end`: `month` (its first day), `seasonal` (the model fitted on the
-    seasonal clock, `seasonal` being `seasonal_summary`; expected purchases in (t0, t1) are
-    E[Y(tau(t1))] - E[Y(tau(t0))]) and `flat` (the same model on calendar time, for
-    comparison: the flat forecast spreads purchases evenly over the days)."""
+    `calibration_end` (the first month from the day after it): `month` (its first day),
+    `days`, `seasonal` (`seasonal_model` fitted on `seasonal`, the `seasonal_summary`:
+    the purchases in (t0, t1) are E[Y(tau(t1))] - E[Y(tau(t0))]) and `flat` (`flat_model`
+    fitted on the calendar `summary`, which spreads the purchases evenly over the days).
+    Any model with `expected_purchases(t, frequency, recency, T)` will do."""
     as_of = index.calibration_end
     unit_days = {"days": 1, "weeks": 7}[summary.attrs.get("unit", "weeks")]
-    starts = pd.date_range(pd.Timestamp(as_of) + pd.Timedelta(days=1), periods=months, freq="MS")
     first = pd.Timestamp(as_of) + pd.Timedelta(days=1)
-    bounds = [first] + [s for s in starts if s > first]
-    bounds = bounds[: months + 1]
-    if len(bounds) < months + 1:
-        bounds.append(bounds[-1] + pd.offsets.MonthBegin(1))
+    bounds = [first, *pd.date_range(first + pd.offsets.MonthBegin(1), periods=months, freq="MS")]
     calendar = np.array([(b - first).days for b in bounds], dtype=np.int64)
-    seasonal_t = index.seasonal_days(as_of, calendar) / unit_days
-    x = seasonal["frequency"].to_numpy(dtype=float)
-    totals = [
-        _cumulative(model, seasonal_t, x, seasonal["recency"], seasonal["T"]),
-    ]
-    out = pd.DataFrame({"month": [b.date() for b in bounds[:-1]]})
-    out["seasonal"] = np.diff(totals[0])
+    out = pd.DataFrame({"month": [b.date() for b in bounds[:-1]], "days": np.diff(calendar)})
+    out["seasonal"] = np.diff(
+        _cumulative(seasonal_model, index.seasonal_days(as_of, calendar) / unit_days, seasonal)
+    )
+    out["flat"] = np.diff(_cumulative(flat_model, calendar / unit_days, summary))
     return out
 
 
-def _cumulative(model, t: np.ndarray, x, t_x, T) -> np.ndarray:
-    """Total expected purchases by each t."""
-    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
-    return np.array([float(np.sum(model.expected_purchases(float(s), x, t_x, T))) for s in t])
+def _cumulative(model, t: np.ndarray, summary: pd.DataFrame) -> np.ndarray:
+    """The customers' total expected purchases by each time t."""
+    x, t_x, T = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    return np.array([float(np.sum(model.expected_purchases(s, x, t_x, T))) for s in t])

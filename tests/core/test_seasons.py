@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from core import db, seasons
-from core.clv import backtest, btyd_summary
+from core.clv import backtest, btyd_summary, fit_bgnbd
 from tests import realshops
 from tests.conftest import DEMO_END
 
@@ -163,3 +163,22 @@ def test_demo_double_11_holdout_is_no_longer_under_predicted(demo_db):
     assert november > 1.1  # Double 11 seen in the calibration years
     assert check.flat_error_pct < 0  # the flat forecast under-predicts the peak
     assert abs(check.total_error_pct) < abs(check.flat_error_pct)
+
+
+def test_monthly_forecast_puts_the_peak_in_november(november_shop):
+    as_of = dt.date(2025, 9, 30)
+    summary = btyd_summary(november_shop, as_of)
+    index = seasons.seasonal_index(november_shop, as_of)
+    seasonal = seasons.seasonal_summary(summary, index, as_of)
+    flat_model, seasonal_model = fit_bgnbd(summary), fit_bgnbd(seasonal)
+    months = seasons.monthly_forecast(seasonal_model, seasonal, flat_model, summary, index, 3)
+    assert [m.month for m in months["month"]] == [10, 11, 12]
+    assert months["days"].tolist() == [31, 30, 31]
+    per_day = months["seasonal"] / months["days"]
+    assert per_day[1] > 1.5 * per_day[0] and per_day[1] > 1.5 * per_day[2]
+    flat_per_day = months["flat"] / months["days"]
+    assert flat_per_day[1] < 1.05 * flat_per_day[0]  # flat: no peak, a slow decline
+    # the months add up to the whole stretch on either clock
+    x, t_x, T = (seasonal[c] for c in ("frequency", "recency", "T"))
+    whole = seasonal_model.expected_purchases(index.seasonal_days(as_of, [92])[0] / 7, x, t_x, T)
+    assert months["seasonal"].sum() == pytest.approx(float(np.sum(whole)))

@@ -35,6 +35,7 @@ from core.clv import (
     data_readiness,
     fit_gamma_gamma,
 )
+from core.learnt_model import learnt_purchases
 from core.purchase_models import PURCHASE_MODELS, fit_purchase_model
 
 DECILES = 10
@@ -73,9 +74,14 @@ def compare_models(
     holdout_days: int,
     unit: str = "weeks",
     models: tuple[str, ...] = tuple(PURCHASE_MODELS),
+    learnt: bool = True,
 ) -> ModelComparison:
     """Fit each of `models` on the transactions up to `as_of`, predict each customer's
     purchase days in the `holdout_days` after it and compare with what happened.
+
+    With `learnt`, the learnt forecaster (`core.learnt_model`, trained on a split before
+    `as_of`) is judged beside them as "learnt" (no likelihood); when the history is too short
+    for its earlier split it is listed in `refused` with the reason.
 
     Raises ValueError when the data end before the holdout does, NotReady when the
     calibration data are too thin (`core.clv.data_readiness`), ModelFitError when no model
@@ -87,7 +93,7 @@ def compare_models(
     )
     spend = np.asarray(fit_gamma_gamma(customers).expected_spend(x, m_x), dtype=float)
     t = holdout_days / _unit_days(unit)
-    rows, deciles, refused = [], [], {}
+    rows, deciles, refused, judged = [], [], {}, []
     actual, revenue = customers["actual"].to_numpy(float), customers["actual_spend"].to_numpy()
     for name in models:
         try:
@@ -96,13 +102,22 @@ def compare_models(
             refused[name] = str(error)
             continue
         predicted = np.asarray(model.expected_purchases(t, x, t_x, T), dtype=float)
+        judged.append((name, model.log_likelihood, predicted))
+    if learnt:
+        try:
+            predicted = learnt_purchases(con, as_of, holdout_days, customers["customer_id"])
+        except ModelFitError as error:
+            refused["learnt"] = str(error)
+        else:
+            judged.append(("learnt", float("nan"), predicted))
+    for name, log_likelihood, predicted in judged:
         customers[f"predicted_{name}"] = predicted
         groups = decile_table(predicted, actual).assign(model=name)
         deciles.append(groups)
         rows.append(
             {
                 "model": name,
-                "log_likelihood": model.log_likelihood,
+                "log_likelihood": log_likelihood,
                 "predicted": predicted.sum(),
                 "actual": actual.sum(),
                 "total_error_pct": _pct(predicted.sum() - actual.sum(), actual.sum()),

@@ -68,12 +68,15 @@ class SeasonalIndex:
     month in the history), `raw` (the month effect before shrinking, as a factor),
     `weight` (the share of the raw effect kept, 0..1) and `index` (the factor used; the
     days of a year average 1). `reason` is empty when learnt; otherwise it says why not,
-    and every index is 1.
+    and every index is 1. `months_used`: the full months learnt from; `months_needed`: the
+    fewest that can be.
     """
 
     calibration_end: dt.date
     months: pd.DataFrame
     reason: str = ""
+    months_used: int = 0
+    months_needed: int = 0
 
     @property
     def learnt(self) -> bool:
@@ -147,14 +150,14 @@ def index_from_monthly(
     n = len(used)
     present = np.unique(month)
     dof = n - len(present) - (TREND_TERMS - 1)
+    needed = len(present) + TREND_TERMS - 1 + min_residual_dof
     if dof < min_residual_dof:
-        return _flat(
-            as_of,
-            month,
+        reason = (
             f"{n} full months of repeat purchases up to {as_of}: a seasonal index needs "
-            f"{len(present) + TREND_TERMS - 1 + min_residual_dof} or more to tell the seasons "
-            "from chance and from the trend (about two years)",
+            f"{needed} or more to tell the seasons from chance and from the trend (about two "
+            "years)"
         )
+        return _flat(as_of, month, reason, needed)
     y = np.log(used["count_repeat_days"] / exposure[usable] / used["days"]).to_numpy()
     t = np.arange(len(frame))[usable].astype(float)
     t = (t - t.mean()) / max(t.std(), 1.0)
@@ -168,7 +171,8 @@ def index_from_monthly(
     raw = effects - np.average(effects, weights=_days_in(present))
     spread = max(float(np.mean(raw**2) - np.mean(noise / years)), 0.0)
     weight = spread / (spread + noise / years) if spread > 0 else np.zeros(len(present))
-    return SeasonalIndex(as_of, _months(present, years, np.exp(raw), weight, raw * weight))
+    table = _months(present, years, np.exp(raw), weight, raw * weight)
+    return SeasonalIndex(as_of, table, months_used=n, months_needed=needed)
 
 
 def _days_in(months: np.ndarray) -> np.ndarray:
@@ -196,10 +200,11 @@ def _months(present, years, raw, weight, log_index) -> pd.DataFrame:
     return table
 
 
-def _flat(as_of: dt.date, month: np.ndarray, reason: str) -> SeasonalIndex:
+def _flat(as_of: dt.date, month: np.ndarray, reason: str, needed: int) -> SeasonalIndex:
     present, years = np.unique(month, return_counts=True)
     ones = np.ones(len(present))
-    return SeasonalIndex(as_of, _months(present, years, ones, 0 * ones, 0 * ones), reason)
+    table = _months(present, years, ones, 0 * ones, 0 * ones)
+    return SeasonalIndex(as_of, table, reason, months_used=len(month), months_needed=needed)
 
 
 def seasonal_summary(summary: pd.DataFrame, index: SeasonalIndex, as_of: dt.date) -> pd.DataFrame:

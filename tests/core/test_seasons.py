@@ -130,6 +130,7 @@ def test_one_year_shop_says_the_index_cannot_be_learnt(tmp_path):
     as_of = realshops.UK_END.date() - dt.timedelta(days=60)
     index = seasons.seasonal_index(con, as_of)
     assert not index.learnt and "full months" in index.reason
+    assert index.months_used < index.months_needed
     assert np.all(index.factors == 1)
     check = backtest(con, as_of, 60, n=20, sample=1_000, seasonal=True)
     assert not check.is_seasonal and "predicted_flat" not in check.customers

@@ -316,7 +316,7 @@ else:
             {**labels, "axis": t("value.axis_mean_purchases")},
         ),
     )
-    st.caption(t("value.seasonality_note"))
+    st.caption(vu.health_seasons_text(check, lang))
 
 with st.expander(t("value.parameters_title"), icon=":material/functions:"):
     st.caption(t("value.parameters_caption"))

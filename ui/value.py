@@ -148,6 +148,33 @@ def health_range_text(check: Backtest, lang: str) -> str:
     return t("value.health_range_note", simulated=simulated, verdict=verdict)
 
 
+def health_seasons_text(check: Backtest, lang: str) -> str:
+    """Whether the model-health forecast follows the shop's seasons, in words: the busiest
+    and quietest months of the learnt index and the flat forecast beside the seasonal one;
+    or why there are no seasons (too little history before the holdout)."""
+    index = check.seasonal_index
+    if index is None:
+        return t("value.seasonality_note")
+    if not check.is_seasonal:
+        return t(
+            "value.health_seasons_unlearnt",
+            months=fmt.count(index.months_used, lang),
+            needed=fmt.count(index.months_needed, lang),
+        )
+    names = t("value.health_seasons_months").split(",")
+    factors = index.factors
+    high, low = int(factors.argmax()), int(factors.argmin())
+    return t(
+        "value.health_seasons_learnt",
+        high=names[high],
+        high_index=f"{factors[high]:.2f}",
+        low=names[low],
+        low_index=f"{factors[low]:.2f}",
+        flat=fmt.count(check.predicted_flat_total, lang),
+        flat_error=f"{check.flat_error_pct:+.1f}%",
+    )
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def formula_totals(as_of: dt.date, chosen: Filters, version: int) -> value.FormulaTotals:
     """Buyers, orders, average order value and formula CLV at the data's defaults, of the

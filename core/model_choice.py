@@ -21,19 +21,24 @@ period (what `core.clv.backtest` counts):
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from core import db, sql
+from core import db, settings, sql
 from core.clv import (
     ModelFitError,
+    Reason,
     _unit_days,
     btyd_summary,
     data_readiness,
     fit_gamma_gamma,
+    history_days,
+    holdout_choices,
+    representative_sample,
 )
 from core.learnt_model import learnt_purchases
 from core.purchase_models import PURCHASE_MODELS, fit_purchase_model
@@ -41,6 +46,12 @@ from core.purchase_models import PURCHASE_MODELS, fit_purchase_model
 DECILES = 10
 TOP_SHARE = 0.10
 CRITERIA = ("total_error_pct", "mae", "top10_capture_pct")  # what the choice ranks by
+AUTOMATIC = settings.AUTOMATIC_MODEL  # the purchase-model setting that lets the backtest choose
+STANDARD_HOLDOUT_DAYS = 90  # the build judges on Model health's standard holdout
+# The build compares the models on at most this many customers drawn at random (seeded):
+# the figures are means and shares over customers, which 100,000 estimate to a small part
+# of the models' differences, at a fraction of the cost at 1M (all 726,612: 5.8 CPU s).
+COMPARED_CUSTOMERS = 100_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,6 +77,7 @@ class ModelComparison:
     refused: dict[str, str]
     best: str
     reason: str
+    why: Reason | None = None  # `reason` as a code and its figures, for the page's words
 
 
 def compare_models(
@@ -75,6 +87,7 @@ def compare_models(
     unit: str = "weeks",
     models: tuple[str, ...] = tuple(PURCHASE_MODELS),
     learnt: bool = True,
+    sample: int | None = None,
 ) -> ModelComparison:
     """Fit each of `models` on the transactions up to `as_of`, predict each customer's
     purchase days in the `holdout_days` after it and compare with what happened.
@@ -88,6 +101,8 @@ def compare_models(
     (or the spend model) can be fitted; a model that alone fails is listed in `refused`.
     """
     customers = _holdout(con, as_of, holdout_days, unit)
+    if sample is not None:  # at most `sample` customers drawn at random (seeded)
+        customers = representative_sample(customers, sample)
     x, t_x, T, m_x = (
         customers[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary")
     )
@@ -138,7 +153,15 @@ def compare_models(
     best, reason = choose(table)
     columns = ["model", "decile", "customers", "predicted", "actual"]
     return ModelComparison(
-        as_of, holdout_days, table, pd.concat(deciles)[columns], customers, refused, best, reason
+        as_of,
+        holdout_days,
+        table,
+        pd.concat(deciles)[columns],
+        customers,
+        refused,
+        best,
+        reason,
+        why_best(table, best),
     )
 
 
@@ -218,13 +241,134 @@ def choose(table: pd.DataFrame) -> tuple[str, str]:
         }
     )
     order = np.lexsort((table["mae"].to_numpy(), ranks.mean(axis=1).to_numpy()))
-    best = table.iloc[order[0]]
-    reason = (
-        f"{best['model']} has the best mean rank over the holdout's total error "
+    best = str(table.iloc[order[0]]["model"])
+    return best, why_best(table, best).message
+
+
+def why_best(table: pd.DataFrame, name: str) -> Reason:
+    """Why `choose` chose `name`, as a Reason: code "best_rank" (or "best_rank_not_zero"
+    when its MAE does not beat predicting zero), the figures as values and `choose`'s
+    English sentence; the pages word the code in their language."""
+    best = table.set_index("model").loc[name]
+    values = {
+        "model": name,
+        "total_error_pct": float(best["total_error_pct"]),
+        "mae": float(best["mae"]),
+        "mae_zero": float(best["mae_zero"]),
+        "capture_pct": float(best["top10_capture_pct"]),
+        "capture_perfect_pct": float(best["top10_capture_perfect_pct"]),
+    }
+    beats_zero = bool(best["mae"] < best["mae_zero"])
+    message = (
+        f"{name} has the best mean rank over the holdout's total error "
         f"({best['total_error_pct']:+.1f}%), per-customer MAE ({best['mae']:.3f} against "
         f"{best['mae_zero']:.3f} for predicting zero) and the top 10% revenue capture "
         f"({best['top10_capture_pct']:.1f}%, {best['top10_capture_perfect_pct']:.1f}% at best)"
     )
-    if not best["mae"] < best["mae_zero"]:
-        reason += "; but no model predicts single customers better than predicting zero"
-    return str(best["model"]), reason
+    if not beats_zero:
+        message += "; but no model predicts single customers better than predicting zero"
+    return Reason("best_rank" if beats_zero else "best_rank_not_zero", values, message)
+
+
+# --- the build's choice ------------------------------------------------------------------
+
+
+def standard_holdout(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> int | None:
+    """Model health's standard holdout ending on `as_of`: the longest the history allows
+    (`core.clv.holdout_choices`) up to STANDARD_HOLDOUT_DAYS, or None when it allows none."""
+    choices = holdout_choices(history_days(con, as_of))
+    return max((d for d in choices if d <= STANDARD_HOLDOUT_DAYS), default=None)
+
+
+@dataclass(frozen=True, eq=False)
+class BuildChoice:
+    """The purchase model the build uses: `model`, by `setting` (AUTOMATIC: the backtest's
+    winner among PURCHASE_MODELS, BG/NBD when there is no backtest), with the `comparison`
+    it ran (its `customers` left out when stored) or the `reason` there is none."""
+
+    setting: str
+    model: str
+    comparison: ModelComparison | None = None
+    reason: Reason | None = None
+
+    def to_json(self) -> str:
+        """What the build stores: the setting, the model, the comparison's table, deciles
+        and why, or the reason there is no comparison."""
+        found: dict = {"setting": self.setting, "model": self.model}
+        found["reason"] = _reason_dict(self.reason)
+        if (c := self.comparison) is not None:
+            found["comparison"] = {
+                "calibration_end": c.calibration_end.isoformat(),
+                "holdout_days": c.holdout_days,
+                "table": c.table.to_dict("records"),
+                "deciles": c.deciles.to_dict("records"),
+                "refused": c.refused,
+                "best": c.best,
+                "reason": c.reason,
+                "why": _reason_dict(c.why),
+            }
+        return json.dumps(found, default=float)
+
+    @classmethod
+    def from_json(cls, text: str) -> BuildChoice:
+        found = json.loads(text)
+        comparison = None
+        if (c := found.get("comparison")) is not None:
+            comparison = ModelComparison(
+                dt.date.fromisoformat(c["calibration_end"]),
+                c["holdout_days"],
+                pd.DataFrame(c["table"]),
+                pd.DataFrame(c["deciles"]),
+                pd.DataFrame(),
+                c["refused"],
+                c["best"],
+                c["reason"],
+                _reason_of(c["why"]),
+            )
+        return cls(found["setting"], found["model"], comparison, _reason_of(found["reason"]))
+
+
+def _reason_dict(reason: Reason | None) -> dict | None:
+    if reason is None:
+        return None
+    return {"code": reason.code, "values": reason.values, "message": reason.message}
+
+
+def _reason_of(found: dict | None) -> Reason | None:
+    return None if found is None else Reason(found["code"], found["values"], found["message"])
+
+
+def build_choice(
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    setting: str = AUTOMATIC,
+    sample: int = COMPARED_CUSTOMERS,
+) -> BuildChoice:
+    """The purchase model the build uses as of `as_of`: the one `setting` names, else the
+    winner among PURCHASE_MODELS on the standard holdout ending on `as_of` (at most `sample`
+    customers; the learnt forecaster is left out: it gives no P(alive) to build on), else
+    BG/NBD with the reason there was no comparison. The comparison runs whichever the
+    setting, so Model health shows how the user's choice did. Reads on `con` (inside the
+    build's transaction)."""
+    days = standard_holdout(con, as_of)
+    comparison, reason = None, None
+    if days is None:
+        reason = Reason(
+            "choice_no_holdout",
+            {"days": history_days(con, as_of)},
+            "the history is too short to hold out a period and compare the models on it",
+        )
+    else:
+        try:
+            comparison = compare_models(
+                con, as_of - dt.timedelta(days=days), days, learnt=False, sample=sample
+            )
+        except ModelFitError as error:  # NotReady included: too thin before the holdout
+            reason = error.reason
+        except ValueError as error:  # the transactions end before the as-of date
+            reason = Reason("fit_failed", {"detail": str(error)}, str(error))
+    if setting != AUTOMATIC:
+        model = setting
+    else:
+        model = comparison.best if comparison is not None else "bgnbd"
+    return BuildChoice(setting, model, comparison, reason)

@@ -85,6 +85,21 @@ def _timezone(value: str) -> str:
     return name
 
 
+AUTOMATIC_MODEL = "automatic"
+# the purchase model the build fits: chosen by backtest, or one named (core.purchase_models)
+PURCHASE_MODEL_CHOICES = (AUTOMATIC_MODEL, "bgnbd", "pareto_nbd", "mbgnbd")
+
+
+def _purchase_model(value: str) -> str:
+    name = value.strip().lower().replace("/", "").replace("-", "_")
+    name = {"paretonbd": "pareto_nbd"}.get(name, name)  # "Pareto/NBD" as the page writes it
+    if name not in PURCHASE_MODEL_CHOICES:
+        raise ValueError(
+            f"purchase model {value!r} is not one of {', '.join(PURCHASE_MODEL_CHOICES)}"
+        )
+    return name
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -108,6 +123,14 @@ SETTINGS: dict[str, Setting] = {
             "Asia/Shanghai",
             "the business's time zone: imported timestamps with an offset are converted to it",
             _timezone,
+        ),
+        Setting(
+            "purchase_model",
+            AUTOMATIC_MODEL,
+            "the purchase model the build fits for P(alive), expected purchases and CLV: "
+            "automatic (the one that predicts a held-out period best), bgnbd, pareto_nbd "
+            "or mbgnbd",
+            _purchase_model,
         ),
     )
 }

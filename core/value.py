@@ -31,8 +31,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core import churn, db, sql
+from core import churn, db, model_choice, sql
 from core import filters as core_filters
+from core import settings as business_settings
 from core.clv import (
     BGNBDModel,
     GammaGammaModel,
@@ -45,12 +46,12 @@ from core.clv import (
     data_readiness,
     expected_purchases,
     expected_purchases_interval,
-    fit_bgnbd,
     fit_gamma_gamma,
     formula_clv,
     representative_sample,
     scaled_total,
 )
+from core.purchase_models import MBGNBDModel, ParetoNBDModel, fit_purchase_model, model_name
 
 DEFAULT_MARGIN = 0.30  # when the transactions carry no cost
 DEFAULT_YEARS_RETAINED = 3.0  # when there are not two years of history
@@ -133,7 +134,10 @@ def value_defaults(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ValueDefau
 
 @dataclass(frozen=True, eq=False)
 class ValueModels:
-    """BG/NBD and Gamma-Gamma fitted on the BTYD summary (in weeks) as of `as_of`."""
+    """BG/NBD and Gamma-Gamma fitted on the BTYD summary (in weeks) as of `as_of`. The
+    build may put another purchase model of `core.purchase_models` in `bgnbd` (the one
+    its model choice chose; `purchase_models.model_name` says which): everything that
+    reads it takes any of them."""
 
     as_of: dt.date
     summary: pd.DataFrame
@@ -142,13 +146,27 @@ class ValueModels:
     gg: GammaGammaModel
 
 
-def fit_value_models(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ValueModels:
-    """Fit both models as of `as_of`. Raises NotReady (the data are too thin, with the
+def fit_value_models(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, purchase_model: str | None = None
+) -> ValueModels:
+    """Fit both models as of `as_of`, the purchase model `purchase_model` (default: the one
+    in use, `purchase_model_in_use`). Raises NotReady (the data are too thin, with the
     reason) or ModelFitError (the fit failed, with what to do)."""
     summary = btyd_summary(con, as_of, unit="weeks")
     readiness = data_readiness(summary)
     readiness.require()
-    return ValueModels(as_of, summary, readiness, fit_bgnbd(summary), fit_gamma_gamma(summary))
+    fitted = fit_purchase_model(purchase_model or purchase_model_in_use(con), summary)
+    return ValueModels(as_of, summary, readiness, fitted, fit_gamma_gamma(summary))
+
+
+def purchase_model_in_use(con: duckdb.DuckDBPyConnection) -> str:
+    """The purchase model the pages fit on any date: the one the last build chose
+    (`stored_choice`), else the setting's (BG/NBD when it is automatic)."""
+    choice = stored_choice(con)
+    if choice is not None:
+        return choice.model
+    setting = business_settings.get(con, "purchase_model")
+    return "bgnbd" if setting == model_choice.AUTOMATIC else setting
 
 
 def customer_values(
@@ -512,6 +530,7 @@ class ModelOutputs:
     models: ValueModels | Reason | None = None
     churn: dict[int, churn.ChurnResult | Reason] = field(default_factory=dict)
     defaults: ValueDefaults | None = None  # the data's margin and retention, when read
+    choice: model_choice.BuildChoice | None = None  # the purchase model used, and why
 
 
 def model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutputs:
@@ -525,9 +544,11 @@ def model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutput
     features and trains its classifiers: the two share nothing but the data read first."""
     summary = btyd_summary(con, as_of, unit="weeks")
     defaults = value_defaults(con, as_of)
+    setting = business_settings.get(con, "purchase_model")
+    choice = model_choice.build_choice(con, as_of, setting)  # reads on con: before the thread
     frames = churn.FeatureFrames(con, churn.ChurnSettings().active_days)
     with ThreadPoolExecutor(1) as pool:
-        fitted = pool.submit(_btyd_outputs, summary, as_of, defaults)
+        fitted = pool.submit(_btyd_outputs, summary, as_of, defaults, choice.model)
         results = churn.churn_risks(con, as_of, frames=frames)
         frame, reasons, models = fitted.result()
     standard = results[churn.ChurnSettings().horizon_days]
@@ -535,7 +556,7 @@ def model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutput
         reasons["churn"] = standard
     else:
         frame["churn_risk"] = _by_customer(standard.scores, "churn_risk", frame["customer_id"])
-    return ModelOutputs(frame, reasons, models, results, defaults)
+    return ModelOutputs(frame, reasons, models, results, defaults, choice)
 
 
 def _by_customer(table: pd.DataFrame, column: str, customers: pd.Series) -> np.ndarray:
@@ -553,10 +574,12 @@ def _by_customer(table: pd.DataFrame, column: str, customers: pd.Series) -> np.n
 
 
 def _btyd_outputs(
-    summary: pd.DataFrame, as_of: dt.date, defaults: ValueDefaults
+    summary: pd.DataFrame, as_of: dt.date, defaults: ValueDefaults, purchase_model: str = "bgnbd"
 ) -> tuple[pd.DataFrame, dict[str, Reason | None], ValueModels | Reason]:
     """`model_outputs`' frame with its BTYD columns (churn_risk empty), the reasons a model
-    did not run ("churn" None) and the models, from the summary and the data's defaults."""
+    did not run ("churn" None) and the models, from the summary and the data's defaults,
+    with `purchase_model` (`core.purchase_models.fit_purchase_model`'s name) for P(alive)
+    and the expected purchases."""
     frame = pd.DataFrame(
         {
             "customer_id": summary["customer_id"],
@@ -573,7 +596,7 @@ def _btyd_outputs(
     try:
         readiness = data_readiness(summary)
         readiness.require()
-        bgnbd = fit_bgnbd(summary)
+        bgnbd = fit_purchase_model(purchase_model, summary)
     except ModelFitError as error:  # NotReady included
         reasons["p_alive"] = reasons["clv"] = models = error.reason
         return frame, reasons, models
@@ -682,12 +705,15 @@ def store_page_inputs(
     models = outputs.models
     defaults = outputs.defaults or value_defaults(con, as_of)
     if isinstance(models, ValueModels):
-        rows = [("bgnbd", _model_json(models.bgnbd)), ("gamma_gamma", _model_json(models.gg))]
+        purchase = model_name(models.bgnbd)
+        rows = [(purchase, _model_json(models.bgnbd)), ("gamma_gamma", _model_json(models.gg))]
         summary = models.summary
     else:
         rows = [] if models is None else [("reason", churn.reason_json(models))]
         summary = btyd_summary(con, as_of, unit="weeks")
     rows.append(("defaults", json.dumps(defaults.__dict__)))
+    if outputs.choice is not None:
+        rows.append(("model_choice", outputs.choice.to_json()))
     con.execute("create or replace table value_models (as_of date, model varchar, fit varchar)")
     con.executemany("insert into value_models values (?, ?, ?)", [(as_of, *r) for r in rows])
     inputs = customer_inputs(con, as_of)
@@ -739,9 +765,19 @@ def stored_fits(
     fits = dict(con.execute("select model, fit from value_models").fetchall())
     if "reason" in fits:
         return churn.reason_from_json(fits["reason"])
-    return BGNBDModel(**_model_fields(fits["bgnbd"])), GammaGammaModel(
+    purchase = next(name for name in PURCHASE_MODEL_CLASSES if name in fits)
+    return PURCHASE_MODEL_CLASSES[purchase](**_model_fields(fits[purchase])), GammaGammaModel(
         **_model_fields(fits["gamma_gamma"])
     )
+
+
+def stored_choice(con: duckdb.DuckDBPyConnection) -> model_choice.BuildChoice | None:
+    """The purchase model the last build used and why (`model_choice.build_choice`), or
+    None when the stored results are not current or were built before the choice was kept."""
+    if stored_as_of(con) is None:
+        return None
+    found = con.execute("select fit from value_models where model = 'model_choice'").fetchall()
+    return model_choice.BuildChoice.from_json(found[0][0]) if found else None
 
 
 def stored_value_defaults(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ValueDefaults | None:
@@ -761,7 +797,10 @@ def stored_customer_inputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd
     return customer_inputs(con, as_of)
 
 
-def _model_json(model: BGNBDModel | GammaGammaModel) -> str:
+PURCHASE_MODEL_CLASSES = {"bgnbd": BGNBDModel, "pareto_nbd": ParetoNBDModel, "mbgnbd": MBGNBDModel}
+
+
+def _model_json(model) -> str:
     """A fitted model's fields as JSON (floats written exactly, covariance as a nested list)."""
     fields = {**model.__dict__}
     if fields["covariance"] is not None:

@@ -15,10 +15,10 @@ from core.clv import (
     btyd_summary,
     clv,
     expected_purchases,
-    fit_bgnbd,
     fit_gamma_gamma,
     formula_clv,
 )
+from core.purchase_models import fit_purchase_model
 from core.value import ValueDefaults, ValueSettings
 from tests.conftest import DEMO_END
 
@@ -205,7 +205,7 @@ def test_the_models_fitted_beside_the_churn_step_give_the_one_thread_outputs(req
     as_of = db.built_as_of(con)
     out = value.model_outputs(con, as_of)
     s = btyd_summary(con, as_of, unit="weeks")
-    bgnbd, gg = fit_bgnbd(s), fit_gamma_gamma(s)
+    bgnbd, gg = fit_purchase_model(out.choice.model, s), fit_gamma_gamma(s)  # the chosen one
     margin = value.value_defaults(con, as_of).settings().margin
     expected = {
         "p_alive": bgnbd.probability_alive(s["frequency"], s["recency"], s["T"]),

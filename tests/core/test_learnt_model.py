@@ -142,7 +142,7 @@ def test_it_learns_what_the_btyd_models_cannot_see(shop_db):
     learnt = table.loc["learnt"]
     # the learnt model beats every BTYD model per customer (measured with seed 3: MAE
     # 1.269 against Pareto/NBD 1.304, MBG/NBD 1.343, BG/NBD 1.385, predicting zero 1.622;
-    # it won on MAE in each of six seeds tried)
+    # it won on MAE in each of six seeds of a near-identical simulation)
     assert learnt["mae"] < btyd["mae"].min()
     assert learnt["mae"] < learnt["mae_zero"]
     # and its total stays honest (within 10% of what happened)
@@ -193,3 +193,34 @@ def test_few_customers_and_no_data_are_refused(thin_db, empty_db):
     with pytest.raises(ModelFitError, match="no transactions"):
         fit_learnt_model(con, dt.date(2024, 2, 9), 20)
     con.close()
+
+
+CDNOW = Path("/work/shared/data/cdnow/cdnowElog.csv")
+
+
+def test_cdnow_learnt_model_misses_the_target(tmp_path):
+    # CDNOW is one cohort (first purchases January to March 1997), so the earlier split
+    # starts after 90 days of history (1997-04-01): a 182-day window, scaled to the 273-day
+    # holdout, whose customers are younger than those it predicts. Issue 18's target
+    # (|bias| < 11.5%, MAE < 0.755, top-10% capture > 50.3%) is missed on every figure:
+    # measured bias -13.4%, MAE 0.855 (worse than predicting zero, 0.798), capture 49.6%
+    con = db.connect(tmp_path / "cdnow.duckdb")
+    con.execute(
+        "insert into transactions (transaction_id, customer_id, ordered_at, amount) "
+        "select (row_number() over ())::varchar, sampleid::varchar, "
+        "strptime(date, '%Y%m%d'), sales "
+        "from read_csv($path, types = {'date': 'varchar'})",
+        {"path": str(CDNOW)},
+    )
+    as_of = dt.date(1997, 9, 30)
+    forecast = fit_learnt_model(con, as_of, 273)
+    assert (forecast.cut_off, forecast.train_days) == (dt.date(1997, 4, 1), 182)
+    choice = compare_models(con, as_of, 273)
+    con.close()
+    table = choice.table.set_index("model")
+    learnt, pareto = table.loc["learnt"], table.loc["pareto_nbd"]
+    assert learnt["actual"] == 1882
+    assert round(learnt["total_error_pct"], 1) == -13.4
+    assert round(learnt["mae"], 3) == 0.855 and learnt["mae"] > learnt["mae_zero"]
+    assert round(learnt["top10_capture_pct"], 1) == 49.6
+    assert choice.best == "pareto_nbd" and learnt["mae"] > pareto["mae"]

@@ -11,7 +11,13 @@ import pytest
 
 from core import db
 from core.clv import ModelFitError
-from core.learnt_model import LearntSettings, fit_learnt_model, learnt_purchases, training_split
+from core.learnt_model import (
+    LearntSettings,
+    fit_learnt_model,
+    learnt_features,
+    learnt_purchases,
+    training_split,
+)
 from core.model_choice import compare_models
 
 START = dt.date(2024, 1, 1)
@@ -224,3 +230,28 @@ def test_cdnow_learnt_model_misses_the_target(tmp_path):
     assert round(learnt["mae"], 3) == 0.855 and learnt["mae"] > learnt["mae_zero"]
     assert round(learnt["top10_capture_pct"], 1) == 49.6
     assert choice.best == "pareto_nbd" and learnt["mae"] > pareto["mae"]
+
+
+@pytest.mark.parametrize("shop", ["uk_shop_db", "market_db"])
+def test_real_shaped_shops(shop, request):
+    # a UK shop's order lines with refunds (no contacts, no feedback) and a marketplace of
+    # one-off buyers with review scores only: the features take what each shop has
+    con = db.connect(request.getfixturevalue(shop), read_only=True)
+    last = db.day_span(con, "transactions")[1]
+    as_of = last - dt.timedelta(days=90)
+    features = learnt_features(con, as_of)
+    choice = compare_models(con, as_of, 90)
+    con.close()
+    assert features["customer_id"].is_unique and (features["frequency"] >= 0).all()
+    assert (features["contacts"] == 0).all()
+    assert (features["answers"] > 0).any() == (shop == "market_db")
+    assert features["csat_mean"].between(0, 5).all()
+    table = choice.table.set_index("model")
+    if shop == "uk_shop_db":  # 320 customers, 182 of them by the training cut-off
+        assert "learnt" not in table.index
+        assert "needs at least 200 customers" in choice.refused["learnt"]
+        return
+    assert "learnt" in table.index and "learnt" not in choice.refused
+    predicted = choice.customers["predicted_learnt"]
+    assert np.isfinite(predicted).all() and (predicted >= 0).all()
+    assert np.isfinite(table.loc["learnt", ["mae", "top10_capture_pct"]].to_numpy(float)).all()

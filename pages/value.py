@@ -318,6 +318,32 @@ else:
     )
     st.caption(vu.health_seasons_text(check, lang))
 
+# --- which purchase model (the build's comparison) ------------------------------------------
+st.markdown(f"**{t('model_choice.title')}**")
+made = vu.stored_choice(ctx.version)
+if made is None:
+    st.caption(t("model_choice.not_built"))
+else:
+    st.markdown(vu.choice_text(made, lang))
+    if made.comparison is not None:
+        st.caption(vu.choice_caption(made.comparison, lang))
+        left, right = st.columns([3, 2])
+        show_table(vu.choice_table(made, lang), container=left)
+        report.chart(container=right, figure=vu.decile_chart(made))
+setting_now = vu.purchase_model_setting()
+picked = st.selectbox(
+    t("model_choice.setting"),
+    vu.PURCHASE_MODEL_CHOICES,
+    index=vu.PURCHASE_MODEL_CHOICES.index(setting_now),
+    format_func=vu.model_label,
+    help=t("model_choice.setting_help"),
+    key="value_purchase_model",
+)
+if st.button(t("model_choice.apply"), disabled=picked == setting_now, key="value_rebuild"):
+    with st.spinner(t("model_choice.applying", model=vu.model_label(picked))):
+        vu.use_purchase_model(picked)
+    st.rerun()
+
 with st.expander(t("value.parameters_title"), icon=":material/functions:"):
     st.caption(t("value.parameters_caption"))
     parameters = vu.parameters(fitted)

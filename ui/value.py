@@ -12,24 +12,30 @@ import datetime as dt
 from collections.abc import Callable
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
-from core import clv, value
+from core import clv, model_choice, value
 from core import filters as core_filters
+from core import settings as business_settings
+from core.build import build
 from core.clv import Backtest, ModelFitError, Reason
 from core.filters import NO_FILTERS, Filters
+from core.purchase_models import model_name
 from core.value import ValueModels, ValueSettings
-from ui import data, drill, filters
+from ui import charts, data, drill, filters
 from ui import format as fmt
 from ui.export import About, Column, columns, columns_from_formats, list_about
 from ui.i18n import t
 from ui.labels import label, star_name
-from ui.models import customer_values, customers_text, defaults, models
+from ui.models import customer_values, customers_text, defaults, models, reason_text
 from ui.widgets import COUNT, DATE, MONEY, PERCENT, column_config, share_table
 
 HORIZONS = (3, 6, 12, 24, 36)  # months of predicted value
 HOLDOUTS = clv.HOLDOUT_CHOICES  # days of the model-health check, as the history allows
 TOP_CUSTOMERS = 20
+# the options of the purchase-model control
+PURCHASE_MODEL_CHOICES = business_settings.PURCHASE_MODEL_CHOICES
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -339,7 +345,7 @@ def parameter_columns(table: pd.DataFrame) -> list[Column]:
 def parameters(fitted: ValueModels) -> pd.DataFrame:
     """The fitted parameters with their standard errors, for the curious."""
     rows = []
-    for model, name in ((fitted.bgnbd, "bgnbd"), (fitted.gg, "gamma_gamma")):
+    for model, name in ((fitted.bgnbd, model_name(fitted.bgnbd)), (fitted.gg, "gamma_gamma")):
         try:
             errors = model.standard_errors
         except ModelFitError:
@@ -443,3 +449,126 @@ def drill_list(ctx, chart: str, rows: pd.DataFrame, heading: str, about: About, 
         ),
         more=t("value.drill_more", rows=LIST_ROWS),
     )
+
+
+# --- which purchase model: the build's comparison --------------------------------------------
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def stored_choice(version: int) -> model_choice.BuildChoice | None:
+    """The purchase model the last build used and its comparison (`value.stored_choice`)."""
+    return value.stored_choice(data.cursor())
+
+
+def model_label(name: str) -> str:
+    """A purchase model's name (or "automatic") as the page writes it."""
+    return t(f"model_choice.name_{name}")
+
+
+def choice_text(made: model_choice.BuildChoice, lang: str) -> str:
+    """Which model the build uses and why, in the current language, with the figures."""
+    used = model_label(made.model)
+    comparison = made.comparison
+    if comparison is None:
+        reason = made.reason
+        if reason is not None and reason.code == "choice_no_holdout":
+            why = t("model_choice.no_holdout", days=fmt.count(reason.values["days"], lang))
+        else:
+            why = reason_text(reason) if reason is not None else ""
+        return t("model_choice.used_no_comparison", model=used, reason=why)
+    if made.setting != model_choice.AUTOMATIC:
+        return t("model_choice.used_set", model=used, best=model_label(comparison.best))
+    return t("model_choice.used_auto", model=used, why=why_text(comparison.why, lang))
+
+
+def why_text(why: Reason, lang: str) -> str:
+    """`model_choice.why_best`'s reason in the current language."""
+    v = why.values
+    text = t(
+        "model_choice.why_best_rank",
+        model=model_label(v["model"]),
+        error=f"{v['total_error_pct']:+.1f}%",
+        mae=f"{v['mae']:.3f}",
+        mae_zero=f"{v['mae_zero']:.3f}",
+        capture=fmt.percent(v["capture_pct"] / 100),
+        perfect=fmt.percent(v["capture_perfect_pct"] / 100),
+    )
+    return text + (t("model_choice.why_not_zero") if why.code == "best_rank_not_zero" else "")
+
+
+def choice_caption(comparison: model_choice.ModelComparison, lang: str) -> str:
+    """What the comparison was fitted on and judged against, and the models it refused."""
+    customers = int(comparison.deciles.groupby("model")["customers"].sum().iloc[0])
+    end = comparison.calibration_end + dt.timedelta(days=comparison.holdout_days)
+    text = t(
+        "model_choice.caption",
+        start=comparison.calibration_end,
+        end=end,
+        days=comparison.holdout_days,
+        customers=fmt.count(customers, lang),
+    )
+    if comparison.refused:
+        names = ", ".join(model_label(name) for name in comparison.refused)
+        text += " " + t("model_choice.refused", models=names)
+    return text
+
+
+def choice_table(made: model_choice.BuildChoice, lang: str) -> pd.DataFrame:
+    """One row per model compared: its predicted and actual purchases, the bias of the
+    total, MAE beside predicting none, the top 10%'s revenue capture, and which is used."""
+    table = made.comparison.table
+    return pd.DataFrame(
+        {
+            t("model_choice.col_model"): [model_label(m) for m in table["model"]],
+            t("model_choice.col_predicted"): [fmt.count(v, lang) for v in table["predicted"]],
+            t("model_choice.col_actual"): [fmt.count(v, lang) for v in table["actual"]],
+            t("model_choice.col_bias"): [f"{v:+.1f}%" for v in table["total_error_pct"]],
+            t("model_choice.col_mae"): [f"{v:.3f}" for v in table["mae"]],
+            t("model_choice.col_mae_zero"): [f"{v:.3f}" for v in table["mae_zero"]],
+            t("model_choice.col_capture"): [
+                fmt.percent(v / 100) for v in table["top10_capture_pct"]
+            ],
+            t("model_choice.col_chosen"): [
+                t("model_choice.chosen_mark") if m == made.model else "" for m in table["model"]
+            ],
+        }
+    )
+
+
+def decile_chart(made: model_choice.BuildChoice) -> go.Figure:
+    """The used model's decile calibration: mean predicted and actual purchases per customer
+    in each tenth of customers ranked by its prediction (`charts.backtest_by_frequency`)."""
+    deciles = made.comparison.deciles
+    rows = deciles[deciles["model"] == made.model]
+    if rows.empty:  # the model set by the user could not be fitted on the holdout
+        rows = deciles[deciles["model"] == made.comparison.best]
+    shown = pd.DataFrame(
+        {
+            "frequency": rows["decile"].astype(str).to_numpy(),
+            "customers": rows["customers"].to_numpy(),
+            "predicted": (rows["predicted"] / rows["customers"]).to_numpy(),
+            "actual": (rows["actual"] / rows["customers"]).to_numpy(),
+        }
+    )
+    labels = {
+        "frequency": t("model_choice.decile_axis"),
+        "predicted": t("value.health_series_predicted"),
+        "actual": t("value.health_series_actual"),
+        "customers": t("value.axis_customers"),
+        "axis": t("value.axis_mean_purchases"),
+    }
+    name = model_label(str(rows["model"].iloc[0]))
+    return charts.backtest_by_frequency(shown, t("model_choice.deciles_title", model=name), labels)
+
+
+def purchase_model_setting() -> str:
+    """The purchase-model setting stored in the database ("automatic" or a model's name)."""
+    return business_settings.get(data.cursor(), "purchase_model")
+
+
+def use_purchase_model(setting: str) -> None:
+    """Store the purchase-model setting and rebuild the derived tables with it, so every
+    page follows it (the build raises the data version the caches key on)."""
+    con = data.cursor()
+    business_settings.put(con, "purchase_model", setting, bump=False)
+    build(con)

@@ -62,7 +62,7 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.special import expit
 
-from core import db, filters, sql, stars, value
+from core import db, filters, precompute, sql, stars, value
 from core.clv import (
     DAYS_PER_MONTH,
     BGNBDModel,
@@ -237,16 +237,37 @@ def loyalty_models(con: duckdb.DuckDBPyConnection) -> LoyaltyModels:
     """Both models on the BTYD inputs in customer_features: the fits the build made for the
     Value page when it stored them for its as-of date (`value.stored_value_models`: the
     same estimators on the same inputs, so the same parameters, or the same reason they
-    cannot be fitted; nothing is fitted twice), else `fit_loyalty_models`. ModelNotFitted
+    cannot be fitted; nothing is fitted twice), with `simulator_bgnbd` when the build's
+    purchase model is another (the simulator draws BG/NBD's dropout); else
+    `fit_loyalty_models`. ModelNotFitted
     when the data are too thin or the fit fails (the page then offers simple mode)."""
     customers = _built_inputs(con)
     as_of = db.built_as_of(con)
-    stored = value.stored_value_models(con, as_of) if as_of is not None else None
-    if isinstance(stored, value.ValueModels):
-        return LoyaltyModels(customers, stored.bgnbd, stored.gg)
+    stored = value.stored_fits(con, as_of) if as_of is not None else None
     if isinstance(stored, Reason):  # the same fit failed in the build: not tried again
         raise ModelNotFitted(stored)
-    return _fitted(customers)
+    if stored is None:
+        return _fitted(customers)
+    purchase, gg = stored
+    if type(purchase) is not BGNBDModel:  # the build chose another purchase model
+        purchase = simulator_bgnbd(con, as_of)  # kept by the build
+    return LoyaltyModels(customers, purchase, gg)
+
+
+@precompute.page_result(ratings=True, after_commit=True)
+def simulator_bgnbd(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> BGNBDModel:
+    """The BG/NBD the simulator draws dropout from, on customer_features' inputs: the
+    build's stored fit when its purchase model is BG/NBD, else fitted here (kept by the
+    build, so a page does not fit it). ModelNotFitted when it cannot be fitted."""
+    stored = value.stored_fits(con, as_of)
+    if isinstance(stored, tuple) and type(stored[0]) is BGNBDModel:
+        return stored[0]
+    customers = _built_inputs(con)
+    try:
+        data_readiness(customers).require()
+        return fit_bgnbd(customers)
+    except ModelFitError as error:
+        raise ModelNotFitted(error.reason) from error
 
 
 def fit_loyalty_models(con: duckdb.DuckDBPyConnection) -> LoyaltyModels:
@@ -1069,6 +1090,38 @@ def simulate_with_sensitivity(
     drawn, expected, members = _engine(con, programme, runs, seed, models, history, sample_size)
     net_impact = _net_impact_function(programme, expected)
     return drawn(), _sensitivity(programme, net_impact, members, shares)
+
+
+OPENING_PRESET = "points_tiers"  # the preset the Loyalty page opens on
+OPENING_RUNS, OPENING_SEED = 200, 0  # the page's Monte Carlo runs and seed
+
+
+@precompute.page_result(ratings=True, after_commit=True)
+def opening_simulation(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date
+) -> tuple[LoyaltyResult, UpliftSensitivity]:
+    """The Loyalty page's opening result, kept by the build: `simulate_with_sensitivity`
+    of the OPENING_PRESET programme offered to every buyer, on the fitted models
+    (`loyalty_models`) or, when they cannot be fitted, in simple mode as of `as_of`: what
+    the page computes with no filter and the preset untouched. After the build's commit:
+    the models and tiers are those of the new build."""
+    programme, runs, seed = PRESETS[OPENING_PRESET], OPENING_RUNS, OPENING_SEED
+    try:
+        models = loyalty_models(con)
+    except ModelNotFitted:
+        history = simple_history(con, as_of)
+        return simulate_with_sensitivity(con, programme, runs, seed, history=history)
+    return simulate_with_sensitivity(con, programme, runs, seed, models=models)
+
+
+def kept_simulation(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, programme: Programme, runs: int, seed: int
+) -> tuple[LoyaltyResult, UpliftSensitivity] | None:
+    """`opening_simulation`'s kept result when `programme`, `runs` and `seed` are its own
+    and it is kept for `as_of` (and not stale); else None: the caller simulates."""
+    if (programme, runs, seed) != (PRESETS[OPENING_PRESET], OPENING_RUNS, OPENING_SEED):
+        return None
+    return precompute.kept(opening_simulation, con, as_of)
 
 
 def uplift_sensitivity(

@@ -42,7 +42,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from core import db, segments, sql
+from core import db, precompute, segments, sql
 from core import filters as core_filters
 
 LEVELS = ("category", "product")  # item levels, in the order a page offers them
@@ -232,6 +232,7 @@ def _mined(
     return Rules(as_of, settings.level, basket, count, rules, items)
 
 
+@precompute.page_result()
 def association_rules(
     con: duckdb.DuckDBPyConnection,
     as_of: dt.date,
@@ -257,6 +258,10 @@ def bought_items(
     """`Rules.items` of the baskets of `customers` (ids; None: everyone's) up to the end of
     `as_of`: what the chosen customers bought, counted as the rules count it, while the
     rules themselves stay those of every basket."""
+    if customers is None and settings == OfferSettings():  # everyone's: the kept rules' items
+        found = precompute.kept(association_rules, con, as_of)
+        if found is not None:
+            return found.items
     _check_level(con, settings.level)
     basket = _basket(con, as_of, settings)
     with _baskets(con, as_of, settings.level, basket == "order", customers=customers):
@@ -298,6 +303,29 @@ def rule_segments(
     consequent, segment, baskets_both, support, confidence, lift, holds` (holds: it passes
     the thresholds there too with a lift above 1); in the baskets of `customers` alone
     when given."""
+    if customers is None and settings == OfferSettings():  # the opening view: kept
+        opening = precompute.kept(opening_rule_segments, con, as_of)
+        if opening is not None and _same_rules(opening[0], found):
+            return opening[1]
+    return _rule_segments(con, as_of, settings, found, customers)
+
+
+@precompute.page_result(ratings=True, after_commit=True)
+def opening_rule_segments(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> tuple:
+    """The Products page's opening view, kept by the build: the rules at the default
+    settings (`association_rules`, kept) and `rule_segments` of them over every basket.
+    After the build's commit: the segments are the ratings of the new build."""
+    found = association_rules(con, as_of)
+    return found, _rule_segments(con, as_of, OfferSettings(), found, None)
+
+
+def _same_rules(kept: Rules, found: Rules) -> bool:
+    fields = ("as_of", "level", "basket", "baskets")
+    same = all(getattr(kept, f) == getattr(found, f) for f in fields)
+    return same and kept.rules.equals(found.rules)
+
+
+def _rule_segments(con, as_of, settings, found, customers) -> pd.DataFrame:
     thresholds = {"min_support": settings.min_support, "min_confidence": settings.min_confidence}
     with (
         _baskets(con, as_of, found.level, found.basket == "order", customers=customers),

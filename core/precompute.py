@@ -83,7 +83,7 @@ def _same(value, default) -> bool:
 def page_results() -> tuple[Callable, ...]:
     """The results the build keeps, in the order it computes them (`store_page_results`;
     those marked `after_commit`: `store_committed_results`)."""
-    from core import lifecycle, overview, satisfaction, segments
+    from core import lifecycle, loyalty, offers, overview, satisfaction, segments
 
     return (
         overview.overview_kpis,
@@ -97,6 +97,10 @@ def page_results() -> tuple[Callable, ...]:
         satisfaction.value_report,
         satisfaction.satisfaction_kpis,
         segments.built_clusters,
+        offers.association_rules,
+        offers.opening_rule_segments,
+        loyalty.simulator_bgnbd,
+        loyalty.opening_simulation,
     )
 
 

@@ -41,8 +41,8 @@ from ui.i18n import t
 from ui.labels import label, labelled
 from ui.widgets import Tile
 
-RUNS = 200
-SEED = 0
+RUNS = loyalty.OPENING_RUNS
+SEED = loyalty.OPENING_SEED
 MAX_COMPARED = 3
 MIN_RETENTION_BUYERS = loyalty.MIN_RETENTION_BUYERS
 MONEY_MEASURES = ("incremental_revenue", "incremental_margin", "programme_cost", "net_impact")
@@ -85,6 +85,10 @@ def simulate(
     result) and, on its draws, net impact against the share of the assumed uplifts with
     the break-even share: on the customer model, or in simple mode when it is not fitted;
     offered to the customers `chosen` filters choose."""
+    if not chosen.active:  # the opening view: the build keeps it
+        kept = loyalty.kept_simulation(data.cursor(), as_of, programme, RUNS, SEED)
+        if kept is not None:
+            return kept
     offered = engine(as_of, version, chosen)
     if isinstance(offered, SimpleHistory):
         engine_args = {"history": offered}

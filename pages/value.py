@@ -327,9 +327,9 @@ else:
     st.markdown(vu.choice_text(made, lang))
     if made.comparison is not None:
         st.caption(vu.choice_caption(made.comparison, lang))
-        left, right = st.columns([3, 2])
-        show_table(vu.choice_table(made, lang), container=left)
-        report.chart(container=right, figure=vu.decile_chart(made))
+        show_table(vu.choice_table(made, lang))
+        left, _ = st.columns(2)
+        report.chart(container=left, figure=vu.decile_chart(made))
 setting_now = vu.purchase_model_setting()
 picked = st.selectbox(
     t("model_choice.setting"),

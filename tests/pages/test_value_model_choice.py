@@ -13,7 +13,7 @@ from core.model_choice import AUTOMATIC
 from ui import data
 
 PAGE = "pages/value.py"
-USED = {"en": "✓ used", "zh": "✓ 采用"}
+USED = {"en": "✓", "zh": "✓"}
 NAMES = {"bgnbd": "BG/NBD", "pareto_nbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}
 WHY = {
     "en": "{model} predicted the held-out days best overall: its total was {error} off",
@@ -58,7 +58,7 @@ def test_model_health_shows_the_comparison_and_why(app_on, request, shop_db, lan
     sentence = WHY[lang].format(model=NAMES[made.model], error=f"{why['total_error_pct']:+.1f}%")
     assert any(sentence in m.value for m in at.markdown)
     charts = at.get("plotly_chart")
-    title = {"en": "predicted and actual purchases by tenth", "zh": "按客户十分位"}[lang]
+    title = {"en": "predicted and actual, by tenth of customers", "zh": "按客户十分位"}[lang]
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in charts]
     assert any(title in text for text in titles), titles
     assert at.selectbox(key="value_purchase_model").value == AUTOMATIC

@@ -245,7 +245,7 @@ def portrait(
         **_formula(cur, customer_id, as_of),
         predicted_clv=_predicted_clv(cur, customer_id, features, models),
         p_alive=_number(features, "p_alive"),
-        p_alive_history=p_alive_history(cur, customer_id, as_of, models),
+        p_alive_history=p_alive_history(cur, customer_id, as_of, models or _purchase(cur, as_of)),
         churn_risk=_number(features, "churn_risk"),
         churn_drivers=churn_drivers(cur, customer_id, as_of, reference),
         next_order=next_order(features, models, as_of),
@@ -295,6 +295,13 @@ def _stored_models(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> StoredMode
     if fits is None or isinstance(fits, Reason) or defaults is None:
         return None
     return StoredModels(*fits, defaults)
+
+
+def _purchase(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> StoredModels | None:
+    """The build's purchase model alone (no spend model, no defaults): what P(alive) over
+    time needs when Gamma-Gamma could not be fitted but P(alive) was stored."""
+    fit = value.stored_purchase_model(con, as_of)
+    return None if fit is None else StoredModels(fit, None, None)
 
 
 def _defaults(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> value.ValueDefaults:

@@ -531,6 +531,7 @@ class ModelOutputs:
     churn: dict[int, churn.ChurnResult | Reason] = field(default_factory=dict)
     defaults: ValueDefaults | None = None  # the data's margin and retention, when read
     choice: model_choice.BuildChoice | None = None  # the purchase model used, and why
+    purchase_fit: object | None = None  # that model's fit when it predicts (even without spend)
 
 
 def model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutputs:
@@ -550,13 +551,13 @@ def model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutput
     with ThreadPoolExecutor(1) as pool:
         fitted = pool.submit(_btyd_outputs, summary, as_of, defaults, choice.model)
         results = churn.churn_risks(con, as_of, frames=frames)
-        frame, reasons, models = fitted.result()
+        frame, reasons, models, purchase_fit = fitted.result()
     standard = results[churn.ChurnSettings().horizon_days]
     if isinstance(standard, Reason):
         reasons["churn"] = standard
     else:
         frame["churn_risk"] = _by_customer(standard.scores, "churn_risk", frame["customer_id"])
-    return ModelOutputs(frame, reasons, models, results, defaults, choice)
+    return ModelOutputs(frame, reasons, models, results, defaults, choice, purchase_fit)
 
 
 def _by_customer(table: pd.DataFrame, column: str, customers: pd.Series) -> np.ndarray:
@@ -575,11 +576,11 @@ def _by_customer(table: pd.DataFrame, column: str, customers: pd.Series) -> np.n
 
 def _btyd_outputs(
     summary: pd.DataFrame, as_of: dt.date, defaults: ValueDefaults, purchase_model: str = "bgnbd"
-) -> tuple[pd.DataFrame, dict[str, Reason | None], ValueModels | Reason]:
+) -> tuple[pd.DataFrame, dict[str, Reason | None], ValueModels | Reason, object | None]:
     """`model_outputs`' frame with its BTYD columns (churn_risk empty), the reasons a model
-    did not run ("churn" None) and the models, from the summary and the data's defaults,
-    with `purchase_model` (`core.purchase_models.fit_purchase_model`'s name) for P(alive)
-    and the expected purchases."""
+    did not run ("churn" None), the models and the purchase model's fit when it gave the
+    P(alive) and expected purchases (None otherwise), from the summary and the data's
+    defaults, with `purchase_model` (`core.purchase_models.fit_purchase_model`'s name)."""
     frame = pd.DataFrame(
         {
             "customer_id": summary["customer_id"],
@@ -599,7 +600,7 @@ def _btyd_outputs(
         bgnbd = fit_purchase_model(purchase_model, summary)
     except ModelFitError as error:  # NotReady included
         reasons["p_alive"] = reasons["clv"] = models = error.reason
-        return frame, reasons, models
+        return frame, reasons, models, None
     try:
         expected = expected_purchases(bgnbd, summary, 12)
     except ModelFitError as error:
@@ -624,7 +625,7 @@ def _btyd_outputs(
                 frame["predicted_clv_12m"] = clv(bgnbd, gg, summary, *args)["clv"].to_numpy()
             except ModelFitError as error:
                 reasons["clv"] = error.reason
-    return frame, reasons, models
+    return frame, reasons, models, bgnbd if expected is not None else None
 
 
 def add_model_outputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> ModelOutputs:
@@ -710,6 +711,9 @@ def store_page_inputs(
         summary = models.summary
     else:
         rows = [] if models is None else [("reason", churn.reason_json(models))]
+        if outputs.purchase_fit is not None:  # P(alive) is stored: keep the fit that gave it
+            fit = outputs.purchase_fit
+            rows.append((model_name(fit), _model_json(fit)))
         summary = btyd_summary(con, as_of, unit="weeks")
     rows.append(("defaults", json.dumps(defaults.__dict__)))
     if outputs.choice is not None:
@@ -769,6 +773,16 @@ def stored_fits(
     return PURCHASE_MODEL_CLASSES[purchase](**_model_fields(fits[purchase])), GammaGammaModel(
         **_model_fields(fits["gamma_gamma"])
     )
+
+
+def stored_purchase_model(con: duckdb.DuckDBPyConnection, as_of: dt.date):
+    """The purchase model `core build` stored as of `as_of` (the one that gave the stored
+    P(alive)), also when Gamma-Gamma could not be fitted; None when it stored none."""
+    if stored_as_of(con) != as_of:
+        return None
+    fits = dict(con.execute("select model, fit from value_models").fetchall())
+    name = next((name for name in PURCHASE_MODEL_CLASSES if name in fits), None)
+    return None if name is None else PURCHASE_MODEL_CLASSES[name](**_model_fields(fits[name]))
 
 
 def stored_choice(con: duckdb.DuckDBPyConnection) -> model_choice.BuildChoice | None:

@@ -123,7 +123,11 @@ def test_config_lists_shows_and_sets_the_settings(empty_db):
     assert listed[1].split()[:2] == ["timezone", "Europe/London"]
     assert "(default)" not in listed[1]
     con = db.connect(empty_db, read_only=True)
-    assert settings.all_settings(con) == {"currency": "GBP", "timezone": "Europe/London"}
+    assert settings.all_settings(con) == {
+        "currency": "GBP",
+        "timezone": "Europe/London",
+        "purchase_model": "automatic",
+    }
     con.close()
 
 
@@ -133,7 +137,8 @@ def test_config_lists_shows_and_sets_the_settings(empty_db):
         (("currency", "pounds"), "is not a three-letter ISO 4217 code (e.g. GBP, USD, CNY"),
         (("currency", "£"), "ISO 4217"),
         (("timezone", "GMT+8"), "is not an IANA zone name (e.g. Asia/Shanghai"),
-        (("language", "zh"), "unknown setting 'language': settings are currency, timezone"),
+        (("language", "zh"), "unknown setting 'language': settings are currency, timezone, "),
+        (("purchase_model", "learnt"), "purchase model 'learnt' is not one of automatic, bgnbd"),
     ],
 )
 def test_config_refuses_a_bad_value_in_one_line(empty_db, args, words):
@@ -141,5 +146,9 @@ def test_config_refuses_a_bad_value_in_one_line(empty_db, args, words):
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and words in result.stderr
     con = db.connect(empty_db, read_only=True)
-    assert settings.all_settings(con) == {"currency": None, "timezone": "Asia/Shanghai"}
+    assert settings.all_settings(con) == {
+        "currency": None,
+        "timezone": "Asia/Shanghai",
+        "purchase_model": "automatic",
+    }
     con.close()

@@ -105,7 +105,10 @@ settings = vu.ValueSettings(horizon, discount / 100, margin / 100, years)
 
 totals = vu.totals(as_of, settings, chosen, ctx.version)
 valued_count = totals.customers if chosen.active else len(fitted.summary)
-results.caption(t("value.caption", as_of=as_of, customers=fmt.count(valued_count, lang)))
+purchase_model = vu.model_label(vu.model_name(fitted.bgnbd))
+results.caption(
+    t("value.caption", as_of=as_of, customers=fmt.count(valued_count, lang), model=purchase_model)
+)
 if chosen.active:
     results.caption(t("value.filtered_models", customers=fmt.count(len(fitted.summary), lang)))
 mean_clv = totals.predicted_clv["clv"] / max(totals.customers, 1)
@@ -126,7 +129,7 @@ metric_row(
         Tile(
             t("value.purchases", months=horizon),
             fmt.count(totals.expected_purchases["expected_purchases"], lang),
-            t("value.purchases_help"),
+            t("value.purchases_help", model=purchase_model),
             caption=between(totals.expected_purchases, money=False),
         ),
         Tile(

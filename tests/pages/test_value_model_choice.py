@@ -62,6 +62,9 @@ def test_model_health_shows_the_comparison_and_why(app_on, request, shop_db, lan
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in charts]
     assert any(title in text for text in titles), titles
     assert at.selectbox(key="value_purchase_model").value == AUTOMATIC
+    # the totals at the top of the page say which model predicted them
+    named = {"en": "purchases predicted by {model} (", "zh": "购买次数由 {model} 模型预测"}[lang]
+    assert any(named.format(model=NAMES[made.model]) in c.value for c in at.caption)
 
 
 def test_a_shop_too_small_for_the_models_says_why(app_on, small_db):

@@ -10,7 +10,7 @@ import pytest
 from core import db, settings, value
 from core.build import build
 from core.clv import BGNBDModel, btyd_summary, fit_bgnbd
-from core.model_choice import AUTOMATIC, BuildChoice, standard_holdout
+from core.model_choice import AUTOMATIC, BuildChoice, build_choice, standard_holdout
 from core.purchase_models import PURCHASE_MODELS, ParetoNBDModel, fit_purchase_model
 
 
@@ -115,3 +115,18 @@ def test_the_setting_takes_the_models_and_refuses_others():
     assert set(settings.PURCHASE_MODEL_CHOICES) == {AUTOMATIC, *PURCHASE_MODELS}
     with pytest.raises(ValueError, match="purchase model 'learnt' is not one of"):
         settings.check("purchase_model", "learnt")
+
+
+def test_the_build_compares_on_a_seeded_sample_of_the_customers(demo_db):
+    """The build's comparison is judged on at most `sample` customers drawn at random
+    (seeded: the same choice on the same data), so its cost stays small at 1M."""
+    con = db.connect(demo_db, read_only=True)
+    as_of = db.built_as_of(con)
+    small = build_choice(con, as_of, AUTOMATIC, sample=500)
+    again = build_choice(con, as_of, AUTOMATIC, sample=500)
+    whole = build_choice(con, as_of, AUTOMATIC)
+    con.close()
+    assert len(small.comparison.customers) == 500
+    assert len(whole.comparison.customers) > 500
+    assert small.to_json() == again.to_json()
+    assert whole.to_json() == BuildChoice.from_json(whole.to_json()).to_json()

@@ -50,7 +50,9 @@ AUTOMATIC = settings.AUTOMATIC_MODEL  # the purchase-model setting that lets the
 STANDARD_HOLDOUT_DAYS = 90  # the build judges on Model health's standard holdout
 # The build compares the models on at most this many customers drawn at random (seeded):
 # the figures are means and shares over customers, which 100,000 estimate to a small part
-# of the models' differences, at a fraction of the cost at 1M (all 726,612: 5.8 CPU s).
+# of the models' differences. Measured on the 1M bench (726,612 customers before its 90-day
+# holdout): 2.8 CPU s with the sample, most of it reading the holdout, against 5.2 for all;
+# the same winner (Pareto/NBD) and biases within 0.2 points.
 COMPARED_CUSTOMERS = 100_000
 
 

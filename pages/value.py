@@ -334,11 +334,12 @@ else:
         left, _ = st.columns(2)
         report.chart(container=left, figure=vu.decile_chart(made))
 setting_now = vu.purchase_model_setting()
+model_words = {choice: vu.model_label(choice) for choice in vu.PURCHASE_MODEL_CHOICES}
 picked = st.selectbox(
     t("model_choice.setting"),
     vu.PURCHASE_MODEL_CHOICES,
     index=vu.PURCHASE_MODEL_CHOICES.index(setting_now),
-    format_func=vu.model_label,
+    format_func=model_words.__getitem__,  # words of this run's language
     help=t("model_choice.setting_help"),
     key="value_purchase_model",
 )

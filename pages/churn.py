@@ -11,7 +11,7 @@ from ui.empty import show_empty_state
 from ui.export import download_buttons
 from ui.frame import page_context
 from ui.i18n import t
-from ui.models import Reason, reason_text
+from ui.models import Reason, purchase_model_label, reason_text
 from ui.widgets import Tile, choice, customer_table, metric_row, show_missing_inputs
 
 ctx = page_context()
@@ -54,7 +54,7 @@ if isinstance(result, Reason):
     st.warning(f"**{t('churn.not_ready_title')}**\n\n{reason_text(result)}", icon=":material/info:")
     st.stop()
 st.caption(t("churn.caption", days=horizon, as_of=as_of))
-st.caption(t("models.p_alive_vs_churn", days=horizon))
+st.caption(t("models.p_alive_vs_churn", days=horizon, model=purchase_model_label(ctx.version)))
 
 # --- the headline -------------------------------------------------------------------------------
 warning = ch.warning_list(as_of, horizon, min_risk / 100, ctx.version, chosen)

@@ -14,6 +14,7 @@ from ui.export import download_buttons
 from ui.frame import page_context
 from ui.i18n import t
 from ui.labels import star_name
+from ui.models import purchase_model_label
 from ui.widgets import Tile, customer_link, customer_table, metric_row, show_table
 
 ctx = page_context()
@@ -102,7 +103,7 @@ metric_row(
         Tile(
             t("customer.p_alive"),
             fmt.percent(card.p_alive, 0) if card.p_alive is not None else fmt.UNKNOWN,
-            t("customer.p_alive_help"),
+            t("customer.p_alive_help", model=purchase_model_label(ctx.version)),
         ),
     ]
 )

@@ -246,7 +246,7 @@ download_buttons(
     f"customer-value-{as_of}",
     about=vu.value_about(ctx, settings, chosen=chosen),
 )
-st.caption(t("models.p_alive_vs_churn", days=90))
+st.caption(t("models.p_alive_vs_churn", days=90, model=purchase_model))
 
 # --- model health ------------------------------------------------------------------------------
 st.subheader(t("value.health_title"))
@@ -349,7 +349,7 @@ if st.button(t("model_choice.apply"), disabled=picked == setting_now, key="value
     st.rerun()
 
 with st.expander(t("value.parameters_title"), icon=":material/functions:"):
-    st.caption(t("value.parameters_caption"))
+    st.caption(t("value.parameters_caption", model=purchase_model))
     parameters = vu.parameters(fitted)
     show_table(parameters)
     download_buttons(

@@ -34,12 +34,24 @@ def models(as_of: dt.date, version: int) -> ValueModels | Reason:
     with st.spinner(
         t(
             "models.progress_fitting",
+            model=purchase_model_label(version),
             as_of=as_of,
             customers=customers_text(version),
             built=built_as_of(version) or "–",
         )
     ):
         return _fitted_models(as_of, version)
+
+
+def purchase_model_label(version: int) -> str:
+    """The purchase model the pages fit and the build's P(alive) comes from, as the page
+    writes it (Pareto/NBD on the demo)."""
+    return t(f"model_choice.name_{_purchase_model(version)}")
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _purchase_model(version: int) -> str:
+    return value.purchase_model_in_use(data.cursor())
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

@@ -1,13 +1,13 @@
 """The customer models more than one page uses, cached once, and why a model cannot run.
 
-BG/NBD + Gamma-Gamma come from the build on its as-of date (`core build` stores them) and
-are fitted here for another date, once per (as-of date, data version), with words of
-progress; either is kept as a resource (a frame per customer that is never changed): the
-Value page shows them, the Churn risk page values its warning list with them. The value
-knobs recompute from cached parts (`core.value.customer_base`, `model_values`) without
-refitting. A model that cannot run comes back as a `Reason`, cached like a result, so a
-thin database is not refitted on every rerun, and `reason_text` words it in the page's
-language.
+The purchase model in use (`core.value.purchase_model_in_use`) + Gamma-Gamma come from the
+build on its as-of date (`core build` stores them) and are fitted here for another date,
+once per (as-of date, data version), with words of progress; either is kept as a resource
+(a frame per customer that is never changed): the Value page shows them, the Churn risk
+page values its warning list with them. The value knobs recompute from cached parts
+(`core.value.customer_base`, `model_values`) without refitting. A model that cannot run
+comes back as a `Reason`, cached like a result, so a thin database is not refitted on every
+rerun, and `reason_text` words it in the page's language.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from ui.i18n import current_language, t
 
 
 def models(as_of: dt.date, version: int) -> ValueModels | Reason:
-    """BG/NBD and Gamma-Gamma as of `as_of`, or why they cannot be fitted: as the build
+    """The purchase model and Gamma-Gamma as of `as_of`, or why they cannot be fitted: as the build
     stored them on its date, else fitted here (saying so while it runs)."""
     stored = _stored_models(as_of, version)
     if stored is not None:

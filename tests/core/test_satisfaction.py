@@ -257,10 +257,11 @@ def test_value_is_unknown_when_the_value_model_did_not_run(shop):
 
 
 def test_the_marketplace_value_is_unknown(market_db):
-    """The CSAT-only marketplace: one order per customer, the value model cannot fit, so no
-    band, group or total has a value; the counts are all there."""
+    """The CSAT-only marketplace: one order per customer, the spend model cannot fit (the
+    purchase model can: Pareto/NBD), so there is no CLV and no band, group or total has a
+    value; the counts are all there."""
     con = db.connect(market_db)
-    assert {statuses(con)[name].code for name in ("p_alive", "clv")} == {"degenerate_fit"}
+    assert statuses(con)["clv"].code == "fit_at_bound"
     as_of = con.execute("select max(ordered_at)::date from transactions").fetchone()[0]
     report = value_report(con, as_of)
     con.close()

@@ -200,8 +200,8 @@ def test_without_feedback_every_part_says_what_to_import(app_on, small_db):
 
 def test_value_is_unknown_when_the_value_model_cannot_run(app_on, market_db):
     con, as_of = _last_day(market_db)
-    # the marketplace's one order per customer: the value model cannot fit
-    assert statuses(con)["clv"].code == "degenerate_fit"
+    # the marketplace's one order per customer: the spend model cannot fit, so no CLV
+    assert statuses(con)["clv"].code == "fit_at_bound"
     summary = value_report(con, as_of).summary
     con.close()
     assert summary.unhappy_top_tier > 0 and summary.unhappy_top_tier_value is None

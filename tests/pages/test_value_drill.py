@@ -13,6 +13,7 @@ import pytest
 from core import db, value
 from tests.ui.test_export_lists import made  # noqa: F401 (a fixture)
 from ui import format as fmt
+from ui.i18n import load_catalog
 
 PAGE = "pages/value.py"
 
@@ -30,8 +31,14 @@ def _values(path):
     return values.merge(regions, on="customer_id", how="left")
 
 
+# Model health's own bold title, always on the page: not a list's heading
+MODEL_CHOICE = {f"**{load_catalog(lang)['model_choice.title']}**" for lang in ("en", "zh")}
+
+
 def _heading(at) -> str:
-    return next((m.value for m in at.main.markdown if m.value.startswith("**")), "")
+    """The open list's heading ("" when no list is open)."""
+    bold = (m.value for m in at.main.markdown if m.value.startswith("**"))
+    return next((v for v in bold if v not in MODEL_CHOICE), "")
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -105,9 +112,10 @@ def test_a_region_filter_counts_and_lists_its_customers_only(app_on, demo_db, la
 def test_the_model_parameters_download_as_shown(app_on, demo_db, made):  # noqa: F811
     at = app_on(demo_db).switch_page(PAGE).run()
     assert not at.exception
-    call = next(c for c in made if c["columns"][0].header == "Model")
-    shown = next(d.value for d in at.dataframe if "Model" in d.value.columns)
+    parameter = load_catalog("en")["value.param_name"]  # the parameters table, not the models'
+    call = next(c for c in made if [col.header for col in c["columns"][:2]] == ["Model", parameter])
+    shown = next(d.value for d in at.dataframe if parameter in d.value.columns)
     csv = pd.read_csv(io.BytesIO(call["csv"]()), dtype=str, keep_default_na=False)
-    assert call["rows"] == len(shown) == 7  # r, alpha, a, b; p, q, v
+    assert call["rows"] == len(shown) == 7  # the purchase model's four; p, q, v
     assert csv.values.tolist() == shown.astype(str).values.tolist()
     assert dict(call["about"].rows)["List"] == "Model parameters"

@@ -41,7 +41,7 @@ def _counting_stories(monkeypatch) -> list:
 @pytest.mark.parametrize("database", ["demo_db", "uk_shop_db", "market_db", "small_db"])
 def test_the_kept_story_is_the_one_the_page_computes(database, request, app_on, monkeypatch):
     path = request.getfixturevalue(database)
-    con = db.connect(path, read_only=True)
+    con = db.connect(path)
     as_of = db.built_as_of(con)
     for result in KEPT:
         assert precompute.kept(result, con, as_of) is not None, result.result_name
@@ -87,7 +87,7 @@ def test_other_stage_rules_compute_the_story(app_on, demo_db, monkeypatch):
 
 def test_a_filter_computes_the_story(open_at, demo_db, monkeypatch):  # noqa: F811
     calls = _counting_stories(monkeypatch)
-    con = db.connect(demo_db, read_only=True)
+    con = db.connect(demo_db)
     region = con.execute(
         "select region from customers where region is not null limit 1"
     ).fetchone()[0]

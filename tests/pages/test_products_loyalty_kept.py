@@ -65,7 +65,7 @@ def test_the_kept_opening_is_what_the_page_computes(
     database, page, kind, result, request, app_on, monkeypatch, tmp_path
 ):
     path = request.getfixturevalue(database)
-    con = db.connect(path, read_only=True)
+    con = db.connect(path)
     is_kept = precompute.kept(result, con, db.built_as_of(con)) is not None
     # kept at the default settings: on categories (a shop of products alone opens on them, live)
     assert is_kept == (page == "pages/loyalty.py" or "category" in offers.levels(con))

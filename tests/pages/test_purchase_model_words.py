@@ -20,7 +20,7 @@ SHOPS = [("demo_db", "en"), ("demo_db", "zh"), ("uk_shop_db", "en")]
 
 
 def _model_and_customer(path) -> tuple[str, str]:
-    con = db.connect(path, read_only=True)
+    con = db.connect(path)
     model = NAMES[value.purchase_model_in_use(con)]
     customer = con.execute(
         "select customer_id from customer_features where p_alive is not null "

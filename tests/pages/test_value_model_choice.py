@@ -23,7 +23,7 @@ NOT_COMPARED = {"en": "the models could not be compared", "zh": "无法比较各
 
 
 def _choice(path):
-    con = db.connect(path, read_only=True)
+    con = db.connect(path)
     made = value.stored_choice(con)
     con.close()
     return made

@@ -29,6 +29,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import ClassVar
 
 import duckdb
 import numpy as np
@@ -437,8 +438,32 @@ def _bgnbd_log_likelihood(theta: np.ndarray, data: _Grouped) -> tuple[float, np.
     return float(ll_x + w @ lse), grad_x + np.array([d_r, d_alpha, d_a, d_b])
 
 
+class FittedParameters:
+    """What every fitted model shares: its parameters by name (`PARAMS`, fields of the
+    dataclass), their asymptotic standard errors and draws from their distribution, from
+    the fit's `covariance` (None, with `covariance_problem` saying why, when it has none)."""
+
+    PARAMS: ClassVar[tuple[str, ...]]
+
+    @property
+    def params(self) -> dict[str, float]:
+        return {name: getattr(self, name) for name in self.PARAMS}
+
+    @property
+    def standard_errors(self) -> dict[str, float]:
+        """sqrt of the diagonal of the inverse Hessian of the negative log-likelihood."""
+        return _standard_errors(self.covariance, self.covariance_problem, self.PARAMS)
+
+    def sample_params(self, n: int, rng: np.random.Generator | int) -> pd.DataFrame:
+        """n draws of the parameters from the asymptotic normal of their logarithms."""
+        theta = np.array(list(self.params.values()))
+        return _sample_log_normal(
+            theta, self.covariance, self.covariance_problem, self.PARAMS, n, rng
+        )
+
+
 @dataclass(frozen=True, eq=False)
-class BGNBDModel:
+class BGNBDModel(FittedParameters):
     """A BG/NBD model (Fader, Hardie & Lee 2005) with parameters r, alpha, a, b.
 
     Times (t, recency, T) are in the unit of the summary the model was fitted on.
@@ -446,6 +471,7 @@ class BGNBDModel:
     given parameters rather than fitted.
     """
 
+    PARAMS: ClassVar[tuple[str, ...]] = BGNBD_PARAMS
     r: float
     alpha: float
     a: float
@@ -454,23 +480,6 @@ class BGNBDModel:
     covariance: np.ndarray | None = None
     covariance_problem: str = ""
     n_customers: float = 0
-
-    @property
-    def params(self) -> dict[str, float]:
-        return {"r": self.r, "alpha": self.alpha, "a": self.a, "b": self.b}
-
-    @property
-    def standard_errors(self) -> dict[str, float]:
-        """Asymptotic standard errors: sqrt of the diagonal of the inverse Hessian of the
-        negative log-likelihood in (r, alpha, a, b)."""
-        return _standard_errors(self.covariance, self.covariance_problem, BGNBD_PARAMS)
-
-    def sample_params(self, n: int, rng: np.random.Generator | int) -> pd.DataFrame:
-        """n draws of (r, alpha, a, b) from the asymptotic normal of their logarithms."""
-        theta = np.array([self.r, self.alpha, self.a, self.b])
-        return _sample_log_normal(
-            theta, self.covariance, self.covariance_problem, BGNBD_PARAMS, n, rng
-        )
 
     def probability_alive(self, frequency, recency, T):
         """P(alive | x, t_x, T) (Fader, Hardie & Lee 2008, "Computing P(alive) Using the
@@ -691,13 +700,14 @@ def _gamma_gamma_log_likelihood(theta: np.ndarray, data: _Grouped) -> tuple[floa
 
 
 @dataclass(frozen=True, eq=False)
-class GammaGammaModel:
+class GammaGammaModel(FittedParameters):
     """A Gamma-Gamma spend model (Fader & Hardie 2013) with parameters p, q, gamma.
 
     `log_likelihood` and `covariance` (of p, q, gamma) are None for a model built from given
     parameters rather than fitted.
     """
 
+    PARAMS: ClassVar[tuple[str, ...]] = GG_PARAMS
     p: float
     q: float
     gamma: float
@@ -705,23 +715,6 @@ class GammaGammaModel:
     covariance: np.ndarray | None = None
     covariance_problem: str = ""
     n_customers: float = 0
-
-    @property
-    def params(self) -> dict[str, float]:
-        return {"p": self.p, "q": self.q, "gamma": self.gamma}
-
-    @property
-    def standard_errors(self) -> dict[str, float]:
-        """Asymptotic standard errors: sqrt of the diagonal of the inverse Hessian of the
-        negative log-likelihood in (p, q, gamma)."""
-        return _standard_errors(self.covariance, self.covariance_problem, GG_PARAMS)
-
-    def sample_params(self, n: int, rng: np.random.Generator | int) -> pd.DataFrame:
-        """n draws of (p, q, gamma) from the asymptotic normal of their logarithms."""
-        theta = np.array([self.p, self.q, self.gamma])
-        return _sample_log_normal(
-            theta, self.covariance, self.covariance_problem, GG_PARAMS, n, rng
-        )
 
     def expected_spend(self, frequency, monetary):
         """E(M | p, q, gamma, m_x, x), the expected spend per future purchase (Fader & Hardie

@@ -44,6 +44,7 @@ from scipy.special import digamma, gammaln, hyp2f1
 from core.clv import (
     MIN_CUSTOMERS,
     BGNBDModel,
+    FittedParameters,
     ModelFitError,
     _alive,
     _check_purchases,
@@ -52,8 +53,6 @@ from core.clv import (
     _Grouped,
     _pairs,
     _result,
-    _sample_log_normal,
-    _standard_errors,
     _weights,
     bgnbd_log_likelihood,
     fit_bgnbd,
@@ -167,7 +166,7 @@ def _pareto_log_likelihood(theta: np.ndarray, rows: _ParetoRows) -> tuple[float,
 
 
 @dataclass(frozen=True, eq=False)
-class ParetoNBDModel:
+class ParetoNBDModel(FittedParameters):
     """A Pareto/NBD model (Schmittlein, Morrison & Colombo 1987) with parameters r, alpha
     (purchase rates gamma(r, alpha)) and s, beta (dropout rates gamma(s, beta)).
 
@@ -175,6 +174,7 @@ class ParetoNBDModel:
     `covariance` are None for a model built from given parameters."""
 
     name: ClassVar[str] = "pareto_nbd"
+    PARAMS: ClassVar[tuple[str, ...]] = PARETO_NBD_PARAMS
     r: float
     alpha: float
     s: float
@@ -183,22 +183,6 @@ class ParetoNBDModel:
     covariance: np.ndarray | None = None
     covariance_problem: str = ""
     n_customers: float = 0
-
-    @property
-    def params(self) -> dict[str, float]:
-        return {"r": self.r, "alpha": self.alpha, "s": self.s, "beta": self.beta}
-
-    @property
-    def standard_errors(self) -> dict[str, float]:
-        """Asymptotic standard errors of (r, alpha, s, beta)."""
-        return _standard_errors(self.covariance, self.covariance_problem, PARETO_NBD_PARAMS)
-
-    def sample_params(self, n: int, rng: np.random.Generator | int) -> pd.DataFrame:
-        """n draws of (r, alpha, s, beta) from the asymptotic normal of their logarithms."""
-        theta = np.array(list(self.params.values()))
-        return _sample_log_normal(
-            theta, self.covariance, self.covariance_problem, PARETO_NBD_PARAMS, n, rng
-        )
 
     def probability_alive(self, frequency, recency, T):
         """P(alive | x, t_x, T) (Fader & Hardie 2005 note, section 5): the likelihood's first
@@ -310,11 +294,12 @@ def _mbgnbd_log_likelihood(theta: np.ndarray, data: _Grouped) -> tuple[float, np
 
 
 @dataclass(frozen=True, eq=False)
-class MBGNBDModel:
+class MBGNBDModel(FittedParameters):
     """An MBG/NBD model (Batislam, Denizel & Filiztekin 2007) with parameters r, alpha, a, b:
     BG/NBD whose customers may drop out after any purchase, the first one included."""
 
     name: ClassVar[str] = "mbgnbd"
+    PARAMS: ClassVar[tuple[str, ...]] = MBGNBD_PARAMS
     r: float
     alpha: float
     a: float
@@ -323,22 +308,6 @@ class MBGNBDModel:
     covariance: np.ndarray | None = None
     covariance_problem: str = ""
     n_customers: float = 0
-
-    @property
-    def params(self) -> dict[str, float]:
-        return {"r": self.r, "alpha": self.alpha, "a": self.a, "b": self.b}
-
-    @property
-    def standard_errors(self) -> dict[str, float]:
-        """Asymptotic standard errors of (r, alpha, a, b)."""
-        return _standard_errors(self.covariance, self.covariance_problem, MBGNBD_PARAMS)
-
-    def sample_params(self, n: int, rng: np.random.Generator | int) -> pd.DataFrame:
-        """n draws of (r, alpha, a, b) from the asymptotic normal of their logarithms."""
-        theta = np.array(list(self.params.values()))
-        return _sample_log_normal(
-            theta, self.covariance, self.covariance_problem, MBGNBD_PARAMS, n, rng
-        )
 
     def probability_alive(self, frequency, recency, T):
         """P(alive | x, t_x, T) = 1 / (1 + a / (b + x) ((alpha + T) / (alpha + t_x))^(r + x))

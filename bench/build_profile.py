@@ -40,6 +40,7 @@ result = build(con)
 seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 rows = con.execute("select count(*) from customer_monthly").fetchall()[0][0]
 con.close()
+print()  # ends a DuckDB progress bar's line: the figures on a line of their own
 print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "customers": result.customer_features,
                   "customer_monthly_rows": rows}))
 """
@@ -64,6 +65,7 @@ for i, rule_set in enumerate(rules):
     saves.append({"seconds": time.perf_counter() - start, "cpu_seconds": time.process_time() - cpu})
 stars.activate_rule_set(con, stars.DEFAULT_NAME, 0)  # the built-in default again
 con.close()
+print()  # ends a DuckDB progress bar's line
 print(json.dumps(saves))
 """
 

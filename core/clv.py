@@ -585,6 +585,27 @@ def _away_from_one(a: float) -> float:
     return a if abs(a - 1) > 1e-7 else 1 + 1e-7 * (1 if a >= 1 else -1)
 
 
+def _enough_to_fit(x: np.ndarray, w: np.ndarray, min_customers: int, label: str) -> float:
+    """The number of customers (weights summed) a purchase model `label` is fitted on, or
+    ModelFitError when they are fewer than `min_customers` or none bought twice."""
+    n = w.sum()
+    if n < min_customers:
+        raise ModelFitError(
+            f"{label} needs at least {min_customers} customers with a purchase; got {n:g}. "
+            "Use a later as-of date or load more transactions",
+            "few_customers",
+            have=f"{n:g}",
+            need=min_customers,
+        )
+    if w @ x == 0:
+        raise ModelFitError(
+            f"{label}: no customer bought on two different days, so repeat buying cannot be "
+            "estimated; use a later as-of date or a longer history",
+            "fit_no_repeat",
+        )
+    return n
+
+
 def fit_bgnbd(
     summary: pd.DataFrame,
     weights=None,
@@ -603,21 +624,7 @@ def fit_bgnbd(
     x, t_x, T = _columns(summary, ("frequency", "recency", "T"))
     _check_purchases(x, t_x, T)
     w = _weights(summary, weights)
-    n = w.sum()
-    if n < min_customers:
-        raise ModelFitError(
-            f"BG/NBD needs at least {min_customers} customers with a purchase; got {n:g}. "
-            "Use a later as-of date or load more transactions",
-            "few_customers",
-            have=f"{n:g}",
-            need=min_customers,
-        )
-    if w @ x == 0:
-        raise ModelFitError(
-            "BG/NBD: no customer bought on two different days, so repeat buying cannot be "
-            "estimated; use a later as-of date or a longer history",
-            "fit_no_repeat",
-        )
+    n = _enough_to_fit(x, w, min_customers, "BG/NBD")
     data = _Grouped.of({"x": x, "t_x": t_x, "T": T}, w)
     theta0 = np.array([1.0, max(float(np.average(T, weights=w)), 1e-3), 1.0, 1.0])
     fit = _fit_mle(

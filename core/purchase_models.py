@@ -49,6 +49,7 @@ from core.clv import (
     _alive,
     _check_purchases,
     _columns,
+    _enough_to_fit,
     _fit_mle,
     _Grouped,
     _pairs,
@@ -370,21 +371,7 @@ def _fit_data(summary, weights, min_customers: int, label: str) -> tuple[_Groupe
     x, t_x, T = _columns(summary, ("frequency", "recency", "T"))
     _check_purchases(x, t_x, T)
     w = _weights(summary, weights)
-    n = w.sum()
-    if n < min_customers:
-        raise ModelFitError(
-            f"{label} needs at least {min_customers} customers with a purchase; got {n:g}. "
-            "Use a later as-of date or load more transactions",
-            "few_customers",
-            have=f"{n:g}",
-            need=min_customers,
-        )
-    if w @ x == 0:
-        raise ModelFitError(
-            f"{label}: no customer bought on two different days, so repeat buying cannot be "
-            "estimated; use a later as-of date or a longer history",
-            "fit_no_repeat",
-        )
+    n = _enough_to_fit(x, w, min_customers, label)
     return _Grouped.of({"x": x, "t_x": t_x, "T": T}, w), float(n)
 
 
